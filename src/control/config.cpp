@@ -1,0 +1,675 @@
+// YAML configuration loader: a schema pass that turns nodes into a Config,
+// then a cross-check pass over the whole Config. Both stop at the first
+// problem and report it as "FILE:LINE:COLUMN: KEY.PATH: problem", because an
+// operator reloading a live balancer needs to find the offending line fast.
+
+#include "control/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <set>
+#include <string_view>
+#include <tuple>
+
+namespace dvs::control {
+
+namespace {
+
+std::string join(std::initializer_list<const char*> names) {
+    std::string out;
+    for (const char* name : names) {
+        if (!out.empty()) out += ", ";
+        out += name;
+    }
+    return out;
+}
+
+// What the operator wrote, for "got ..." in messages.
+std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Scalar:
+            return "'" + node.Scalar() + "'";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Map:
+            return "a mapping";
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined:
+            break;
+    }
+    return "nothing";
+}
+
+// ---------------------------------------------------------------------------
+// Reader: a YAML node plus where it is (file, key path, line/column), so that
+// every check can fail with a complete message without threading context by
+// hand. Readers are cheap values; the nodes they hold are shared handles.
+
+class Reader {
+public:
+    Reader(const YAML::Node& node, const std::string& file, std::string path, YAML::Mark mark)
+        : node_(node), file_(&file), path_(std::move(path)), mark_(mark) {}
+
+    const YAML::Node& node() const { return node_; }
+    bool is_null() const { return node_.IsNull(); }
+
+    [[noreturn]] void fail(const std::string& problem) const {
+        // yaml-cpp marks are 0-based; an empty document has no mark at all.
+        const int line = mark_.is_null() ? 1 : mark_.line + 1;
+        const int column = mark_.is_null() ? 1 : mark_.column + 1;
+        std::string message =
+            *file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+        if (!path_.empty()) message += path_ + ": ";
+        throw ConfigError(message + problem);
+    }
+
+    // -- mappings -----------------------------------------------------------
+
+    // Rejects anything that is not a mapping, keys that are not plain
+    // strings, unknown keys (a typo would otherwise silently mean "default")
+    // and repeated keys (yaml-cpp keeps both but lookups see only the first).
+    void check_keys(std::initializer_list<const char*> allowed) const {
+        if (!node_.IsMap()) fail("expected a mapping, got " + describe(node_));
+        std::set<std::string> seen;
+        for (auto it = node_.begin(); it != node_.end(); ++it) {
+            const YAML::Node& key = it->first;
+            if (!key.IsScalar()) {
+                Reader(key, *file_, path_, key.Mark())
+                    .fail("expected a string key, got " + describe(key));
+            }
+            const std::string& name = key.Scalar();
+            bool known = false;
+            for (const char* candidate : allowed) known = known || name == candidate;
+            if (!known) {
+                Reader(key, *file_, path_, key.Mark())
+                    .fail("unknown key '" + name + "' (expected one of: " + join(allowed) + ")");
+            }
+            if (!seen.insert(name).second) {
+                Reader(key, *file_, child_path(name), key.Mark()).fail("duplicate key");
+            }
+        }
+    }
+
+    // Only after check_keys(): the mapping is known to have unique string keys.
+    std::optional<Reader> optional(const char* key) const {
+        for (auto it = node_.begin(); it != node_.end(); ++it) {
+            if (it->first.Scalar() != key) continue;
+            // An empty value ("key:" with nothing after it) is marked at the
+            // next token, often on the next line; point at the key instead.
+            const YAML::Mark mark = it->second.IsNull() ? it->first.Mark() : it->second.Mark();
+            return Reader(it->second, *file_, child_path(key), mark);
+        }
+        return std::nullopt;
+    }
+
+    Reader required(const char* key) const {
+        if (auto child = optional(key)) return *child;
+        fail(std::string("missing required key '") + key + "'");
+    }
+
+    // -- sequences ----------------------------------------------------------
+
+    // An empty value counts as an empty list, so a section whose entries are
+    // all commented out stays valid.
+    std::vector<Reader> items() const {
+        std::vector<Reader> out;
+        if (node_.IsNull()) return out;
+        if (!node_.IsSequence()) fail("expected a list, got " + describe(node_));
+        std::size_t index = 0;
+        for (auto it = node_.begin(); it != node_.end(); ++it, ++index) {
+            const YAML::Mark mark = it->IsNull() ? mark_ : it->Mark();
+            out.emplace_back(*it, *file_, path_ + "[" + std::to_string(index) + "]", mark);
+        }
+        return out;
+    }
+
+    // -- scalars ------------------------------------------------------------
+
+    std::string string() const {
+        if (!node_.IsScalar() || node_.Scalar().empty())
+            fail("expected a string, got " + describe(node_));
+        return node_.Scalar();
+    }
+
+    // Names are typed into dvsadm and shown in stats, so keep them to one
+    // shell-friendly word.
+    std::string name() const {
+        const std::string expected = "expected a name (letters, digits, '-', '_', '.'; at most 63)";
+        if (!node_.IsScalar()) fail(expected + ", got " + describe(node_));
+        const std::string& text = node_.Scalar();
+        bool ok = !text.empty() && text.size() <= 63;
+        for (char c : text) {
+            const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+            ok = ok && word;
+        }
+        if (!ok) fail(expected + ", got " + describe(node_));
+        return text;
+    }
+
+    // Plain decimal digits only: no sign, no 0x, no YAML 1.1 "1_000".
+    uint32_t integer(uint32_t lo, uint32_t hi) const {
+        const std::string expected =
+            "expected an integer " + std::to_string(lo) + ".." + std::to_string(hi);
+        if (!node_.IsScalar()) fail(expected + ", got " + describe(node_));
+        const std::string& text = node_.Scalar();
+        uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const bool digits_only = !text.empty() && text.size() <= 10 &&
+                                 text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits_only || std::from_chars(text.data(), end, value).ptr != end || value < lo ||
+            value > hi) {
+            fail(expected + ", got " + describe(node_));
+        }
+        return static_cast<uint32_t>(value);
+    }
+
+    uint32_t ipv4() const;
+    Ipv4Prefix prefix() const;
+    MacAddress mac() const;
+
+private:
+    std::string child_path(const std::string& key) const {
+        return path_.empty() ? key : path_ + "." + key;
+    }
+
+    YAML::Node node_;
+    const std::string* file_;
+    std::string path_;
+    YAML::Mark mark_;
+};
+
+// Strict dotted quad: exactly four decimal fields 0..255, no leading zeros
+// (inet_aton would read "010" as octal 8), nothing before or after.
+std::optional<uint32_t> parse_ipv4(std::string_view text) {
+    uint32_t address = 0;
+    for (int field = 0; field < 4; ++field) {
+        if (field > 0) {
+            if (text.empty() || text.front() != '.') return std::nullopt;
+            text.remove_prefix(1);
+        }
+        std::size_t length = 0;
+        while (length < text.size() && length < 4 && text[length] >= '0' && text[length] <= '9') {
+            ++length;
+        }
+        if (length == 0 || length > 3 || (length > 1 && text.front() == '0')) return std::nullopt;
+        unsigned value = 0;
+        std::from_chars(text.data(), text.data() + length, value);
+        if (value > 255) return std::nullopt;
+        address = (address << 8) | value;
+        text.remove_prefix(length);
+    }
+    if (!text.empty()) return std::nullopt;
+    return address;
+}
+
+uint32_t Reader::ipv4() const {
+    std::optional<uint32_t> address;
+    if (node_.IsScalar()) address = parse_ipv4(node_.Scalar());
+    if (!address) fail("expected an IPv4 address like 10.0.0.1, got " + describe(node_));
+    return *address;
+}
+
+Ipv4Prefix Reader::prefix() const {
+    const std::string expected = "expected an IPv4 prefix like 10.0.0.1/24, got ";
+    if (!node_.IsScalar()) fail(expected + describe(node_));
+    const std::string& text = node_.Scalar();
+    const std::size_t slash = text.find('/');
+    if (slash == std::string::npos) fail(expected + describe(node_));
+    const std::optional<uint32_t> address = parse_ipv4(std::string_view(text).substr(0, slash));
+    if (!address) fail(expected + describe(node_));
+    const std::string_view length_text = std::string_view(text).substr(slash + 1);
+    unsigned length = 0;
+    const char* end = length_text.data() + length_text.size();
+    const bool digits_only = !length_text.empty() && length_text.size() <= 2 &&
+                             length_text.find_first_not_of("0123456789") == std::string_view::npos;
+    if (!digits_only || std::from_chars(length_text.data(), end, length).ptr != end ||
+        length > 32) {
+        fail("expected a prefix length 0..32, got " + describe(node_));
+    }
+    return Ipv4Prefix{*address, static_cast<uint8_t>(length)};
+}
+
+MacAddress Reader::mac() const {
+    const std::string expected = "expected a MAC address like 02:00:00:00:00:01, got ";
+    if (!node_.IsScalar()) fail(expected + describe(node_));
+    const std::string& text = node_.Scalar();
+    if (text.size() != 17) fail(expected + describe(node_));
+    MacAddress mac{};
+    for (std::size_t i = 0; i < mac.size(); ++i) {
+        const char* pair = text.data() + i * 3;
+        const bool hex = std::isxdigit(static_cast<unsigned char>(pair[0])) &&
+                         std::isxdigit(static_cast<unsigned char>(pair[1]));
+        if (!hex || (i < 5 && pair[2] != ':')) fail(expected + describe(node_));
+        std::from_chars(pair, pair + 2, mac[i], 16);
+    }
+    return mac;
+}
+
+// ---------------------------------------------------------------------------
+// Schema pass: one function per section. Each one checks its own keys and
+// value ranges; relations between sections wait for the cross-checks.
+
+DataplaneConfig read_dataplane(const Reader& r) {
+    DataplaneConfig d;
+    r.check_keys({"eal", "workers", "conn_capacity", "mbufs", "idle_sleep_us"});
+    if (auto eal = r.optional("eal")) {
+        for (const Reader& arg : eal->items()) d.eal.push_back(arg.string());
+    }
+    if (auto v = r.optional("workers")) d.workers = v->integer(1, 64);
+    if (auto v = r.optional("conn_capacity")) d.conn_capacity = v->integer(1024, 268435456);
+    if (auto v = r.optional("mbufs")) d.mbufs = v->integer(1023, 4194303);
+    if (auto v = r.optional("idle_sleep_us")) d.idle_sleep_us = v->integer(0, 100000);
+    return d;
+}
+
+PortConfig read_port(const Reader& r) {
+    PortConfig p;
+    r.check_keys({"name", "device", "addresses", "mtu"});
+    p.name = r.required("name").name();
+    p.device = r.required("device").string();
+    const Reader addresses = r.required("addresses");
+    for (const Reader& a : addresses.items()) p.addresses.push_back(a.prefix());
+    if (p.addresses.empty()) addresses.fail("at least one address is required");
+    if (auto v = r.optional("mtu")) p.mtu = static_cast<uint16_t>(v->integer(576, 9000));
+    return p;
+}
+
+RouteConfig read_route(const Reader& r) {
+    RouteConfig route;
+    r.check_keys({"prefix", "via", "port"});
+    const Reader prefix = r.required("prefix");
+    route.prefix = prefix.prefix();
+    // A route with host bits set is almost always a typo for another prefix.
+    if ((route.prefix.address & ~route.prefix.mask()) != 0) {
+        const Ipv4Prefix network{route.prefix.address & route.prefix.mask(), route.prefix.length};
+        prefix.fail("host bits are set in " + prefix.node().Scalar() + " (did you mean " +
+                    format_ipv4(network.address) + "/" + std::to_string(network.length) + "?)");
+    }
+    route.via = r.required("via").ipv4();
+    route.port = r.required("port").name();
+    return route;
+}
+
+NeighborConfig read_neighbor(const Reader& r) {
+    NeighborConfig n;
+    r.check_keys({"address", "mac", "port"});
+    n.address = r.required("address").ipv4();
+    n.mac = r.required("mac").mac();
+    n.port = r.required("port").name();
+    return n;
+}
+
+TimeoutConfig read_timeouts(const Reader& r) {
+    TimeoutConfig t;
+    r.check_keys({"tcp", "tcp_syn", "tcp_fin", "tcp_close", "udp"});
+    constexpr uint32_t kMaxSeconds = 2592000;  // 30 days, as ipvsadm allows
+    if (auto v = r.optional("tcp")) t.tcp = v->integer(1, kMaxSeconds);
+    if (auto v = r.optional("tcp_syn")) t.tcp_syn = v->integer(1, kMaxSeconds);
+    if (auto v = r.optional("tcp_fin")) t.tcp_fin = v->integer(1, kMaxSeconds);
+    if (auto v = r.optional("tcp_close")) t.tcp_close = v->integer(1, kMaxSeconds);
+    if (auto v = r.optional("udp")) t.udp = v->integer(1, kMaxSeconds);
+    return t;
+}
+
+ManagementConfig read_management(const Reader& r) {
+    ManagementConfig m;
+    r.check_keys({"socket"});
+    if (auto v = r.optional("socket")) {
+        m.socket = v->string();
+        // sockaddr_un.sun_path holds 108 bytes including the terminating NUL;
+        // failing here beats a bind() error after the dataplane is up.
+        if (m.socket.size() > 107) v->fail("socket path is longer than 107 bytes");
+    }
+    return m;
+}
+
+Protocol read_protocol(const Reader& r) {
+    if (r.node().IsScalar() && r.node().Scalar() == "tcp") return Protocol::kTcp;
+    if (r.node().IsScalar() && r.node().Scalar() == "udp") return Protocol::kUdp;
+    r.fail("expected tcp or udp, got " + describe(r.node()));
+}
+
+ForwardMethod read_forward(const Reader& r) {
+    if (r.node().IsScalar()) {
+        const std::string& text = r.node().Scalar();
+        if (text == "nat") return ForwardMethod::kNat;
+        if (text == "dr") return ForwardMethod::kDr;
+        if (text == "tun") return ForwardMethod::kTun;
+    }
+    r.fail("expected nat, dr or tun, got " + describe(r.node()));
+}
+
+// The scheduler list mirrors sched/registry; kept local so the config
+// library does not link the schedulers. LVS names we do not implement get a
+// kinder message than a plain typo does.
+std::string read_scheduler(const Reader& r) {
+    constexpr std::string_view kAvailable[] = {"rr", "wrr"};
+    constexpr std::string_view kLvsOnly[] = {"lc", "wlc", "sed", "nq",   "sh",
+                                             "dh", "mh",  "fo",  "lblc", "lblcr"};
+    std::string name = r.string();
+    for (std::string_view known : kAvailable) {
+        if (name == known) return name;
+    }
+    for (std::string_view lvs : kLvsOnly) {
+        if (name == lvs)
+            r.fail("scheduler '" + name + "' is not implemented yet (available: rr, wrr)");
+    }
+    r.fail("unknown scheduler '" + name + "' (available: rr, wrr)");
+}
+
+RealServerConfig read_real_server(const Reader& r, uint16_t service_port) {
+    RealServerConfig rs;
+    r.check_keys({"address", "port", "weight", "forward"});
+    rs.address = r.required("address").ipv4();
+    rs.port = service_port;
+    if (auto v = r.optional("port")) rs.port = static_cast<uint16_t>(v->integer(1, 65535));
+    if (auto v = r.optional("weight")) rs.weight = v->integer(0, 65535);
+    if (auto v = r.optional("forward")) rs.forward = read_forward(*v);
+    return rs;
+}
+
+ServiceConfig read_service(const Reader& r) {
+    ServiceConfig s;
+    r.check_keys({"name", "vip", "port", "protocol", "scheduler", "real_servers"});
+    s.name = r.required("name").name();
+    s.vip = r.required("vip").ipv4();
+    s.port = static_cast<uint16_t>(r.required("port").integer(1, 65535));
+    s.protocol = read_protocol(r.required("protocol"));
+    if (auto v = r.optional("scheduler")) s.scheduler = read_scheduler(*v);
+    // A service may have no real servers yet: it exists, and drops traffic.
+    if (auto list = r.optional("real_servers")) {
+        for (const Reader& item : list->items())
+            s.real_servers.push_back(read_real_server(item, s.port));
+    }
+    return s;
+}
+
+// A top-level section; an empty value ("services:" with every entry
+// commented out) means the same as leaving the section out.
+std::optional<Reader> section(const Reader& root, const char* key) {
+    std::optional<Reader> s = root.optional(key);
+    if (s && s->is_null()) return std::nullopt;
+    return s;
+}
+
+template <typename T, typename ReadItem>
+std::vector<T> read_list(const Reader& root, const char* key, ReadItem read_item) {
+    std::vector<T> out;
+    if (auto s = section(root, key)) {
+        for (const Reader& item : s->items()) out.push_back(read_item(item));
+    }
+    return out;
+}
+
+Config read_config(const Reader& root, const std::string& source) {
+    // An empty file is an empty mapping, so its message is about what is
+    // missing (ports) rather than about YAML types.
+    if (!root.node().IsMap() && !root.is_null()) {
+        root.fail("expected a mapping with the sections dataplane, ports, services, ..., got " +
+                  describe(root.node()));
+    }
+    if (root.node().IsMap()) {
+        root.check_keys(
+            {"dataplane", "ports", "routes", "neighbors", "timeouts", "management", "services"});
+    }
+    Config c;
+    c.source = source;
+    if (auto s = section(root, "dataplane")) c.dataplane = read_dataplane(*s);
+    c.ports = read_list<PortConfig>(root, "ports", read_port);
+    if (c.ports.empty()) {
+        // Point at the empty list if there is one, else at the file itself.
+        if (const std::optional<Reader> ports = root.optional("ports")) {
+            ports->fail("at least one port is required");
+        }
+        Reader(root.node(), source, "ports", root.node().Mark())
+            .fail("at least one port is required");
+    }
+    c.routes = read_list<RouteConfig>(root, "routes", read_route);
+    c.neighbors = read_list<NeighborConfig>(root, "neighbors", read_neighbor);
+    if (auto s = section(root, "timeouts")) c.timeouts = read_timeouts(*s);
+    if (auto s = section(root, "management")) c.management = read_management(*s);
+    c.services = read_list<ServiceConfig>(root, "services", read_service);
+    return c;
+}
+
+// ---------------------------------------------------------------------------
+// Cross-checks: relations between entries. The schema pass has succeeded, so
+// every node fetched here exists and has the expected shape; the Readers are
+// only needed for the position of the message.
+
+std::vector<Reader> section_items(const Reader& root, const char* key) {
+    if (auto s = section(root, key)) return s->items();
+    return {};
+}
+
+std::string format_prefix(const Ipv4Prefix& p) {
+    return format_ipv4(p.address) + "/" + std::to_string(p.length);
+}
+
+std::string format_addresses(const PortConfig& port) {
+    std::string out;
+    for (const Ipv4Prefix& a : port.addresses) out += (out.empty() ? "" : ", ") + format_prefix(a);
+    return out;
+}
+
+bool in_connected_subnet(const PortConfig& port, uint32_t ip) {
+    return std::ranges::any_of(port.addresses,
+                               [ip](const Ipv4Prefix& a) { return a.contains(ip); });
+}
+
+const PortConfig* find_port(const Config& c, const std::string& name) {
+    for (const PortConfig& p : c.ports) {
+        if (p.name == name) return &p;
+    }
+    return nullptr;
+}
+
+// A reference to a port by name: fails unless it names a defined port.
+const PortConfig& referenced_port(const Config& c, const Reader& r) {
+    const std::string name = r.node().Scalar();
+    if (const PortConfig* port = find_port(c, name)) return *port;
+    std::string defined;
+    for (const PortConfig& p : c.ports) defined += (defined.empty() ? "" : ", ") + p.name;
+    r.fail("unknown port '" + name + "' (defined ports: " + defined + ")");
+}
+
+void check_ports(const Config& c, const Reader& root) {
+    const std::vector<Reader> items = section_items(root, "ports");
+    std::map<std::string, std::size_t> names;
+    std::map<std::string, std::size_t> devices;
+    for (std::size_t i = 0; i < c.ports.size(); ++i) {
+        const PortConfig& port = c.ports[i];
+        if (auto [it, fresh] = names.emplace(port.name, i); !fresh) {
+            items[i].required("name").fail("duplicate port name '" + port.name +
+                                           "' (first used by ports[" + std::to_string(it->second) +
+                                           "])");
+        }
+        if (auto [it, fresh] = devices.emplace(port.device, i); !fresh) {
+            items[i].required("device").fail("device '" + port.device +
+                                             "' is already used by port '" +
+                                             c.ports[it->second].name + "'");
+        }
+    }
+}
+
+void check_routes(const Config& c, const Reader& root) {
+    const std::vector<Reader> items = section_items(root, "routes");
+    for (std::size_t i = 0; i < c.routes.size(); ++i) {
+        const RouteConfig& route = c.routes[i];
+        const PortConfig& port = referenced_port(c, items[i].required("port"));
+        // The gateway must be resolvable by ARP on that port, or the route
+        // can never forward anything.
+        if (!in_connected_subnet(port, route.via)) {
+            items[i].required("via").fail("gateway " + format_ipv4(route.via) +
+                                          " is not in a connected subnet of port '" + port.name +
+                                          "' (" + format_addresses(port) + ")");
+        }
+    }
+}
+
+void check_neighbors(const Config& c, const Reader& root) {
+    const std::vector<Reader> items = section_items(root, "neighbors");
+    for (std::size_t i = 0; i < c.neighbors.size(); ++i) {
+        const NeighborConfig& n = c.neighbors[i];
+        const PortConfig& port = referenced_port(c, items[i].required("port"));
+        // A static neighbour entry is only ever consulted for on-link next hops.
+        if (!in_connected_subnet(port, n.address)) {
+            items[i].required("address").fail("neighbor " + format_ipv4(n.address) +
+                                              " is not in a connected subnet of port '" +
+                                              port.name + "' (" + format_addresses(port) + ")");
+        }
+    }
+}
+
+bool routable(const Config& c, uint32_t ip) {
+    return std::ranges::any_of(c.ports,
+                               [ip](const PortConfig& p) { return in_connected_subnet(p, ip); }) ||
+           std::ranges::any_of(c.routes,
+                               [ip](const RouteConfig& r) { return r.prefix.contains(ip); });
+}
+
+void check_real_servers(const Config& c, const ServiceConfig& s, const Reader& service) {
+    const std::vector<Reader> items = service.required("real_servers").items();
+    std::map<std::pair<uint32_t, uint16_t>, std::size_t> seen;
+    for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
+        const RealServerConfig& rs = s.real_servers[j];
+        const std::string endpoint = format_ipv4(rs.address) + ":" + std::to_string(rs.port);
+        if (auto [it, fresh] = seen.emplace(std::pair{rs.address, rs.port}, j); !fresh) {
+            items[j].fail("duplicate real server " + endpoint + " (same as real_servers[" +
+                          std::to_string(it->second) + "])");
+        }
+        if (rs.forward != ForwardMethod::kNat) {
+            items[j].required("forward").fail(std::string("forward method '") +
+                                              to_string(rs.forward) +
+                                              "' is not supported yet (NAT only in this release)");
+        }
+        if (!routable(c, rs.address)) {
+            items[j].required("address").fail(
+                "real server " + format_ipv4(rs.address) +
+                " is not routable (not in a port's subnet and no route covers it)");
+        }
+    }
+}
+
+void check_services(const Config& c, const Reader& root) {
+    const std::vector<Reader> items = section_items(root, "services");
+    std::map<std::string, std::size_t> names;
+    std::map<std::tuple<uint32_t, uint16_t, Protocol>, std::size_t> endpoints;
+    for (std::size_t i = 0; i < c.services.size(); ++i) {
+        const ServiceConfig& s = c.services[i];
+        if (auto [it, fresh] = names.emplace(s.name, i); !fresh) {
+            items[i].required("name").fail("duplicate service name '" + s.name +
+                                           "' (first used by services[" +
+                                           std::to_string(it->second) + "])");
+        }
+        if (auto [it, fresh] = endpoints.emplace(std::tuple{s.vip, s.port, s.protocol}, i);
+            !fresh) {
+            items[i].fail("duplicate service " + format_ipv4(s.vip) + ":" + std::to_string(s.port) +
+                          "/" + to_string(s.protocol) + " (already defined by service '" +
+                          c.services[it->second].name + "')");
+        }
+        // The balancer answers for its own addresses itself (ARP, SSH,
+        // health checks); a VIP there would steal that traffic.
+        for (const PortConfig& port : c.ports) {
+            for (const Ipv4Prefix& a : port.addresses) {
+                if (a.address == s.vip) {
+                    items[i].required("vip").fail("VIP " + format_ipv4(s.vip) +
+                                                  " is an address of port '" + port.name + "'");
+                }
+            }
+        }
+        if (!s.real_servers.empty()) check_real_servers(c, s, items[i]);
+    }
+}
+
+void cross_check(const Config& c, const Reader& root) {
+    check_ports(c, root);
+    check_routes(c, root);
+    check_neighbors(c, root);
+    check_services(c, root);
+}
+
+// Closes the FILE* however we leave load_config_file.
+struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+}  // namespace
+
+Config load_config_text(const std::string& text, const std::string& source) {
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                          std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    }
+    // A second document ("---") would otherwise be ignored without a word.
+    if (documents.size() > 1) {
+        Reader(documents[1], source, "", documents[1].Mark())
+            .fail("expected a single YAML document, found another one");
+    }
+    const YAML::Node document = documents.empty() ? YAML::Node() : documents[0];
+    const Reader root(document, source, "", document.Mark());
+    Config config = read_config(root, source);
+    cross_check(config, root);
+    return config;
+}
+
+Config load_config_file(const std::string& path) {
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+    if (!file) throw ConfigError(path + ": cannot open: " + std::strerror(errno));
+    std::string text;
+    char buffer[8192];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+    // fopen() succeeds on a directory; the read is where that shows up.
+    if (std::ferror(file.get())) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    return load_config_text(text, path);
+}
+
+std::string format_ipv4(uint32_t host_order) {
+    return std::to_string(host_order >> 24) + "." + std::to_string((host_order >> 16) & 0xff) +
+           "." + std::to_string((host_order >> 8) & 0xff) + "." + std::to_string(host_order & 0xff);
+}
+
+std::string format_mac(const MacAddress& mac) {
+    char text[18];
+    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                  mac[3], mac[4], mac[5]);
+    return text;
+}
+
+const char* to_string(Protocol p) {
+    switch (p) {
+        case Protocol::kTcp:
+            return "tcp";
+        case Protocol::kUdp:
+            return "udp";
+    }
+    return "?";
+}
+
+const char* to_string(ForwardMethod f) {
+    switch (f) {
+        case ForwardMethod::kNat:
+            return "nat";
+        case ForwardMethod::kDr:
+            return "dr";
+        case ForwardMethod::kTun:
+            return "tun";
+    }
+    return "?";
+}
+
+}  // namespace dvs::control

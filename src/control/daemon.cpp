@@ -1,0 +1,300 @@
+#include "control/daemon.hpp"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <sched.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "control/snapshot_builder.hpp"
+#include "control/stats_report.hpp"
+#include "dataplane/handoff.hpp"
+#include "dataplane/port.hpp"
+#include "dataplane/snapshot_publisher.hpp"
+#include "dataplane/worker.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+using dataplane::Worker;
+
+constexpr unsigned kHandoffRingSize = 4096;
+constexpr unsigned kMbufCache = 256;
+
+bool has_lcore_option(const std::vector<std::string>& eal) {
+    for (const std::string& a : eal) {
+        if (a == "-l" || a == "-c" || a.rfind("--lcores", 0) == 0 || a.rfind("-l", 0) == 0 ||
+            a.rfind("-c", 0) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Without an explicit lcore list: the main lcore (the control thread) may run
+// on any CPU we have; worker i is pinned to a CPU of its own where possible.
+std::string default_lcores(uint32_t workers) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> cpus;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        for (int c = 0; c < CPU_SETSIZE; ++c) {
+            if (CPU_ISSET(c, &set)) cpus.push_back(c);
+        }
+    }
+    if (cpus.empty()) cpus.push_back(0);
+    std::string all;
+    for (size_t i = 0; i < cpus.size(); ++i) all += (i ? "," : "") + std::to_string(cpus[i]);
+    std::string s = "--lcores=0@(" + all + ")";
+    for (uint32_t w = 1; w <= workers; ++w) {
+        s += "," + std::to_string(w) + "@" + std::to_string(cpus[(cpus.size() - w % cpus.size()) % cpus.size()]);
+    }
+    return s;
+}
+
+void write_stats_file(const std::string& path, const std::string& json) {
+    if (path.empty()) return;
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << json;
+        if (!f) {
+            spdlog::error("stats: cannot write {}", tmp);
+            return;
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) spdlog::error("stats: cannot rename {} to {}: {}", tmp, path, ec.message());
+}
+
+class Daemon {
+public:
+    explicit Daemon(const DaemonOptions& o) : opts_(o) {}
+    int run();
+
+private:
+    int start_dataplane();
+    void report_stats(const char* why);
+    void stop_dataplane();
+
+    DaemonOptions opts_;
+    Config config_;
+    std::vector<rte_mempool*> pools_;
+    dataplane::PortLayout ports_;
+    dataplane::HandoffRings rings_;
+    std::unique_ptr<dataplane::SnapshotPublisher> publisher_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::vector<unsigned> worker_lcores_;
+    std::atomic<bool> stop_{false};
+    bool eal_up_ = false;
+    bool ports_up_ = false;
+};
+
+int Daemon::run() {
+    try {
+        config_ = load_config_file(opts_.config_path);
+        // The snapshot builder enforces dataplane limits; run it for --check too.
+        build_snapshot(config_, config_.dataplane.workers, 0);
+    } catch (const ConfigError& e) {
+        spdlog::error("configuration rejected: {}", e.what());
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    if (opts_.check_only) {
+        std::printf("%s: configuration ok (%zu ports, %zu services, %u workers)\n",
+                    opts_.config_path.c_str(), config_.ports.size(), config_.services.size(),
+                    config_.dataplane.workers);
+        return 0;
+    }
+
+    int rc = 0;
+    try {
+        rc = start_dataplane();
+    } catch (const std::exception& e) {
+        spdlog::error("start-up failed: {}", e.what());
+        rc = 2;
+    }
+    if (rc != 0) {
+        stop_dataplane();
+        return rc;
+    }
+
+    boost::asio::io_context io;
+    boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    boost::asio::signal_set info_signals(io, SIGUSR1, SIGHUP);
+    stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        io.stop();
+    });
+    std::function<void(const boost::system::error_code&, int)> on_info =
+        [&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            if (sig == SIGUSR1) {
+                report_stats("SIGUSR1");
+            } else {
+                spdlog::warn("SIGHUP: configuration reload is not implemented yet; "
+                             "keeping the running configuration");
+            }
+            info_signals.async_wait(on_info);
+        };
+    info_signals.async_wait(on_info);
+
+    spdlog::info("dvsd ready: {} workers, {} ports, {} services", workers_.size(),
+                 ports_.ports.size(), config_.services.size());
+    io.run();
+
+    stop_.store(true);
+    rte_eal_mp_wait_lcore();
+    report_stats("exit");
+    stop_dataplane();
+    return 0;
+}
+
+int Daemon::start_dataplane() {
+    const uint32_t n_workers = config_.dataplane.workers;
+    std::vector<std::string> args = {"dvsd"};
+    args.insert(args.end(), config_.dataplane.eal.begin(), config_.dataplane.eal.end());
+    if (!has_lcore_option(config_.dataplane.eal)) args.push_back(default_lcores(n_workers));
+    std::string joined;
+    for (const std::string& a : args) joined += " " + a;
+    spdlog::info("EAL:{}", joined);
+
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+        spdlog::error("EAL initialisation failed: {} (check hugepages and dataplane.eal)",
+                      rte_strerror(rte_errno));
+        return 2;
+    }
+    eal_up_ = true;
+
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) { worker_lcores_.push_back(lcore); }
+    if (worker_lcores_.size() < n_workers) {
+        spdlog::error("dataplane.workers is {} but EAL has only {} worker lcores", n_workers,
+                      worker_lcores_.size());
+        return 2;
+    }
+    if (n_workers > dataplane::kMaxWorkers) {
+        spdlog::error("at most {} workers are supported", dataplane::kMaxWorkers);
+        return 2;
+    }
+
+    // One pool per NUMA socket in use.
+    pools_.assign(RTE_MAX_NUMA_NODES, nullptr);
+    for (unsigned i = 0; i < rte_socket_count(); ++i) {
+        const int socket = rte_socket_id_by_idx(i);
+        const std::string name = "dvs_mbuf_s" + std::to_string(socket);
+        pools_[socket] = rte_pktmbuf_pool_create(name.c_str(), config_.dataplane.mbufs,
+                                                 kMbufCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+        if (pools_[socket] == nullptr) {
+            spdlog::error("mbuf pool on socket {} ({} mbufs): {}", socket, config_.dataplane.mbufs,
+                          rte_strerror(rte_errno));
+            return 2;
+        }
+    }
+    dataplane::register_handoff_field();
+
+    std::vector<dataplane::PortSpec> specs;
+    for (const PortConfig& p : config_.ports) specs.push_back({p.name, p.device, p.mtu});
+    ports_ = dataplane::open_ports(specs, n_workers, pools_);
+    ports_up_ = true;
+    for (const dataplane::PortInfo& p : ports_.ports) {
+        const uint8_t* m = p.mac;
+        spdlog::info("port {} ({}): dpdk port {}, mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, "
+                     "{} rx / {} tx queues{}",
+                     p.name, p.device, p.port_id, m[0], m[1], m[2], m[3], m[4], m[5], p.rx_queues,
+                     p.tx_queues,
+                     p.tx_queues < n_workers
+                         ? ", TX owned by worker " + std::to_string(p.tx_owner)
+                         : std::string());
+    }
+    for (uint32_t w = 0; w < n_workers; ++w) {
+        std::string queues;
+        for (const auto& q : ports_.rx_by_worker[w]) {
+            queues += " " + ports_.ports[q.port_index].name + "/" + std::to_string(q.queue);
+        }
+        spdlog::info("worker {} on lcore {}: polls{}", w, worker_lcores_[w],
+                     queues.empty() ? " no queue (handoff only)" : queues);
+    }
+
+    rings_ = dataplane::create_handoff_rings(n_workers, kHandoffRingSize);
+    publisher_ = std::make_unique<dataplane::SnapshotPublisher>(n_workers);
+    publisher_->publish(build_snapshot(config_, n_workers, 1));
+
+    dataplane::WorkerEnv env;
+    env.n_workers = n_workers;
+    env.ports = &ports_;
+    env.snapshots = publisher_.get();
+    env.rings = &rings_;
+    env.stop = &stop_;
+    env.idle_sleep_us = config_.dataplane.idle_sleep_us;
+    for (uint32_t w = 0; w < n_workers; ++w) {
+        const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[w]));
+        rte_mempool* pool = pools_[socket] ? pools_[socket] : pools_[rte_socket_id_by_idx(0)];
+        workers_.push_back(
+            std::make_unique<Worker>(w, env, config_.dataplane.conn_capacity, pool));
+    }
+    spdlog::info("connection table: {} entries per worker, {:.1f} bytes per entry",
+                 config_.dataplane.conn_capacity, workers_[0]->conn_bytes_per_entry());
+    for (uint32_t w = 0; w < n_workers; ++w) {
+        const int rc = rte_eal_remote_launch(
+            [](void* arg) { return static_cast<Worker*>(arg)->run(); }, workers_[w].get(),
+            worker_lcores_[w]);
+        if (rc != 0) {
+            spdlog::error("launching worker {}: {}", w, rte_strerror(-rc));
+            stop_.store(true);
+            rte_eal_mp_wait_lcore();
+            return 2;
+        }
+    }
+    return 0;
+}
+
+void Daemon::report_stats(const char* why) {
+    if (!publisher_ || publisher_->current() == nullptr) return;
+    StatsView view;
+    view.config = &config_;
+    view.snapshot = publisher_->current();
+    for (const auto& w : workers_) view.workers.push_back(&w->counters());
+    spdlog::info("counters ({}):\n{}", why, render_stats_table(view));
+    write_stats_file(opts_.stats_file, render_stats_json(view));
+}
+
+void Daemon::stop_dataplane() {
+    workers_.clear();
+    publisher_.reset();
+    dataplane::free_handoff_rings(rings_, config_.dataplane.workers);
+    if (ports_up_) dataplane::close_ports(ports_);
+    ports_up_ = false;
+    if (eal_up_) rte_eal_cleanup();
+    eal_up_ = false;
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+    Daemon d(options);
+    return d.run();
+}
+
+}  // namespace dvs::control

@@ -1,0 +1,64 @@
+// dvsd: the DVS daemon. Parses the command line and hands over to run_daemon.
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "control/daemon.hpp"
+
+namespace {
+
+void usage(FILE* out) {
+    std::fprintf(out,
+                 "usage: dvsd --config FILE [--check] [--stats-file PATH] [--log-level LEVEL]\n"
+                 "  --config FILE       YAML configuration (see config/example.yaml)\n"
+                 "  --check             validate the configuration and exit (0 = valid)\n"
+                 "  --stats-file PATH   write counters as JSON here on SIGUSR1 and at exit\n"
+                 "  --log-level LEVEL   trace, debug, info (default), warn, error\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    dvs::control::DaemonOptions opts;
+    std::string level = "info";
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](const char* name) -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "dvsd: %s needs a value\n", name);
+                std::exit(1);
+            }
+            return argv[++i];
+        };
+        if (a == "--config" || a == "-c") {
+            opts.config_path = value("--config");
+        } else if (a == "--check" || a == "-t") {
+            opts.check_only = true;
+        } else if (a == "--stats-file") {
+            opts.stats_file = value("--stats-file");
+        } else if (a == "--log-level") {
+            level = value("--log-level");
+        } else if (a == "--help" || a == "-h") {
+            usage(stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "dvsd: unknown argument '%s'\n", a.c_str());
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (opts.config_path.empty()) {
+        std::fprintf(stderr, "dvsd: --config FILE is required\n");
+        usage(stderr);
+        return 1;
+    }
+    auto logger = spdlog::stderr_color_mt("dvsd");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_level(spdlog::level::from_str(level));
+    return dvs::control::run_daemon(opts);
+}

@@ -1,0 +1,110 @@
+#include "control/snapshot_builder.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <string>
+
+#include "sched/registry.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+uint32_t net32(uint32_t host) { return htonl(host); }
+uint16_t net16(uint16_t host) { return htons(host); }
+
+uint16_t port_index(const Config& c, const std::string& name) {
+    for (size_t i = 0; i < c.ports.size(); ++i) {
+        if (c.ports[i].name == name) return static_cast<uint16_t>(i);
+    }
+    throw ConfigError(c.source + ": unknown port '" + name + "'");  // validated earlier
+}
+
+}  // namespace
+
+std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32_t workers,
+                                                    uint64_t version) {
+    auto snap = std::make_unique<dataplane::Snapshot>();
+    snap->version = version;
+
+    if (config.services.size() > dataplane::kMaxServices) {
+        throw ConfigError(config.source + ": services: at most " +
+                          std::to_string(dataplane::kMaxServices) + " services are supported");
+    }
+    if (config.ports.size() > dataplane::kMaxPorts) {
+        throw ConfigError(config.source + ": ports: at most " +
+                          std::to_string(dataplane::kMaxPorts) + " ports are supported");
+    }
+
+    for (size_t p = 0; p < config.ports.size(); ++p) {
+        for (const Ipv4Prefix& a : config.ports[p].addresses) {
+            snap->local_addresses.push_back({net32(a.address), static_cast<uint16_t>(p)});
+            // Connected subnet of this address.
+            snap->routes.push_back({net32(a.address & a.mask()), net32(a.mask()), a.length,
+                                    static_cast<uint16_t>(p), 0});
+        }
+    }
+    for (const RouteConfig& r : config.routes) {
+        snap->routes.push_back({net32(r.prefix.address & r.prefix.mask()), net32(r.prefix.mask()),
+                                r.prefix.length, port_index(config, r.port), net32(r.via)});
+    }
+    for (const NeighborConfig& n : config.neighbors) {
+        dataplane::StaticNeighbor sn;
+        sn.ip = net32(n.address);
+        sn.port = port_index(config, n.port);
+        std::copy(n.mac.begin(), n.mac.end(), sn.mac);
+        snap->static_neighbors.push_back(sn);
+    }
+
+    const TimeoutConfig& t = config.timeouts;
+    auto& by_state = snap->timeouts.by_state;
+    by_state[static_cast<int>(dataplane::ConnState::kUdp)] = t.udp;
+    by_state[static_cast<int>(dataplane::ConnState::kTcpSynRecv)] = t.tcp_syn;
+    by_state[static_cast<int>(dataplane::ConnState::kTcpEstablished)] = t.tcp;
+    by_state[static_cast<int>(dataplane::ConnState::kTcpFinWait)] = t.tcp_fin;
+    by_state[static_cast<int>(dataplane::ConnState::kTcpClose)] = t.tcp_close;
+
+    for (size_t s = 0; s < config.services.size(); ++s) {
+        const ServiceConfig& sc = config.services[s];
+        dataplane::Service svc;
+        svc.id = static_cast<uint16_t>(s);
+        svc.name = sc.name;
+        svc.vip = net32(sc.vip);
+        svc.port = net16(sc.port);
+        svc.proto = static_cast<uint8_t>(sc.protocol);
+        std::vector<sched::Backend> pool;
+        for (const RealServerConfig& rc : sc.real_servers) {
+            if (snap->real_servers.size() >= dataplane::kMaxRealServers) {
+                throw ConfigError(config.source + ": at most " +
+                                  std::to_string(dataplane::kMaxRealServers) +
+                                  " real servers are supported in all");
+            }
+            dataplane::RealServer rs;
+            rs.id = static_cast<uint16_t>(snap->real_servers.size());
+            rs.ip = net32(rc.address);
+            rs.port = net16(rc.port);
+            rs.weight = rc.weight;
+            rs.method = static_cast<uint8_t>(rc.forward);
+            snap->real_servers.push_back(rs);
+            svc.pool.push_back(rs.id);
+            pool.push_back({rc.weight});
+        }
+        for (uint32_t w = 0; w < workers; ++w) {
+            auto sched = sched::make_scheduler(sc.scheduler, pool);
+            if (!sched) {
+                throw ConfigError(config.source + ": services[" + std::to_string(s) +
+                                  "].scheduler: '" + sc.scheduler + "' is not available");
+            }
+            svc.schedulers.push_back(std::move(sched));
+        }
+        if (std::find(snap->vips.begin(), snap->vips.end(), svc.vip) == snap->vips.end()) {
+            snap->vips.push_back(svc.vip);
+        }
+        snap->services.push_back(std::move(svc));
+    }
+    snap->finalize();
+    return snap;
+}
+
+}  // namespace dvs::control

@@ -1,0 +1,193 @@
+#include "control/stats_report.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace dvs::control {
+
+namespace {
+
+using dataplane::DropReason;
+using dataplane::TrafficCounters;
+using dataplane::WorkerCounters;
+
+struct Traffic {
+    uint64_t conns = 0, pkts_in = 0, pkts_out = 0, bytes_in = 0, bytes_out = 0;
+    void add(const TrafficCounters& t) {
+        conns += t.conns.get();
+        pkts_in += t.pkts_in.get();
+        pkts_out += t.pkts_out.get();
+        bytes_in += t.bytes_in.get();
+        bytes_out += t.bytes_out.get();
+    }
+};
+
+struct WorkerTotals {
+    uint64_t rx = 0, tx = 0, handoff_out = 0, handoff_in = 0, tx_handoff = 0, conns_active = 0,
+             conns_created = 0, conns_expired = 0, arp_requests = 0, arp_replies = 0,
+             echo_replies = 0;
+    uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
+    void add(const WorkerCounters& w) {
+        rx += w.rx.get();
+        tx += w.tx.get();
+        handoff_out += w.handoff_out.get();
+        handoff_in += w.handoff_in.get();
+        tx_handoff += w.tx_handoff.get();
+        conns_active += w.conns_active.get();
+        conns_created += w.conns_created.get();
+        conns_expired += w.conns_expired.get();
+        arp_requests += w.arp_requests_sent.get();
+        arp_replies += w.arp_replies_sent.get();
+        echo_replies += w.icmp_echo_replies.get();
+        for (size_t i = 0; i < w.drops.size(); ++i) drops[i] += w.drops[i].get();
+    }
+    uint64_t total_drops() const {
+        uint64_t s = 0;
+        for (uint64_t d : drops) s += d;
+        return s;
+    }
+};
+
+std::string ip_string(uint32_t net) { return format_ipv4(ntohl(net)); }
+
+std::string json_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void json_worker(std::ostringstream& o, const WorkerTotals& t) {
+    o << "\"rx\":" << t.rx << ",\"tx\":" << t.tx << ",\"handoff_out\":" << t.handoff_out
+      << ",\"handoff_in\":" << t.handoff_in << ",\"tx_handoff\":" << t.tx_handoff
+      << ",\"conns_active\":" << t.conns_active << ",\"conns_created\":" << t.conns_created
+      << ",\"conns_expired\":" << t.conns_expired << ",\"arp_requests_sent\":" << t.arp_requests
+      << ",\"arp_replies_sent\":" << t.arp_replies << ",\"icmp_echo_replies\":" << t.echo_replies
+      << ",\"drops\":{";
+    for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
+        o << (i ? "," : "") << '"' << dataplane::kDropReasonNames[i] << "\":" << t.drops[i];
+    }
+    o << '}';
+}
+
+void json_traffic(std::ostringstream& o, const Traffic& t) {
+    o << "\"conns\":" << t.conns << ",\"pkts_in\":" << t.pkts_in << ",\"pkts_out\":" << t.pkts_out
+      << ",\"bytes_in\":" << t.bytes_in << ",\"bytes_out\":" << t.bytes_out;
+}
+
+Traffic service_traffic(const StatsView& v, uint16_t id) {
+    Traffic t;
+    for (const WorkerCounters* w : v.workers) t.add(w->services[id]);
+    return t;
+}
+
+Traffic rs_traffic(const StatsView& v, uint16_t id) {
+    Traffic t;
+    for (const WorkerCounters* w : v.workers) t.add(w->real_servers[id]);
+    return t;
+}
+
+}  // namespace
+
+std::string render_stats_json(const StatsView& v) {
+    std::ostringstream o;
+    WorkerTotals totals;
+    o << "{\"snapshot_version\":" << v.snapshot->version << ",\"workers\":[";
+    for (size_t i = 0; i < v.workers.size(); ++i) {
+        WorkerTotals w;
+        w.add(*v.workers[i]);
+        totals.add(*v.workers[i]);
+        o << (i ? "," : "") << "{\"id\":" << i << ',';
+        json_worker(o, w);
+        o << '}';
+    }
+    o << "],\"totals\":{";
+    json_worker(o, totals);
+    o << "},\"services\":[";
+    for (size_t s = 0; s < v.snapshot->services.size(); ++s) {
+        const dataplane::Service& svc = v.snapshot->services[s];
+        o << (s ? "," : "") << "{\"name\":\"" << json_escape(svc.name) << "\",\"vip\":\""
+          << ip_string(svc.vip) << "\",\"port\":" << ntohs(svc.port) << ",\"protocol\":\""
+          << (svc.proto == 6 ? "tcp" : "udp") << "\",\"scheduler\":\""
+          << (svc.schedulers.empty() ? "" : std::string(svc.schedulers[0]->name())) << "\",";
+        json_traffic(o, service_traffic(v, svc.id));
+        o << ",\"real_servers\":[";
+        for (size_t r = 0; r < svc.pool.size(); ++r) {
+            const dataplane::RealServer& rs = v.snapshot->real_servers[svc.pool[r]];
+            o << (r ? "," : "") << "{\"address\":\"" << ip_string(rs.ip) << "\",\"port\":"
+              << ntohs(rs.port) << ",\"weight\":" << rs.weight << ",\"forward\":\""
+              << to_string(static_cast<ForwardMethod>(rs.method)) << "\",";
+            json_traffic(o, rs_traffic(v, rs.id));
+            o << '}';
+        }
+        o << "]}";
+    }
+    o << "]}\n";
+    return o.str();
+}
+
+std::string render_stats_table(const StatsView& v) {
+    std::ostringstream o;
+    char line[256];
+    std::snprintf(line, sizeof line, "%-8s %12s %12s %12s %12s %10s %10s %10s\n", "worker", "rx",
+                  "tx", "handoff_out", "handoff_in", "conns", "active", "drops");
+    o << line;
+    WorkerTotals totals;
+    for (size_t i = 0; i < v.workers.size(); ++i) {
+        WorkerTotals w;
+        w.add(*v.workers[i]);
+        totals.add(*v.workers[i]);
+        std::snprintf(line, sizeof line, "%-8zu %12lu %12lu %12lu %12lu %10lu %10lu %10lu\n", i,
+                      w.rx, w.tx, w.handoff_out, w.handoff_in, w.conns_created, w.conns_active,
+                      w.total_drops());
+        o << line;
+    }
+    std::snprintf(line, sizeof line, "%-8s %12lu %12lu %12lu %12lu %10lu %10lu %10lu\n", "total",
+                  totals.rx, totals.tx, totals.handoff_out, totals.handoff_in,
+                  totals.conns_created, totals.conns_active, totals.total_drops());
+    o << line;
+    if (totals.total_drops()) {
+        o << "drops by reason:\n";
+        for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
+            if (totals.drops[i] == 0) continue;
+            std::snprintf(line, sizeof line, "  %-22s %12lu\n",
+                          std::string(dataplane::kDropReasonNames[i]).c_str(), totals.drops[i]);
+            o << line;
+        }
+    }
+    for (const dataplane::Service& svc : v.snapshot->services) {
+        const Traffic t = service_traffic(v, svc.id);
+        std::snprintf(line, sizeof line,
+                      "service %s %s:%u/%s conns %lu pkts in/out %lu/%lu bytes in/out %lu/%lu\n",
+                      svc.name.c_str(), ip_string(svc.vip).c_str(), ntohs(svc.port),
+                      svc.proto == 6 ? "tcp" : "udp", t.conns, t.pkts_in, t.pkts_out, t.bytes_in,
+                      t.bytes_out);
+        o << line;
+        for (uint16_t id : svc.pool) {
+            const dataplane::RealServer& rs = v.snapshot->real_servers[id];
+            const Traffic r = rs_traffic(v, id);
+            std::snprintf(line, sizeof line,
+                          "  -> %s:%u %s weight %u conns %lu pkts in/out %lu/%lu bytes in/out "
+                          "%lu/%lu\n",
+                          ip_string(rs.ip).c_str(), ntohs(rs.port),
+                          to_string(static_cast<ForwardMethod>(rs.method)), rs.weight, r.conns,
+                          r.pkts_in, r.pkts_out, r.bytes_in, r.bytes_out);
+            o << line;
+        }
+    }
+    return o.str();
+}
+
+}  // namespace dvs::control

@@ -1,0 +1,24 @@
+#pragma once
+// Renders the workers' counters for operators (a table for the log) and for
+// tools (JSON). Reads counters that workers keep writing: the figures are a
+// moment's view, each counter individually consistent.
+
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/snapshot.hpp"
+
+namespace dvs::control {
+
+struct StatsView {
+    const Config* config = nullptr;
+    const dataplane::Snapshot* snapshot = nullptr;
+    std::vector<const dataplane::WorkerCounters*> workers;
+};
+
+std::string render_stats_json(const StatsView& view);
+std::string render_stats_table(const StatsView& view);
+
+}  // namespace dvs::control

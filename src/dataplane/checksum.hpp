@@ -1,0 +1,59 @@
+#pragma once
+// Internet checksum: full computation (for tests and for headers we build)
+// and incremental update (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')) for the
+// fields NAT rewrites. All values are taken and returned exactly as they sit
+// in the packet (network byte order); the one's-complement sum is byte-order
+// independent as long as both sides use the same order.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace dvs::dataplane {
+
+// One's-complement sum of `len` bytes, not folded, not inverted.
+inline uint32_t csum_partial(const void* data, size_t len, uint32_t sum = 0) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (len >= 2) {
+        uint16_t w;
+        std::memcpy(&w, p, 2);
+        sum += w;
+        p += 2;
+        len -= 2;
+    }
+    if (len) {
+        uint16_t w = 0;
+        std::memcpy(&w, p, 1);  // odd byte padded with zero at its wire position
+        sum += w;
+    }
+    return sum;
+}
+
+inline uint16_t csum_fold(uint32_t sum) {
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+// Checksum field value for `len` bytes (field itself must be zero or skipped).
+inline uint16_t csum_compute(const void* data, size_t len, uint32_t sum = 0) {
+    return static_cast<uint16_t>(~csum_fold(csum_partial(data, len, sum)));
+}
+
+// Incremental update for a 16-bit field changing from old_v to new_v.
+inline uint16_t csum_update16(uint16_t csum, uint16_t old_v, uint16_t new_v) {
+    uint32_t sum = static_cast<uint16_t>(~csum);
+    sum += static_cast<uint16_t>(~old_v);
+    sum += new_v;
+    return static_cast<uint16_t>(~csum_fold(sum));
+}
+
+// Incremental update for a 32-bit field (an IPv4 address).
+inline uint16_t csum_update32(uint16_t csum, uint32_t old_v, uint32_t new_v) {
+    uint32_t sum = static_cast<uint16_t>(~csum);
+    sum += static_cast<uint16_t>(~old_v & 0xffff) + static_cast<uint16_t>(~old_v >> 16);
+    sum += (new_v & 0xffff) + (new_v >> 16);
+    return static_cast<uint16_t>(~csum_fold(sum));
+}
+
+}  // namespace dvs::dataplane

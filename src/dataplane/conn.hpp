@@ -1,0 +1,78 @@
+#pragma once
+// One tracked connection and its TCP state machine.
+//
+// A Conn holds everything needed to forward its packets without the Snapshot
+// (real server address/port, method, ids), so a reload never breaks an
+// established flow. Written only by the worker core that owns the flow.
+
+#include <cstdint>
+
+namespace dvs::dataplane {
+
+enum class ConnState : uint8_t {
+    kUdp,           // UDP: one state, one timeout
+    kTcpSynRecv,    // client SYN seen, handshake not complete
+    kTcpEstablished,
+    kTcpFinWait,    // a FIN seen from either side (covers FIN_WAIT/CLOSE_WAIT/TIME_WAIT)
+    kTcpClose,      // RST seen
+    kCount
+};
+
+const char* conn_state_name(ConnState s);
+
+enum class Direction : uint8_t { kInbound = 0, kReply = 1 };
+
+// Identity of a packet's flow as seen on the wire (network byte order).
+struct FlowKey {
+    uint32_t src_ip = 0;
+    uint32_t dst_ip = 0;
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    uint8_t proto = 0;
+
+    bool operator==(const FlowKey&) const = default;
+};
+
+struct Conn {
+    // Inbound key: client_ip:client_port -> vip:vport. The reply key (NAT) is
+    // rs_ip:rs_port -> client_ip:client_port.
+    uint32_t client_ip;
+    uint32_t vip;
+    uint32_t rs_ip;
+    uint16_t client_port;
+    uint16_t vport;
+    uint16_t rs_port;
+    uint8_t proto;
+    ConnState state;
+    uint16_t service_id;  // stable ids: index into per-core counters
+    uint16_t rs_id;
+    uint8_t method;       // control::ForwardMethod value
+    uint8_t has_reply_key;
+    uint16_t reserved;
+    uint32_t expires;     // tick (seconds) at which the entry dies if idle
+    // Timer-wheel and free-list links (entry indices; kNil ends a list).
+    uint32_t wheel_tick;  // tick of the wheel slot the entry sits in
+    uint32_t next;
+    uint32_t prev;
+
+    FlowKey inbound_key() const { return {client_ip, vip, client_port, vport, proto}; }
+    FlowKey reply_key() const { return {rs_ip, client_ip, rs_port, client_port, proto}; }
+};
+static_assert(sizeof(Conn) <= 64, "a connection entry must fit one cache line");
+
+// Per-state idle timeouts, in ticks (seconds).
+struct StateTimeouts {
+    uint32_t by_state[static_cast<int>(ConnState::kCount)] = {300, 120, 900, 120, 10};
+    uint32_t of(ConnState s) const { return by_state[static_cast<int>(s)]; }
+};
+
+// The state after a packet with `tcp_flags` in direction `dir`.
+ConnState tcp_next_state(ConnState s, Direction dir, uint8_t tcp_flags);
+
+// A SYN for a connection in one of these states starts a new connection on
+// the same tuple (the client reused its port).
+inline bool tcp_reusable(ConnState s) {
+    return s == ConnState::kTcpFinWait || s == ConnState::kTcpClose;
+}
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,150 @@
+#include "dataplane/conn_table.hpp"
+
+#include <bit>
+#include <cstring>
+
+namespace dvs::dataplane {
+
+ConnTable::ConnTable(uint32_t capacity)
+    : capacity_(capacity),
+      entries_(new Conn[capacity]),
+      wheel_(new uint32_t[kWheelSlots]) {
+    // Two keys per NAT connection at 2 of 8 slots per bucket on average when
+    // full: the home bucket rarely fills (so a lookup is one cache line) and
+    // home and alternate both full is rare enough (~1e-6 per insert at full
+    // capacity) that capacity means capacity. Denser layouts: issue 5.
+    const uint32_t buckets = std::bit_ceil(capacity > 2 ? capacity : 2u);
+    bucket_mask_ = buckets - 1;
+    buckets_.reset(new Bucket[buckets]);
+    std::memset(buckets_.get(), 0, sizeof(Bucket) * buckets);
+    std::memset(entries_.get(), 0, sizeof(Conn) * capacity);
+    for (uint32_t i = 0; i < kWheelSlots; ++i) wheel_[i] = kNil;
+    for (uint32_t i = 0; i < capacity; ++i) entries_[i].next = i + 1 < capacity ? i + 1 : kNil;
+    free_head_ = capacity ? 0 : kNil;
+}
+
+double ConnTable::bytes_per_entry() const {
+    const double bytes = double(sizeof(Conn)) * capacity_ +
+                         double(sizeof(Bucket)) * (bucket_mask_ + 1) +
+                         double(sizeof(uint32_t)) * kWheelSlots;
+    return capacity_ ? bytes / capacity_ : 0;
+}
+
+ConnTable::Hit ConnTable::lookup(const FlowKey& key) const {
+    const uint64_t h = hash_key(key);
+    const uint16_t sig = signature(h);
+    uint32_t b = home_bucket(h);
+    for (int probe = 0; probe < 2; ++probe) {
+        const Bucket& bk = buckets_[b];
+        for (int s = 0; s < 8; ++s) {
+            if (bk.sig[s] != sig) continue;
+            const uint32_t ref = bk.ref[s];
+            Conn* c = &entries_[ref >> 1];
+            const auto dir = static_cast<Direction>(ref & 1);
+            const FlowKey k = dir == Direction::kInbound ? c->inbound_key() : c->reply_key();
+            if (k == key) return {c, dir};
+        }
+        if (bk.spilled == 0) break;
+        b = alternate_bucket(h);
+    }
+    return {};
+}
+
+bool ConnTable::index_add(const FlowKey& k, uint32_t ref) {
+    const uint64_t h = hash_key(k);
+    const uint32_t home = home_bucket(h);
+    for (int probe = 0; probe < 2; ++probe) {
+        Bucket& bk = buckets_[probe ? alternate_bucket(h) : home];
+        for (int s = 0; s < 8; ++s) {
+            if (bk.sig[s] != 0) continue;
+            bk.sig[s] = signature(h);
+            bk.ref[s] = ref;
+            if (probe) ++buckets_[home].spilled;
+            return true;
+        }
+    }
+    return false;
+}
+
+void ConnTable::index_remove(const FlowKey& k, uint32_t ref) {
+    const uint64_t h = hash_key(k);
+    const uint32_t home = home_bucket(h);
+    for (int probe = 0; probe < 2; ++probe) {
+        Bucket& bk = buckets_[probe ? alternate_bucket(h) : home];
+        for (int s = 0; s < 8; ++s) {
+            if (bk.sig[s] == 0 || bk.ref[s] != ref) continue;
+            bk.sig[s] = 0;
+            if (probe) --buckets_[home].spilled;
+            return;
+        }
+    }
+}
+
+void ConnTable::wheel_link(uint32_t idx, uint32_t at_tick) {
+    Conn& c = entries_[idx];
+    uint32_t& head = wheel_[at_tick & (kWheelSlots - 1)];
+    c.wheel_tick = at_tick;
+    c.prev = kNil;
+    c.next = head;
+    if (head != kNil) entries_[head].prev = idx;
+    head = idx;
+}
+
+void ConnTable::wheel_unlink(uint32_t idx) {
+    Conn& c = entries_[idx];
+    if (c.prev != kNil) {
+        entries_[c.prev].next = c.next;
+    } else {
+        wheel_[c.wheel_tick & (kWheelSlots - 1)] = c.next;
+    }
+    if (c.next != kNil) entries_[c.next].prev = c.prev;
+}
+
+Conn* ConnTable::insert(const Conn& proto, uint32_t now, uint32_t timeout) {
+    if (free_head_ == kNil) return nullptr;
+    const uint32_t idx = free_head_;
+    Conn& c = entries_[idx];
+    const uint32_t next_free = c.next;
+    c = proto;
+    if (!index_add(c.inbound_key(), idx << 1)) return nullptr;
+    if (c.has_reply_key && !index_add(c.reply_key(), idx << 1 | 1)) {
+        index_remove(c.inbound_key(), idx << 1);
+        return nullptr;
+    }
+    free_head_ = next_free;
+    ++size_;
+    // A new entry may be created before the wheel first ran: keep ticks sane.
+    if (static_cast<int32_t>(now - tick_) < 0) now = tick_;
+    c.expires = now + timeout;
+    const uint32_t horizon = tick_ + kWheelSlots - 1;
+    wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
+    return &c;
+}
+
+void ConnTable::touch(Conn* c, uint32_t now, uint32_t timeout) {
+    c->expires = now + timeout;
+    // Entries sit in the slot of their earliest possible expiry; only an
+    // earlier expiry (e.g. ESTABLISHED -> CLOSE) needs a move.
+    if (static_cast<int32_t>(c->expires - c->wheel_tick) < 0) {
+        const uint32_t idx = index_of(c);
+        wheel_unlink(idx);
+        const uint32_t at = static_cast<int32_t>(c->expires - tick_) > 0 ? c->expires : tick_ + 1;
+        wheel_link(idx, at);
+    }
+}
+
+void ConnTable::erase(Conn* c) {
+    const uint32_t idx = index_of(c);
+    index_remove(c->inbound_key(), idx << 1);
+    if (c->has_reply_key) index_remove(c->reply_key(), idx << 1 | 1);
+    wheel_unlink(idx);
+    release(idx);
+}
+
+void ConnTable::release(uint32_t idx) {
+    entries_[idx].next = free_head_;
+    free_head_ = idx;
+    --size_;
+}
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,131 @@
+#pragma once
+// The per-core connection table: a bucketised hash index over a fixed array
+// of Conn entries, plus a timer wheel with one-second slots that expires idle
+// entries (the paper's slow timer).
+//
+// Single-writer: one worker core owns a table and is the only thread that
+// touches it. All memory is allocated in the constructor; insert/lookup/erase
+// and advance never allocate. Pure code (no DPDK) so it is unit-testable.
+//
+// Index: 64-byte buckets of 8 {16-bit signature, entry reference} slots. A
+// key lives in its home bucket or, when that is full, in its alternate; the
+// home bucket counts such spills so lookups touch one cache line unless a
+// spill exists; a spilled key goes to an alternate bucket chosen by other
+// hash bits, so spills do not pile up on neighbours. A NAT connection has two keys (inbound and reply) that both
+// reference the same entry.
+
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/conn.hpp"
+#include "dataplane/flow_hash.hpp"
+
+namespace dvs::dataplane {
+
+class ConnTable {
+public:
+    static constexpr uint32_t kNil = UINT32_MAX;
+    static constexpr uint32_t kWheelSlots = 1024;  // ticks; longer timeouts are re-armed
+
+    struct Hit {
+        Conn* conn = nullptr;
+        Direction dir = Direction::kInbound;
+    };
+
+    explicit ConnTable(uint32_t capacity);
+    ConnTable(const ConnTable&) = delete;
+    ConnTable& operator=(const ConnTable&) = delete;
+
+    Hit lookup(const FlowKey& key) const;
+
+    // Copies the identity and forwarding fields of `c`, indexes its inbound
+    // key (and its reply key when c.has_reply_key) and arms its timer at
+    // now + timeout. Returns nullptr when the table or the index is full.
+    Conn* insert(const Conn& c, uint32_t now, uint32_t timeout);
+
+    // Records activity: the entry now expires at now + timeout.
+    void touch(Conn* c, uint32_t now, uint32_t timeout);
+
+    // Removes the entry at once (its keys and its timer).
+    void erase(Conn* c);
+
+    // Runs the wheel up to `now`; calls on_expire(const Conn&) for each entry
+    // that has been idle past its timeout, then removes it.
+    template <typename OnExpire>
+    void advance(uint32_t now, OnExpire&& on_expire);
+
+    uint32_t size() const { return size_; }
+    uint32_t capacity() const { return capacity_; }
+    uint32_t tick() const { return tick_; }
+    // Bytes of table memory (entries + index + wheel) divided by capacity.
+    double bytes_per_entry() const;
+
+    static uint64_t hash_key(const FlowKey& k) {
+        const uint64_t a = (uint64_t{k.src_ip} << 32) | k.dst_ip;
+        const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
+        return mix64(a ^ mix64(b));
+    }
+
+private:
+    struct alignas(64) Bucket {
+        uint16_t sig[8];
+        uint32_t ref[8];   // entry index << 1 | direction; meaningful when sig != 0
+        uint32_t spilled;  // keys whose home is this bucket but live in their alternate
+        uint32_t pad[3];
+    };
+    static_assert(sizeof(Bucket) == 64);
+
+    static uint16_t signature(uint64_t h) {
+        const uint16_t s = static_cast<uint16_t>(h >> 48);
+        return s ? s : 1;  // 0 marks an empty slot
+    }
+    uint32_t home_bucket(uint64_t h) const { return static_cast<uint32_t>(h) & bucket_mask_; }
+    uint32_t alternate_bucket(uint64_t h) const {
+        return static_cast<uint32_t>(h >> 24) & bucket_mask_;
+    }
+    bool index_add(const FlowKey& k, uint32_t ref);
+    void index_remove(const FlowKey& k, uint32_t ref);
+    uint32_t index_of(const Conn* c) const { return static_cast<uint32_t>(c - entries_.get()); }
+    void wheel_link(uint32_t idx, uint32_t at_tick);
+    void wheel_unlink(uint32_t idx);
+    void release(uint32_t idx);
+
+    uint32_t capacity_;
+    uint32_t size_ = 0;
+    uint32_t bucket_mask_;
+    uint32_t free_head_;
+    uint32_t tick_ = 0;  // last tick the wheel has processed
+    std::unique_ptr<Conn[]> entries_;
+    std::unique_ptr<Bucket[]> buckets_;
+    std::unique_ptr<uint32_t[]> wheel_;  // slot heads
+};
+
+template <typename OnExpire>
+void ConnTable::advance(uint32_t now, OnExpire&& on_expire) {
+    if (static_cast<int32_t>(now - tick_) <= 0) return;
+    // After a stall longer than the wheel, one pass over every slot suffices:
+    // each entry sits at most kWheelSlots-1 ticks ahead of when it was armed.
+    uint32_t from = tick_ + 1;
+    if (now - tick_ > kWheelSlots) from = now - kWheelSlots + 1;
+    for (uint32_t t = from; t != now + 1; ++t) {
+        uint32_t idx = wheel_[t & (kWheelSlots - 1)];
+        while (idx != kNil) {
+            Conn& c = entries_[idx];
+            const uint32_t next = c.next;
+            if (static_cast<int32_t>(c.wheel_tick - now) > 0) {
+                // Armed for a later lap of the wheel; stays.
+            } else if (static_cast<int32_t>(c.expires - now) <= 0) {
+                on_expire(static_cast<const Conn&>(c));
+                erase(&c);
+            } else {
+                wheel_unlink(idx);
+                const uint32_t horizon = now + kWheelSlots - 1;
+                wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
+            }
+            idx = next;
+        }
+    }
+    tick_ = now;
+}
+
+}  // namespace dvs::dataplane

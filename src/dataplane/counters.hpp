@@ -1,0 +1,53 @@
+#pragma once
+// Per-core counters. Each worker writes only its own WorkerCounters; the
+// control thread reads all of them and sums. A Counter is a relaxed atomic
+// so that cross-thread reads are well defined, yet an increment compiles to
+// a plain load/add/store (no lock prefix): there is exactly one writer.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/drop_reason.hpp"
+#include "dataplane/snapshot.hpp"
+
+namespace dvs::dataplane {
+
+class Counter {
+public:
+    void add(uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
+    uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> v_{0};
+};
+
+struct TrafficCounters {
+    Counter conns;      // connections scheduled
+    Counter pkts_in;    // client -> real server
+    Counter pkts_out;   // real server -> client (NAT replies)
+    Counter bytes_in;
+    Counter bytes_out;
+};
+
+struct alignas(64) WorkerCounters {
+    Counter rx;             // packets read from NIC queues
+    Counter tx;             // packets handed to NIC queues
+    Counter handoff_out;    // packets passed to the owner core
+    Counter handoff_in;     // packets received from another core
+    Counter tx_handoff;     // packets passed to the core that owns the egress queue
+    Counter conns_created;
+    Counter conns_expired;
+    Counter conns_active;   // gauge, set by the worker each tick
+    Counter arp_requests_sent;
+    Counter arp_replies_sent;
+    Counter icmp_echo_replies;
+    std::array<Counter, static_cast<size_t>(DropReason::kCount)> drops;
+    std::array<TrafficCounters, kMaxServices> services;
+    std::array<TrafficCounters, kMaxRealServers> real_servers;
+
+    void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
+};
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,53 @@
+#pragma once
+// Every packet the dataplane does not forward is counted under one reason.
+// Names are what operators see in stats; keep them stable.
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace dvs::dataplane {
+
+enum class DropReason : uint8_t {
+    kL2Malformed,         // shorter than an Ethernet header
+    kMultiSegment,        // chained mbufs (jumbo frames): not handled yet
+    kL2NotForUs,          // unicast to another MAC (veth/bridge flooding, promiscuous NICs)
+    kL3Unsupported,       // neither IPv4 nor ARP
+    kIpMalformed,         // bad version/IHL/length, truncated
+    kIpBadChecksum,
+    kIpFragment,          // fragments of load-balanced traffic: not handled yet
+    kL4Malformed,         // truncated TCP/UDP header
+    kTtlExceeded,
+    kNoService,           // no VIP:port matched and no tracked reply
+    kTcpNoConn,           // non-SYN TCP segment with no connection entry
+    kNoRealServer,        // every real server quiesced / pool empty
+    kConnTableFull,
+    kLocalUnhandled,      // addressed to the balancer but not ARP/echo (exception path: later)
+    kIcmpUnhandled,       // ICMP that is neither echo to us nor (yet) handled
+    kArpMalformed,
+    kArpIgnored,          // ARP not about us
+    kNoRoute,
+    kNeighborQueueFull,   // too many packets waiting for one unresolved neighbour
+    kNeighborTableFull,
+    kNeighborUnresolved,  // ARP got no answer in time; queued packets dropped
+    kHandoffRingFull,     // owner core's ring full
+    kTxFull,              // NIC did not take the packet
+    kMbufAllocFailed,     // could not build an ARP/ICMP reply
+    kCount
+};
+
+inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)>
+    kDropReasonNames = {
+        "l2_malformed",        "multi_segment",   "l2_not_for_us",   "l3_unsupported",     "ip_malformed",
+        "ip_bad_checksum",     "ip_fragment",     "l4_malformed",       "ttl_exceeded",
+        "no_service",          "tcp_no_conn",     "no_real_server",     "conn_table_full",
+        "local_unhandled",     "icmp_unhandled",  "arp_malformed",      "arp_ignored",
+        "no_route",            "neighbor_queue_full", "neighbor_table_full",
+        "neighbor_unresolved", "handoff_ring_full", "tx_full",          "mbuf_alloc_failed",
+};
+
+inline constexpr std::string_view drop_reason_name(DropReason r) {
+    return kDropReasonNames[static_cast<size_t>(r)];
+}
+
+}  // namespace dvs::dataplane

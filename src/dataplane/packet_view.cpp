@@ -1,0 +1,74 @@
+#include "dataplane/packet_view.hpp"
+
+#include "dataplane/checksum.hpp"
+
+namespace dvs::dataplane {
+
+namespace {
+
+PacketView dropped(PacketView v, DropReason r) {
+    v.kind = FrameKind::kDropped;
+    v.drop = r;
+    return v;
+}
+
+}  // namespace
+
+PacketView parse_frame(uint8_t* data, uint32_t len) {
+    PacketView v;
+    v.data = data;
+    v.frame_len = len;
+    if (len < sizeof(EthHdr)) return dropped(v, DropReason::kL2Malformed);
+    v.eth = reinterpret_cast<EthHdr*>(data);
+    const uint16_t type = be16(v.eth->ether_type);
+    const uint32_t l3_avail = len - sizeof(EthHdr);
+    uint8_t* l3 = data + sizeof(EthHdr);
+
+    if (type == kEtherTypeArp) {
+        if (l3_avail < sizeof(ArpHdr)) return dropped(v, DropReason::kArpMalformed);
+        v.arp = reinterpret_cast<ArpHdr*>(l3);
+        v.kind = FrameKind::kArp;
+        return v;
+    }
+    if (type != kEtherTypeIpv4) return dropped(v, DropReason::kL3Unsupported);
+
+    if (l3_avail < sizeof(Ipv4Hdr)) return dropped(v, DropReason::kIpMalformed);
+    v.ip = reinterpret_cast<Ipv4Hdr*>(l3);
+    const uint32_t ihl = (v.ip->version_ihl & 0x0f) * 4u;
+    if ((v.ip->version_ihl >> 4) != 4 || ihl < sizeof(Ipv4Hdr) || ihl > l3_avail) {
+        return dropped(v, DropReason::kIpMalformed);
+    }
+    v.l3_len = be16(v.ip->total_length);
+    // Frames may carry Ethernet padding beyond the IP packet, never less.
+    if (v.l3_len < ihl || v.l3_len > l3_avail) return dropped(v, DropReason::kIpMalformed);
+    if (csum_fold(csum_partial(v.ip, ihl)) != 0xffff) {
+        return dropped(v, DropReason::kIpBadChecksum);
+    }
+    v.proto = v.ip->protocol;
+    v.kind = FrameKind::kIpv4;
+
+    const uint16_t frag = be16(v.ip->frag_off);
+    if (frag & kIpFragOffsetMask) return v;  // a later fragment: no L4 header here
+    v.l4 = l3 + ihl;
+    v.l4_len = static_cast<uint16_t>(v.l3_len - ihl);
+
+    if (v.proto == kIpProtoTcp) {
+        if (v.l4_len < sizeof(TcpHdr)) return dropped(v, DropReason::kL4Malformed);
+        const uint32_t doff = (v.tcp()->data_off >> 4) * 4u;
+        if (doff < sizeof(TcpHdr) || doff > v.l4_len) return dropped(v, DropReason::kL4Malformed);
+        v.src_port = v.tcp()->src_port;
+        v.dst_port = v.tcp()->dst_port;
+        v.tcp_flags = v.tcp()->flags;
+        v.has_ports = true;
+    } else if (v.proto == kIpProtoUdp) {
+        if (v.l4_len < sizeof(UdpHdr)) return dropped(v, DropReason::kL4Malformed);
+        const uint16_t ulen = be16(v.udp()->length);
+        if (ulen < sizeof(UdpHdr) || ulen > v.l4_len) return dropped(v, DropReason::kL4Malformed);
+        v.src_port = v.udp()->src_port;
+        v.dst_port = v.udp()->dst_port;
+        v.has_ports = true;
+    }
+    return v;
+}
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,103 @@
+#include "dataplane/port.hpp"
+
+#include <rte_ethdev.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dvs::dataplane {
+
+namespace {
+
+constexpr uint16_t kRxDesc = 1024;
+constexpr uint16_t kTxDesc = 1024;
+
+[[noreturn]] void fail(const PortSpec& s, const std::string& what, int rc) {
+    throw std::runtime_error("port '" + s.name + "' (" + s.device + "): " + what + ": " +
+                             rte_strerror(rc < 0 ? -rc : rc));
+}
+
+}  // namespace
+
+PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
+                      const std::vector<rte_mempool*>& pool_by_socket) {
+    PortLayout layout;
+    layout.rx_by_worker.resize(workers);
+    uint32_t next_worker = 0;
+
+    for (size_t idx = 0; idx < specs.size(); ++idx) {
+        const PortSpec& s = specs[idx];
+        PortInfo p;
+        p.name = s.name;
+        p.device = s.device;
+        int rc = rte_eth_dev_get_port_by_name(s.device.c_str(), &p.port_id);
+        if (rc != 0) {
+            throw std::runtime_error("port '" + s.name + "': no DPDK device named '" + s.device +
+                                     "' (is it in dataplane.eal as --vdev, or bound to a DPDK driver?)");
+        }
+        rte_eth_dev_info info{};
+        rc = rte_eth_dev_info_get(p.port_id, &info);
+        if (rc != 0) fail(s, "device info", rc);
+
+        p.rx_queues = static_cast<uint16_t>(std::min<uint32_t>(workers, info.max_rx_queues));
+        p.tx_queues = static_cast<uint16_t>(std::min<uint32_t>(workers, info.max_tx_queues));
+        if (p.tx_queues < workers) p.tx_queues = 1;  // one queue, one writer: tx_owner
+
+        rte_eth_conf conf{};
+        if (p.rx_queues > 1) {
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf =
+                (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+        }
+        rc = rte_eth_dev_configure(p.port_id, p.rx_queues, p.tx_queues, &conf);
+        if (rc != 0) fail(s, "configure", rc);
+
+        rc = rte_eth_dev_set_mtu(p.port_id, s.mtu);
+        if (rc != 0 && rc != -ENOTSUP) fail(s, "set MTU " + std::to_string(s.mtu), rc);
+
+        int socket = rte_eth_dev_socket_id(p.port_id);
+        if (socket < 0 || socket >= static_cast<int>(pool_by_socket.size()) ||
+            pool_by_socket[socket] == nullptr) {
+            socket = 0;
+        }
+        uint16_t rxd = kRxDesc, txd = kTxDesc;
+        rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &rxd, &txd);
+        for (uint16_t q = 0; q < p.rx_queues; ++q) {
+            rc = rte_eth_rx_queue_setup(p.port_id, q, rxd, socket, nullptr, pool_by_socket[socket]);
+            if (rc != 0) fail(s, "rx queue " + std::to_string(q), rc);
+            // Spread queues of all ports round-robin so each worker polls a share.
+            layout.rx_by_worker[next_worker].push_back({static_cast<uint16_t>(idx), q});
+            if (q == 0) p.tx_owner = next_worker;
+            next_worker = (next_worker + 1) % workers;
+        }
+        for (uint16_t q = 0; q < p.tx_queues; ++q) {
+            rc = rte_eth_tx_queue_setup(p.port_id, q, txd, socket, nullptr);
+            if (rc != 0) fail(s, "tx queue " + std::to_string(q), rc);
+        }
+        for (uint32_t w = 0; w < kMaxWorkers; ++w) {
+            if (p.tx_queues >= workers && w < workers) {
+                p.tx_queue[w] = static_cast<int32_t>(w);
+            } else {
+                p.tx_queue[w] = (w == p.tx_owner) ? 0 : -1;
+            }
+        }
+        rc = rte_eth_dev_start(p.port_id);
+        if (rc != 0) fail(s, "start", rc);
+        rte_ether_addr mac;
+        rc = rte_eth_macaddr_get(p.port_id, &mac);
+        if (rc != 0) fail(s, "read MAC address", rc);
+        std::copy(mac.addr_bytes, mac.addr_bytes + 6, p.mac);
+        layout.index_of_port_id[p.port_id] = static_cast<uint16_t>(idx);
+        layout.ports.push_back(p);
+    }
+    return layout;
+}
+
+void close_ports(const PortLayout& layout) {
+    for (const PortInfo& p : layout.ports) {
+        rte_eth_dev_stop(p.port_id);
+        rte_eth_dev_close(p.port_id);
+    }
+}
+
+}  // namespace dvs::dataplane

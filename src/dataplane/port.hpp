@@ -1,0 +1,55 @@
+#pragma once
+// DPDK ports: opening, queue layout, and which worker uses which queue.
+//
+// Port state is fixed at start-up (changing ports needs a restart) and read
+// by every worker; nothing here is written after the workers are launched.
+
+#include <rte_mempool.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dvs::dataplane {
+
+inline constexpr uint32_t kMaxWorkers = 32;
+
+struct PortSpec {
+    std::string name;    // operator's name, for logs
+    std::string device;  // DPDK device name or PCI address
+    uint16_t mtu = 1500;
+};
+
+struct RxQueueRef {
+    uint16_t port_index;
+    uint16_t queue;
+};
+
+struct PortInfo {
+    std::string name;
+    std::string device;
+    uint16_t port_id = 0;           // DPDK port id
+    uint8_t mac[6] = {};
+    uint16_t rx_queues = 0;
+    uint16_t tx_queues = 0;
+    // tx_queue[w] is worker w's own TX queue, or -1 when the device has fewer
+    // TX queues than workers; such a worker passes packets to tx_owner over
+    // its handoff ring, because a TX queue must have a single writer.
+    int32_t tx_queue[kMaxWorkers] = {};
+    uint32_t tx_owner = 0;
+};
+
+struct PortLayout {
+    std::vector<PortInfo> ports;
+    std::vector<std::vector<RxQueueRef>> rx_by_worker;  // [worker] -> queues it polls
+    uint16_t index_of_port_id[RTE_MAX_ETHPORTS] = {};   // DPDK port id -> index in ports
+};
+
+// Opens and starts every port, spreading RX queues over `workers` round-robin.
+// Throws std::runtime_error naming the port on any failure (control path).
+PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
+                      const std::vector<rte_mempool*>& pool_by_socket);
+
+void close_ports(const PortLayout& layout);
+
+}  // namespace dvs::dataplane

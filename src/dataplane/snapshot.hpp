@@ -1,0 +1,93 @@
+#pragma once
+// The immutable configuration the workers read.
+//
+// Built by the control thread (control/snapshot_builder.cpp), published
+// through an atomic pointer and freed only after every worker has passed a
+// quiescent state (rte_rcu_qsbr; see snapshot_publisher.hpp). Workers never
+// write a Snapshot, with one documented exception: each worker owns one
+// scheduler instance per service (schedulers[worker]) and is its only user.
+// Addresses and ports are in network byte order.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/conn.hpp"
+#include "sched/scheduler.hpp"
+
+namespace dvs::dataplane {
+
+inline constexpr uint32_t kMaxServices = 256;
+inline constexpr uint32_t kMaxRealServers = 4096;
+inline constexpr uint32_t kMaxPorts = 16;
+
+struct RealServer {
+    uint16_t id = 0;     // index into Snapshot::real_servers and per-core counters
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    uint32_t weight = 1;
+    uint8_t method = 0;  // control::ForwardMethod value
+};
+
+struct Service {
+    uint16_t id = 0;     // index into Snapshot::services and per-core counters
+    std::string name;
+    uint32_t vip = 0;
+    uint16_t port = 0;
+    uint8_t proto = 0;
+    std::vector<uint16_t> pool;  // real server ids, in scheduler pool order
+    std::vector<std::unique_ptr<sched::Scheduler>> schedulers;  // one per worker
+};
+
+struct Route {
+    uint32_t prefix = 0;
+    uint32_t mask = 0;   // network byte order, like prefix
+    uint8_t length = 0;
+    uint16_t port = 0;   // index into the port list
+    uint32_t via = 0;    // 0: directly connected
+};
+
+struct NextHop {
+    uint16_t port = 0;
+    uint32_t ip = 0;     // neighbour to resolve: the gateway or the destination itself
+};
+
+struct LocalAddress {
+    uint32_t ip = 0;
+    uint16_t port = 0;
+};
+
+struct StaticNeighbor {
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    uint8_t mac[6] = {};
+};
+
+struct Snapshot {
+    uint64_t version = 0;
+    std::vector<Service> services;
+    std::vector<RealServer> real_servers;
+    std::vector<Route> routes;  // longest prefix first
+    std::vector<LocalAddress> local_addresses;
+    std::vector<StaticNeighbor> static_neighbors;
+    std::vector<uint32_t> vips;
+    StateTimeouts timeouts;
+
+    // Call after filling the vectors; builds the lookup index.
+    void finalize();
+
+    const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const;
+    bool is_vip(uint32_t ip) const;
+    bool is_local(uint32_t ip) const;
+    std::optional<NextHop> route(uint32_t dst) const;
+    const StaticNeighbor* static_neighbor(uint16_t port, uint32_t ip) const;
+
+private:
+    std::vector<int32_t> service_slots_;  // open addressing over services; -1 empty
+    uint32_t service_mask_ = 0;
+    static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
+};
+
+}  // namespace dvs::dataplane

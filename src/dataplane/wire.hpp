@@ -1,0 +1,95 @@
+#pragma once
+// Wire formats of the headers the dataplane reads and writes. All multi-byte
+// fields are in network byte order, as on the wire. Our own definitions (not
+// rte_*.h) so the packet logic builds and tests without DPDK.
+
+#include <cstdint>
+
+namespace dvs::dataplane {
+
+inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+inline constexpr uint16_t kEtherTypeArp = 0x0806;
+inline constexpr uint8_t kIpProtoIcmp = 1;
+inline constexpr uint8_t kIpProtoTcp = 6;
+inline constexpr uint8_t kIpProtoUdp = 17;
+
+struct __attribute__((packed)) EthHdr {
+    uint8_t dst[6];
+    uint8_t src[6];
+    uint16_t ether_type;
+};
+static_assert(sizeof(EthHdr) == 14);
+
+struct __attribute__((packed)) Ipv4Hdr {
+    uint8_t version_ihl;
+    uint8_t tos;
+    uint16_t total_length;
+    uint16_t id;
+    uint16_t frag_off;  // flags (3 bits) + offset (13 bits, 8-byte units)
+    uint8_t ttl;
+    uint8_t protocol;
+    uint16_t checksum;
+    uint32_t src;
+    uint32_t dst;
+};
+static_assert(sizeof(Ipv4Hdr) == 20);
+inline constexpr uint16_t kIpFlagMoreFragments = 0x2000;
+inline constexpr uint16_t kIpFlagDontFragment = 0x4000;
+inline constexpr uint16_t kIpFragOffsetMask = 0x1fff;
+
+struct __attribute__((packed)) TcpHdr {
+    uint16_t src_port;
+    uint16_t dst_port;
+    uint32_t seq;
+    uint32_t ack;
+    uint8_t data_off;
+    uint8_t flags;
+    uint16_t window;
+    uint16_t checksum;
+    uint16_t urgent;
+};
+static_assert(sizeof(TcpHdr) == 20);
+inline constexpr uint8_t kTcpFin = 0x01;
+inline constexpr uint8_t kTcpSyn = 0x02;
+inline constexpr uint8_t kTcpRst = 0x04;
+inline constexpr uint8_t kTcpAck = 0x10;
+
+struct __attribute__((packed)) UdpHdr {
+    uint16_t src_port;
+    uint16_t dst_port;
+    uint16_t length;
+    uint16_t checksum;
+};
+static_assert(sizeof(UdpHdr) == 8);
+
+struct __attribute__((packed)) IcmpHdr {
+    uint8_t type;
+    uint8_t code;
+    uint16_t checksum;
+    uint16_t id;
+    uint16_t seq;
+};
+static_assert(sizeof(IcmpHdr) == 8);
+inline constexpr uint8_t kIcmpEchoReply = 0;
+inline constexpr uint8_t kIcmpEchoRequest = 8;
+
+struct __attribute__((packed)) ArpHdr {
+    uint16_t htype;
+    uint16_t ptype;
+    uint8_t hlen;
+    uint8_t plen;
+    uint16_t op;
+    uint8_t sha[6];
+    uint32_t spa;
+    uint8_t tha[6];
+    uint32_t tpa;
+};
+static_assert(sizeof(ArpHdr) == 28);
+inline constexpr uint16_t kArpRequest = 1;
+inline constexpr uint16_t kArpReply = 2;
+
+// Byte order helpers usable in constexpr and hot code alike.
+constexpr uint16_t be16(uint16_t v) { return __builtin_bswap16(v); }
+constexpr uint32_t be32(uint32_t v) { return __builtin_bswap32(v); }
+
+}  // namespace dvs::dataplane

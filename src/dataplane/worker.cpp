@@ -1,0 +1,461 @@
+#include "dataplane/worker.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "dataplane/arp.hpp"
+#include "dataplane/flow_hash.hpp"
+#include "dataplane/icmp.hpp"
+#include "dataplane/nat_rewrite.hpp"
+
+namespace dvs::dataplane {
+
+namespace {
+
+constexpr uint32_t kHousekeepingEvery = 256;   // loop iterations between housekeeping
+constexpr uint32_t kIdleSpinsBeforeSleep = 64;
+constexpr uint64_t kArpRetryMs = 1000;         // re-send a request at most this often
+constexpr uint64_t kArpGiveUpMs = 3000;        // drop packets queued longer than this
+constexpr uint64_t kArpRefreshMs = 60000;      // re-confirm a reachable neighbour after this
+
+bool is_unicast_to_other(const EthHdr& eth, const uint8_t our_mac[6]) {
+    if (eth.dst[0] & 1) return false;  // broadcast or multicast
+    return std::memcmp(eth.dst, our_mac, 6) != 0;
+}
+
+void set_eth(EthHdr& eth, const uint8_t dst[6], const uint8_t src[6]) {
+    std::memcpy(eth.dst, dst, 6);
+    std::memcpy(eth.src, src, 6);
+    eth.ether_type = be16(kEtherTypeIpv4);
+}
+
+}  // namespace
+
+Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_mempool* pool)
+    : id_(id),
+      env_(env),
+      pool_(pool),
+      counters_(std::make_unique<WorkerCounters>()),
+      conns_(conn_capacity),
+      neighbors_(std::make_unique<NeighborTable>()),
+      tsc_hz_(rte_get_tsc_hz()),
+      start_tsc_(rte_rdtsc()) {
+    const int socket = static_cast<int>(rte_socket_id());
+    for (size_t p = 0; p < env_.ports->ports.size(); ++p) {
+        auto* b = static_cast<rte_eth_dev_tx_buffer*>(
+            rte_zmalloc_socket("dvs_txbuf", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, socket));
+        if (b == nullptr) throw std::runtime_error("worker tx buffer allocation failed");
+        rte_eth_tx_buffer_init(b, kBurst);
+        rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback, &tx_dropped_);
+        tx_buffers_[p] = b;
+    }
+}
+
+Worker::~Worker() {
+    for (rte_eth_dev_tx_buffer* b : tx_buffers_) rte_free(b);
+}
+
+int Worker::run() {
+    rte_rcu_qsbr* qsbr = env_.snapshots->qsbr();
+    rte_rcu_qsbr_thread_register(qsbr, id_);
+    rte_rcu_qsbr_thread_online(qsbr, id_);
+    const auto& my_queues = env_.ports->rx_by_worker[id_];
+    rte_mbuf* burst[kBurst];
+    uint32_t iteration = 0;
+    uint32_t idle = 0;
+
+    while (!env_.stop->load(std::memory_order_relaxed)) {
+        // One Snapshot per iteration; quiescent once the iteration is done.
+        const Snapshot& snap = *env_.snapshots->current();
+        now_tsc_ = rte_rdtsc();
+        uint32_t work = 0;
+
+        for (const RxQueueRef& q : my_queues) {
+            const uint16_t port_id = env_.ports->ports[q.port_index].port_id;
+            const uint16_t n = rte_eth_rx_burst(port_id, q.queue, burst, kBurst);
+            if (n == 0) continue;
+            work += n;
+            counters_->rx.add(n);
+            for (uint16_t i = 0; i < n && i < 4; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
+            for (uint16_t i = 0; i < n; ++i) {
+                if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 4], void*));
+                process(burst[i], snap, false);
+            }
+        }
+        poll_rings(snap, work);
+        flush_handoffs();
+        flush_tx();
+
+        if (++iteration % kHousekeepingEvery == 0) housekeeping(snap);
+        rte_rcu_qsbr_quiescent(qsbr, id_);
+
+        if (work == 0 && env_.idle_sleep_us != 0 && ++idle >= kIdleSpinsBeforeSleep) {
+            // Only when idle: lets a shared test machine breathe. Off by default.
+            rte_delay_us_sleep(env_.idle_sleep_us);
+        } else if (work != 0) {
+            idle = 0;
+        }
+    }
+    shutdown();
+    rte_rcu_qsbr_thread_offline(qsbr, id_);
+    rte_rcu_qsbr_thread_unregister(qsbr, id_);
+    return 0;
+}
+
+void Worker::poll_rings(const Snapshot& snap, uint32_t& work) {
+    rte_mbuf* burst[kBurst];
+    for (uint32_t from = 0; from < env_.n_workers; ++from) {
+        rte_ring* r = env_.rings->ring[from][id_];
+        if (r == nullptr) continue;
+        const unsigned n =
+            rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(burst), kBurst, nullptr);
+        work += n;
+        for (unsigned i = 0; i < n; ++i) {
+            rte_mbuf* m = burst[i];
+            const HandoffMeta meta = handoff_meta(m);
+            if (meta.kind == HandoffKind::kTransmit) {
+                transmit(meta.port_index, m);
+            } else {
+                if (meta.kind == HandoffKind::kProcess) counters_->handoff_in.add();
+                process(m, snap, true);
+            }
+        }
+    }
+}
+
+void Worker::process(rte_mbuf* m, const Snapshot& snap, bool from_ring) {
+    if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
+    PacketView v = parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
+    if (v.kind == FrameKind::kDropped) return drop(m, v.drop);
+
+    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+    if (is_unicast_to_other(*v.eth, env_.ports->ports[port_index].mac)) {
+        return drop(m, DropReason::kL2NotForUs);
+    }
+    if (v.kind == FrameKind::kArp) {
+        const bool learn_only = from_ring && handoff_meta(m).kind == HandoffKind::kLearn;
+        return arp(m, v, snap, learn_only);
+    }
+    process_ipv4(m, v, snap);
+}
+
+void Worker::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask)) {
+        return drop(m, DropReason::kIpFragment);
+    }
+    const uint32_t dst = v.ip->dst;
+    if (!v.has_ports) {
+        if (snap.is_local(dst) || snap.is_vip(dst)) return local(m, v, snap);
+        return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
+                                               : DropReason::kNoService);
+    }
+    if (const Service* svc = snap.find_service(dst, v.dst_port, v.proto)) {
+        const uint32_t owner = owner_core(v.ip->src, v.src_port, env_.n_workers);
+        if (owner != id_) return handoff(owner, m, HandoffKind::kProcess);
+        return inbound(m, v, snap, *svc);
+    }
+    if (snap.is_local(dst)) return local(m, v, snap);
+    // Not for a VIP: a reply from a real server, owned by the client's core.
+    const uint32_t owner = owner_core(dst, v.dst_port, env_.n_workers);
+    if (owner != id_) return handoff(owner, m, HandoffKind::kProcess);
+    reply(m, v, snap);
+}
+
+void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc) {
+    const FlowKey key{v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+    const bool tcp = v.proto == kIpProtoTcp;
+    const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+
+    Conn* c = conns_.lookup(key).conn;
+    if (c != nullptr && syn_only && tcp_reusable(c->state)) {
+        // The client reused its port for a new connection: start afresh.
+        expire_conn(*c);
+        conns_.erase(c);
+        c = nullptr;
+    }
+    if (c == nullptr) {
+        if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
+        const int32_t pick = svc.schedulers[id_]->pick({v.ip->src, v.src_port});
+        if (pick == sched::kNoBackend) return drop(m, DropReason::kNoRealServer);
+        const RealServer& rs = snap.real_servers[svc.pool[pick]];
+        Conn proto{};
+        proto.client_ip = v.ip->src;
+        proto.vip = v.ip->dst;
+        proto.rs_ip = rs.ip;
+        proto.client_port = v.src_port;
+        proto.vport = v.dst_port;
+        proto.rs_port = rs.port;
+        proto.proto = v.proto;
+        proto.state = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
+        proto.service_id = svc.id;
+        proto.rs_id = rs.id;
+        proto.method = rs.method;
+        proto.has_reply_key = 1;  // NAT: replies come back through us
+        c = conns_.insert(proto, now_s_, snap.timeouts.of(proto.state));
+        if (c == nullptr) return drop(m, DropReason::kConnTableFull);
+        counters_->conns_created.add();
+        counters_->services[c->service_id].conns.add();
+        counters_->real_servers[c->rs_id].conns.add();
+    } else {
+        const ConnState next =
+            tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
+        c->state = next;
+        conns_.touch(c, now_s_, snap.timeouts.of(next));
+    }
+
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    counters_->services[c->service_id].pkts_in.add();
+    counters_->services[c->service_id].bytes_in.add(v.l3_len);
+    counters_->real_servers[c->rs_id].pkts_in.add();
+    counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
+    nat_rewrite_destination(v, c->rs_ip, c->rs_port);
+    route_and_send(m, snap, c->rs_ip);
+}
+
+void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    const FlowKey key{v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+    const ConnTable::Hit hit = conns_.lookup(key);
+    if (hit.conn == nullptr || hit.dir != Direction::kReply) {
+        return drop(m, DropReason::kNoService);
+    }
+    Conn* c = hit.conn;
+    const ConnState next = v.proto == kIpProtoTcp
+                               ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
+                               : ConnState::kUdp;
+    c->state = next;
+    conns_.touch(c, now_s_, snap.timeouts.of(next));
+
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    counters_->services[c->service_id].pkts_out.add();
+    counters_->services[c->service_id].bytes_out.add(v.l3_len);
+    counters_->real_servers[c->rs_id].pkts_out.add();
+    counters_->real_servers[c->rs_id].bytes_out.add(v.l3_len);
+    nat_rewrite_source(v, c->vip, c->vport);
+    route_and_send(m, snap, c->client_ip);
+}
+
+// Traffic addressed to the balancer itself: echo is answered here; the rest
+// waits for the exception path to the kernel.
+void Worker::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (!icmp_is_echo_request(v)) {
+        return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
+                                               : DropReason::kLocalUnhandled);
+    }
+    icmp_echo_reply_in_place(v);
+    counters_->icmp_echo_replies.add();
+    route_and_send(m, snap, v.ip->dst);
+}
+
+void Worker::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
+    ArpHdr& a = *v.arp;
+    if (!arp_is_valid(a)) return drop(m, DropReason::kArpMalformed);
+    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+
+    // Learn senders on our connected subnets only (RFC 826's merge, bounded).
+    const auto nh = snap.route(a.spa);
+    const bool learnable = nh && nh->port == port_index && nh->ip == a.spa && a.spa != 0;
+    if (learnable) {
+        learn_neighbor(port_index, a.spa, a.sha);
+        if (!learn_only) {
+            for (uint32_t w = 0; w < env_.n_workers; ++w) {
+                if (w == id_) continue;
+                rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+                if (copy == nullptr) {
+                    counters_->drop(DropReason::kMbufAllocFailed);
+                    continue;
+                }
+                copy->port = m->port;
+                handoff(w, copy, HandoffKind::kLearn);
+            }
+        }
+    }
+    if (learn_only) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    bool ours = false;
+    for (const LocalAddress& la : snap.local_addresses) {
+        if (la.ip == a.tpa && la.port == port_index) ours = true;
+    }
+    if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
+        arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
+        counters_->arp_replies_sent.add();
+        transmit(port_index, m);
+        return;
+    }
+    if (learnable) {
+        rte_pktmbuf_free(m);  // a reply or announcement we learned from: consumed
+        return;
+    }
+    drop(m, DropReason::kArpIgnored);
+}
+
+void Worker::learn_neighbor(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
+    NeighborTable::Entry* e = neighbors_->find_or_add(port_index, ip);
+    if (e == nullptr) return;  // full: packets needing it are counted when they are dropped
+    std::memcpy(e->mac, mac, 6);
+    e->state = NeighborTable::State::kReachable;
+    e->confirmed_tsc = now_tsc_;
+    const PortInfo& port = env_.ports->ports[port_index];
+    for (uint8_t i = 0; i < e->n_pending; ++i) {
+        rte_mbuf* p = e->pending[i];
+        set_eth(*rte_pktmbuf_mtod(p, EthHdr*), e->mac, port.mac);
+        transmit(port_index, p);
+    }
+    e->n_pending = 0;
+}
+
+void Worker::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
+    const auto nh = snap.route(dst_ip);
+    if (!nh) return drop(m, DropReason::kNoRoute);
+    send_to_neighbor(m, snap, nh->port, nh->ip);
+}
+
+void Worker::send_to_neighbor(rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
+                              uint32_t nh_ip) {
+    const PortInfo& port = env_.ports->ports[port_index];
+    EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
+    if (const StaticNeighbor* sn = snap.static_neighbor(port_index, nh_ip)) {
+        set_eth(eth, sn->mac, port.mac);
+        return transmit(port_index, m);
+    }
+    NeighborTable::Entry* e = neighbors_->find_or_add(port_index, nh_ip);
+    if (e == nullptr) return drop(m, DropReason::kNeighborTableFull);
+    const uint64_t ms = tsc_hz_ / 1000;
+    if (e->state == NeighborTable::State::kReachable) {
+        if (now_tsc_ - e->confirmed_tsc > kArpRefreshMs * ms &&
+            now_tsc_ - e->requested_tsc > kArpRetryMs * ms) {
+            send_arp_request(snap, port_index, nh_ip);
+            e->requested_tsc = now_tsc_;
+        }
+        set_eth(eth, e->mac, port.mac);
+        return transmit(port_index, m);
+    }
+    if (e->n_pending == NeighborTable::kMaxPending) return drop(m, DropReason::kNeighborQueueFull);
+    if (e->n_pending == 0) e->queued_tsc = now_tsc_;
+    e->pending[e->n_pending++] = m;
+    if (e->requested_tsc == 0 || now_tsc_ - e->requested_tsc > kArpRetryMs * ms) {
+        send_arp_request(snap, port_index, nh_ip);
+        e->requested_tsc = now_tsc_;
+    }
+}
+
+void Worker::send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip) {
+    // Source address: our address on that port, preferring one whose subnet
+    // holds the target (the route table knows which is connected).
+    uint32_t src_ip = 0;
+    for (const LocalAddress& la : snap.local_addresses) {
+        if (la.port != port_index) continue;
+        if (src_ip == 0) src_ip = la.ip;
+        const auto r = snap.route(la.ip);
+        const auto t = snap.route(target_ip);
+        if (r && t && r->port == t->port && t->ip == target_ip) {
+            src_ip = la.ip;
+            break;
+        }
+    }
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) {
+        counters_->drop(DropReason::kMbufAllocFailed);
+        return;
+    }
+    auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
+    arp_build_request(frame, env_.ports->ports[port_index].mac, src_ip, target_ip);
+    counters_->arp_requests_sent.add();
+    transmit(port_index, m);
+}
+
+void Worker::transmit(uint16_t port_index, rte_mbuf* m) {
+    const PortInfo& port = env_.ports->ports[port_index];
+    const int32_t q = port.tx_queue[id_];
+    if (q < 0) {
+        counters_->tx_handoff.add();
+        return handoff(port.tx_owner, m, HandoffKind::kTransmit, port_index);
+    }
+    const uint16_t sent = rte_eth_tx_buffer(port.port_id, static_cast<uint16_t>(q),
+                                            tx_buffers_[port_index], m);
+    counters_->tx.add(sent);
+}
+
+void Worker::flush_tx() {
+    for (size_t p = 0; p < env_.ports->ports.size(); ++p) {
+        const PortInfo& port = env_.ports->ports[p];
+        const int32_t q = port.tx_queue[id_];
+        if (q < 0) continue;
+        counters_->tx.add(
+            rte_eth_tx_buffer_flush(port.port_id, static_cast<uint16_t>(q), tx_buffers_[p]));
+    }
+    // rte_eth_tx_buffer() may flush (and drop) too; account all drops here.
+    if (tx_dropped_ != 0) {
+        counters_->drop(DropReason::kTxFull, tx_dropped_);
+        tx_dropped_ = 0;
+    }
+}
+
+void Worker::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index) {
+    HandoffMeta& meta = handoff_meta(m);
+    meta.kind = kind;
+    meta.port_index = port_index;
+    if (kind == HandoffKind::kProcess) counters_->handoff_out.add();
+    handoff_buf_[to][handoff_count_[to]++] = m;
+    if (handoff_count_[to] == kBurst) flush_handoffs();
+}
+
+void Worker::flush_handoffs() {
+    for (uint32_t to = 0; to < env_.n_workers; ++to) {
+        const uint16_t n = handoff_count_[to];
+        if (n == 0) continue;
+        handoff_count_[to] = 0;
+        const unsigned done = rte_ring_sp_enqueue_burst(
+            env_.rings->ring[id_][to], reinterpret_cast<void* const*>(handoff_buf_[to]), n, nullptr);
+        for (unsigned i = done; i < n; ++i) drop(handoff_buf_[to][i], DropReason::kHandoffRingFull);
+    }
+}
+
+void Worker::housekeeping(const Snapshot& snap) {
+    now_s_ = static_cast<uint32_t>((now_tsc_ - start_tsc_) / tsc_hz_);
+    if (now_s_ == last_tick_) return;
+    last_tick_ = now_s_;
+    conns_.advance(now_s_, [this](const Conn& c) { expire_conn(c); });
+    counters_->conns_active.set(conns_.size());
+
+    // Neighbours: retry unanswered requests, give up on packets held too long.
+    const uint64_t ms = tsc_hz_ / 1000;
+    neighbors_->for_each([&](NeighborTable::Entry& e) {
+        if (e.state != NeighborTable::State::kIncomplete || e.n_pending == 0) return;
+        if (now_tsc_ - e.queued_tsc > kArpGiveUpMs * ms) {
+            for (uint8_t i = 0; i < e.n_pending; ++i) {
+                drop(e.pending[i], DropReason::kNeighborUnresolved);
+            }
+            e.n_pending = 0;
+        } else if (now_tsc_ - e.requested_tsc > kArpRetryMs * ms) {
+            send_arp_request(snap, e.port, e.ip);
+            e.requested_tsc = now_tsc_;
+        }
+    });
+}
+
+void Worker::expire_conn(const Conn&) { counters_->conns_expired.add(); }
+
+void Worker::drop(rte_mbuf* m, DropReason r) {
+    counters_->drop(r);
+    rte_pktmbuf_free(m);
+}
+
+void Worker::shutdown() {
+    flush_handoffs();
+    flush_tx();
+    neighbors_->for_each([&](NeighborTable::Entry& e) {
+        for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
+        e.n_pending = 0;
+    });
+}
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,94 @@
+#pragma once
+// A worker: one poll-mode lcore that owns a connection table, a neighbour
+// cache, TX buffers and counters, and runs the receive -> classify ->
+// (hand over | track + rewrite) -> transmit loop to completion.
+//
+// Everything in a Worker is written by its own lcore only, except that the
+// control thread reads counters(). Hot path rules: no locks, no allocation,
+// no exceptions, no syscalls per packet.
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/conn_table.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/handoff.hpp"
+#include "dataplane/neighbor_table.hpp"
+#include "dataplane/packet_view.hpp"
+#include "dataplane/port.hpp"
+#include "dataplane/snapshot_publisher.hpp"
+
+namespace dvs::dataplane {
+
+// Read-only context shared by all workers, set up before launch.
+struct WorkerEnv {
+    uint32_t n_workers = 1;
+    const PortLayout* ports = nullptr;
+    const SnapshotPublisher* snapshots = nullptr;
+    const HandoffRings* rings = nullptr;
+    const std::atomic<bool>* stop = nullptr;
+    uint32_t idle_sleep_us = 0;
+};
+
+class Worker {
+public:
+    static constexpr uint16_t kBurst = 32;
+
+    Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_mempool* pool);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // The lcore entry point; returns when env.stop is set.
+    int run();
+
+    uint32_t id() const { return id_; }
+    const WorkerCounters& counters() const { return *counters_; }
+    double conn_bytes_per_entry() const { return conns_.bytes_per_entry(); }
+
+private:
+    void process(rte_mbuf* m, const Snapshot& snap, bool from_ring);
+    void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
+    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only);
+    void learn_neighbor(uint16_t port_index, uint32_t ip, const uint8_t mac[6]);
+
+    // Sends an IPv4 packet towards `ip` via the route table.
+    void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
+    void send_to_neighbor(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip);
+    void send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
+    void transmit(uint16_t port_index, rte_mbuf* m);
+    void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index = 0);
+    void flush_handoffs();
+    void flush_tx();
+    void poll_rings(const Snapshot& snap, uint32_t& work);
+    void housekeeping(const Snapshot& snap);
+    void drop(rte_mbuf* m, DropReason r);
+    void expire_conn(const Conn& c);
+    void shutdown();
+
+    const uint32_t id_;
+    const WorkerEnv env_;
+    rte_mempool* const pool_;
+    std::unique_ptr<WorkerCounters> counters_;
+    ConnTable conns_;
+    std::unique_ptr<NeighborTable> neighbors_;
+    rte_eth_dev_tx_buffer* tx_buffers_[kMaxPorts] = {};
+    uint64_t tx_dropped_ = 0;  // written by DPDK's tx buffer error callback, on this lcore
+    rte_mbuf* handoff_buf_[kMaxWorkers][kBurst];
+    uint16_t handoff_count_[kMaxWorkers] = {};
+    uint64_t tsc_hz_;
+    uint64_t start_tsc_;
+    uint64_t now_tsc_ = 0;
+    uint32_t now_s_ = 0;      // seconds since start: the conn-table tick
+    uint32_t last_tick_ = 0;
+};
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,445 @@
+// Config loader: the values a good file yields, the defaults, and the exact
+// message each kind of mistake produces. Messages are part of the interface:
+// operators (and scripts grepping reload logs) read "FILE:LINE:COLUMN: PATH".
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "control/config.hpp"
+
+using namespace dvs::control;
+
+namespace {
+
+constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+// The smallest valid file; inline cases append to it, so their line numbers
+// start at 3.
+const std::string kPorts =
+    "ports:\n  - { name: lan, device: net_null0, addresses: [10.0.0.1/24] }\n";
+
+Config load(const std::string& text) { return load_config_text(text, "t.yaml"); }
+
+}  // namespace
+
+TEST_CASE("the full example parses to the expected values", "[config]") {
+    const Config c = load_config_file("configs/good-full.yaml");
+    CHECK(c.source == "configs/good-full.yaml");
+
+    CHECK(c.dataplane.eal ==
+          std::vector<std::string>{"--no-pci", "--file-prefix=dvs",
+                                   "--vdev=net_af_packet0,iface=veth-lb,qdisc_bypass=0"});
+    CHECK(c.dataplane.workers == 2);
+    CHECK(c.dataplane.conn_capacity == 1048576);
+    CHECK(c.dataplane.mbufs == 32767);
+    CHECK(c.dataplane.idle_sleep_us == 50);
+
+    REQUIRE(c.ports.size() == 2);
+    CHECK(c.ports[0].name == "lan");
+    CHECK(c.ports[0].device == "net_af_packet0");
+    REQUIRE(c.ports[0].addresses.size() == 1);
+    CHECK(c.ports[0].addresses[0].address == ip(10, 0, 0, 1));
+    CHECK(c.ports[0].addresses[0].length == 24);
+    CHECK(c.ports[0].mtu == 1500);
+    CHECK(c.ports[1].name == "wan");
+    REQUIRE(c.ports[1].addresses.size() == 2);
+    CHECK(c.ports[1].addresses[1].address == ip(198, 51, 100, 3));
+    CHECK(c.ports[1].mtu == 9000);
+
+    REQUIRE(c.routes.size() == 2);
+    CHECK(c.routes[0].prefix.address == 0);
+    CHECK(c.routes[0].prefix.length == 0);
+    CHECK(c.routes[0].via == ip(198, 51, 100, 1));
+    CHECK(c.routes[0].port == "wan");
+    CHECK(c.routes[1].prefix.address == ip(172, 16, 0, 0));
+    CHECK(c.routes[1].prefix.length == 12);
+
+    REQUIRE(c.neighbors.size() == 2);
+    CHECK(c.neighbors[0].address == ip(10, 0, 0, 11));
+    CHECK(c.neighbors[0].mac == MacAddress{0x02, 0, 0, 0, 0, 0x11});
+    CHECK(c.neighbors[0].port == "lan");
+    CHECK(c.neighbors[1].mac == MacAddress{0x02, 0xab, 0xcd, 0xef, 0x00, 0x01});
+
+    CHECK(c.timeouts.tcp == 900);
+    CHECK(c.timeouts.tcp_fin == 60);
+    CHECK(c.timeouts.udp == 300);
+    CHECK(c.timeouts.tcp_syn == 30);
+    CHECK(c.timeouts.tcp_close == 10);
+    CHECK(c.management.socket == "/run/dvs/test.sock");
+
+    REQUIRE(c.services.size() == 2);
+    const ServiceConfig& web = c.services[0];
+    CHECK(web.name == "web");
+    CHECK(web.vip == ip(192, 0, 2, 10));
+    CHECK(web.port == 80);
+    CHECK(web.protocol == Protocol::kTcp);
+    CHECK(web.scheduler == "wrr");
+    REQUIRE(web.real_servers.size() == 3);
+    CHECK(web.real_servers[0].address == ip(10, 0, 0, 11));
+    CHECK(web.real_servers[0].port == 8080);
+    CHECK(web.real_servers[0].weight == 3);
+    CHECK(web.real_servers[0].forward == ForwardMethod::kNat);
+    CHECK(web.real_servers[1].port == 80);                    // the service port
+    CHECK(web.real_servers[1].weight == 0);                   // quiesced, still valid
+    CHECK(web.real_servers[2].address == ip(172, 16, 5, 9));  // reached via a route
+
+    const ServiceConfig& dns = c.services[1];
+    CHECK(dns.name == "dns");
+    CHECK(dns.port == 53);
+    CHECK(dns.protocol == Protocol::kUdp);
+    CHECK(dns.scheduler == "rr");
+    REQUIRE(dns.real_servers.size() == 2);
+    CHECK(dns.real_servers[0].port == 53);
+    CHECK(dns.real_servers[0].weight == 1);
+    CHECK(dns.real_servers[1].weight == 2);
+}
+
+TEST_CASE("the shipped example config is valid", "[config]") {
+    const Config c = load_config_file("../../config/example.yaml");
+    REQUIRE(c.services.size() == 2);
+    CHECK(c.services[0].scheduler == "wrr");
+    CHECK(c.services[1].protocol == Protocol::kUdp);
+    CHECK(c.services[1].scheduler == "rr");
+}
+
+TEST_CASE("omitted keys take their defaults", "[config]") {
+    const Config c = load(kPorts +
+                          "services:\n"
+                          "  - { name: web, vip: 192.0.2.10, port: 443, protocol: tcp,\n"
+                          "      real_servers: [{ address: 10.0.0.11 }] }\n");
+    const DataplaneConfig dataplane_defaults;
+    CHECK(c.dataplane.eal.empty());
+    CHECK(c.dataplane.workers == dataplane_defaults.workers);
+    CHECK(c.dataplane.conn_capacity == dataplane_defaults.conn_capacity);
+    CHECK(c.dataplane.mbufs == dataplane_defaults.mbufs);
+    CHECK(c.dataplane.idle_sleep_us == 0);
+    CHECK(c.ports[0].mtu == 1500);
+    CHECK(c.routes.empty());
+    CHECK(c.neighbors.empty());
+    CHECK(c.timeouts.tcp == 900);
+    CHECK(c.timeouts.tcp_syn == 120);
+    CHECK(c.timeouts.tcp_fin == 120);
+    CHECK(c.timeouts.tcp_close == 10);
+    CHECK(c.timeouts.udp == 300);
+    CHECK(c.management.socket == "/run/dvs/dvs.sock");
+    REQUIRE(c.services.size() == 1);
+    CHECK(c.services[0].scheduler == "wrr");
+    REQUIRE(c.services[0].real_servers.size() == 1);
+    CHECK(c.services[0].real_servers[0].port == 443);
+    CHECK(c.services[0].real_servers[0].weight == 1);
+    CHECK(c.services[0].real_servers[0].forward == ForwardMethod::kNat);
+}
+
+TEST_CASE("a file with no services is valid", "[config]") {
+    CHECK(load(kPorts).services.empty());
+    CHECK(load(kPorts + "services: []\n").services.empty());
+    // Every entry commented out leaves an empty value: same as no section.
+    CHECK(load(kPorts + "services:\n#  - name: web\n").services.empty());
+    // A service may exist before its real servers do.
+    CHECK(load(kPorts + "services: [{ name: web, vip: 192.0.2.1, port: 80, protocol: tcp }]\n")
+              .services[0]
+              .real_servers.empty());
+}
+
+TEST_CASE("bad files name file, line, column, key path and problem", "[config]") {
+    SECTION("unknown top-level key") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
+                            "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
+                            "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
+                            "management, services)");
+    }
+    SECTION("unknown nested key (typo)") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
+                            "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
+                            "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
+                            "real_servers)");
+    }
+    SECTION("bad IPv4 address") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),
+                            "configs/bad-ipv4.yaml:5:10: services[0].vip: expected an IPv4 "
+                            "address like 10.0.0.1, got '192.0.2.256'");
+    }
+    SECTION("bad CIDR length") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-cidr-length.yaml"),
+                            "configs/bad-cidr-length.yaml:4:30: ports[0].addresses[1]: expected "
+                            "a prefix length 0..32, got '10.1.0.1/33'");
+    }
+    SECTION("weight out of range") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-weight-range.yaml"),
+                            "configs/bad-weight-range.yaml:10:39: "
+                            "services[0].real_servers[1].weight: expected an integer 0..65535, "
+                            "got '70000'");
+    }
+    SECTION("weight not an integer") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-weight-not-integer.yaml"),
+                            "configs/bad-weight-not-integer.yaml:11:17: "
+                            "services[0].real_servers[1].weight: expected an integer 0..65535, "
+                            "got 'abc'");
+    }
+    SECTION("duplicate service name") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-duplicate-service-name.yaml"),
+                            "configs/bad-duplicate-service-name.yaml:5:13: services[1].name: "
+                            "duplicate service name 'web' (first used by services[0])");
+    }
+    SECTION("duplicate vip, port and protocol") {
+        // services[1] differs only in protocol, which makes it a distinct service.
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-duplicate-vip-port-protocol.yaml"),
+                            "configs/bad-duplicate-vip-port-protocol.yaml:6:5: services[2]: "
+                            "duplicate service 192.0.2.10:80/tcp (already defined by service "
+                            "'web')");
+    }
+    SECTION("route via outside its port's subnets") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-route-via.yaml"),
+                            "configs/bad-route-via.yaml:5:31: routes[1].via: gateway 10.1.0.254 "
+                            "is not in a connected subnet of port 'lan' (10.0.0.1/24, "
+                            "10.2.0.1/16)");
+    }
+    SECTION("real server not routable") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unroutable-real-server.yaml"),
+                            "configs/bad-unroutable-real-server.yaml:12:20: "
+                            "services[0].real_servers[1].address: real server 192.168.1.5 is not "
+                            "routable (not in a port's subnet and no route covers it)");
+    }
+    SECTION("neighbor names an unknown port") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-neighbor-port.yaml"),
+                            "configs/bad-neighbor-port.yaml:6:59: neighbors[1].port: unknown "
+                            "port 'lna' (defined ports: lan, wan)");
+    }
+    SECTION("bad MAC") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-mac.yaml"),
+                            "configs/bad-mac.yaml:5:10: neighbors[0].mac: expected a MAC address "
+                            "like 02:00:00:00:00:01, got '02:00:00:00:00:1g'");
+    }
+    SECTION("protocol icmp") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-protocol-icmp.yaml"),
+                            "configs/bad-protocol-icmp.yaml:7:15: services[0].protocol: expected "
+                            "tcp or udp, got 'icmp'");
+    }
+    SECTION("scheduler lc is known but not implemented") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-scheduler-lc.yaml"),
+                            "configs/bad-scheduler-lc.yaml:8:16: services[0].scheduler: "
+                            "scheduler 'lc' is not implemented yet (available: rr, wrr)");
+    }
+    SECTION("forward dr parses but is refused") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-forward-dr.yaml"),
+                            "configs/bad-forward-dr.yaml:10:40: "
+                            "services[0].real_servers[1].forward: forward method 'dr' is not "
+                            "supported yet (NAT only in this release)");
+    }
+    SECTION("duplicate key in a mapping") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-duplicate-key.yaml"),
+                            "configs/bad-duplicate-key.yaml:8:5: services[0].port: duplicate key");
+    }
+    SECTION("no ports") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-no-ports.yaml"),
+                            "configs/bad-no-ports.yaml:1:1: ports: at least one port is required");
+    }
+    SECTION("YAML syntax error") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-yaml-syntax.yaml"),
+                            "configs/bad-yaml-syntax.yaml:6:4: invalid YAML: end of sequence not "
+                            "found");
+    }
+    SECTION("missing file") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/does-not-exist.yaml"),
+                            "configs/does-not-exist.yaml: cannot open: No such file or directory");
+    }
+}
+
+TEST_CASE("the document must be one mapping", "[config]") {
+    // An empty file is an empty mapping: nothing but the missing ports is wrong.
+    REQUIRE_THROWS_WITH(load(""), "t.yaml:1:1: ports: at least one port is required");
+    REQUIRE_THROWS_WITH(load("# nothing yet\n"),
+                        "t.yaml:1:1: ports: at least one port is required");
+    REQUIRE_THROWS_WITH(load("hello\n"),
+                        "t.yaml:1:1: expected a mapping with the sections dataplane, ports, "
+                        "services, ..., got 'hello'");
+    REQUIRE_THROWS_WITH(load("- ports\n"),
+                        "t.yaml:1:1: expected a mapping with the sections dataplane, ports, "
+                        "services, ..., got a list");
+    REQUIRE_THROWS_WITH(load(kPorts + "---\nports: []\n"),
+                        "t.yaml:4:1: expected a single YAML document, found another one");
+    REQUIRE_THROWS_WITH(load(kPorts + "ports: []\n"), "t.yaml:3:1: ports: duplicate key");
+    REQUIRE_THROWS_WITH(load(kPorts + "? [a, b]\n: 1\n"),
+                        "t.yaml:3:3: expected a string key, got a list");
+}
+
+TEST_CASE("required keys are reported at the enclosing mapping", "[config]") {
+    REQUIRE_THROWS_WITH(load(kPorts + "services:\n  - name: web\n    port: 80\n"),
+                        "t.yaml:4:5: services[0]: missing required key 'vip'");
+    REQUIRE_THROWS_WITH(load("ports:\n  - { name: lan, addresses: [10.0.0.1/24] }\n"),
+                        "t.yaml:2:5: ports[0]: missing required key 'device'");
+    REQUIRE_THROWS_WITH(load("ports:\n  - { name: lan, device: d0, addresses: [] }\n"),
+                        "t.yaml:2:41: ports[0].addresses: at least one address is required");
+    // An empty value is reported at its key: the value's own mark is the next token.
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane:\n  workers:\n  mbufs: 2047\n"),
+                        "t.yaml:4:3: dataplane.workers: expected an integer 1..64, got nothing");
+}
+
+TEST_CASE("numbers are plain decimals within range", "[config]") {
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane: { workers: 0 }\n"),
+                        "t.yaml:3:23: dataplane.workers: expected an integer 1..64, got '0'");
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane: { workers: -1 }\n"),
+                        "t.yaml:3:23: dataplane.workers: expected an integer 1..64, got '-1'");
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane: { workers: +2 }\n"),
+                        "t.yaml:3:23: dataplane.workers: expected an integer 1..64, got '+2'");
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane: { workers: 0x2 }\n"),
+                        "t.yaml:3:23: dataplane.workers: expected an integer 1..64, got '0x2'");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "dataplane: { conn_capacity: 99999999999999999999 }\n"),
+        "t.yaml:3:29: dataplane.conn_capacity: expected an integer 1024..268435456, got "
+        "'99999999999999999999'");
+    REQUIRE_THROWS_WITH(load(kPorts + "timeouts: { udp: [1] }\n"),
+                        "t.yaml:3:18: timeouts.udp: expected an integer 1..2592000, got a list");
+    REQUIRE_THROWS_WITH(
+        load("ports:\n  - { name: lan, device: d0, addresses: [10.0.0.1/24], mtu: 575 }\n"),
+        "t.yaml:2:61: ports[0].mtu: expected an integer 576..9000, got '575'");
+    CHECK(load(kPorts + "dataplane: { workers: 64, idle_sleep_us: 100000 }\n").dataplane.workers ==
+          64);
+}
+
+TEST_CASE("IPv4 addresses and prefixes are parsed strictly", "[config]") {
+    const auto vip_error = [](const std::string& vip) {
+        try {
+            load(kPorts + "services: [{ name: w, vip: " + vip + ", port: 80, protocol: tcp }]\n");
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    for (const char* bad : {"+10.0.0.1", "10.0.0.1x", "10.0.0", "10.0.0.1.2", "010.0.0.1",
+                            "10..0.1", "1000.0.0.1", "10.0.0.-1", "'10.0.0.1 '"}) {
+        INFO(bad);
+        CHECK(vip_error(bad).find("services[0].vip: expected an IPv4 address") !=
+              std::string::npos);
+    }
+    CHECK(vip_error("0.0.0.0") == "accepted");
+    CHECK(vip_error("255.255.255.255") == "accepted");
+
+    REQUIRE_THROWS_WITH(load("ports: [{ name: a, device: d, addresses: [10.0.0.1] }]\n"),
+                        "t.yaml:1:43: ports[0].addresses[0]: expected an IPv4 prefix like "
+                        "10.0.0.1/24, got '10.0.0.1'");
+    REQUIRE_THROWS_WITH(load("ports: [{ name: a, device: d, addresses: [10.0.0.1/+8] }]\n"),
+                        "t.yaml:1:43: ports[0].addresses[0]: expected a prefix length 0..32, "
+                        "got '10.0.0.1/+8'");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "routes: [{ prefix: 10.1.2.3/16, via: 10.0.0.9, port: lan }]\n"),
+        "t.yaml:3:20: routes[0].prefix: host bits are set in 10.1.2.3/16 (did "
+        "you mean 10.1.0.0/16?)");
+}
+
+TEST_CASE("MAC addresses are six hex pairs separated by colons", "[config]") {
+    const auto mac_error = [](const std::string& mac) {
+        try {
+            load(kPorts + "neighbors: [{ address: 10.0.0.2, mac: '" + mac + "', port: lan }]\n");
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    for (const char* bad : {"02:00:00:00:00", "02-00-00-00-00-01", "02:00:00:00:00:001",
+                            "2:0:0:0:0:1", "02:00:00:00:00:01:", "0x:00:00:00:00:01"}) {
+        INFO(bad);
+        CHECK(mac_error(bad).find("neighbors[0].mac: expected a MAC address") != std::string::npos);
+    }
+    CHECK(mac_error("fe:ED:00:aa:bb:CC") == "accepted");
+}
+
+TEST_CASE("schedulers: implemented, LVS-only and unknown names", "[config]") {
+    const auto with_scheduler = [](const std::string& name) {
+        return load(kPorts +
+                    "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
+                    "scheduler: " +
+                    name + " }]\n");
+    };
+    CHECK(with_scheduler("rr").services[0].scheduler == "rr");
+    CHECK(with_scheduler("wrr").services[0].scheduler == "wrr");
+    REQUIRE_THROWS_WITH(with_scheduler("wlc"),
+                        "t.yaml:3:75: services[0].scheduler: scheduler 'wlc' is not implemented "
+                        "yet (available: rr, wrr)");
+    REQUIRE_THROWS_WITH(with_scheduler("fastest"),
+                        "t.yaml:3:75: services[0].scheduler: unknown scheduler 'fastest' "
+                        "(available: rr, wrr)");
+}
+
+TEST_CASE("cross-checks between sections", "[config]") {
+    const std::string two_ports =
+        "ports:\n"
+        "  - { name: lan, device: net_null0, addresses: [10.0.0.1/24] }\n"
+        "  - { name: wan, device: net_null1, addresses: [198.51.100.2/24] }\n";
+
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "  - { name: lan, device: net_null1, addresses: [10.1.0.1/24] }\n"),
+        "t.yaml:3:13: ports[1].name: duplicate port name 'lan' (first used by ports[0])");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "  - { name: wan, device: net_null0, addresses: [10.1.0.1/24] }\n"),
+        "t.yaml:3:26: ports[1].device: device 'net_null0' is already used by port 'lan'");
+    REQUIRE_THROWS_WITH(
+        load(two_ports + "routes: [{ prefix: 0.0.0.0/0, via: 10.0.0.9, port: wan }]\n"),
+        "t.yaml:4:36: routes[0].via: gateway 10.0.0.9 is not in a connected "
+        "subnet of port 'wan' (198.51.100.2/24)");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "routes: [{ prefix: 0.0.0.0/0, via: 10.0.0.9, port: wan }]\n"),
+        "t.yaml:3:52: routes[0].port: unknown port 'wan' (defined ports: lan)");
+    REQUIRE_THROWS_WITH(
+        load(two_ports +
+             "neighbors: [{ address: 10.0.0.2, mac: '02:00:00:00:00:02', port: wan }]\n"),
+        "t.yaml:4:24: neighbors[0].address: neighbor 10.0.0.2 is not in a connected subnet of "
+        "port 'wan' (198.51.100.2/24)");
+    REQUIRE_THROWS_WITH(
+        load(two_ports + "services: [{ name: w, vip: 198.51.100.2, port: 80, protocol: tcp }]\n"),
+        "t.yaml:4:28: services[0].vip: VIP 198.51.100.2 is an address of port 'wan'");
+    REQUIRE_THROWS_WITH(load(kPorts + "services:\n"
+                                      "  - name: w\n"
+                                      "    vip: 192.0.2.1\n"
+                                      "    port: 80\n"
+                                      "    protocol: udp\n"
+                                      "    real_servers:\n"
+                                      "      - { address: 10.0.0.5, port: 80 }\n"
+                                      "      - { address: 10.0.0.5, weight: 4 }\n"),
+                        "t.yaml:10:9: services[0].real_servers[1]: duplicate real server "
+                        "10.0.0.5:80 (same as real_servers[0])");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
+                      "             real_servers: [{ address: 10.0.0.5, forward: tun }] }]\n"),
+        "t.yaml:4:59: services[0].real_servers[0].forward: forward method 'tun' is not "
+        "supported yet (NAT only in this release)");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
+                      "             real_servers: [{ address: 10.0.0.5, forward: direct }] }]\n"),
+        "t.yaml:4:59: services[0].real_servers[0].forward: expected nat, dr or tun, got "
+        "'direct'");
+    // The same VIP and port over another protocol is a different service.
+    CHECK(load(kPorts + "services:\n"
+                        "  - { name: a, vip: 192.0.2.1, port: 53, protocol: tcp }\n"
+                        "  - { name: b, vip: 192.0.2.1, port: 53, protocol: udp }\n")
+              .services.size() == 2);
+}
+
+TEST_CASE("names and strings", "[config]") {
+    REQUIRE_THROWS_WITH(load("ports: [{ name: 'l a n', device: d, addresses: [10.0.0.1/24] }]\n"),
+                        "t.yaml:1:17: ports[0].name: expected a name (letters, digits, '-', "
+                        "'_', '.'; at most 63), got 'l a n'");
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane: { eal: --no-pci }\n"),
+                        "t.yaml:3:19: dataplane.eal: expected a list, got '--no-pci'");
+    REQUIRE_THROWS_WITH(load(kPorts + "management: { socket: '' }\n"),
+                        "t.yaml:3:23: management.socket: expected a string, got ''");
+    REQUIRE_THROWS_WITH(load(kPorts + "management: { socket: /" + std::string(107, 's') + " }\n"),
+                        "t.yaml:3:23: management.socket: socket path is longer than 107 bytes");
+    REQUIRE_THROWS_WITH(load(kPorts + "timeouts: { tcp_wait: 5 }\n"),
+                        "t.yaml:3:13: timeouts: unknown key 'tcp_wait' (expected one of: tcp, "
+                        "tcp_syn, tcp_fin, tcp_close, udp)");
+}
+
+TEST_CASE("formatting helpers", "[config]") {
+    CHECK(format_ipv4(ip(192, 0, 2, 10)) == "192.0.2.10");
+    CHECK(format_ipv4(0) == "0.0.0.0");
+    CHECK(format_ipv4(0xffffffff) == "255.255.255.255");
+    CHECK(format_mac(MacAddress{0x02, 0xab, 0, 0x10, 0xff, 0x01}) == "02:ab:00:10:ff:01");
+    CHECK(std::string(to_string(Protocol::kTcp)) == "tcp");
+    CHECK(std::string(to_string(Protocol::kUdp)) == "udp");
+    CHECK(std::string(to_string(ForwardMethod::kNat)) == "nat");
+    CHECK(std::string(to_string(ForwardMethod::kDr)) == "dr");
+    CHECK(std::string(to_string(ForwardMethod::kTun)) == "tun");
+}

@@ -1,0 +1,173 @@
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "dataplane/conn_table.hpp"
+
+using namespace dvs::dataplane;
+
+namespace {
+
+Conn make_conn(uint32_t client_ip, uint16_t client_port, bool nat = true) {
+    Conn c{};
+    c.client_ip = client_ip;
+    c.client_port = client_port;
+    c.vip = 0x0a02000c;
+    c.vport = 80;
+    c.rs_ip = 0x0b00000a + (client_port % 3);
+    c.rs_port = 8080;
+    c.proto = 6;
+    c.state = ConnState::kTcpSynRecv;
+    c.has_reply_key = nat;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("insert then look up by inbound and reply keys", "[conn]") {
+    ConnTable t(1024);
+    Conn* c = t.insert(make_conn(1, 1000), 0, 10);
+    REQUIRE(c != nullptr);
+    REQUIRE(t.size() == 1);
+
+    auto in = t.lookup(c->inbound_key());
+    REQUIRE(in.conn == c);
+    REQUIRE(in.dir == Direction::kInbound);
+    auto rep = t.lookup(c->reply_key());
+    REQUIRE(rep.conn == c);
+    REQUIRE(rep.dir == Direction::kReply);
+
+    FlowKey other = c->inbound_key();
+    other.src_port = 1001;
+    REQUIRE(t.lookup(other).conn == nullptr);
+}
+
+TEST_CASE("a non-NAT entry has no reply key", "[conn]") {
+    ConnTable t(64);
+    Conn* c = t.insert(make_conn(1, 1000, false), 0, 10);
+    REQUIRE(t.lookup(c->reply_key()).conn == nullptr);
+}
+
+TEST_CASE("fill to capacity, refuse one more, erase and reuse", "[conn]") {
+    const uint32_t cap = 4096;
+    ConnTable t(cap);
+    std::vector<Conn*> all;
+    std::mt19937 rng(6);
+    for (uint32_t i = 0; i < cap; ++i) {
+        Conn* c = t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(i)), 0, 100);
+        REQUIRE(c != nullptr);
+        all.push_back(c);
+    }
+    REQUIRE(t.size() == cap);
+    REQUIRE(t.insert(make_conn(7, 7), 0, 100) == nullptr);
+    for (Conn* c : all) {
+        REQUIRE(t.lookup(c->inbound_key()).conn == c);
+        REQUIRE(t.lookup(c->reply_key()).conn == c);
+    }
+    for (size_t i = 0; i < all.size(); i += 2) t.erase(all[i]);
+    REQUIRE(t.size() == cap / 2);
+    for (size_t i = 0; i < all.size(); ++i) {
+        if (i % 2 == 0) continue;
+        REQUIRE(t.lookup(all[i]->inbound_key()).conn == all[i]);
+    }
+    REQUIRE(t.insert(make_conn(7, 7), 0, 100) != nullptr);
+}
+
+TEST_CASE("entries expire after their idle timeout, not before", "[conn][timer]") {
+    ConnTable t(256);
+    Conn* a = t.insert(make_conn(1, 1), 0, 5);
+    Conn* b = t.insert(make_conn(2, 2), 0, 900);
+    const FlowKey ka = a->inbound_key(), kb = b->inbound_key();
+    std::vector<uint16_t> expired;
+    auto on_expire = [&](const Conn& c) { expired.push_back(c.client_port); };
+
+    t.advance(4, on_expire);
+    REQUIRE(expired.empty());
+    t.advance(5, on_expire);
+    REQUIRE(expired == std::vector<uint16_t>{1});
+    REQUIRE(t.lookup(ka).conn == nullptr);
+    REQUIRE(t.lookup(kb).conn != nullptr);
+
+    // 900 s is beyond the 1024-slot wheel's first lap only once re-armed; tick
+    // second by second past it.
+    for (uint32_t now = 6; now < 900; ++now) t.advance(now, on_expire);
+    REQUIRE(expired.size() == 1);
+    t.advance(900, on_expire);
+    REQUIRE(expired.size() == 2);
+    REQUIRE(t.size() == 0);
+}
+
+TEST_CASE("touch extends life; a shorter timeout moves expiry earlier", "[conn][timer]") {
+    ConnTable t(64);
+    int expired = 0;
+    auto on_expire = [&](const Conn&) { ++expired; };
+    Conn* c = t.insert(make_conn(1, 1), 0, 10);
+    t.advance(8, on_expire);
+    t.touch(c, 8, 10);  // now expires at 18
+    t.advance(17, on_expire);
+    REQUIRE(expired == 0);
+    t.touch(c, 17, 900);  // ESTABLISHED
+    t.advance(100, on_expire);
+    REQUIRE(expired == 0);
+    t.touch(c, 100, 10);  // RST -> CLOSE: 110, earlier than its slot
+    t.advance(109, on_expire);
+    REQUIRE(expired == 0);
+    t.advance(110, on_expire);
+    REQUIRE(expired == 1);
+}
+
+TEST_CASE("timeouts longer than the wheel are honoured, also after a stall", "[conn][timer]") {
+    ConnTable t(64);
+    int expired = 0;
+    auto on_expire = [&](const Conn&) { ++expired; };
+    t.insert(make_conn(1, 1), 0, 3000);
+    t.advance(1500, on_expire);  // one jump over more than a lap
+    REQUIRE(expired == 0);
+    t.advance(2999, on_expire);
+    REQUIRE(expired == 0);
+    t.advance(3000, on_expire);
+    REQUIRE(expired == 1);
+}
+
+TEST_CASE("many entries with random timeouts all expire exactly on time", "[conn][timer]") {
+    ConnTable t(20000);
+    std::mt19937 rng(7);
+    std::vector<uint32_t> due(20000);
+    for (uint32_t i = 0; i < 20000; ++i) {
+        due[i] = 1 + rng() % 2000;
+        Conn* c = t.insert(make_conn(i, static_cast<uint16_t>(i)), 0, due[i]);
+        REQUIRE(c != nullptr);
+        c->reserved = 0;
+    }
+    bool early_or_late = false;
+    uint32_t now = 0;
+    for (now = 1; now <= 2000; now += 1 + rng() % 3) {
+        t.advance(now, [&](const Conn& c) {
+            const uint32_t d = due[c.client_ip];
+            if (d > now) early_or_late = true;  // never early
+        });
+        // Anything due by now must be gone.
+        REQUIRE(t.size() == static_cast<uint32_t>(
+                                std::count_if(due.begin(), due.end(), [&](uint32_t d) { return d > now; })));
+    }
+    REQUIRE_FALSE(early_or_late);
+}
+
+TEST_CASE("entry size and memory per connection", "[conn]") {
+    REQUIRE(sizeof(Conn) <= 64);
+    ConnTable t(1 << 16);
+    INFO("bytes per entry: " << t.bytes_per_entry());
+    REQUIRE(t.bytes_per_entry() < 128);
+}
+
+TEST_CASE("TCP state machine", "[conn]") {
+    using S = ConnState;
+    REQUIRE(tcp_next_state(S::kTcpSynRecv, Direction::kInbound, 0x10) == S::kTcpEstablished);
+    REQUIRE(tcp_next_state(S::kTcpSynRecv, Direction::kReply, 0x12) == S::kTcpSynRecv);
+    REQUIRE(tcp_next_state(S::kTcpEstablished, Direction::kReply, 0x11) == S::kTcpFinWait);
+    REQUIRE(tcp_next_state(S::kTcpEstablished, Direction::kInbound, 0x04) == S::kTcpClose);
+    REQUIRE(tcp_next_state(S::kTcpFinWait, Direction::kInbound, 0x10) == S::kTcpFinWait);
+    REQUIRE(tcp_reusable(S::kTcpFinWait));
+    REQUIRE_FALSE(tcp_reusable(S::kTcpEstablished));
+}

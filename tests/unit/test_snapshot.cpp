@@ -1,0 +1,115 @@
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+
+#include "control/config.hpp"
+#include "control/snapshot_builder.hpp"
+#include "control/stats_report.hpp"
+#include "dataplane/counters.hpp"
+
+using namespace dvs;
+
+namespace {
+
+const char* kConfig = R"(
+dataplane: { workers: 2, conn_capacity: 4096 }
+ports:
+  - { name: wan, device: net_null0, addresses: [10.0.1.1/24] }
+  - { name: lan, device: net_null1, addresses: [10.0.0.1/24, 10.0.5.1/24] }
+routes:
+  - { prefix: 0.0.0.0/0, via: 10.0.1.254, port: wan }
+  - { prefix: 172.16.0.0/16, via: 10.0.0.254, port: lan }
+neighbors:
+  - { address: 10.0.0.11, mac: "02:00:00:00:00:11", port: lan }
+services:
+  - name: web
+    vip: 192.0.2.10
+    port: 80
+    protocol: tcp
+    scheduler: wrr
+    real_servers:
+      - { address: 10.0.0.11, port: 8080, weight: 3 }
+      - { address: 172.16.1.1, weight: 1 }
+  - name: dns
+    vip: 192.0.2.10
+    port: 53
+    protocol: udp
+    scheduler: rr
+    real_servers:
+      - { address: 10.0.5.7 }
+)";
+
+uint32_t ip(const char* s) { return inet_addr(s); }
+
+}  // namespace
+
+TEST_CASE("snapshot: services, pools and one scheduler per worker", "[snapshot]") {
+    const auto cfg = control::load_config_text(kConfig, "test.yaml");
+    const auto snap = control::build_snapshot(cfg, 2, 7);
+    REQUIRE(snap->version == 7);
+    REQUIRE(snap->services.size() == 2);
+    const auto* web = snap->find_service(ip("192.0.2.10"), htons(80), 6);
+    REQUIRE(web != nullptr);
+    REQUIRE(web->name == "web");
+    REQUIRE(web->schedulers.size() == 2);
+    REQUIRE(web->pool.size() == 2);
+    REQUIRE(snap->real_servers[web->pool[1]].port == htons(80));  // defaults to service port
+    REQUIRE(snap->find_service(ip("192.0.2.10"), htons(53), 17)->name == "dns");
+    REQUIRE(snap->find_service(ip("192.0.2.10"), htons(53), 6) == nullptr);
+    REQUIRE(snap->find_service(ip("192.0.2.11"), htons(80), 6) == nullptr);
+    REQUIRE(snap->is_vip(ip("192.0.2.10")));
+    REQUIRE(snap->is_local(ip("10.0.5.1")));
+    REQUIRE_FALSE(snap->is_local(ip("10.0.5.2")));
+}
+
+TEST_CASE("snapshot: longest-prefix routing over connected and static routes", "[snapshot]") {
+    const auto cfg = control::load_config_text(kConfig, "test.yaml");
+    const auto snap = control::build_snapshot(cfg, 1, 1);
+    auto nh = snap->route(ip("10.0.0.11"));
+    REQUIRE(nh);
+    REQUIRE(nh->port == 1);
+    REQUIRE(nh->ip == ip("10.0.0.11"));  // connected: resolve the host itself
+    nh = snap->route(ip("172.16.1.1"));
+    REQUIRE(nh->port == 1);
+    REQUIRE(nh->ip == ip("10.0.0.254"));
+    nh = snap->route(ip("8.8.8.8"));
+    REQUIRE(nh->port == 0);
+    REQUIRE(nh->ip == ip("10.0.1.254"));
+    REQUIRE(snap->static_neighbor(1, ip("10.0.0.11")) != nullptr);
+    REQUIRE(snap->static_neighbor(0, ip("10.0.0.11")) == nullptr);
+}
+
+TEST_CASE("snapshot: schedulers are independent per worker", "[snapshot]") {
+    const auto cfg = control::load_config_text(kConfig, "test.yaml");
+    const auto snap = control::build_snapshot(cfg, 2, 1);
+    const auto* web = snap->find_service(ip("192.0.2.10"), htons(80), 6);
+    // wrr 3:1 -> A A A B on each worker regardless of the other's picks.
+    std::string w0, w1;
+    for (int i = 0; i < 4; ++i) w0 += char('A' + web->schedulers[0]->pick({}));
+    for (int i = 0; i < 4; ++i) w1 += char('A' + web->schedulers[1]->pick({}));
+    REQUIRE(w0 == "AAAB");
+    REQUIRE(w1 == "AAAB");
+}
+
+TEST_CASE("stats JSON sums workers' counters per service and real server", "[snapshot]") {
+    const auto cfg = control::load_config_text(kConfig, "test.yaml");
+    const auto snap = control::build_snapshot(cfg, 2, 3);
+    auto w0 = std::make_unique<dataplane::WorkerCounters>();
+    auto w1 = std::make_unique<dataplane::WorkerCounters>();
+    w0->rx.add(10);
+    w1->rx.add(5);
+    w1->handoff_in.add(2);
+    w0->drop(dataplane::DropReason::kNoService, 4);
+    w0->real_servers[0].conns.add(3);
+    w1->real_servers[0].conns.add(4);
+    w1->services[0].conns.add(7);
+    control::StatsView view{&cfg, snap.get(), {w0.get(), w1.get()}};
+    const std::string json = control::render_stats_json(view);
+    REQUIRE(json.find("\"snapshot_version\":3") != std::string::npos);
+    REQUIRE(json.find("\"totals\":{\"rx\":15,") != std::string::npos);
+    REQUIRE(json.find("\"no_service\":4") != std::string::npos);
+    REQUIRE(json.find("{\"address\":\"10.0.0.11\",\"port\":8080,\"weight\":3,\"forward\":\"nat\","
+                      "\"conns\":7") != std::string::npos);
+    const std::string table = control::render_stats_table(view);
+    REQUIRE(table.find("no_service") != std::string::npos);
+}
