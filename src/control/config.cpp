@@ -5,6 +5,8 @@
 
 #include "control/config.hpp"
 
+#include "sched/registry.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -349,22 +351,24 @@ ForwardMethod read_forward(const Reader& r) {
     r.fail("expected nat, dr or tun, got " + describe(r.node()));
 }
 
-// The scheduler list mirrors sched/registry; kept local so the config
-// library does not link the schedulers. LVS names we do not implement get a
-// kinder message than a plain typo does.
+// Available names come from the scheduler registry, so a new scheduler
+// needs no change here. LVS names we do not implement yet get a kinder
+// message than a plain typo does.
 std::string read_scheduler(const Reader& r) {
-    constexpr std::string_view kAvailable[] = {"rr", "wrr"};
-    constexpr std::string_view kLvsOnly[] = {"lc", "wlc", "sed", "nq",   "sh",
-                                             "dh", "mh",  "fo",  "lblc", "lblcr"};
+    constexpr std::string_view kLvsNames[] = {"rr", "wrr", "lc", "wlc", "sed",  "nq",
+                                              "sh", "dh",  "mh", "fo",  "lblc", "lblcr"};
+    std::string available;
+    for (std::string_view a : sched::available_schedulers()) {
+        available += (available.empty() ? "" : ", ") + std::string(a);
+    }
     std::string name = r.string();
-    for (std::string_view known : kAvailable) {
-        if (name == known) return name;
+    if (sched::is_available(name)) return name;
+    for (std::string_view lvs : kLvsNames) {
+        if (name == lvs) {
+            r.fail("scheduler '" + name + "' is not implemented yet (available: " + available + ")");
+        }
     }
-    for (std::string_view lvs : kLvsOnly) {
-        if (name == lvs)
-            r.fail("scheduler '" + name + "' is not implemented yet (available: rr, wrr)");
-    }
-    r.fail("unknown scheduler '" + name + "' (available: rr, wrr)");
+    r.fail("unknown scheduler '" + name + "' (available: " + available + ")");
 }
 
 RealServerConfig read_real_server(const Reader& r, uint16_t service_port) {
