@@ -421,6 +421,7 @@ void Worker::flush_handoffs() {
 
 void Worker::housekeeping(const Snapshot& snap) {
     now_s_ = static_cast<uint32_t>((now_tsc_ - start_tsc_) / tsc_hz_);
+    counters_->conns_active.set(conns_.size());
     if (now_s_ == last_tick_) return;
     last_tick_ = now_s_;
     conns_.advance(now_s_, [this](const Conn& c) { expire_conn(c); });

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317,SC2016
+# e2e_check_config: `dvsd --check --config FILE` accepts the shipped configs
+# and rejects broken ones with a message naming file:line. Needs neither root
+# nor namespaces nor hugepages.
+set -euo pipefail
+DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
+source "$DVS_SRC/tests/lib/topology.sh"
+
+E2E_NAME=e2e_check_config
+echo "== $E2E_NAME"
+if [[ ! -x $DVSD ]]; then
+    echo "FAIL: dvsd not built at $DVSD"
+    exit 1
+fi
+TMP=$(mktemp -d /tmp/dvs-check.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# run_check FILE -> sets CHECK_RC and CHECK_OUT (stdout+stderr), bounded.
+run_check() {
+    CHECK_RC=0
+    CHECK_OUT=$(timeout 20 "$DVSD" --check --config "$1" 2>&1 </dev/null) || CHECK_RC=$?
+}
+
+accepts() {
+    run_check "$1"
+    if [[ $CHECK_RC -ne 0 ]]; then
+        echo "     exit $CHECK_RC: $(tail -n 5 <<<"$CHECK_OUT")"
+        return 1
+    fi
+}
+
+# rejects FILE LINE: exit 1 and a message with FILE's name and :LINE (if LINE).
+rejects() {
+    local file=$1 line=${2:-} base
+    base=$(basename "$file")
+    run_check "$file"
+    echo "     exit $CHECK_RC: $(head -n 3 <<<"$CHECK_OUT")"
+    [[ $CHECK_RC -eq 1 ]] || return 1
+    grep -q -- "$base" <<<"$CHECK_OUT" || { echo "     (no file name in the message)"; return 1; }
+    if [[ -n $line ]]; then
+        grep -qE -- "$base:$line(:|[^0-9]|$)" <<<"$CHECK_OUT" ||
+            { echo "     (no $base:$line in the message)"; return 1; }
+    else
+        grep -qE -- "$base:[0-9]+" <<<"$CHECK_OUT" ||
+            { echo "     (no $base:LINE in the message)"; return 1; }
+    fi
+}
+
+check "accepts config/default.yaml" accepts "$DVS_SRC/config/default.yaml"
+if [[ -f $DVS_SRC/config/example.yaml ]]; then
+    check "accepts config/example.yaml" accepts "$DVS_SRC/config/example.yaml"
+else
+    echo "  --   config/example.yaml not present"
+fi
+render_config "$DVS_SRC/config/demo.yaml.in" "$TMP/rendered.yaml" \
+    FILE_PREFIX=dvs-check WORKERS=2 SOCKET=/run/dvs/check.sock
+check "accepts config/demo.yaml.in rendered with 2 workers" accepts "$TMP/rendered.yaml"
+
+# A semantic error: an unknown scheduler on a known line.
+sed 's/scheduler: wrr/scheduler: bogus/' "$DVS_SRC/config/default.yaml" >"$TMP/bad_scheduler.yaml"
+line=$(grep -n 'scheduler: bogus' "$TMP/bad_scheduler.yaml" | cut -d: -f1)
+check "rejects an unknown scheduler, naming bad_scheduler.yaml:$line" rejects "$TMP/bad_scheduler.yaml" "$line"
+
+# A semantic error: a real server address that is not an IPv4 address.
+sed '0,/address: 10.0.0.12/s//address: 10.0.0.300/' "$DVS_SRC/config/default.yaml" >"$TMP/bad_address.yaml"
+line=$(grep -n 'address: 10.0.0.300' "$TMP/bad_address.yaml" | cut -d: -f1)
+check "rejects a bad real-server address, naming bad_address.yaml:$line" rejects "$TMP/bad_address.yaml" "$line"
+
+# A YAML syntax error: an unclosed flow sequence.
+{ head -n 12 "$DVS_SRC/config/default.yaml"; echo "ports: [ { name: wan"; } >"$TMP/bad_syntax.yaml"
+check "rejects a YAML syntax error, naming bad_syntax.yaml:LINE" rejects "$TMP/bad_syntax.yaml"
+
+check "rejects a missing file" bash -c '! timeout 20 "$1" --check --config "$2" >/dev/null 2>&1' _ "$DVSD" "$TMP/does-not-exist.yaml"
+
+e2e_finish

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""A small real server for DVS end-to-end tests and the demo.
+
+HTTP (threaded, HTTP/1.1 capable):
+  GET /whoami       -> body NAME
+  GET /blob         -> a deterministic pseudo-random blob of --blob-mb MiB
+                       (the same bytes on every server, so a client can compare
+                       its sha256 whichever server answered)
+  GET /blob.sha256  -> hex sha256 of /blob
+UDP: every datagram is answered with b"NAME " + payload.
+
+Run with /usr/bin/python3; only the standard library is used.
+"""
+
+import argparse
+import hashlib
+import http.server
+import os
+import random
+import socket
+import socketserver
+import sys
+import threading
+
+BLOB_SEED = 0x0D75  # fixed: every server generates identical bytes
+CHUNK = 1 << 20
+
+
+def make_blob(directory: str, mb: int) -> tuple[str, str]:
+    """Create (once) DIR/blob-<mb>MiB.bin and return (path, sha256 hex)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"blob-{mb}MiB.bin")
+    size = mb * CHUNK
+    if not (os.path.exists(path) and os.path.getsize(path) == size):
+        rng = random.Random(BLOB_SEED)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            for _ in range(mb):
+                f.write(rng.randbytes(CHUNK))
+        os.replace(tmp, path)  # several servers may race: same content anyway
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+    return path, digest.hexdigest()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "dvs-rs/1.0"
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet
+        pass
+
+    def _send_bytes(self, body: bytes, ctype: str = "text/plain") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802
+        cfg = self.server.cfg
+        path = self.path.split("?", 1)[0]
+        try:
+            if path == "/whoami":
+                self._send_bytes(cfg["name"].encode())
+            elif path == "/blob.sha256":
+                self._send_bytes((cfg["sha256"] + "\n").encode())
+            elif path == "/blob":
+                size = os.path.getsize(cfg["blob"])
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                if self.command != "HEAD":
+                    with open(cfg["blob"], "rb") as f:
+                        while True:
+                            chunk = f.read(256 * 1024)
+                            if not chunk:
+                                break
+                            self.wfile.write(chunk)
+            else:
+                body = b"not found\n"
+                self.send_response(404)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+
+    do_HEAD = do_GET
+
+
+class HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def udp_loop(sock: socket.socket, name: bytes) -> None:
+    while True:
+        try:
+            data, peer = sock.recvfrom(65535)
+            sock.sendto(name + b" " + data, peer)
+        except OSError:
+            continue
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--http-port", type=int, default=8080)
+    ap.add_argument("--udp-port", type=int, default=5353)
+    ap.add_argument("--blob-mb", type=int, default=50)
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--bind", default="0.0.0.0")
+    args = ap.parse_args()
+
+    blob, sha = make_blob(args.dir, args.blob_mb)
+
+    usock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    usock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    usock.bind((args.bind, args.udp_port))
+    threading.Thread(target=udp_loop, args=(usock, args.name.encode()), daemon=True).start()
+
+    httpd = HTTPServer((args.bind, args.http_port), Handler)
+    httpd.cfg = {"name": args.name, "blob": blob, "sha256": sha}
+    print(f"{args.name}: http :{args.http_port} udp :{args.udp_port} "
+          f"blob {args.blob_mb} MiB sha256 {sha}", file=sys.stderr, flush=True)
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Send N UDP datagrams, each from a NEW socket (new source port, so a new
+flow for the balancer), and check every answer.
+
+  udp_client.py --addr 192.0.2.10 --port 53 --count 30 --timeout 2
+
+An answer must come from exactly ADDR:PORT and read b"NAME " + payload.
+Prints {"ok":N,"failed":N,"by_server":{"rs1":N,...},"errors":[...],
+        "replies":[first few "NAME payload" strings]}
+"""
+
+import argparse
+import json
+import socket
+import sys
+import time
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--addr", required=True)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=2.0, help="per datagram, seconds")
+    ap.add_argument("--retries", type=int, default=1,
+                    help="resend on the same socket this many times on timeout")
+    ap.add_argument("--show", type=int, default=5, help="replies to include")
+    ap.add_argument("--max-errors", type=int, default=5)
+    args = ap.parse_args()
+
+    ok = failed = 0
+    by_server: dict[str, int] = {}
+    errors: list[str] = []
+    replies: list[str] = []
+    start = time.monotonic()
+
+    for i in range(args.count):
+        payload = f"ping-{i}".encode()
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(args.timeout)
+        err = None
+        try:
+            for _attempt in range(args.retries + 1):
+                s.sendto(payload, (args.addr, args.port))
+                try:
+                    data, peer = s.recvfrom(65535)
+                except socket.timeout:
+                    err = f"datagram {i}: no answer within {args.timeout}s"
+                    continue
+                if peer != (args.addr, args.port):
+                    err = f"datagram {i}: answer from {peer[0]}:{peer[1]}, expected {args.addr}:{args.port}"
+                    break
+                name, sep, echoed = data.partition(b" ")
+                if not sep or echoed != payload:
+                    err = f"datagram {i}: unexpected answer {data[:60]!r}"
+                    break
+                err = None
+                by_server[name.decode(errors="replace")] = by_server.get(name.decode(errors="replace"), 0) + 1
+                if len(replies) < args.show:
+                    replies.append(f"{peer[0]}:{peer[1]} -> {data.decode(errors='replace')}")
+                break
+        except OSError as e:
+            err = f"datagram {i}: {type(e).__name__}: {e}"
+        finally:
+            s.close()
+        if err is None:
+            ok += 1
+        else:
+            failed += 1
+            if len(errors) < args.max_errors:
+                errors.append(err)
+
+    print(json.dumps({
+        "ok": ok,
+        "failed": failed,
+        "by_server": dict(sorted(by_server.items())),
+        "errors": errors,
+        "replies": replies,
+        "elapsed_s": round(time.monotonic() - start, 3),
+    }))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
