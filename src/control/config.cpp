@@ -276,13 +276,17 @@ DataplaneConfig read_dataplane(const Reader& r) {
 
 PortConfig read_port(const Reader& r) {
     PortConfig p;
-    r.check_keys({"name", "device", "addresses", "mtu"});
+    r.check_keys({"name", "device", "addresses", "mtu", "mac"});
     p.name = r.required("name").name();
     p.device = r.required("device").string();
     const Reader addresses = r.required("addresses");
     for (const Reader& a : addresses.items()) p.addresses.push_back(a.prefix());
     if (p.addresses.empty()) addresses.fail("at least one address is required");
     if (auto v = r.optional("mtu")) p.mtu = static_cast<uint16_t>(v->integer(576, 9000));
+    if (auto v = r.optional("mac")) {
+        p.mac = v->mac();
+        if ((*p.mac)[0] & 1) v->fail("a port MAC must be unicast (first octet even)");
+    }
     return p;
 }
 
@@ -552,10 +556,16 @@ void check_real_servers(const Config& c, const ServiceConfig& s, const Reader& s
             items[j].fail("duplicate real server " + endpoint + " (same as real_servers[" +
                           std::to_string(it->second) + "])");
         }
-        if (rs.forward != ForwardMethod::kNat) {
-            items[j].required("forward").fail(std::string("forward method '") +
-                                              to_string(rs.forward) +
-                                              "' is not supported yet (NAT only in this release)");
+        // DR only rewrites the Ethernet header: the real server must sit on
+        // a segment the balancer is directly attached to.
+        if (rs.forward == ForwardMethod::kDr &&
+            !std::ranges::any_of(c.ports, [&](const PortConfig& p) {
+                return in_connected_subnet(p, rs.address);
+            })) {
+            items[j].required("address").fail(
+                "real server " + format_ipv4(rs.address) +
+                " uses forward: dr but is not in a connected subnet of any port (DR needs the "
+                "real server on a directly attached segment)");
         }
         if (!routable(c, rs.address)) {
             items[j].required("address").fail(

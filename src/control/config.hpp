@@ -39,7 +39,8 @@ struct PortConfig {
     std::string name;
     std::string device;                  // DPDK device name or PCI address
     std::vector<Ipv4Prefix> addresses;   // the balancer's own addresses on this port
-    uint16_t mtu = 1500;
+    uint16_t mtu = 1500;                 // IP MTU; TUN encapsulation must fit it
+    std::optional<MacAddress> mac;       // set the port's MAC (default: the device's own)
 };
 
 struct RouteConfig {

@@ -215,7 +215,14 @@ int Daemon::start_dataplane() {
     dataplane::register_handoff_field();
 
     std::vector<dataplane::PortSpec> specs;
-    for (const PortConfig& p : config_.ports) specs.push_back({p.name, p.device, p.mtu});
+    for (const PortConfig& p : config_.ports) {
+        dataplane::PortSpec spec{p.name, p.device, p.mtu};
+        if (p.mac) {
+            spec.set_mac = true;
+            std::copy(p.mac->begin(), p.mac->end(), spec.mac);
+        }
+        specs.push_back(spec);
+    }
     ports_ = dataplane::open_ports(specs, n_workers, pools_);
     ports_up_ = true;
     for (const dataplane::PortInfo& p : ports_.ports) {

@@ -81,6 +81,13 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
                 p.tx_queue[w] = (w == p.tx_owner) ? 0 : -1;
             }
         }
+        if (s.set_mac) {
+            rte_ether_addr want;
+            std::copy(s.mac, s.mac + 6, want.addr_bytes);
+            rc = rte_eth_dev_default_mac_addr_set(p.port_id, &want);
+            if (rc != 0) fail(s, "set MAC address", rc);
+        }
+        p.mtu = s.mtu;
         rc = rte_eth_dev_start(p.port_id);
         if (rc != 0) fail(s, "start", rc);
         rte_ether_addr mac;

@@ -18,6 +18,8 @@ struct PortSpec {
     std::string name;    // operator's name, for logs
     std::string device;  // DPDK device name or PCI address
     uint16_t mtu = 1500;
+    bool set_mac = false;  // replace the device's MAC with `mac`
+    uint8_t mac[6] = {};
 };
 
 struct RxQueueRef {
@@ -30,6 +32,7 @@ struct PortInfo {
     std::string device;
     uint16_t port_id = 0;           // DPDK port id
     uint8_t mac[6] = {};
+    uint16_t mtu = 1500;            // IP MTU: the largest IP packet we send here
     uint16_t rx_queues = 0;
     uint16_t tx_queues = 0;
     // tx_queue[w] is worker w's own TX queue, or -1 when the device has fewer

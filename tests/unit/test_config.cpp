@@ -222,11 +222,13 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
                             "configs/bad-scheduler-lc.yaml:8:16: services[0].scheduler: "
                             "scheduler 'lc' is not implemented yet (available: rr, wrr)");
     }
-    SECTION("forward dr parses but is refused") {
+    SECTION("forward dr to a real server behind a gateway") {
+        // TUN may cross a router; DR may not.
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-forward-dr.yaml"),
-                            "configs/bad-forward-dr.yaml:10:40: "
-                            "services[0].real_servers[1].forward: forward method 'dr' is not "
-                            "supported yet (NAT only in this release)");
+                            "configs/bad-forward-dr.yaml:12:20: "
+                            "services[0].real_servers[1].address: real server 172.16.0.12 uses "
+                            "forward: dr but is not in a connected subnet of any port (DR needs "
+                            "the real server on a directly attached segment)");
     }
     SECTION("duplicate key in a mapping") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-duplicate-key.yaml"),
@@ -400,11 +402,18 @@ TEST_CASE("cross-checks between sections", "[config]") {
                                       "      - { address: 10.0.0.5, weight: 4 }\n"),
                         "t.yaml:10:9: services[0].real_servers[1]: duplicate real server "
                         "10.0.0.5:80 (same as real_servers[0])");
-    REQUIRE_THROWS_WITH(
+    // NAT, DR and TUN mix in one service.
+    const Config mixed =
         load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
-                      "             real_servers: [{ address: 10.0.0.5, forward: tun }] }]\n"),
-        "t.yaml:4:59: services[0].real_servers[0].forward: forward method 'tun' is not "
-        "supported yet (NAT only in this release)");
+                      "             real_servers: [{ address: 10.0.0.5, forward: tun },\n"
+                      "                            { address: 10.0.0.6, forward: dr },\n"
+                      "                            { address: 10.0.0.7 }] }]\n");
+    CHECK(mixed.services[0].real_servers[0].forward == ForwardMethod::kTun);
+    CHECK(mixed.services[0].real_servers[1].forward == ForwardMethod::kDr);
+    CHECK(mixed.services[0].real_servers[2].forward == ForwardMethod::kNat);
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "ports_extra: 1\n"),
+        Catch::Contains("unknown key 'ports_extra'"));
     REQUIRE_THROWS_WITH(
         load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
                       "             real_servers: [{ address: 10.0.0.5, forward: direct }] }]\n"),
