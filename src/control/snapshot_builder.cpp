@@ -11,6 +11,10 @@ namespace dvs::control {
 
 namespace {
 
+static_assert(dataplane::kMethodNat == static_cast<uint8_t>(ForwardMethod::kNat) &&
+              dataplane::kMethodDr == static_cast<uint8_t>(ForwardMethod::kDr) &&
+              dataplane::kMethodTun == static_cast<uint8_t>(ForwardMethod::kTun));
+
 uint32_t net32(uint32_t host) { return htonl(host); }
 uint16_t net16(uint16_t host) { return htons(host); }
 

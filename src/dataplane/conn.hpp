@@ -20,6 +20,11 @@ enum class ConnState : uint8_t {
 
 const char* conn_state_name(ConnState s);
 
+// Forwarding method of a connection (values of control::ForwardMethod).
+inline constexpr uint8_t kMethodNat = 0;
+inline constexpr uint8_t kMethodDr = 1;
+inline constexpr uint8_t kMethodTun = 2;
+
 enum class Direction : uint8_t { kInbound = 0, kReply = 1 };
 
 // Identity of a packet's flow as seen on the wire (network byte order).

@@ -15,7 +15,7 @@ enum class DropReason : uint8_t {
     kL3Unsupported,       // neither IPv4 nor ARP
     kIpMalformed,         // bad version/IHL/length, truncated
     kIpBadChecksum,
-    kIpFragment,          // fragments of load-balanced traffic: not handled yet
+    kIpFragment,          // a fragment we cannot place (not TCP/UDP, or ICMP fragmented)
     kL4Malformed,         // truncated TCP/UDP header
     kTtlExceeded,
     kNoService,           // no VIP:port matched and no tracked reply
@@ -33,6 +33,12 @@ enum class DropReason : uint8_t {
     kHandoffRingFull,     // owner core's ring full
     kTxFull,              // NIC did not take the packet
     kMbufAllocFailed,     // could not build an ARP/ICMP reply
+    kFragNeeded,          // TUN: too big with DF; ICMP fragmentation-needed sent to the client
+    kIcmpNoConn,          // ICMP error quoting a connection we do not track
+    kFragTableFull,
+    kFragHoldFull,        // too many fragments waiting for their first fragment
+    kFragTimeout,         // held fragments whose first fragment never came
+    kFragNoConn,          // a later fragment whose connection is gone
     kCount
 };
 
@@ -44,7 +50,11 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "local_unhandled",     "icmp_unhandled",  "arp_malformed",      "arp_ignored",
         "no_route",            "neighbor_queue_full", "neighbor_table_full",
         "neighbor_unresolved", "handoff_ring_full", "tx_full",          "mbuf_alloc_failed",
+        "frag_needed",         "icmp_no_conn",    "frag_table_full",    "frag_hold_full",
+        "frag_timeout",        "frag_no_conn",
 };
+
+static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");
 
 inline constexpr std::string_view drop_reason_name(DropReason r) {
     return kDropReasonNames[static_cast<size_t>(r)];

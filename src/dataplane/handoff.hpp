@@ -19,12 +19,15 @@ enum class HandoffKind : uint8_t {
     kProcess = 0,   // run the full pipeline: this core owns the flow
     kTransmit = 1,  // already rewritten: send on `port_index` (this core owns its TX queue)
     kLearn = 2,     // a copy of an ARP packet: learn the neighbour, nothing else
+    kFragment = 3,  // an IP fragment whose ports the fragment core knows (src_port/dst_port)
 };
 
 struct HandoffMeta {
     HandoffKind kind;
     uint8_t pad;
     uint16_t port_index;
+    uint16_t src_port;  // kFragment: ports of the datagram, network byte order
+    uint16_t dst_port;
 };
 
 // Registered once at start-up; the field offset is then fixed.

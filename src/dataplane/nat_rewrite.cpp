@@ -47,6 +47,18 @@ void nat_rewrite_source(PacketView& p, uint32_t new_ip, uint16_t new_port) {
     p.src_port = new_port;
 }
 
+void nat_rewrite_ip_destination(PacketView& p, uint32_t new_ip) {
+    const uint32_t old_ip = p.ip->dst;
+    p.ip->dst = new_ip;
+    p.ip->checksum = csum_update32(p.ip->checksum, old_ip, new_ip);
+}
+
+void nat_rewrite_ip_source(PacketView& p, uint32_t new_ip) {
+    const uint32_t old_ip = p.ip->src;
+    p.ip->src = new_ip;
+    p.ip->checksum = csum_update32(p.ip->checksum, old_ip, new_ip);
+}
+
 bool decrement_ttl(Ipv4Hdr& ip) {
     if (ip.ttl <= 1) return false;
     // TTL is the high byte of the 16-bit word it shares with protocol.

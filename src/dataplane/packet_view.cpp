@@ -63,7 +63,11 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
     } else if (v.proto == kIpProtoUdp) {
         if (v.l4_len < sizeof(UdpHdr)) return dropped(v, DropReason::kL4Malformed);
         const uint16_t ulen = be16(v.udp()->length);
-        if (ulen < sizeof(UdpHdr) || ulen > v.l4_len) return dropped(v, DropReason::kL4Malformed);
+        // A first fragment carries only part of the datagram the length covers.
+        const bool first_fragment = frag & kIpFlagMoreFragments;
+        if (ulen < sizeof(UdpHdr) || (ulen > v.l4_len && !first_fragment)) {
+            return dropped(v, DropReason::kL4Malformed);
+        }
         v.src_port = v.udp()->src_port;
         v.dst_port = v.udp()->dst_port;
         v.has_ports = true;

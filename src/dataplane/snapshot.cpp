@@ -23,6 +23,24 @@ void Snapshot::finalize() {
     }
     std::stable_sort(routes.begin(), routes.end(),
                      [](const Route& a, const Route& b) { return a.length > b.length; });
+    // Source for what we originate (TUN outer headers, ICMP errors, ARP):
+    // the local address on the subnet of the neighbour we hand it to.
+    for (Route& r : routes) {
+        const uint32_t neighbour = r.via ? r.via : r.prefix;
+        r.src = 0;
+        for (const LocalAddress& la : local_addresses) {
+            if (la.port != r.port) continue;
+            if (r.src == 0) r.src = la.ip;  // fallback: the port's first address
+            const auto connected = std::find_if(routes.begin(), routes.end(), [&](const Route& c) {
+                return c.via == 0 && c.port == la.port && (la.ip & c.mask) == c.prefix &&
+                       (neighbour & c.mask) == c.prefix;
+            });
+            if (connected != routes.end()) {
+                r.src = la.ip;
+                break;
+            }
+        }
+    }
 }
 
 const Service* Snapshot::find_service(uint32_t vip, uint16_t port, uint8_t proto) const {
@@ -48,7 +66,7 @@ bool Snapshot::is_local(uint32_t ip) const {
 // Linear longest-prefix match: routing tables here are a handful of entries.
 std::optional<NextHop> Snapshot::route(uint32_t dst) const {
     for (const Route& r : routes) {
-        if ((dst & r.mask) == r.prefix) return NextHop{r.port, r.via ? r.via : dst};
+        if ((dst & r.mask) == r.prefix) return NextHop{r.port, r.via ? r.via : dst, r.src};
     }
     return std::nullopt;
 }

@@ -47,11 +47,13 @@ struct Route {
     uint8_t length = 0;
     uint16_t port = 0;   // index into the port list
     uint32_t via = 0;    // 0: directly connected
+    uint32_t src = 0;    // our address on the next hop's subnet (set by finalize)
 };
 
 struct NextHop {
     uint16_t port = 0;
     uint32_t ip = 0;     // neighbour to resolve: the gateway or the destination itself
+    uint32_t src = 0;    // our address facing that neighbour: source of what we originate
 };
 
 struct LocalAddress {
@@ -75,7 +77,8 @@ struct Snapshot {
     std::vector<uint32_t> vips;
     StateTimeouts timeouts;
 
-    // Call after filling the vectors; builds the lookup index.
+    // Call after filling the vectors; builds the lookup index and each
+    // route's source address.
     void finalize();
 
     const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const;

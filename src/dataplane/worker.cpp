@@ -13,7 +13,9 @@
 #include "dataplane/arp.hpp"
 #include "dataplane/flow_hash.hpp"
 #include "dataplane/icmp.hpp"
+#include "dataplane/icmp_error.hpp"
 #include "dataplane/nat_rewrite.hpp"
+#include "dataplane/tun_encap.hpp"
 
 namespace dvs::dataplane {
 
@@ -45,6 +47,8 @@ Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_me
       counters_(std::make_unique<WorkerCounters>()),
       conns_(conn_capacity),
       neighbors_(std::make_unique<NeighborTable>()),
+      frags_(std::make_unique<FragTable>()),
+      next_ip_id_(static_cast<uint16_t>(id << 12)),
       tsc_hz_(rte_get_tsc_hz()),
       start_tsc_(rte_rdtsc()) {
     const int socket = static_cast<int>(rte_socket_id());
@@ -123,7 +127,7 @@ void Worker::poll_rings(const Snapshot& snap, uint32_t& work) {
             if (meta.kind == HandoffKind::kTransmit) {
                 transmit(meta.port_index, m);
             } else {
-                if (meta.kind == HandoffKind::kProcess) counters_->handoff_in.add();
+                if (meta.kind != HandoffKind::kLearn) counters_->handoff_in.add();
                 process(m, snap, true);
             }
         }
@@ -143,37 +147,99 @@ void Worker::process(rte_mbuf* m, const Snapshot& snap, bool from_ring) {
         const bool learn_only = from_ring && handoff_meta(m).kind == HandoffKind::kLearn;
         return arp(m, v, snap, learn_only);
     }
-    process_ipv4(m, v, snap);
+    if (from_ring && handoff_meta(m).kind == HandoffKind::kFragment) {
+        const HandoffMeta& meta = handoff_meta(m);
+        const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
+        return process_ipv4(m, v, snap, &known);
+    }
+    process_ipv4(m, v, snap, nullptr);
 }
 
-void Worker::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
-    if (be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask)) {
-        return drop(m, DropReason::kIpFragment);
+void Worker::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports* known) {
+    const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
+    if (known != nullptr) return dispatch(m, v, snap, *known);
+    if (is_fragment) return fragment(m, v, snap);
+    if (v.proto == kIpProtoIcmp) {
+        if (icmp_is_error(v)) return icmp_error(m, v, snap);
+        if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return local(m, v, snap);
+        return drop(m, DropReason::kIcmpUnhandled);
     }
-    const uint32_t dst = v.ip->dst;
     if (!v.has_ports) {
-        if (snap.is_local(dst) || snap.is_vip(dst)) return local(m, v, snap);
-        return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
-                                               : DropReason::kNoService);
+        if (snap.is_local(v.ip->dst)) return local(m, v, snap);
+        return drop(m, DropReason::kNoService);
     }
-    if (const Service* svc = snap.find_service(dst, v.dst_port, v.proto)) {
-        const uint32_t owner = owner_core(v.ip->src, v.src_port, env_.n_workers);
-        if (owner != id_) return handoff(owner, m, HandoffKind::kProcess);
-        return inbound(m, v, snap, *svc);
+    dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
+}
+
+// Sends the packet to the core that owns its flow, or handles it here.
+void Worker::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
+    const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
+    const HandoffKind kind = is_fragment ? HandoffKind::kFragment : HandoffKind::kProcess;
+    const uint32_t dst = v.ip->dst;
+    if (const Service* svc = snap.find_service(dst, ports.dst, v.proto)) {
+        const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
+        if (owner != id_) return handoff(owner, m, kind, 0, &ports);
+        return inbound(m, v, snap, *svc, ports);
     }
     if (snap.is_local(dst)) return local(m, v, snap);
     // Not for a VIP: a reply from a real server, owned by the client's core.
-    const uint32_t owner = owner_core(dst, v.dst_port, env_.n_workers);
-    if (owner != id_) return handoff(owner, m, HandoffKind::kProcess);
-    reply(m, v, snap);
+    const uint32_t owner = owner_core(dst, ports.dst, env_.n_workers);
+    if (owner != id_) return handoff(owner, m, kind, 0, &ports);
+    reply(m, v, snap, ports);
 }
 
-void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc) {
-    const FlowKey key{v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+// All fragments of a datagram meet on its fragment core, which learns the
+// ports from the first fragment and sends every fragment on to the owner.
+void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (v.proto != kIpProtoTcp && v.proto != kIpProtoUdp) {
+        return drop(m, DropReason::kIpFragment);
+    }
+    const FragKey key{v.ip->src, v.ip->dst, v.ip->id, v.proto};
+    const uint32_t frag_core =
+        static_cast<uint32_t>(((FragTable::hash(key) >> 32) * env_.n_workers) >> 32);
+    if (frag_core != id_) return handoff(frag_core, m, HandoffKind::kProcess);
+
+    FragTable::Entry* e = frags_->find_or_add(key, now_s_);
+    if (e == nullptr) return drop(m, DropReason::kFragTableFull);
+    const bool first = (be16(v.ip->frag_off) & kIpFragOffsetMask) == 0;
+    if (first) {
+        if (!v.has_ports) return drop(m, DropReason::kL4Malformed);
+        e->src_port = v.src_port;
+        e->dst_port = v.dst_port;
+        e->ports_known = true;
+        dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
+        // Fragments that came before their first go now, in arrival order.
+        const Ports later{e->src_port, e->dst_port, true};
+        for (uint8_t i = 0; i < e->n_held; ++i) {
+            rte_mbuf* h = e->held[i];
+            PacketView hv = parse_frame(rte_pktmbuf_mtod(h, uint8_t*), rte_pktmbuf_data_len(h));
+            dispatch(h, hv, snap, later);
+        }
+        e->n_held = 0;
+        return;
+    }
+    if (e->ports_known) return dispatch(m, v, snap, Ports{e->src_port, e->dst_port, true});
+    if (e->n_held == FragTable::kMaxHeld) return drop(m, DropReason::kFragHoldFull);
+    e->held[e->n_held++] = m;
+}
+
+void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                     const Ports& ports) {
+    const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
+    Conn* c = conns_.lookup(key).conn;
+    if (ports.later_fragment) {
+        // No L4 header here: the first fragment made or found the connection.
+        if (c == nullptr) return drop(m, DropReason::kFragNoConn);
+        conns_.touch(c, now_s_, snap.timeouts.of(c->state));
+        counters_->services[c->service_id].pkts_in.add();
+        counters_->services[c->service_id].bytes_in.add(v.l3_len);
+        counters_->real_servers[c->rs_id].pkts_in.add();
+        counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
+        return forward(m, v, snap, *c);
+    }
     const bool tcp = v.proto == kIpProtoTcp;
     const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
 
-    Conn* c = conns_.lookup(key).conn;
     if (c != nullptr && syn_only && tcp_reusable(c->state)) {
         // The client reused its port for a new connection: start afresh.
         expire_conn(*c);
@@ -182,22 +248,24 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
-        const int32_t pick = svc.schedulers[id_]->pick({v.ip->src, v.src_port});
+        const int32_t pick = svc.schedulers[id_]->pick({v.ip->src, ports.src});
         if (pick == sched::kNoBackend) return drop(m, DropReason::kNoRealServer);
         const RealServer& rs = snap.real_servers[svc.pool[pick]];
         Conn proto{};
         proto.client_ip = v.ip->src;
         proto.vip = v.ip->dst;
         proto.rs_ip = rs.ip;
-        proto.client_port = v.src_port;
-        proto.vport = v.dst_port;
-        proto.rs_port = rs.port;
+        proto.client_port = ports.src;
+        proto.vport = ports.dst;
+        // DR and TUN cannot change the port: the real server sees the VIP's.
+        proto.rs_port = rs.method == kMethodNat ? rs.port : ports.dst;
         proto.proto = v.proto;
         proto.state = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
         proto.service_id = svc.id;
         proto.rs_id = rs.id;
         proto.method = rs.method;
-        proto.has_reply_key = 1;  // NAT: replies come back through us
+        // Only NAT replies come back through us; DR/TUN servers answer directly.
+        proto.has_reply_key = rs.method == kMethodNat;
         c = conns_.insert(proto, now_s_, snap.timeouts.of(proto.state));
         if (c == nullptr) return drop(m, DropReason::kConnTableFull);
         counters_->conns_created.add();
@@ -209,26 +277,129 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
         c->state = next;
         conns_.touch(c, now_s_, snap.timeouts.of(next));
     }
-
-    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
     counters_->services[c->service_id].pkts_in.add();
     counters_->services[c->service_id].bytes_in.add(v.l3_len);
     counters_->real_servers[c->rs_id].pkts_in.add();
     counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
-    nat_rewrite_destination(v, c->rs_ip, c->rs_port);
-    route_and_send(m, snap, c->rs_ip);
+    forward(m, v, snap, *c);
 }
 
-void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
-    const FlowKey key{v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+void Worker::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+    switch (c.method) {
+        case kMethodDr:
+            return forward_dr(m, snap, c);
+        case kMethodTun:
+            return forward_tun(m, v, snap, c);
+        default:
+            break;
+    }
+    // NAT: a router hop, so TTL drops; a later fragment has no ports to rewrite.
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    if (v.l4 != nullptr && (v.proto == kIpProtoTcp || v.proto == kIpProtoUdp)) {
+        nat_rewrite_destination(v, c.rs_ip, c.rs_port);
+    } else {
+        nat_rewrite_ip_destination(v, c.rs_ip);
+    }
+    route_and_send(m, snap, c.rs_ip);
+}
+
+// DR: the IP packet goes unchanged to the real server's MAC on a directly
+// attached segment (the config guarantees one).
+void Worker::forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c) {
+    const auto nh = snap.route(c.rs_ip);
+    if (!nh) return drop(m, DropReason::kNoRoute);
+    send_to_neighbor(m, snap, nh->port, c.rs_ip);
+}
+
+// TUN: the unchanged IP packet inside an outer IPv4 header to the real
+// server, routed like anything else. It must fit the egress MTU: with DF the
+// client is told the size that fits, without DF the outer packet is split.
+void Worker::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+    const auto nh = snap.route(c.rs_ip);
+    if (!nh) return drop(m, DropReason::kNoRoute);
+    const uint16_t mtu = env_.ports->ports[nh->port].mtu;
+    const uint16_t inner_len = v.l3_len;
+    if (inner_len + sizeof(Ipv4Hdr) > mtu) {
+        if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
+            send_frag_needed(v, snap, static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
+            return drop(m, DropReason::kFragNeeded);
+        }
+        Ipv4Hdr outer;
+        tun_write_outer(outer, *v.ip, inner_len, nh->src, c.rs_ip, next_ip_id_++);
+        return tun_fragment(m, outer, v, snap, *nh);
+    }
+    // Ethernet padding must not become part of the tunnelled packet.
+    const uint32_t frame_len = sizeof(EthHdr) + inner_len;
+    if (rte_pktmbuf_data_len(m) > frame_len) {
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - frame_len));
+    }
+    const Ipv4Hdr inner_copy = *v.ip;
+    auto* front = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, sizeof(Ipv4Hdr)));
+    if (front == nullptr) return drop(m, DropReason::kMbufAllocFailed);  // no headroom
+    std::memmove(front, front + sizeof(Ipv4Hdr), sizeof(EthHdr));
+    auto* outer = reinterpret_cast<Ipv4Hdr*>(front + sizeof(EthHdr));
+    tun_write_outer(*outer, inner_copy, inner_len, nh->src, c.rs_ip, next_ip_id_++);
+    send_to_neighbor(m, snap, nh->port, nh->ip);
+}
+
+// Splits an encapsulated packet that does not fit the MTU into fragments,
+// each in a new mbuf; the original is freed. Rare path: copies are fine.
+void Worker::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
+                          const Snapshot& snap, const NextHop& nh) {
+    const uint16_t mtu = env_.ports->ports[nh.port].mtu;
+    const auto* inner = reinterpret_cast<const uint8_t*>(v.ip);
+    for (uint16_t off = 0; off < v.l3_len; off = static_cast<uint16_t>(off + fragment_payload(mtu))) {
+        rte_mbuf* f = rte_pktmbuf_alloc(pool_);
+        if (f == nullptr) {
+            counters_->drop(DropReason::kMbufAllocFailed);
+            break;
+        }
+        auto* frame = reinterpret_cast<uint8_t*>(
+            rte_pktmbuf_append(f, static_cast<uint16_t>(sizeof(EthHdr) + mtu)));
+        if (frame == nullptr) {
+            rte_pktmbuf_free(f);
+            counters_->drop(DropReason::kMbufAllocFailed);
+            break;
+        }
+        const uint16_t len =
+            write_fragment(frame + sizeof(EthHdr), outer, inner, v.l3_len, off, mtu);
+        rte_pktmbuf_trim(f, static_cast<uint16_t>(mtu - len));
+        f->port = m->port;
+        send_to_neighbor(f, snap, nh.port, nh.ip);
+    }
+    rte_pktmbuf_free(m);
+}
+
+// ICMP "fragmentation needed" to the client, quoting the packet as received.
+void Worker::send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu) {
+    const auto back = snap.route(v.ip->src);
+    if (!back) return;
+    rte_mbuf* r = rte_pktmbuf_alloc(pool_);
+    if (r == nullptr) {
+        counters_->drop(DropReason::kMbufAllocFailed);
+        return;
+    }
+    const uint16_t room = sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(IcmpHdr) + kIcmpQuoteMax;
+    auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, room));
+    const uint16_t len = icmp_write_frag_needed(frame + sizeof(EthHdr),
+                                                reinterpret_cast<const uint8_t*>(v.ip), v.l3_len,
+                                                back->src, v.ip->src, mtu, next_ip_id_++);
+    rte_pktmbuf_trim(r, static_cast<uint16_t>(room - sizeof(EthHdr) - len));
+    send_to_neighbor(r, snap, back->port, back->ip);
+}
+
+void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
+    const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
     const ConnTable::Hit hit = conns_.lookup(key);
     if (hit.conn == nullptr || hit.dir != Direction::kReply) {
-        return drop(m, DropReason::kNoService);
+        return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn* c = hit.conn;
-    const ConnState next = v.proto == kIpProtoTcp
-                               ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
-                               : ConnState::kUdp;
+    ConnState next = c->state;
+    if (!ports.later_fragment) {
+        next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
+                                      : ConnState::kUdp;
+    }
     c->state = next;
     conns_.touch(c, now_s_, snap.timeouts.of(next));
 
@@ -237,8 +408,45 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     counters_->services[c->service_id].bytes_out.add(v.l3_len);
     counters_->real_servers[c->rs_id].pkts_out.add();
     counters_->real_servers[c->rs_id].bytes_out.add(v.l3_len);
-    nat_rewrite_source(v, c->vip, c->vport);
+    if (ports.later_fragment) {
+        nat_rewrite_ip_source(v, c->vip);
+    } else {
+        nat_rewrite_source(v, c->vip, c->vport);
+    }
     route_and_send(m, snap, c->client_ip);
+}
+
+// An ICMP error about one of our connections: from outside (quoting VIP ->
+// client) it goes to the connection's real server; from a NAT real server
+// (quoting client -> RS) it goes to the client, rewritten to match what the
+// client sent.
+void Worker::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    QuotedPacket q;
+    if (!icmp_parse_quoted(v, q)) return drop(m, DropReason::kIcmpUnhandled);
+    const bool from_outside = snap.is_vip(v.ip->dst);
+    // The client is the quoted destination (outside) or the quoted source.
+    const uint32_t owner = from_outside
+                               ? owner_core(q.reversed.src_ip, q.reversed.src_port, env_.n_workers)
+                               : owner_core(q.reversed.dst_ip, q.reversed.dst_port, env_.n_workers);
+    if (owner != id_) return handoff(owner, m, HandoffKind::kProcess);
+
+    const ConnTable::Hit hit = conns_.lookup(q.reversed);
+    if (hit.conn == nullptr) return drop(m, DropReason::kIcmpNoConn);
+    const Conn& c = *hit.conn;
+    if (hit.dir == Direction::kInbound && from_outside) {
+        counters_->real_servers[c.rs_id].pkts_in.add();
+        if (c.method != kMethodNat) return forward(m, v, snap, c);
+        if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+        icmp_error_nat_inbound(v, q, c.rs_ip, c.rs_port);
+        return route_and_send(m, snap, c.rs_ip);
+    }
+    if (hit.dir == Direction::kReply && !from_outside) {
+        counters_->real_servers[c.rs_id].pkts_out.add();
+        if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+        icmp_error_nat_reply(v, q, c.vip, c.vport);
+        return route_and_send(m, snap, c.client_ip);
+    }
+    drop(m, DropReason::kIcmpNoConn);
 }
 
 // Traffic addressed to the balancer itself: echo is answered here; the rest
@@ -399,11 +607,18 @@ void Worker::flush_tx() {
     }
 }
 
-void Worker::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index) {
+void Worker::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index,
+                     const Ports* ports) {
     HandoffMeta& meta = handoff_meta(m);
     meta.kind = kind;
     meta.port_index = port_index;
-    if (kind == HandoffKind::kProcess) counters_->handoff_out.add();
+    if (ports != nullptr) {
+        meta.src_port = ports->src;
+        meta.dst_port = ports->dst;
+    }
+    if (kind == HandoffKind::kProcess || kind == HandoffKind::kFragment) {
+        counters_->handoff_out.add();
+    }
     handoff_buf_[to][handoff_count_[to]++] = m;
     if (handoff_count_[to] == kBurst) flush_handoffs();
 }
@@ -426,6 +641,7 @@ void Worker::housekeeping(const Snapshot& snap) {
     last_tick_ = now_s_;
     conns_.advance(now_s_, [this](const Conn& c) { expire_conn(c); });
     counters_->conns_active.set(conns_.size());
+    frags_->expire(now_s_, [this](rte_mbuf* f) { drop(f, DropReason::kFragTimeout); });
 
     // Neighbours: retry unanswered requests, give up on packets held too long.
     const uint64_t ms = tsc_hz_ / 1000;
@@ -453,6 +669,7 @@ void Worker::drop(rte_mbuf* m, DropReason r) {
 void Worker::shutdown() {
     flush_handoffs();
     flush_tx();
+    frags_->expire(now_s_ + FragTable::kLifetime, [](rte_mbuf* f) { rte_pktmbuf_free(f); });
     neighbors_->for_each([&](NeighborTable::Entry& e) {
         for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
         e.n_pending = 0;

@@ -17,6 +17,7 @@
 
 #include "dataplane/conn_table.hpp"
 #include "dataplane/counters.hpp"
+#include "dataplane/frag_table.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/neighbor_table.hpp"
 #include "dataplane/packet_view.hpp"
@@ -52,11 +53,31 @@ public:
     double conn_bytes_per_entry() const { return conns_.bytes_per_entry(); }
 
 private:
+    // The ports of a packet's flow: from its own L4 header, or, for a later
+    // fragment, from the first fragment via the fragment core.
+    struct Ports {
+        uint16_t src = 0;
+        uint16_t dst = 0;
+        bool later_fragment = false;  // no L4 header in this packet
+    };
+
     void process(rte_mbuf* m, const Snapshot& snap, bool from_ring);
-    void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
-    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
-    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports* known);
+    void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
+    void fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                 const Ports& ports);
+    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
+    void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+
+    // Forwarding methods, towards the connection's real server.
+    void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+    void forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c);
+    void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+    void tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
+                      const Snapshot& snap, const NextHop& nh);
+    void send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu);
     void arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only);
     void learn_neighbor(uint16_t port_index, uint32_t ip, const uint8_t mac[6]);
 
@@ -65,7 +86,8 @@ private:
     void send_to_neighbor(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip);
     void send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
     void transmit(uint16_t port_index, rte_mbuf* m);
-    void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index = 0);
+    void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index = 0,
+                 const Ports* ports = nullptr);
     void flush_handoffs();
     void flush_tx();
     void poll_rings(const Snapshot& snap, uint32_t& work);
@@ -80,6 +102,8 @@ private:
     std::unique_ptr<WorkerCounters> counters_;
     ConnTable conns_;
     std::unique_ptr<NeighborTable> neighbors_;
+    std::unique_ptr<FragTable> frags_;
+    uint16_t next_ip_id_;  // IDs of packets we originate (TUN outer headers, ICMP)
     rte_eth_dev_tx_buffer* tx_buffers_[kMaxPorts] = {};
     uint64_t tx_dropped_ = 0;  // written by DPDK's tx buffer error callback, on this lcore
     rte_mbuf* handoff_buf_[kMaxWorkers][kBurst];
