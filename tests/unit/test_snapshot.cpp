@@ -113,3 +113,12 @@ TEST_CASE("stats JSON sums workers' counters per service and real server", "[sna
     const std::string table = control::render_stats_table(view);
     REQUIRE(table.find("no_service") != std::string::npos);
 }
+
+TEST_CASE("snapshot: routes know our source address toward their next hop", "[snapshot]") {
+    const auto cfg = control::load_config_text(kConfig, "test.yaml");
+    const auto snap = control::build_snapshot(cfg, 1, 1);
+    REQUIRE(snap->route(ip("10.0.0.11"))->src == ip("10.0.0.1"));
+    REQUIRE(snap->route(ip("10.0.5.9"))->src == ip("10.0.5.1"));     // second address of lan
+    REQUIRE(snap->route(ip("172.16.1.1"))->src == ip("10.0.0.1"));   // via 10.0.0.254
+    REQUIRE(snap->route(ip("8.8.8.8"))->src == ip("10.0.1.1"));      // default via wan
+}
