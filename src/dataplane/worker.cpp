@@ -556,17 +556,17 @@ void Worker::send_to_neighbor(rte_mbuf* m, const Snapshot& snap, uint16_t port_i
 }
 
 void Worker::send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip) {
-    // Source address: our address on that port, preferring one whose subnet
-    // holds the target (the route table knows which is connected).
+    // Source: our address on the target's subnet (the route knows it).
     uint32_t src_ip = 0;
-    for (const LocalAddress& la : snap.local_addresses) {
-        if (la.port != port_index) continue;
-        if (src_ip == 0) src_ip = la.ip;
-        const auto r = snap.route(la.ip);
-        const auto t = snap.route(target_ip);
-        if (r && t && r->port == t->port && t->ip == target_ip) {
-            src_ip = la.ip;
-            break;
+    const auto nh = snap.route(target_ip);
+    if (nh && nh->port == port_index) {
+        src_ip = nh->src;
+    } else {
+        for (const LocalAddress& la : snap.local_addresses) {
+            if (la.port == port_index) {
+                src_ip = la.ip;
+                break;
+            }
         }
     }
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
