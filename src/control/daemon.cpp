@@ -234,6 +234,10 @@ int Daemon::start_dataplane() {
                      p.tx_queues < n_workers
                          ? ", TX owned by worker " + std::to_string(p.tx_owner)
                          : std::string());
+        if (p.mac_in_software) {
+            spdlog::warn("port {}: device cannot set its MAC; using the configured MAC in "
+                         "software (promiscuous)", p.name);
+        }
     }
     for (uint32_t w = 0; w < n_workers; ++w) {
         std::string queues;

@@ -85,15 +85,27 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
             rte_ether_addr want;
             std::copy(s.mac, s.mac + 6, want.addr_bytes);
             rc = rte_eth_dev_default_mac_addr_set(p.port_id, &want);
-            if (rc != 0) fail(s, "set MAC address", rc);
+            if (rc == -ENOTSUP) {
+                // e.g. net_pcap: answer to the configured MAC in software,
+                // which needs every frame.
+                p.mac_in_software = true;
+            } else if (rc != 0) {
+                fail(s, "set MAC address", rc);
+            }
         }
         p.mtu = s.mtu;
         rc = rte_eth_dev_start(p.port_id);
         if (rc != 0) fail(s, "start", rc);
-        rte_ether_addr mac;
-        rc = rte_eth_macaddr_get(p.port_id, &mac);
-        if (rc != 0) fail(s, "read MAC address", rc);
-        std::copy(mac.addr_bytes, mac.addr_bytes + 6, p.mac);
+        if (p.mac_in_software) {
+            std::copy(s.mac, s.mac + 6, p.mac);
+            rc = rte_eth_promiscuous_enable(p.port_id);
+            if (rc != 0 && rc != -ENOTSUP) fail(s, "enable promiscuous mode", rc);
+        } else {
+            rte_ether_addr mac;
+            rc = rte_eth_macaddr_get(p.port_id, &mac);
+            if (rc != 0) fail(s, "read MAC address", rc);
+            std::copy(mac.addr_bytes, mac.addr_bytes + 6, p.mac);
+        }
         layout.index_of_port_id[p.port_id] = static_cast<uint16_t>(idx);
         layout.ports.push_back(p);
     }

@@ -33,6 +33,7 @@ struct PortInfo {
     uint16_t port_id = 0;           // DPDK port id
     uint8_t mac[6] = {};
     uint16_t mtu = 1500;            // IP MTU: the largest IP packet we send here
+    bool mac_in_software = false;   // device cannot take the configured MAC; we filter
     uint16_t rx_queues = 0;
     uint16_t tx_queues = 0;
     // tx_queue[w] is worker w's own TX queue, or -1 when the device has fewer

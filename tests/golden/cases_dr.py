@@ -1,0 +1,46 @@
+"""DR: VIP 192.0.2.20 tcp/80 and udp/53 -> 10.0.0.12 (MAC 02:00:00:00:00:12).
+
+Only the Ethernet header changes: dst = the RS MAC, src = our MAC. The IP
+packet goes out byte-identical to what the client sent (TTL not decremented):
+the RS holds the VIP on a non-ARPing alias and answers the client directly.
+"""
+
+from golden import RS2_MAC, VIP_DR, Case, client_tcp, client_udp, dr, payload
+
+syn = client_tcp(VIP_DR, 80, sport=43001, flags="S", seq=100, tos=0x10, ip_id=0x1111)
+ack = client_tcp(VIP_DR, 80, sport=43001, flags="A", seq=101, ack=9001, ip_id=0x1112)
+data = client_tcp(VIP_DR, 80, sport=43001, flags="PA", seq=101, ack=9001, ip_id=0x1113,
+                  data=b"GET /dr HTTP/1.1\r\n\r\n")
+big = client_tcp(VIP_DR, 80, sport=43001, flags="A", seq=121, ack=9001, ip_id=0x1114,
+                 data=payload(1460))
+syn_ttl2 = client_tcp(VIP_DR, 80, sport=43002, flags="S", ttl=2, df=False, tos=0, ip_id=7)
+stray_ack = client_tcp(VIP_DR, 80, sport=43009, flags="A", seq=1, ack=1)
+dgram = client_udp(VIP_DR, 53, sport=44001, data=b"dr-query", tos=0x28, ip_id=0x2222)
+dgram_nocsum = client_udp(VIP_DR, 53, sport=44002, data=b"dr-nocsum", chksum=0)
+
+CASES = [
+    Case("tcp SYN: eth dst -> RS2, IP packet byte-identical (TTL kept)",
+         inputs=[syn],
+         expect=[dr(syn, RS2_MAC)]),
+
+    Case("tcp SYN with TTL 2 and no DF: still byte-identical",
+         inputs=[syn_ttl2],
+         expect=[dr(syn_ttl2, RS2_MAC)]),
+
+    Case("tcp handshake, data and a full-size segment follow the connection",
+         inputs=[syn, ack, data, big],
+         expect=[dr(p, RS2_MAC) for p in (syn, ack, data, big)]),
+
+    Case("tcp non-SYN segment without a connection: dropped (tcp_no_conn)",
+         inputs=[stray_ack],
+         expect=[],
+         drops={"tcp_no_conn": 1}),
+
+    Case("udp datagram: eth dst -> RS2, IP packet byte-identical",
+         inputs=[dgram],
+         expect=[dr(dgram, RS2_MAC)]),
+
+    Case("udp datagram with checksum 0: byte-identical",
+         inputs=[dgram_nocsum],
+         expect=[dr(dgram_nocsum, RS2_MAC)]),
+]

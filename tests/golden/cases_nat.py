@@ -1,0 +1,88 @@
+"""NAT: VIP 192.0.2.10 tcp/80 -> 10.0.0.11:8080, udp/53 -> 10.0.0.11:5353.
+
+Inbound: eth to the RS, IP dst = RS, dport = RS port, TTL-1, everything else
+(IP id, tos, flags, source, sport, seq/ack, options, payload) unchanged.
+Reply (RS -> client, after the client created the connection): IP src = VIP,
+sport = vport, TTL-1, eth to the client. Checksums valid throughout.
+"""
+
+from golden import (RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
+                    nat_reply, payload, rs_tcp, rs_udp)
+
+syn = client_tcp(VIP_NAT, 80, sport=40001, flags="S", seq=1000, tos=0x10, ip_id=0x1234)
+ack = client_tcp(VIP_NAT, 80, sport=40001, flags="A", seq=1001, ack=5001, ip_id=0x1235)
+data = client_tcp(VIP_NAT, 80, sport=40001, flags="PA", seq=1001, ack=5001, ip_id=0x1236,
+                  data=b"GET / HTTP/1.1\r\nHost: vip\r\n\r\n")
+fin = client_tcp(VIP_NAT, 80, sport=40001, flags="FA", seq=1030, ack=5001, ip_id=0x1237)
+synack = rs_tcp(RS1, 8080, 40001, flags="SA", seq=5000, ack=1001)
+resp = rs_tcp(RS1, 8080, 40001, flags="PA", seq=5001, ack=1030,
+              data=b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+syn_no_df = client_tcp(VIP_NAT, 80, sport=40002, flags="S", df=False, tos=0, ttl=5, ip_id=0)
+big = client_tcp(VIP_NAT, 80, sport=40003, flags="PA", seq=7, ack=9, data=payload(1400))
+big_syn = client_tcp(VIP_NAT, 80, sport=40003, flags="S", seq=6)
+
+stray_ack = client_tcp(VIP_NAT, 80, sport=40009, flags="A", seq=1, ack=1)
+stray_reply = rs_tcp(RS1, 8080, 40010, flags="SA")
+stray_udp_reply = rs_udp(RS1, 5353, 41009)
+
+dgram = client_udp(VIP_NAT, 53, sport=41001, data=b"\x12\x34query", ip_id=0x2345)
+dgram_nocsum = client_udp(VIP_NAT, 53, sport=41002, data=b"no checksum", chksum=0)
+answer = rs_udp(RS1, 5353, 41001, data=b"\x12\x34answer")
+
+
+def nocsum_stays_zero():
+    e = nat_inbound(dgram_nocsum, RS1, 5353)
+    e.strict = ("UDP.chksum",)  # must stay 0 (= no checksum), not be recomputed
+    return e
+
+
+CASES = [
+    Case("tcp SYN: dst -> RS1:8080, TTL-1, id/tos/DF/seq/options unchanged",
+         inputs=[syn],
+         expect=[nat_inbound(syn, RS1, 8080)]),
+
+    Case("tcp SYN without DF, tos 0, id 0, TTL 5",
+         inputs=[syn_no_df],
+         expect=[nat_inbound(syn_no_df, RS1, 8080)]),
+
+    Case("tcp handshake, data and FIN from the client all follow the connection",
+         inputs=[syn, ack, data, fin],
+         expect=[nat_inbound(p, RS1, 8080) for p in (syn, ack, data, fin)]),
+
+    Case("tcp 1400-byte segment on an established connection",
+         inputs=[big_syn, big],
+         expect=[nat_inbound(big_syn, RS1, 8080), nat_inbound(big, RS1, 8080)]),
+
+    Case("tcp non-SYN segment without a connection: dropped (tcp_no_conn)",
+         inputs=[stray_ack],
+         expect=[],
+         drops={"tcp_no_conn": 1}),
+
+    Case("tcp SYN-ACK and data from RS1 go back to the client from VIP:80",
+         inputs=[syn, synack, ack, resp],
+         expect=[nat_inbound(syn, RS1, 8080), nat_reply(synack, VIP_NAT, 80),
+                 nat_inbound(ack, RS1, 8080), nat_reply(resp, VIP_NAT, 80)]),
+
+    Case("tcp reply for an unknown connection: dropped (no_service)",
+         inputs=[stray_reply],
+         expect=[],
+         drops={"no_service": 1}),
+
+    Case("udp datagram: dst -> RS1:5353, TTL-1",
+         inputs=[dgram],
+         expect=[nat_inbound(dgram, RS1, 5353)]),
+
+    Case("udp datagram with checksum 0: stays 0",
+         inputs=[dgram_nocsum],
+         expect=[nocsum_stays_zero()]),
+
+    Case("udp answer from RS1:5353 goes to the client from VIP:53",
+         inputs=[dgram, answer],
+         expect=[nat_inbound(dgram, RS1, 5353), nat_reply(answer, VIP_NAT, 53)]),
+
+    Case("udp answer for an unknown connection: dropped (no_service)",
+         inputs=[stray_udp_reply],
+         expect=[],
+         drops={"no_service": 1}),
+]
