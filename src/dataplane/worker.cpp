@@ -248,7 +248,7 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
-        const int32_t pick = svc.schedulers[id_]->pick({v.ip->src, ports.src});
+        const int32_t pick = svc.schedulers[id_]->pick({v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
         if (pick == sched::kNoBackend) return drop(m, DropReason::kNoRealServer);
         const RealServer& rs = snap.real_servers[svc.pool[pick]];
         Conn proto{};

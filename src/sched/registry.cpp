@@ -18,7 +18,8 @@ bool is_available(std::string_view name) {
     return std::find(kAvailable.begin(), kAvailable.end(), name) != kAvailable.end();
 }
 
-std::unique_ptr<Scheduler> make_scheduler(std::string_view name, std::span<const Backend> pool) {
+std::unique_ptr<Scheduler> make_scheduler(std::string_view name, std::span<const Backend> pool,
+                                          const SchedulerOptions&) {
     if (name == "rr") return std::make_unique<RoundRobin>(pool);
     if (name == "wrr") return std::make_unique<WeightedRoundRobin>(pool);
     return nullptr;

@@ -16,6 +16,7 @@ std::span<const std::string_view> available_schedulers();
 bool is_available(std::string_view name);
 
 // A new instance over `pool`, or nullptr for a name that is not available.
-std::unique_ptr<Scheduler> make_scheduler(std::string_view name, std::span<const Backend> pool);
+std::unique_ptr<Scheduler> make_scheduler(std::string_view name, std::span<const Backend> pool,
+                                          const SchedulerOptions& options = {});
 
 }  // namespace dvs::sched

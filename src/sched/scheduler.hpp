@@ -21,11 +21,30 @@ struct Backend {
     uint32_t weight = 1;
 };
 
-// What is known about the new connection when it is scheduled. Hashing
-// schedulers (sh, dh, mh) will read it; rr and wrr ignore it.
+// Connections a backend holds, summed over all workers, as IPVS counts
+// them: active = TCP ESTABLISHED, inactive = every other state (and UDP).
+struct BackendLoad {
+    uint32_t active = 0;
+    uint32_t inactive = 0;
+};
+
+// What is known about the new connection when it is scheduled. Addresses
+// and ports in network byte order. `load` is indexed like the pool and is
+// filled only for schedulers whose needs_load() is true (lc, wlc, sed, nq);
+// it may be slightly stale (see docs/ARCHITECTURE.md).
 struct FlowInfo {
-    uint32_t client_ip = 0;  // network byte order
+    uint32_t client_ip = 0;
     uint16_t client_port = 0;
+    uint32_t vip = 0;
+    uint16_t vport = 0;
+    std::span<const BackendLoad> load;
+};
+
+// ipvsadm's scheduler flags and Maglev's table size.
+struct SchedulerOptions {
+    bool fallback = false;      // sh-fallback / mh-fallback: skip a quiesced server
+    bool hash_port = false;     // sh-port / mh-port: hash the client port too
+    uint32_t mh_table_size = 65537;  // prime
 };
 
 inline constexpr int32_t kNoBackend = -1;
@@ -37,6 +56,8 @@ public:
     // backend is quiesced (or the pool is empty).
     virtual int32_t pick(const FlowInfo& flow) = 0;
     virtual std::string_view name() const = 0;
+    // True when pick() reads flow.load (the caller then fills it).
+    virtual bool needs_load() const { return false; }
 };
 
 }  // namespace dvs::sched
