@@ -556,6 +556,14 @@ void check_real_servers(const Config& c, const ServiceConfig& s, const Reader& s
             items[j].fail("duplicate real server " + endpoint + " (same as real_servers[" +
                           std::to_string(it->second) + "])");
         }
+        // DR and TUN deliver the client's packet unchanged: the real server
+        // sees the VIP's port, so a different port cannot work.
+        if (rs.forward != ForwardMethod::kNat && rs.port != s.port) {
+            items[j].required("port").fail(std::string("forward: ") + to_string(rs.forward) +
+                                           " cannot change the port: the real server receives "
+                                           "the packet unchanged, so its port must be the "
+                                           "service port " + std::to_string(s.port));
+        }
         // DR only rewrites the Ethernet header: the real server must sit on
         // a segment the balancer is directly attached to.
         if (rs.forward == ForwardMethod::kDr &&

@@ -7,7 +7,12 @@ HTTP (threaded, HTTP/1.1 capable):
                        (the same bytes on every server, so a client can compare
                        its sha256 whichever server answered)
   GET /blob.sha256  -> hex sha256 of /blob
-UDP: every datagram is answered with b"NAME " + payload.
+  PUT|POST /upload  -> reads the whole body (Content-Length or chunked) and
+                       answers "SHA256HEX LENGTH NAME\n"
+  --extra-http-port P (repeatable): the same server on more ports (DR and TUN
+  cannot change the port, so the RS must listen on the VIP's port).
+UDP: every datagram is answered with b"NAME " + payload, from the address it
+was sent to (IP_PKTINFO), so a DR/TUN server answers from the VIP on lo.
 
 Run with /usr/bin/python3; only the standard library is used.
 """
@@ -18,7 +23,6 @@ import http.server
 import os
 import random
 import socket
-import socketserver
 import sys
 import threading
 
@@ -96,6 +100,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
+    def _read_body(self):
+        """Yield the request body in chunks (Content-Length or chunked)."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            while True:
+                line = self.rfile.readline(1024)
+                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return
+                left = size
+                while left:
+                    chunk = self.rfile.read(min(left, CHUNK))
+                    if not chunk:
+                        raise ConnectionResetError("body cut short")
+                    left -= len(chunk)
+                    yield chunk
+                self.rfile.readline(16)  # CRLF after the chunk
+        else:
+            left = int(self.headers.get("Content-Length", "0"))
+            while left > 0:
+                chunk = self.rfile.read(min(left, CHUNK))
+                if not chunk:
+                    raise ConnectionResetError("body cut short")
+                left -= len(chunk)
+                yield chunk
+
+    def do_PUT(self):  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        try:
+            if path != "/upload":
+                body = b"not found\n"
+                self.send_response(404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = True
+                return
+            digest = hashlib.sha256()
+            length = 0
+            for chunk in self._read_body():
+                digest.update(chunk)
+                length += len(chunk)
+            self._send_bytes(f"{digest.hexdigest()} {length} {self.server.cfg['name']}\n".encode())
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, ValueError):
+            self.close_connection = True
+
+    do_POST = do_PUT
+
 
 class HTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
@@ -103,11 +156,24 @@ class HTTPServer(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
 
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # Linux; Python may lack the name
+
+
 def udp_loop(sock: socket.socket, name: bytes) -> None:
+    """Echo with b"NAME " prefix. The answer leaves from the address the
+    datagram was sent to (in_pktinfo.ipi_spec_dst), not from whatever the
+    route to the client would pick: a DR/TUN server must answer from the VIP."""
+    space = socket.CMSG_SPACE(12)
     while True:
         try:
-            data, peer = sock.recvfrom(65535)
-            sock.sendto(name + b" " + data, peer)
+            data, anc, _flags, peer = sock.recvmsg(65535, space)
+            reply_anc = []
+            for level, ctype, cdata in anc:
+                if level == socket.IPPROTO_IP and ctype == IP_PKTINFO and len(cdata) >= 12:
+                    # struct in_pktinfo { int ifindex; in_addr spec_dst; in_addr addr; }
+                    dst = cdata[8:12]
+                    reply_anc = [(socket.IPPROTO_IP, IP_PKTINFO, b"\0\0\0\0" + dst + b"\0\0\0\0")]
+            sock.sendmsg([name + b" " + data], reply_anc, 0, peer)
         except OSError:
             continue
 
@@ -116,6 +182,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--name", required=True)
     ap.add_argument("--http-port", type=int, default=8080)
+    ap.add_argument("--extra-http-port", type=int, action="append", default=[])
     ap.add_argument("--udp-port", type=int, default=5353)
     ap.add_argument("--blob-mb", type=int, default=50)
     ap.add_argument("--dir", required=True)
@@ -126,12 +193,20 @@ def main() -> int:
 
     usock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     usock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    usock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
     usock.bind((args.bind, args.udp_port))
     threading.Thread(target=udp_loop, args=(usock, args.name.encode()), daemon=True).start()
 
+    cfg = {"name": args.name, "blob": blob, "sha256": sha}
+    for port in args.extra_http_port:
+        extra = HTTPServer((args.bind, port), Handler)
+        extra.cfg = cfg
+        threading.Thread(target=extra.serve_forever, kwargs={"poll_interval": 0.2},
+                         daemon=True).start()
     httpd = HTTPServer((args.bind, args.http_port), Handler)
-    httpd.cfg = {"name": args.name, "blob": blob, "sha256": sha}
-    print(f"{args.name}: http :{args.http_port} udp :{args.udp_port} "
+    httpd.cfg = cfg
+    ports = ",".join(str(p) for p in [args.http_port] + args.extra_http_port)
+    print(f"{args.name}: http :{ports} udp :{args.udp_port} "
           f"blob {args.blob_mb} MiB sha256 {sha}", file=sys.stderr, flush=True)
     try:
         httpd.serve_forever(poll_interval=0.2)

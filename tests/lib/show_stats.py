@@ -2,8 +2,10 @@
 """Read dvsd's stats JSON (written on SIGUSR1 / exit to --stats-file).
 
   show_stats.py FILE                  readable tables (workers, services, RS)
-  show_stats.py FILE get PATH         one value, PATH like totals.handoff_out
+  show_stats.py FILE get PATH [DEF]   one value, PATH like totals.handoff_out
                                       or services.0.real_servers.1.conns
+                                      (DEF, if given, when PATH is missing)
+  show_stats.py FILE svc NAME KEY     field KEY of service NAME (e.g. pkts_out)
   show_stats.py FILE rs-conns NAME    sum of real_servers[].conns of service NAME
   show_stats.py FILE rs-map NAME KEY  "address:port=VALUE" per RS of service NAME
 """
@@ -93,8 +95,16 @@ def main(argv):
     doc = load(argv[1])
     if len(argv) == 2:
         print(render(doc))
-    elif argv[2] == "get" and len(argv) == 4:
-        v = get(doc, argv[3])
+    elif argv[2] == "get" and len(argv) in (4, 5):
+        try:
+            v = get(doc, argv[3])
+        except (KeyError, IndexError):
+            if len(argv) == 4:
+                raise
+            v = argv[4]
+        print(json.dumps(v) if isinstance(v, (dict, list)) else v)
+    elif argv[2] == "svc" and len(argv) == 5:
+        v = service(doc, argv[3])[argv[4]]
         print(json.dumps(v) if isinstance(v, (dict, list)) else v)
     elif argv[2] == "rs-conns" and len(argv) == 4:
         print(sum(rs.get("conns", 0) for rs in service(doc, argv[3]).get("real_servers", [])))

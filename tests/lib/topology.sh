@@ -8,6 +8,17 @@
 #   PREFIX-rsN eth0 10.0.0.(10+N)/24 ---veth--- p-rsN ---------------------'
 #              default via 10.0.0.1
 #
+# With `topo_up PREFIX NUM_RS direct` (for DR and TUN, whose real servers
+# answer the client directly, not through dvsd) a router namespace is added:
+#
+#   PREFIX-gw  lan 10.0.0.254/24 (on br0) ---  cl 10.0.2.1/24 ---veth--- eth1 10.0.2.2/24 PREFIX-cl
+#              10.0.1.0/24 via 10.0.2.2, forwarding on
+#
+# and rs_mode (below) gives DR/TUN real servers a route 10.0.1.0/24 via
+# 10.0.0.254. Client -> VIP still goes through dvsd (wan); RS -> client comes
+# back through the gw into the client's eth1. rp_filter is off in the client
+# and the gw (asymmetric paths). NAT real servers keep default via 10.0.0.1.
+#
 # Interface names inside namespaces are fixed (wan, lan, eth0), so one config
 # template serves every test; only the namespace names carry PREFIX.
 # All waits are bounded; functions return non-zero on failure, never hang.
@@ -35,7 +46,7 @@ topo_log() { printf '[topo] %s\n' "$*" >&2; }
 topo_namespaces() {
     local prefix=$1
     ip netns list 2>/dev/null | awk '{print $1}' |
-        grep -E "^${prefix}-(lb|cl|sw|rs[0-9]+)$" || true
+        grep -E "^${prefix}-(lb|cl|sw|gw|rs[0-9]+)$" || true
 }
 
 # _topo_ns_setup NS: lo up, IPv6 off (before any interface arrives).
@@ -59,17 +70,40 @@ _topo_if_prep() {
     ip -n "$ns" link set "$ifname" up
 }
 
-# topo_up PREFIX NUM_RS
+# _topo_sysctl NS KEY=VALUE...: set sysctls inside NS.
+_topo_sysctl() {
+    local ns=$1 kv
+    shift
+    for kv in "$@"; do
+        ip netns exec "$ns" sysctl -qw "$kv" >/dev/null ||
+            { topo_log "sysctl $kv in $ns failed"; return 1; }
+    done
+}
+
+# _topo_rp_filter_off NS [IF...]: rp_filter 0 on all, default and each IF
+# (the effective value is the maximum of "all" and the interface's).
+_topo_rp_filter_off() {
+    local ns=$1 ifname
+    shift
+    _topo_sysctl "$ns" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 || return 1
+    for ifname in "$@"; do
+        _topo_sysctl "$ns" "net.ipv4.conf.${ifname}.rp_filter=0" || return 1
+    done
+}
+
+# topo_up PREFIX NUM_RS [direct]
+#   direct: also the PREFIX-gw router and the client's eth1 (see the top).
 topo_up() {
-    local prefix=$1 nrs=$2 ns i
-    if [[ -z $prefix || ! $nrs =~ ^[0-9]+$ || $nrs -lt 1 ]]; then
-        topo_log "usage: topo_up PREFIX NUM_RS"
+    local prefix=$1 nrs=$2 mode=${3:-} ns i
+    if [[ -z $prefix || ! $nrs =~ ^[0-9]+$ || $nrs -lt 1 || ! $mode =~ ^(|direct)$ ]]; then
+        topo_log "usage: topo_up PREFIX NUM_RS [direct]"
         return 2
     fi
     topo_down "$prefix"
 
-    local lb=$prefix-lb cl=$prefix-cl sw=$prefix-sw
+    local lb=$prefix-lb cl=$prefix-cl sw=$prefix-sw gw=$prefix-gw
     local all=("$lb" "$cl" "$sw")
+    [[ $mode == direct ]] && all+=("$gw")
     for ((i = 1; i <= nrs; i++)); do all+=("$prefix-rs$i"); done
 
     for ns in "${all[@]}"; do
@@ -103,7 +137,113 @@ topo_up() {
         ip -n "$ns" addr add "10.0.0.$((10 + i))/24" dev eth0 || return 1
         ip -n "$ns" route add default via 10.0.0.1 || return 1
     done
+
+    if [[ $mode == direct ]]; then
+        # gw: "lan" on the bridge (10.0.0.254), "cl" to the client's eth1.
+        ip link add lan netns "$gw" type veth peer name p-gw netns "$sw" || return 1
+        ip link add cl netns "$gw" type veth peer name eth1 netns "$cl" || return 1
+        _topo_if_prep "$gw" lan || return 1
+        _topo_if_prep "$sw" p-gw || return 1
+        _topo_if_prep "$gw" cl || return 1
+        _topo_if_prep "$cl" eth1 || return 1
+        ip -n "$sw" link set p-gw master br0 || return 1
+        ip -n "$gw" addr add 10.0.0.254/24 dev lan || return 1
+        ip -n "$gw" addr add 10.0.2.1/24 dev cl || return 1
+        ip -n "$gw" route add 10.0.1.0/24 via 10.0.2.2 dev cl || return 1
+        _topo_sysctl "$gw" net.ipv4.ip_forward=1 || return 1
+        _topo_rp_filter_off "$gw" lan cl || return 1
+        # The client: replies from the VIP arrive on eth1 although the VIP
+        # is reached through eth0.
+        ip -n "$cl" addr add 10.0.2.2/24 dev eth1 || return 1
+        _topo_rp_filter_off "$cl" eth0 eth1 || return 1
+    fi
     topo_log "up: ${all[*]}"
+}
+
+# rs_mode PREFIX N MODE VIP...: prepare real server rsN of PREFIX for
+# forwarding method MODE (nat | dr | tun) of the given VIPs. Needs the
+# `direct` topology for dr and tun.
+#   nat: nothing (default route via the balancer, 10.0.0.1).
+#   dr:  arp_ignore=1 / arp_announce=2 (all and eth0), each VIP/32 on lo,
+#        route 10.0.1.0/24 via the gw 10.0.0.254 (replies bypass dvsd).
+#   tun: the same ARP sysctls and VIPs on lo, rp_filter off (all, default,
+#        eth0, lo, tunl-dvs), tests/lib/ipip_decap.py (the test
+#        kernel has no ipip module) feeding tun device tunl-dvs, and the same
+#        route. The decapsulator logs to RS_MODE_DIR (default E2E_DIR or /tmp)
+#        /ipip-rsN.log and is stopped by topo_down.
+RS_DECAP_DEV=${RS_DECAP_DEV:-tunl-dvs}
+RS_MODE_DIR=${RS_MODE_DIR:-}
+declare -gA RS_DECAP_PIDS=() # N -> pid of rsN's ipip_decap.py
+rs_mode() {
+    if (($# < 3)); then
+        topo_log "usage: rs_mode PREFIX N nat|dr|tun VIP..."
+        return 2
+    fi
+    local prefix=$1 n=$2 mode=$3 vip
+    shift 3
+    local ns=$prefix-rs$n
+    local vips=("$@")
+    case $mode in
+        nat) return 0 ;;
+        dr | tun) ;;
+        *) topo_log "rs_mode: unknown mode '$mode' (nat, dr, tun)"; return 2 ;;
+    esac
+    if ((${#vips[@]} == 0)); then
+        topo_log "rs_mode $mode: no VIP given"
+        return 2
+    fi
+    if ! ip netns list | awk '{print $1}' | grep -qx -- "$prefix-gw"; then
+        topo_log "rs_mode $mode: no $prefix-gw: build the topology with topo_up $prefix N direct"
+        return 1
+    fi
+    # Never answer ARP for an address that is not on the asking interface
+    # (the VIP is on lo), never use the VIP as the source of our own ARP.
+    # Essential for DR (same segment as dvsd); TUN servers here share the
+    # segment too, so they hide the VIP the same way.
+    _topo_sysctl "$ns" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+        net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 || return 1
+    if [[ $mode == tun ]]; then
+        _topo_rp_filter_off "$ns" eth0 lo || return 1
+    fi
+    for vip in "${vips[@]}"; do
+        ip -n "$ns" addr add "$vip/32" dev lo || { topo_log "rs$n: VIP $vip on lo failed"; return 1; }
+    done
+    ip -n "$ns" route replace 10.0.1.0/24 via 10.0.0.254 dev eth0 ||
+        { topo_log "rs$n: route to the client side via 10.0.0.254 failed (topo_up ... direct?)"; return 1; }
+    if [[ $mode == tun ]]; then
+        _rs_start_decap "$prefix" "$n" || return 1
+    fi
+    topo_log "rs$n: $mode for ${vips[*]}"
+}
+
+_decap_ready() { grep -q 'ipip_decap ready' "$1" 2>/dev/null; }
+
+# _rs_start_decap PREFIX N: run ipip_decap.py in rsN, wait until it is ready.
+_rs_start_decap() {
+    local prefix=$1 n=$2 ns=$1-rs$2 pid
+    local dir=${RS_MODE_DIR:-${E2E_DIR:-/tmp}}
+    local log=$dir/ipip-rs$n.log
+    mkdir -p "$dir"
+    if [[ ! -c /dev/net/tun ]]; then
+        if ! { mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun; }; then
+            topo_log "no /dev/net/tun and mknod failed"
+            return 1
+        fi
+    fi
+    ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/ipip_decap.py" --dev "$RS_DECAP_DEV" \
+        </dev/null >"$log" 2>&1 &
+    pid=$!
+    if ! _wait_until 10 _decap_ready "$log"; then
+        topo_log "rs$n: ipip_decap.py not ready within 10s; log:"
+        tail -n 20 "$log" >&2 || true
+        kill "$pid" 2>/dev/null || true
+        return 1
+    fi
+    # The inner packets arrive on the tun device, the route back is eth0.
+    _topo_rp_filter_off "$ns" "$RS_DECAP_DEV" || return 1
+    _topo_sysctl "$ns" "net.ipv4.conf.$RS_DECAP_DEV.accept_local=1" || return 1
+    RS_DECAP_PIDS[$n]=$pid
+    topo_log "rs$n: ipip_decap.py pid $pid on $RS_DECAP_DEV (log $log)"
 }
 
 # topo_down PREFIX: kill everything in PREFIX's namespaces and delete them.
@@ -155,14 +295,18 @@ _rs_answers() {
 
 # rs_start_servers PREFIX NUM_RS DIR: HTTP :8080 and UDP echo :5353 in each
 # rsN (name rsN), logs in DIR; waits until each answers over HTTP.
+# RS_HTTP_EXTRA_PORTS="80 ..." makes every server listen on those too (DR
+# and TUN cannot change the port: the VIP port must be the RS port).
+RS_HTTP_EXTRA_PORTS=${RS_HTTP_EXTRA_PORTS:-}
 rs_start_servers() {
-    local prefix=$1 nrs=$2 dir=$3 i ns ip pid
-    local pids=()
+    local prefix=$1 nrs=$2 dir=$3 i ns ip pid port
+    local pids=() extra=()
+    for port in $RS_HTTP_EXTRA_PORTS; do extra+=(--extra-http-port "$port"); done
     mkdir -p "$dir"
     for ((i = 1; i <= nrs; i++)); do
         ns=$prefix-rs$i
         ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/rs_server.py" --name "rs$i" \
-            --http-port 8080 --udp-port 5353 --blob-mb "$RS_BLOB_MB" --dir "$dir" \
+            --http-port 8080 "${extra[@]}" --udp-port 5353 --blob-mb "$RS_BLOB_MB" --dir "$dir" \
             </dev/null >"$dir/rs$i.log" 2>&1 &
         pids+=($!)
     done
@@ -197,6 +341,9 @@ render_config() {
     fi
     printf '%s\n' "$text" >"$out"
 }
+
+# _pid_gone PID: true once PID has exited (or is a zombie).
+_pid_gone() { ! _pid_alive "$1"; }
 
 # _pid_alive PID: true while PID runs (a zombie counts as exited).
 _pid_alive() {
@@ -346,15 +493,18 @@ e2e_init() {
             exit 77
         fi
     done
-    if [[ ! -x $DVSD ]]; then
-        echo "FAIL: dvsd not built at $DVSD"
-        exit 1
-    fi
-    local free
-    free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
-    if [[ -z $free || $free -lt 256 ]]; then
-        echo "FAIL: only ${free:-0} free hugepages (run scripts/setup.sh)"
-        exit 1
+    # E2E_NO_DVSD=1: a test of the test plumbing itself (no dvsd, no hugepages).
+    if [[ ${E2E_NO_DVSD:-0} != 1 ]]; then
+        if [[ ! -x $DVSD ]]; then
+            echo "FAIL: dvsd not built at $DVSD"
+            exit 1
+        fi
+        local free
+        free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+        if [[ -z $free || $free -lt 256 ]]; then
+            echo "FAIL: only ${free:-0} free hugepages (run scripts/setup.sh)"
+            exit 1
+        fi
     fi
     # One stream, in order, in meson's log.
     exec 2>&1
@@ -465,4 +615,87 @@ e2e_stop_checked() {
     local rc=0
     dvsd_stop || rc=$?
     check "dvsd stopped cleanly on SIGTERM (status $rc)" test "$rc" -eq 0
+}
+
+# e2e_setup_direct TEMPLATE WORKERS NUM_RS SPEC...: e2e_setup for tests with
+# DR/TUN real servers. Renders TEMPLATE (a path, e.g. tests/e2e/dr.yaml.in),
+# builds `topo_up PREFIX NUM_RS direct`, starts the real servers, applies each
+# SPEC "N:MODE:VIP[,VIP...]" with rs_mode, then starts dvsd. Any failure ends
+# the test with FAIL (exit 1).
+e2e_setup_direct() {
+    local template=$1 workers=$2 nrs=$3 spec n mode vips
+    shift 3
+    render_config "$template" "$E2E_DIR/dvs.yaml" \
+        "FILE_PREFIX=$E2E_PREFIX" "WORKERS=$workers" "SOCKET=/run/dvs/$E2E_PREFIX.sock" ||
+        { echo "FAIL: could not render the configuration"; exit 1; }
+    topo_up "$E2E_PREFIX" "$nrs" direct ||
+        { echo "FAIL: could not build the namespace topology"; exit 1; }
+    rs_start_servers "$E2E_PREFIX" "$nrs" "$E2E_DIR/rs" ||
+        { echo "FAIL: real servers did not come up"; exit 1; }
+    for spec in "$@"; do
+        IFS=: read -r n mode vips <<<"$spec"
+        # shellcheck disable=SC2086 # the VIP list is split on purpose
+        RS_MODE_DIR=$E2E_DIR rs_mode "$E2E_PREFIX" "$n" "$mode" ${vips//,/ } ||
+            { echo "FAIL: could not prepare rs$n for $mode"; exit 1; }
+    done
+    dvsd_start "$E2E_PREFIX" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
+        { echo "FAIL: dvsd did not get ready"; exit 1; }
+}
+
+# e2e_check_shares JSON TOTAL rs1=W1 rs2=W2 ...: each server's share of the
+# answers in JSON (by_server) is within 5 points of its weight's share.
+e2e_check_shares() {
+    local res=$1 total=$2 kv rs w total_w=0 n share want
+    shift 2
+    for kv in "$@"; do total_w=$((total_w + ${kv#*=})); done
+    for kv in "$@"; do
+        rs=${kv%%=*}
+        w=${kv#*=}
+        n=$(json_field "$res" "by_server.$rs")
+        share=$(awk -v n="$n" -v t="$total" 'BEGIN { printf "%.1f", 100 * n / t }')
+        want=$(awk -v w="$w" -v t="$total_w" 'BEGIN { printf "%.1f", 100 * w / t }')
+        check "$rs share ${share}% within 5 points of ${want}% (weight $w)" \
+            awk -v a="$share" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 5) }'
+    done
+}
+
+# e2e_blob_checked URL: GET the RS_BLOB_MB MiB blob through URL with curl in
+# the client namespace; checks HTTP 200, size and sha256.
+e2e_blob_checked() {
+    local url=$1 out code size secs speed got_sha local_sha
+    local_sha=$(sha256sum "$E2E_DIR/rs/blob-${RS_BLOB_MB}MiB.bin" | cut -d' ' -f1)
+    echo "-- GET $url (${RS_BLOB_MB} MiB)"
+    out=$(ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 90 -o "$E2E_DIR/blob.out" \
+        -w '%{http_code} %{size_download} %{time_total} %{speed_download}' "$url" 2>&1) || true
+    echo "   curl: $out"
+    read -r code size secs speed <<<"$out" || true
+    check "HTTP 200 (got ${code:-none})" test "${code:-0}" = 200
+    check "received $((RS_BLOB_MB * 1048576)) bytes (got ${size:-0})" \
+        test "${size:-0}" = "$((RS_BLOB_MB * 1048576))"
+    got_sha=$(sha256sum "$E2E_DIR/blob.out" 2>/dev/null | cut -d' ' -f1) || got_sha=""
+    check "sha256 of the download matches ($got_sha)" test "$got_sha" = "$local_sha"
+    if [[ ${code:-0} == 200 ]]; then
+        awk -v s="$speed" -v t="$secs" -v b="$size" \
+            'BEGIN { printf "   throughput: %.1f MiB/s, %d bytes in %.2f s\n", s / 1048576, b, t }'
+    fi
+    rm -f "$E2E_DIR/blob.out"
+}
+
+# if_mac NS IF: the MAC address of IF in NS.
+if_mac() {
+    ip -n "$1" -o link show dev "$2" | grep -oE 'link/ether [0-9a-f:]+' | cut -d' ' -f2
+}
+
+# rs_decap_stop N: SIGTERM rsN's ipip_decap.py, wait (bounded) and print its
+# final counts line (JSON) from the log. Returns 1 if there is none.
+rs_decap_stop() {
+    local n=$1 pid=${RS_DECAP_PIDS[$1]:-} log
+    log=${RS_MODE_DIR:-${E2E_DIR:-/tmp}}/ipip-rs$n.log
+    if [[ -n $pid ]]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        _wait_until 5 _pid_gone "$pid" || true
+        wait "$pid" 2>/dev/null || true
+        unset "RS_DECAP_PIDS[$n]"
+    fi
+    grep 'ipip_decap counts ' "$log" 2>/dev/null | tail -n1 | sed 's/^ipip_decap counts //' | grep .
 }

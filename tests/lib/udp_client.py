@@ -5,6 +5,8 @@ flow for the balancer), and check every answer.
   udp_client.py --addr 192.0.2.10 --port 53 --count 30 --timeout 2
 
 An answer must come from exactly ADDR:PORT and read b"NAME " + payload.
+--size N pads every payload to N bytes; --no-df sends without the DF bit
+(IP_PMTUDISC_DONT), so a too-big packet may be fragmented on the way.
 Prints {"ok":N,"failed":N,"by_server":{"rs1":N,...},"errors":[...],
         "replies":[first few "NAME payload" strings]}
 """
@@ -14,6 +16,9 @@ import json
 import socket
 import sys
 import time
+
+IP_MTU_DISCOVER = getattr(socket, "IP_MTU_DISCOVER", 10)  # Linux values
+IP_PMTUDISC_DONT = getattr(socket, "IP_PMTUDISC_DONT", 0)
 
 
 def main() -> int:
@@ -26,6 +31,8 @@ def main() -> int:
                     help="resend on the same socket this many times on timeout")
     ap.add_argument("--show", type=int, default=5, help="replies to include")
     ap.add_argument("--max-errors", type=int, default=5)
+    ap.add_argument("--size", type=int, default=0, help="pad each payload to this many bytes")
+    ap.add_argument("--no-df", action="store_true", help="send without DF (IP_PMTUDISC_DONT)")
     args = ap.parse_args()
 
     ok = failed = 0
@@ -36,7 +43,11 @@ def main() -> int:
 
     for i in range(args.count):
         payload = f"ping-{i}".encode()
+        if len(payload) < args.size:
+            payload += b"." * (args.size - len(payload))
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if args.no_df:
+            s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
         s.settimeout(args.timeout)
         err = None
         try:
@@ -57,7 +68,10 @@ def main() -> int:
                 err = None
                 by_server[name.decode(errors="replace")] = by_server.get(name.decode(errors="replace"), 0) + 1
                 if len(replies) < args.show:
-                    replies.append(f"{peer[0]}:{peer[1]} -> {data.decode(errors='replace')}")
+                    text = data.decode(errors="replace")
+                    if len(text) > 80:
+                        text = f"{text[:60]}... ({len(data)} bytes)"
+                    replies.append(f"{peer[0]}:{peer[1]} -> {text}")
                 break
         except OSError as e:
             err = f"datagram {i}: {type(e).__name__}: {e}"

@@ -412,6 +412,11 @@ TEST_CASE("cross-checks between sections", "[config]") {
     CHECK(mixed.services[0].real_servers[1].forward == ForwardMethod::kDr);
     CHECK(mixed.services[0].real_servers[2].forward == ForwardMethod::kNat);
     REQUIRE_THROWS_WITH(
+        load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
+                      "             real_servers: [{ address: 10.0.0.6, port: 8080, forward: dr }] }]\n"),
+        "t.yaml:4:56: services[0].real_servers[0].port: forward: dr cannot change the port: the "
+        "real server receives the packet unchanged, so its port must be the service port 80");
+    REQUIRE_THROWS_WITH(
         load(kPorts + "ports_extra: 1\n"),
         Catch::Contains("unknown key 'ports_extra'"));
     REQUIRE_THROWS_WITH(
