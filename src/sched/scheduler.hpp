@@ -15,10 +15,19 @@
 
 namespace dvs::sched {
 
+// ipvsadm's weight range; the config enforces it. Load comparisons rely on it
+// to stay inside 64 bits (see wlc.hpp).
+inline constexpr uint32_t kMaxWeight = 65535;
+
 // One entry of a service's pool as the scheduler sees it. Weight 0 means
-// quiesced: no new connections, existing ones continue.
+// quiesced: no new connections, existing ones continue. Weights are fixed for
+// the life of a scheduler instance; a change builds a new one.
 struct Backend {
     uint32_t weight = 1;
+    // Stable identity of the real server (e.g. its ip:port), used by mh so a
+    // server keeps its table slots when others come and go. 0 = use the pool
+    // index, which is only stable while the pool does not change.
+    uint64_t key = 0;
 };
 
 // Connections a backend holds, summed over all workers, as IPVS counts
@@ -31,7 +40,8 @@ struct BackendLoad {
 // What is known about the new connection when it is scheduled. Addresses
 // and ports in network byte order. `load` is indexed like the pool and is
 // filled only for schedulers whose needs_load() is true (lc, wlc, sed, nq);
-// it may be slightly stale (see docs/ARCHITECTURE.md).
+// it may be slightly stale (see docs/ARCHITECTURE.md). Backends past the end
+// of a shorter span count as idle.
 struct FlowInfo {
     uint32_t client_ip = 0;
     uint16_t client_port = 0;
@@ -42,8 +52,8 @@ struct FlowInfo {
 
 // ipvsadm's scheduler flags and Maglev's table size.
 struct SchedulerOptions {
-    bool fallback = false;      // sh-fallback / mh-fallback: skip a quiesced server
-    bool hash_port = false;     // sh-port / mh-port: hash the client port too
+    bool fallback = false;   // sh-fallback (dh too): skip a quiesced server; mh: see mh.hpp
+    bool hash_port = false;  // sh-port / mh-port: hash the client port too (dh: the VIP port)
     uint32_t mh_table_size = 65537;  // prime
 };
 

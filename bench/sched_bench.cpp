@@ -1,0 +1,105 @@
+// ns per pick for every scheduler at 8 and 1000 servers, and the time to build
+// an instance (the control thread's cost; mh fills its table then).
+//
+// Each figure is the median of kRuns timed runs of ~20 ms. Flows are random
+// clients cycled from a pre-built array; load-based schedulers get a filled,
+// unchanging load span (in dvsd it changes slowly). The call goes through the
+// Scheduler interface, as the worker makes it.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "sched/registry.hpp"
+
+using namespace dvs::sched;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kRuns = 7;
+constexpr double kRunNs = 20e6;
+constexpr size_t kFlows = 4096;  // power of two: cycled with a mask
+
+volatile int64_t g_sink;
+
+struct Setup {
+    std::vector<Backend> pool;
+    std::vector<BackendLoad> load;
+    std::vector<FlowInfo> flows;
+};
+
+Setup make_setup(size_t servers) {
+    std::mt19937_64 rng(servers);
+    Setup s;
+    for (size_t i = 0; i < servers; ++i) {
+        s.pool.push_back({static_cast<uint32_t>(1 + rng() % 10), rng() | 1});
+        s.load.push_back(
+            {static_cast<uint32_t>(rng() % 1000), static_cast<uint32_t>(rng() % 5000)});
+    }
+    for (size_t i = 0; i < kFlows; ++i) {
+        const uint64_t r = rng();
+        s.flows.push_back(
+            {static_cast<uint32_t>(r), static_cast<uint16_t>(r >> 32), 0x6400000a, 0x5000, s.load});
+    }
+    return s;
+}
+
+double ns_per_call(const auto& body, int64_t iterations) {
+    const auto t0 = Clock::now();
+    body(iterations);
+    const auto t1 = Clock::now();
+    return std::chrono::duration<double, std::nano>(t1 - t0).count() /
+           static_cast<double>(iterations);
+}
+
+// Median over kRuns of a run sized to last about kRunNs.
+double median_ns(const auto& body) {
+    int64_t n = 16;
+    while (ns_per_call(body, n) * static_cast<double>(n) < kRunNs / 10 && n < (int64_t{1} << 40)) {
+        n *= 2;
+    }
+    const int64_t iterations =
+        std::max<int64_t>(1, static_cast<int64_t>(kRunNs / std::max(ns_per_call(body, n), 0.01)));
+    std::vector<double> runs;
+    for (int r = 0; r < kRuns; ++r) runs.push_back(ns_per_call(body, iterations));
+    std::sort(runs.begin(), runs.end());
+    return runs[kRuns / 2];
+}
+
+double pick_ns(std::string_view name, const Setup& s) {
+    auto sched = make_scheduler(name, s.pool);
+    Scheduler* p = sched.get();
+    return median_ns([&](int64_t iterations) {
+        int64_t sum = 0;
+        for (int64_t i = 0; i < iterations; ++i) sum += p->pick(s.flows[i & (kFlows - 1)]);
+        g_sink = sum;
+    });
+}
+
+double build_ns(std::string_view name, const Setup& s) {
+    return median_ns([&](int64_t iterations) {
+        for (int64_t i = 0; i < iterations; ++i) {
+            auto sched = make_scheduler(name, s.pool);
+            g_sink = sched->pick(s.flows[0]);
+        }
+    });
+}
+
+}  // namespace
+
+int main() {
+    const Setup small = make_setup(8);
+    const Setup large = make_setup(1000);
+    std::printf("scheduler  pick ns (8)  pick ns (1000)  build us (8)  build us (1000)\n");
+    for (std::string_view name : available_schedulers()) {
+        std::printf("%-9.*s  %11.1f  %14.1f  %12.2f  %15.2f\n", static_cast<int>(name.size()),
+                    name.data(), pick_ns(name, small), pick_ns(name, large),
+                    build_ns(name, small) / 1e3, build_ns(name, large) / 1e3);
+        std::fflush(stdout);
+    }
+    return 0;
+}
