@@ -380,20 +380,82 @@ RealServerConfig read_real_server(const Reader& r, uint16_t service_port) {
     r.check_keys({"address", "port", "weight", "forward"});
     rs.address = r.required("address").ipv4();
     rs.port = service_port;
-    if (auto v = r.optional("port")) rs.port = static_cast<uint16_t>(v->integer(1, 65535));
+    if (auto v = r.optional("port")) {
+        rs.port = static_cast<uint16_t>(v->integer(1, 65535));
+        if (service_port == 0) {
+            v->fail("a port-0 service keeps the client's destination port: leave out the real "
+                    "server's port");
+        }
+    }
     if (auto v = r.optional("weight")) rs.weight = v->integer(0, 65535);
     if (auto v = r.optional("forward")) rs.forward = read_forward(*v);
     return rs;
 }
 
+bool is_prime(uint32_t n) {
+    if (n < 2) return false;
+    for (uint32_t d = 2; d * d <= n; ++d) {
+        if (n % d == 0) return false;
+    }
+    return true;
+}
+
+PersistenceConfig read_persistence(const Reader& r) {
+    PersistenceConfig p;
+    r.check_keys({"timeout", "netmask"});
+    if (auto v = r.optional("timeout")) p.timeout = v->integer(1, 2592000);
+    if (auto v = r.optional("netmask")) {
+        p.netmask = v->ipv4();
+        // A mask is ones then zeros; anything else is a typo.
+        if (p.netmask != 0 && (~p.netmask & (~p.netmask + 1)) != 0) {
+            v->fail("netmask " + format_ipv4(p.netmask) + " is not contiguous");
+        }
+    }
+    return p;
+}
+
+// ipvsadm -b flags; each belongs to one scheduler.
+void read_scheduler_flags(const Reader& r, ServiceConfig& s) {
+    for (const Reader& item : r.items()) {
+        const std::string flag = item.string();
+        const std::string owner = flag.substr(0, flag.find('-'));
+        const std::string what = flag.find('-') == std::string::npos ? "" : flag.substr(3);
+        if ((owner != "sh" && owner != "mh") || (what != "fallback" && what != "port")) {
+            item.fail("unknown scheduler flag '" + flag +
+                      "' (expected sh-fallback, sh-port, mh-fallback or mh-port)");
+        }
+        if (owner != s.scheduler) {
+            item.fail("flag '" + flag + "' belongs to scheduler " + owner + ", not " + s.scheduler);
+        }
+        (what == "fallback" ? s.sched_fallback : s.sched_port) = true;
+    }
+}
+
 ServiceConfig read_service(const Reader& r) {
     ServiceConfig s;
-    r.check_keys({"name", "vip", "port", "protocol", "scheduler", "real_servers"});
+    r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
+                  "mh_table_size", "persistence", "real_servers"});
     s.name = r.required("name").name();
     s.vip = r.required("vip").ipv4();
-    s.port = static_cast<uint16_t>(r.required("port").integer(1, 65535));
+    const Reader port = r.required("port");
+    s.port = static_cast<uint16_t>(port.integer(0, 65535));
     s.protocol = read_protocol(r.required("protocol"));
     if (auto v = r.optional("scheduler")) s.scheduler = read_scheduler(*v);
+    if (auto v = r.optional("scheduler_flags")) read_scheduler_flags(*v, s);
+    if (auto v = r.optional("mh_table_size")) {
+        s.mh_table_size = v->integer(251, 1048573);
+        if (!is_prime(s.mh_table_size)) {
+            v->fail("mh_table_size must be a prime (e.g. 65537 or 131071), got " +
+                    std::to_string(s.mh_table_size));
+        }
+        if (s.scheduler != "mh") v->fail("mh_table_size applies to scheduler mh only");
+    }
+    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v);
+    // ipvsadm refuses a zero-port service that is not persistent: without a
+    // template nothing keeps a client's ports together, which is its point.
+    if (s.port == 0 && !s.persistence) {
+        port.fail("port 0 (every port of the VIP) needs persistence, as in ipvsadm");
+    }
     // A service may have no real servers yet: it exists, and drops traffic.
     if (auto list = r.optional("real_servers")) {
         for (const Reader& item : list->items())
@@ -611,6 +673,11 @@ void check_services(const Config& c, const Reader& root) {
             }
         }
         if (!s.real_servers.empty()) check_real_servers(c, s, items[i]);
+        if (s.scheduler == "mh" && s.real_servers.size() > s.mh_table_size) {
+            items[i].fail("mh_table_size " + std::to_string(s.mh_table_size) +
+                          " is smaller than the number of real servers (" +
+                          std::to_string(s.real_servers.size()) + ")");
+        }
     }
 }
 

@@ -75,12 +75,22 @@ struct RealServerConfig {
     ForwardMethod forward = ForwardMethod::kNat;
 };
 
+// Connection templates pin a client (masked by netmask) to one real server.
+struct PersistenceConfig {
+    uint32_t timeout = 300;               // seconds
+    uint32_t netmask = 0xffffffff;        // host byte order, contiguous
+};
+
 struct ServiceConfig {
     std::string name;
     uint32_t vip = 0;
-    uint16_t port = 0;
+    uint16_t port = 0;                    // 0: every port of the VIP (needs persistence)
     Protocol protocol = Protocol::kTcp;
     std::string scheduler = "wrr";
+    bool sched_fallback = false;          // scheduler_flags: sh-fallback / mh-fallback
+    bool sched_port = false;              // scheduler_flags: sh-port / mh-port
+    uint32_t mh_table_size = 65537;       // prime
+    std::optional<PersistenceConfig> persistence;
     std::vector<RealServerConfig> real_servers;
 };
 

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -102,6 +103,7 @@ private:
     std::unique_ptr<dataplane::SnapshotPublisher> publisher_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<unsigned> worker_lcores_;
+    std::array<const dataplane::WorkerCounters*, dataplane::kMaxWorkers> all_counters_{};
     std::atomic<bool> stop_{false};
     bool eal_up_ = false;
     bool ports_up_ = false;
@@ -259,12 +261,14 @@ int Daemon::start_dataplane() {
     env.rings = &rings_;
     env.stop = &stop_;
     env.idle_sleep_us = config_.dataplane.idle_sleep_us;
+    env.all_counters = all_counters_.data();  // filled below, before any worker runs
     for (uint32_t w = 0; w < n_workers; ++w) {
         const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[w]));
         rte_mempool* pool = pools_[socket] ? pools_[socket] : pools_[rte_socket_id_by_idx(0)];
         workers_.push_back(
             std::make_unique<Worker>(w, env, config_.dataplane.conn_capacity, pool));
     }
+    for (uint32_t w = 0; w < n_workers; ++w) all_counters_[w] = &workers_[w]->counters();
     spdlog::info("connection table: {} entries per worker, {:.1f} bytes per entry",
                  config_.dataplane.conn_capacity, workers_[0]->conn_bytes_per_entry());
     for (uint32_t w = 0; w < n_workers; ++w) {

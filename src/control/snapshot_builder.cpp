@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "sched/registry.hpp"
@@ -77,6 +78,11 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.vip = net32(sc.vip);
         svc.port = net16(sc.port);
         svc.proto = static_cast<uint8_t>(sc.protocol);
+        if (sc.persistence) {
+            svc.persistent = true;
+            svc.persistence_timeout = sc.persistence->timeout;
+            svc.persistence_mask = net32(sc.persistence->netmask);
+        }
         std::vector<sched::Backend> pool;
         for (const RealServerConfig& rc : sc.real_servers) {
             if (snap->real_servers.size() >= dataplane::kMaxRealServers) {
@@ -92,10 +98,22 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             rs.method = static_cast<uint8_t>(rc.forward);
             snap->real_servers.push_back(rs);
             svc.pool.push_back(rs.id);
-            pool.push_back({rc.weight});
+            // A stable identity (address and port) so hashing schedulers
+            // map keys the same way across rebuilds.
+            pool.push_back({rc.weight, (uint64_t{rc.address} << 16 | rc.port) + 1});
         }
+        sched::SchedulerOptions options;
+        options.fallback = sc.sched_fallback;
+        options.hash_port = sc.sched_port;
+        options.mh_table_size = sc.mh_table_size;
         for (uint32_t w = 0; w < workers; ++w) {
-            auto sched = sched::make_scheduler(sc.scheduler, pool);
+            std::unique_ptr<sched::Scheduler> sched;
+            try {
+                sched = sched::make_scheduler(sc.scheduler, pool, options);
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError(config.source + ": services[" + std::to_string(s) +
+                                  "]: scheduler " + sc.scheduler + ": " + e.what());
+            }
             if (!sched) {
                 throw ConfigError(config.source + ": services[" + std::to_string(s) +
                                   "].scheduler: '" + sc.scheduler + "' is not available");

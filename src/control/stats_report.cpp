@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 namespace dvs::control {
 
@@ -27,7 +28,8 @@ struct Traffic {
 struct WorkerTotals {
     uint64_t rx = 0, tx = 0, handoff_out = 0, handoff_in = 0, tx_handoff = 0, conns_active = 0,
              conns_created = 0, conns_expired = 0, arp_requests = 0, arp_replies = 0,
-             echo_replies = 0;
+             echo_replies = 0, templates_created = 0, templates_failed = 0,
+             template_handoffs = 0, template_releases_lost = 0, templates_active = 0;
     uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
     void add(const WorkerCounters& w) {
         rx += w.rx.get();
@@ -41,6 +43,11 @@ struct WorkerTotals {
         arp_requests += w.arp_requests_sent.get();
         arp_replies += w.arp_replies_sent.get();
         echo_replies += w.icmp_echo_replies.get();
+        templates_created += w.templates_created.get();
+        templates_active += w.templates_active.get();
+        templates_failed += w.templates_failed.get();
+        template_handoffs += w.template_handoffs.get();
+        template_releases_lost += w.template_releases_lost.get();
         for (size_t i = 0; i < w.drops.size(); ++i) drops[i] += w.drops[i].get();
     }
     uint64_t total_drops() const {
@@ -75,7 +82,11 @@ void json_worker(std::ostringstream& o, const WorkerTotals& t) {
       << ",\"conns_active\":" << t.conns_active << ",\"conns_created\":" << t.conns_created
       << ",\"conns_expired\":" << t.conns_expired << ",\"arp_requests_sent\":" << t.arp_requests
       << ",\"arp_replies_sent\":" << t.arp_replies << ",\"icmp_echo_replies\":" << t.echo_replies
-      << ",\"drops\":{";
+      << ",\"templates_created\":" << t.templates_created
+      << ",\"templates_active\":" << t.templates_active
+      << ",\"templates_failed\":" << t.templates_failed
+      << ",\"template_handoffs\":" << t.template_handoffs
+      << ",\"template_releases_lost\":" << t.template_releases_lost << ",\"drops\":{";
     for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
         o << (i ? "," : "") << '"' << dataplane::kDropReasonNames[i] << "\":" << t.drops[i];
     }
@@ -91,6 +102,16 @@ Traffic service_traffic(const StatsView& v, uint16_t id) {
     Traffic t;
     for (const WorkerCounters* w : v.workers) t.add(w->services[id]);
     return t;
+}
+
+// Connections held now, as the schedulers see them (summed over workers).
+std::pair<int64_t, int64_t> rs_load(const StatsView& v, uint16_t id) {
+    int64_t active = 0, inactive = 0;
+    for (const WorkerCounters* w : v.workers) {
+        active += w->rs_load[id].active.get();
+        inactive += w->rs_load[id].inactive.get();
+    }
+    return {active, inactive};
 }
 
 Traffic rs_traffic(const StatsView& v, uint16_t id) {
@@ -130,7 +151,8 @@ std::string render_stats_json(const StatsView& v) {
               << ntohs(rs.port) << ",\"weight\":" << rs.weight << ",\"forward\":\""
               << to_string(static_cast<ForwardMethod>(rs.method)) << "\",";
             json_traffic(o, rs_traffic(v, rs.id));
-            o << '}';
+            const auto [active, inactive] = rs_load(v, rs.id);
+            o << ",\"active_conns\":" << active << ",\"inactive_conns\":" << inactive << '}';
         }
         o << "]}";
     }

@@ -11,6 +11,7 @@ const char* conn_state_name(ConnState s) {
         case ConnState::kTcpEstablished: return "ESTABLISHED";
         case ConnState::kTcpFinWait: return "FIN_WAIT";
         case ConnState::kTcpClose: return "CLOSE";
+        case ConnState::kTemplate: return "TEMPLATE";
         case ConnState::kCount: break;
     }
     return "?";

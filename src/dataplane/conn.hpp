@@ -15,8 +15,13 @@ enum class ConnState : uint8_t {
     kTcpEstablished,
     kTcpFinWait,    // a FIN seen from either side (covers FIN_WAIT/CLOSE_WAIT/TIME_WAIT)
     kTcpClose,      // RST seen
+    kTemplate,      // a persistence template, not a connection (see Conn)
     kCount
 };
+
+// A template's key has this bit set in its protocol so it can never equal a
+// connection's key.
+inline constexpr uint8_t kTemplateProtoFlag = 0x80;
 
 const char* conn_state_name(ConnState s);
 
@@ -38,6 +43,11 @@ struct FlowKey {
     bool operator==(const FlowKey&) const = default;
 };
 
+// A persistence template (state kTemplate) reuses the layout: client_ip is
+// the client address masked by the service's netmask, client_port 0, vport
+// the service port (0 for a port-0 service), proto | kTemplateProtoFlag; the
+// real server fields say where the client is pinned, and `controls` counts
+// the live connections it placed, which keep it from expiring.
 struct Conn {
     // Inbound key: client_ip:client_port -> vip:vport. The reply key (NAT) is
     // rs_ip:rs_port -> client_ip:client_port.
@@ -53,7 +63,9 @@ struct Conn {
     uint16_t rs_id;
     uint8_t method;       // control::ForwardMethod value
     uint8_t has_reply_key;
-    uint16_t reserved;
+    uint16_t controls;    // templates: connections placed by this template and still alive
+    uint8_t from_template;  // connections: placed by a persistence template (release on expiry)
+    uint8_t pad[3];
     uint32_t expires;     // tick (seconds) at which the entry dies if idle
     // Timer-wheel and free-list links (entry indices; kNil ends a list).
     uint32_t wheel_tick;  // tick of the wheel slot the entry sits in
@@ -67,12 +79,16 @@ static_assert(sizeof(Conn) <= 64, "a connection entry must fit one cache line");
 
 // Per-state idle timeouts, in ticks (seconds).
 struct StateTimeouts {
-    uint32_t by_state[static_cast<int>(ConnState::kCount)] = {300, 120, 900, 120, 10};
+    // kTemplate's entry is unused: templates take the service's persistence timeout.
+    uint32_t by_state[static_cast<int>(ConnState::kCount)] = {300, 120, 900, 120, 10, 300};
     uint32_t of(ConnState s) const { return by_state[static_cast<int>(s)]; }
 };
 
 // The state after a packet with `tcp_flags` in direction `dir`.
 ConnState tcp_next_state(ConnState s, Direction dir, uint8_t tcp_flags);
+
+// IPVS counts ESTABLISHED connections as active, all others as inactive.
+inline bool conn_is_active(ConnState s) { return s == ConnState::kTcpEstablished; }
 
 // A SYN for a connection in one of these states starts a new connection on
 // the same tuple (the client reused its port).

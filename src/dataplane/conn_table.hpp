@@ -49,8 +49,10 @@ public:
     // Removes the entry at once (its keys and its timer).
     void erase(Conn* c);
 
-    // Runs the wheel up to `now`; calls on_expire(const Conn&) for each entry
-    // that has been idle past its timeout, then removes it.
+    // Runs the wheel up to `now`; calls on_expire(Conn&) for each entry that
+    // has been idle past its timeout. on_expire returns 0 to remove the entry,
+    // or a number of ticks to keep it that much longer (a persistence
+    // template that still controls connections).
     template <typename OnExpire>
     void advance(uint32_t now, OnExpire&& on_expire);
 
@@ -115,8 +117,16 @@ void ConnTable::advance(uint32_t now, OnExpire&& on_expire) {
             if (static_cast<int32_t>(c.wheel_tick - now) > 0) {
                 // Armed for a later lap of the wheel; stays.
             } else if (static_cast<int32_t>(c.expires - now) <= 0) {
-                on_expire(static_cast<const Conn&>(c));
-                erase(&c);
+                const uint32_t keep = on_expire(c);
+                if (keep == 0) {
+                    erase(&c);
+                } else {
+                    c.expires = now + keep;
+                    wheel_unlink(idx);
+                    const uint32_t horizon = now + kWheelSlots - 1;
+                    wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon
+                                                                                  : c.expires);
+                }
             } else {
                 wheel_unlink(idx);
                 const uint32_t horizon = now + kWheelSlots - 1;

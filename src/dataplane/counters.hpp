@@ -23,6 +23,23 @@ private:
     std::atomic<uint64_t> v_{0};
 };
 
+// A level that goes up and down (connections held); one writer, like Counter.
+class Gauge {
+public:
+    void add(int64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    int64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<int64_t> v_{0};
+};
+
+// Connections this worker holds for one real server, as schedulers count
+// them (lc, wlc, sed, nq read the sum over workers).
+struct BackendLoadCounters {
+    Gauge active;    // TCP ESTABLISHED
+    Gauge inactive;  // every other connection state
+};
+
 struct TrafficCounters {
     Counter conns;      // connections scheduled
     Counter pkts_in;    // client -> real server
@@ -39,13 +56,19 @@ struct alignas(64) WorkerCounters {
     Counter tx_handoff;     // packets passed to the core that owns the egress queue
     Counter conns_created;
     Counter conns_expired;
-    Counter conns_active;   // gauge, set by the worker each tick
+    Counter conns_active;   // gauge, set by the worker each tick (templates not included)
+    Counter templates_active;  // gauge: persistence templates in the table
     Counter arp_requests_sent;
     Counter arp_replies_sent;
     Counter icmp_echo_replies;
     std::array<Counter, static_cast<size_t>(DropReason::kCount)> drops;
     std::array<TrafficCounters, kMaxServices> services;
     std::array<TrafficCounters, kMaxRealServers> real_servers;
+    std::array<BackendLoadCounters, kMaxRealServers> rs_load;
+    Counter templates_created;
+    Counter templates_failed;         // table full: a connection placed without one
+    Counter template_handoffs;        // new connections sent to their template's core
+    Counter template_releases_lost;   // message ring full: a template's count stays high
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
 };

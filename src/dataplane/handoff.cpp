@@ -30,6 +30,13 @@ HandoffRings create_handoff_rings(uint32_t workers, unsigned ring_size) {
             if (r.ring[from][to] == nullptr) {
                 throw std::runtime_error("handoff ring " + name + ": " + rte_strerror(rte_errno));
             }
+            const std::string msg_name = "dvs_msg_" + std::to_string(from) + "_" + std::to_string(to);
+            r.msg[from][to] = rte_ring_create(msg_name.c_str(), ring_size, SOCKET_ID_ANY,
+                                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (r.msg[from][to] == nullptr) {
+                throw std::runtime_error("message ring " + msg_name + ": " +
+                                         rte_strerror(rte_errno));
+            }
         }
     }
     return r;
@@ -38,6 +45,8 @@ HandoffRings create_handoff_rings(uint32_t workers, unsigned ring_size) {
 void free_handoff_rings(HandoffRings& rings, uint32_t workers) {
     for (uint32_t from = 0; from < workers; ++from) {
         for (uint32_t to = 0; to < workers; ++to) {
+            rte_ring_free(rings.msg[from][to]);
+            rings.msg[from][to] = nullptr;
             rte_ring* r = rings.ring[from][to];
             if (r == nullptr) continue;
             rte_mbuf* m;

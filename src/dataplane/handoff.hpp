@@ -20,14 +20,17 @@ enum class HandoffKind : uint8_t {
     kTransmit = 1,  // already rewritten: send on `port_index` (this core owns its TX queue)
     kLearn = 2,     // a copy of an ARP packet: learn the neighbour, nothing else
     kFragment = 3,  // an IP fragment whose ports the fragment core knows (src_port/dst_port)
+    kTemplate = 4,  // a new connection of a persistent service: pick via the template here
+    kScheduled = 5, // back from the template core: create the connection to rs_id
 };
 
 struct HandoffMeta {
     HandoffKind kind;
     uint8_t pad;
     uint16_t port_index;
-    uint16_t src_port;  // kFragment: ports of the datagram, network byte order
+    uint16_t src_port;  // ports of the flow, network byte order (all but kTransmit/kLearn)
     uint16_t dst_port;
+    uint16_t rs_id;     // kScheduled: the real server the template chose
 };
 
 // Registered once at start-up; the field offset is then fixed.
@@ -38,8 +41,26 @@ inline HandoffMeta& handoff_meta(rte_mbuf* m) {
     return *RTE_MBUF_DYNFIELD(m, g_handoff_field_offset, HandoffMeta*);
 }
 
+// Small messages between workers, carried as 64-bit values in a ring's
+// pointer slots (no mbuf): today only "a connection placed by template
+// (service, masked client, real server) is gone".
+struct TemplateRelease {
+    uint8_t service_id;
+    uint16_t rs_id;      // < 4096
+    uint32_t client;     // masked client address, network byte order
+
+    uint64_t encode() const {
+        return uint64_t{client} << 32 | uint64_t{rs_id} << 8 | service_id;
+    }
+    static TemplateRelease decode(uint64_t v) {
+        return {static_cast<uint8_t>(v), static_cast<uint16_t>((v >> 8) & 0xffff),
+                static_cast<uint32_t>(v >> 32)};
+    }
+};
+
 struct HandoffRings {
-    rte_ring* ring[kMaxWorkers][kMaxWorkers] = {};  // [from][to]; null on the diagonal
+    rte_ring* ring[kMaxWorkers][kMaxWorkers] = {};  // [from][to] packets; null on the diagonal
+    rte_ring* msg[kMaxWorkers][kMaxWorkers] = {};   // [from][to] TemplateRelease values
 };
 
 // Throws std::runtime_error on failure (control path).

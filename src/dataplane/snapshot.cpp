@@ -44,6 +44,11 @@ void Snapshot::finalize() {
 }
 
 const Service* Snapshot::find_service(uint32_t vip, uint16_t port, uint8_t proto) const {
+    if (const Service* exact = find_exact_service(vip, port, proto)) return exact;
+    return port != 0 ? find_exact_service(vip, 0, proto) : nullptr;
+}
+
+const Service* Snapshot::find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const {
     uint32_t h = service_hash(vip, port, proto) & service_mask_;
     for (;;) {
         const int32_t i = service_slots_[h];

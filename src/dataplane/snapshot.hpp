@@ -38,6 +38,9 @@ struct Service {
     uint16_t port = 0;
     uint8_t proto = 0;
     std::vector<uint16_t> pool;  // real server ids, in scheduler pool order
+    bool persistent = false;
+    uint32_t persistence_timeout = 0;  // seconds
+    uint32_t persistence_mask = 0;     // network byte order: client address granularity
     std::vector<std::unique_ptr<sched::Scheduler>> schedulers;  // one per worker
 };
 
@@ -81,6 +84,7 @@ struct Snapshot {
     // route's source address.
     void finalize();
 
+    // Exact VIP:port first, then the VIP's port-0 service (any port).
     const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const;
     bool is_vip(uint32_t ip) const;
     bool is_local(uint32_t ip) const;
@@ -90,6 +94,7 @@ struct Snapshot {
 private:
     std::vector<int32_t> service_slots_;  // open addressing over services; -1 empty
     uint32_t service_mask_ = 0;
+    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const;
     static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
 };
 

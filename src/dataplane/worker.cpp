@@ -6,6 +6,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -49,6 +50,7 @@ Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_me
       neighbors_(std::make_unique<NeighborTable>()),
       frags_(std::make_unique<FragTable>()),
       next_ip_id_(static_cast<uint16_t>(id << 12)),
+      load_scratch_(new sched::BackendLoad[kMaxRealServers]),
       tsc_hz_(rte_get_tsc_hz()),
       start_tsc_(rte_rdtsc()) {
     const int socket = static_cast<int>(rte_socket_id());
@@ -94,6 +96,7 @@ int Worker::run() {
             }
         }
         poll_rings(snap, work);
+        poll_messages(snap);
         flush_handoffs();
         flush_tx();
 
@@ -147,10 +150,18 @@ void Worker::process(rte_mbuf* m, const Snapshot& snap, bool from_ring) {
         const bool learn_only = from_ring && handoff_meta(m).kind == HandoffKind::kLearn;
         return arp(m, v, snap, learn_only);
     }
-    if (from_ring && handoff_meta(m).kind == HandoffKind::kFragment) {
+    if (from_ring) {
         const HandoffMeta& meta = handoff_meta(m);
         const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
-        return process_ipv4(m, v, snap, &known);
+        if (meta.kind == HandoffKind::kFragment) return process_ipv4(m, v, snap, &known);
+        if (meta.kind == HandoffKind::kTemplate || meta.kind == HandoffKind::kScheduled) {
+            const Service* svc = snap.find_service(v.ip->dst, known.dst, v.proto);
+            if (svc == nullptr) return drop(m, DropReason::kNoService);  // reloaded meanwhile
+            if (meta.kind == HandoffKind::kTemplate) {
+                return template_assign(m, v, snap, *svc, known);
+            }
+            return inbound(m, v, snap, *svc, known, meta.rs_id);
+        }
     }
     process_ipv4(m, v, snap, nullptr);
 }
@@ -224,7 +235,7 @@ void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 }
 
 void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
-                     const Ports& ports) {
+                     const Ports& ports, int32_t preselected_rs) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
     Conn* c = conns_.lookup(key).conn;
     if (ports.later_fragment) {
@@ -242,23 +253,42 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
 
     if (c != nullptr && syn_only && tcp_reusable(c->state)) {
         // The client reused its port for a new connection: start afresh.
-        expire_conn(*c);
+        on_expire(*c, snap);
         conns_.erase(c);
         c = nullptr;
     }
+    if (c != nullptr && preselected_rs >= 0) {
+        // A retransmission made the trip to the template core twice; the
+        // connection exists, so the second placement is given back.
+        release_template(svc.id, static_cast<uint16_t>(preselected_rs), v.ip->src, snap);
+    }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
-        const int32_t pick = svc.schedulers[id_]->pick({v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
-        if (pick == sched::kNoBackend) return drop(m, DropReason::kNoRealServer);
-        const RealServer& rs = snap.real_servers[svc.pool[pick]];
+        const RealServer* chosen = nullptr;
+        if (preselected_rs >= 0) {
+            chosen = &snap.real_servers[preselected_rs];
+        } else if (svc.persistent) {
+            const uint32_t tcore = template_core(svc, v.ip->src);
+            if (tcore != id_) {
+                counters_->template_handoffs.add();
+                return handoff(tcore, m, HandoffKind::kTemplate, 0, &ports);
+            }
+            chosen = template_pick(snap, svc, v.ip->src, ports);
+        } else {
+            const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
+            if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
+        }
+        if (chosen == nullptr) return drop(m, DropReason::kNoRealServer);
+        const RealServer& rs = *chosen;
         Conn proto{};
         proto.client_ip = v.ip->src;
         proto.vip = v.ip->dst;
         proto.rs_ip = rs.ip;
         proto.client_port = ports.src;
         proto.vport = ports.dst;
-        // DR and TUN cannot change the port: the real server sees the VIP's.
-        proto.rs_port = rs.method == kMethodNat ? rs.port : ports.dst;
+        // DR and TUN cannot change the port: the real server sees the VIP's;
+        // so does a NAT server of a port-0 service configured without a port.
+        proto.rs_port = rs.method == kMethodNat && rs.port != 0 ? rs.port : ports.dst;
         proto.proto = v.proto;
         proto.state = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
         proto.service_id = svc.id;
@@ -266,14 +296,20 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
         proto.method = rs.method;
         // Only NAT replies come back through us; DR/TUN servers answer directly.
         proto.has_reply_key = rs.method == kMethodNat;
+        proto.from_template = svc.persistent;
         c = conns_.insert(proto, now_s_, snap.timeouts.of(proto.state));
-        if (c == nullptr) return drop(m, DropReason::kConnTableFull);
+        if (c == nullptr) {
+            if (svc.persistent) release_template(svc.id, rs.id, proto.client_ip, snap);
+            return drop(m, DropReason::kConnTableFull);
+        }
+        account_load(c->rs_id, ConnState::kCount, c->state);
         counters_->conns_created.add();
         counters_->services[c->service_id].conns.add();
         counters_->real_servers[c->rs_id].conns.add();
     } else {
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
+        account_load(c->rs_id, c->state, next);
         c->state = next;
         conns_.touch(c, now_s_, snap.timeouts.of(next));
     }
@@ -400,6 +436,7 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
         next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
                                       : ConnState::kUdp;
     }
+    account_load(c->rs_id, c->state, next);
     c->state = next;
     conns_.touch(c, now_s_, snap.timeouts.of(next));
 
@@ -608,15 +645,16 @@ void Worker::flush_tx() {
 }
 
 void Worker::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index,
-                     const Ports* ports) {
+                     const Ports* ports, uint16_t rs_id) {
     HandoffMeta& meta = handoff_meta(m);
     meta.kind = kind;
     meta.port_index = port_index;
+    meta.rs_id = rs_id;
     if (ports != nullptr) {
         meta.src_port = ports->src;
         meta.dst_port = ports->dst;
     }
-    if (kind == HandoffKind::kProcess || kind == HandoffKind::kFragment) {
+    if (kind != HandoffKind::kTransmit && kind != HandoffKind::kLearn) {
         counters_->handoff_out.add();
     }
     handoff_buf_[to][handoff_count_[to]++] = m;
@@ -636,11 +674,12 @@ void Worker::flush_handoffs() {
 
 void Worker::housekeeping(const Snapshot& snap) {
     now_s_ = static_cast<uint32_t>((now_tsc_ - start_tsc_) / tsc_hz_);
-    counters_->conns_active.set(conns_.size());
+    counters_->conns_active.set(conns_.size() - templates_live_);
+    counters_->templates_active.set(templates_live_);
     if (now_s_ == last_tick_) return;
     last_tick_ = now_s_;
-    conns_.advance(now_s_, [this](const Conn& c) { expire_conn(c); });
-    counters_->conns_active.set(conns_.size());
+    conns_.advance(now_s_, [&](const Conn& c) { return on_expire(c, snap); });
+    counters_->conns_active.set(conns_.size() - templates_live_);
     frags_->expire(now_s_, [this](rte_mbuf* f) { drop(f, DropReason::kFragTimeout); });
 
     // Neighbours: retry unanswered requests, give up on packets held too long.
@@ -659,7 +698,151 @@ void Worker::housekeeping(const Snapshot& snap) {
     });
 }
 
-void Worker::expire_conn(const Conn&) { counters_->conns_expired.add(); }
+uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
+    if (c.state == ConnState::kTemplate) {
+        // A template outlives its timeout while it still places connections
+        // (the paper, 4.5); it is looked at again one timeout later.
+        if (c.controls > 0) {
+            const Service* svc = c.service_id < snap.services.size() ? &snap.services[c.service_id]
+                                                                    : nullptr;
+            return svc && svc->persistence_timeout ? svc->persistence_timeout : 60;
+        }
+        --templates_live_;
+        return 0;
+    }
+    counters_->conns_expired.add();
+    account_load(c.rs_id, c.state, ConnState::kCount);
+    if (c.from_template) release_template(c.service_id, c.rs_id, c.client_ip, snap);
+    return 0;
+}
+
+void Worker::account_load(uint16_t rs_id, ConnState from, ConnState to) {
+    // kCount stands for "not in the table" on either side.
+    BackendLoadCounters& l = counters_->rs_load[rs_id];
+    if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
+    if (to != ConnState::kCount) (conn_is_active(to) ? l.active : l.inactive).add(1);
+}
+
+int32_t Worker::schedule(const Service& svc, const sched::FlowInfo& flow) {
+    sched::Scheduler& s = *svc.schedulers[id_];
+    if (!s.needs_load()) return s.pick(flow);
+    // Sum every worker's gauges: each read is a relaxed load of a value its
+    // owner may be changing, so the view can lag by the connections other
+    // cores placed in the last moments. That bounded staleness is what makes
+    // this lock-free; docs/ARCHITECTURE.md discusses its effect.
+    const size_t n = svc.pool.size();
+    for (size_t i = 0; i < n; ++i) {
+        int64_t active = 0, inactive = 0;
+        for (uint32_t w = 0; w < env_.n_workers; ++w) {
+            const BackendLoadCounters& l = env_.all_counters[w]->rs_load[svc.pool[i]];
+            active += l.active.get();
+            inactive += l.inactive.get();
+        }
+        load_scratch_[i] = {static_cast<uint32_t>(active > 0 ? active : 0),
+                            static_cast<uint32_t>(inactive > 0 ? inactive : 0)};
+    }
+    sched::FlowInfo with_load = flow;
+    with_load.load = {load_scratch_.get(), n};
+    return s.pick(with_load);
+}
+
+uint32_t Worker::template_core(const Service& svc, uint32_t client_ip) const {
+    return owner_core(client_ip & svc.persistence_mask, svc.port, env_.n_workers);
+}
+
+// On the template core: pick the real server through the client's template
+// (creating it if needed), then send the packet back to the flow's owner.
+void Worker::template_assign(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                             const Service& svc, const Ports& ports) {
+    const RealServer* rs = template_pick(snap, svc, v.ip->src, ports);
+    if (rs == nullptr) return drop(m, DropReason::kNoRealServer);
+    const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
+    if (owner == id_) return inbound(m, v, snap, svc, ports, rs->id);
+    handoff(owner, m, HandoffKind::kScheduled, 0, &ports, rs->id);
+}
+
+const RealServer* Worker::template_pick(const Snapshot& snap, const Service& svc,
+                                        uint32_t client_ip, const Ports& ports) {
+    const uint32_t masked = client_ip & svc.persistence_mask;
+    const FlowKey key{masked, svc.vip, 0, svc.port,
+                      static_cast<uint8_t>(svc.proto | kTemplateProtoFlag)};
+    Conn* t = conns_.lookup(key).conn;
+    if (t != nullptr) {
+        // A template keeps pointing at its server while that server is still
+        // in the pool (a quiesced one included, as IPVS does by default).
+        const bool still_there =
+            std::find(svc.pool.begin(), svc.pool.end(), t->rs_id) != svc.pool.end() &&
+            snap.real_servers[t->rs_id].ip == t->rs_ip;
+        if (still_there) {
+            ++t->controls;
+            conns_.touch(t, now_s_, svc.persistence_timeout);
+            return &snap.real_servers[t->rs_id];
+        }
+        conns_.erase(t);  // its server left; later releases for it are ignored
+        --templates_live_;
+    }
+    const int32_t pick = schedule(svc, {client_ip, ports.src, svc.vip, ports.dst, {}});
+    if (pick == sched::kNoBackend) return nullptr;
+    const RealServer& rs = snap.real_servers[svc.pool[pick]];
+    Conn proto{};
+    proto.client_ip = masked;
+    proto.vip = svc.vip;
+    proto.vport = svc.port;
+    proto.rs_ip = rs.ip;
+    proto.rs_port = rs.port;
+    proto.proto = static_cast<uint8_t>(svc.proto | kTemplateProtoFlag);
+    proto.state = ConnState::kTemplate;
+    proto.service_id = svc.id;
+    proto.rs_id = rs.id;
+    proto.method = rs.method;
+    proto.controls = 1;
+    if (conns_.insert(proto, now_s_, svc.persistence_timeout) == nullptr) {
+        counters_->templates_failed.add();
+        return &rs;  // placed without a template: persistence lost for this one
+    }
+    counters_->templates_created.add();
+    ++templates_live_;
+    return &rs;
+}
+
+// A connection placed by a template is gone: tell the template's core.
+void Worker::release_template(uint16_t service_id, uint16_t rs_id, uint32_t client_ip,
+                              const Snapshot& snap) {
+    if (service_id >= snap.services.size()) return;
+    const Service& svc = snap.services[service_id];
+    const TemplateRelease r{static_cast<uint8_t>(service_id), rs_id,
+                            client_ip & svc.persistence_mask};
+    const uint32_t tcore = template_core(svc, client_ip);
+    if (tcore == id_) return apply_release(r, snap);
+    void* msg = reinterpret_cast<void*>(static_cast<uintptr_t>(r.encode()));
+    if (rte_ring_sp_enqueue(env_.rings->msg[id_][tcore], msg) != 0) {
+        // Ring full: the template then never sees this connection end and
+        // outlives it (until its server leaves). Counted so it shows.
+        counters_->template_releases_lost.add();
+    }
+}
+
+void Worker::apply_release(const TemplateRelease& r, const Snapshot& snap) {
+    if (r.service_id >= snap.services.size()) return;
+    const Service& svc = snap.services[r.service_id];
+    const FlowKey key{r.client, svc.vip, 0, svc.port,
+                      static_cast<uint8_t>(svc.proto | kTemplateProtoFlag)};
+    Conn* t = conns_.lookup(key).conn;
+    // A template replaced since (its server left) must not lose a count.
+    if (t != nullptr && t->rs_id == r.rs_id && t->controls > 0) --t->controls;
+}
+
+void Worker::poll_messages(const Snapshot& snap) {
+    void* msgs[kBurst];
+    for (uint32_t from = 0; from < env_.n_workers; ++from) {
+        rte_ring* r = env_.rings->msg[from][id_];
+        if (r == nullptr) continue;
+        const unsigned n = rte_ring_sc_dequeue_burst(r, msgs, kBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            apply_release(TemplateRelease::decode(reinterpret_cast<uintptr_t>(msgs[i])), snap);
+        }
+    }
+}
 
 void Worker::drop(rte_mbuf* m, DropReason r) {
     counters_->drop(r);

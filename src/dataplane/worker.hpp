@@ -34,6 +34,9 @@ struct WorkerEnv {
     const HandoffRings* rings = nullptr;
     const std::atomic<bool>* stop = nullptr;
     uint32_t idle_sleep_us = 0;
+    // Every worker's counters, indexed by worker id; filled before launch.
+    // Read here for the per-backend load that lc/wlc/sed/nq schedule by.
+    const WorkerCounters* const* all_counters = nullptr;
 };
 
 class Worker {
@@ -65,8 +68,25 @@ private:
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports* known);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    // preselected_rs: a real server id chosen by a persistence template, or -1.
     void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
-                 const Ports& ports);
+                 const Ports& ports, int32_t preselected_rs = -1);
+    // The scheduler's pick for a new connection (pool index), with the
+    // backends' load summed over workers when the scheduler wants it.
+    int32_t schedule(const Service& svc, const sched::FlowInfo& flow);
+
+    // Persistence: templates live on the core chosen by the masked client
+    // address (template_core), like connections live on their owner core.
+    uint32_t template_core(const Service& svc, uint32_t client_ip) const;
+    void template_assign(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                         const Ports& ports);
+    const RealServer* template_pick(const Snapshot& snap, const Service& svc, uint32_t client_ip,
+                                    const Ports& ports);
+    void release_template(uint16_t service_id, uint16_t rs_id, uint32_t client_ip,
+                          const Snapshot& snap);
+    void apply_release(const TemplateRelease& r, const Snapshot& snap);
+    void poll_messages(const Snapshot& snap);
+    void account_load(uint16_t rs_id, ConnState from, ConnState to);
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
@@ -87,13 +107,16 @@ private:
     void send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
     void transmit(uint16_t port_index, rte_mbuf* m);
     void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index = 0,
-                 const Ports* ports = nullptr);
+                 const Ports* ports = nullptr, uint16_t rs_id = 0);
     void flush_handoffs();
     void flush_tx();
     void poll_rings(const Snapshot& snap, uint32_t& work);
     void housekeeping(const Snapshot& snap);
+    void expire_connections(const Snapshot& snap);
     void drop(rte_mbuf* m, DropReason r);
-    void expire_conn(const Conn& c);
+    // A connection or template leaves the table (timeout or replacement).
+    // Returns 0 to let it go, or ticks to keep it (a template in use).
+    uint32_t on_expire(const Conn& c, const Snapshot& snap);
     void shutdown();
 
     const uint32_t id_;
@@ -106,6 +129,7 @@ private:
     uint16_t next_ip_id_;  // IDs of packets we originate (TUN outer headers, ICMP)
     rte_eth_dev_tx_buffer* tx_buffers_[kMaxPorts] = {};
     uint64_t tx_dropped_ = 0;  // written by DPDK's tx buffer error callback, on this lcore
+    std::unique_ptr<sched::BackendLoad[]> load_scratch_;  // kMaxRealServers entries
     rte_mbuf* handoff_buf_[kMaxWorkers][kBurst];
     uint16_t handoff_count_[kMaxWorkers] = {};
     uint64_t tsc_hz_;
@@ -113,6 +137,7 @@ private:
     uint64_t now_tsc_ = 0;
     uint32_t now_s_ = 0;      // seconds since start: the conn-table tick
     uint32_t last_tick_ = 0;
+    uint32_t templates_live_ = 0;  // templates in conns_ (the rest are connections)
 };
 
 }  // namespace dvs::dataplane

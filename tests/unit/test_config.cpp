@@ -98,10 +98,13 @@ TEST_CASE("the full example parses to the expected values", "[config]") {
 
 TEST_CASE("the shipped example config is valid", "[config]") {
     const Config c = load_config_file("../../config/example.yaml");
-    REQUIRE(c.services.size() == 2);
+    REQUIRE(c.services.size() == 3);
     CHECK(c.services[0].scheduler == "wrr");
-    CHECK(c.services[1].protocol == Protocol::kUdp);
-    CHECK(c.services[1].scheduler == "rr");
+    CHECK(c.services[1].scheduler == "wlc");
+    REQUIRE(c.services[1].persistence);
+    CHECK(c.services[1].persistence->netmask == 0xffffff00);
+    CHECK(c.services[2].protocol == Protocol::kUdp);
+    CHECK(c.services[2].scheduler == "rr");
 }
 
 TEST_CASE("omitted keys take their defaults", "[config]") {
@@ -154,7 +157,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
                             "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
                             "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-                            "real_servers)");
+                            "scheduler_flags, mh_table_size, persistence, real_servers)");
     }
     SECTION("bad IPv4 address") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),
@@ -217,10 +220,10 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
                             "configs/bad-protocol-icmp.yaml:7:15: services[0].protocol: expected "
                             "tcp or udp, got 'icmp'");
     }
-    SECTION("scheduler lc is known but not implemented") {
-        REQUIRE_THROWS_WITH(load_config_file("configs/bad-scheduler-lc.yaml"),
-                            "configs/bad-scheduler-lc.yaml:8:16: services[0].scheduler: "
-                            "scheduler 'lc' is not implemented yet (available: rr, wrr)");
+    SECTION("scheduler lblc is known to LVS but not implemented") {
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-scheduler-lblc.yaml"),
+                            "configs/bad-scheduler-lblc.yaml:8:16: services[0].scheduler: "
+                            "scheduler 'lblc' is not implemented yet (available: rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo)");
     }
     SECTION("forward dr to a real server behind a gateway") {
         // TUN may cross a router; DR may not.
@@ -357,12 +360,15 @@ TEST_CASE("schedulers: implemented, LVS-only and unknown names", "[config]") {
     };
     CHECK(with_scheduler("rr").services[0].scheduler == "rr");
     CHECK(with_scheduler("wrr").services[0].scheduler == "wrr");
-    REQUIRE_THROWS_WITH(with_scheduler("wlc"),
-                        "t.yaml:3:75: services[0].scheduler: scheduler 'wlc' is not implemented "
-                        "yet (available: rr, wrr)");
+    for (const char* name : {"lc", "wlc", "sed", "nq", "sh", "dh", "mh", "fo"}) {
+        CHECK(with_scheduler(name).services[0].scheduler == name);
+    }
+    REQUIRE_THROWS_WITH(with_scheduler("lblcr"),
+                        "t.yaml:3:75: services[0].scheduler: scheduler 'lblcr' is not implemented "
+                        "yet (available: rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo)");
     REQUIRE_THROWS_WITH(with_scheduler("fastest"),
                         "t.yaml:3:75: services[0].scheduler: unknown scheduler 'fastest' "
-                        "(available: rr, wrr)");
+                        "(available: rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo)");
 }
 
 TEST_CASE("cross-checks between sections", "[config]") {
@@ -456,4 +462,43 @@ TEST_CASE("formatting helpers", "[config]") {
     CHECK(std::string(to_string(ForwardMethod::kNat)) == "nat");
     CHECK(std::string(to_string(ForwardMethod::kDr)) == "dr");
     CHECK(std::string(to_string(ForwardMethod::kTun)) == "tun");
+}
+
+TEST_CASE("persistence, port 0 and scheduler options", "[config]") {
+    const Config c = load(kPorts + R"(services:
+  - name: ftp
+    vip: 192.0.2.1
+    port: 0
+    protocol: tcp
+    scheduler: mh
+    scheduler_flags: [mh-fallback, mh-port]
+    mh_table_size: 251
+    persistence: { timeout: 600, netmask: 255.255.255.0 }
+    real_servers: [{ address: 10.0.0.5 }, { address: 10.0.0.6, forward: dr }]
+)");
+    const ServiceConfig& s = c.services[0];
+    CHECK(s.port == 0);
+    CHECK(s.sched_fallback);
+    CHECK(s.sched_port);
+    CHECK(s.mh_table_size == 251);
+    REQUIRE(s.persistence);
+    CHECK(s.persistence->timeout == 600);
+    CHECK(s.persistence->netmask == 0xffffff00);
+    CHECK(s.real_servers[0].port == 0);
+
+    const std::string head = kPorts + "services: [{ name: w, vip: 192.0.2.1, protocol: tcp, ";
+    REQUIRE_THROWS_WITH(load(head + "port: 0 }]\n"),
+                        "t.yaml:3:60: services[0].port: port 0 (every port of the VIP) needs "
+                        "persistence, as in ipvsadm");
+    REQUIRE_THROWS_WITH(load(head + "port: 80, persistence: { netmask: 255.0.255.0 } }]\n"),
+                        Catch::Contains("netmask 255.0.255.0 is not contiguous"));
+    REQUIRE_THROWS_WITH(load(head + "port: 80, scheduler: sh, scheduler_flags: [mh-port] }]\n"),
+                        Catch::Contains("flag 'mh-port' belongs to scheduler mh, not sh"));
+    REQUIRE_THROWS_WITH(load(head + "port: 80, scheduler: sh, scheduler_flags: [sh-fast] }]\n"),
+                        Catch::Contains("unknown scheduler flag 'sh-fast'"));
+    REQUIRE_THROWS_WITH(load(head + "port: 80, scheduler: mh, mh_table_size: 65536 }]\n"),
+                        Catch::Contains("mh_table_size must be a prime"));
+    REQUIRE_THROWS_WITH(
+        load(head + "port: 0, persistence: {}, real_servers: [{ address: 10.0.0.5, port: 80 }] }]\n"),
+        Catch::Contains("a port-0 service keeps the client's destination port"));
 }

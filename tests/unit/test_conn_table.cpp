@@ -80,7 +80,10 @@ TEST_CASE("entries expire after their idle timeout, not before", "[conn][timer]"
     Conn* b = t.insert(make_conn(2, 2), 0, 900);
     const FlowKey ka = a->inbound_key(), kb = b->inbound_key();
     std::vector<uint16_t> expired;
-    auto on_expire = [&](const Conn& c) { expired.push_back(c.client_port); };
+    auto on_expire = [&](const Conn& c) -> uint32_t {
+        expired.push_back(c.client_port);
+        return 0;
+    };
 
     t.advance(4, on_expire);
     REQUIRE(expired.empty());
@@ -101,7 +104,10 @@ TEST_CASE("entries expire after their idle timeout, not before", "[conn][timer]"
 TEST_CASE("touch extends life; a shorter timeout moves expiry earlier", "[conn][timer]") {
     ConnTable t(64);
     int expired = 0;
-    auto on_expire = [&](const Conn&) { ++expired; };
+    auto on_expire = [&](const Conn&) -> uint32_t {
+        ++expired;
+        return 0;
+    };
     Conn* c = t.insert(make_conn(1, 1), 0, 10);
     t.advance(8, on_expire);
     t.touch(c, 8, 10);  // now expires at 18
@@ -120,7 +126,10 @@ TEST_CASE("touch extends life; a shorter timeout moves expiry earlier", "[conn][
 TEST_CASE("timeouts longer than the wheel are honoured, also after a stall", "[conn][timer]") {
     ConnTable t(64);
     int expired = 0;
-    auto on_expire = [&](const Conn&) { ++expired; };
+    auto on_expire = [&](const Conn&) -> uint32_t {
+        ++expired;
+        return 0;
+    };
     t.insert(make_conn(1, 1), 0, 3000);
     t.advance(1500, on_expire);  // one jump over more than a lap
     REQUIRE(expired == 0);
@@ -138,14 +147,14 @@ TEST_CASE("many entries with random timeouts all expire exactly on time", "[conn
         due[i] = 1 + rng() % 2000;
         Conn* c = t.insert(make_conn(i, static_cast<uint16_t>(i)), 0, due[i]);
         REQUIRE(c != nullptr);
-        c->reserved = 0;
     }
     bool early_or_late = false;
     uint32_t now = 0;
     for (now = 1; now <= 2000; now += 1 + rng() % 3) {
-        t.advance(now, [&](const Conn& c) {
+        t.advance(now, [&](const Conn& c) -> uint32_t {
             const uint32_t d = due[c.client_ip];
             if (d > now) early_or_late = true;  // never early
+            return 0;
         });
         // Anything due by now must be gone.
         REQUIRE(t.size() == static_cast<uint32_t>(
@@ -170,4 +179,25 @@ TEST_CASE("TCP state machine", "[conn]") {
     REQUIRE(tcp_next_state(S::kTcpFinWait, Direction::kInbound, 0x10) == S::kTcpFinWait);
     REQUIRE(tcp_reusable(S::kTcpFinWait));
     REQUIRE_FALSE(tcp_reusable(S::kTcpEstablished));
+}
+
+TEST_CASE("an entry the callback keeps is re-armed, then expires when let go", "[conn][timer]") {
+    ConnTable t(64);
+    Conn* c = t.insert(make_conn(1, 1), 0, 10);
+    const FlowKey k = c->inbound_key();
+    int calls = 0;
+    bool hold = true;
+    auto on_expire = [&](const Conn&) -> uint32_t {
+        ++calls;
+        return hold ? 30 : 0;
+    };
+    t.advance(10, on_expire);
+    REQUIRE(calls == 1);
+    REQUIRE(t.lookup(k).conn != nullptr);
+    t.advance(39, on_expire);
+    REQUIRE(calls == 1);
+    hold = false;
+    t.advance(40, on_expire);
+    REQUIRE(calls == 2);
+    REQUIRE(t.lookup(k).conn == nullptr);
 }
