@@ -7,17 +7,12 @@
 
 #include <cstdint>
 
+#include "sched/hash.hpp"
+
 namespace dvs::dataplane {
 
-// 64-bit finaliser (splitmix64): cheap, well mixed, no SIMD requirement.
-inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
+// One mixer for the whole project (MurmurHash3's finaliser).
+using sched::detail::mix64;
 
 // ip and port in network byte order; result in [0, n_workers).
 inline uint32_t owner_core(uint32_t client_ip, uint16_t client_port, uint32_t n_workers) {

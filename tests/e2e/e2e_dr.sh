@@ -25,16 +25,7 @@ export RS_HTTP_EXTRA_PORTS=80 # DR cannot change the port
 e2e_setup_direct "$DVS_SRC/tests/e2e/dr.yaml.in" 1 3 \
     "1:dr:$VIP" "2:dr:$VIP" "3:dr:$VIP"
 
-echo "-- $REQUESTS requests to http://$VIP/whoami"
-e2e_client_checked requests "$REQUESTS" http_client.py \
-    --url "http://$VIP/whoami" --count "$REQUESTS" --timeout 3 --deadline 90
-e2e_check_shares "$E2E_RES" "$REQUESTS" rs1=3 rs2=2 rs3=1
-
-echo "-- 30 datagrams to $VIP:5353"
-e2e_client_checked datagrams 30 udp_client.py --addr "$VIP" --port 5353 --count 30 \
-    --timeout 2 --retries 0
-
-e2e_blob_checked "http://$VIP/blob"
+e2e_direct_traffic_checked "$VIP" "$REQUESTS"
 
 # Only dvsd may own the VIP on the segment: ask who has it from the gw; no
 # real server may answer (arp_ignore=1), dvsd does.

@@ -17,21 +17,7 @@ vip_sha=$(ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 10 http://192.0.2.1
 check "GET /blob.sha256 through the VIP matches the servers' blob ($vip_sha)" \
     test "$vip_sha" = "$local_sha"
 
-echo "-- GET http://192.0.2.10/blob (${RS_BLOB_MB} MiB)"
-out=$(ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 90 -o "$E2E_DIR/blob.out" \
-    -w '%{http_code} %{size_download} %{time_total} %{speed_download}' \
-    http://192.0.2.10/blob 2>&1) || true
-echo "   curl: $out"
-read -r code size secs speed <<<"$out" || true
-check "HTTP 200 (got ${code:-none})" test "${code:-0}" = 200
-check "received $((RS_BLOB_MB * 1048576)) bytes (got ${size:-0})" test "${size:-0}" = "$((RS_BLOB_MB * 1048576))"
-got_sha=$(sha256sum "$E2E_DIR/blob.out" 2>/dev/null | cut -d' ' -f1) || got_sha=""
-check "sha256 of the download matches ($got_sha)" test "$got_sha" = "$local_sha"
-if [[ ${code:-0} == 200 ]]; then
-    awk -v s="$speed" -v t="$secs" -v b="$size" \
-        'BEGIN { printf "   throughput: %.1f MiB/s (%.1f Mbit/s), %d bytes in %.2f s\n", s / 1048576, s * 8 / 1e6, b, t }'
-fi
-rm -f "$E2E_DIR/blob.out"
+e2e_blob_checked http://192.0.2.10/blob
 
 e2e_stats "$E2E_DIR/stats.json"
 

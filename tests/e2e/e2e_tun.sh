@@ -36,16 +36,7 @@ export RS_HTTP_EXTRA_PORTS=80 # TUN cannot change the port
 e2e_setup_direct "$DVS_SRC/tests/e2e/tun.yaml.in" 1 3 \
     "1:tun:$VIP" "2:tun:$VIP" "3:tun:$VIP"
 
-echo "-- $REQUESTS requests to http://$VIP/whoami"
-e2e_client_checked requests "$REQUESTS" http_client.py \
-    --url "http://$VIP/whoami" --count "$REQUESTS" --timeout 3 --deadline 90
-e2e_check_shares "$E2E_RES" "$REQUESTS" rs1=3 rs2=2 rs3=1
-
-echo "-- 30 datagrams to $VIP:5353"
-e2e_client_checked datagrams 30 udp_client.py --addr "$VIP" --port 5353 --count 30 \
-    --timeout 2 --retries 0
-
-e2e_blob_checked "http://$VIP/blob"
+e2e_direct_traffic_checked "$VIP" "$REQUESTS"
 
 # Reassemblies counted by the real servers' kernels (Ip: ReasmOKs).
 reasm_oks() {

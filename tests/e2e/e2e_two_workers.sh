@@ -18,14 +18,7 @@ echo "-- $REQUESTS requests to http://192.0.2.10/whoami"
 e2e_client_checked requests "$REQUESTS" http_client.py \
     --url http://192.0.2.10/whoami --count "$REQUESTS" --timeout 3 --deadline 90
 
-echo "-- GET http://192.0.2.10/blob (${RS_BLOB_MB} MiB)"
-local_sha=$(sha256sum "$E2E_DIR/rs/blob-${RS_BLOB_MB}MiB.bin" | cut -d' ' -f1)
-out=$(ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 90 -o "$E2E_DIR/blob.out" \
-    -w '%{http_code} %{size_download} %{speed_download}' http://192.0.2.10/blob 2>&1) || true
-echo "   curl: $out"
-got_sha=$(sha256sum "$E2E_DIR/blob.out" 2>/dev/null | cut -d' ' -f1) || got_sha=""
-check "blob arrived intact (sha256 $got_sha)" test "$got_sha" = "$local_sha"
-rm -f "$E2E_DIR/blob.out"
+e2e_blob_checked http://192.0.2.10/blob
 
 e2e_stats "$E2E_DIR/stats.json"
 hout=$(dvs_py show_stats.py "$E2E_DIR/stats.json" get totals.handoff_out)

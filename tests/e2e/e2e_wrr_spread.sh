@@ -18,15 +18,7 @@ echo "-- $REQUESTS requests to http://192.0.2.10/whoami"
 e2e_client_checked requests "$REQUESTS" http_client.py \
     --url http://192.0.2.10/whoami --count "$REQUESTS" --timeout 3 --deadline 90
 
-declare -A weight=([rs1]=3 [rs2]=2 [rs3]=1)
-total_w=6
-for rs in rs1 rs2 rs3; do
-    n=$(json_field "$E2E_RES" "by_server.$rs")
-    share=$(awk -v n="$n" -v t="$REQUESTS" 'BEGIN { printf "%.1f", 100 * n / t }')
-    want=$(awk -v w="${weight[$rs]}" -v t="$total_w" 'BEGIN { printf "%.1f", 100 * w / t }')
-    check "$rs share ${share}% within 5 points of ${want}% (weight ${weight[$rs]})" \
-        awk -v a="$share" -v b="$want" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 5) }'
-done
+e2e_check_shares "$E2E_RES" "$REQUESTS" rs1=3 rs2=2 rs3=1
 
 e2e_stats "$E2E_DIR/stats.json"
 conns=$(dvs_py show_stats.py "$E2E_DIR/stats.json" rs-conns web)

@@ -659,6 +659,22 @@ e2e_check_shares() {
     done
 }
 
+# e2e_direct_traffic_checked VIP REQUESTS: the traffic every forwarding
+# method must carry: REQUESTS HTTP requests on new connections spread 3:2:1
+# over rs1..rs3, 30 UDP datagrams to VIP:5353 answered from the VIP, and the
+# RS_BLOB_MB blob intact.
+e2e_direct_traffic_checked() {
+    local vip=$1 requests=$2
+    echo "-- $requests requests to http://$vip/whoami"
+    e2e_client_checked requests "$requests" http_client.py \
+        --url "http://$vip/whoami" --count "$requests" --timeout 3 --deadline 90
+    e2e_check_shares "$E2E_RES" "$requests" rs1=3 rs2=2 rs3=1
+    echo "-- 30 datagrams to $vip:5353"
+    e2e_client_checked datagrams 30 udp_client.py --addr "$vip" --port 5353 --count 30 \
+        --timeout 2 --retries 0
+    e2e_blob_checked "http://$vip/blob"
+}
+
 # e2e_blob_checked URL: GET the RS_BLOB_MB MiB blob through URL with curl in
 # the client namespace; checks HTTP 200, size and sha256.
 e2e_blob_checked() {
