@@ -2,25 +2,44 @@
 
 #include <bit>
 #include <cstring>
+#include <new>
 
 namespace dvs::dataplane {
 
-ConnTable::ConnTable(uint32_t capacity)
-    : capacity_(capacity),
-      entries_(new Conn[capacity]),
-      wheel_(new uint32_t[kWheelSlots]) {
+void* ConnTable::allocate(size_t bytes) {
+    void* p = memory_.allocate ? memory_.allocate(bytes, 64)
+                               : ::operator new(bytes, std::align_val_t{64});
+    if (p == nullptr) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return p;
+}
+
+ConnTable::ConnTable(uint32_t capacity, TableMemory memory)
+    : capacity_(capacity), memory_(memory) {
+    entries_ = static_cast<Conn*>(allocate(sizeof(Conn) * (capacity ? capacity : 1)));
+    wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));
     // Two keys per NAT connection at 2 of 8 slots per bucket on average when
     // full: the home bucket rarely fills (so a lookup is one cache line) and
     // home and alternate both full is rare enough (~1e-6 per insert at full
     // capacity) that capacity means capacity. Denser layouts: issue 5.
     const uint32_t buckets = std::bit_ceil(capacity > 2 ? capacity : 2u);
     bucket_mask_ = buckets - 1;
-    buckets_.reset(new Bucket[buckets]);
-    std::memset(buckets_.get(), 0, sizeof(Bucket) * buckets);
-    std::memset(entries_.get(), 0, sizeof(Conn) * capacity);
+    buckets_ = static_cast<Bucket*>(allocate(sizeof(Bucket) * buckets));
     for (uint32_t i = 0; i < kWheelSlots; ++i) wheel_[i] = kNil;
     for (uint32_t i = 0; i < capacity; ++i) entries_[i].next = i + 1 < capacity ? i + 1 : kNil;
     free_head_ = capacity ? 0 : kNil;
+}
+
+ConnTable::~ConnTable() {
+    for (void* p : {static_cast<void*>(entries_), static_cast<void*>(buckets_),
+                    static_cast<void*>(wheel_)}) {
+        if (p == nullptr) continue;
+        if (memory_.release) {
+            memory_.release(p);
+        } else {
+            ::operator delete(p, std::align_val_t{64});
+        }
+    }
 }
 
 double ConnTable::bytes_per_entry() const {

@@ -22,6 +22,14 @@
 
 namespace dvs::dataplane {
 
+// Where a table's memory comes from. Default: the heap. The worker passes
+// hugepage memory (rte_malloc), so random lookups in a large table do not
+// also miss the TLB.
+struct TableMemory {
+    void* (*allocate)(size_t bytes, size_t align) = nullptr;  // must return zeroed memory
+    void (*release)(void* p) = nullptr;
+};
+
 class ConnTable {
 public:
     static constexpr uint32_t kNil = UINT32_MAX;
@@ -32,11 +40,23 @@ public:
         Direction dir = Direction::kInbound;
     };
 
-    explicit ConnTable(uint32_t capacity);
+    explicit ConnTable(uint32_t capacity, TableMemory memory = {});
+    ~ConnTable();
     ConnTable(const ConnTable&) = delete;
     ConnTable& operator=(const ConnTable&) = delete;
 
     Hit lookup(const FlowKey& key) const;
+    // Bulk lookups in stages (as rte_hash_lookup_bulk does): first start
+    // loading the home bucket of each key, later the entries its signature
+    // matches, so a burst's cache misses overlap instead of queueing.
+    void prefetch_bucket(uint64_t hash) const { __builtin_prefetch(&buckets_[home_bucket(hash)]); }
+    void prefetch_entries(uint64_t hash) const {
+        const Bucket& bk = buckets_[home_bucket(hash)];
+        const uint16_t sig = signature(hash);
+        for (int s = 0; s < 8; ++s) {
+            if (bk.sig[s] == sig) __builtin_prefetch(&entries_[bk.ref[s] >> 1]);
+        }
+    }
 
     // Copies the identity and forwarding fields of `c`, indexes its inbound
     // key (and its reply key when c.has_reply_key) and arms its timer at
@@ -87,7 +107,8 @@ private:
     }
     bool index_add(const FlowKey& k, uint32_t ref);
     void index_remove(const FlowKey& k, uint32_t ref);
-    uint32_t index_of(const Conn* c) const { return static_cast<uint32_t>(c - entries_.get()); }
+    uint32_t index_of(const Conn* c) const { return static_cast<uint32_t>(c - entries_); }
+    void* allocate(size_t bytes);
     void wheel_link(uint32_t idx, uint32_t at_tick);
     void wheel_unlink(uint32_t idx);
     void release(uint32_t idx);
@@ -97,9 +118,10 @@ private:
     uint32_t bucket_mask_;
     uint32_t free_head_;
     uint32_t tick_ = 0;  // last tick the wheel has processed
-    std::unique_ptr<Conn[]> entries_;
-    std::unique_ptr<Bucket[]> buckets_;
-    std::unique_ptr<uint32_t[]> wheel_;  // slot heads
+    TableMemory memory_;
+    Conn* entries_ = nullptr;
+    Bucket* buckets_ = nullptr;
+    uint32_t* wheel_ = nullptr;  // slot heads
 };
 
 template <typename OnExpire>

@@ -45,4 +45,23 @@ struct PacketView {
 // Parses `len` bytes at `data`. Never reads past data+len.
 PacketView parse_frame(uint8_t* data, uint32_t len);
 
+// The flow tuple of a plain IPv4 TCP/UDP frame (no options, not a
+// fragment), without validation: only to prefetch table buckets a few
+// packets ahead. False for anything else.
+inline bool peek_flow(const uint8_t* data, uint32_t len, uint32_t& src, uint32_t& dst,
+                      uint16_t& sport, uint16_t& dport, uint8_t& proto) {
+    if (len < sizeof(EthHdr) + sizeof(Ipv4Hdr) + 4) return false;
+    const auto* eth = reinterpret_cast<const EthHdr*>(data);
+    const auto* ip = reinterpret_cast<const Ipv4Hdr*>(data + sizeof(EthHdr));
+    if (eth->ether_type != be16(kEtherTypeIpv4) || ip->version_ihl != 0x45) return false;
+    if (ip->protocol != kIpProtoTcp && ip->protocol != kIpProtoUdp) return false;
+    const auto* ports = reinterpret_cast<const uint16_t*>(data + sizeof(EthHdr) + sizeof(Ipv4Hdr));
+    src = ip->src;
+    dst = ip->dst;
+    sport = ports[0];
+    dport = ports[1];
+    proto = ip->protocol;
+    return true;
+}
+
 }  // namespace dvs::dataplane

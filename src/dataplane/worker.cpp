@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <string>
 
 #include "dataplane/arp.hpp"
 #include "dataplane/flow_hash.hpp"
@@ -27,6 +28,24 @@ constexpr uint32_t kIdleSpinsBeforeSleep = 64;
 constexpr uint64_t kArpRetryMs = 1000;         // re-send a request at most this often
 constexpr uint64_t kArpGiveUpMs = 3000;        // drop packets queued longer than this
 constexpr uint64_t kArpRefreshMs = 60000;      // re-confirm a reachable neighbour after this
+
+// Connection tables live in hugepages: a random lookup in a large table
+// then costs cache misses only, not TLB misses too.
+TableMemory hugepage_table_memory() {
+    TableMemory m;
+    m.allocate = [](size_t bytes, size_t align) -> void* {
+        void* p = rte_zmalloc("dvs_conn_table", bytes, static_cast<unsigned>(align));
+        if (p == nullptr) {
+            throw std::runtime_error("connection table: cannot get " +
+                                     std::to_string(bytes >> 20) +
+                                     " MiB of hugepage memory (reserve more hugepages or lower "
+                                     "dataplane.conn_capacity)");
+        }
+        return p;
+    };
+    m.release = [](void* p) { rte_free(p); };
+    return m;
+}
 
 bool is_unicast_to_other(const EthHdr& eth, const uint8_t our_mac[6]) {
     if (eth.dst[0] & 1) return false;  // broadcast or multicast
@@ -46,7 +65,7 @@ Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_me
       env_(env),
       pool_(pool),
       counters_(std::make_unique<WorkerCounters>()),
-      conns_(conn_capacity),
+      conns_(conn_capacity, hugepage_table_memory()),
       neighbors_(std::make_unique<NeighborTable>()),
       frags_(std::make_unique<FragTable>()),
       next_ip_id_(static_cast<uint16_t>(id << 12)),
@@ -88,12 +107,7 @@ int Worker::run() {
             const uint16_t n = rte_eth_rx_burst(port_id, q.queue, burst, kBurst);
             if (n == 0) continue;
             work += n;
-            counters_->rx.add(n);
-            for (uint16_t i = 0; i < n && i < 4; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
-            for (uint16_t i = 0; i < n; ++i) {
-                if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 4], void*));
-                process(burst[i], snap, false);
-            }
+            process_rx(burst, n, snap);
         }
         poll_rings(snap, work);
         poll_messages(snap);
@@ -114,6 +128,47 @@ int Worker::run() {
     rte_rcu_qsbr_thread_offline(qsbr, id_);
     rte_rcu_qsbr_thread_unregister(qsbr, id_);
     return 0;
+}
+
+// The burst goes through in stages so that its cache misses overlap:
+// all headers are fetched, then the conn-table bucket of each packet's
+// tuple (the lookup key for inbound packets and NAT replies alike), then
+// the entries those buckets point at, and only then is each packet
+// processed, finding what it needs in cache.
+void Worker::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
+    counters_->rx.add(n);
+    uint64_t hash[kBurst];
+    bool plain[kBurst];
+    for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
+    for (uint16_t i = 0; i < n; ++i) {
+        FlowKey k;
+        plain[i] = peek_flow(rte_pktmbuf_mtod(burst[i], const uint8_t*),
+                             rte_pktmbuf_data_len(burst[i]), k.src_ip, k.dst_ip, k.src_port,
+                             k.dst_port, k.proto);
+        if (plain[i]) {
+            hash[i] = ConnTable::hash_key(k);
+            conns_.prefetch_bucket(hash[i]);
+        }
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        if (plain[i]) conns_.prefetch_entries(hash[i]);
+    }
+    for (uint16_t i = 0; i < n; ++i) process(burst[i], snap, false);
+}
+
+void Worker::process_burst(rte_mbuf** pkts, uint16_t n) {
+    const Snapshot& snap = *env_.snapshots->current();
+    now_tsc_ = rte_rdtsc();
+    process_rx(pkts, n, snap);
+    uint32_t work = 0;
+    poll_rings(snap, work);
+    flush_handoffs();
+    flush_tx();
+}
+
+void Worker::run_housekeeping() {
+    now_tsc_ = rte_rdtsc();
+    housekeeping(*env_.snapshots->current());
 }
 
 void Worker::poll_rings(const Snapshot& snap, uint32_t& work) {

@@ -51,6 +51,16 @@ public:
     // The lcore entry point; returns when env.stop is set.
     int run();
 
+    // One received burst through the whole pipeline, then everything
+    // buffered is flushed: what one poll-loop iteration does with a burst.
+    // For benchmarks and tests that drive a worker without its loop (the
+    // caller is then the worker's only thread).
+    void process_burst(rte_mbuf** pkts, uint16_t n);
+    // Timers and neighbour retries, as the loop runs them every few hundred
+    // iterations.
+    void run_housekeeping();
+    const ConnTable& conn_table() const { return conns_; }
+
     uint32_t id() const { return id_; }
     const WorkerCounters& counters() const { return *counters_; }
     double conn_bytes_per_entry() const { return conns_.bytes_per_entry(); }
@@ -64,6 +74,7 @@ private:
         bool later_fragment = false;  // no L4 header in this packet
     };
 
+    void process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap);
     void process(rte_mbuf* m, const Snapshot& snap, bool from_ring);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports* known);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
