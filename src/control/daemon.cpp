@@ -10,6 +10,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "control/id_registry.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/handoff.hpp"
@@ -92,6 +95,8 @@ public:
 
 private:
     int start_dataplane();
+    void reload();
+    std::vector<std::string> restart_only_changes(const Config& next) const;
     void report_stats(const char* why);
     void stop_dataplane();
 
@@ -107,6 +112,12 @@ private:
     std::atomic<bool> stop_{false};
     bool eal_up_ = false;
     bool ports_up_ = false;
+    IdRegistry ids_{dataplane::kMaxServices, dataplane::kMaxRealServers};
+    uint64_t version_ = 0;
+    struct ReloadResult {
+        bool ok = true;
+        std::string message = "initial configuration";
+    } last_reload_;
 };
 
 int Daemon::run() {
@@ -152,8 +163,7 @@ int Daemon::run() {
             if (sig == SIGUSR1) {
                 report_stats("SIGUSR1");
             } else {
-                spdlog::warn("SIGHUP: configuration reload is not implemented yet; "
-                             "keeping the running configuration");
+                reload();
             }
             info_signals.async_wait(on_info);
         };
@@ -252,7 +262,8 @@ int Daemon::start_dataplane() {
 
     rings_ = dataplane::create_handoff_rings(n_workers, kHandoffRingSize);
     publisher_ = std::make_unique<dataplane::SnapshotPublisher>(n_workers);
-    publisher_->publish(build_snapshot(config_, n_workers, 1));
+    const IdAssignment ids = ids_.assign(config_, [](uint32_t) { return true; });
+    publisher_->publish(build_snapshot(config_, n_workers, ++version_, &ids));
 
     dataplane::WorkerEnv env;
     env.n_workers = n_workers;
@@ -285,11 +296,103 @@ int Daemon::start_dataplane() {
     return 0;
 }
 
+// What the running process cannot change: it keeps these as they are.
+std::vector<std::string> Daemon::restart_only_changes(const Config& next) const {
+    std::vector<std::string> changed;
+    const DataplaneConfig& a = config_.dataplane;
+    const DataplaneConfig& b = next.dataplane;
+    if (a.eal != b.eal) changed.push_back("dataplane.eal");
+    if (a.workers != b.workers) changed.push_back("dataplane.workers");
+    if (a.conn_capacity != b.conn_capacity) changed.push_back("dataplane.conn_capacity");
+    if (a.mbufs != b.mbufs) changed.push_back("dataplane.mbufs");
+    if (a.idle_sleep_us != b.idle_sleep_us) changed.push_back("dataplane.idle_sleep_us");
+    bool ports_same = config_.ports.size() == next.ports.size();
+    for (size_t i = 0; ports_same && i < next.ports.size(); ++i) {
+        const PortConfig& p = config_.ports[i];
+        const PortConfig& q = next.ports[i];
+        ports_same = p.name == q.name && p.device == q.device && p.mtu == q.mtu && p.mac == q.mac &&
+                     p.addresses.size() == q.addresses.size() &&
+                     std::equal(p.addresses.begin(), p.addresses.end(), q.addresses.begin(),
+                                [](const Ipv4Prefix& x, const Ipv4Prefix& y) {
+                                    return x.address == y.address && x.length == y.length;
+                                });
+    }
+    if (!ports_same) changed.push_back("ports");
+    if (config_.management.socket != next.management.socket) changed.push_back("management.socket");
+    return changed;
+}
+
+// SIGHUP: read and validate the file; a valid one becomes the next Snapshot
+// (published with RCU), anything else leaves the running one untouched.
+void Daemon::reload() {
+    const auto t0 = std::chrono::steady_clock::now();
+    Config next;
+    try {
+        next = load_config_file(opts_.config_path);
+    } catch (const ConfigError& e) {
+        last_reload_ = {false, e.what()};
+        spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
+        return;
+    }
+    const std::vector<std::string> restart = restart_only_changes(next);
+    if (!restart.empty()) {
+        std::string list;
+        for (const std::string& r : restart) list += (list.empty() ? "" : ", ") + r;
+        // Routes, neighbours and services were validated against the new
+        // ports; with the running ports kept they must still make sense.
+        if (std::find(restart.begin(), restart.end(), "ports") != restart.end()) {
+            last_reload_ = {false, "ports changed (needs restart); nothing applied"};
+            spdlog::error("reload rejected, keeping version {}: the ports section changed and "
+                          "needs a restart ({})", version_, list);
+            return;
+        }
+        spdlog::warn("reload: needs restart to take effect, left as running: {}", list);
+        next.dataplane = config_.dataplane;
+        next.management = config_.management;
+    }
+    std::unique_ptr<dataplane::Snapshot> snap;
+    IdRegistry trial = ids_;
+    try {
+        // A freed real server id is reused only once no worker holds a
+        // connection to it any more.
+        const IdAssignment ids = trial.assign(next, [this](uint32_t id) {
+            int64_t held = 0;
+            for (const auto& w : workers_) {
+                held += w->counters().rs_load[id].active.get() +
+                        w->counters().rs_load[id].inactive.get();
+            }
+            return held == 0;
+        });
+        snap = build_snapshot(next, config_.dataplane.workers, version_ + 1, &ids,
+                              publisher_->current());
+    } catch (const ConfigError& e) {
+        last_reload_ = {false, e.what()};
+        spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
+        return;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
+    const auto t2 = std::chrono::steady_clock::now();
+    ids_ = std::move(trial);
+    config_ = std::move(next);
+    ++version_;
+    size_t servers = 0;
+    for (const ServiceConfig& s : config_.services) servers += s.real_servers.size();
+    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    last_reload_ = {true, "version " + std::to_string(version_) + " applied"};
+    spdlog::info("reloaded {}: version {}, {} services, {} real servers; built in {:.1f} ms, "
+                 "published in {:.1f} ms{}",
+                 opts_.config_path, version_, config_.services.size(), servers, ms(t1 - t0),
+                 ms(t2 - t1), restart.empty() ? "" : " (some settings need a restart)");
+}
+
 void Daemon::report_stats(const char* why) {
     if (!publisher_ || publisher_->current() == nullptr) return;
     StatsView view;
     view.config = &config_;
     view.snapshot = publisher_->current();
+    view.last_reload_ok = last_reload_.ok;
+    view.last_reload_message = last_reload_.message;
     for (const auto& w : workers_) view.workers.push_back(&w->counters());
     spdlog::info("counters ({}):\n{}", why, render_stats_table(view));
     write_stats_file(opts_.stats_file, render_stats_json(view));

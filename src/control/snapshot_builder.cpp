@@ -29,7 +29,8 @@ uint16_t port_index(const Config& c, const std::string& name) {
 }  // namespace
 
 std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32_t workers,
-                                                    uint64_t version) {
+                                                    uint64_t version, const IdAssignment* ids,
+                                                    const dataplane::Snapshot* previous) {
     auto snap = std::make_unique<dataplane::Snapshot>();
     snap->version = version;
 
@@ -70,10 +71,36 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
     by_state[static_cast<int>(dataplane::ConnState::kTcpFinWait)] = t.tcp_fin;
     by_state[static_cast<int>(dataplane::ConnState::kTcpClose)] = t.tcp_close;
 
+    // Ids: stable ones from the registry, or positions (tests, benchmarks).
+    IdAssignment positional;
+    if (ids == nullptr) {
+        uint32_t next_rs = 0;
+        for (const ServiceConfig& sc : config.services) {
+            positional.service.push_back(static_cast<uint16_t>(positional.service.size()));
+            std::vector<uint32_t> rs_ids;
+            for (size_t i = 0; i < sc.real_servers.size(); ++i) rs_ids.push_back(next_rs++);
+            positional.real_server.push_back(std::move(rs_ids));
+        }
+        ids = &positional;
+    }
+    uint32_t max_service = 0, max_rs = 0;
+    for (size_t s = 0; s < config.services.size(); ++s) {
+        max_service = std::max<uint32_t>(max_service, ids->service[s] + 1u);
+        for (uint32_t r : ids->real_server[s]) max_rs = std::max(max_rs, r + 1);
+    }
+    if (max_rs > dataplane::kMaxRealServers) {
+        throw ConfigError(config.source + ": at most " +
+                          std::to_string(dataplane::kMaxRealServers) +
+                          " real servers are supported in all");
+    }
+    snap->services.resize(max_service);
+    snap->real_servers.resize(max_rs);
+
     for (size_t s = 0; s < config.services.size(); ++s) {
         const ServiceConfig& sc = config.services[s];
-        dataplane::Service svc;
-        svc.id = static_cast<uint16_t>(s);
+        dataplane::Service& svc = snap->services[ids->service[s]];
+        svc.id = ids->service[s];
+        svc.present = true;
         svc.name = sc.name;
         svc.vip = net32(sc.vip);
         svc.port = net16(sc.port);
@@ -84,29 +111,38 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             svc.persistence_mask = net32(sc.persistence->netmask);
         }
         std::vector<sched::Backend> pool;
-        for (const RealServerConfig& rc : sc.real_servers) {
-            if (snap->real_servers.size() >= dataplane::kMaxRealServers) {
-                throw ConfigError(config.source + ": at most " +
-                                  std::to_string(dataplane::kMaxRealServers) +
-                                  " real servers are supported in all");
-            }
-            dataplane::RealServer rs;
-            rs.id = static_cast<uint16_t>(snap->real_servers.size());
+        std::string signature = sc.scheduler + "/" + std::to_string(sc.sched_fallback) +
+                                std::to_string(sc.sched_port) + "/" +
+                                std::to_string(sc.mh_table_size);
+        for (size_t r = 0; r < sc.real_servers.size(); ++r) {
+            const RealServerConfig& rc = sc.real_servers[r];
+            dataplane::RealServer& rs = snap->real_servers[ids->real_server[s][r]];
+            rs.id = ids->real_server[s][r];
+            rs.present = true;
             rs.ip = net32(rc.address);
             rs.port = net16(rc.port);
             rs.weight = rc.weight;
             rs.method = static_cast<uint8_t>(rc.forward);
-            snap->real_servers.push_back(rs);
             svc.pool.push_back(rs.id);
             // A stable identity (address and port) so hashing schedulers
             // map keys the same way across rebuilds.
             pool.push_back({rc.weight, (uint64_t{rc.address} << 16 | rc.port) + 1});
+            signature += "/" + std::to_string(rs.id) + ":" + std::to_string(rc.weight);
+        }
+        svc.scheduler_signature = signature;
+        // Unchanged scheduling keeps its instances (and so rr/wrr position).
+        if (previous != nullptr && svc.id < previous->services.size()) {
+            const dataplane::Service& old = previous->services[svc.id];
+            if (old.present && old.scheduler_signature == signature &&
+                old.schedulers.size() == workers) {
+                svc.schedulers = old.schedulers;
+            }
         }
         sched::SchedulerOptions options;
         options.fallback = sc.sched_fallback;
         options.hash_port = sc.sched_port;
         options.mh_table_size = sc.mh_table_size;
-        for (uint32_t w = 0; w < workers; ++w) {
+        for (uint32_t w = static_cast<uint32_t>(svc.schedulers.size()); w < workers; ++w) {
             std::unique_ptr<sched::Scheduler> sched;
             try {
                 sched = sched::make_scheduler(sc.scheduler, pool, options);
@@ -123,7 +159,6 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         if (std::find(snap->vips.begin(), snap->vips.end(), svc.vip) == snap->vips.end()) {
             snap->vips.push_back(svc.vip);
         }
-        snap->services.push_back(std::move(svc));
     }
     snap->finalize();
     return snap;

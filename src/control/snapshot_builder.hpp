@@ -6,14 +6,20 @@
 #include <memory>
 
 #include "control/config.hpp"
+#include "control/id_registry.hpp"
 #include "dataplane/snapshot.hpp"
 
 namespace dvs::control {
 
-// Port indices in the Snapshot follow the order of config.ports. One
-// scheduler instance per service per worker. Throws ConfigError if the config
-// exceeds dataplane limits (services, real servers).
+// Port indices in the Snapshot follow the order of config.ports. Service and
+// real server ids come from `ids` (stable across reloads; see IdRegistry) or,
+// without it, from their positions in the file. One scheduler instance per
+// service per worker; a service whose scheduling is unchanged from
+// `previous` shares that Snapshot's instances, keeping their state. Throws
+// ConfigError if the config exceeds dataplane limits.
 std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32_t workers,
-                                                    uint64_t version);
+                                                    uint64_t version,
+                                                    const IdAssignment* ids = nullptr,
+                                                    const dataplane::Snapshot* previous = nullptr);
 
 }  // namespace dvs::control

@@ -105,7 +105,7 @@ Traffic service_traffic(const StatsView& v, uint16_t id) {
 }
 
 // Connections held now, as the schedulers see them (summed over workers).
-std::pair<int64_t, int64_t> rs_load(const StatsView& v, uint16_t id) {
+std::pair<int64_t, int64_t> rs_load(const StatsView& v, uint32_t id) {
     int64_t active = 0, inactive = 0;
     for (const WorkerCounters* w : v.workers) {
         active += w->rs_load[id].active.get();
@@ -114,7 +114,7 @@ std::pair<int64_t, int64_t> rs_load(const StatsView& v, uint16_t id) {
     return {active, inactive};
 }
 
-Traffic rs_traffic(const StatsView& v, uint16_t id) {
+Traffic rs_traffic(const StatsView& v, uint32_t id) {
     Traffic t;
     for (const WorkerCounters* w : v.workers) t.add(w->real_servers[id]);
     return t;
@@ -125,7 +125,9 @@ Traffic rs_traffic(const StatsView& v, uint16_t id) {
 std::string render_stats_json(const StatsView& v) {
     std::ostringstream o;
     WorkerTotals totals;
-    o << "{\"snapshot_version\":" << v.snapshot->version << ",\"workers\":[";
+    o << "{\"snapshot_version\":" << v.snapshot->version << ",\"last_reload\":{\"ok\":"
+      << (v.last_reload_ok ? "true" : "false") << ",\"message\":\""
+      << json_escape(v.last_reload_message) << "\"},\"workers\":[";
     for (size_t i = 0; i < v.workers.size(); ++i) {
         WorkerTotals w;
         w.add(*v.workers[i]);
@@ -137,12 +139,14 @@ std::string render_stats_json(const StatsView& v) {
     o << "],\"totals\":{";
     json_worker(o, totals);
     o << "},\"services\":[";
-    for (size_t s = 0; s < v.snapshot->services.size(); ++s) {
-        const dataplane::Service& svc = v.snapshot->services[s];
-        o << (s ? "," : "") << "{\"name\":\"" << json_escape(svc.name) << "\",\"vip\":\""
+    bool first_service = true;
+    for (const dataplane::Service& svc : v.snapshot->services) {
+        if (!svc.present) continue;
+        o << (first_service ? "" : ",") << "{\"name\":\"" << json_escape(svc.name) << "\",\"vip\":\""
           << ip_string(svc.vip) << "\",\"port\":" << ntohs(svc.port) << ",\"protocol\":\""
           << (svc.proto == 6 ? "tcp" : "udp") << "\",\"scheduler\":\""
           << (svc.schedulers.empty() ? "" : std::string(svc.schedulers[0]->name())) << "\",";
+        first_service = false;
         json_traffic(o, service_traffic(v, svc.id));
         o << ",\"real_servers\":[";
         for (size_t r = 0; r < svc.pool.size(); ++r) {
@@ -190,6 +194,7 @@ std::string render_stats_table(const StatsView& v) {
         }
     }
     for (const dataplane::Service& svc : v.snapshot->services) {
+        if (!svc.present) continue;
         const Traffic t = service_traffic(v, svc.id);
         std::snprintf(line, sizeof line,
                       "service %s %s:%u/%s conns %lu pkts in/out %lu/%lu bytes in/out %lu/%lu\n",
@@ -197,7 +202,7 @@ std::string render_stats_table(const StatsView& v) {
                       svc.proto == 6 ? "tcp" : "udp", t.conns, t.pkts_in, t.pkts_out, t.bytes_in,
                       t.bytes_out);
         o << line;
-        for (uint16_t id : svc.pool) {
+        for (uint32_t id : svc.pool) {
             const dataplane::RealServer& rs = v.snapshot->real_servers[id];
             const Traffic r = rs_traffic(v, id);
             std::snprintf(line, sizeof line,

@@ -16,6 +16,8 @@ struct StatsView {
     const Config* config = nullptr;
     const dataplane::Snapshot* snapshot = nullptr;
     std::vector<const dataplane::WorkerCounters*> workers;
+    bool last_reload_ok = true;
+    std::string last_reload_message;
 };
 
 std::string render_stats_json(const StatsView& view);

@@ -59,13 +59,13 @@ struct Conn {
     uint16_t rs_port;
     uint8_t proto;
     ConnState state;
-    uint16_t service_id;  // stable ids: index into per-core counters
-    uint16_t rs_id;
+    uint16_t service_id;  // stable ids (kept across reloads): index into per-core counters
     uint8_t method;       // control::ForwardMethod value
     uint8_t has_reply_key;
+    uint32_t rs_id;
     uint16_t controls;    // templates: connections placed by this template and still alive
     uint8_t from_template;  // connections: placed by a persistence template (release on expiry)
-    uint8_t pad[3];
+    uint8_t pad;
     uint32_t expires;     // tick (seconds) at which the entry dies if idle
     // Timer-wheel and free-list links (entry indices; kNil ends a list).
     uint32_t wheel_tick;  // tick of the wheel slot the entry sits in

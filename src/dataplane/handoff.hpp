@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "dataplane/port.hpp"
+#include "dataplane/snapshot.hpp"
 
 namespace dvs::dataplane {
 
@@ -30,7 +31,7 @@ struct HandoffMeta {
     uint16_t port_index;
     uint16_t src_port;  // ports of the flow, network byte order (all but kTransmit/kLearn)
     uint16_t dst_port;
-    uint16_t rs_id;     // kScheduled: the real server the template chose
+    uint32_t rs_id;     // kScheduled: the real server the template chose
 };
 
 // Registered once at start-up; the field offset is then fixed.
@@ -45,18 +46,19 @@ inline HandoffMeta& handoff_meta(rte_mbuf* m) {
 // pointer slots (no mbuf): today only "a connection placed by template
 // (service, masked client, real server) is gone".
 struct TemplateRelease {
-    uint8_t service_id;
-    uint16_t rs_id;      // < 4096
-    uint32_t client;     // masked client address, network byte order
+    uint16_t service_id;  // < 2^14 (kMaxServices)
+    uint32_t rs_id;       // < 2^17 (kMaxRealServers)
+    uint32_t client;      // masked client address, network byte order
 
     uint64_t encode() const {
-        return uint64_t{client} << 32 | uint64_t{rs_id} << 8 | service_id;
+        return uint64_t{client} << 32 | uint64_t{rs_id & 0x1ffff} << 14 | (service_id & 0x3fff);
     }
     static TemplateRelease decode(uint64_t v) {
-        return {static_cast<uint8_t>(v), static_cast<uint16_t>((v >> 8) & 0xffff),
+        return {static_cast<uint16_t>(v & 0x3fff), static_cast<uint32_t>((v >> 14) & 0x1ffff),
                 static_cast<uint32_t>(v >> 32)};
     }
 };
+static_assert(kMaxServices <= (1u << 14) && kMaxRealServers <= (1u << 17));
 
 struct HandoffRings {
     rte_ring* ring[kMaxWorkers][kMaxWorkers] = {};  // [from][to] packets; null on the diagonal

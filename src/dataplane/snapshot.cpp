@@ -17,6 +17,7 @@ void Snapshot::finalize() {
     service_mask_ = slots - 1;
     for (size_t i = 0; i < services.size(); ++i) {
         const Service& s = services[i];
+        if (!s.present) continue;
         uint32_t h = service_hash(s.vip, s.port, s.proto) & service_mask_;
         while (service_slots_[h] != -1) h = (h + 1) & service_mask_;
         service_slots_[h] = static_cast<int32_t>(i);

@@ -19,12 +19,16 @@
 
 namespace dvs::dataplane {
 
-inline constexpr uint32_t kMaxServices = 256;
-inline constexpr uint32_t kMaxRealServers = 4096;
+// Ids index per-core counter arrays, so they bound memory: about 8 MiB of
+// counters per worker at these sizes. Real server ids fit 17 bits and
+// service ids 14 (see TemplateRelease).
+inline constexpr uint32_t kMaxServices = 16384;
+inline constexpr uint32_t kMaxRealServers = 131072;
 inline constexpr uint32_t kMaxPorts = 16;
 
 struct RealServer {
-    uint16_t id = 0;     // index into Snapshot::real_servers and per-core counters
+    uint32_t id = 0;     // index into Snapshot::real_servers and per-core counters
+    bool present = false;  // false: an id not in use (removed, or never used)
     uint32_t ip = 0;
     uint16_t port = 0;
     uint32_t weight = 1;
@@ -33,15 +37,20 @@ struct RealServer {
 
 struct Service {
     uint16_t id = 0;     // index into Snapshot::services and per-core counters
+    bool present = false;  // false: an id not in use
     std::string name;
     uint32_t vip = 0;
     uint16_t port = 0;
     uint8_t proto = 0;
-    std::vector<uint16_t> pool;  // real server ids, in scheduler pool order
+    std::vector<uint32_t> pool;  // real server ids, in scheduler pool order
     bool persistent = false;
     uint32_t persistence_timeout = 0;  // seconds
     uint32_t persistence_mask = 0;     // network byte order: client address granularity
-    std::vector<std::unique_ptr<sched::Scheduler>> schedulers;  // one per worker
+    // One per worker. Shared with the previous Snapshot when the service's
+    // scheduling did not change, so a reload keeps rr/wrr positions (each
+    // instance is still used by its one worker only).
+    std::vector<std::shared_ptr<sched::Scheduler>> schedulers;
+    std::string scheduler_signature;  // what the instances were built from
 };
 
 struct Route {
@@ -72,8 +81,8 @@ struct StaticNeighbor {
 
 struct Snapshot {
     uint64_t version = 0;
-    std::vector<Service> services;
-    std::vector<RealServer> real_servers;
+    std::vector<Service> services;         // indexed by id; see Service::present
+    std::vector<RealServer> real_servers;  // indexed by id; see RealServer::present
     std::vector<Route> routes;  // longest prefix first
     std::vector<LocalAddress> local_addresses;
     std::vector<StaticNeighbor> static_neighbors;

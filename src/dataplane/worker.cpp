@@ -315,13 +315,17 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     if (c != nullptr && preselected_rs >= 0) {
         // A retransmission made the trip to the template core twice; the
         // connection exists, so the second placement is given back.
-        release_template(svc.id, static_cast<uint16_t>(preselected_rs), v.ip->src, snap);
+        release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
         const RealServer* chosen = nullptr;
         if (preselected_rs >= 0) {
-            chosen = &snap.real_servers[preselected_rs];
+            // Chosen on the template core, maybe under the previous Snapshot.
+            const auto id = static_cast<uint32_t>(preselected_rs);
+            if (id < snap.real_servers.size() && snap.real_servers[id].present) {
+                chosen = &snap.real_servers[id];
+            }
         } else if (svc.persistent) {
             const uint32_t tcore = template_core(svc, v.ip->src);
             if (tcore != id_) {
@@ -700,7 +704,7 @@ void Worker::flush_tx() {
 }
 
 void Worker::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index,
-                     const Ports* ports, uint16_t rs_id) {
+                     const Ports* ports, uint32_t rs_id) {
     HandoffMeta& meta = handoff_meta(m);
     meta.kind = kind;
     meta.port_index = port_index;
@@ -758,9 +762,10 @@ uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
         // A template outlives its timeout while it still places connections
         // (the paper, 4.5); it is looked at again one timeout later.
         if (c.controls > 0) {
-            const Service* svc = c.service_id < snap.services.size() ? &snap.services[c.service_id]
-                                                                    : nullptr;
-            return svc && svc->persistence_timeout ? svc->persistence_timeout : 60;
+            const bool known =
+                c.service_id < snap.services.size() && snap.services[c.service_id].present;
+            const uint32_t timeout = known ? snap.services[c.service_id].persistence_timeout : 0;
+            return timeout ? timeout : 60;
         }
         --templates_live_;
         return 0;
@@ -771,7 +776,7 @@ uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
     return 0;
 }
 
-void Worker::account_load(uint16_t rs_id, ConnState from, ConnState to) {
+void Worker::account_load(uint32_t rs_id, ConnState from, ConnState to) {
     // kCount stands for "not in the table" on either side.
     BackendLoadCounters& l = counters_->rs_load[rs_id];
     if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
@@ -827,7 +832,7 @@ const RealServer* Worker::template_pick(const Snapshot& snap, const Service& svc
         // in the pool (a quiesced one included, as IPVS does by default).
         const bool still_there =
             std::find(svc.pool.begin(), svc.pool.end(), t->rs_id) != svc.pool.end() &&
-            snap.real_servers[t->rs_id].ip == t->rs_ip;
+            snap.real_servers[t->rs_id].present && snap.real_servers[t->rs_id].ip == t->rs_ip;
         if (still_there) {
             ++t->controls;
             conns_.touch(t, now_s_, svc.persistence_timeout);
@@ -861,11 +866,11 @@ const RealServer* Worker::template_pick(const Snapshot& snap, const Service& svc
 }
 
 // A connection placed by a template is gone: tell the template's core.
-void Worker::release_template(uint16_t service_id, uint16_t rs_id, uint32_t client_ip,
+void Worker::release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
                               const Snapshot& snap) {
-    if (service_id >= snap.services.size()) return;
+    if (service_id >= snap.services.size() || !snap.services[service_id].present) return;
     const Service& svc = snap.services[service_id];
-    const TemplateRelease r{static_cast<uint8_t>(service_id), rs_id,
+    const TemplateRelease r{service_id, rs_id,
                             client_ip & svc.persistence_mask};
     const uint32_t tcore = template_core(svc, client_ip);
     if (tcore == id_) return apply_release(r, snap);
@@ -878,7 +883,7 @@ void Worker::release_template(uint16_t service_id, uint16_t rs_id, uint32_t clie
 }
 
 void Worker::apply_release(const TemplateRelease& r, const Snapshot& snap) {
-    if (r.service_id >= snap.services.size()) return;
+    if (r.service_id >= snap.services.size() || !snap.services[r.service_id].present) return;
     const Service& svc = snap.services[r.service_id];
     const FlowKey key{r.client, svc.vip, 0, svc.port,
                       static_cast<uint8_t>(svc.proto | kTemplateProtoFlag)};

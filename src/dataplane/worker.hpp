@@ -93,11 +93,11 @@ private:
                          const Ports& ports);
     const RealServer* template_pick(const Snapshot& snap, const Service& svc, uint32_t client_ip,
                                     const Ports& ports);
-    void release_template(uint16_t service_id, uint16_t rs_id, uint32_t client_ip,
+    void release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
                           const Snapshot& snap);
     void apply_release(const TemplateRelease& r, const Snapshot& snap);
     void poll_messages(const Snapshot& snap);
-    void account_load(uint16_t rs_id, ConnState from, ConnState to);
+    void account_load(uint32_t rs_id, ConnState from, ConnState to);
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
@@ -118,7 +118,7 @@ private:
     void send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
     void transmit(uint16_t port_index, rte_mbuf* m);
     void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index = 0,
-                 const Ports* ports = nullptr, uint16_t rs_id = 0);
+                 const Ports* ports = nullptr, uint32_t rs_id = 0);
     void flush_handoffs();
     void flush_tx();
     void poll_rings(const Snapshot& snap, uint32_t& work);

@@ -103,7 +103,7 @@ TEST_CASE("stats JSON sums workers' counters per service and real server", "[sna
     w0->real_servers[0].conns.add(3);
     w1->real_servers[0].conns.add(4);
     w1->services[0].conns.add(7);
-    control::StatsView view{&cfg, snap.get(), {w0.get(), w1.get()}};
+    control::StatsView view{&cfg, snap.get(), {w0.get(), w1.get()}, true, "initial"};
     const std::string json = control::render_stats_json(view);
     REQUIRE(json.find("\"snapshot_version\":3") != std::string::npos);
     REQUIRE(json.find("\"totals\":{\"rx\":15,") != std::string::npos);
@@ -121,4 +121,51 @@ TEST_CASE("snapshot: routes know our source address toward their next hop", "[sn
     REQUIRE(snap->route(ip("10.0.5.9"))->src == ip("10.0.5.1"));     // second address of lan
     REQUIRE(snap->route(ip("172.16.1.1"))->src == ip("10.0.0.1"));   // via 10.0.0.254
     REQUIRE(snap->route(ip("8.8.8.8"))->src == ip("10.0.1.1"));      // default via wan
+}
+
+TEST_CASE("ids stay with their service and real server across reloads", "[snapshot]") {
+    control::IdRegistry ids(16, 16);
+    auto idle = [](uint32_t) { return true; };
+    const auto a = control::load_config_text(kConfig, "a.yaml");
+    const auto first = ids.assign(a, idle);
+    // Drop the first service's first real server and add one at the end.
+    std::string text = kConfig;
+    text.replace(text.find("      - { address: 10.0.0.11, port: 8080, weight: 3 }\n"),
+                 std::string("      - { address: 10.0.0.11, port: 8080, weight: 3 }\n").size(), "");
+    text += "      - { address: 10.0.5.8 }\n";
+    const auto b = control::load_config_text(text, "b.yaml");
+    const auto second = ids.assign(b, idle);
+    REQUIRE(second.service == first.service);
+    REQUIRE(second.real_server[0][0] == first.real_server[0][1]);  // 172.16.1.1 kept its id
+    REQUIRE(second.real_server[1][0] == first.real_server[1][0]);  // 10.0.5.7 kept its id
+    REQUIRE(second.real_server[1][1] != first.real_server[0][0]);  // fresh ids come first
+
+    // A snapshot built with them indexes by id and leaves holes.
+    const auto prev = control::build_snapshot(a, 2, 1, &first);
+    const auto next = control::build_snapshot(b, 2, 2, &second, prev.get());
+    REQUIRE_FALSE(next->real_servers[first.real_server[0][0]].present);
+    const auto* dns = next->find_service(ip("192.0.2.10"), htons(53), 17);
+    REQUIRE(dns->pool.size() == 2);
+    // web's pool changed: new schedulers; dns's changed too; an unchanged
+    // service keeps its instances (same pointers).
+    const auto same = control::build_snapshot(b, 2, 3, &second, next.get());
+    REQUIRE(same->services[second.service[0]].schedulers[0] ==
+            next->services[second.service[0]].schedulers[0]);
+    REQUIRE(next->services[second.service[0]].schedulers[0] !=
+            prev->services[first.service[0]].schedulers[0]);
+}
+
+TEST_CASE("a removed real server's id is reused only once it is idle", "[snapshot]") {
+    control::IdRegistry ids(4, 2);
+    const std::string head =
+        "ports:\n  - { name: lan, device: net_null0, addresses: [10.0.0.1/24] }\n"
+        "services:\n  - { name: w, vip: 192.0.2.1, port: 80, protocol: tcp, real_servers: [";
+    bool idle = false;
+    auto is_idle = [&](uint32_t) { return idle; };
+    ids.assign(control::load_config_text(head + "{ address: 10.0.0.5 }, { address: 10.0.0.6 }] }\n", "a"), is_idle);
+    const auto swap = control::load_config_text(head + "{ address: 10.0.0.5 }, { address: 10.0.0.7 }] }\n", "b");
+    REQUIRE_THROWS_WITH(ids.assign(swap, is_idle), Catch::Contains("more than 2 real servers"));
+    idle = true;
+    const auto got = ids.assign(swap, is_idle);
+    REQUIRE(got.real_server[0][1] == 1);  // 10.0.0.6's id, now free
 }
