@@ -6,6 +6,7 @@
 #include <string>
 
 #include "control/config.hpp"
+#include "control/config_writer.hpp"
 
 using namespace dvs::control;
 
@@ -501,4 +502,33 @@ TEST_CASE("persistence, port 0 and scheduler options", "[config]") {
     REQUIRE_THROWS_WITH(
         load(head + "port: 0, persistence: {}, real_servers: [{ address: 10.0.0.5, port: 80 }] }]\n"),
         Catch::Contains("a port-0 service keeps the client's destination port"));
+}
+
+TEST_CASE("config_to_yaml round-trips every key", "[config]") {
+    for (const char* file : {"../../config/example.yaml", "configs/good-full.yaml"}) {
+        const Config a = load_config_file(file);
+        const std::string yaml = config_to_yaml(a);
+        const Config b = load_config_text(yaml, "written.yaml");
+        INFO(yaml);
+        REQUIRE(config_to_yaml(b) == yaml);
+        REQUIRE(b.services.size() == a.services.size());
+        for (size_t i = 0; i < a.services.size(); ++i) {
+            CHECK(b.services[i].name == a.services[i].name);
+            CHECK(b.services[i].port == a.services[i].port);
+            CHECK(b.services[i].real_servers.size() == a.services[i].real_servers.size());
+            CHECK(bool(b.services[i].persistence) == bool(a.services[i].persistence));
+        }
+    }
+    // Port-0 persistent service with flags.
+    const Config c = load(kPorts + R"(services:
+  - { name: all, vip: 192.0.2.1, port: 0, protocol: udp, scheduler: sh,
+      scheduler_flags: [sh-fallback, sh-port], persistence: { timeout: 60, netmask: 255.255.0.0 },
+      real_servers: [{ address: 10.0.0.5, weight: 0, forward: dr }] }
+)");
+    const Config d = load_config_text(config_to_yaml(c), "w.yaml");
+    CHECK(d.services[0].sched_fallback);
+    CHECK(d.services[0].sched_port);
+    CHECK(d.services[0].persistence->netmask == 0xffff0000);
+    CHECK(d.services[0].real_servers[0].weight == 0);
+    CHECK(d.services[0].real_servers[0].forward == ForwardMethod::kDr);
 }

@@ -1,0 +1,14 @@
+#pragma once
+// Writes a Config as YAML that load_config_text() accepts and that loads
+// back to the same Config: what `dvsadm save-yaml` returns, and how runtime
+// changes are validated (written, then loaded like a file).
+
+#include <string>
+
+#include "control/config.hpp"
+
+namespace dvs::control {
+
+std::string config_to_yaml(const Config& config);
+
+}  // namespace dvs::control
