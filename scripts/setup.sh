@@ -14,7 +14,7 @@ HUGE_MNT=/dev/hugepages
 PACKAGES=(
     meson ninja-build pkg-config g++
     dpdk dpdk-dev libdpdk-dev
-    libyaml-cpp-dev libspdlog-dev libboost-dev catch2
+    libyaml-cpp-dev libspdlog-dev libboost-dev nlohmann-json3-dev catch2
     python3 python3-scapy
     iproute2 ethtool curl socat procps
 )

@@ -1,0 +1,360 @@
+#pragma once
+// The management protocol between dvsd and its clients (dvsadm). This header
+// is the contract; mgmt_protocol.cpp is its only reader and writer.
+//
+// Transport: a Unix stream socket (config `management.socket`, default
+// /run/dvs/dvs.sock), root only (mode 0600) or root + one group (0660).
+// A connection carries any number of requests; each gets exactly one
+// response, in order. Both are one line of UTF-8 JSON ending in '\n'. A
+// request line is at most kMaxRequestBytes including the newline; a longer
+// one is answered with an error and the connection is closed. Blank lines
+// are ignored.
+//
+// Envelope (version 1):
+//   request   {"v":1, "op":"<op>", <the op's fields>}
+//   success   {"v":1, "ok":true, <the op's answer fields>}
+//   failure   {"v":1, "ok":false, "error":"<one line for an operator>"}
+// A request with an unknown field is refused (a typo must not silently mean
+// "default"). A client ignores answer fields it does not know, so dvsd may
+// add some without a version change. Garbage gets
+// {"ok":false,"error":"malformed request: ..."} and the connection stays usable.
+//
+// Value types:
+//   address   dotted-quad IPv4 string ("192.0.2.10")
+//   port      integer 0..65535
+//   protocol  "tcp" | "udp"
+//   forward   "nat" | "dr" | "tun"
+//   netmask   dotted-quad string, contiguous ("255.255.255.0")
+//   service   {vip, port, protocol}: identifies a virtual service
+//   counters  unsigned 64-bit integers
+//
+// Ops: request fields -> answer fields ('?' = optional)
+//
+//   status        -> workers, snapshot_version, config_file,
+//                    last_reload: null | {ok: bool, time: unix seconds, message},
+//                    drops: {<drop reason>: n, ...}, needs_restart: [<config key>, ...]
+//                    (needs_restart: keys changed in the file that only a restart applies)
+//   reload        -> message                       (failure: ok:false, error says why;
+//                                                   the running config stays)
+//   list          stats?: bool, rate?: bool
+//                 -> services: [{name, vip, port, protocol, scheduler, flags: [string],
+//                                persistence: null | {timeout, netmask},
+//                                conns, pkts_in, pkts_out, bytes_in, bytes_out,   (stats)
+//                                rate: {cps, inpps, outpps, inbps, outbps},      (rate)
+//                                real_servers: [{address, port, weight, forward,
+//                                                active_conns, inactive_conns,
+//                                                conns, pkts_in, pkts_out,       (stats)
+//                                                bytes_in, bytes_out,            (stats)
+//                                                rate: {...}}]}],                (rate)
+//                    timeouts: {tcp, tcp_fin, udp}
+//                 The five counters are present when stats is true, rate when
+//                 rate is true (dvsd may always send them). Rates are per second.
+//   add_service   service: {vip, port, protocol, scheduler?, flags?: [string],
+//                           persistence?: null | {timeout?, netmask?}}        -> (nothing)
+//   edit_service  same fields; an absent field is left unchanged,
+//                 persistence: null turns persistence off                     -> (nothing)
+//   del_service   service: {vip, port, protocol}                              -> (nothing)
+//   add_server    service: {vip, port, protocol},
+//                 server: {address, port, weight?, forward?}                  -> (nothing)
+//   edit_server   same; an absent weight/forward is left unchanged            -> (nothing)
+//   del_server    service: {...}, server: {address, port}                     -> (nothing)
+//   clear         (removes every service)                                     -> (nothing)
+//   zero          service?: {...} (one service, default all)                  -> (nothing)
+//   set_timeouts  tcp, tcp_fin, udp: seconds, 0 = unchanged (as ipvsadm --set) -> (nothing)
+//   save_yaml     -> yaml: the running configuration as a config file
+//   conns         filter?: {vip?, port?, client?, server?, protocol?}, limit?: 1..
+//                 -> conns: [{protocol, client, client_port, vip, vport, server,
+//                             server_port, state, expires_in}], truncated?: bool
+//                 state is the IPVS name: "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
+//                 "CLOSE" for TCP, "UDP" for UDP; expires_in is seconds.
+//
+// Ranges: weight 0..65535; persistence timeout 1..2592000 (default 300),
+// netmask default 255.255.255.255; timeouts 0..2592000. scheduler names and
+// flags (sh-fallback, sh-port, mh-fallback, mh-port) are the config's;
+// whether a flag suits the scheduler is the daemon's check.
+//
+// Threads: everything here is pure and may be used from any thread.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "control/config.hpp"
+
+namespace dvs::control::mgmt {
+
+using nlohmann::json;
+
+inline constexpr int kVersion = 1;
+inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;  // including the '\n'
+inline constexpr uint32_t kMaxTimeoutSeconds = 2592000;     // 30 days, as the config allows
+
+// A request or response that does not follow this contract; what() is the
+// message for the peer ("missing field 'service.vip'").
+class ProtocolError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A well-formed {"ok":false} answer; what() is the daemon's message.
+class DaemonError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// ---------------------------------------------------------------- requests
+
+struct ServiceKey {
+    uint32_t vip = 0;  // host byte order
+    uint16_t port = 0;
+    Protocol protocol = Protocol::kTcp;
+    bool operator==(const ServiceKey&) const = default;
+};
+
+struct Persistence {
+    uint32_t timeout = 300;
+    uint32_t netmask = 0xffffffff;  // host byte order
+    bool operator==(const Persistence&) const = default;
+};
+
+struct ServiceSpec {
+    ServiceKey key;
+    std::optional<std::string> scheduler;
+    std::optional<std::vector<std::string>> flags;
+    // Outer empty: field absent. Inner empty: null (not persistent).
+    std::optional<std::optional<Persistence>> persistence;
+    bool operator==(const ServiceSpec&) const = default;
+};
+
+struct ServerKey {
+    uint32_t address = 0;
+    uint16_t port = 0;
+    bool operator==(const ServerKey&) const = default;
+};
+
+struct ServerSpec {
+    ServerKey key;
+    std::optional<uint32_t> weight;
+    std::optional<ForwardMethod> forward;
+    bool operator==(const ServerSpec&) const = default;
+};
+
+struct ConnFilter {
+    std::optional<uint32_t> vip;
+    std::optional<uint16_t> port;
+    std::optional<uint32_t> client;
+    std::optional<uint32_t> server;
+    std::optional<Protocol> protocol;
+    bool operator==(const ConnFilter&) const = default;
+};
+
+struct StatusRequest {
+    bool operator==(const StatusRequest&) const = default;
+};
+struct ReloadRequest {
+    bool operator==(const ReloadRequest&) const = default;
+};
+struct ListRequest {
+    bool stats = false;
+    bool rate = false;
+    bool operator==(const ListRequest&) const = default;
+};
+struct AddServiceRequest {
+    ServiceSpec service;
+    bool operator==(const AddServiceRequest&) const = default;
+};
+struct EditServiceRequest {
+    ServiceSpec service;
+    bool operator==(const EditServiceRequest&) const = default;
+};
+struct DelServiceRequest {
+    ServiceKey service;
+    bool operator==(const DelServiceRequest&) const = default;
+};
+struct AddServerRequest {
+    ServiceKey service;
+    ServerSpec server;
+    bool operator==(const AddServerRequest&) const = default;
+};
+struct EditServerRequest {
+    ServiceKey service;
+    ServerSpec server;
+    bool operator==(const EditServerRequest&) const = default;
+};
+struct DelServerRequest {
+    ServiceKey service;
+    ServerKey server;
+    bool operator==(const DelServerRequest&) const = default;
+};
+struct ClearRequest {
+    bool operator==(const ClearRequest&) const = default;
+};
+struct ZeroRequest {
+    std::optional<ServiceKey> service;
+    bool operator==(const ZeroRequest&) const = default;
+};
+struct SetTimeoutsRequest {
+    uint32_t tcp = 0;  // 0 = unchanged
+    uint32_t tcp_fin = 0;
+    uint32_t udp = 0;
+    bool operator==(const SetTimeoutsRequest&) const = default;
+};
+struct SaveYamlRequest {
+    bool operator==(const SaveYamlRequest&) const = default;
+};
+struct ConnsRequest {
+    ConnFilter filter;
+    std::optional<uint32_t> limit;
+    bool operator==(const ConnsRequest&) const = default;
+};
+
+using Request =
+    std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest, EditServiceRequest,
+                 DelServiceRequest, AddServerRequest, EditServerRequest, DelServerRequest,
+                 ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest>;
+
+// Every op, in the order the contract lists them.
+const std::vector<std::string_view>& known_ops();
+
+// The "op" string of a request.
+std::string_view op_name(const Request& request);
+
+// Validates a whole request (envelope and the op's fields) and returns it
+// typed. Throws ProtocolError naming the field and the problem.
+Request parse_request(const json& request);
+
+// Parses one request line: JSON errors become ProtocolError("malformed
+// request: ...").
+json parse_request_line(std::string_view line);
+
+json to_json(const Request& request);
+
+// --------------------------------------------------------------- responses
+
+struct Counters {
+    uint64_t conns = 0;
+    uint64_t pkts_in = 0;
+    uint64_t pkts_out = 0;
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+    bool operator==(const Counters&) const = default;
+};
+
+struct Rates {
+    uint64_t cps = 0;
+    uint64_t inpps = 0;
+    uint64_t outpps = 0;
+    uint64_t inbps = 0;
+    uint64_t outbps = 0;
+    bool operator==(const Rates&) const = default;
+};
+
+struct RealServerInfo {
+    ServerKey key;
+    uint32_t weight = 1;
+    ForwardMethod forward = ForwardMethod::kNat;
+    uint64_t active_conns = 0;
+    uint64_t inactive_conns = 0;
+    std::optional<Counters> stats;
+    std::optional<Rates> rate;
+    bool operator==(const RealServerInfo&) const = default;
+};
+
+struct ServiceInfo {
+    std::string name;
+    ServiceKey key;
+    std::string scheduler;
+    std::vector<std::string> flags;
+    std::optional<Persistence> persistence;
+    std::optional<Counters> stats;
+    std::optional<Rates> rate;
+    std::vector<RealServerInfo> real_servers;
+    bool operator==(const ServiceInfo&) const = default;
+};
+
+struct Timeouts {
+    uint32_t tcp = 900;
+    uint32_t tcp_fin = 120;
+    uint32_t udp = 300;
+    bool operator==(const Timeouts&) const = default;
+};
+
+struct ListResponse {
+    std::vector<ServiceInfo> services;
+    Timeouts timeouts;
+    bool operator==(const ListResponse&) const = default;
+};
+
+struct LastReload {
+    bool ok = true;
+    int64_t time = 0;  // unix seconds
+    std::string message;
+    bool operator==(const LastReload&) const = default;
+};
+
+struct StatusResponse {
+    uint32_t workers = 0;
+    uint64_t snapshot_version = 0;
+    std::string config_file;
+    std::optional<LastReload> last_reload;
+    std::map<std::string, uint64_t> drops;
+    std::vector<std::string> needs_restart;
+    bool operator==(const StatusResponse&) const = default;
+};
+
+struct ConnInfo {
+    Protocol protocol = Protocol::kTcp;
+    uint32_t client = 0;
+    uint16_t client_port = 0;
+    uint32_t vip = 0;
+    uint16_t vport = 0;
+    uint32_t server = 0;
+    uint16_t server_port = 0;
+    std::string state;
+    uint32_t expires_in = 0;
+    bool operator==(const ConnInfo&) const = default;
+};
+
+struct ConnsResponse {
+    std::vector<ConnInfo> conns;
+    bool truncated = false;
+    bool operator==(const ConnsResponse&) const = default;
+};
+
+// {"v":1,"ok":true} plus the fields of `body` (an object or null).
+json ok_response(json body = json::object());
+// {"v":1,"ok":false,"error":message}
+json error_response(std::string_view message);
+
+json to_json(const StatusResponse& r);
+json to_json(const ListResponse& r);
+json to_json(const ConnsResponse& r);
+
+// Client side. check_response throws DaemonError for ok:false and
+// ProtocolError for a malformed envelope; the parse_* functions call it
+// first, then validate the op's fields ("malformed response: ...").
+const json& check_response(const json& response);
+StatusResponse parse_status_response(const json& response);
+ListResponse parse_list_response(const json& response);
+ConnsResponse parse_conns_response(const json& response);
+std::string parse_message_response(const json& response);  // reload: "message"
+std::string parse_yaml_response(const json& response);     // save_yaml: "yaml"
+
+// One line on the wire: compact JSON and '\n'. Never throws on bad UTF-8
+// (replaced with U+FFFD), so an echoed garbage byte cannot break a reply.
+std::string encode_line(const json& message);
+
+// Value helpers shared with dvsadm.
+std::string ipv4_to_string(uint32_t host_order);
+std::optional<uint32_t> parse_ipv4(std::string_view text);  // strict dotted quad
+bool is_contiguous_netmask(uint32_t mask);
+std::string_view protocol_name(Protocol p);      // "tcp" | "udp"
+std::string_view forward_name(ForwardMethod f);  // "nat" | "dr" | "tun"
+
+}  // namespace dvs::control::mgmt

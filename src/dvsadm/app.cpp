@@ -1,0 +1,205 @@
+// The dvsadm program: glue between the pure parts (parser, request,
+// formatter) and the socket (client), and the mapping of failures to exit
+// codes.
+
+#include "dvsadm/app.hpp"
+
+#include <istream>
+#include <ostream>
+#include <utility>
+
+#include "control/mgmt_protocol.hpp"
+#include "dvsadm/client.hpp"
+#include "dvsadm/formatter.hpp"
+#include "dvsadm/parser.hpp"
+#include "dvsadm/request.hpp"
+
+namespace dvs::dvsadm {
+
+namespace {
+
+int fail(const Environment& env, int code, const std::string& message) {
+    env.err << "dvsadm: " << message << "\n";
+    return code;
+}
+
+// -R: every line is checked before anything is sent, so a typo on line 9
+// does not leave lines 1-8 applied; then the lines are applied in order
+// and the first refusal stops the run.
+int restore(const Environment& env, const std::string& socket_path) {
+    std::vector<std::pair<int, Command>> commands;
+    std::string line;
+    int number = 0;
+    while (std::getline(env.in, line)) {
+        ++number;
+        try {
+            if (auto cmd = parse_restore_line(line)) commands.emplace_back(number, std::move(*cmd));
+        } catch (const UsageError& e) {
+            return fail(env, kExitUsage, "line " + std::to_string(number) + ": " + e.what());
+        }
+    }
+    if (commands.empty()) return kExitOk;
+    Client client(socket_path);
+    for (const auto& [n, cmd] : commands) {
+        try {
+            mgmt::check_response(client.call(mgmt::to_json(to_request(cmd))));
+        } catch (const mgmt::DaemonError& e) {
+            return fail(env, kExitDaemonError, "line " + std::to_string(n) + ": " + e.what());
+        }
+    }
+    return kExitOk;
+}
+
+int execute(const Command& cmd, const Environment& env, const std::string& socket_path) {
+    if (cmd.verb == Verb::kRestore) return restore(env, socket_path);
+
+    Client client(socket_path);
+    const nlohmann::json answer = client.call(mgmt::to_json(to_request(cmd)));
+    switch (cmd.verb) {
+        case Verb::kList:
+            if (cmd.list.connections) {
+                env.out << format_conns(mgmt::parse_conns_response(answer));
+            } else if (cmd.list.timeout) {
+                env.out << format_timeouts(mgmt::parse_list_response(answer).timeouts);
+            } else {
+                env.out << format_list(mgmt::parse_list_response(answer), cmd.list, cmd.service);
+            }
+            break;
+        case Verb::kSave:
+            env.out << format_save(mgmt::parse_list_response(answer));
+            break;
+        case Verb::kStatus:
+            env.out << format_status(mgmt::parse_status_response(answer));
+            break;
+        case Verb::kReload: {
+            const std::string message = mgmt::parse_message_response(answer);
+            if (!message.empty()) env.out << message << "\n";
+            break;
+        }
+        case Verb::kSaveYaml: {
+            const std::string yaml = mgmt::parse_yaml_response(answer);
+            env.out << yaml;
+            if (!yaml.empty() && yaml.back() != '\n') env.out << "\n";
+            break;
+        }
+        case Verb::kConns: {
+            const mgmt::ConnsResponse conns = mgmt::parse_conns_response(answer);
+            env.out << format_conns(conns);
+            if (conns.truncated) {
+                env.err << "dvsadm: listing truncated at " << conns.conns.size()
+                        << " connections (narrow it with --vip/--client/--server or raise "
+                           "--limit)\n";
+            }
+            break;
+        }
+        default:
+            mgmt::check_response(answer);
+            break;
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+std::string usage_text() {
+    return "dvsadm: the DVS (DPDK Virtual Server) admin tool, ipvsadm-compatible\n"
+           "Usage:\n"
+           "  dvsadm -A|E -t|u service-address [-s scheduler] [-p [timeout]] [-M netmask]\n"
+           "                                   [-b sched-flags]\n"
+           "  dvsadm -D -t|u service-address\n"
+           "  dvsadm -C\n"
+           "  dvsadm -R\n"
+           "  dvsadm -S [-n]\n"
+           "  dvsadm -a|e -t|u service-address -r server-address [-g|i|m] [-w weight]\n"
+           "  dvsadm -d -t|u service-address -r server-address\n"
+           "  dvsadm -L|l [-t|u service-address] [options]\n"
+           "  dvsadm -Z [-t|u service-address]\n"
+           "  dvsadm --set tcp tcpfin udp\n"
+           "  dvsadm status | reload | save-yaml\n"
+           "  dvsadm conns [--vip A[:port]] [--client A] [--server A] [--protocol tcp|udp]\n"
+           "               [--limit N]\n"
+           "  dvsadm -h\n"
+           "\n"
+           "Commands:\n"
+           "  --add-service     -A        add virtual service with options\n"
+           "  --edit-service    -E        edit virtual service with options\n"
+           "  --delete-service  -D        delete virtual service\n"
+           "  --clear           -C        clear the whole table\n"
+           "  --restore         -R        restore rules from stdin\n"
+           "  --save            -S        save rules to stdout\n"
+           "  --add-server      -a        add real server with options\n"
+           "  --edit-server     -e        edit real server with options\n"
+           "  --delete-server   -d        delete real server\n"
+           "  --list            -L|-l     list the table\n"
+           "  --zero            -Z        zero counters in a service or all services\n"
+           "  --set tcp tcpfin udp        set connection timeout values (0 = unchanged)\n"
+           "  status                      dvsd's state: workers, last reload, drops\n"
+           "  reload                      re-read the configuration file\n"
+           "  save-yaml                   print the running configuration as YAML\n"
+           "  conns                       list connections, optionally filtered\n"
+           "  --help            -h        display this help message\n"
+           "\n"
+           "Options:\n"
+           "  --tcp-service  -t service-address   service-address is VIP[:port] (numeric)\n"
+           "  --udp-service  -u service-address   service-address is VIP[:port] (numeric)\n"
+           "  --scheduler    -s scheduler         rr|wrr|lc|wlc|sed|nq|sh|dh|mh|fo,\n"
+           "                                      the default scheduler is wlc.\n"
+           "  --persistent   -p [timeout]         persistent service (default 300 s)\n"
+           "  --netmask      -M netmask           persistent granularity mask\n"
+           "  --sched-flags  -b flags             sh-fallback,sh-port | mh-fallback,mh-port\n"
+           "  --real-server  -r server-address    server-address is RIP[:port] (numeric)\n"
+           "  --gatewaying   -g                   gatewaying (direct routing) (default)\n"
+           "  --ipip         -i                   ipip encapsulation (tunneling)\n"
+           "  --masquerading -m                   masquerading (NAT)\n"
+           "  --weight       -w weight            capacity of real server (0..65535)\n"
+           "  --connection   -c                   output of current connections\n"
+           "  --timeout                           output of timeout (tcp tcpfin udp)\n"
+           "  --stats                             output of statistics information\n"
+           "  --rate                              output of rate information\n"
+           "  --exact                             expand numbers (display exact values)\n"
+           "  --tun-info                          output of tunnel information\n"
+           "  --nosort                            disable sorting output of service/server "
+           "entries\n"
+           "  --numeric      -n                   accepted; output is always numeric\n"
+           "  --socket PATH                       dvsd's socket (else $DVS_SOCKET, else\n"
+           "                                      /run/dvs/dvs.sock)\n"
+           "\n"
+           "Exit status: 0 done, 1 dvsd refused, 2 bad command line, 3 cannot reach dvsd.\n";
+}
+
+int run(const std::vector<std::string>& args, const Environment& env) {
+    Command cmd;
+    try {
+        cmd = parse_command_line(args);
+    } catch (const UsageError& e) {
+        env.err << "dvsadm: " << e.what() << "\n"
+                << "Try `dvsadm -h' for more information.\n";
+        return kExitUsage;
+    }
+    if (cmd.verb == Verb::kHelp) {
+        env.out << usage_text();
+        return kExitOk;
+    }
+    if (cmd.verb == Verb::kVersion) {
+        env.out << "dvsadm (DVS) speaking management protocol version " << mgmt::kVersion
+                << ", ipvsadm v1.31 compatible\n";
+        return kExitOk;
+    }
+    const std::string socket_path =
+        resolve_socket_path(cmd.socket ? &*cmd.socket : nullptr, env.socket_env);
+    try {
+        return execute(cmd, env, socket_path);
+    } catch (const ConnectError& e) {
+        return fail(env, kExitNoConnection, e.what());
+    } catch (const TransportError& e) {
+        return fail(env, kExitNoConnection, e.what());
+    } catch (const mgmt::DaemonError& e) {
+        return fail(env, kExitDaemonError, e.what());
+    } catch (const mgmt::ProtocolError& e) {
+        return fail(env, kExitDaemonError, e.what());
+    } catch (const LookupError& e) {
+        return fail(env, kExitDaemonError, e.what());
+    }
+}
+
+}  // namespace dvs::dvsadm

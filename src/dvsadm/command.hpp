@@ -1,0 +1,81 @@
+#pragma once
+// One dvsadm invocation (or one line of -R input), as parsed from argv:
+// what the operator asked for, before ipvsadm's defaults are applied
+// (request.hpp applies them). Plain values; no I/O anywhere near it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "control/mgmt_protocol.hpp"
+
+namespace dvs::dvsadm {
+
+namespace mgmt = control::mgmt;
+using control::ForwardMethod;
+using control::Protocol;
+
+enum class Verb {
+    kList,           // -L / -l, and dvsadm without arguments
+    kAddService,     // -A
+    kEditService,    // -E
+    kDeleteService,  // -D
+    kAddServer,      // -a
+    kEditServer,     // -e
+    kDeleteServer,   // -d
+    kClear,          // -C
+    kZero,           // -Z
+    kSetTimeouts,    // --set tcp tcpfin udp
+    kSave,           // -S
+    kRestore,        // -R
+    kHelp,           // -h
+    kVersion,        // -v (--version)
+    // DVS's own verbs, spelled as words.
+    kStatus,
+    kReload,
+    kSaveYaml,
+    kConns,
+};
+
+// -L's output switches.
+struct ListOptions {
+    bool numeric = false;      // -n: accepted; dvsadm always prints numbers
+    bool stats = false;        // --stats
+    bool rate = false;         // --rate
+    bool exact = false;        // --exact
+    bool connections = false;  // -c
+    bool timeout = false;      // --timeout
+    bool nosort = false;       // --nosort
+    bool tun_info = false;     // --tun-info
+    bool operator==(const ListOptions&) const = default;
+};
+
+// -r RIP[:port] as typed: the port may be left out.
+struct ServerArg {
+    uint32_t address = 0;
+    std::optional<uint16_t> port;
+    bool operator==(const ServerArg&) const = default;
+};
+
+struct Command {
+    Verb verb = Verb::kList;
+    std::optional<std::string> socket;        // --socket PATH
+    std::optional<mgmt::ServiceKey> service;  // -t / -u VIP[:port]
+    std::optional<std::string> scheduler;     // -s
+    std::optional<uint32_t> persistent;       // -p [timeout] (300 without one)
+    std::optional<uint32_t> netmask;          // -M, host byte order
+    std::optional<std::vector<std::string>>
+        sched_flags;                       // -b, normalised (flag-1 -> sh-fallback...)
+    std::optional<ServerArg> server;       // -r
+    std::optional<ForwardMethod> forward;  // -g / -i / -m
+    std::optional<uint32_t> weight;        // -w
+    ListOptions list;
+    mgmt::SetTimeoutsRequest timeouts;   // --set
+    mgmt::ConnFilter conn_filter;        // conns --vip/--client/--server/...
+    std::optional<uint32_t> conn_limit;  // conns --limit
+    bool operator==(const Command&) const = default;
+};
+
+}  // namespace dvs::dvsadm
