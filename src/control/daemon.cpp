@@ -14,6 +14,8 @@
 #include <functional>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <ctime>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +26,9 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "control/config_writer.hpp"
+#include "control/management.hpp"
+#include "control/mgmt_server.hpp"
 #include "control/id_registry.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
@@ -88,14 +93,26 @@ void write_stats_file(const std::string& path, const std::string& json) {
     if (ec) spdlog::error("stats: cannot rename {} to {}: {}", tmp, path, ec.message());
 }
 
-class Daemon {
+class Daemon final : public ControlPlane {
 public:
     explicit Daemon(const DaemonOptions& o) : opts_(o) {}
     int run();
 
+    // ControlPlane (for the management socket).
+    const Config& running_config() const override { return config_; }
+    bool apply_config(Config next, std::string& message) override;
+    bool reload_file(std::string& message) override;
+    StatsView stats_view() const override;
+    std::string config_file() const override { return opts_.config_path; }
+    std::vector<std::string> needs_restart() const override { return needs_restart_; }
+    int64_t last_reload_time() const override { return last_reload_time_; }
+
 private:
     int start_dataplane();
+    void start_management(boost::asio::io_context& io);
     void reload();
+    // The one path from a validated Config to the running Snapshot.
+    bool apply(Config next, const std::string& origin, std::string& message);
     std::vector<std::string> restart_only_changes(const Config& next) const;
     void report_stats(const char* why);
     void stop_dataplane();
@@ -118,6 +135,10 @@ private:
         bool ok = true;
         std::string message = "initial configuration";
     } last_reload_;
+    int64_t last_reload_time_ = 0;
+    std::vector<std::string> needs_restart_;
+    std::unique_ptr<Management> management_;
+    std::unique_ptr<MgmtServer> mgmt_server_;
 };
 
 int Daemon::run() {
@@ -169,10 +190,23 @@ int Daemon::run() {
         };
     info_signals.async_wait(on_info);
 
+    start_management(io);
+    boost::asio::steady_timer rate_timer(io);
+    std::function<void(const boost::system::error_code&)> on_tick =
+        [&](const boost::system::error_code& ec) {
+            if (ec) return;
+            management_->sample_rates();
+            rate_timer.expires_after(std::chrono::seconds(1));
+            rate_timer.async_wait(on_tick);
+        };
+    rate_timer.expires_after(std::chrono::seconds(1));
+    rate_timer.async_wait(on_tick);
+
     spdlog::info("dvsd ready: {} workers, {} ports, {} services", workers_.size(),
                  ports_.ports.size(), config_.services.size());
     io.run();
 
+    if (mgmt_server_) mgmt_server_->stop();
     stop_.store(true);
     rte_eal_mp_wait_lcore();
     report_stats("exit");
@@ -262,6 +296,7 @@ int Daemon::start_dataplane() {
 
     rings_ = dataplane::create_handoff_rings(n_workers, kHandoffRingSize);
     publisher_ = std::make_unique<dataplane::SnapshotPublisher>(n_workers);
+    last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
     const IdAssignment ids = ids_.assign(config_, [](uint32_t) { return true; });
     publisher_->publish(build_snapshot(config_, n_workers, ++version_, &ids));
 
@@ -325,28 +360,55 @@ std::vector<std::string> Daemon::restart_only_changes(const Config& next) const 
 // SIGHUP: read and validate the file; a valid one becomes the next Snapshot
 // (published with RCU), anything else leaves the running one untouched.
 void Daemon::reload() {
-    const auto t0 = std::chrono::steady_clock::now();
+    std::string message;
+    reload_file(message);
+}
+
+bool Daemon::reload_file(std::string& message) {
+    last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
     Config next;
     try {
         next = load_config_file(opts_.config_path);
     } catch (const ConfigError& e) {
         last_reload_ = {false, e.what()};
+        message = e.what();
         spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
-        return;
+        return false;
     }
+    const bool ok = apply(std::move(next), opts_.config_path, message);
+    last_reload_ = {ok, message};
+    return ok;
+}
+
+// A runtime change (management socket): validated exactly like a file, by
+// writing it as YAML and loading that back.
+bool Daemon::apply_config(Config next, std::string& message) {
+    try {
+        next = load_config_text(config_to_yaml(next), "runtime change");
+    } catch (const ConfigError& e) {
+        message = e.what();
+        spdlog::warn("runtime change refused: {}", message);
+        return false;
+    }
+    return apply(std::move(next), "runtime change", message);
+}
+
+bool Daemon::apply(Config next, const std::string& origin, std::string& message) {
+    const auto t0 = std::chrono::steady_clock::now();
     const std::vector<std::string> restart = restart_only_changes(next);
+    needs_restart_ = restart;
     if (!restart.empty()) {
         std::string list;
         for (const std::string& r : restart) list += (list.empty() ? "" : ", ") + r;
         // Routes, neighbours and services were validated against the new
         // ports; with the running ports kept they must still make sense.
         if (std::find(restart.begin(), restart.end(), "ports") != restart.end()) {
-            last_reload_ = {false, "ports changed (needs restart); nothing applied"};
-            spdlog::error("reload rejected, keeping version {}: the ports section changed and "
-                          "needs a restart ({})", version_, list);
-            return;
+            message = "the ports section changed and needs a restart; nothing applied";
+            spdlog::error("{}: rejected, keeping version {}: {} ({})", origin, version_, message,
+                          list);
+            return false;
         }
-        spdlog::warn("reload: needs restart to take effect, left as running: {}", list);
+        spdlog::warn("{}: needs restart to take effect, left as running: {}", origin, list);
         next.dataplane = config_.dataplane;
         next.management = config_.management;
     }
@@ -366,9 +428,9 @@ void Daemon::reload() {
         snap = build_snapshot(next, config_.dataplane.workers, version_ + 1, &ids,
                               publisher_->current());
     } catch (const ConfigError& e) {
-        last_reload_ = {false, e.what()};
-        spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
-        return;
+        message = e.what();
+        spdlog::error("{}: rejected, keeping version {}: {}", origin, version_, e.what());
+        return false;
     }
     const auto t1 = std::chrono::steady_clock::now();
     publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
@@ -379,21 +441,41 @@ void Daemon::reload() {
     size_t servers = 0;
     for (const ServiceConfig& s : config_.services) servers += s.real_servers.size();
     const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-    last_reload_ = {true, "version " + std::to_string(version_) + " applied"};
+    message = "version " + std::to_string(version_) + " applied";
+    if (!restart.empty()) message += " (some settings need a restart)";
     spdlog::info("reloaded {}: version {}, {} services, {} real servers; built in {:.1f} ms, "
                  "published in {:.1f} ms{}",
-                 opts_.config_path, version_, config_.services.size(), servers, ms(t1 - t0),
-                 ms(t2 - t1), restart.empty() ? "" : " (some settings need a restart)");
+                 origin, version_, config_.services.size(), servers, ms(t1 - t0), ms(t2 - t1),
+                 restart.empty() ? "" : " (some settings need a restart)");
+    return true;
+}
+
+StatsView Daemon::stats_view() const {
+    StatsView view;
+    view.config = &config_;
+    view.snapshot = publisher_ ? publisher_->current() : nullptr;
+    for (const auto& w : workers_) view.workers.push_back(&w->counters());
+    view.last_reload_ok = last_reload_.ok;
+    view.last_reload_message = last_reload_.message;
+    return view;
+}
+
+// The management socket; without it the dataplane still runs (logged).
+void Daemon::start_management(boost::asio::io_context& io) {
+    management_ = std::make_unique<Management>(*this);
+    try {
+        mgmt_server_ = std::make_unique<MgmtServer>(
+            io, MgmtServerOptions{config_.management.socket, std::nullopt},
+            [this](const nlohmann::json& request) { return management_->handle(request); });
+        spdlog::info("management socket {}", config_.management.socket);
+    } catch (const std::exception& e) {
+        spdlog::error("management socket unavailable: {}", e.what());
+    }
 }
 
 void Daemon::report_stats(const char* why) {
     if (!publisher_ || publisher_->current() == nullptr) return;
-    StatsView view;
-    view.config = &config_;
-    view.snapshot = publisher_->current();
-    view.last_reload_ok = last_reload_.ok;
-    view.last_reload_message = last_reload_.message;
-    for (const auto& w : workers_) view.workers.push_back(&w->counters());
+    const StatsView view = stats_view();
     spdlog::info("counters ({}):\n{}", why, render_stats_table(view));
     write_stats_file(opts_.stats_file, render_stats_json(view));
 }

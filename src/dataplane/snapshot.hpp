@@ -95,6 +95,8 @@ struct Snapshot {
 
     // Exact VIP:port first, then the VIP's port-0 service (any port).
     const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const;
+    // Exactly VIP:port (no port-0 fallback): the service configured as such.
+    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const;
     bool is_vip(uint32_t ip) const;
     bool is_local(uint32_t ip) const;
     std::optional<NextHop> route(uint32_t dst) const;
@@ -103,7 +105,6 @@ struct Snapshot {
 private:
     std::vector<int32_t> service_slots_;  // open addressing over services; -1 empty
     uint32_t service_mask_ = 0;
-    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const;
     static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
 };
 

@@ -1,0 +1,346 @@
+#include "control/management.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <variant>
+
+#include "control/config_writer.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+using dataplane::WorkerCounters;
+
+template <typename... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+std::string key_text(const mgmt::ServiceKey& k) {
+    return std::string(mgmt::protocol_name(k.protocol)) + " " + format_ipv4(k.vip) + ":" +
+           std::to_string(k.port);
+}
+
+std::vector<ServiceConfig>::iterator find_service(Config& c, const mgmt::ServiceKey& k) {
+    return std::find_if(c.services.begin(), c.services.end(), [&](const ServiceConfig& s) {
+        return s.vip == k.vip && s.port == k.port && s.protocol == k.protocol;
+    });
+}
+
+ServiceConfig& require_service(Config& c, const mgmt::ServiceKey& k) {
+    const auto it = find_service(c, k);
+    if (it == c.services.end()) throw mgmt::DaemonError("no service " + key_text(k));
+    return *it;
+}
+
+// The port a real server is known by: an omitted port means the service's.
+uint16_t server_port(const ServiceConfig& s, uint16_t requested) {
+    return requested != 0 ? requested : s.port;
+}
+
+std::vector<RealServerConfig>::iterator find_server(ServiceConfig& s, const mgmt::ServerKey& k) {
+    const uint16_t port = server_port(s, k.port);
+    return std::find_if(s.real_servers.begin(), s.real_servers.end(),
+                        [&](const RealServerConfig& r) {
+                            return r.address == k.address && server_port(s, r.port) == port;
+                        });
+}
+
+void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
+    if (spec.scheduler) s.scheduler = *spec.scheduler;
+    if (spec.flags) {
+        s.sched_fallback = s.sched_port = false;
+        for (const std::string& f : *spec.flags) {
+            const std::string what = f.size() > 3 ? f.substr(3) : f;
+            if (f.rfind(s.scheduler + "-", 0) != 0 || (what != "fallback" && what != "port")) {
+                throw mgmt::DaemonError("flag '" + f + "' does not apply to scheduler " +
+                                        s.scheduler);
+            }
+            (what == "fallback" ? s.sched_fallback : s.sched_port) = true;
+        }
+    }
+    if (spec.persistence) {
+        if (*spec.persistence) {
+            s.persistence = PersistenceConfig{(*spec.persistence)->timeout, (*spec.persistence)->netmask};
+        } else {
+            s.persistence.reset();
+        }
+    }
+}
+
+// A name for a service added at runtime: unique, readable, valid as a key.
+std::string runtime_name(const Config& c, const mgmt::ServiceKey& k) {
+    std::string base = std::string(mgmt::protocol_name(k.protocol)) + "-" + format_ipv4(k.vip) +
+                       "-" + std::to_string(k.port);
+    std::replace(base.begin(), base.end(), '.', '_');
+    std::string name = base;
+    for (int n = 2; std::any_of(c.services.begin(), c.services.end(),
+                                [&](const ServiceConfig& s) { return s.name == name; });
+         ++n) {
+        name = base + "-" + std::to_string(n);
+    }
+    return name;
+}
+
+mgmt::Counters to_counters(uint64_t conns, uint64_t pi, uint64_t po, uint64_t bi, uint64_t bo) {
+    return {conns, pi, po, bi, bo};
+}
+
+}  // namespace
+
+namespace {
+
+// One traffic counter set summed over every worker.
+template <typename Pick>
+Management::Totals sum_over_workers(const StatsView& v, Pick pick) {
+    Management::Totals t;
+    for (const WorkerCounters* w : v.workers) {
+        const dataplane::TrafficCounters& c = pick(*w);
+        t.conns += c.conns.get();
+        t.pkts_in += c.pkts_in.get();
+        t.pkts_out += c.pkts_out.get();
+        t.bytes_in += c.bytes_in.get();
+        t.bytes_out += c.bytes_out.get();
+    }
+    return t;
+}
+
+}  // namespace
+
+Management::Totals Management::service_totals(const StatsView& v, uint16_t id) const {
+    return sum_over_workers(v, [id](const WorkerCounters& w) -> const auto& { return w.services[id]; });
+}
+
+Management::Totals Management::server_totals(const StatsView& v, uint32_t id) const {
+    return sum_over_workers(v, [id](const WorkerCounters& w) -> const auto& { return w.real_servers[id]; });
+}
+
+void Management::sample_rates() {
+    const StatsView v = plane_.stats_view();
+    if (v.snapshot == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - prev_time_).count();
+    const size_t ns = v.snapshot->services.size(), nr = v.snapshot->real_servers.size();
+    std::vector<Totals> svc(ns), srv(nr);
+    for (size_t i = 0; i < ns; ++i) svc[i] = service_totals(v, static_cast<uint16_t>(i));
+    for (size_t i = 0; i < nr; ++i) srv[i] = server_totals(v, static_cast<uint32_t>(i));
+    auto rate = [dt](const std::vector<Totals>& cur, const std::vector<Totals>& prev) {
+        std::vector<Totals> r(cur.size());
+        for (size_t i = 0; i < cur.size() && i < prev.size(); ++i) {
+            auto per_s = [dt](uint64_t a, uint64_t b) {
+                return a >= b && dt > 0 ? static_cast<uint64_t>((a - b) / dt) : 0;
+            };
+            r[i] = {per_s(cur[i].conns, prev[i].conns), per_s(cur[i].pkts_in, prev[i].pkts_in),
+                    per_s(cur[i].pkts_out, prev[i].pkts_out),
+                    per_s(cur[i].bytes_in, prev[i].bytes_in),
+                    per_s(cur[i].bytes_out, prev[i].bytes_out)};
+        }
+        return r;
+    };
+    if (prev_time_ != std::chrono::steady_clock::time_point{}) {
+        service_rate_ = rate(svc, service_prev_);
+        server_rate_ = rate(srv, server_prev_);
+    }
+    service_prev_ = std::move(svc);
+    server_prev_ = std::move(srv);
+    prev_time_ = now;
+}
+
+mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
+    const StatsView v = plane_.stats_view();
+    const Config& c = plane_.running_config();
+    mgmt::ListResponse out;
+    out.timeouts = {c.timeouts.tcp, c.timeouts.tcp_fin, c.timeouts.udp};
+    auto minus = [](const Totals& a, const std::vector<Totals>& base, size_t id) {
+        Totals b = id < base.size() ? base[id] : Totals{};
+        return to_counters(a.conns - std::min(a.conns, b.conns),
+                           a.pkts_in - std::min(a.pkts_in, b.pkts_in),
+                           a.pkts_out - std::min(a.pkts_out, b.pkts_out),
+                           a.bytes_in - std::min(a.bytes_in, b.bytes_in),
+                           a.bytes_out - std::min(a.bytes_out, b.bytes_out));
+    };
+    auto rate_of = [](const std::vector<Totals>& rates, size_t id) {
+        const Totals t = id < rates.size() ? rates[id] : Totals{};
+        return mgmt::Rates{t.conns, t.pkts_in, t.pkts_out, t.bytes_in, t.bytes_out};
+    };
+    for (const ServiceConfig& s : c.services) {
+        mgmt::ServiceInfo info;
+        info.name = s.name;
+        info.key = {s.vip, s.port, s.protocol};
+        info.scheduler = s.scheduler;
+        if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
+        if (s.sched_port) info.flags.push_back(s.scheduler + "-port");
+        if (s.persistence) info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
+        const dataplane::Service* svc =
+            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip), htons(s.port),
+                                                        static_cast<uint8_t>(s.protocol))
+                       : nullptr;
+        if (svc != nullptr && r.stats) info.stats = minus(service_totals(v, svc->id), service_base_, svc->id);
+        if (svc != nullptr && r.rate) info.rate = rate_of(service_rate_, svc->id);
+        for (size_t i = 0; i < s.real_servers.size(); ++i) {
+            const RealServerConfig& rc = s.real_servers[i];
+            mgmt::RealServerInfo rs;
+            rs.key = {rc.address, server_port(s, rc.port)};
+            rs.weight = rc.weight;
+            rs.forward = rc.forward;
+            if (svc != nullptr && i < svc->pool.size()) {
+                const uint32_t id = svc->pool[i];
+                int64_t active = 0, inactive = 0;
+                for (const WorkerCounters* w : v.workers) {
+                    active += w->rs_load[id].active.get();
+                    inactive += w->rs_load[id].inactive.get();
+                }
+                rs.active_conns = static_cast<uint64_t>(std::max<int64_t>(active, 0));
+                rs.inactive_conns = static_cast<uint64_t>(std::max<int64_t>(inactive, 0));
+                if (r.stats) rs.stats = minus(server_totals(v, id), server_base_, id);
+                if (r.rate) rs.rate = rate_of(server_rate_, id);
+            }
+            info.real_servers.push_back(std::move(rs));
+        }
+        out.services.push_back(std::move(info));
+    }
+    return out;
+}
+
+mgmt::StatusResponse Management::status() const {
+    const StatsView v = plane_.stats_view();
+    mgmt::StatusResponse s;
+    s.workers = static_cast<uint32_t>(v.workers.size());
+    s.snapshot_version = v.snapshot ? v.snapshot->version : 0;
+    s.config_file = plane_.config_file();
+    s.last_reload = mgmt::LastReload{v.last_reload_ok, plane_.last_reload_time(), v.last_reload_message};
+    for (size_t i = 0; i < dataplane::kDropReasonNames.size(); ++i) {
+        uint64_t n = 0;
+        for (const WorkerCounters* w : v.workers) n += w->drops[i].get();
+        s.drops[std::string(dataplane::kDropReasonNames[i])] = n;
+    }
+    s.needs_restart = plane_.needs_restart();
+    return s;
+}
+
+// Edits a copy of the running config and applies it like a reload.
+nlohmann::json Management::change(const std::function<void(Config&)>& edit) {
+    Config next = plane_.running_config();
+    edit(next);
+    std::string message;
+    if (!plane_.apply_config(std::move(next), message)) throw mgmt::DaemonError(message);
+    return mgmt::ok_response();
+}
+
+nlohmann::json Management::handle(const nlohmann::json& json_request) {
+    const mgmt::Request request = mgmt::parse_request(json_request);
+    return std::visit(
+        Overloaded{
+            [&](const mgmt::StatusRequest&) { return mgmt::ok_response(mgmt::to_json(status())); },
+            [&](const mgmt::ReloadRequest&) {
+                std::string message;
+                if (!plane_.reload_file(message)) throw mgmt::DaemonError(message);
+                return mgmt::ok_response({{"message", message}});
+            },
+            [&](const mgmt::ListRequest& r) { return mgmt::ok_response(mgmt::to_json(list(r))); },
+            [&](const mgmt::AddServiceRequest& r) {
+                return change([&](Config& c) {
+                    if (find_service(c, r.service.key) != c.services.end()) {
+                        throw mgmt::DaemonError("service " + key_text(r.service.key) +
+                                                " already exists");
+                    }
+                    ServiceConfig s;
+                    s.name = runtime_name(c, r.service.key);
+                    s.vip = r.service.key.vip;
+                    s.port = r.service.key.port;
+                    s.protocol = r.service.key.protocol;
+                    s.scheduler = "wlc";  // ipvsadm's default
+                    apply_spec(s, r.service);
+                    c.services.push_back(std::move(s));
+                });
+            },
+            [&](const mgmt::EditServiceRequest& r) {
+                return change([&](Config& c) { apply_spec(require_service(c, r.service.key), r.service); });
+            },
+            [&](const mgmt::DelServiceRequest& r) {
+                return change([&](Config& c) {
+                    const auto it = find_service(c, r.service);
+                    if (it == c.services.end()) throw mgmt::DaemonError("no service " + key_text(r.service));
+                    c.services.erase(it);
+                });
+            },
+            [&](const mgmt::AddServerRequest& r) {
+                return change([&](Config& c) {
+                    ServiceConfig& s = require_service(c, r.service);
+                    if (find_server(s, r.server.key) != s.real_servers.end()) {
+                        throw mgmt::DaemonError("real server " + format_ipv4(r.server.key.address) +
+                                                " already in service " + key_text(r.service));
+                    }
+                    RealServerConfig rs;
+                    rs.address = r.server.key.address;
+                    rs.port = s.port == 0 ? 0 : server_port(s, r.server.key.port);
+                    rs.weight = r.server.weight.value_or(1);
+                    rs.forward = r.server.forward.value_or(ForwardMethod::kDr);  // ipvsadm's -g
+                    s.real_servers.push_back(rs);
+                });
+            },
+            [&](const mgmt::EditServerRequest& r) {
+                return change([&](Config& c) {
+                    ServiceConfig& s = require_service(c, r.service);
+                    const auto it = find_server(s, r.server.key);
+                    if (it == s.real_servers.end()) {
+                        throw mgmt::DaemonError("no real server " + format_ipv4(r.server.key.address) +
+                                                " in service " + key_text(r.service));
+                    }
+                    if (r.server.weight) it->weight = *r.server.weight;
+                    if (r.server.forward) it->forward = *r.server.forward;
+                });
+            },
+            [&](const mgmt::DelServerRequest& r) {
+                return change([&](Config& c) {
+                    ServiceConfig& s = require_service(c, r.service);
+                    const auto it = find_server(s, r.server);
+                    if (it == s.real_servers.end()) {
+                        throw mgmt::DaemonError("no real server " + format_ipv4(r.server.address) +
+                                                " in service " + key_text(r.service));
+                    }
+                    s.real_servers.erase(it);
+                });
+            },
+            [&](const mgmt::ClearRequest&) { return change([](Config& c) { c.services.clear(); }); },
+            [&](const mgmt::ZeroRequest& r) {
+                const StatsView v = plane_.stats_view();
+                if (v.snapshot == nullptr) return mgmt::ok_response();
+                service_base_.resize(v.snapshot->services.size());
+                server_base_.resize(v.snapshot->real_servers.size());
+                for (const dataplane::Service& svc : v.snapshot->services) {
+                    if (!svc.present) continue;
+                    if (r.service && !(ntohl(svc.vip) == r.service->vip &&
+                                       ntohs(svc.port) == r.service->port &&
+                                       svc.proto == static_cast<uint8_t>(r.service->protocol))) {
+                        continue;
+                    }
+                    service_base_[svc.id] = service_totals(v, svc.id);
+                    for (uint32_t id : svc.pool) server_base_[id] = server_totals(v, id);
+                }
+                return mgmt::ok_response();
+            },
+            [&](const mgmt::SetTimeoutsRequest& r) {
+                return change([&](Config& c) {
+                    if (r.tcp) c.timeouts.tcp = r.tcp;
+                    if (r.tcp_fin) c.timeouts.tcp_fin = r.tcp_fin;
+                    if (r.udp) c.timeouts.udp = r.udp;
+                });
+            },
+            [&](const mgmt::SaveYamlRequest&) {
+                return mgmt::ok_response({{"yaml", config_to_yaml(plane_.running_config())}});
+            },
+            [&](const mgmt::ConnsRequest&) -> nlohmann::json {
+                // Listing connections means reading tables that only their
+                // worker may touch; it needs a copy-out by the workers.
+                throw mgmt::DaemonError("conns (-c) is not implemented yet");
+            },
+        },
+        request);
+}
+
+}  // namespace dvs::control

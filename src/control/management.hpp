@@ -1,0 +1,72 @@
+#pragma once
+// The daemon's side of the management protocol (mgmt_protocol.hpp): turns
+// each request into a query of the running state or a configuration change.
+//
+// Runtime changes (dvsadm -A/-E/-D/-a/-e/-d/-C/--set) edit a copy of the
+// running Config, which is then written as YAML and loaded back — so it goes
+// through exactly the validation a file gets — and applied through the same
+// path as a SIGHUP reload (new Snapshot, RCU). They last until the next
+// reload of the file, which replaces them; `save-yaml` returns the running
+// configuration so it can be written over the file first.
+//
+// Control thread only.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control/config.hpp"
+#include "control/mgmt_protocol.hpp"
+#include "control/stats_report.hpp"
+
+namespace dvs::control {
+
+// What the management layer needs from the daemon.
+class ControlPlane {
+public:
+    virtual ~ControlPlane() = default;
+    virtual const Config& running_config() const = 0;
+    // Validates and applies `next` like a reload of a file; false with a
+    // message when it was refused (the running state is then unchanged).
+    virtual bool apply_config(Config next, std::string& message) = 0;
+    // Reloads the configuration file; false with the reason when refused.
+    virtual bool reload_file(std::string& message) = 0;
+    virtual StatsView stats_view() const = 0;
+    virtual std::string config_file() const = 0;
+    virtual std::vector<std::string> needs_restart() const = 0;
+    virtual int64_t last_reload_time() const = 0;
+};
+
+class Management {
+public:
+    explicit Management(ControlPlane& plane) : plane_(plane) {}
+
+    // The MgmtHandler: a validated request in, the whole answer out.
+    nlohmann::json handle(const nlohmann::json& request);
+
+    // Called once a second by the control thread: samples counters for
+    // --rate (per-second differences between the last two samples).
+    void sample_rates();
+
+    struct Totals {
+        uint64_t conns = 0, pkts_in = 0, pkts_out = 0, bytes_in = 0, bytes_out = 0;
+    };
+
+private:
+    Totals service_totals(const StatsView& v, uint16_t id) const;
+    Totals server_totals(const StatsView& v, uint32_t id) const;
+    mgmt::ListResponse list(const mgmt::ListRequest& r) const;
+    mgmt::StatusResponse status() const;
+    nlohmann::json change(const std::function<void(Config&)>& edit);
+
+    ControlPlane& plane_;
+    // Zeroed counters: what the counters read at `zero` is subtracted.
+    std::vector<Totals> service_base_, server_base_;
+    // Rate samples.
+    std::vector<Totals> service_prev_, server_prev_, service_rate_, server_rate_;
+    std::chrono::steady_clock::time_point prev_time_{};
+};
+
+}  // namespace dvs::control
