@@ -325,6 +325,8 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
             const auto id = static_cast<uint32_t>(preselected_rs);
             if (id < snap.real_servers.size() && snap.real_servers[id].present) {
                 chosen = &snap.real_servers[id];
+            } else {
+                release_template(svc.id, id, v.ip->src, snap);  // gone meanwhile (reload)
             }
         } else if (svc.persistent) {
             const uint32_t tcore = template_core(svc, v.ip->src);
