@@ -106,6 +106,11 @@ public:
     std::string config_file() const override { return opts_.config_path; }
     std::vector<std::string> needs_restart() const override { return needs_restart_; }
     int64_t last_reload_time() const override { return last_reload_time_; }
+    std::vector<dataplane::ConnDump*> conn_dumps() override {
+        std::vector<dataplane::ConnDump*> out;
+        for (auto& w : workers_) out.push_back(&w->conn_dump());
+        return out;
+    }
 
 private:
     int start_dataplane();

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <thread>
 #include <variant>
 
 #include "control/config_writer.hpp"
@@ -222,6 +223,71 @@ mgmt::StatusResponse Management::status() const {
     return s;
 }
 
+// Asks every worker to copy its matching connections out (a slice of its
+// table per housekeeping pass) and waits for them: the control thread waits,
+// the workers never do.
+mgmt::ConnsResponse Management::conns(const mgmt::ConnsRequest& r) {
+    constexpr uint32_t kDefaultLimit = 10000;
+    constexpr auto kPatience = std::chrono::seconds(5);
+    const uint32_t limit = r.limit.value_or(kDefaultLimit);
+    std::vector<dataplane::ConnDump*> dumps = plane_.conn_dumps();
+    for (dataplane::ConnDump* d : dumps) {
+        if (d->state.load(std::memory_order_acquire) == dataplane::ConnDump::kRequested) {
+            throw mgmt::DaemonError("a connection listing is still running; try again");
+        }
+    }
+    dataplane::ConnDumpFilter filter;
+    if (r.filter.vip) filter.vip = htonl(*r.filter.vip);
+    if (r.filter.port) filter.vport = htons(*r.filter.port);
+    if (r.filter.client) filter.client = htonl(*r.filter.client);
+    if (r.filter.server) filter.server = htonl(*r.filter.server);
+    if (r.filter.protocol) filter.proto = static_cast<uint8_t>(*r.filter.protocol);
+    dump_buffers_.resize(dumps.size());
+    for (size_t w = 0; w < dumps.size(); ++w) {
+        dump_buffers_[w].resize(limit);
+        dataplane::ConnDump& d = *dumps[w];
+        d.filter = filter;
+        d.out = dump_buffers_[w].data();
+        d.capacity = limit;
+        d.count = d.cursor = 0;
+        d.truncated = false;
+        d.state.store(dataplane::ConnDump::kRequested, std::memory_order_release);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    for (dataplane::ConnDump* d : dumps) {
+        while (d->state.load(std::memory_order_acquire) != dataplane::ConnDump::kDone) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw mgmt::DaemonError("workers did not finish listing connections in time");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+    mgmt::ConnsResponse out;
+    for (size_t w = 0; w < dumps.size(); ++w) {
+        const dataplane::ConnDump& d = *dumps[w];
+        out.truncated = out.truncated || d.truncated;
+        for (uint32_t i = 0; i < d.count; ++i) {
+            if (out.conns.size() == limit) {
+                out.truncated = true;
+                break;
+            }
+            const dataplane::Conn& c = dump_buffers_[w][i].conn;
+            mgmt::ConnInfo info;
+            info.protocol = static_cast<Protocol>(c.proto);
+            info.client = ntohl(c.client_ip);
+            info.client_port = ntohs(c.client_port);
+            info.vip = ntohl(c.vip);
+            info.vport = ntohs(c.vport);
+            info.server = ntohl(c.rs_ip);
+            info.server_port = ntohs(c.rs_port);
+            info.state = dataplane::conn_state_name(c.state);
+            info.expires_in = dump_buffers_[w][i].expires_in;
+            out.conns.push_back(std::move(info));
+        }
+    }
+    return out;
+}
+
 // Edits a copy of the running config and applies it like a reload.
 nlohmann::json Management::change(const std::function<void(Config&)>& edit) {
     Config next = plane_.running_config();
@@ -334,11 +400,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
             [&](const mgmt::SaveYamlRequest&) {
                 return mgmt::ok_response({{"yaml", config_to_yaml(plane_.running_config())}});
             },
-            [&](const mgmt::ConnsRequest&) -> nlohmann::json {
-                // Listing connections means reading tables that only their
-                // worker may touch; it needs a copy-out by the workers.
-                throw mgmt::DaemonError("conns (-c) is not implemented yet");
-            },
+            [&](const mgmt::ConnsRequest& r) { return mgmt::ok_response(mgmt::to_json(conns(r))); },
         },
         request);
 }

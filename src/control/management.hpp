@@ -20,6 +20,7 @@
 #include "control/config.hpp"
 #include "control/mgmt_protocol.hpp"
 #include "control/stats_report.hpp"
+#include "dataplane/conn_dump.hpp"
 
 namespace dvs::control {
 
@@ -37,6 +38,8 @@ public:
     virtual std::string config_file() const = 0;
     virtual std::vector<std::string> needs_restart() const = 0;
     virtual int64_t last_reload_time() const = 0;
+    // Each worker's connection-listing mailbox (see dataplane/conn_dump.hpp).
+    virtual std::vector<dataplane::ConnDump*> conn_dumps() = 0;
 };
 
 class Management {
@@ -60,6 +63,7 @@ private:
     mgmt::ListResponse list(const mgmt::ListRequest& r) const;
     mgmt::StatusResponse status() const;
     nlohmann::json change(const std::function<void(Config&)>& edit);
+    mgmt::ConnsResponse conns(const mgmt::ConnsRequest& r);
 
     ControlPlane& plane_;
     // Zeroed counters: what the counters read at `zero` is subtracted.
@@ -67,6 +71,9 @@ private:
     // Rate samples.
     std::vector<Totals> service_prev_, server_prev_, service_rate_, server_rate_;
     std::chrono::steady_clock::time_point prev_time_{};
+    // Buffers the workers copy connections into; kept across requests, since
+    // a worker that has not finished may still write into them.
+    std::vector<std::vector<dataplane::ConnDumpEntry>> dump_buffers_;
 };
 
 }  // namespace dvs::control

@@ -161,6 +161,7 @@ void ConnTable::erase(Conn* c) {
 }
 
 void ConnTable::release(uint32_t idx) {
+    entries_[idx].expires = 0;  // marks the slot free for scan()
     entries_[idx].next = free_head_;
     free_head_ = idx;
     --size_;

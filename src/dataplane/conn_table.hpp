@@ -76,6 +76,19 @@ public:
     template <typename OnExpire>
     void advance(uint32_t now, OnExpire&& on_expire);
 
+    // Calls f(const Conn&) for the entries in use among slots [from, from +
+    // count) and returns where the next call should start (capacity() when
+    // done): a table can be walked a slice at a time. In-use entries always
+    // have expires != 0 (insert arms it with a timeout >= 1 after tick 0).
+    template <typename F>
+    uint32_t scan(uint32_t from, uint32_t count, F&& f) const {
+        const uint32_t end = count < capacity_ - from ? from + count : capacity_;
+        for (uint32_t i = from; i < end; ++i) {
+            if (entries_[i].expires != 0) f(static_cast<const Conn&>(entries_[i]));
+        }
+        return end;
+    }
+
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return capacity_; }
     uint32_t tick() const { return tick_; }

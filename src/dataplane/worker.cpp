@@ -737,6 +737,7 @@ void Worker::housekeeping(const Snapshot& snap) {
     now_s_ = static_cast<uint32_t>((now_tsc_ - start_tsc_) / tsc_hz_);
     counters_->conns_active.set(conns_.size() - templates_live_);
     counters_->templates_active.set(templates_live_);
+    if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) serve_conn_dump();
     if (now_s_ == last_tick_) return;
     last_tick_ = now_s_;
     conns_.advance(now_s_, [&](const Conn& c) { return on_expire(c, snap); });
@@ -757,6 +758,22 @@ void Worker::housekeeping(const Snapshot& snap) {
             e.requested_tsc = now_tsc_;
         }
     });
+}
+
+// One slice of a connection listing per housekeeping pass.
+void Worker::serve_conn_dump() {
+    dump_.cursor = conns_.scan(dump_.cursor, ConnDump::kSlice, [&](const Conn& c) {
+        if (c.state == ConnState::kTemplate || !dump_.filter.matches(c)) return;
+        if (dump_.count == dump_.capacity) {
+            dump_.truncated = true;
+            return;
+        }
+        const uint32_t left = static_cast<int32_t>(c.expires - now_s_) > 0 ? c.expires - now_s_ : 0;
+        dump_.out[dump_.count++] = {c, left};
+    });
+    if (dump_.cursor >= conns_.capacity() || dump_.truncated) {
+        dump_.state.store(ConnDump::kDone, std::memory_order_release);
+    }
 }
 
 uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {

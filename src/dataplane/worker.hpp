@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "dataplane/conn_table.hpp"
+#include "dataplane/conn_dump.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/frag_table.hpp"
 #include "dataplane/handoff.hpp"
@@ -60,6 +61,8 @@ public:
     // iterations.
     void run_housekeeping();
     const ConnTable& conn_table() const { return conns_; }
+    // The control thread's way to list this worker's connections.
+    ConnDump& conn_dump() { return dump_; }
 
     uint32_t id() const { return id_; }
     const WorkerCounters& counters() const { return *counters_; }
@@ -123,7 +126,7 @@ private:
     void flush_tx();
     void poll_rings(const Snapshot& snap, uint32_t& work);
     void housekeeping(const Snapshot& snap);
-    void expire_connections(const Snapshot& snap);
+    void serve_conn_dump();
     void drop(rte_mbuf* m, DropReason r);
     // A connection or template leaves the table (timeout or replacement).
     // Returns 0 to let it go, or ticks to keep it (a template in use).
@@ -149,6 +152,7 @@ private:
     uint32_t now_s_ = 0;      // seconds since start: the conn-table tick
     uint32_t last_tick_ = 0;
     uint32_t templates_live_ = 0;  // templates in conns_ (the rest are connections)
+    ConnDump dump_;
 };
 
 }  // namespace dvs::dataplane

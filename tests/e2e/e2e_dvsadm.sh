@@ -7,6 +7,7 @@
 #    the saved rules (traffic flows again and -S matches the saved text);
 #  - --set changes timeouts (--timeout shows them); save-yaml is a file that
 #    `dvsd --check` accepts; status shows the snapshot version;
+#  - -L -c lists connections (copied out by the workers), conns filters;
 #  - a malformed command exits 2 with a message; a daemon refusal exits 1;
 #  - a user who is not root is refused; garbage on the socket gets an error
 #    and the daemon keeps serving.
@@ -49,6 +50,17 @@ res=$(whoami_n 20 http://192.0.2.60/whoami)
 check "after -d only rs2 answers ($res)" test "$(json_field "$res" by_server.rs2)" -eq 20
 adm -e -t 192.0.2.60:80 -r 10.0.0.12:8080 -m -w 5
 check "-e: weight 5 listed" grep -Eq "^  -> 10.0.0.12:8080 +Masq +5 " <<<"$(adm -L -n)"
+
+echo "-- -L -c: connections copied out of the workers' tables"
+conns=$(adm -L -c -n)
+echo "$conns" | head -4 | sed 's/^/   /'
+check "-c: header" grep -q "^pro expire state" <<<"$conns"
+check "-c: the runtime service's connections, to rs2 (removed rs1's still draining)" \
+    grep -Eq "^TCP +[0-9:]+ +FIN_WAIT +10\.0\.1\.2:[0-9]+ +192\.0\.2\.60:80 +10\.0\.0\.12:8080" <<<"$conns"
+n60=$(grep -c "192.0.2.60:80" <<<"$conns" || true)
+check "-c: all 60 connections made so far are listed ($n60)" test "$n60" -eq 60
+n_none=$(adm conns --client 10.9.9.9 | grep -c "192.0.2" || true)
+check "conns --client filters (none for 10.9.9.9: $n_none)" test "$n_none" -eq 0
 
 echo "-- -S, -C, -R"
 saved=$(adm -S -n)

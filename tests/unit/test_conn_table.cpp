@@ -201,3 +201,19 @@ TEST_CASE("an entry the callback keeps is re-armed, then expires when let go", "
     REQUIRE(calls == 2);
     REQUIRE(t.lookup(k).conn == nullptr);
 }
+
+TEST_CASE("scan visits exactly the entries in use, a slice at a time", "[conn]") {
+    ConnTable t(1000);
+    std::vector<Conn*> all;
+    for (uint16_t i = 0; i < 300; ++i) all.push_back(t.insert(make_conn(i, i), 0, 10));
+    for (size_t i = 0; i < all.size(); i += 3) t.erase(all[i]);
+    std::set<uint16_t> seen;
+    uint32_t cursor = 0, calls = 0;
+    while (cursor < t.capacity()) {
+        cursor = t.scan(cursor, 64, [&](const Conn& c) { REQUIRE(seen.insert(c.client_port).second); });
+        ++calls;
+    }
+    REQUIRE(calls == 16);  // ceil(1000 / 64)
+    REQUIRE(seen.size() == 200);
+    for (uint16_t p : seen) REQUIRE(p % 3 != 0);
+}
