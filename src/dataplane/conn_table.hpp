@@ -49,12 +49,12 @@ public:
     // Bulk lookups in stages (as rte_hash_lookup_bulk does): first start
     // loading the home bucket of each key, later the entries its signature
     // matches, so a burst's cache misses overlap instead of queueing.
-    void prefetch_bucket(uint64_t hash) const { __builtin_prefetch(&buckets_[home_bucket(hash)]); }
+    void prefetch_bucket(uint64_t hash) const { prefetch(&buckets_[home_bucket(hash)]); }
     void prefetch_entries(uint64_t hash) const {
         const Bucket& bk = buckets_[home_bucket(hash)];
         const uint16_t sig = signature(hash);
         for (int s = 0; s < 8; ++s) {
-            if (bk.sig[s] == sig) __builtin_prefetch(&entries_[bk.ref[s] >> 1]);
+            if (bk.sig[s] == sig) prefetch(&entries_[bk.ref[s] >> 1]);
         }
     }
 
@@ -102,6 +102,16 @@ public:
     }
 
 private:
+    // GCC deletes a loop whose only effect is __builtin_prefetch (it did so
+    // to prefetch_entries); an asm statement with a memory operand stays.
+    static void prefetch(const void* p) {
+#if defined(__x86_64__)
+        asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+        __builtin_prefetch(p);
+#endif
+    }
+
     struct alignas(64) Bucket {
         uint16_t sig[8];
         uint32_t ref[8];   // entry index << 1 | direction; meaningful when sig != 0
