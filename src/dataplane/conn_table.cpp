@@ -1,5 +1,6 @@
 #include "dataplane/conn_table.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <new>
@@ -18,11 +19,14 @@ ConnTable::ConnTable(uint32_t capacity, TableMemory memory)
     : capacity_(capacity), memory_(memory) {
     entries_ = static_cast<Conn*>(allocate(sizeof(Conn) * (capacity ? capacity : 1)));
     wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));
-    // Two keys per NAT connection at 2 of 8 slots per bucket on average when
-    // full: the home bucket rarely fills (so a lookup is one cache line) and
-    // home and alternate both full is rare enough (~1e-6 per insert at full
-    // capacity) that capacity means capacity. Denser layouts: issue 5.
-    const uint32_t buckets = std::bit_ceil(capacity > 2 ? capacity : 2u);
+    // Two keys per NAT connection: at most 4 of 8 slots per bucket on
+    // average when full (half the slots; a quarter just above a power of
+    // two). The home bucket is full for under 1% of keys, so a lookup is
+    // one cache line; when home and alternate are both full, index_add moves
+    // a resident key to its other bucket, which kept every insert succeeding
+    // up to capacity in simulation at 1M and 10M entries (see
+    // tests/unit/test_conn_table.cpp for the fill test).
+    const uint32_t buckets = std::max(std::bit_ceil(capacity > 2 ? capacity : 2u) / 2, 1u);
     bucket_mask_ = buckets - 1;
     buckets_ = static_cast<Bucket*>(allocate(sizeof(Bucket) * buckets));
     for (uint32_t i = 0; i < kWheelSlots; ++i) wheel_[i] = kNil;
@@ -72,8 +76,9 @@ ConnTable::Hit ConnTable::lookup(const FlowKey& key) const {
 bool ConnTable::index_add(const FlowKey& k, uint32_t ref) {
     const uint64_t h = hash_key(k);
     const uint32_t home = home_bucket(h);
+    const uint32_t alternate = alternate_bucket(h);
     for (int probe = 0; probe < 2; ++probe) {
-        Bucket& bk = buckets_[probe ? alternate_bucket(h) : home];
+        Bucket& bk = buckets_[probe ? alternate : home];
         for (int s = 0; s < 8; ++s) {
             if (bk.sig[s] != 0) continue;
             bk.sig[s] = signature(h);
@@ -81,6 +86,46 @@ bool ConnTable::index_add(const FlowKey& k, uint32_t ref) {
             if (probe) ++buckets_[home].spilled;
             return true;
         }
+    }
+    // Both full: make room by moving one resident key to its other bucket
+    // (one step of cuckoo displacement; rare, so reading entries is fine).
+    for (int probe = 0; probe < 2; ++probe) {
+        const uint32_t b = probe ? alternate : home;
+        Bucket& bk = buckets_[b];
+        for (int s = 0; s < 8; ++s) {
+            if (!relocate(b, s)) continue;
+            bk.sig[s] = signature(h);
+            bk.ref[s] = ref;
+            if (probe) ++buckets_[home].spilled;
+            return true;
+        }
+    }
+    return false;
+}
+
+// Moves the key in slot `s` of bucket `b` to its other bucket, if that has
+// a free slot, keeping the home buckets' spill counts right.
+bool ConnTable::relocate(uint32_t b, int s) {
+    const uint32_t ref = buckets_[b].ref[s];
+    const Conn& c = entries_[ref >> 1];
+    const uint64_t h = hash_key(static_cast<Direction>(ref & 1) == Direction::kInbound
+                                    ? c.inbound_key()
+                                    : c.reply_key());
+    const uint32_t home = home_bucket(h);
+    const uint32_t to = b == home ? alternate_bucket(h) : home;
+    if (to == b) return false;
+    Bucket& dst = buckets_[to];
+    for (int d = 0; d < 8; ++d) {
+        if (dst.sig[d] != 0) continue;
+        dst.sig[d] = buckets_[b].sig[s];
+        dst.ref[d] = ref;
+        if (to == home) {
+            --buckets_[home].spilled;  // back home
+        } else {
+            ++buckets_[home].spilled;
+        }
+        buckets_[b].sig[s] = 0;
+        return true;
     }
     return false;
 }

@@ -7,12 +7,14 @@
 // touches it. All memory is allocated in the constructor; insert/lookup/erase
 // and advance never allocate. Pure code (no DPDK) so it is unit-testable.
 //
-// Index: 64-byte buckets of 8 {16-bit signature, entry reference} slots. A
-// key lives in its home bucket or, when that is full, in its alternate; the
-// home bucket counts such spills so lookups touch one cache line unless a
-// spill exists; a spilled key goes to an alternate bucket chosen by other
-// hash bits, so spills do not pile up on neighbours. A NAT connection has two keys (inbound and reply) that both
-// reference the same entry.
+// Index: 64-byte buckets of 8 {16-bit signature, entry reference} slots, half
+// as many buckets as the power of two at or above the capacity. A key lives
+// in its home bucket or, when that is full, in its alternate (chosen by other
+// hash bits, so spills do not pile up on neighbours); the home bucket counts
+// such spills, so a lookup touches one cache line unless a spill exists. When
+// both are full, a resident key moves to its own other bucket to make room.
+// A NAT connection has two keys (inbound and reply) that both reference the
+// same entry.
 
 #include <cstdint>
 #include <memory>
@@ -129,6 +131,7 @@ private:
         return static_cast<uint32_t>(h >> 24) & bucket_mask_;
     }
     bool index_add(const FlowKey& k, uint32_t ref);
+    bool relocate(uint32_t bucket, int slot);
     void index_remove(const FlowKey& k, uint32_t ref);
     uint32_t index_of(const Conn* c) const { return static_cast<uint32_t>(c - entries_); }
     void* allocate(size_t bytes);

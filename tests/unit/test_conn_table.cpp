@@ -217,3 +217,31 @@ TEST_CASE("scan visits exactly the entries in use, a slice at a time", "[conn]")
     REQUIRE(seen.size() == 200);
     for (uint16_t p : seen) REQUIRE(p % 3 != 0);
 }
+
+TEST_CASE("a large NAT table fills to capacity at half a bucket per entry", "[conn]") {
+    // 2 keys per entry into capacity/2-ish buckets: the fullest layout the
+    // sizing allows. Every insert must succeed (displacement makes room)
+    // and every key must still be found where displacement moved it.
+    const uint32_t cap = 262144;  // a power of two: buckets = cap / 2, 50% of slots used
+    ConnTable t(cap);
+    std::vector<Conn*> all;
+    all.reserve(cap);
+    std::mt19937 rng(11);
+    for (uint32_t i = 0; i < cap; ++i) {
+        Conn* c = t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0, 100);
+        REQUIRE(c != nullptr);
+        all.push_back(c);
+    }
+    REQUIRE(t.bytes_per_entry() < 48 + 33);
+    for (Conn* c : all) {
+        REQUIRE(t.lookup(c->inbound_key()).conn == c);
+        REQUIRE(t.lookup(c->reply_key()).conn == c);
+    }
+    // Erasing everything must leave no slot or spill count behind: the table
+    // then takes the same number of fresh entries again.
+    for (Conn* c : all) t.erase(c);
+    REQUIRE(t.size() == 0);
+    for (uint32_t i = 0; i < cap; ++i) {
+        REQUIRE(t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0, 100) != nullptr);
+    }
+}
