@@ -53,8 +53,7 @@ double ConnTable::bytes_per_entry() const {
     return capacity_ ? bytes / capacity_ : 0;
 }
 
-ConnTable::Hit ConnTable::lookup(const FlowKey& key) const {
-    const uint64_t h = hash_key(key);
+ConnTable::Hit ConnTable::lookup(const FlowKey& key, uint64_t h) const {
     const uint16_t sig = signature(h);
     uint32_t b = home_bucket(h);
     for (int probe = 0; probe < 2; ++probe) {
@@ -177,6 +176,7 @@ Conn* ConnTable::insert(const Conn& proto, uint32_t now, uint32_t timeout) {
     }
     free_head_ = next_free;
     ++size_;
+    ++generation_;
     // A new entry may be created before the wheel first ran: keep ticks sane.
     if (static_cast<int32_t>(now - tick_) < 0) now = tick_;
     c.expires = now + timeout;
@@ -210,6 +210,7 @@ void ConnTable::release(uint32_t idx) {
     entries_[idx].next = free_head_;
     free_head_ = idx;
     --size_;
+    ++generation_;
 }
 
 }  // namespace dvs::dataplane

@@ -47,7 +47,12 @@ public:
     ConnTable(const ConnTable&) = delete;
     ConnTable& operator=(const ConnTable&) = delete;
 
-    Hit lookup(const FlowKey& key) const;
+    Hit lookup(const FlowKey& key) const { return lookup(key, hash_key(key)); }
+    // The same, with hash_key(key) already computed.
+    Hit lookup(const FlowKey& key, uint64_t hash) const;
+    // Changes whenever an entry is inserted or removed: a lookup result
+    // taken at the same generation is still valid.
+    uint32_t generation() const { return generation_; }
     // Bulk lookups in stages (as rte_hash_lookup_bulk does): first start
     // loading the home bucket of each key, later the entries its signature
     // matches, so a burst's cache misses overlap instead of queueing.
@@ -144,6 +149,7 @@ private:
     uint32_t bucket_mask_;
     uint32_t free_head_;
     uint32_t tick_ = 0;  // last tick the wheel has processed
+    uint32_t generation_ = 0;
     TableMemory memory_;
     Conn* entries_ = nullptr;
     Bucket* buckets_ = nullptr;

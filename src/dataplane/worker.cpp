@@ -133,15 +133,18 @@ int Worker::run() {
 // The burst goes through in stages so that its cache misses overlap:
 // all headers are fetched, then the conn-table bucket of each packet's
 // tuple (the lookup key for inbound packets and NAT replies alike), then
-// the entries those buckets point at, and only then is each packet
-// processed, finding what it needs in cache.
+// the entries those buckets point at; then every lookup runs back to back
+// (independent loads the CPU overlaps), and only then is each packet
+// processed, finding its connection in `hint_` and the rest in cache.
 void Worker::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
     counters_->rx.add(n);
+    FlowKey key[kBurst];
     uint64_t hash[kBurst];
+    ConnTable::Hit hit[kBurst];
     bool plain[kBurst];
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
     for (uint16_t i = 0; i < n; ++i) {
-        FlowKey k;
+        FlowKey& k = key[i];
         plain[i] = peek_flow(rte_pktmbuf_mtod(burst[i], const uint8_t*),
                              rte_pktmbuf_data_len(burst[i]), k.src_ip, k.dst_ip, k.src_port,
                              k.dst_port, k.proto);
@@ -153,7 +156,15 @@ void Worker::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
     for (uint16_t i = 0; i < n; ++i) {
         if (plain[i]) conns_.prefetch_entries(hash[i]);
     }
-    for (uint16_t i = 0; i < n; ++i) process(burst[i], snap, false);
+    for (uint16_t i = 0; i < n; ++i) {
+        if (plain[i]) hit[i] = conns_.lookup(key[i], hash[i]);
+    }
+    const uint32_t generation = conns_.generation();
+    for (uint16_t i = 0; i < n; ++i) {
+        hint_ = {plain[i], generation, key[i], hit[i]};
+        process(burst[i], snap, false);
+    }
+    hint_.valid = false;
 }
 
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n) {
@@ -292,7 +303,7 @@ void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
                      const Ports& ports, int32_t preselected_rs) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
-    Conn* c = conns_.lookup(key).conn;
+    Conn* c = find_conn(key).conn;
     if (ports.later_fragment) {
         // No L4 header here: the first fragment made or found the connection.
         if (c == nullptr) return drop(m, DropReason::kFragNoConn);
@@ -487,7 +498,7 @@ void Worker::send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_
 
 void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
-    const ConnTable::Hit hit = conns_.lookup(key);
+    const ConnTable::Hit hit = find_conn(key);
     if (hit.conn == nullptr || hit.dir != Direction::kReply) {
         return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }

@@ -78,6 +78,14 @@ private:
     };
 
     void process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap);
+    // conns_.lookup(key), answered from the burst's bulk lookup when that
+    // was for this key and the table has not changed since.
+    ConnTable::Hit find_conn(const FlowKey& key) const {
+        if (hint_.valid && hint_.generation == conns_.generation() && hint_.key == key) {
+            return hint_.hit;
+        }
+        return conns_.lookup(key);
+    }
     void process(rte_mbuf* m, const Snapshot& snap, bool from_ring);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports* known);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
@@ -153,6 +161,13 @@ private:
     uint32_t last_tick_ = 0;
     uint32_t templates_live_ = 0;  // templates in conns_ (the rest are connections)
     ConnDump dump_;
+    // The bulk lookup's result for the packet process_rx is processing.
+    struct LookupHint {
+        bool valid = false;
+        uint32_t generation = 0;
+        FlowKey key;
+        ConnTable::Hit hit;
+    } hint_;
 };
 
 }  // namespace dvs::dataplane
