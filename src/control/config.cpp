@@ -9,6 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <grp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -329,12 +331,23 @@ TimeoutConfig read_timeouts(const Reader& r) {
 
 ManagementConfig read_management(const Reader& r) {
     ManagementConfig m;
-    r.check_keys({"socket"});
+    r.check_keys({"socket", "group"});
     if (auto v = r.optional("socket")) {
         m.socket = v->string();
         // sockaddr_un.sun_path holds 108 bytes including the terminating NUL;
         // failing here beats a bind() error after the dataplane is up.
         if (m.socket.size() > 107) v->fail("socket path is longer than 107 bytes");
+    }
+    if (auto v = r.optional("group")) {
+        // A name or a numeric gid; unknown names fail here, not at bind time.
+        m.group = v->string();
+        if (!m.group.empty() && m.group.find_first_not_of("0123456789") == std::string::npos) {
+            m.gid = static_cast<uint32_t>(v->integer(0, 4294967294));
+        } else {
+            const ::group* g = ::getgrnam(m.group.c_str());
+            if (g == nullptr) v->fail("no group '" + m.group + "' on this system");
+            m.gid = static_cast<uint32_t>(g->gr_gid);
+        }
     }
     return m;
 }
@@ -434,7 +447,7 @@ void read_scheduler_flags(const Reader& r, ServiceConfig& s) {
 ServiceConfig read_service(const Reader& r) {
     ServiceConfig s;
     r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
-                  "mh_table_size", "persistence", "real_servers"});
+                  "mh_table_size", "persistence", "on_remove", "real_servers"});
     s.name = r.required("name").name();
     s.vip = r.required("vip").ipv4();
     const Reader port = r.required("port");
@@ -451,6 +464,13 @@ ServiceConfig read_service(const Reader& r) {
         if (s.scheduler != "mh") v->fail("mh_table_size applies to scheduler mh only");
     }
     if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v);
+    if (auto v = r.optional("on_remove")) {
+        const std::string what = v->string();
+        if (what != "drain" && what != "reset") {
+            v->fail("expected drain or reset, got '" + what + "'");
+        }
+        s.reset_on_remove = what == "reset";
+    }
     // ipvsadm refuses a zero-port service that is not persistent: without a
     // template nothing keeps a client's ports together, which is its point.
     if (s.port == 0 && !s.persistence) {

@@ -66,6 +66,10 @@ struct TimeoutConfig {
 
 struct ManagementConfig {
     std::string socket = "/run/dvs/dvs.sock";
+    // Besides root, members of this group may use the socket (it becomes
+    // 0660 root:group). Resolved when the file is read; empty: root only.
+    std::string group;
+    std::optional<uint32_t> gid;
 };
 
 struct RealServerConfig {
@@ -91,6 +95,11 @@ struct ServiceConfig {
     bool sched_port = false;              // scheduler_flags: sh-port / mh-port
     uint32_t mh_table_size = 65537;       // prime
     std::optional<PersistenceConfig> persistence;
+    // What happens to connections of a real server that leaves the service
+    // (reload, dvsadm -d): they drain (keep forwarding until they end), or
+    // the next packet of each is answered with a TCP reset and the
+    // connection forgotten (IPVS's expire_nodest_conn, plus the reset).
+    bool reset_on_remove = false;  // YAML on_remove: drain | reset
     std::vector<RealServerConfig> real_servers;
 };
 

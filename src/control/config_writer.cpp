@@ -57,7 +57,9 @@ std::string config_to_yaml(const Config& c) {
     const TimeoutConfig& t = c.timeouts;
     o << "timeouts: { tcp: " << t.tcp << ", tcp_syn: " << t.tcp_syn << ", tcp_fin: " << t.tcp_fin
       << ", tcp_close: " << t.tcp_close << ", udp: " << t.udp << " }\n";
-    o << "management: { socket: " << quoted(c.management.socket) << " }\n";
+    o << "management: { socket: " << quoted(c.management.socket);
+    if (!c.management.group.empty()) o << ", group: " << quoted(c.management.group);
+    o << " }\n";
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
         o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip) << "\n    port: " << s.port
@@ -78,6 +80,7 @@ std::string config_to_yaml(const Config& c) {
             o << "    persistence: { timeout: " << s.persistence->timeout
               << ", netmask: " << format_ipv4(s.persistence->netmask) << " }\n";
         }
+        if (s.reset_on_remove) o << "    on_remove: reset\n";
         o << "    real_servers:" << (s.real_servers.empty() ? " []\n" : "\n");
         for (const RealServerConfig& r : s.real_servers) {
             o << "      - { address: " << format_ipv4(r.address);

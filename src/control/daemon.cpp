@@ -359,6 +359,7 @@ std::vector<std::string> Daemon::restart_only_changes(const Config& next) const 
     }
     if (!ports_same) changed.push_back("ports");
     if (config_.management.socket != next.management.socket) changed.push_back("management.socket");
+    if (config_.management.gid != next.management.gid) changed.push_back("management.group");
     return changed;
 }
 
@@ -469,10 +470,19 @@ StatsView Daemon::stats_view() const {
 void Daemon::start_management(boost::asio::io_context& io) {
     management_ = std::make_unique<Management>(*this);
     try {
+        MgmtServerOptions options;
+        options.socket_path = config_.management.socket;
+        if (config_.management.gid) options.group = static_cast<gid_t>(*config_.management.gid);
+        // Someone tried the socket without the right: worth a line in the log.
+        options.on_refusal = [](const std::string& why) {
+            spdlog::warn("management: refused a connection: {}", why);
+        };
         mgmt_server_ = std::make_unique<MgmtServer>(
-            io, MgmtServerOptions{config_.management.socket, std::nullopt},
+            io, std::move(options),
             [this](const nlohmann::json& request) { return management_->handle(request); });
-        spdlog::info("management socket {}", config_.management.socket);
+        spdlog::info("management socket {} (root{})", config_.management.socket,
+                     config_.management.group.empty() ? " only"
+                                                      : " and group " + config_.management.group);
     } catch (const std::exception& e) {
         spdlog::error("management socket unavailable: {}", e.what());
     }

@@ -138,14 +138,16 @@ json handle_request_line(const MgmtHandler& handler, std::string_view line) {
 class MgmtServer::Session : public std::enable_shared_from_this<Session> {
 public:
     Session(stream_protocol::socket socket, std::shared_ptr<const MgmtHandler> handler,
-            std::optional<gid_t> group)
+            std::optional<gid_t> group, std::function<void(const std::string&)> on_refusal)
         : socket_(std::move(socket)),
           handler_(std::move(handler)),
           group_(group),
+          on_refusal_(std::move(on_refusal)),
           buffer_(mgmt::kMaxRequestBytes) {}
 
     void start() {
         if (auto refusal = check_peer()) {
+            if (on_refusal_) on_refusal_(*refusal + " (peer pid " + std::to_string(peer_pid_) + ")");
             send(mgmt::encode_line(mgmt::error_response(*refusal)), /*close_after=*/true);
             return;
         }
@@ -172,6 +174,7 @@ private:
         if (group_ && (cred.gid == *group_ || has_supplementary_group(cred.pid, *group_))) {
             return std::nullopt;
         }
+        peer_pid_ = cred.pid;
         std::string message = "permission denied: uid " + std::to_string(cred.uid) + " is not root";
         if (group_) message += " or in group " + std::to_string(*group_);
         return message;
@@ -227,6 +230,8 @@ private:
     stream_protocol::socket socket_;
     std::shared_ptr<const MgmtHandler> handler_;
     std::optional<gid_t> group_;
+    std::function<void(const std::string&)> on_refusal_;
+    pid_t peer_pid_ = 0;
     asio::streambuf buffer_;  // capped: a line that does not fit is refused
     std::string out_;         // the answer being written (one at a time)
     bool closed_ = false;
@@ -311,7 +316,8 @@ void MgmtServer::accept_next() {
 
 void MgmtServer::on_accept(stream_protocol::socket socket) {
     std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
-    auto session = std::make_shared<Session>(std::move(socket), handler_, options_.group);
+    auto session = std::make_shared<Session>(std::move(socket), handler_, options_.group,
+                                             options_.on_refusal);
     sessions_.push_back(session);
     session->start();
 }

@@ -45,6 +45,8 @@ nlohmann::json handle_request_line(const MgmtHandler& handler, std::string_view 
 struct MgmtServerOptions {
     std::string socket_path;     // at most 107 bytes (sockaddr_un)
     std::optional<gid_t> group;  // also admit this group; the socket becomes 0660 root:group
+    // Told about every refused connection (the daemon logs it).
+    std::function<void(const std::string&)> on_refusal;
 };
 
 class MgmtServer {

@@ -105,6 +105,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.vip = net32(sc.vip);
         svc.port = net16(sc.port);
         svc.proto = static_cast<uint8_t>(sc.protocol);
+        svc.reset_on_remove = sc.reset_on_remove;
         if (sc.persistence) {
             svc.persistent = true;
             svc.persistence_timeout = sc.persistence->timeout;

@@ -28,7 +28,7 @@ struct Traffic {
 struct WorkerTotals {
     uint64_t rx = 0, tx = 0, handoff_out = 0, handoff_in = 0, tx_handoff = 0, conns_active = 0,
              conns_created = 0, conns_expired = 0, arp_requests = 0, arp_replies = 0,
-             echo_replies = 0, templates_created = 0, templates_failed = 0,
+             echo_replies = 0, removed_rs_resets = 0, templates_created = 0, templates_failed = 0,
              template_handoffs = 0, template_releases_lost = 0, templates_active = 0;
     uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
     void add(const WorkerCounters& w) {
@@ -43,6 +43,7 @@ struct WorkerTotals {
         arp_requests += w.arp_requests_sent.get();
         arp_replies += w.arp_replies_sent.get();
         echo_replies += w.icmp_echo_replies.get();
+        removed_rs_resets += w.removed_rs_resets.get();
         templates_created += w.templates_created.get();
         templates_active += w.templates_active.get();
         templates_failed += w.templates_failed.get();
@@ -82,6 +83,7 @@ void json_worker(std::ostringstream& o, const WorkerTotals& t) {
       << ",\"conns_active\":" << t.conns_active << ",\"conns_created\":" << t.conns_created
       << ",\"conns_expired\":" << t.conns_expired << ",\"arp_requests_sent\":" << t.arp_requests
       << ",\"arp_replies_sent\":" << t.arp_replies << ",\"icmp_echo_replies\":" << t.echo_replies
+      << ",\"removed_rs_resets\":" << t.removed_rs_resets
       << ",\"templates_created\":" << t.templates_created
       << ",\"templates_active\":" << t.templates_active
       << ",\"templates_failed\":" << t.templates_failed

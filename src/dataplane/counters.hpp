@@ -61,6 +61,7 @@ struct alignas(64) WorkerCounters {
     Counter arp_requests_sent;
     Counter arp_replies_sent;
     Counter icmp_echo_replies;
+    Counter removed_rs_resets;  // on_remove: reset: connections ended with a TCP reset
     std::array<Counter, static_cast<size_t>(DropReason::kCount)> drops;
     std::array<TrafficCounters, kMaxServices> services;
     std::array<TrafficCounters, kMaxRealServers> real_servers;

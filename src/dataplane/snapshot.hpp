@@ -46,6 +46,9 @@ struct Service {
     bool persistent = false;
     uint32_t persistence_timeout = 0;  // seconds
     uint32_t persistence_mask = 0;     // network byte order: client address granularity
+    // Connections whose real server left the service are reset at their
+    // next packet (on_remove: reset) instead of draining.
+    bool reset_on_remove = false;
     // One per worker. Shared with the previous Snapshot when the service's
     // scheduling did not change, so a reload keeps rr/wrr positions (each
     // instance is still used by its one worker only).

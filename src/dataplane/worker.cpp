@@ -17,6 +17,7 @@
 #include "dataplane/icmp.hpp"
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/nat_rewrite.hpp"
+#include "dataplane/tcp_reset.hpp"
 #include "dataplane/tun_encap.hpp"
 
 namespace dvs::dataplane {
@@ -323,6 +324,14 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
         conns_.erase(c);
         c = nullptr;
     }
+    if (c != nullptr && svc.reset_on_remove && !snap.real_servers[c->rs_id].present) {
+        // The server left the service (on_remove: reset): a TCP connection
+        // ends with resets to both ends; UDP is simply scheduled anew.
+        if (tcp) return reset_connection(m, v, snap, c, Direction::kInbound);
+        on_expire(*c, snap);
+        conns_.erase(c);
+        c = nullptr;
+    }
     if (c != nullptr && preselected_rs >= 0) {
         // A retransmission made the trip to the template core twice; the
         // connection exists, so the second placement is given back.
@@ -390,6 +399,43 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     counters_->real_servers[c->rs_id].pkts_in.add();
     counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
     forward(m, v, snap, *c);
+}
+
+// Ends a connection now (its server left a service that says on_remove:
+// reset): the segment's sender gets a reset back, and the segment itself goes
+// on to the other end as a reset in the sender's sequence space. A receiver
+// may refuse a reset whose sequence number is not exactly the one it expects
+// (RFC 5961; e.g. one made from a zero-window probe) and answer with a
+// challenge ACK, so the connection stays, closed, for its close timeout:
+// every later segment of it, that ACK included, gets the same treatment, and
+// a reset made from an ACK carries exactly the expected number. Rare: a copy
+// of the packet is fine here.
+void Worker::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c,
+                              Direction dir) {
+    if (c->state != ConnState::kTcpClose) {
+        counters_->removed_rs_resets.add();
+        account_load(c->rs_id, c->state, ConnState::kTcpClose);
+        c->state = ConnState::kTcpClose;
+    }
+    conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
+    const Conn& conn = *c;
+    if (!(v.tcp_flags & kTcpRst)) {  // a reset is never answered with one
+        if (rte_mbuf* back = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX)) {
+            PacketView bv = parse_frame(rte_pktmbuf_mtod(back, uint8_t*), rte_pktmbuf_data_len(back));
+            const uint16_t len = tcp_reset_to_sender(bv);
+            rte_pktmbuf_trim(back, static_cast<uint16_t>(rte_pktmbuf_data_len(back) - sizeof(EthHdr) - len));
+            route_and_send(back, snap, bv.ip->dst);
+        } else {
+            counters_->drop(DropReason::kMbufAllocFailed);
+        }
+    }
+    const uint16_t len = tcp_reset_onward(v);
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - sizeof(EthHdr) - len));
+    if (dir == Direction::kInbound) return forward(m, v, snap, conn);
+    // A NAT reply: rewritten for the client as any reply is.
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    nat_rewrite_source(v, conn.vip, conn.vport);
+    route_and_send(m, snap, conn.client_ip);
 }
 
 void Worker::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
@@ -503,6 +549,10 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
         return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn* c = hit.conn;
+    if (!ports.later_fragment && v.proto == kIpProtoTcp && !snap.real_servers[c->rs_id].present &&
+        snap.services[c->service_id].reset_on_remove) {
+        return reset_connection(m, v, snap, c, Direction::kReply);
+    }
     ConnState next = c->state;
     if (!ports.later_fragment) {
         next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)

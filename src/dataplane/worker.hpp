@@ -113,6 +113,9 @@ private:
     void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
 
+    void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c,
+                          Direction dir);
+
     // Forwarding methods, towards the connection's real server.
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
     void forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c);

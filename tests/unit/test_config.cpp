@@ -158,7 +158,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
                             "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
                             "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-                            "scheduler_flags, mh_table_size, persistence, real_servers)");
+                            "scheduler_flags, mh_table_size, persistence, on_remove, real_servers)");
     }
     SECTION("bad IPv4 address") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),
@@ -531,4 +531,37 @@ TEST_CASE("config_to_yaml round-trips every key", "[config]") {
     CHECK(d.services[0].persistence->netmask == 0xffff0000);
     CHECK(d.services[0].real_servers[0].weight == 0);
     CHECK(d.services[0].real_servers[0].forward == ForwardMethod::kDr);
+}
+
+TEST_CASE("on_remove and management.group", "[config]") {
+    const std::string svc = R"(services:
+  - { name: web, vip: 192.0.2.1, port: 80, protocol: tcp, on_remove: %s,
+      real_servers: [{ address: 10.0.0.5 }] }
+)";
+    auto with = [&](const std::string& what) {
+        std::string s = svc;
+        s.replace(s.find("%s"), 2, what);
+        return kPorts + s;
+    };
+    CHECK_FALSE(load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
+                              "real_servers: [{ address: 10.0.0.5 }] }]\n")
+                    .services[0]
+                    .reset_on_remove);
+    CHECK_FALSE(load(with("drain")).services[0].reset_on_remove);
+    const Config c = load(with("reset"));
+    CHECK(c.services[0].reset_on_remove);
+    REQUIRE_THROWS_WITH(load(with("kill")),
+                        "t.yaml:4:70: services[0].on_remove: expected drain or reset, got 'kill'");
+    // Written and read back.
+    CHECK(load_config_text(config_to_yaml(c), "w.yaml").services[0].reset_on_remove);
+
+    // A group by name (root's group exists everywhere) or by number.
+    const Config g = load(kPorts + "management: { socket: /run/dvs/t.sock, group: root }\n");
+    REQUIRE(g.management.gid);
+    CHECK(*g.management.gid == 0);
+    CHECK(*load(kPorts + "management: { group: 4242 }\n").management.gid == 4242);
+    CHECK(load_config_text(config_to_yaml(g), "w.yaml").management.gid == g.management.gid);
+    CHECK_FALSE(load(kPorts).management.gid);
+    REQUIRE_THROWS_WITH(load(kPorts + "management: { group: no-such-group-dvs }\n"),
+                        "t.yaml:3:22: management.group: no group 'no-such-group-dvs' on this system");
 }

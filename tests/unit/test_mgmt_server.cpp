@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <mutex>
 
 #include "test_mgmt_support.hpp"
 
@@ -273,7 +274,12 @@ TEST_CASE("peer credentials: root, the group, and nobody else", "[mgmt]") {
     REQUIRE(::chmod(dir.path.c_str(), 0755) == 0);
     const std::string path = dir.path + "/dvs.sock";
     FakeDaemon daemon;
-    ServerThread server(path, daemon.handler(), kGroup);
+    std::mutex refusals_mutex;
+    std::vector<std::string> refusals;  // what the daemon would log
+    ServerThread server(path, daemon.handler(), kGroup, [&](const std::string& why) {
+        std::lock_guard<std::mutex> lock(refusals_mutex);
+        refusals.push_back(why);
+    });
 
     struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -293,6 +299,11 @@ TEST_CASE("peer credentials: root, the group, and nobody else", "[mgmt]") {
     CHECK(answer == control::mgmt::encode_line(error_response(
                         "permission denied: uid 65534 is not root or in group 4242")));
     CHECK(daemon.received().empty());
+    {
+        std::lock_guard<std::mutex> lock(refusals_mutex);
+        REQUIRE(refusals.size() == 1);
+        CHECK(refusals[0].rfind("permission denied: uid 65534 is not root or in group 4242 (peer pid ", 0) == 0);
+    }
 
     // Primary group, and supplementary group, both admitted.
     answer = call_as(path, kNobody, kGroup, {}, request);

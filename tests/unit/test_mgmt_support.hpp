@@ -99,9 +99,11 @@ private:
 class ServerThread {
 public:
     ServerThread(const std::string& path, control::MgmtHandler handler,
-                 std::optional<gid_t> group = std::nullopt)
+                 std::optional<gid_t> group = std::nullopt,
+                 std::function<void(const std::string&)> on_refusal = {})
         : server_(std::make_unique<control::MgmtServer>(
-              io_, control::MgmtServerOptions{path, group}, std::move(handler))),
+              io_, control::MgmtServerOptions{path, group, std::move(on_refusal)},
+              std::move(handler))),
           thread_([this] { io_.run(); }) {}
 
     ~ServerThread() { stop(); }
