@@ -177,6 +177,36 @@ public:
         return static_cast<uint32_t>(value);
     }
 
+    // "2s", "500ms", or plain digits meaning seconds (like every other
+    // duration in the file). Health checks want sub-second values, hence ms.
+    uint32_t duration_ms(uint32_t lo_ms, uint32_t hi_ms) const {
+        const std::string expected = "expected a duration like 2s or 500ms, " +
+                                     format_duration_ms(lo_ms) + ".." + format_duration_ms(hi_ms);
+        if (!node_.IsScalar()) fail(expected + ", got " + describe(node_));
+        std::string_view text = node_.Scalar();
+        uint64_t scale = 1000;
+        if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+            scale = 1;
+            text.remove_suffix(2);
+        } else if (text.size() > 1 && text.back() == 's') {
+            text.remove_suffix(1);
+        }
+        uint64_t value = 0;
+        const bool digits_only = !text.empty() && text.size() <= 9 &&
+                                 text.find_first_not_of("0123456789") == std::string_view::npos;
+        if (!digits_only) fail(expected + ", got " + describe(node_));
+        std::from_chars(text.data(), text.data() + text.size(), value);
+        value *= scale;
+        if (value < lo_ms || value > hi_ms) fail(expected + ", got " + describe(node_));
+        return static_cast<uint32_t>(value);
+    }
+
+    // Any scalar, empty allowed (a UDP payload or a body substring).
+    std::string text() const {
+        if (!node_.IsScalar()) fail("expected a string, got " + describe(node_));
+        return node_.Scalar();
+    }
+
     uint32_t ipv4() const;
     Ipv4Prefix prefix() const;
     MacAddress mac() const;
@@ -388,9 +418,136 @@ std::string read_scheduler(const Reader& r) {
     r.fail("unknown scheduler '" + name + "' (available: " + available + ")");
 }
 
-RealServerConfig read_real_server(const Reader& r, uint16_t service_port) {
+// ---------------------------------------------------------------------------
+// Health checks. A real server's health_check / agent_check is read on top
+// of the service's (`base`): every key it gives overrides, the rest is
+// inherited. A different type inherits only the timing keys, since the
+// other keys belong to the old type.
+
+CheckType read_check_type(const Reader& r) {
+    if (r.node().IsScalar()) {
+        const std::string& t = r.node().Scalar();
+        if (t == "tcp") return CheckType::kTcp;
+        if (t == "http") return CheckType::kHttp;
+        if (t == "udp") return CheckType::kUdp;
+        if (t == "ping") return CheckType::kPing;
+        if (t == "exec") return CheckType::kExec;
+        if (t == "none") return CheckType::kNone;
+    }
+    r.fail("expected tcp, http, udp, ping, exec or none, got " + describe(r.node()));
+}
+
+constexpr uint32_t kMinIntervalMs = 100;
+constexpr uint32_t kMaxIntervalMs = 3600 * 1000;
+constexpr uint32_t kMinTimeoutMs = 10;
+
+HealthCheckConfig read_health_check(const Reader& r, const std::optional<HealthCheckConfig>& base) {
+    r.check_keys({"type", "port", "path", "expect_status", "expect_body", "send", "expect",
+                  "command", "interval", "timeout", "rise", "fall", "on_failure"});
+    HealthCheckConfig h = base.value_or(HealthCheckConfig{});
+    const Reader type = base ? r.optional("type").value_or(r) : r.required("type");
+    if (auto v = r.optional("type")) {
+        const CheckType t = read_check_type(*v);
+        if (base && t != base->type) {
+            HealthCheckConfig fresh;
+            fresh.interval_ms = h.interval_ms;
+            fresh.timeout_ms = h.timeout_ms;
+            fresh.rise = h.rise;
+            fresh.fall = h.fall;
+            fresh.on_failure = h.on_failure;
+            h = fresh;
+        }
+        h.type = t;
+    }
+    // A key of another check type is a mistake, not something to ignore.
+    auto only = [&](const char* key, std::initializer_list<CheckType> types,
+                    const char* names) -> std::optional<Reader> {
+        std::optional<Reader> v = r.optional(key);
+        if (v && std::find(types.begin(), types.end(), h.type) == types.end()) {
+            v->fail(std::string("applies to type ") + names + " only, not " + to_string(h.type));
+        }
+        return v;
+    };
+    const auto l4 = {CheckType::kTcp, CheckType::kHttp, CheckType::kUdp};
+    if (auto v = only("port", l4, "tcp, http, udp")) h.port = static_cast<uint16_t>(v->integer(1, 65535));
+    if (auto v = only("path", {CheckType::kHttp}, "http")) {
+        h.path = v->string();
+        if (h.path[0] != '/' || h.path.find_first_of(" \r\n") != std::string::npos) {
+            v->fail("expected an absolute path without spaces, like /health, got " +
+                    describe(v->node()));
+        }
+    }
+    if (auto v = only("expect_status", {CheckType::kHttp}, "http")) {
+        h.expect_status = static_cast<uint16_t>(v->integer(100, 599));
+    }
+    if (auto v = only("expect_body", {CheckType::kHttp}, "http")) h.expect_body = v->text();
+    if (auto v = only("send", {CheckType::kUdp}, "udp")) h.send = v->text();
+    if (auto v = only("expect", {CheckType::kUdp}, "udp")) h.expect = v->text();
+    if (auto v = only("command", {CheckType::kExec}, "exec")) h.command = v->string();
+    if (auto v = r.optional("interval")) h.interval_ms = v->duration_ms(kMinIntervalMs, kMaxIntervalMs);
+    if (auto v = r.optional("timeout")) h.timeout_ms = v->duration_ms(kMinTimeoutMs, kMaxIntervalMs);
+    if (auto v = r.optional("rise")) h.rise = v->integer(1, 100);
+    if (auto v = r.optional("fall")) h.fall = v->integer(1, 100);
+    if (auto v = r.optional("on_failure")) {
+        const std::string a = v->node().IsScalar() ? v->node().Scalar() : "";
+        if (a == "inhibit") {
+            h.on_failure = FailureAction::kInhibit;
+        } else if (a == "remove") {
+            h.on_failure = FailureAction::kRemove;
+        } else {
+            v->fail("expected inhibit or remove, got " + describe(v->node()));
+        }
+    }
+    if (h.type == CheckType::kUdp && h.send.empty()) {
+        type.fail("a udp check needs 'send' (the datagram to send)");
+    }
+    if (h.type == CheckType::kExec && h.command.empty()) {
+        type.fail("an exec check needs 'command'");
+    }
+    // One probe at a time per server: a timeout longer than the interval
+    // would make them overlap.
+    if (h.timeout_ms > h.interval_ms) {
+        r.optional("timeout").value_or(r).fail("timeout " + format_duration_ms(h.timeout_ms) +
+                                               " is longer than interval " +
+                                               format_duration_ms(h.interval_ms));
+    }
+    return h;
+}
+
+AgentCheckConfig read_agent_check(const Reader& r, const std::optional<AgentCheckConfig>& base) {
+    r.check_keys({"port", "send", "interval", "timeout"});
+    AgentCheckConfig a = base.value_or(AgentCheckConfig{});
+    if (auto v = base ? r.optional("port") : std::optional<Reader>(r.required("port"))) {
+        a.port = static_cast<uint16_t>(v->integer(1, 65535));
+    }
+    if (auto v = r.optional("send")) a.send = v->text();
+    if (auto v = r.optional("interval")) a.interval_ms = v->duration_ms(kMinIntervalMs, kMaxIntervalMs);
+    if (auto v = r.optional("timeout")) a.timeout_ms = v->duration_ms(kMinTimeoutMs, kMaxIntervalMs);
+    if (a.timeout_ms > a.interval_ms) {
+        r.optional("timeout").value_or(r).fail("timeout " + format_duration_ms(a.timeout_ms) +
+                                               " is longer than interval " +
+                                               format_duration_ms(a.interval_ms));
+    }
+    return a;
+}
+
+SorryServerConfig read_sorry_server(const Reader& r, uint16_t service_port) {
+    SorryServerConfig s;
+    r.check_keys({"address", "port", "forward"});
+    s.address = r.required("address").ipv4();
+    s.port = service_port;
+    if (auto v = r.optional("port")) {
+        s.port = static_cast<uint16_t>(v->integer(1, 65535));
+        if (service_port == 0) v->fail("a port-0 service keeps the client's destination port");
+    }
+    if (auto v = r.optional("forward")) s.forward = read_forward(*v);
+    return s;
+}
+
+RealServerConfig read_real_server(const Reader& r, const ServiceConfig& service) {
+    const uint16_t service_port = service.port;
     RealServerConfig rs;
-    r.check_keys({"address", "port", "weight", "forward"});
+    r.check_keys({"address", "port", "weight", "forward", "health_check", "agent_check"});
     rs.address = r.required("address").ipv4();
     rs.port = service_port;
     if (auto v = r.optional("port")) {
@@ -402,6 +559,17 @@ RealServerConfig read_real_server(const Reader& r, uint16_t service_port) {
     }
     if (auto v = r.optional("weight")) rs.weight = v->integer(0, 65535);
     if (auto v = r.optional("forward")) rs.forward = read_forward(*v);
+    rs.health_check = service.health_check;
+    if (auto v = r.optional("health_check")) {
+        rs.health_check = read_health_check(*v, service.health_check);
+        rs.health_check_override = true;
+    }
+    if (rs.health_check && rs.health_check->type == CheckType::kNone) rs.health_check.reset();
+    rs.agent_check = service.agent_check;
+    if (auto v = r.optional("agent_check")) {
+        rs.agent_check = read_agent_check(*v, service.agent_check);
+        rs.agent_check_override = true;
+    }
     return rs;
 }
 
@@ -447,7 +615,8 @@ void read_scheduler_flags(const Reader& r, ServiceConfig& s) {
 ServiceConfig read_service(const Reader& r) {
     ServiceConfig s;
     r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
-                  "mh_table_size", "persistence", "on_remove", "real_servers"});
+                  "mh_table_size", "persistence", "on_remove", "health_check", "agent_check",
+                  "sorry_server", "real_servers"});
     s.name = r.required("name").name();
     s.vip = r.required("vip").ipv4();
     const Reader port = r.required("port");
@@ -476,10 +645,13 @@ ServiceConfig read_service(const Reader& r) {
     if (s.port == 0 && !s.persistence) {
         port.fail("port 0 (every port of the VIP) needs persistence, as in ipvsadm");
     }
+    if (auto v = r.optional("health_check")) s.health_check = read_health_check(*v, std::nullopt);
+    if (auto v = r.optional("agent_check")) s.agent_check = read_agent_check(*v, std::nullopt);
+    if (auto v = r.optional("sorry_server")) s.sorry_server = read_sorry_server(*v, s.port);
     // A service may have no real servers yet: it exists, and drops traffic.
     if (auto list = r.optional("real_servers")) {
         for (const Reader& item : list->items())
-            s.real_servers.push_back(read_real_server(item, s.port));
+            s.real_servers.push_back(read_real_server(item, s));
     }
     return s;
 }
@@ -665,6 +837,36 @@ void check_real_servers(const Config& c, const ServiceConfig& s, const Reader& s
     }
 }
 
+void check_sorry_server(const Config& c, const ServiceConfig& s, const Reader& item) {
+    const SorryServerConfig& sorry = *s.sorry_server;
+    if (sorry.forward != ForwardMethod::kNat && sorry.port != s.port) {
+        item.required("port").fail(std::string("forward: ") + to_string(sorry.forward) +
+                                   " cannot change the port: it must be the service port " +
+                                   std::to_string(s.port));
+    }
+    if (sorry.forward == ForwardMethod::kDr &&
+        !std::ranges::any_of(c.ports, [&](const PortConfig& p) {
+            return in_connected_subnet(p, sorry.address);
+        })) {
+        item.required("address").fail("sorry server " + format_ipv4(sorry.address) +
+                                      " uses forward: dr but is not in a connected subnet of "
+                                      "any port");
+    }
+    if (!routable(c, sorry.address)) {
+        item.required("address").fail("sorry server " + format_ipv4(sorry.address) +
+                                      " is not routable (not in a port's subnet and no route "
+                                      "covers it)");
+    }
+    // It is scheduled only when no real server is: being both makes no sense,
+    // and it would share the real server's id and counters.
+    for (const RealServerConfig& rs : s.real_servers) {
+        if (rs.address == sorry.address && rs.port == sorry.port) {
+            item.fail("sorry server " + format_ipv4(sorry.address) + ":" +
+                      std::to_string(sorry.port) + " is also a real server of the service");
+        }
+    }
+}
+
 void check_services(const Config& c, const Reader& root) {
     const std::vector<Reader> items = section_items(root, "services");
     std::map<std::string, std::size_t> names;
@@ -693,6 +895,7 @@ void check_services(const Config& c, const Reader& root) {
             }
         }
         if (!s.real_servers.empty()) check_real_servers(c, s, items[i]);
+        if (s.sorry_server) check_sorry_server(c, s, items[i].required("sorry_server"));
         if (s.scheduler == "mh" && s.real_servers.size() > s.mh_table_size) {
             items[i].fail("mh_table_size " + std::to_string(s.mh_table_size) +
                           " is smaller than the number of real servers (" +
@@ -767,6 +970,31 @@ const char* to_string(Protocol p) {
             return "udp";
     }
     return "?";
+}
+
+const char* to_string(CheckType t) {
+    switch (t) {
+        case CheckType::kNone:
+            return "none";
+        case CheckType::kTcp:
+            return "tcp";
+        case CheckType::kHttp:
+            return "http";
+        case CheckType::kUdp:
+            return "udp";
+        case CheckType::kPing:
+            return "ping";
+        case CheckType::kExec:
+            return "exec";
+    }
+    return "?";
+}
+
+const char* to_string(FailureAction a) { return a == FailureAction::kRemove ? "remove" : "inhibit"; }
+
+std::string format_duration_ms(uint32_t ms) {
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
 }
 
 const char* to_string(ForwardMethod f) {

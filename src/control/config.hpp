@@ -72,11 +72,60 @@ struct ManagementConfig {
     std::optional<uint32_t> gid;
 };
 
+// Health checks (control/health_check.hpp runs them). A service's check
+// applies to each of its real servers; a real server may override any key.
+enum class CheckType : uint8_t { kNone, kTcp, kHttp, kUdp, kPing, kExec };
+// What a failed server's entry in the scheduling pool becomes: weight 0
+// (inhibit, like keepalived's inhibit_on_failure) or no entry (remove).
+enum class FailureAction : uint8_t { kInhibit, kRemove };
+
+struct HealthCheckConfig {
+    CheckType type = CheckType::kNone;
+    uint16_t port = 0;              // tcp/http/udp: 0 = the real server's port
+    std::string path = "/";         // http
+    uint16_t expect_status = 200;   // http
+    std::string expect_body;        // http: substring of the body; empty = any body
+    std::string send;               // udp: the datagram sent
+    std::string expect;             // udp: substring of the answer; empty = any answer
+    std::string command;            // exec: run by /bin/sh -c; exit 0 = healthy
+    uint32_t interval_ms = 2000;
+    uint32_t timeout_ms = 1000;     // <= interval_ms
+    uint32_t rise = 2;              // consecutive successes that bring a down server up
+    uint32_t fall = 3;              // consecutive failures that take an up server down
+    FailureAction on_failure = FailureAction::kInhibit;
+    bool operator==(const HealthCheckConfig&) const = default;
+};
+
+// HAProxy's agent-check: connect to the agent on the real server, read one
+// line ("75%", "drain", "down", "up", ...) that scales or overrides the weight.
+struct AgentCheckConfig {
+    uint16_t port = 0;              // required
+    std::string send;               // written to the agent after connecting (optional)
+    uint32_t interval_ms = 2000;
+    uint32_t timeout_ms = 1000;     // <= interval_ms
+    bool operator==(const AgentCheckConfig&) const = default;
+};
+
+// Where new connections go while no real server of the service is healthy.
+struct SorryServerConfig {
+    uint32_t address = 0;
+    uint16_t port = 0;              // defaults to the service port
+    ForwardMethod forward = ForwardMethod::kNat;
+    bool operator==(const SorryServerConfig&) const = default;
+};
+
 struct RealServerConfig {
     uint32_t address = 0;
     uint16_t port = 0;  // defaults to the service port
     uint32_t weight = 1;
     ForwardMethod forward = ForwardMethod::kNat;
+    // Effective checks: the service's, with this server's overrides merged
+    // in (the *_override flags say whether the file had any, so the writer
+    // can write them back).
+    std::optional<HealthCheckConfig> health_check;
+    std::optional<AgentCheckConfig> agent_check;
+    bool health_check_override = false;
+    bool agent_check_override = false;
 };
 
 // Connection templates pin a client (masked by netmask) to one real server.
@@ -100,6 +149,9 @@ struct ServiceConfig {
     // the next packet of each is answered with a TCP reset and the
     // connection forgotten (IPVS's expire_nodest_conn, plus the reset).
     bool reset_on_remove = false;  // YAML on_remove: drain | reset
+    std::optional<HealthCheckConfig> health_check;  // the service-wide check, as written
+    std::optional<AgentCheckConfig> agent_check;
+    std::optional<SorryServerConfig> sorry_server;
     std::vector<RealServerConfig> real_servers;
 };
 
@@ -132,5 +184,9 @@ std::string format_ipv4(uint32_t host_order);
 std::string format_mac(const MacAddress& mac);
 const char* to_string(Protocol p);
 const char* to_string(ForwardMethod f);
+const char* to_string(CheckType t);
+const char* to_string(FailureAction a);
+// "500ms", "2s": how durations are written in the file.
+std::string format_duration_ms(uint32_t ms);
 
 }  // namespace dvs::control

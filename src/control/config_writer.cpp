@@ -1,18 +1,66 @@
 #include "control/config_writer.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace dvs::control {
 
 namespace {
 
+// A YAML double-quoted scalar: control characters escaped too, since a
+// raw newline inside quotes would be folded into a space on reading.
 std::string quoted(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7f) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", u);
+            out += hex;
+        } else {
+            out += c;
+        }
     }
     return out + "\"";
+}
+
+// Every key of a check, so the written file does not depend on defaults.
+std::string health_check_yaml(const HealthCheckConfig& h) {
+    std::ostringstream o;
+    o << "{ type: " << to_string(h.type);
+    if (h.type == CheckType::kTcp || h.type == CheckType::kHttp || h.type == CheckType::kUdp) {
+        if (h.port != 0) o << ", port: " << h.port;
+    }
+    if (h.type == CheckType::kHttp) {
+        o << ", path: " << quoted(h.path) << ", expect_status: " << h.expect_status
+          << ", expect_body: " << quoted(h.expect_body);
+    }
+    if (h.type == CheckType::kUdp) {
+        o << ", send: " << quoted(h.send) << ", expect: " << quoted(h.expect);
+    }
+    if (h.type == CheckType::kExec) o << ", command: " << quoted(h.command);
+    o << ", interval: " << format_duration_ms(h.interval_ms)
+      << ", timeout: " << format_duration_ms(h.timeout_ms) << ", rise: " << h.rise
+      << ", fall: " << h.fall << ", on_failure: " << to_string(h.on_failure) << " }";
+    return o.str();
+}
+
+std::string agent_check_yaml(const AgentCheckConfig& a) {
+    std::ostringstream o;
+    o << "{ port: " << a.port;
+    o << ", send: " << quoted(a.send);
+    o << ", interval: " << format_duration_ms(a.interval_ms)
+      << ", timeout: " << format_duration_ms(a.timeout_ms) << " }";
+    return o.str();
 }
 
 std::string prefix(const Ipv4Prefix& p) {
@@ -81,11 +129,28 @@ std::string config_to_yaml(const Config& c) {
               << ", netmask: " << format_ipv4(s.persistence->netmask) << " }\n";
         }
         if (s.reset_on_remove) o << "    on_remove: reset\n";
+        if (s.health_check) o << "    health_check: " << health_check_yaml(*s.health_check) << "\n";
+        if (s.agent_check) o << "    agent_check: " << agent_check_yaml(*s.agent_check) << "\n";
+        if (s.sorry_server) {
+            o << "    sorry_server: { address: " << format_ipv4(s.sorry_server->address);
+            if (s.sorry_server->port != 0) o << ", port: " << s.sorry_server->port;
+            o << ", forward: " << to_string(s.sorry_server->forward) << " }\n";
+        }
         o << "    real_servers:" << (s.real_servers.empty() ? " []\n" : "\n");
         for (const RealServerConfig& r : s.real_servers) {
             o << "      - { address: " << format_ipv4(r.address);
             if (r.port != 0) o << ", port: " << r.port;
-            o << ", weight: " << r.weight << ", forward: " << to_string(r.forward) << " }\n";
+            o << ", weight: " << r.weight << ", forward: " << to_string(r.forward);
+            // An override is written whole: the effective check, which read
+            // back over the service's gives the same again.
+            if (r.health_check_override) {
+                o << ",\n          health_check: "
+                  << (r.health_check ? health_check_yaml(*r.health_check) : "{ type: none }");
+            }
+            if (r.agent_check_override && r.agent_check) {
+                o << ",\n          agent_check: " << agent_check_yaml(*r.agent_check);
+            }
+            o << " }\n";
         }
     }
     return o.str();

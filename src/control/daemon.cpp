@@ -27,6 +27,7 @@
 
 #include "control/config.hpp"
 #include "control/config_writer.hpp"
+#include "control/health_monitor.hpp"
 #include "control/management.hpp"
 #include "control/mgmt_server.hpp"
 #include "control/id_registry.hpp"
@@ -106,6 +107,10 @@ public:
     std::string config_file() const override { return opts_.config_path; }
     std::vector<std::string> needs_restart() const override { return needs_restart_; }
     int64_t last_reload_time() const override { return last_reload_time_; }
+    std::vector<std::vector<ServerHealthInfo>> health_report() const override {
+        if (!health_) return {};
+        return health_->report(config_);
+    }
     std::vector<dataplane::ConnDump*> conn_dumps() override {
         std::vector<dataplane::ConnDump*> out;
         for (auto& w : workers_) out.push_back(&w->conn_dump());
@@ -118,6 +123,8 @@ private:
     void reload();
     // The one path from a validated Config to the running Snapshot.
     bool apply(Config next, const std::string& origin, std::string& message);
+    // A health transition: the same Config with the checks' new verdicts.
+    void republish_health();
     std::vector<std::string> restart_only_changes(const Config& next) const;
     void report_stats(const char* why);
     void stop_dataplane();
@@ -142,6 +149,8 @@ private:
     } last_reload_;
     int64_t last_reload_time_ = 0;
     std::vector<std::string> needs_restart_;
+    IdAssignment running_ids_;  // ids of config_'s services and servers, by position
+    std::unique_ptr<HealthMonitor> health_;
     std::unique_ptr<Management> management_;
     std::unique_ptr<MgmtServer> mgmt_server_;
 };
@@ -196,6 +205,8 @@ int Daemon::run() {
     info_signals.async_wait(on_info);
 
     start_management(io);
+    health_ = std::make_unique<HealthMonitor>(io, [this] { republish_health(); });
+    health_->reconcile(config_);
     boost::asio::steady_timer rate_timer(io);
     std::function<void(const boost::system::error_code&)> on_tick =
         [&](const boost::system::error_code& ec) {
@@ -212,6 +223,7 @@ int Daemon::run() {
     io.run();
 
     if (mgmt_server_) mgmt_server_->stop();
+    health_.reset();
     stop_.store(true);
     rte_eal_mp_wait_lcore();
     report_stats("exit");
@@ -302,8 +314,9 @@ int Daemon::start_dataplane() {
     rings_ = dataplane::create_handoff_rings(n_workers, kHandoffRingSize);
     publisher_ = std::make_unique<dataplane::SnapshotPublisher>(n_workers);
     last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
-    const IdAssignment ids = ids_.assign(config_, [](uint32_t) { return true; });
-    publisher_->publish(build_snapshot(config_, n_workers, ++version_, &ids));
+    // No check has run yet: every server starts up (see health_monitor.hpp).
+    running_ids_ = ids_.assign(config_, [](uint32_t) { return true; });
+    publisher_->publish(build_snapshot(config_, n_workers, ++version_, &running_ids_));
 
     dataplane::WorkerEnv env;
     env.n_workers = n_workers;
@@ -420,10 +433,11 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
     }
     std::unique_ptr<dataplane::Snapshot> snap;
     IdRegistry trial = ids_;
+    IdAssignment ids;
     try {
         // A freed real server id is reused only once no worker holds a
         // connection to it any more.
-        const IdAssignment ids = trial.assign(next, [this](uint32_t id) {
+        ids = trial.assign(next, [this](uint32_t id) {
             int64_t held = 0;
             for (const auto& w : workers_) {
                 held += w->counters().rs_load[id].active.get() +
@@ -431,8 +445,9 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
             }
             return held == 0;
         });
+        const HealthOverlay overlay = health_ ? health_->overlay_for(next) : HealthOverlay{};
         snap = build_snapshot(next, config_.dataplane.workers, version_ + 1, &ids,
-                              publisher_->current());
+                              publisher_->current(), &overlay);
     } catch (const ConfigError& e) {
         message = e.what();
         spdlog::error("{}: rejected, keeping version {}: {}", origin, version_, e.what());
@@ -442,8 +457,12 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
     publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
     const auto t2 = std::chrono::steady_clock::now();
     ids_ = std::move(trial);
+    running_ids_ = std::move(ids);
     config_ = std::move(next);
     ++version_;
+    // Servers that kept their address, port and checks keep their state;
+    // new ones start as overlay_for() assumed above.
+    if (health_) health_->reconcile(config_);
     size_t servers = 0;
     for (const ServiceConfig& s : config_.services) servers += s.real_servers.size();
     const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
@@ -456,10 +475,29 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
     return true;
 }
 
+void Daemon::republish_health() {
+    const auto t0 = std::chrono::steady_clock::now();
+    const HealthOverlay overlay = health_->overlay_for(config_);
+    std::unique_ptr<dataplane::Snapshot> snap;
+    try {
+        snap = build_snapshot(config_, config_.dataplane.workers, version_ + 1, &running_ids_,
+                              publisher_->current(), &overlay);
+    } catch (const ConfigError& e) {  // the same config built before; not expected
+        spdlog::error("health: cannot rebuild the snapshot: {}", e.what());
+        return;
+    }
+    publisher_->publish(std::move(snap));
+    ++version_;
+    spdlog::info("health: version {} published in {:.1f} ms", version_,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                     .count());
+}
+
 StatsView Daemon::stats_view() const {
     StatsView view;
     view.config = &config_;
     view.snapshot = publisher_ ? publisher_->current() : nullptr;
+    view.ids = &running_ids_;
     for (const auto& w : workers_) view.workers.push_back(&w->counters());
     view.last_reload_ok = last_reload_.ok;
     view.last_reload_message = last_reload_.message;

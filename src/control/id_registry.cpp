@@ -47,6 +47,7 @@ IdAssignment IdRegistry::assign(const Config& config,
         const ServiceKey key{s.vip, s.port, s.protocol};
         wanted_services.insert(key);
         for (const RealServerConfig& r : s.real_servers) wanted_servers.insert({key, r.address, r.port});
+        if (s.sorry_server) wanted_servers.insert({key, s.sorry_server->address, s.sorry_server->port});
     }
     std::map<uint16_t, ServiceKey> service_of;
     for (const auto& [key, id] : services_) service_of[id] = key;
@@ -84,6 +85,14 @@ IdAssignment IdRegistry::assign(const Config& config,
             ids.push_back(rid);
         }
         out.real_server.push_back(std::move(ids));
+        uint32_t sorry = kNoSorryServer;
+        if (s.sorry_server) {
+            const ServerKey rkey{sid, s.sorry_server->address, s.sorry_server->port};
+            const auto found = servers_.find(rkey);
+            sorry = found != servers_.end() ? found->second : new_server_id();
+            servers[rkey] = sorry;
+        }
+        out.sorry_server.push_back(sorry);
     }
     services_ = std::move(services);
     servers_ = std::move(servers);

@@ -188,8 +188,11 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
             rs.key = {rc.address, server_port(s, rc.port)};
             rs.weight = rc.weight;
             rs.forward = rc.forward;
-            if (svc != nullptr && i < svc->pool.size()) {
-                const uint32_t id = svc->pool[i];
+            // Ids by config position: the pool may lack a removed server.
+            const size_t position = static_cast<size_t>(&s - c.services.data());
+            if (svc != nullptr && v.ids != nullptr && position < v.ids->real_server.size() &&
+                i < v.ids->real_server[position].size()) {
+                const uint32_t id = v.ids->real_server[position][i];
                 int64_t active = 0, inactive = 0;
                 for (const WorkerCounters* w : v.workers) {
                     active += w->rs_load[id].active.get();
@@ -221,6 +224,65 @@ mgmt::StatusResponse Management::status() const {
     }
     s.needs_restart = plane_.needs_restart();
     return s;
+}
+
+// Health as the checks see it, and as the running Snapshot applies it.
+mgmt::HealthResponse Management::health() const {
+    const StatsView v = plane_.stats_view();
+    const Config& c = plane_.running_config();
+    const std::vector<std::vector<ServerHealthInfo>> report = plane_.health_report();
+    mgmt::HealthResponse out;
+    for (size_t si = 0; si < c.services.size(); ++si) {
+        const ServiceConfig& s = c.services[si];
+        mgmt::ServiceHealth sh;
+        sh.name = s.name;
+        sh.key = {s.vip, s.port, s.protocol};
+        const dataplane::Service* svc =
+            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip), htons(s.port),
+                                                        static_cast<uint8_t>(s.protocol))
+                       : nullptr;
+        const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
+        auto in_pool = [&](uint32_t id) {
+            return svc != nullptr && std::find(svc->pool.begin(), svc->pool.end(), id) != svc->pool.end();
+        };
+        if (s.sorry_server) {
+            mgmt::SorryHealth sorry{{s.sorry_server->address, s.sorry_server->port}, false};
+            if (ids_known && si < v.ids->sorry_server.size() &&
+                v.ids->sorry_server[si] != kNoSorryServer) {
+                sorry.active = in_pool(v.ids->sorry_server[si]);
+            }
+            sh.sorry_server = sorry;
+        }
+        for (size_t i = 0; i < s.real_servers.size(); ++i) {
+            const RealServerConfig& rc = s.real_servers[i];
+            mgmt::ServerHealth h;
+            h.key = {rc.address, server_port(s, rc.port)};
+            h.weight = rc.weight;
+            if (ids_known && i < v.ids->real_server[si].size()) {
+                const uint32_t id = v.ids->real_server[si][i];
+                h.in_pool = in_pool(id);
+                h.effective_weight = h.in_pool ? v.snapshot->real_servers[id].weight : 0;
+            }
+            if (si < report.size() && i < report[si].size()) {
+                const ServerHealthInfo& r = report[si][i];
+                h.check = r.check;
+                h.state = r.state;
+                h.since = r.since_ms;
+                h.last_check = r.last_check_ms;
+                h.last_ok = r.last_ok;
+                h.last_reason = r.last_reason;
+                if (r.agent) h.agent = mgmt::AgentHealth{r.agent_percent, r.agent_last};
+                h.checks = r.checks;
+                h.failures = r.failures;
+                h.transitions = r.transitions;
+                h.agent_checks = r.agent_checks;
+                h.agent_failures = r.agent_failures;
+            }
+            sh.real_servers.push_back(std::move(h));
+        }
+        out.services.push_back(std::move(sh));
+    }
+    return out;
 }
 
 // Asks every worker to copy its matching connections out (a slice of its
@@ -387,6 +449,11 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     }
                     service_base_[svc.id] = service_totals(v, svc.id);
                     for (uint32_t id : svc.pool) server_base_[id] = server_totals(v, id);
+                    // Servers out of the pool (removed by a health check) too.
+                    for (size_t i = 0; v.ids != nullptr && i < v.ids->service.size(); ++i) {
+                        if (v.ids->service[i] != svc.id) continue;
+                        for (uint32_t id : v.ids->real_server[i]) server_base_[id] = server_totals(v, id);
+                    }
                 }
                 return mgmt::ok_response();
             },
@@ -401,6 +468,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 return mgmt::ok_response({{"yaml", config_to_yaml(plane_.running_config())}});
             },
             [&](const mgmt::ConnsRequest& r) { return mgmt::ok_response(mgmt::to_json(conns(r))); },
+            [&](const mgmt::HealthRequest&) { return mgmt::ok_response(mgmt::to_json(health())); },
         },
         request);
 }

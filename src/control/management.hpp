@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/config.hpp"
+#include "control/health_monitor.hpp"
 #include "control/mgmt_protocol.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/conn_dump.hpp"
@@ -38,6 +39,9 @@ public:
     virtual std::string config_file() const = 0;
     virtual std::vector<std::string> needs_restart() const = 0;
     virtual int64_t last_reload_time() const = 0;
+    // What the health checks found, per service, per real server of
+    // running_config().
+    virtual std::vector<std::vector<ServerHealthInfo>> health_report() const = 0;
     // Each worker's connection-listing mailbox (see dataplane/conn_dump.hpp).
     virtual std::vector<dataplane::ConnDump*> conn_dumps() = 0;
 };
@@ -62,6 +66,7 @@ private:
     Totals server_totals(const StatsView& v, uint32_t id) const;
     mgmt::ListResponse list(const mgmt::ListRequest& r) const;
     mgmt::StatusResponse status() const;
+    mgmt::HealthResponse health() const;
     nlohmann::json change(const std::function<void(Config&)>& edit);
     mgmt::ConnsResponse conns(const mgmt::ConnsRequest& r);
 

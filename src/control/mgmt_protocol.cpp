@@ -304,6 +304,8 @@ template <>
 constexpr std::string_view kOpName<SaveYamlRequest> = "save_yaml";
 template <>
 constexpr std::string_view kOpName<ConnsRequest> = "conns";
+template <>
+constexpr std::string_view kOpName<HealthRequest> = "health";
 
 // Fills the alternative of Request whose op name is `op`.
 template <std::size_t I = 0>
@@ -388,7 +390,7 @@ const std::vector<std::string_view>& known_ops() {
                    std::tuple<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest,
                               EditServiceRequest, DelServiceRequest, AddServerRequest,
                               EditServerRequest, DelServerRequest, ClearRequest, ZeroRequest,
-                              SetTimeoutsRequest, SaveYamlRequest, ConnsRequest>());
+                              SetTimeoutsRequest, SaveYamlRequest, ConnsRequest, HealthRequest>());
         return out;
     }();
     return ops;
@@ -458,7 +460,7 @@ Request parse_request(const json& request) {
                     q.limit = static_cast<uint32_t>(v->integer(1, UINT32_MAX));
                 }
             } else {
-                // status, reload, clear, save_yaml: no fields.
+                // status, reload, clear, save_yaml, health: no fields.
                 r.expect_object({"v", "op"});
             }
         },
@@ -603,6 +605,44 @@ json to_json(const ConnsResponse& r) {
     return ok_response(std::move(body));
 }
 
+json to_json(const HealthResponse& r) {
+    json services = json::array();
+    for (const ServiceHealth& s : r.services) {
+        json j = service_key_json(s.key);
+        j["name"] = s.name;
+        json sorry = nullptr;
+        if (s.sorry_server) {
+            sorry = server_key_json(s.sorry_server->key);
+            sorry["active"] = s.sorry_server->active;
+        }
+        j["sorry_server"] = std::move(sorry);
+        json servers = json::array();
+        for (const ServerHealth& h : s.real_servers) {
+            json k = server_key_json(h.key);
+            k["weight"] = h.weight;
+            k["effective_weight"] = h.effective_weight;
+            k["in_pool"] = h.in_pool;
+            k["check"] = h.check;
+            k["state"] = h.state;
+            k["since"] = h.since;
+            k["last_check"] = h.last_check;
+            k["last_ok"] = h.last_ok;
+            k["last_reason"] = h.last_reason;
+            k["agent"] = h.agent ? json{{"percent", h.agent->percent}, {"last", h.agent->last}}
+                                 : json();
+            k["checks"] = h.checks;
+            k["failures"] = h.failures;
+            k["transitions"] = h.transitions;
+            k["agent_checks"] = h.agent_checks;
+            k["agent_failures"] = h.agent_failures;
+            servers.push_back(std::move(k));
+        }
+        j["real_servers"] = std::move(servers);
+        services.push_back(std::move(j));
+    }
+    return ok_response({{"services", std::move(services)}});
+}
+
 const json& check_response(const json& response) {
     if (!response.is_object()) {
         throw ProtocolError("malformed response: expected a JSON object, got " +
@@ -716,6 +756,51 @@ ConnsResponse parse_conns_response(const json& response) {
             out.conns.push_back(std::move(c));
         }
         if (auto v = r.optional("truncated")) out.truncated = v->boolean();
+        return out;
+    });
+}
+
+HealthResponse parse_health_response(const json& response) {
+    return parse_response(response, [](const Reader& r) {
+        HealthResponse out;
+        for (const Reader& sr : r.required("services").items()) {
+            if (!sr.value().is_object()) sr.fail("must be an object");
+            ServiceHealth s;
+            s.name = sr.required("name").string();
+            s.key = read_service_key(sr);
+            if (auto v = sr.optional("sorry_server"); v && !v->is_null()) {
+                if (!v->value().is_object()) v->fail("must be an object or null");
+                s.sorry_server = SorryHealth{read_server_key(*v), v->required("active").boolean()};
+            }
+            for (const Reader& rr : sr.required("real_servers").items()) {
+                if (!rr.value().is_object()) rr.fail("must be an object");
+                ServerHealth h;
+                h.key = read_server_key(rr);
+                h.weight = static_cast<uint32_t>(rr.required("weight").integer(0, UINT32_MAX));
+                h.effective_weight =
+                    static_cast<uint32_t>(rr.required("effective_weight").integer(0, UINT32_MAX));
+                h.in_pool = rr.required("in_pool").boolean();
+                h.check = rr.required("check").string();
+                h.state = rr.required("state").string();
+                h.since = rr.required("since").signed_integer();
+                h.last_check = rr.required("last_check").signed_integer();
+                h.last_ok = rr.required("last_ok").boolean();
+                h.last_reason = rr.required("last_reason").string();
+                if (auto a = rr.optional("agent"); a && !a->is_null()) {
+                    if (!a->value().is_object()) a->fail("must be an object or null");
+                    h.agent = AgentHealth{
+                        static_cast<uint32_t>(a->required("percent").integer(0, UINT32_MAX)),
+                        a->required("last").string()};
+                }
+                h.checks = rr.required("checks").counter();
+                h.failures = rr.required("failures").counter();
+                h.transitions = rr.required("transitions").counter();
+                h.agent_checks = rr.required("agent_checks").counter();
+                h.agent_failures = rr.required("agent_failures").counter();
+                s.real_servers.push_back(std::move(h));
+            }
+            out.services.push_back(std::move(s));
+        }
         return out;
     });
 }

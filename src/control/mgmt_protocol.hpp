@@ -67,6 +67,19 @@
 //                             server_port, state, expires_in}], truncated?: bool
 //                 state is the IPVS name: "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
 //                 "CLOSE" for TCP, "UDP" for UDP; expires_in is seconds.
+//   health        -> services: [{name, vip, port, protocol,
+//                                sorry_server: null | {address, port, active: bool},
+//                                real_servers: [{address, port, weight, effective_weight,
+//                                  in_pool: bool, check, state, since, last_check,
+//                                  last_ok: bool, last_reason,
+//                                  agent: null | {percent, last},
+//                                  checks, failures, transitions,
+//                                  agent_checks, agent_failures}]}]
+//                 check: "tcp" | "http" | "udp" | "ping" | "exec" | "none";
+//                 state: "up" | "down" | "drain"; since, last_check: unix
+//                 milliseconds, 0 = never; weight is the configured one,
+//                 effective_weight the one scheduled (0 when inhibited or
+//                 drained, agent-scaled otherwise); in_pool false: removed.
 //
 // Ranges: weight 0..65535; persistence timeout 1..2592000 (default 300),
 // netmask default 255.255.255.255; timeouts 0..2592000. scheduler names and
@@ -208,6 +221,9 @@ struct SetTimeoutsRequest {
 struct SaveYamlRequest {
     bool operator==(const SaveYamlRequest&) const = default;
 };
+struct HealthRequest {
+    bool operator==(const HealthRequest&) const = default;
+};
 struct ConnsRequest {
     ConnFilter filter;
     std::optional<uint32_t> limit;
@@ -217,7 +233,8 @@ struct ConnsRequest {
 using Request =
     std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest, EditServiceRequest,
                  DelServiceRequest, AddServerRequest, EditServerRequest, DelServerRequest,
-                 ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest>;
+                 ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest,
+                 HealthRequest>;
 
 // Every op, in the order the contract lists them.
 const std::vector<std::string_view>& known_ops();
@@ -327,6 +344,47 @@ struct ConnsResponse {
     bool operator==(const ConnsResponse&) const = default;
 };
 
+struct AgentHealth {
+    uint32_t percent = 100;
+    std::string last;
+    bool operator==(const AgentHealth&) const = default;
+};
+
+struct ServerHealth {
+    ServerKey key;
+    uint32_t weight = 1;
+    uint32_t effective_weight = 1;
+    bool in_pool = true;
+    std::string check = "none";
+    std::string state = "up";
+    int64_t since = 0;
+    int64_t last_check = 0;
+    bool last_ok = true;
+    std::string last_reason;
+    std::optional<AgentHealth> agent;
+    uint64_t checks = 0, failures = 0, transitions = 0, agent_checks = 0, agent_failures = 0;
+    bool operator==(const ServerHealth&) const = default;
+};
+
+struct SorryHealth {
+    ServerKey key;
+    bool active = false;
+    bool operator==(const SorryHealth&) const = default;
+};
+
+struct ServiceHealth {
+    std::string name;
+    ServiceKey key;
+    std::optional<SorryHealth> sorry_server;
+    std::vector<ServerHealth> real_servers;
+    bool operator==(const ServiceHealth&) const = default;
+};
+
+struct HealthResponse {
+    std::vector<ServiceHealth> services;
+    bool operator==(const HealthResponse&) const = default;
+};
+
 // {"v":1,"ok":true} plus the fields of `body` (an object or null).
 json ok_response(json body = json::object());
 // {"v":1,"ok":false,"error":message}
@@ -335,6 +393,7 @@ json error_response(std::string_view message);
 json to_json(const StatusResponse& r);
 json to_json(const ListResponse& r);
 json to_json(const ConnsResponse& r);
+json to_json(const HealthResponse& r);
 
 // Client side. check_response throws DaemonError for ok:false and
 // ProtocolError for a malformed envelope; the parse_* functions call it
@@ -343,6 +402,7 @@ const json& check_response(const json& response);
 StatusResponse parse_status_response(const json& response);
 ListResponse parse_list_response(const json& response);
 ConnsResponse parse_conns_response(const json& response);
+HealthResponse parse_health_response(const json& response);
 std::string parse_message_response(const json& response);  // reload: "message"
 std::string parse_yaml_response(const json& response);     // save_yaml: "yaml"
 

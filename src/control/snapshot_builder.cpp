@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "control/agent_check.hpp"
 #include "sched/registry.hpp"
 
 namespace dvs::control {
@@ -30,7 +31,8 @@ uint16_t port_index(const Config& c, const std::string& name) {
 
 std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32_t workers,
                                                     uint64_t version, const IdAssignment* ids,
-                                                    const dataplane::Snapshot* previous) {
+                                                    const dataplane::Snapshot* previous,
+                                                    const HealthOverlay* health) {
     auto snap = std::make_unique<dataplane::Snapshot>();
     snap->version = version;
 
@@ -80,6 +82,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             std::vector<uint32_t> rs_ids;
             for (size_t i = 0; i < sc.real_servers.size(); ++i) rs_ids.push_back(next_rs++);
             positional.real_server.push_back(std::move(rs_ids));
+            positional.sorry_server.push_back(sc.sorry_server ? next_rs++ : kNoSorryServer);
         }
         ids = &positional;
     }
@@ -87,6 +90,9 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
     for (size_t s = 0; s < config.services.size(); ++s) {
         max_service = std::max<uint32_t>(max_service, ids->service[s] + 1u);
         for (uint32_t r : ids->real_server[s]) max_rs = std::max(max_rs, r + 1);
+        if (s < ids->sorry_server.size() && ids->sorry_server[s] != kNoSorryServer) {
+            max_rs = std::max(max_rs, ids->sorry_server[s] + 1);
+        }
     }
     if (max_rs > dataplane::kMaxRealServers) {
         throw ConfigError(config.source + ": at most " +
@@ -115,6 +121,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         std::string signature = sc.scheduler + "/" + std::to_string(sc.sched_fallback) +
                                 std::to_string(sc.sched_port) + "/" +
                                 std::to_string(sc.mh_table_size);
+        bool any_healthy = false;
         for (size_t r = 0; r < sc.real_servers.size(); ++r) {
             const RealServerConfig& rc = sc.real_servers[r];
             dataplane::RealServer& rs = snap->real_servers[ids->real_server[s][r]];
@@ -122,13 +129,45 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             rs.present = true;
             rs.ip = net32(rc.address);
             rs.port = net16(rc.port);
-            rs.weight = rc.weight;
             rs.method = static_cast<uint8_t>(rc.forward);
+            uint32_t weight = rc.weight;
+            const ServerVerdict* verdict = health ? health->find(s, r) : nullptr;
+            if (verdict != nullptr && verdict->failed) {
+                weight = 0;
+                if (verdict->on_failure == FailureAction::kRemove) {
+                    rs.weight = 0;
+                    continue;  // present (its connections drain), but not scheduled
+                }
+            } else {
+                any_healthy = true;
+                if (verdict != nullptr) {
+                    weight = verdict->drain ? 0 : scaled_weight(weight, verdict->percent);
+                }
+            }
+            rs.weight = weight;
             svc.pool.push_back(rs.id);
             // A stable identity (address and port) so hashing schedulers
             // map keys the same way across rebuilds.
-            pool.push_back({rc.weight, (uint64_t{rc.address} << 16 | rc.port) + 1});
-            signature += "/" + std::to_string(rs.id) + ":" + std::to_string(rc.weight);
+            pool.push_back({weight, (uint64_t{rc.address} << 16 | rc.port) + 1});
+            signature += "/" + std::to_string(rs.id) + ":" + std::to_string(weight);
+        }
+        const uint32_t sorry_id = s < ids->sorry_server.size() ? ids->sorry_server[s] : kNoSorryServer;
+        if (sc.sorry_server && sorry_id != kNoSorryServer) {
+            const SorryServerConfig& so = *sc.sorry_server;
+            dataplane::RealServer& rs = snap->real_servers[sorry_id];
+            rs.id = sorry_id;
+            rs.present = true;
+            rs.ip = net32(so.address);
+            rs.port = net16(so.port);
+            rs.method = static_cast<uint8_t>(so.forward);
+            rs.weight = 1;
+            // Nobody healthy: the sorry server alone takes new connections
+            // (established ones to the others keep forwarding).
+            if (!any_healthy) {
+                svc.pool.assign(1, sorry_id);
+                pool.assign(1, {1, (uint64_t{so.address} << 16 | so.port) + 1});
+                signature += "/sorry:" + std::to_string(sorry_id);
+            }
         }
         svc.scheduler_signature = signature;
         // Unchanged scheduling keeps its instances (and so rr/wrr position).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "control/id_registry.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/snapshot.hpp"
 
@@ -18,6 +19,7 @@ struct StatsView {
     std::vector<const dataplane::WorkerCounters*> workers;
     bool last_reload_ok = true;
     std::string last_reload_message;
+    const IdAssignment* ids = nullptr;  // config positions -> ids (null in tests without one)
 };
 
 std::string render_stats_json(const StatsView& view);

@@ -37,6 +37,7 @@ enum class Verb {
     kReload,
     kSaveYaml,
     kConns,
+    kHealth,
 };
 
 // -L's output switches.

@@ -5,6 +5,8 @@
 
 #include "dvsadm/formatter.hpp"
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
@@ -290,6 +292,62 @@ std::string format_status(const mgmt::StatusResponse& s) {
         out += printf_string("  %-*s %12llu\n", static_cast<int>(width), reason.c_str(), ull{n});
     }
     return out;
+}
+
+std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms) {
+    std::string out;
+    auto age = [now_ms](int64_t ms) -> std::string {
+        if (ms <= 0) return "never";
+        const double s = static_cast<double>(now_ms - ms) / 1000.0;
+        return printf_string("%.1fs ago", s < 0 ? 0.0 : s);
+    };
+    for (const mgmt::ServiceHealth& s : health.services) {
+        out += printf_string("%s %s:%u %s\n", std::string(mgmt::protocol_name(s.key.protocol)).c_str(),
+                             mgmt::ipv4_to_string(s.key.vip).c_str(), s.key.port, s.name.c_str());
+        if (s.sorry_server) {
+            out += printf_string("  sorry server %s:%u %s\n",
+                                 mgmt::ipv4_to_string(s.sorry_server->key.address).c_str(),
+                                 s.sorry_server->key.port,
+                                 s.sorry_server->active ? "ACTIVE (no real server is healthy)"
+                                                        : "standby");
+        }
+        out += printf_string("  %-21s %-5s %-5s %-13s %-6s %-10s %s\n", "real server", "check",
+                             "state", "since", "weight", "last check", "result");
+        for (const mgmt::ServerHealth& h : s.real_servers) {
+            const std::string endpoint =
+                mgmt::ipv4_to_string(h.key.address) + ":" + std::to_string(h.key.port);
+            const std::string weight = h.in_pool ? std::to_string(h.effective_weight) + "/" +
+                                                       std::to_string(h.weight)
+                                                 : "out/" + std::to_string(h.weight);
+            std::string result = h.last_check == 0 ? "-" : (h.last_ok ? "ok: " : "FAIL: ") + h.last_reason;
+            if (h.agent) {
+                result += printf_string("; agent %u%% (\"%s\")", h.agent->percent, h.agent->last.c_str());
+            }
+            out += printf_string("  %-21s %-5s %-5s %-13s %-6s %-10s %s\n", endpoint.c_str(),
+                                 h.check.c_str(), h.state.c_str(),
+                                 h.since == 0 ? "start" : age(h.since).c_str(), weight.c_str(),
+                                 h.last_check == 0 ? "never" : age(h.last_check).c_str(),
+                                 result.c_str());
+            out += printf_string("  %-21s checks %lu, failures %lu, transitions %lu", "",
+                                 static_cast<unsigned long>(h.checks),
+                                 static_cast<unsigned long>(h.failures),
+                                 static_cast<unsigned long>(h.transitions));
+            if (h.agent) {
+                out += printf_string(", agent checks %lu, agent failures %lu",
+                                     static_cast<unsigned long>(h.agent_checks),
+                                     static_cast<unsigned long>(h.agent_failures));
+            }
+            out += "\n";
+        }
+    }
+    return out;
+}
+
+std::string format_health(const mgmt::HealthResponse& health) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    return format_health(health, now);
 }
 
 }  // namespace dvs::dvsadm

@@ -50,6 +50,11 @@ std::string format_conns(const mgmt::ConnsResponse& conns);
 // dvsadm status (DVS's own layout).
 std::string format_status(const mgmt::StatusResponse& status);
 
+// dvsadm health: one line per real server (DVS's own layout); `now_ms`
+// (unix ms) turns the last check's time into an age.
+std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms);
+std::string format_health(const mgmt::HealthResponse& health);  // now
+
 // "TCP  192.0.2.10:80" (ipvsadm's listing) for messages.
 std::string service_label(const mgmt::ServiceKey& key);
 

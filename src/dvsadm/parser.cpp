@@ -228,13 +228,15 @@ std::string verb_word(Verb verb) {
             return "save-yaml";
         case Verb::kConns:
             return "conns";
+        case Verb::kHealth:
+            return "health";
         default:
             return "";
     }
 }
 
 std::optional<Verb> dvs_verb(std::string_view word) {
-    for (Verb v : {Verb::kStatus, Verb::kReload, Verb::kSaveYaml, Verb::kConns}) {
+    for (Verb v : {Verb::kStatus, Verb::kReload, Verb::kSaveYaml, Verb::kConns, Verb::kHealth}) {
         if (verb_word(v) == word) return v;
     }
     return std::nullopt;
@@ -511,7 +513,7 @@ private:
         if (!command_) {
             throw UsageError(
                 "no command given (one of -A -E -D -C -R -S -a -e -d -L -Z --set, or the words "
-                "status, reload, save-yaml, conns; dvsadm -h lists them)");
+                "status, reload, save-yaml, conns, health; dvsadm -h lists them)");
         }
         const std::string& command = *command_;
 

@@ -72,6 +72,8 @@ mgmt::Request to_request(const Command& cmd) {
             return mgmt::SaveYamlRequest{};
         case Verb::kConns:
             return mgmt::ConnsRequest{cmd.conn_filter, cmd.conn_limit};
+        case Verb::kHealth:
+            return mgmt::HealthRequest{};
         case Verb::kRestore:
         case Verb::kHelp:
         case Verb::kVersion:

@@ -160,6 +160,22 @@ topo_up() {
     topo_log "up: ${all[*]}"
 }
 
+# topo_add_mgmt PREFIX ADDRESS/LEN: a management interface for dvsd's own
+# sockets (health checks): veth "mgmt" in PREFIX-lb, with a kernel address,
+# plugged into the switch next to the real servers. The DPDK ports keep no
+# kernel address; arp_ignore=1 keeps the kernel from answering ARP for the
+# mgmt address on them. Not part of the default topology.
+topo_add_mgmt() {
+    local prefix=$1 address=$2 lb=$1-lb sw=$1-sw
+    ip link add mgmt netns "$lb" type veth peer name p-mgmt netns "$sw" || return 1
+    _topo_if_prep "$lb" mgmt || return 1
+    _topo_if_prep "$sw" p-mgmt || return 1
+    ip -n "$sw" link set p-mgmt master br0 || return 1
+    _topo_sysctl "$lb" net.ipv4.conf.all.arp_ignore=1 || return 1
+    ip -n "$lb" addr add "$address" dev mgmt || return 1
+    topo_log "management interface mgmt $address in $lb"
+}
+
 # rs_mode PREFIX N MODE VIP...: prepare real server rsN of PREFIX for
 # forwarding method MODE (nat | dr | tun) of the given VIPs. Needs the
 # `direct` topology for dr and tun.

@@ -158,7 +158,8 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
                             "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
                             "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-                            "scheduler_flags, mh_table_size, persistence, on_remove, real_servers)");
+                            "scheduler_flags, mh_table_size, persistence, on_remove, health_check, "
+                            "agent_check, sorry_server, real_servers)");
     }
     SECTION("bad IPv4 address") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),

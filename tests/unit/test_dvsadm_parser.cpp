@@ -266,7 +266,7 @@ TEST_CASE("every malformed command line gets a message naming the problem", "[dv
         // missing pieces
         {"-n",
          "no command given (one of -A -E -D -C -R -S -a -e -d -L -Z --set, or the words "
-         "status, reload, save-yaml, conns; dvsadm -h lists them)"},
+         "status, reload, save-yaml, conns, health; dvsadm -h lists them)"},
         {"-A", "-A needs a service: -t|-u VIP[:port]"},
         {"-E -s rr", "-E needs a service: -t|-u VIP[:port]"},
         {"-D", "-D needs a service: -t|-u VIP[:port]"},

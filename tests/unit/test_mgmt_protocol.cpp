@@ -50,6 +50,7 @@ TEST_CASE("every op in the contract parses and writes back unchanged", "[mgmt]")
         R"({"v":1,"op":"set_timeouts","tcp":900,"tcp_fin":0,"udp":300})",
         R"({"v":1,"op":"save_yaml"})",
         R"({"v":1,"op":"conns"})",
+        R"({"v":1,"op":"health"})",
         R"({"v":1,"op":"conns","filter":{"client":"10.0.1.5","port":80,"protocol":"tcp","server":"10.0.0.11","vip":"192.0.2.10"},"limit":50})",
     };
     std::vector<std::string> ops_seen;
@@ -110,7 +111,7 @@ TEST_CASE("garbage, versions and unknown ops get clear errors", "[mgmt]") {
     CHECK(refusal(R"({"v":1,"op":"flush"})") ==
           "unknown op \"flush\" (known: status, reload, list, add_service, edit_service, "
           "del_service, add_server, edit_server, del_server, clear, zero, set_timeouts, "
-          "save_yaml, conns)");
+          "save_yaml, conns, health)");
 }
 
 TEST_CASE("field errors name the field and the problem", "[mgmt]") {
