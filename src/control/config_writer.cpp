@@ -38,6 +38,7 @@ std::string config_to_yaml(const Config& c) {
         for (size_t i = 0; i < p.addresses.size(); ++i) o << (i ? ", " : "") << prefix(p.addresses[i]);
         o << "], mtu: " << p.mtu;
         if (p.mac) o << ", mac: " << quoted(format_mac(*p.mac));
+        if (!p.kernel_interface.empty()) o << ", kernel_interface: " << p.kernel_interface;
         o << " }\n";
     }
     if (!c.routes.empty()) {
@@ -58,6 +59,10 @@ std::string config_to_yaml(const Config& c) {
     o << "timeouts: { tcp: " << t.tcp << ", tcp_syn: " << t.tcp_syn << ", tcp_fin: " << t.tcp_fin
       << ", tcp_close: " << t.tcp_close << ", udp: " << t.udp << " }\n";
     o << "management: { socket: " << quoted(c.management.socket) << " }\n";
+    const ExceptionPathConfig& e = c.exception_path;
+    o << "exception_path: { enabled: " << (e.enabled ? "true" : "false")
+      << ", rate_limit_pps: " << e.rate_limit_pps << ", burst: " << e.burst
+      << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
         o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip) << "\n    port: " << s.port
