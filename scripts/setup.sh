@@ -16,7 +16,7 @@ PACKAGES=(
     dpdk dpdk-dev libdpdk-dev
     libyaml-cpp-dev libspdlog-dev libboost-dev nlohmann-json3-dev catch2
     python3 python3-scapy
-    iproute2 ethtool curl socat procps
+    iproute2 ethtool curl socat procps iputils-ping tcpdump
 )
 
 log() { printf '[setup] %s\n' "$*"; }

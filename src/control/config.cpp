@@ -207,6 +207,13 @@ public:
         return node_.Scalar();
     }
 
+    // YAML 1.2 core booleans only: true or false (no yes/no/on/off).
+    bool boolean() const {
+        if (node_.IsScalar() && node_.Scalar() == "true") return true;
+        if (node_.IsScalar() && node_.Scalar() == "false") return false;
+        fail("expected true or false, got " + describe(node_));
+    }
+
     uint32_t ipv4() const;
     Ipv4Prefix prefix() const;
     MacAddress mac() const;
@@ -289,6 +296,19 @@ MacAddress Reader::mac() const {
     return mac;
 }
 
+// Linux interface names: 1..15 bytes (IFNAMSIZ - 1), no '/', ':' or space,
+// not "." or "..". Kept to the name() alphabet so they are safe in commands.
+std::string interface_name_problem(const std::string& name) {
+    if (name.empty() || name.size() > 15) return "is not 1..15 characters long (a Linux interface name)";
+    if (name == "." || name == "..") return "is not a valid interface name";
+    for (char c : name) {
+        const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        if (!word) return "may contain only letters, digits, '-', '_' and '.'";
+    }
+    return {};
+}
+
 // ---------------------------------------------------------------------------
 // Schema pass: one function per section. Each one checks its own keys and
 // value ranges; relations between sections wait for the cross-checks.
@@ -308,7 +328,7 @@ DataplaneConfig read_dataplane(const Reader& r) {
 
 PortConfig read_port(const Reader& r) {
     PortConfig p;
-    r.check_keys({"name", "device", "addresses", "mtu", "mac"});
+    r.check_keys({"name", "device", "addresses", "mtu", "mac", "kernel_interface"});
     p.name = r.required("name").name();
     p.device = r.required("device").string();
     const Reader addresses = r.required("addresses");
@@ -319,7 +339,24 @@ PortConfig read_port(const Reader& r) {
         p.mac = v->mac();
         if ((*p.mac)[0] & 1) v->fail("a port MAC must be unicast (first octet even)");
     }
+    if (auto v = r.optional("kernel_interface")) {
+        p.kernel_interface = v->string();
+        if (const std::string problem = interface_name_problem(p.kernel_interface);
+            !problem.empty()) {
+            v->fail("'" + p.kernel_interface + "' " + problem);
+        }
+    }
     return p;
+}
+
+ExceptionPathConfig read_exception_path(const Reader& r) {
+    ExceptionPathConfig e;
+    r.check_keys({"enabled", "rate_limit_pps", "burst", "install_routes"});
+    if (auto v = r.optional("enabled")) e.enabled = v->boolean();
+    if (auto v = r.optional("rate_limit_pps")) e.rate_limit_pps = v->integer(0, 10000000);
+    if (auto v = r.optional("burst")) e.burst = v->integer(1, 65536);
+    if (auto v = r.optional("install_routes")) e.install_routes = v->boolean();
+    return e;
 }
 
 RouteConfig read_route(const Reader& r) {
@@ -682,7 +719,8 @@ Config read_config(const Reader& root, const std::string& source) {
     }
     if (root.node().IsMap()) {
         root.check_keys(
-            {"dataplane", "ports", "routes", "neighbors", "timeouts", "management", "services"});
+            {"dataplane", "ports", "routes", "neighbors", "timeouts", "management",
+             "exception_path", "services"});
     }
     Config c;
     c.source = source;
@@ -700,6 +738,7 @@ Config read_config(const Reader& root, const std::string& source) {
     c.neighbors = read_list<NeighborConfig>(root, "neighbors", read_neighbor);
     if (auto s = section(root, "timeouts")) c.timeouts = read_timeouts(*s);
     if (auto s = section(root, "management")) c.management = read_management(*s);
+    if (auto s = section(root, "exception_path")) c.exception_path = read_exception_path(*s);
     c.services = read_list<ServiceConfig>(root, "services", read_service);
     return c;
 }
@@ -760,6 +799,30 @@ void check_ports(const Config& c, const Reader& root) {
             items[i].required("device").fail("device '" + port.device +
                                              "' is already used by port '" +
                                              c.ports[it->second].name + "'");
+        }
+    }
+}
+
+// The kernel interfaces must have valid, distinct names; checked when the
+// exception path is on (a default name may be too long only then).
+void check_kernel_interfaces(const Config& c, const Reader& root) {
+    if (!c.exception_path.enabled) return;
+    const std::vector<Reader> items = section_items(root, "ports");
+    std::map<std::string, std::size_t> names;
+    for (std::size_t i = 0; i < c.ports.size(); ++i) {
+        const PortConfig& port = c.ports[i];
+        const std::string name = kernel_interface_name(port);
+        if (port.kernel_interface.empty()) {
+            if (const std::string problem = interface_name_problem(name); !problem.empty()) {
+                items[i].required("name").fail("the default kernel interface name '" + name +
+                                               "' " + problem + "; set kernel_interface");
+            }
+        }
+        if (auto [it, fresh] = names.emplace(name, i); !fresh) {
+            const Reader at = port.kernel_interface.empty() ? items[i].required("name")
+                                                            : items[i].required("kernel_interface");
+            at.fail("kernel interface '" + name + "' is already used by port '" +
+                    c.ports[it->second].name + "'");
         }
     }
 }
@@ -906,6 +969,7 @@ void check_services(const Config& c, const Reader& root) {
 
 void cross_check(const Config& c, const Reader& root) {
     check_ports(c, root);
+    check_kernel_interfaces(c, root);
     check_routes(c, root);
     check_neighbors(c, root);
     check_services(c, root);
@@ -953,6 +1017,10 @@ Config load_config_file(const std::string& path) {
 std::string format_ipv4(uint32_t host_order) {
     return std::to_string(host_order >> 24) + "." + std::to_string((host_order >> 16) & 0xff) +
            "." + std::to_string((host_order >> 8) & 0xff) + "." + std::to_string(host_order & 0xff);
+}
+
+std::string kernel_interface_name(const PortConfig& port) {
+    return port.kernel_interface.empty() ? "dvs-" + port.name : port.kernel_interface;
 }
 
 std::string format_mac(const MacAddress& mac) {

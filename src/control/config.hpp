@@ -41,6 +41,18 @@ struct PortConfig {
     std::vector<Ipv4Prefix> addresses;   // the balancer's own addresses on this port
     uint16_t mtu = 1500;                 // IP MTU; TUN encapsulation must fit it
     std::optional<MacAddress> mac;       // set the port's MAC (default: the device's own)
+    std::string kernel_interface;        // exception path interface; empty: "dvs-" + name
+};
+
+// The exception path: one kernel interface (net_tap) per port carrying the
+// port's addresses, so traffic for the balancer itself that the dataplane
+// does not consume (health-check replies, SSH, BGP) reaches the kernel, and
+// what the kernel sends leaves through the port.
+struct ExceptionPathConfig {
+    bool enabled = false;
+    uint32_t rate_limit_pps = 10000;  // toward the kernel, per worker; 0 = no limit
+    uint32_t burst = 256;             // packets passed at once after a quiet spell
+    bool install_routes = true;       // give the kernel the `routes` section too
 };
 
 struct RouteConfig {
@@ -163,8 +175,12 @@ struct Config {
     std::vector<NeighborConfig> neighbors;
     TimeoutConfig timeouts;
     ManagementConfig management;
+    ExceptionPathConfig exception_path;
     std::vector<ServiceConfig> services;
 };
+
+// The kernel interface name of a port (its kernel_interface, or "dvs-" + name).
+std::string kernel_interface_name(const PortConfig& port);
 
 // A configuration error: what() reads "FILE:LINE:COLUMN: KEY.PATH: problem".
 class ConfigError : public std::runtime_error {

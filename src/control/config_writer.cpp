@@ -86,6 +86,7 @@ std::string config_to_yaml(const Config& c) {
         for (size_t i = 0; i < p.addresses.size(); ++i) o << (i ? ", " : "") << prefix(p.addresses[i]);
         o << "], mtu: " << p.mtu;
         if (p.mac) o << ", mac: " << quoted(format_mac(*p.mac));
+        if (!p.kernel_interface.empty()) o << ", kernel_interface: " << p.kernel_interface;
         o << " }\n";
     }
     if (!c.routes.empty()) {
@@ -108,6 +109,10 @@ std::string config_to_yaml(const Config& c) {
     o << "management: { socket: " << quoted(c.management.socket);
     if (!c.management.group.empty()) o << ", group: " << quoted(c.management.group);
     o << " }\n";
+    const ExceptionPathConfig& e = c.exception_path;
+    o << "exception_path: { enabled: " << (e.enabled ? "true" : "false")
+      << ", rate_limit_pps: " << e.rate_limit_pps << ", burst: " << e.burst
+      << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
         o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip) << "\n    port: " << s.port

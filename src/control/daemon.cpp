@@ -1,5 +1,6 @@
 #include "control/daemon.hpp"
 
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -31,6 +32,7 @@
 #include "control/management.hpp"
 #include "control/mgmt_server.hpp"
 #include "control/id_registry.hpp"
+#include "control/kernel_interface.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/handoff.hpp"
@@ -119,6 +121,10 @@ public:
 
 private:
     int start_dataplane();
+    // Exception path: net_tap devices before the ports open, then the
+    // kernel's side of them (addresses, routes) once they are up.
+    void create_kernel_devices(std::vector<dataplane::PortSpec>& specs);
+    void configure_kernel_interfaces();
     void start_management(boost::asio::io_context& io);
     void reload();
     // The one path from a validated Config to the running Snapshot.
@@ -153,6 +159,7 @@ private:
     std::unique_ptr<HealthMonitor> health_;
     std::unique_ptr<Management> management_;
     std::unique_ptr<MgmtServer> mgmt_server_;
+    std::vector<KernelInterfacePlan> kernel_plans_;
 };
 
 int Daemon::run() {
@@ -286,6 +293,7 @@ int Daemon::start_dataplane() {
         }
         specs.push_back(spec);
     }
+    create_kernel_devices(specs);
     ports_ = dataplane::open_ports(specs, n_workers, pools_);
     ports_up_ = true;
     for (const dataplane::PortInfo& p : ports_.ports) {
@@ -307,9 +315,13 @@ int Daemon::start_dataplane() {
         for (const auto& q : ports_.rx_by_worker[w]) {
             queues += " " + ports_.ports[q.port_index].name + "/" + std::to_string(q.queue);
         }
+        for (const auto& q : ports_.kernel_rx_by_worker[w]) {
+            queues += " " + ports_.ports[q.port_index].name + "/" + std::to_string(q.queue);
+        }
         spdlog::info("worker {} on lcore {}: polls{}", w, worker_lcores_[w],
                      queues.empty() ? " no queue (handoff only)" : queues);
     }
+    configure_kernel_interfaces();
 
     rings_ = dataplane::create_handoff_rings(n_workers, kHandoffRingSize);
     publisher_ = std::make_unique<dataplane::SnapshotPublisher>(n_workers);
@@ -326,6 +338,9 @@ int Daemon::start_dataplane() {
     env.stop = &stop_;
     env.idle_sleep_us = config_.dataplane.idle_sleep_us;
     env.all_counters = all_counters_.data();  // filled below, before any worker runs
+    if (config_.exception_path.enabled) {
+        env.kernel = {config_.exception_path.rate_limit_pps, config_.exception_path.burst};
+    }
     for (uint32_t w = 0; w < n_workers; ++w) {
         const int socket = static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[w]));
         rte_mempool* pool = pools_[socket] ? pools_[socket] : pools_[rte_socket_id_by_idx(0)];
@@ -364,6 +379,7 @@ std::vector<std::string> Daemon::restart_only_changes(const Config& next) const 
         const PortConfig& p = config_.ports[i];
         const PortConfig& q = next.ports[i];
         ports_same = p.name == q.name && p.device == q.device && p.mtu == q.mtu && p.mac == q.mac &&
+                     p.kernel_interface == q.kernel_interface &&
                      p.addresses.size() == q.addresses.size() &&
                      std::equal(p.addresses.begin(), p.addresses.end(), q.addresses.begin(),
                                 [](const Ipv4Prefix& x, const Ipv4Prefix& y) {
@@ -373,6 +389,12 @@ std::vector<std::string> Daemon::restart_only_changes(const Config& next) const 
     if (!ports_same) changed.push_back("ports");
     if (config_.management.socket != next.management.socket) changed.push_back("management.socket");
     if (config_.management.gid != next.management.gid) changed.push_back("management.group");
+    const ExceptionPathConfig& e = config_.exception_path;
+    const ExceptionPathConfig& f = next.exception_path;
+    if (e.enabled != f.enabled || e.rate_limit_pps != f.rate_limit_pps || e.burst != f.burst ||
+        e.install_routes != f.install_routes) {
+        changed.push_back("exception_path");
+    }
     return changed;
 }
 
@@ -430,6 +452,7 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         spdlog::warn("{}: needs restart to take effect, left as running: {}", origin, list);
         next.dataplane = config_.dataplane;
         next.management = config_.management;
+        next.exception_path = config_.exception_path;
     }
     std::unique_ptr<dataplane::Snapshot> snap;
     IdRegistry trial = ids_;
@@ -533,10 +556,73 @@ void Daemon::report_stats(const char* why) {
     write_stats_file(opts_.stats_file, render_stats_json(view));
 }
 
+void Daemon::create_kernel_devices(std::vector<dataplane::PortSpec>& specs) {
+    if (!config_.exception_path.enabled) return;
+    kernel_plans_ = plan_kernel_interfaces(config_);
+    for (const KernelInterfacePlan& k : kernel_plans_) {
+        // rte_dev_probe is EAL's own (rte_vdev_init lives in a driver
+        // library that pkg-config's libdpdk does not link).
+        const int rc = rte_dev_probe((k.device + "," + k.devargs).c_str());
+        if (rc != 0) {
+            throw std::runtime_error("exception path: cannot create kernel interface " + k.ifname +
+                                     " for port '" + k.port + "' (" + k.device + "," + k.devargs +
+                                     "): " + rte_strerror(-rc) +
+                                     " (is /dev/net/tun there? does the interface exist already?)");
+        }
+        dataplane::PortSpec spec{k.ifname, k.device, config_.ports[k.port_index].mtu};
+        spec.kernel_of = static_cast<int32_t>(k.port_index);
+        specs.push_back(spec);
+    }
+}
+
+void Daemon::configure_kernel_interfaces() {
+    if (kernel_plans_.empty()) return;
+    for (const KernelInterfacePlan& k : kernel_plans_) {
+        dataplane::PortInfo& wire = ports_.ports[k.port_index];
+        dataplane::PortInfo& tap = ports_.ports[static_cast<size_t>(wire.kernel_port)];
+        // Frames for the kernel must carry the MAC its side of the tap has.
+        const std::optional<MacAddress> mac = read_interface_mac(k.ifname);
+        if (!mac) throw std::runtime_error("exception path: cannot read the MAC of " + k.ifname);
+        std::copy(mac->begin(), mac->end(), tap.kernel_mac);
+        if (const std::string err = disable_ipv6(k.ifname); !err.empty()) {
+            spdlog::warn("exception path: {}: IPv6 left on: {}", k.ifname, err);
+        }
+        for (const KernelCommand& cmd : k.commands) {
+            const std::string err = run_command(cmd.argv);
+            if (err.empty()) {
+                spdlog::info("exception path: {}", command_text(cmd.argv));
+            } else if (cmd.required) {
+                throw std::runtime_error("exception path: '" + command_text(cmd.argv) +
+                                         "' failed: " + err);
+            } else {
+                spdlog::warn("exception path: '{}' failed, the kernel keeps its own: {}",
+                             command_text(cmd.argv), err);
+            }
+        }
+        if (config_.ports[k.port_index].device.rfind("net_af_packet", 0) == 0) {
+            spdlog::warn("exception path: port {} is a net_af_packet device: the kernel still "
+                         "receives every frame on the interface it reads and, holding the port's "
+                         "addresses on {}, answers them itself; set rp_filter=1 and 'arp off' on "
+                         "that interface (README, exception path)", k.port, k.ifname);
+        }
+        spdlog::info("exception path: port {} <-> kernel interface {} (kernel MAC {}, the kernel "
+                     "reaches every next hop at {}); packets to the kernel limited to {} per "
+                     "second per worker, burst {}",
+                     k.port, k.ifname, format_mac(*mac),
+                     format_mac({wire.mac[0], wire.mac[1], wire.mac[2], wire.mac[3], wire.mac[4],
+                                 wire.mac[5]}),
+                     config_.exception_path.rate_limit_pps, config_.exception_path.burst);
+    }
+}
+
 void Daemon::stop_dataplane() {
     workers_.clear();
     publisher_.reset();
     dataplane::free_handoff_rings(rings_, config_.dataplane.workers);
+    if (ports_up_ && !kernel_plans_.empty()) {
+        spdlog::info("exception path: closing {} kernel interface(s); the kernel drops their "
+                     "addresses and routes", kernel_plans_.size());
+    }
     if (ports_up_) dataplane::close_ports(ports_);
     ports_up_ = false;
     if (eal_up_) rte_eal_cleanup();

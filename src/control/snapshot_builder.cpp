@@ -44,6 +44,11 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         throw ConfigError(config.source + ": ports: at most " +
                           std::to_string(dataplane::kMaxPorts) + " ports are supported");
     }
+    if (config.exception_path.enabled && 2 * config.ports.size() > dataplane::kMaxPorts) {
+        throw ConfigError(config.source + ": exception_path: each port needs a kernel interface "
+                          "port too; at most " + std::to_string(dataplane::kMaxPorts / 2) +
+                          " ports are supported with the exception path");
+    }
 
     for (size_t p = 0; p < config.ports.size(); ++p) {
         for (const Ipv4Prefix& a : config.ports[p].addresses) {

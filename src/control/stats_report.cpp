@@ -29,7 +29,8 @@ struct WorkerTotals {
     uint64_t rx = 0, tx = 0, handoff_out = 0, handoff_in = 0, tx_handoff = 0, conns_active = 0,
              conns_created = 0, conns_expired = 0, arp_requests = 0, arp_replies = 0,
              echo_replies = 0, removed_rs_resets = 0, templates_created = 0, templates_failed = 0,
-             template_handoffs = 0, template_releases_lost = 0, templates_active = 0;
+             template_handoffs = 0, template_releases_lost = 0, templates_active = 0,
+             to_kernel = 0, from_kernel = 0, kernel_arp_replies = 0;
     uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
     void add(const WorkerCounters& w) {
         rx += w.rx.get();
@@ -49,6 +50,9 @@ struct WorkerTotals {
         templates_failed += w.templates_failed.get();
         template_handoffs += w.template_handoffs.get();
         template_releases_lost += w.template_releases_lost.get();
+        to_kernel += w.to_kernel.get();
+        from_kernel += w.from_kernel.get();
+        kernel_arp_replies += w.kernel_arp_replies.get();
         for (size_t i = 0; i < w.drops.size(); ++i) drops[i] += w.drops[i].get();
     }
     uint64_t total_drops() const {
@@ -88,7 +92,9 @@ void json_worker(std::ostringstream& o, const WorkerTotals& t) {
       << ",\"templates_active\":" << t.templates_active
       << ",\"templates_failed\":" << t.templates_failed
       << ",\"template_handoffs\":" << t.template_handoffs
-      << ",\"template_releases_lost\":" << t.template_releases_lost << ",\"drops\":{";
+      << ",\"template_releases_lost\":" << t.template_releases_lost
+      << ",\"to_kernel\":" << t.to_kernel << ",\"from_kernel\":" << t.from_kernel
+      << ",\"kernel_arp_replies\":" << t.kernel_arp_replies << ",\"drops\":{";
     for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
         o << (i ? "," : "") << '"' << dataplane::kDropReasonNames[i] << "\":" << t.drops[i];
     }
@@ -186,6 +192,14 @@ std::string render_stats_table(const StatsView& v) {
                   totals.rx, totals.tx, totals.handoff_out, totals.handoff_in,
                   totals.conns_created, totals.conns_active, totals.total_drops());
     o << line;
+    if (totals.to_kernel || totals.from_kernel) {
+        std::snprintf(line, sizeof line,
+                      "exception path: to kernel %lu, from kernel %lu, kernel ARP answered %lu, "
+                      "rate-limited %lu\n",
+                      totals.to_kernel, totals.from_kernel, totals.kernel_arp_replies,
+                      totals.drops[static_cast<size_t>(DropReason::kKernelRateLimited)]);
+        o << line;
+    }
     if (totals.total_drops()) {
         o << "drops by reason:\n";
         for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {

@@ -70,6 +70,10 @@ struct alignas(64) WorkerCounters {
     Counter templates_failed;         // table full: a connection placed without one
     Counter template_handoffs;        // new connections sent to their template's core
     Counter template_releases_lost;   // message ring full: a template's count stays high
+    // Exception path (kernel interfaces): drops are DropReason::kKernel*.
+    Counter to_kernel;                // packets for our own addresses passed to the kernel
+    Counter from_kernel;              // packets the kernel sent, read from its interfaces
+    Counter kernel_arp_replies;       // the kernel's ARP requests answered by the dataplane
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
 };

@@ -22,7 +22,7 @@ enum class DropReason : uint8_t {
     kTcpNoConn,           // non-SYN TCP segment with no connection entry
     kNoRealServer,        // every real server quiesced / pool empty
     kConnTableFull,
-    kLocalUnhandled,      // addressed to the balancer but not ARP/echo (exception path: later)
+    kLocalUnhandled,      // addressed to the balancer, not ARP/echo, and no exception path
     kIcmpUnhandled,       // ICMP that is neither echo to us nor (yet) handled
     kArpMalformed,
     kArpIgnored,          // ARP not about us
@@ -39,6 +39,9 @@ enum class DropReason : uint8_t {
     kFragHoldFull,        // too many fragments waiting for their first fragment
     kFragTimeout,         // held fragments whose first fragment never came
     kFragNoConn,          // a later fragment whose connection is gone
+    kKernelRateLimited,   // for the kernel interface, over the worker's exception_path rate
+    kKernelMulticast,     // from the kernel: IPv4 multicast/broadcast (not forwarded)
+    kKernelUnsupported,   // from the kernel: IPv6, other EtherTypes, ARP other than requests
     kCount
 };
 
@@ -52,6 +55,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "neighbor_unresolved", "handoff_ring_full", "tx_full",          "mbuf_alloc_failed",
         "frag_needed",         "icmp_no_conn",    "frag_table_full",    "frag_hold_full",
         "frag_timeout",        "frag_no_conn",
+        "kernel_rate_limited", "kernel_multicast", "kernel_unsupported",
 };
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");

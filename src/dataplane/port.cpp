@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
+constexpr uint16_t kKernelDesc = 256;
 
 [[noreturn]] void fail(const PortSpec& s, const std::string& what, int rc) {
     throw std::runtime_error("port '" + s.name + "' (" + s.device + "): " + what + ": " +
@@ -23,6 +24,7 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
                       const std::vector<rte_mempool*>& pool_by_socket) {
     PortLayout layout;
     layout.rx_by_worker.resize(workers);
+    layout.kernel_rx_by_worker.resize(workers);
     uint32_t next_worker = 0;
 
     for (size_t idx = 0; idx < specs.size(); ++idx) {
@@ -42,6 +44,12 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         p.rx_queues = static_cast<uint16_t>(std::min<uint32_t>(workers, info.max_rx_queues));
         p.tx_queues = static_cast<uint16_t>(std::min<uint32_t>(workers, info.max_tx_queues));
         if (p.tx_queues < workers) p.tx_queues = 1;  // one queue, one writer: tx_owner
+        if (s.kernel_of >= 0) {
+            // net_tap: more queues need a multiq qdisc; the kernel's traffic is small.
+            p.rx_queues = 1;
+            p.tx_queues = 1;
+            p.wire_port = s.kernel_of;
+        }
 
         rte_eth_conf conf{};
         if (p.rx_queues > 1) {
@@ -60,13 +68,17 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
             pool_by_socket[socket] == nullptr) {
             socket = 0;
         }
-        uint16_t rxd = kRxDesc, txd = kTxDesc;
+        // A kernel interface carries control traffic only: smaller rings
+        // keep its RX queue from holding many of the pool's mbufs.
+        uint16_t rxd = s.kernel_of >= 0 ? kKernelDesc : kRxDesc;
+        uint16_t txd = s.kernel_of >= 0 ? kKernelDesc : kTxDesc;
         rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &rxd, &txd);
         for (uint16_t q = 0; q < p.rx_queues; ++q) {
             rc = rte_eth_rx_queue_setup(p.port_id, q, rxd, socket, nullptr, pool_by_socket[socket]);
             if (rc != 0) fail(s, "rx queue " + std::to_string(q), rc);
             // Spread queues of all ports round-robin so each worker polls a share.
-            layout.rx_by_worker[next_worker].push_back({static_cast<uint16_t>(idx), q});
+            auto& polled = s.kernel_of >= 0 ? layout.kernel_rx_by_worker : layout.rx_by_worker;
+            polled[next_worker].push_back({static_cast<uint16_t>(idx), q});
             if (q == 0) p.tx_owner = next_worker;
             next_worker = (next_worker + 1) % workers;
         }
@@ -108,6 +120,10 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         }
         layout.index_of_port_id[p.port_id] = static_cast<uint16_t>(idx);
         layout.ports.push_back(p);
+    }
+    for (size_t idx = 0; idx < layout.ports.size(); ++idx) {
+        const int32_t wire = layout.ports[idx].wire_port;
+        if (wire >= 0) layout.ports[wire].kernel_port = static_cast<int32_t>(idx);
     }
     return layout;
 }

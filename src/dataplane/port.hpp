@@ -20,6 +20,9 @@ struct PortSpec {
     uint16_t mtu = 1500;
     bool set_mac = false;  // replace the device's MAC with `mac`
     uint8_t mac[6] = {};
+    // >= 0: this device is the kernel interface (net_tap) of port kernel_of
+    // (index in the spec list); it gets one RX and one TX queue.
+    int32_t kernel_of = -1;
 };
 
 struct RxQueueRef {
@@ -41,11 +44,19 @@ struct PortInfo {
     // its handoff ring, because a TX queue must have a single writer.
     int32_t tx_queue[kMaxWorkers] = {};
     uint32_t tx_owner = 0;
+    // Exception path. A wire port with a kernel interface: kernel_port is the
+    // index of that interface's port. The kernel interface's port: wire_port
+    // is the port it stands for, kernel_mac the MAC the kernel's side of the
+    // interface answers to (filled by the control thread before launch).
+    int32_t kernel_port = -1;
+    int32_t wire_port = -1;
+    uint8_t kernel_mac[6] = {};
 };
 
 struct PortLayout {
     std::vector<PortInfo> ports;
     std::vector<std::vector<RxQueueRef>> rx_by_worker;  // [worker] -> queues it polls
+    std::vector<std::vector<RxQueueRef>> kernel_rx_by_worker;  // [worker] -> kernel interfaces it reads
     uint16_t index_of_port_id[RTE_MAX_ETHPORTS] = {};   // DPDK port id -> index in ports
 };
 

@@ -82,6 +82,7 @@ Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_me
         rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback, &tx_dropped_);
         tx_buffers_[p] = b;
     }
+    kernel_bucket_.configure(env_.kernel.rate_pps, env_.kernel.burst, tsc_hz_, start_tsc_);
 }
 
 Worker::~Worker() {
@@ -110,6 +111,7 @@ int Worker::run() {
             work += n;
             process_rx(burst, n, snap);
         }
+        poll_kernel(snap, work);
         poll_rings(snap, work);
         poll_messages(snap);
         flush_handoffs();
@@ -580,6 +582,8 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
 // (quoting client -> RS) it goes to the client, rewritten to match what the
 // client sent.
 void Worker::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    // To our own address: about something the kernel sent (its sockets).
+    if (snap.is_local(v.ip->dst) && !icmp_error_quotes_ipip(v) && to_kernel(m)) return;
     QuotedPacket q;
     if (!icmp_parse_quoted(v, q)) return drop(m, DropReason::kIcmpUnhandled);
     const bool from_outside = snap.is_vip(v.ip->dst);
@@ -609,9 +613,10 @@ void Worker::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 }
 
 // Traffic addressed to the balancer itself: echo is answered here; the rest
-// waits for the exception path to the kernel.
+// goes to the kernel through the exception path, where there is one.
 void Worker::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     if (!icmp_is_echo_request(v)) {
+        if (snap.is_local(v.ip->dst) && to_kernel(m)) return;
         return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
                                                : DropReason::kLocalUnhandled);
     }

@@ -18,6 +18,7 @@
 #include "dataplane/conn_table.hpp"
 #include "dataplane/conn_dump.hpp"
 #include "dataplane/counters.hpp"
+#include "dataplane/exception_path.hpp"
 #include "dataplane/frag_table.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/neighbor_table.hpp"
@@ -38,6 +39,7 @@ struct WorkerEnv {
     // Every worker's counters, indexed by worker id; filled before launch.
     // Read here for the per-backend load that lc/wlc/sed/nq schedule by.
     const WorkerCounters* const* all_counters = nullptr;
+    KernelPathLimits kernel;  // exception path: packets toward the kernel, per worker
 };
 
 class Worker {
@@ -115,6 +117,13 @@ private:
 
     void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c,
                           Direction dir);
+    // Exception path (worker_kernel.cpp). to_kernel passes a packet for our
+    // own addresses to the kernel interface of the port it arrived on; false
+    // (packet untouched) when that port has none. poll_kernel reads what the
+    // kernel sent on the interfaces this worker polls.
+    bool to_kernel(rte_mbuf* m);
+    void poll_kernel(const Snapshot& snap, uint32_t& work);
+    void from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap);
 
     // Forwarding methods, towards the connection's real server.
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
@@ -163,6 +172,7 @@ private:
     uint32_t now_s_ = 0;      // seconds since start: the conn-table tick
     uint32_t last_tick_ = 0;
     uint32_t templates_live_ = 0;  // templates in conns_ (the rest are connections)
+    TokenBucket kernel_bucket_;    // exception path rate limit (env_.kernel)
     ConnDump dump_;
     // The bulk lookup's result for the packet process_rx is processing.
     struct LookupHint {

@@ -152,7 +152,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
                             "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
                             "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
-                            "management, services)");
+                            "management, exception_path, services)");
     }
     SECTION("unknown nested key (typo)") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),

@@ -1,0 +1,47 @@
+#pragma once
+// The exception path's kernel side, set up by the control thread at start-up:
+// which net_tap device each port gets, and the `ip` commands that give the
+// kernel the port's addresses and the configured routes, so the kernel
+// routes like the dataplane. The interfaces vanish when dvsd closes their
+// ports (net_tap without `persist`), taking addresses and routes with them.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+
+namespace dvs::control {
+
+struct KernelCommand {
+    std::vector<std::string> argv;  // run without a shell
+    bool required = true;           // a failure stops start-up; otherwise a warning
+};
+
+struct KernelInterfacePlan {
+    size_t port_index = 0;    // in Config::ports
+    std::string port;         // the port's name
+    std::string ifname;       // the kernel interface
+    std::string device;       // DPDK vdev name (net_tap driver)
+    std::string devargs;      // net_tap arguments
+    std::vector<KernelCommand> commands;
+};
+
+// One plan per port, in port order. Pure: builds names and argv only.
+std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c);
+
+// A command line as a log would show it.
+std::string command_text(const std::vector<std::string>& argv);
+
+// Runs argv (PATH lookup, no shell), waits. Returns "" on exit status 0, or
+// a description of the failure including what the command printed.
+std::string run_command(const std::vector<std::string>& argv);
+
+// The MAC address of a kernel interface (sysfs), if it can be read.
+std::optional<MacAddress> read_interface_mac(const std::string& ifname);
+
+// Turns IPv6 off on the interface (its router solicitations would only be
+// dropped). Returns "" or what went wrong.
+std::string disable_ipv6(const std::string& ifname);
+
+}  // namespace dvs::control
