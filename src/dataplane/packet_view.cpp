@@ -44,6 +44,10 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
     if (csum_fold(csum_partial(v.ip, ihl)) != 0xffff) {
         return dropped(v, DropReason::kIpBadChecksum);
     }
+    // TTL 0 should never be on the wire: no method forwards it, DR and TUN
+    // (which keep the TTL) included (RFC 1812, 4.2.2.9). TTL 1 is the
+    // worker's to judge: NAT decrements it, DR/TUN do not.
+    if (v.ip->ttl == 0) return dropped(v, DropReason::kTtlExceeded);
     v.proto = v.ip->protocol;
     v.kind = FrameKind::kIpv4;
 

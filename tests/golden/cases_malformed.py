@@ -214,3 +214,10 @@ CASES = [
          expect=[Ether(bytes(Ether(dst=CLIENT_MAC, src=OUR_MAC) /
                              ARP(op=2, hwsrc=OUR_MAC, psrc=VIP_NAT, hwdst=CLIENT_MAC, pdst=CLIENT)))]),
 ]
+
+# TTL 0 must never be forwarded, also by the methods that keep the TTL.
+CASES += [
+    Case("TTL 0 to DR and to TUN: ttl_exceeded (never forwarded, RFC 1812)",
+         inputs=[client_tcp(VIP_DR, 80, sport=46030, ttl=0), client_tcp(VIP_TUN, 80, sport=46031, ttl=0)],
+         expect=[], drops={"ttl_exceeded": 2}),
+]
