@@ -63,6 +63,15 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         v.src_port = v.tcp()->src_port;
         v.dst_port = v.tcp()->dst_port;
         v.tcp_flags = v.tcp()->flags;
+        // Flag sets no TCP sends (scans, and state-confusion attempts): SYN
+        // with FIN or RST would open a connection that is also closing (SYN
+        // counts as a new connection in the worker), and a segment with none
+        // of SYN, ACK, RST (null, FIN-only, "xmas") is invalid in every state
+        // (RFC 9293: every segment after the SYN carries ACK).
+        const uint8_t f = v.tcp_flags;
+        if (((f & kTcpSyn) && (f & (kTcpFin | kTcpRst))) || !(f & (kTcpSyn | kTcpAck | kTcpRst))) {
+            return dropped(v, DropReason::kTcpBadFlags);
+        }
         v.has_ports = true;
     } else if (v.proto == kIpProtoUdp) {
         if (v.l4_len < sizeof(UdpHdr)) return dropped(v, DropReason::kL4Malformed);

@@ -221,3 +221,24 @@ CASES += [
          inputs=[client_tcp(VIP_DR, 80, sport=46030, ttl=0), client_tcp(VIP_TUN, 80, sport=46031, ttl=0)],
          expect=[], drops={"ttl_exceeded": 2}),
 ]
+
+# Flag sets no TCP sends: dropped before they can open (or close) anything.
+syn_fin = client_tcp(VIP_NAT, 80, sport=46040, flags="SF")
+CASES += [
+    Case("SYN+FIN to NAT: tcp_bad_flags (no connection opened)",
+         inputs=[syn_fin], expect=[], drops={"tcp_bad_flags": 1}),
+
+    Case("SYN+RST, null (no flags), FIN alone and FIN+PSH+URG (xmas): tcp_bad_flags",
+         inputs=[client_tcp(VIP_NAT, 80, sport=46041, flags="SR"),
+                 client_tcp(VIP_NAT, 80, sport=46042, flags=""),
+                 client_tcp(VIP_NAT, 80, sport=46043, flags="F"),
+                 client_tcp(VIP_NAT, 80, sport=46044, flags="FPU")],
+         expect=[], drops={"tcp_bad_flags": 4}),
+
+    Case("SYN+FIN on an open connection and to DR: tcp_bad_flags; the connection goes on",
+         inputs=[syn, client_tcp(VIP_NAT, 80, sport=46000, flags="SF", seq=1001, ip_id=0x7003),
+                 ack := client_tcp(VIP_NAT, 80, sport=46000, flags="A", seq=1001, ack=1, ip_id=0x7004),
+                 client_tcp(VIP_DR, 80, sport=46045, flags="SF")],
+         expect=[nat_inbound(syn, RS1, 8080), nat_inbound(ack, RS1, 8080)],
+         drops={"tcp_bad_flags": 2}),
+]
