@@ -84,6 +84,14 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         v.src_port = v.udp()->src_port;
         v.dst_port = v.udp()->dst_port;
         v.has_ports = true;
+    } else if (v.proto == kIpProtoIcmp && !(frag & kIpFlagMoreFragments)) {
+        // ICMP is rare and small: verify it here, so a corrupted error is
+        // never forwarded with a freshly computed (valid) checksum by the
+        // NAT rewrites of icmp_error, which recompute it. (An ICMP first
+        // fragment carries only part of the message; fragments are dropped.)
+        if (csum_fold(csum_partial(v.l4, v.l4_len)) != 0xffff) {
+            return dropped(v, DropReason::kIcmpBadChecksum);
+        }
     }
     return v;
 }

@@ -242,3 +242,24 @@ CASES += [
          expect=[nat_inbound(syn, RS1, 8080), nat_inbound(ack, RS1, 8080)],
          drops={"tcp_bad_flags": 2}),
 ]
+
+# A corrupted ICMP message is not forwarded: the NAT rewrite of an ICMP
+# error recomputes its checksum, which would make the corruption valid.
+icmp_about_syn = icmp_error(ROUTER, VIP_NAT, quote(IP(src=VIP_NAT, dst=CLIENT, id=0x7001) /
+                                                   TCP(sport=80, dport=46000)))
+CASES += [
+    Case("control: the same ICMP error with its checksum intact goes to the real server",
+         inputs=[syn, icmp_about_syn],
+         expect=lambda outputs, _inputs: [] if len(outputs) == 2 and outputs[1][IP].dst == RS1
+         else [f"{len(outputs)} outputs, want the SYN and the ICMP error to {RS1}"]),
+
+    Case("ICMP error with a bad ICMP checksum about a tracked NAT connection: icmp_bad_checksum",
+         inputs=[syn, patched(icmp_about_syn, 20 + 2, b"\\x12\\x34")],
+         expect=[nat_inbound(syn, RS1, 8080)], drops={"icmp_bad_checksum": 1}),
+
+    Case("echo request with a bad ICMP checksum to a VIP: icmp_bad_checksum, no reply",
+         inputs=[patched(Ether(bytes(Ether(dst=OUR_MAC, src=CLIENT_MAC) /
+                                     IP(src=CLIENT, dst=VIP_NAT) / ICMP(type=8, id=5, seq=1) /
+                                     Raw(b"ping"))), 20 + 2, b"\\x00\\x01")],
+         expect=[], drops={"icmp_bad_checksum": 1}),
+]
