@@ -41,6 +41,7 @@ enum class DropReason : uint8_t {
     kFragNoConn,          // a later fragment whose connection is gone
     kTcpBadFlags,         // flag set no TCP sends: SYN with FIN or RST, or none of SYN/ACK/RST
     kIcmpBadChecksum,     // ICMP message whose checksum does not verify
+    kArpConflict,         // ARP from another host claiming one of our addresses or a VIP
     kCount
 };
 
@@ -54,6 +55,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "neighbor_unresolved", "handoff_ring_full", "tx_full",          "mbuf_alloc_failed",
         "frag_needed",         "icmp_no_conn",    "frag_table_full",    "frag_hold_full",
         "frag_timeout",        "frag_no_conn",    "tcp_bad_flags",      "icmp_bad_checksum",
+        "arp_conflict",
 };
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");

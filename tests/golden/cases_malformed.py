@@ -263,3 +263,26 @@ CASES += [
                                      Raw(b"ping"))), 20 + 2, b"\\x00\\x01")],
          expect=[], drops={"icmp_bad_checksum": 1}),
 ]
+
+# Someone else claiming our addresses or a VIP in ARP: not learned, not
+# answered, counted.
+def arp_frame(op, src_mac, psrc, pdst, dst_mac="ff:ff:ff:ff:ff:ff"):
+    return Ether(bytes(Ether(dst=dst_mac, src=src_mac) /
+                       ARP(op=op, hwsrc=src_mac, psrc=psrc, pdst=pdst,
+                           hwdst="00:00:00:00:00:00" if op == 1 else dst_mac)))
+
+
+CASES += [
+    Case("gratuitous ARP from another MAC announcing a VIP (request and reply): arp_conflict, no answer",
+         inputs=[arp_frame(1, OTHER_MAC, VIP_NAT, VIP_NAT), arp_frame(2, OTHER_MAC, VIP_NAT, VIP_NAT)],
+         expect=[], drops={"arp_conflict": 2}),
+
+    Case("ARP reply from another MAC claiming our own address: arp_conflict, not learned",
+         inputs=[arp_frame(2, OTHER_MAC, LB_CLIENT_SIDE, CLIENT, dst_mac=OUR_MAC)],
+         expect=[], drops={"arp_conflict": 1}),
+
+    Case("ARP probe (sender 0.0.0.0) for a VIP: answered, we defend it (RFC 5227)",
+         inputs=[arp_frame(1, OTHER_MAC, "0.0.0.0", VIP_NAT)],
+         expect=[Ether(bytes(Ether(dst=OTHER_MAC, src=OUR_MAC) /
+                             ARP(op=2, hwsrc=OUR_MAC, psrc=VIP_NAT, hwdst=OTHER_MAC, pdst="0.0.0.0")))]),
+]
