@@ -16,6 +16,7 @@ PACKAGES=(
     dpdk dpdk-dev libdpdk-dev
     libyaml-cpp-dev libspdlog-dev libboost-dev nlohmann-json3-dev catch2
     python3 python3-scapy
+    clang libclang-rt-dev   # fuzz/ (libFuzzer) and its sanitizer runtimes
     iproute2 ethtool curl socat procps iputils-ping tcpdump
 )
 

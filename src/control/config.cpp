@@ -85,7 +85,11 @@ public:
         if (!node_.IsMap()) fail("expected a mapping, got " + describe(node_));
         std::set<std::string> seen;
         for (auto it = node_.begin(); it != node_.end(); ++it) {
-            const YAML::Node& key = it->first;
+            // A copy, not a reference: yaml-cpp's iterator hands out a
+            // temporary pair, so a reference to its `first` dangles once
+            // this statement ends (ASan: stack-use-after-scope, found by
+            // fuzz_config). A Node is a cheap handle.
+            const YAML::Node key = it->first;
             if (!key.IsScalar()) {
                 Reader(key, *file_, path_, key.Mark())
                     .fail("expected a string key, got " + describe(key));

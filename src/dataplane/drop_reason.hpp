@@ -42,6 +42,9 @@ enum class DropReason : uint8_t {
     kKernelRateLimited,   // for the kernel interface, over the worker's exception_path rate
     kKernelMulticast,     // from the kernel: IPv4 multicast/broadcast (not forwarded)
     kKernelUnsupported,   // from the kernel: IPv6, other EtherTypes, ARP other than requests
+    kTcpBadFlags,         // flag set no TCP sends: SYN with FIN or RST, or none of SYN/ACK/RST
+    kIcmpBadChecksum,     // ICMP message whose checksum does not verify
+    kArpConflict,         // ARP from another host claiming one of our addresses or a VIP
     kCount
 };
 
@@ -56,6 +59,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "frag_needed",         "icmp_no_conn",    "frag_table_full",    "frag_hold_full",
         "frag_timeout",        "frag_no_conn",
         "kernel_rate_limited", "kernel_multicast", "kernel_unsupported",
+        "tcp_bad_flags",       "icmp_bad_checksum", "arp_conflict",
 };
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");

@@ -44,6 +44,10 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
     if (csum_fold(csum_partial(v.ip, ihl)) != 0xffff) {
         return dropped(v, DropReason::kIpBadChecksum);
     }
+    // TTL 0 should never be on the wire: no method forwards it, DR and TUN
+    // (which keep the TTL) included (RFC 1812, 4.2.2.9). TTL 1 is the
+    // worker's to judge: NAT decrements it, DR/TUN do not.
+    if (v.ip->ttl == 0) return dropped(v, DropReason::kTtlExceeded);
     v.proto = v.ip->protocol;
     v.kind = FrameKind::kIpv4;
 
@@ -59,6 +63,15 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         v.src_port = v.tcp()->src_port;
         v.dst_port = v.tcp()->dst_port;
         v.tcp_flags = v.tcp()->flags;
+        // Flag sets no TCP sends (scans, and state-confusion attempts): SYN
+        // with FIN or RST would open a connection that is also closing (SYN
+        // counts as a new connection in the worker), and a segment with none
+        // of SYN, ACK, RST (null, FIN-only, "xmas") is invalid in every state
+        // (RFC 9293: every segment after the SYN carries ACK).
+        const uint8_t f = v.tcp_flags;
+        if (((f & kTcpSyn) && (f & (kTcpFin | kTcpRst))) || !(f & (kTcpSyn | kTcpAck | kTcpRst))) {
+            return dropped(v, DropReason::kTcpBadFlags);
+        }
         v.has_ports = true;
     } else if (v.proto == kIpProtoUdp) {
         if (v.l4_len < sizeof(UdpHdr)) return dropped(v, DropReason::kL4Malformed);
@@ -71,6 +84,14 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         v.src_port = v.udp()->src_port;
         v.dst_port = v.udp()->dst_port;
         v.has_ports = true;
+    } else if (v.proto == kIpProtoIcmp && !(frag & kIpFlagMoreFragments)) {
+        // ICMP is rare and small: verify it here, so a corrupted error is
+        // never forwarded with a freshly computed (valid) checksum by the
+        // NAT rewrites of icmp_error, which recompute it. (An ICMP first
+        // fragment carries only part of the message; fragments are dropped.)
+        if (csum_fold(csum_partial(v.l4, v.l4_len)) != 0xffff) {
+            return dropped(v, DropReason::kIcmpBadChecksum);
+        }
     }
     return v;
 }

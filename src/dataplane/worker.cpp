@@ -629,6 +629,11 @@ void Worker::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_on
     ArpHdr& a = *v.arp;
     if (!arp_is_valid(a)) return drop(m, DropReason::kArpMalformed);
     const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+    // Another host claiming our address or a VIP (spoofed or misconfigured):
+    // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
+    if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
+        return drop(m, DropReason::kArpConflict);
+    }
 
     // Learn senders on our connected subnets only (RFC 826's merge, bounded).
     const auto nh = snap.route(a.spa);

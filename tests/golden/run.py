@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-TABLES = ["nat", "dr", "tun", "icmp", "frag", "misc"]
+TABLES = ["nat", "dr", "tun", "icmp", "frag", "misc", "malformed"]
 
 
 def main() -> int:

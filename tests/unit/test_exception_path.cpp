@@ -110,11 +110,22 @@ TEST_CASE("ICMP errors quoting IP-in-IP stay with the dataplane", "[exception]")
     f.ip()->total_length = be16(static_cast<uint16_t>(sizeof(Ipv4Hdr) + payload.size()));
     f.ip()->checksum = 0;
     f.ip()->checksum = be16(reference_checksum(reinterpret_cast<uint8_t*>(f.ip()), 20));
+    // parse_frame verifies ICMP checksums.
+    uint8_t* icmp = f.data() + sizeof(EthHdr) + sizeof(Ipv4Hdr);
+    auto set_icmp_checksum = [&] {
+        icmp[2] = icmp[3] = 0;
+        const uint16_t c = reference_checksum(icmp, payload.size());
+        icmp[2] = static_cast<uint8_t>(c >> 8);
+        icmp[3] = static_cast<uint8_t>(c);
+    };
+    set_icmp_checksum();
     PacketView v = parse_frame(f.data(), f.size());
     REQUIRE(v.kind == FrameKind::kIpv4);
     CHECK_FALSE(icmp_error_quotes_ipip(v));
-    f.bytes[sizeof(EthHdr) + sizeof(Ipv4Hdr) + 8 + 9] = 4;
+    icmp[8 + 9] = 4;
+    set_icmp_checksum();
     v = parse_frame(f.data(), f.size());
+    REQUIRE(v.kind == FrameKind::kIpv4);
     CHECK(icmp_error_quotes_ipip(v));
 }
 

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <random>
 
+#include "dataplane/icmp.hpp"
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/packet_view.hpp"
 #include "dataplane/tun_encap.hpp"
@@ -87,12 +88,8 @@ TEST_CASE("fragmentation needed: quotes the packet, carries the MTU", "[icmp]") 
 
 namespace {
 
-// An ICMP error frame quoting `quoted` (IP header + 8 bytes of L4).
-Frame icmp_error_frame(uint32_t src, uint32_t dst, Frame& quoted) {
-    std::vector<uint8_t> body(8 + 28);
-    body[0] = 3;
-    body[1] = 3;
-    std::memcpy(body.data() + 8, quoted.ip(), 28);
+// An ICMP frame carrying `body` (ICMP header and data), checksums set.
+Frame icmp_frame(uint32_t src, uint32_t dst, const std::vector<uint8_t>& body) {
     Frame f = make_frame(kIpProtoUdp, src, dst, 0, 0, {});  // then turn into ICMP
     f.bytes.resize(14 + 20);
     f.bytes.insert(f.bytes.end(), body.begin(), body.end());
@@ -103,6 +100,15 @@ Frame icmp_error_frame(uint32_t src, uint32_t dst, Frame& quoted) {
     auto* icmp = reinterpret_cast<IcmpHdr*>(f.l4());
     icmp->checksum = be16(reference_checksum(f.l4(), body.size()));
     return f;
+}
+
+// An ICMP error frame quoting `quoted` (IP header + 8 bytes of L4).
+Frame icmp_error_frame(uint32_t src, uint32_t dst, Frame& quoted) {
+    std::vector<uint8_t> body(8 + 28);
+    body[0] = 3;
+    body[1] = 3;
+    std::memcpy(body.data() + 8, quoted.ip(), 28);
+    return icmp_frame(src, dst, body);
 }
 
 bool icmp_checksum_ok(Frame& f) {
@@ -167,4 +173,18 @@ TEST_CASE("quoted packets that cannot name a connection are refused", "[icmp]") 
         QuotedPacket q;
         REQUIRE_FALSE(icmp_parse_quoted(v, q));
     }
+}
+
+TEST_CASE("echo reply to an all-zero echo request (id 0, seq 0, no data) has a valid checksum",
+          "[icmp]") {
+    // The reply's ICMP words then all sum to zero, where the incremental
+    // update (RFC 1624 eqn. 3) gives 0x0000 and only 0xffff verifies.
+    // Found by fuzz_icmp.
+    Frame f = icmp_frame(ip4(10, 0, 1, 2), ip4(192, 0, 2, 10), {8, 0, 0, 0, 0, 0, 0, 0});
+    PacketView v = parse_frame(f.data(), f.size());
+    REQUIRE(icmp_is_echo_request(v));
+    icmp_echo_reply_in_place(v);
+    REQUIRE(reinterpret_cast<IcmpHdr*>(f.l4())->type == kIcmpEchoReply);
+    REQUIRE(ip_checksum_ok(f));
+    REQUIRE(icmp_checksum_ok(f));
 }

@@ -1,0 +1,36 @@
+// libFuzzer target: the YAML config loader (control::load_config_text).
+//
+// Any text either loads or is refused with a ConfigError naming where
+// ("SOURCE:LINE:COLUMN: ..."); any other exception escapes and is reported
+// as a crash. A config that loads is written back as YAML
+// (config_to_yaml, what save-yaml and runtime changes use) and must load
+// again to the same YAML: what dvsd accepts, it can also write and reload.
+
+#include <string>
+
+#include "control/config.hpp"
+#include "control/config_writer.hpp"
+#include "fuzz_check.hpp"
+
+using dvs::control::ConfigError;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    dvs::control::Config config;
+    try {
+        config = dvs::control::load_config_text(text, "fuzz.yaml");
+    } catch (const ConfigError& e) {
+        FUZZ_CHECK(std::string(e.what()).rfind("fuzz.yaml", 0) == 0);
+        return 0;
+    }
+    const std::string yaml = dvs::control::config_to_yaml(config);
+    std::string again;
+    try {
+        again = dvs::control::config_to_yaml(dvs::control::load_config_text(yaml, "written.yaml"));
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "written config refused: %s\n---\n%s---\n", e.what(), yaml.c_str());
+        FUZZ_CHECK(!"a config dvsd accepted and wrote back must load again");
+    }
+    FUZZ_CHECK(again == yaml);
+    return 0;
+}

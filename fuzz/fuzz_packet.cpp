@@ -1,0 +1,179 @@
+// libFuzzer target: parse_frame, peek_flow and the NAT rewrites.
+//
+// Input: [flags u8][new ip u32][new port u16][frame...]. flags bit 0 fixes
+// the IP header checksum and bit 1 the L4 checksum before parsing, so most
+// inputs reach the rewrites instead of stopping at a checksum test.
+//
+// Invariants checked (not just "no crash"):
+//  - parse_frame: every pointer of the view lies inside the frame, lengths
+//    agree with the headers, the IP checksum of an accepted packet is valid;
+//  - peek_flow agrees with parse_frame on the tuple of a plain TCP/UDP packet;
+//  - a NAT rewrite of a packet whose checksums were valid leaves them valid,
+//    sets exactly the new address and port, and touches no other byte;
+//  - decrement_ttl keeps the header checksum valid and refuses TTL <= 1.
+
+#include "dataplane/nat_rewrite.hpp"
+#include "fuzz_check.hpp"
+
+using namespace dvs::dataplane;
+using dvs::fuzz::Range;
+
+namespace {
+
+bool inside(const PacketView& v, const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    return b >= v.data && b + n <= v.data + v.frame_len;
+}
+
+void check_view(const PacketView& v, const std::vector<uint8_t>& frame) {
+    FUZZ_CHECK(v.data == frame.data() && v.frame_len == frame.size());
+    if (v.kind == FrameKind::kDropped) {
+        FUZZ_CHECK(v.drop < DropReason::kCount);
+        return;
+    }
+    FUZZ_CHECK(inside(v, v.eth, sizeof(EthHdr)));
+    if (v.kind == FrameKind::kArp) {
+        FUZZ_CHECK(be16(v.eth->ether_type) == kEtherTypeArp);
+        FUZZ_CHECK(inside(v, v.arp, sizeof(ArpHdr)));
+        return;
+    }
+    FUZZ_CHECK(v.kind == FrameKind::kIpv4);
+    FUZZ_CHECK(be16(v.eth->ether_type) == kEtherTypeIpv4);
+    FUZZ_CHECK(reinterpret_cast<uint8_t*>(v.ip) == v.data + sizeof(EthHdr));
+    const uint32_t ihl = dvs::fuzz::ihl_of(*v.ip);
+    FUZZ_CHECK((v.ip->version_ihl >> 4) == 4 && ihl >= sizeof(Ipv4Hdr));
+    FUZZ_CHECK(v.l3_len == be16(v.ip->total_length) && v.l3_len >= ihl);
+    FUZZ_CHECK(inside(v, v.ip, v.l3_len));
+    FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
+    FUZZ_CHECK(v.proto == v.ip->protocol);
+    const bool later_fragment = be16(v.ip->frag_off) & kIpFragOffsetMask;
+    if (later_fragment) {
+        FUZZ_CHECK(v.l4 == nullptr && !v.has_ports);
+        return;
+    }
+    FUZZ_CHECK(v.l4 == reinterpret_cast<uint8_t*>(v.ip) + ihl);
+    FUZZ_CHECK(v.l4_len == v.l3_len - ihl);
+    FUZZ_CHECK(inside(v, v.l4, v.l4_len));
+    if (v.has_ports) {
+        FUZZ_CHECK(v.proto == kIpProtoTcp || v.proto == kIpProtoUdp);
+        FUZZ_CHECK(v.src_port == v.udp()->src_port && v.dst_port == v.udp()->dst_port);
+        if (v.proto == kIpProtoTcp) {
+            const uint32_t doff = (v.tcp()->data_off >> 4) * 4u;
+            FUZZ_CHECK(doff >= sizeof(TcpHdr) && doff <= v.l4_len);
+            FUZZ_CHECK(v.tcp_flags == v.tcp()->flags);
+        } else {
+            FUZZ_CHECK(v.l4_len >= sizeof(UdpHdr) && be16(v.udp()->length) >= sizeof(UdpHdr));
+        }
+    } else {
+        FUZZ_CHECK(v.proto != kIpProtoTcp && v.proto != kIpProtoUdp);
+    }
+}
+
+void check_peek(const PacketView& v, const std::vector<uint8_t>& frame) {
+    uint32_t src = 0, dst = 0;
+    uint16_t sport = 0, dport = 0;
+    uint8_t proto = 0;
+    const bool peeked = peek_flow(frame.data(), static_cast<uint32_t>(frame.size()), src, dst,
+                                  sport, dport, proto);
+    // peek_flow is only a prefetch hint, but when the packet parses as plain
+    // TCP/UDP without options it must name the tuple the worker will use.
+    if (v.kind == FrameKind::kIpv4 && v.has_ports && v.ip->version_ihl == 0x45) {
+        FUZZ_CHECK(peeked);
+        FUZZ_CHECK(src == v.ip->src && dst == v.ip->dst && sport == v.src_port &&
+                   dport == v.dst_port && proto == v.proto);
+    }
+}
+
+// Offsets in the frame of what a NAT rewrite may change.
+struct NatFields {
+    size_t ip_csum, ip_addr, l4_csum, port;
+};
+
+void check_nat(std::vector<uint8_t> frame, bool destination, uint32_t new_ip, uint16_t new_port) {
+    PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    if (v.kind != FrameKind::kIpv4 || !v.has_ports) return;
+    const bool first_fragment = be16(v.ip->frag_off) & kIpFlagMoreFragments;
+    // A first fragment's L4 checksum covers the whole datagram: not checkable here.
+    const bool l4_valid = !first_fragment && dvs::fuzz::l4_checksum_ok(v);
+    const size_t ip_off = sizeof(EthHdr);
+    const size_t l4_off = static_cast<size_t>(v.l4 - v.data);
+    const NatFields f{ip_off + 10, ip_off + (destination ? 16u : 12u),
+                      l4_off + (v.proto == kIpProtoTcp ? 16u : 6u), l4_off + (destination ? 2u : 0u)};
+    const std::vector<uint8_t> before = frame;
+    const bool udp_no_csum = v.proto == kIpProtoUdp && v.udp()->checksum == 0;
+
+    if (destination) {
+        nat_rewrite_destination(v, new_ip, new_port);
+    } else {
+        nat_rewrite_source(v, new_ip, new_port);
+    }
+    FUZZ_CHECK(dvs::fuzz::same_outside(before, frame,
+                                       {Range{f.ip_csum, 2}, Range{f.ip_addr, 4},
+                                        Range{f.l4_csum, 2}, Range{f.port, 2}}));
+    FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
+    FUZZ_CHECK((destination ? v.ip->dst : v.ip->src) == new_ip);
+    FUZZ_CHECK((destination ? v.udp()->dst_port : v.udp()->src_port) == new_port);
+    FUZZ_CHECK((destination ? v.dst_port : v.src_port) == new_port);
+    if (udp_no_csum) FUZZ_CHECK(v.udp()->checksum == 0);
+    if (l4_valid) FUZZ_CHECK(dvs::fuzz::l4_checksum_ok(v));
+    // The rewritten frame still parses to the same shape.
+    const PacketView again = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    FUZZ_CHECK(again.kind == FrameKind::kIpv4 && again.has_ports && again.l4 == v.l4);
+}
+
+void check_ip_only_nat(std::vector<uint8_t> frame, bool destination, uint32_t new_ip) {
+    PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    if (v.kind != FrameKind::kIpv4) return;
+    const std::vector<uint8_t> before = frame;
+    const size_t ip_off = sizeof(EthHdr);
+    if (destination) {
+        nat_rewrite_ip_destination(v, new_ip);
+    } else {
+        nat_rewrite_ip_source(v, new_ip);
+    }
+    FUZZ_CHECK(dvs::fuzz::same_outside(
+        before, frame, {Range{ip_off + 10, 2}, Range{ip_off + (destination ? 16u : 12u), 4}}));
+    FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
+}
+
+void check_ttl(std::vector<uint8_t> frame) {
+    PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    if (v.kind != FrameKind::kIpv4) return;
+    const uint8_t ttl = v.ip->ttl;
+    const std::vector<uint8_t> before = frame;
+    const bool ok = decrement_ttl(*v.ip);
+    FUZZ_CHECK(ok == (ttl > 1));
+    if (!ok) {
+        FUZZ_CHECK(before == frame);
+        return;
+    }
+    FUZZ_CHECK(v.ip->ttl == ttl - 1);
+    FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    dvs::fuzz::Input in(data, size);
+    const auto flags = in.take<uint8_t>();
+    const auto new_ip = in.take<uint32_t>();
+    const auto new_port = in.take<uint16_t>();
+    std::vector<uint8_t> frame = in.rest();
+    if (flags & 1) dvs::fuzz::fix_ip_checksum(frame);
+    if (flags & 2) {
+        PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+        if (v.kind == FrameKind::kIpv4 && v.has_ports && dvs::fuzz::l4_covered(v) <= v.l4_len) {
+            dvs::fuzz::fix_l4_checksum(v);
+        }
+    }
+
+    const PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    check_view(v, frame);
+    check_peek(v, frame);
+    check_nat(frame, true, new_ip, new_port);
+    check_nat(frame, false, new_ip, new_port);
+    check_ip_only_nat(frame, true, new_ip);
+    check_ip_only_nat(frame, false, new_ip);
+    check_ttl(frame);
+    return 0;
+}
