@@ -61,18 +61,19 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
-#include "control/snapshot_builder.hpp"
+#include "bench_worker.hpp"
 #include "dataplane/checksum.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
-#include "dataplane/snapshot_publisher.hpp"
 #include "dataplane/tun_encap.hpp"
 #include "dataplane/wire.hpp"
 #include "dataplane/worker.hpp"
 
 using namespace dvs;
 using namespace dvs::dataplane;
+using dvs::bench::drops_total;
+using dvs::bench::median;
+using dvs::bench::parse_list;
 
 namespace {
 
@@ -110,15 +111,6 @@ struct Options {
     unsigned worker_cpu = 1;
     std::string json;
 };
-
-template <typename T, typename F>
-std::vector<T> parse_list(const std::string& s, F convert) {
-    std::vector<T> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(convert(item));
-    return out;
-}
 
 std::string config_text(const std::string& mode, const std::string& proto, uint64_t capacity) {
     std::string rs;
@@ -512,12 +504,6 @@ void Sink::reflect(rte_mbuf* m, uint16_t lan_port, bool tcp) {
     m->port = lan_port;
 }
 
-uint64_t drops_total(const WorkerCounters& c) {
-    uint64_t d = 0;
-    for (const auto& x : c.drops) d += x.get();
-    return d;
-}
-
 double percentile(const std::vector<uint64_t>& sorted, double q, double ns_per_cycle) {
     if (sorted.empty()) return 0;
     const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
@@ -741,11 +727,6 @@ struct Result {
     bool ok = true;
 };
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
-
 Result run_case(const std::string& mode, const std::string& proto, uint64_t conns,
                 double new_ratio, const Options& opt, const Rings& rings,
                 const PortLayout& ports, rte_mempool* pool) {
@@ -758,22 +739,9 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     // Room for the established flows and every fresh one the dvs passes open.
     const uint64_t fresh_max = static_cast<uint64_t>(new_ratio * packets * opt.runs) + packets / 16;
     const uint64_t capacity = std::max<uint64_t>(4096, conns + conns / 64 + fresh_max);
-    const control::Config cfg =
-        control::load_config_text(config_text(mode, proto, capacity), "loop_bench");
-    std::atomic<bool> stop{false};
-    HandoffRings handoff;
-    SnapshotPublisher publisher(1);
-    publisher.publish(control::build_snapshot(cfg, 1, 1));
-    WorkerEnv env;
-    env.n_workers = 1;
-    env.ports = &ports;
-    env.snapshots = &publisher;
-    env.rings = &handoff;
-    env.stop = &stop;
-    std::array<const WorkerCounters*, kMaxWorkers> all{};
-    env.all_counters = all.data();
-    auto worker = std::make_unique<Worker>(0, env, static_cast<uint32_t>(capacity), pool);
-    all[0] = &worker->counters();
+    bench::BenchWorker bw(config_text(mode, proto, capacity), capacity, ports, pool);
+    Worker* worker = &bw.worker();
+    std::atomic<bool>& stop = bw.stop;
 
     const bool tcp = proto == "tcp";
     const bool echo = opt.echo && mode == "nat";
@@ -791,7 +759,7 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     fill.fill = true;
     fill.packets = conns;
     fill.first = 0;
-    const PassResult f = loop.run(fill, gen, sink, worker.get(), &stop);
+    const PassResult f = loop.run(fill, gen, sink, worker, &stop);
     res.new_conns_per_s = f.seconds > 0 ? static_cast<double>(conns) / f.seconds : 0;
     res.bytes_per_conn = worker->conn_bytes_per_entry();
     uint64_t bad = f.bad, lost = f.lost, expected_new = conns;
@@ -809,7 +777,7 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
         const PassResult fl = loop.run(spec, gen, sink, nullptr, nullptr);
         spec.target = Target::kDvs;
         spec.next_fresh = &next_fresh;
-        const PassResult d = loop.run(spec, gen, sink, worker.get(), &stop);
+        const PassResult d = loop.run(spec, gen, sink, worker, &stop);
         expected_new += d.fresh;
         floor_mpps.push_back(static_cast<double>(fl.forwarded) / fl.seconds / 1e6);
         mpps.push_back(static_cast<double>(d.forwarded) / d.seconds / 1e6);
