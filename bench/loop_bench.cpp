@@ -55,6 +55,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -339,6 +340,7 @@ struct PassSpec {
 
 struct PassResult {
     double seconds = 0;
+    double gen_cpu = 0, fwd_cpu = 0;  // CPU time each thread got / wall time of the pass
     uint64_t sent = 0, forwarded = 0, completed = 0, dropped = 0, lost = 0, fresh = 0;
     double p50_ns = 0, p99_ns = 0, p999_ns = 0;
     uint64_t bad = 0;  // frames that came back wrong
@@ -504,6 +506,12 @@ void Sink::reflect(rte_mbuf* m, uint16_t lan_port, bool tcp) {
     m->port = lan_port;
 }
 
+uint64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 double percentile(const std::vector<uint64_t>& sorted, double q, double ns_per_cycle) {
     if (sorted.empty()) return 0;
     const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
@@ -563,13 +571,23 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
     const bool dvs = spec.target == Target::kDvs;
     const bool echo = opt_.echo;
     const uint64_t drops0 = dvs ? drops_total(worker->counters()) : 0;
-    if (dvs) {
-        worker_stop->store(false);
-        rte_eal_remote_launch([](void* w) { return static_cast<Worker*>(w)->run(); }, worker,
-                              opt_.worker_cpu);
-    } else {
-        rte_eal_remote_launch(&Floor::main, &floor, opt_.worker_cpu);
-    }
+    // On a shared host both threads are descheduled at times; the CPU time
+    // each one got is reported beside the rates so the conditions show.
+    struct Launch {
+        Worker* worker;
+        Floor* floor;
+        uint64_t cpu_ns = 0;
+        static int main(void* arg) {
+            auto* l = static_cast<Launch*>(arg);
+            const uint64_t c0 = thread_cpu_ns();
+            const int rc = l->worker != nullptr ? l->worker->run() : Floor::main(l->floor);
+            l->cpu_ns = thread_cpu_ns() - c0;
+            return rc;
+        }
+    } launch{dvs ? worker : nullptr, &floor};
+    if (dvs) worker_stop->store(false);
+    const uint64_t gen_cpu0 = thread_cpu_ns();
+    rte_eal_remote_launch(&Launch::main, &launch, opt_.worker_cpu);
 
     samples_.clear();
     Rng rng;
@@ -707,6 +725,9 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
     drain_all(r);
     r.lost = r.sent - std::min(r.sent, r.completed + r.dropped);
     r.seconds = static_cast<double>(t_last - t0) / static_cast<double>(tsc_hz_);
+    const double wall_ns = static_cast<double>(rte_rdtsc() - t0) * 1e9 / static_cast<double>(tsc_hz_);
+    r.gen_cpu = static_cast<double>(thread_cpu_ns() - gen_cpu0) / wall_ns;
+    r.fwd_cpu = static_cast<double>(launch.cpu_ns) / wall_ns;
     std::sort(samples_.begin(), samples_.end());
     const double ns = 1e9 / static_cast<double>(tsc_hz_);
     r.p50_ns = percentile(samples_, 0.5, ns);
@@ -722,6 +743,7 @@ struct Result {
     double mpps = 0, floor_mpps = 0, offered_mpps = 0, ns_per_pkt = 0;
     double lat_p50 = 0, lat_p99 = 0, lat_p999 = 0, floor_p50 = 0, floor_p99 = 0;
     double new_conns_per_s = 0, bytes_per_conn = 0;
+    double gen_cpu = 0, worker_cpu = 0, floor_cpu = 0;  // medians of the CPU shares
     uint64_t loss = 0, drops = 0;
     std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> by_reason{};
     bool ok = true;
@@ -765,7 +787,7 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     uint64_t bad = f.bad, lost = f.lost, expected_new = conns;
 
     uint32_t next_fresh = static_cast<uint32_t>(conns);
-    std::vector<double> mpps, floor_mpps, offered, p50, p99, p999, fp50, fp99;
+    std::vector<double> mpps, floor_mpps, offered, p50, p99, p999, fp50, fp99, gcpu, wcpu, fcpu;
     for (int run = 0; run < opt.runs; ++run) {
         PassSpec spec;
         spec.packets = packets;
@@ -787,6 +809,9 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
         p999.push_back(d.p999_ns);
         fp50.push_back(fl.p50_ns);
         fp99.push_back(fl.p99_ns);
+        gcpu.push_back(d.gen_cpu);
+        wcpu.push_back(d.fwd_cpu);
+        fcpu.push_back(fl.fwd_cpu);
         bad += fl.bad + d.bad;
         lost += fl.lost + d.lost + fl.dropped;
     }
@@ -801,6 +826,9 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     res.lat_p999 = median(p999);
     res.floor_p50 = median(fp50);
     res.floor_p99 = median(fp99);
+    res.gen_cpu = median(gcpu);
+    res.worker_cpu = median(wcpu);
+    res.floor_cpu = median(fcpu);
     res.loss = lost;
     const uint64_t created = worker->counters().conns_created.get() - created0;
 
@@ -917,9 +945,10 @@ int main(int argc, char** argv) {
                 "worker %u%s\n",
                 opt.window, kBurst, opt.packets, opt.runs, opt.gen_cpu, opt.worker_cpu,
                 opt.echo ? ", NAT with replies (--echo)" : "");
-    std::printf("%-4s %-5s %9s %5s %7s %7s %6s %7s %8s %8s %9s %8s %6s %6s %11s %7s\n", "mode",
-                "proto", "conns", "new", "mpps", "floor", "ratio", "ns/pkt", "p50 us", "p99 us",
-                "p999 us", "fl p50", "loss", "drops", "new conn/s", "B/conn");
+    std::printf("%-4s %-5s %9s %5s %7s %7s %6s %7s %8s %8s %9s %8s %6s %6s %11s %7s %5s %5s\n",
+                "mode", "proto", "conns", "new", "mpps", "floor", "ratio", "ns/pkt", "p50 us",
+                "p99 us", "p999 us", "fl p50", "loss", "drops", "new conn/s", "B/conn", "cpu w",
+                "cpu g");
     std::ostringstream json;
     json << "[\n";
     bool first = true, all_ok = true;
@@ -930,11 +959,12 @@ int main(int argc, char** argv) {
                     const Result r = run_case(mode, proto, conns, ratio, opt, rings, ports, pool);
                     const double ratio_to_floor = r.floor_mpps > 0 ? r.mpps / r.floor_mpps : 0;
                     std::printf("%-4s %-5s %9lu %5.2f %7.2f %7.2f %6.3f %7.0f %8.1f %8.1f %9.1f "
-                                "%8.1f %6lu %6lu %11.0f %7.1f\n",
+                                "%8.1f %6lu %6lu %11.0f %7.1f %5.2f %5.2f\n",
                                 r.mode.c_str(), r.proto.c_str(), r.conns, r.new_ratio, r.mpps,
                                 r.floor_mpps, ratio_to_floor, r.ns_per_pkt, r.lat_p50 / 1e3,
                                 r.lat_p99 / 1e3, r.lat_p999 / 1e3, r.floor_p50 / 1e3, r.loss,
-                                r.drops, r.new_conns_per_s, r.bytes_per_conn);
+                                r.drops, r.new_conns_per_s, r.bytes_per_conn, r.worker_cpu,
+                                r.gen_cpu);
                     std::fflush(stdout);
                     json << (first ? "" : ",\n") << "  {\"mode\":\"" << r.mode << "\",\"proto\":\""
                          << r.proto << "\",\"transport\":\"ring\",\"echo\":"
@@ -949,7 +979,10 @@ int main(int argc, char** argv) {
                          << ",\"floor_lat_p50_ns\":" << r.floor_p50
                          << ",\"floor_lat_p99_ns\":" << r.floor_p99
                          << ",\"new_conns_per_s\":" << r.new_conns_per_s
-                         << ",\"bytes_per_conn\":" << r.bytes_per_conn << ",\"drops\":" << r.drops
+                         << ",\"bytes_per_conn\":" << r.bytes_per_conn
+                         << ",\"worker_cpu_share\":" << r.worker_cpu
+                         << ",\"floor_cpu_share\":" << r.floor_cpu
+                         << ",\"gen_cpu_share\":" << r.gen_cpu << ",\"drops\":" << r.drops
                          << ",\"drops_by_reason\":{";
                     bool first_reason = true;
                     for (size_t i = 0; i < r.by_reason.size(); ++i) {
