@@ -73,22 +73,26 @@ if (( !plot_only )); then
 fi
 command -v gnuplot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null
 
-# One data file per mode for gnuplot: conns mpps floor ratio.
+# plot JSON PNG TITLE FILTER: one data file per mode (conns mpps floor ratio)
+# from the rows of JSON for which the Python expression FILTER (over r) holds,
+# then Mpps and ratio to the floor against connection count.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-/usr/bin/python3 - "$out/dataplane.json" "$tmp" <<'PY'
+plot() {
+    local json=$1 png=$2 title=$3 filter=$4
+    /usr/bin/python3 - "$json" "$tmp" "$filter" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
-for mode in sorted({r["mode"] for r in rows}):
+for mode in ("nat", "dr", "tun"):
     with open(f"{sys.argv[2]}/{mode}.dat", "w") as f:
         for r in rows:
-            if r["mode"] == mode:
+            if r["mode"] == mode and eval(sys.argv[3]):
                 f.write(f'{r["conns"]} {r["mpps"]} {r["floor_mpps"]} {r["ratio"]}\n')
 PY
-gnuplot <<GP
+    gnuplot <<GP
 set terminal pngcairo size 1000,600 noenhanced
-set output "$out/dataplane.png"
-set multiplot layout 1,2 title "dvs worker, one core, in-process (bench/dataplane_bench)"
+set output "$png"
+set multiplot layout 1,2 title "$title"
 set logscale x
 set xlabel "connections in the table"
 set ylabel "Mpps"
@@ -104,37 +108,13 @@ plot "$tmp/nat.dat" using 1:4 with linespoints title "NAT", \
      "$tmp/tun.dat" using 1:4 with linespoints title "TUN"
 unset multiplot
 GP
-
-# loop.png: TCP, established flows only, no replies.
+}
+plot "$out/dataplane.json" "$out/dataplane.png" \
+    "dvs worker, one core, in-process (bench/dataplane_bench)" "True"
 if [[ -f $out/loop.json ]]; then
-    /usr/bin/python3 - "$out/loop.json" "$tmp" <<'PY'
-import json, sys
-rows = json.load(open(sys.argv[1]))
-for mode in ("nat", "dr", "tun"):
-    with open(f"{sys.argv[2]}/loop_{mode}.dat", "w") as f:
-        for r in rows:
-            if r["mode"] == mode and r["proto"] == "tcp" and r["new_ratio"] == 0 and not r["echo"]:
-                f.write(f'{r["conns"]} {r["mpps"]} {r["floor_mpps"]} {r["ratio"]}\n')
-PY
-    gnuplot <<GP
-set terminal pngcairo size 1000,600 noenhanced
-set output "$out/loop.png"
-set multiplot layout 1,2 title "dvs worker loop, two cores over net_ring (bench/loop_bench), TCP, established flows"
-set logscale x
-set xlabel "connections in the table"
-set ylabel "Mpps"
-set key top right
-plot "$tmp/loop_nat.dat" using 1:2 with linespoints title "NAT", \
-     "$tmp/loop_dr.dat" using 1:2 with linespoints title "DR", \
-     "$tmp/loop_tun.dat" using 1:2 with linespoints title "TUN", \
-     "$tmp/loop_nat.dat" using 1:3 with lines dashtype 2 title "floor"
-set ylabel "ratio to the floor"
-set yrange [0:*]
-plot "$tmp/loop_nat.dat" using 1:4 with linespoints title "NAT", \
-     "$tmp/loop_dr.dat" using 1:4 with linespoints title "DR", \
-     "$tmp/loop_tun.dat" using 1:4 with linespoints title "TUN"
-unset multiplot
-GP
+    plot "$out/loop.json" "$out/loop.png" \
+        "dvs worker loop, two cores over net_ring (bench/loop_bench), TCP, established flows" \
+        'r["proto"] == "tcp" and r["new_ratio"] == 0 and not r["echo"]'
 fi
 echo "[bench] wrote $out/dataplane.json $out/dataplane.txt $out/sched.txt $out/dataplane.png"
 echo "[bench] wrote $out/loop.json $out/loop.txt $out/loop.png"
