@@ -594,7 +594,8 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
     const bool all_new = spec.new_ratio >= 1.0;
     const uint64_t new_threshold = static_cast<uint64_t>(spec.new_ratio * 18446744073709551615.0);
     const uint64_t window = opt_.window;
-    const uint64_t idle_limit = tsc_hz_ / 5;  // 200 ms without progress ends the drain
+    // 1 s without progress ends the drain: longer than a loaded host deschedules us.
+    const uint64_t idle_limit = tsc_hz_;
     uint64_t completions = 0;
     rte_mbuf* b[kBurst];
     rte_mbuf* reply[kBurst];
