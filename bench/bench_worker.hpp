@@ -37,7 +37,8 @@ public:
         env_.rings = &rings_;
         env_.stop = &stop;
         env_.all_counters = all_.data();
-        worker_ = std::make_unique<dataplane::Worker>(0, env_, static_cast<uint32_t>(capacity), pool);
+        worker_ =
+            std::make_unique<dataplane::Worker>(0, env_, static_cast<uint32_t>(capacity), pool);
         all_[0] = &worker_->counters();
     }
 

@@ -51,8 +51,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -79,15 +79,15 @@ using dvs::bench::parse_list;
 namespace {
 
 constexpr uint16_t kBurst = 32;
-constexpr unsigned kRingSize = 4096;  // per direction per port; capacity 4095
+constexpr unsigned kRingSize = 4096;   // per direction per port; capacity 4095
 constexpr uint32_t kSampleEvery = 64;  // latency: one completed packet in 64
 constexpr uint32_t kMagic = 0xd5b0c0de;
 constexpr uint32_t kRealServers = 4;
 constexpr uint16_t kVport = 80;
-constexpr uint16_t kNatRsPort = 8080;  // NAT rewrites the port too; DR/TUN keep 80
-constexpr uint32_t kVip = 0xc000020a;      // 192.0.2.10
-constexpr uint32_t kRsBase = 0x0a00000b;   // 10.0.0.11 .. 10.0.0.14
-constexpr uint32_t kLanAddr = 0x0a000001;  // 10.0.0.1: TUN outer source
+constexpr uint16_t kNatRsPort = 8080;         // NAT rewrites the port too; DR/TUN keep 80
+constexpr uint32_t kVip = 0xc000020a;         // 192.0.2.10
+constexpr uint32_t kRsBase = 0x0a00000b;      // 10.0.0.11 .. 10.0.0.14
+constexpr uint32_t kLanAddr = 0x0a000001;     // 10.0.0.1: TUN outer source
 constexpr uint32_t kClientBase = 0x64400000;  // 100.64.0.0/10
 constexpr uint8_t kClientMac[6] = {0x02, 0, 0, 0, 0, 0x02};  // the client router 10.0.1.2
 constexpr uint8_t kWanMac[6] = {0x02, 0, 0, 0, 1, 1};
@@ -122,14 +122,16 @@ std::string config_text(const std::string& mode, const std::string& proto, uint6
     }
     std::string neigh;
     for (uint32_t i = 0; i < kRealServers; ++i) {
-        neigh += "  - { address: 10.0.0." + std::to_string(11 + i) + ", mac: \"02:00:00:00:00:" +
-                 std::to_string(11 + i) + "\", port: lan }\n";
+        neigh += "  - { address: 10.0.0." + std::to_string(11 + i) +
+                 ", mac: \"02:00:00:00:00:" + std::to_string(11 + i) + "\", port: lan }\n";
     }
     return "dataplane: { workers: 1, conn_capacity: " + std::to_string(capacity) +
            " }\n"
            "ports:\n"
-           "  - { name: wan, device: net_ring_loop_wan, addresses: [10.0.1.1/24], mac: \"02:00:00:00:01:01\" }\n"
-           "  - { name: lan, device: net_ring_loop_lan, addresses: [10.0.0.1/24], mac: \"02:00:00:00:02:01\" }\n"
+           "  - { name: wan, device: net_ring_loop_wan, addresses: [10.0.1.1/24], mac: "
+           "\"02:00:00:00:01:01\" }\n"
+           "  - { name: lan, device: net_ring_loop_lan, addresses: [10.0.0.1/24], mac: "
+           "\"02:00:00:00:02:01\" }\n"
            "routes:\n"
            "  - { prefix: 100.64.0.0/10, via: 10.0.1.2, port: wan }\n"
            "neighbors:   # static: no ARP in the loop\n"
@@ -140,9 +142,12 @@ std::string config_text(const std::string& mode, const std::string& proto, uint6
            "  - name: bench\n"
            "    vip: 192.0.2.10\n"
            "    port: 80\n"
-           "    protocol: " + proto + "\n"
+           "    protocol: " +
+           proto +
+           "\n"
            "    scheduler: rr\n"
-           "    real_servers:\n" + rs;
+           "    real_servers:\n" +
+           rs;
 }
 
 // What the generator writes after the L4 header; the sink reads it back.
@@ -232,7 +237,8 @@ public:
                               static_cast<uint16_t>(t->data_off | (flags << 8)));
             t->flags = flags;
         }
-        const uint32_t tsc_lo = static_cast<uint32_t>(tsc), tsc_hi = static_cast<uint32_t>(tsc >> 32);
+        const uint32_t tsc_lo = static_cast<uint32_t>(tsc),
+                       tsc_hi = static_cast<uint32_t>(tsc >> 32);
         std::memcpy(l4 + stamp_at, &tsc_lo, 4);
         std::memcpy(l4 + stamp_at + 4, &tsc_hi, 4);
         std::memcpy(l4 + stamp_at + 8, &flow, 4);
@@ -248,7 +254,9 @@ public:
 
 private:
     // Offset of the checksum in the L4 header.
-    size_t csum_at() const { return tcp_ ? offsetof(TcpHdr, checksum) : offsetof(UdpHdr, checksum); }
+    size_t csum_at() const {
+        return tcp_ ? offsetof(TcpHdr, checksum) : offsetof(UdpHdr, checksum);
+    }
 
     bool tcp_;
     uint16_t port_id_;
@@ -274,7 +282,8 @@ struct Rng {
 bool ip_checksum_ok(const Ipv4Hdr& ip) { return csum_fold(csum_partial(&ip, sizeof ip)) == 0xffff; }
 
 bool l4_checksum_ok(const Ipv4Hdr& ip, const uint8_t* l4, uint16_t l4_len) {
-    if (ip.protocol == kIpProtoUdp && reinterpret_cast<const UdpHdr*>(l4)->checksum == 0) return true;
+    if (ip.protocol == kIpProtoUdp && reinterpret_cast<const UdpHdr*>(l4)->checksum == 0)
+        return true;
     return csum_fold(csum_partial(l4, l4_len, Generator::pseudo_sum(ip, l4_len))) == 0xffff;
 }
 
@@ -330,10 +339,10 @@ enum class Target { kFloor, kDvs };
 // What the traffic of one pass is.
 struct PassSpec {
     Target target = Target::kDvs;
-    bool fill = false;        // flows first .. first+count-1 in order, all new
+    bool fill = false;  // flows first .. first+count-1 in order, all new
     uint64_t packets = 0;
-    uint32_t first = 0;       // fill: first flow
-    uint64_t established = 0; // measured pass: flows 0 .. established-1 exist
+    uint32_t first = 0;        // fill: first flow
+    uint64_t established = 0;  // measured pass: flows 0 .. established-1 exist
     double new_ratio = 0;
     uint32_t* next_fresh = nullptr;  // measured pass: next never-used flow id
 };
@@ -350,8 +359,12 @@ struct PassResult {
 class Sink {
 public:
     Sink(const std::string& mode, bool tcp, bool echo, uint16_t l4_len)
-        : mode_(mode == "nat" ? kMethodNat : mode == "dr" ? kMethodDr : kMethodTun),
-          tcp_(tcp), echo_(echo), l4_len_(l4_len) {}
+        : mode_(mode == "nat"  ? kMethodNat
+                : mode == "dr" ? kMethodDr
+                               : kMethodTun),
+          tcp_(tcp),
+          echo_(echo),
+          l4_len_(l4_len) {}
 
     // Remembers which real server each opened flow went to (fill passes).
     void expect_flows(uint64_t n) { rs_of_flow_.assign(n, 0); }
@@ -363,8 +376,8 @@ public:
     // Turns a frame a real server received into its reply (--echo, NAT).
     static void reflect(rte_mbuf* m, uint16_t lan_port, bool tcp);
     static const Stamp* stamp(rte_mbuf* m, size_t outer_extra, bool tcp) {
-        return reinterpret_cast<const Stamp*>(rte_pktmbuf_mtod(m, const uint8_t*) +
-                                              sizeof(EthHdr) + outer_extra + sizeof(Ipv4Hdr) +
+        return reinterpret_cast<const Stamp*>(rte_pktmbuf_mtod(m, const uint8_t*) + sizeof(EthHdr) +
+                                              outer_extra + sizeof(Ipv4Hdr) +
                                               (tcp ? sizeof(TcpHdr) : sizeof(UdpHdr)));
     }
     size_t outer_extra() const { return mode_ == kMethodTun ? sizeof(Ipv4Hdr) : 0; }
@@ -401,7 +414,8 @@ bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::string&
         }
         return true;
     }
-    if (std::memcmp(eth->src, kLanMac, 6) != 0) return fail(why, "source MAC is not the lan port's");
+    if (std::memcmp(eth->src, kLanMac, 6) != 0)
+        return fail(why, "source MAC is not the lan port's");
     if (eth->ether_type != be16(kEtherTypeIpv4)) return fail(why, "ether type");
     const auto* ip = reinterpret_cast<const Ipv4Hdr*>(p + sizeof(EthHdr));
     const Ipv4Hdr* inner = ip;
@@ -420,7 +434,8 @@ bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::string&
     if (rs >= kRealServers) return fail(why, "destination is not a real server");
     uint8_t mac[6];
     rs_mac(rs, mac);
-    if (std::memcmp(eth->dst, mac, 6) != 0) return fail(why, "destination MAC is not the real server's");
+    if (std::memcmp(eth->dst, mac, 6) != 0)
+        return fail(why, "destination MAC is not the real server's");
     const auto* l4 = reinterpret_cast<const uint8_t*>(inner + 1);
     uint16_t sport, dport;
     std::memcpy(&sport, l4, 2);
@@ -429,12 +444,15 @@ bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::string&
         return fail(why, "client endpoint changed");
     }
     if (mode_ == kMethodNat) {
-        if (inner->dst != rs_ip || dport != be16(kNatRsPort)) return fail(why, "nat: not rewritten to RIP:8080");
+        if (inner->dst != rs_ip || dport != be16(kNatRsPort))
+            return fail(why, "nat: not rewritten to RIP:8080");
         if (inner->ttl != 63) return fail(why, "nat: TTL not decremented");
     } else {
-        if (inner->dst != be32(kVip) || dport != be16(kVport)) return fail(why, "inner packet changed");
+        if (inner->dst != be32(kVip) || dport != be16(kVport))
+            return fail(why, "inner packet changed");
         if (inner->ttl != 64) return fail(why, "dr/tun: inner TTL changed");
-        if (mode_ == kMethodDr && ip->dst != be32(kVip)) return fail(why, "dr: IP destination changed");
+        if (mode_ == kMethodDr && ip->dst != be32(kVip))
+            return fail(why, "dr: IP destination changed");
     }
     if (full && (!ip_checksum_ok(*inner) || !l4_checksum_ok(*inner, l4, l4_len_))) {
         return fail(why, "checksum");
@@ -471,8 +489,10 @@ bool Sink::check_wan(rte_mbuf* m, Target t, bool full, std::string& why) {
     uint16_t sport, dport;
     std::memcpy(&sport, l4, 2);
     std::memcpy(&dport, l4 + 2, 2);
-    if (ip->src != be32(kVip) || sport != be16(kVport)) return fail(why, "reply: source not VIP:80");
-    if (ip->dst != client_ip(flow) || dport != client_port(flow)) return fail(why, "reply: destination not the client");
+    if (ip->src != be32(kVip) || sport != be16(kVport))
+        return fail(why, "reply: source not VIP:80");
+    if (ip->dst != client_ip(flow) || dport != client_port(flow))
+        return fail(why, "reply: destination not the client");
     if (ip->ttl != 62) return fail(why, "reply: TTL");
     if (full && (!ip_checksum_ok(*ip) || !l4_checksum_ok(*ip, l4, l4_len_))) {
         return fail(why, "reply: checksum");
@@ -499,8 +519,9 @@ void Sink::reflect(rte_mbuf* m, uint16_t lan_port, bool tcp) {
     if (tcp) {
         auto* t = reinterpret_cast<TcpHdr*>(l4);
         const uint8_t flags = (t->flags & kTcpSyn) ? (kTcpSyn | kTcpAck) : kTcpAck;
-        t->checksum = csum_update16(t->checksum, static_cast<uint16_t>(t->data_off | (t->flags << 8)),
-                                    static_cast<uint16_t>(t->data_off | (flags << 8)));
+        t->checksum =
+            csum_update16(t->checksum, static_cast<uint16_t>(t->data_off | (t->flags << 8)),
+                          static_cast<uint16_t>(t->data_off | (flags << 8)));
         t->flags = flags;
     }
     m->port = lan_port;
@@ -553,7 +574,8 @@ void Loop::drain_all(PassResult& r) {
     rte_mbuf* b[kBurst];
     for (rte_ring* ring : {rings_.wan_rx, rings_.wan_tx, rings_.lan_rx, rings_.lan_tx}) {
         unsigned n;
-        while ((n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(b), kBurst, nullptr)) != 0) {
+        while ((n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(b), kBurst,
+                                              nullptr)) != 0) {
             rte_pktmbuf_free_bulk(b, n);
             r.lost += n;
         }
@@ -606,7 +628,8 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
     while (true) {
         bool progress = false;
         // Sink, lan side: frames towards the real servers.
-        unsigned n = rte_ring_sc_dequeue_burst(rings_.lan_tx, reinterpret_cast<void**>(b), kBurst, nullptr);
+        unsigned n =
+            rte_ring_sc_dequeue_burst(rings_.lan_tx, reinterpret_cast<void**>(b), kBurst, nullptr);
         if (n != 0) {
             progress = true;
             const uint64_t now = rte_rdtsc();
@@ -627,8 +650,7 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
                 }
                 if (sample && samples_.size() < samples_.capacity()) {
                     uint64_t tsc;
-                    std::memcpy(&tsc, Sink::stamp(b[i], dvs ? sink.outer_extra() : 0,
-                                                  gen.tcp()),
+                    std::memcpy(&tsc, Sink::stamp(b[i], dvs ? sink.outer_extra() : 0, gen.tcp()),
                                 8);
                     samples_.push_back(now - tsc);
                 }
@@ -726,7 +748,8 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
     drain_all(r);
     r.lost = r.sent - std::min(r.sent, r.completed + r.dropped);
     r.seconds = static_cast<double>(t_last - t0) / static_cast<double>(tsc_hz_);
-    const double wall_ns = static_cast<double>(rte_rdtsc() - t0) * 1e9 / static_cast<double>(tsc_hz_);
+    const double wall_ns =
+        static_cast<double>(rte_rdtsc() - t0) * 1e9 / static_cast<double>(tsc_hz_);
     r.gen_cpu = static_cast<double>(thread_cpu_ns() - gen_cpu0) / wall_ns;
     r.fwd_cpu = static_cast<double>(launch.cpu_ns) / wall_ns;
     std::sort(samples_.begin(), samples_.end());
@@ -750,9 +773,9 @@ struct Result {
     bool ok = true;
 };
 
-Result run_case(const std::string& mode, const std::string& proto, uint64_t conns,
-                double new_ratio, const Options& opt, const Rings& rings,
-                const PortLayout& ports, rte_mempool* pool) {
+Result run_case(const std::string& mode, const std::string& proto, uint64_t conns, double new_ratio,
+                const Options& opt, const Rings& rings, const PortLayout& ports,
+                rte_mempool* pool) {
     Result res;
     res.mode = mode;
     res.proto = proto;
@@ -816,7 +839,8 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
         bad += fl.bad + d.bad;
         lost += fl.lost + d.lost + fl.dropped;
     }
-    for (size_t i = 0; i < res.by_reason.size(); ++i) res.by_reason[i] = worker->counters().drops[i].get();
+    for (size_t i = 0; i < res.by_reason.size(); ++i)
+        res.by_reason[i] = worker->counters().drops[i].get();
     res.drops = drops_total(worker->counters());
     res.mpps = median(mpps);
     res.floor_mpps = median(floor_mpps);
@@ -834,8 +858,8 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     const uint64_t created = worker->counters().conns_created.get() - created0;
 
     auto error = [&](const std::string& e) {
-        std::fprintf(stderr, "error: %s %s %lu new %.2f: %s\n", mode.c_str(), proto.c_str(),
-                     conns, new_ratio, e.c_str());
+        std::fprintf(stderr, "error: %s %s %lu new %.2f: %s\n", mode.c_str(), proto.c_str(), conns,
+                     new_ratio, e.c_str());
         res.ok = false;
     };
     if (created != expected_new) {
@@ -861,15 +885,24 @@ int main(int argc, char** argv) {
         auto word = [](const std::string& s) { return s; };
         auto u64 = [](const std::string& s) { return std::stoull(s); };
         auto dbl = [](const std::string& s) { return std::stod(s); };
-        if (a == "--modes") opt.modes = parse_list<std::string>(value(), word);
-        else if (a == "--protos") opt.protos = parse_list<std::string>(value(), word);
-        else if (a == "--conns") opt.conns = parse_list<uint64_t>(value(), u64);
-        else if (a == "--new-ratio") opt.new_ratios = parse_list<double>(value(), dbl);
-        else if (a == "--packets") opt.packets = std::stoull(value());
-        else if (a == "--runs") opt.runs = std::stoi(value());
-        else if (a == "--window") opt.window = static_cast<uint32_t>(std::stoul(value()));
-        else if (a == "--echo") opt.echo = true;
-        else if (a == "--json") opt.json = value();
+        if (a == "--modes")
+            opt.modes = parse_list<std::string>(value(), word);
+        else if (a == "--protos")
+            opt.protos = parse_list<std::string>(value(), word);
+        else if (a == "--conns")
+            opt.conns = parse_list<uint64_t>(value(), u64);
+        else if (a == "--new-ratio")
+            opt.new_ratios = parse_list<double>(value(), dbl);
+        else if (a == "--packets")
+            opt.packets = std::stoull(value());
+        else if (a == "--runs")
+            opt.runs = std::stoi(value());
+        else if (a == "--window")
+            opt.window = static_cast<uint32_t>(std::stoul(value()));
+        else if (a == "--echo")
+            opt.echo = true;
+        else if (a == "--json")
+            opt.json = value();
         else if (a == "--cpus") {
             const auto c = parse_list<uint64_t>(value(), u64);
             if (c.size() != 2) {
@@ -894,17 +927,17 @@ int main(int argc, char** argv) {
         }
     }
     const std::string cpus = std::to_string(opt.gen_cpu) + "," + std::to_string(opt.worker_cpu);
-    std::vector<std::string> eal_args = {"loop_bench", "--no-pci", "--in-memory",
-                                         "--log-level=*:warning", "-l", cpus,
-                                         "--main-lcore", std::to_string(opt.gen_cpu)};
+    std::vector<std::string> eal_args = {
+        "loop_bench", "--no-pci", "--in-memory",  "--log-level=*:warning",
+        "-l",         cpus,       "--main-lcore", std::to_string(opt.gen_cpu)};
     std::vector<char*> eal_argv;
     for (auto& s : eal_args) eal_argv.push_back(s.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "EAL init failed (hugepages? root? two CPUs?)\n");
         return 2;
     }
-    rte_mempool* pool = rte_pktmbuf_pool_create("loop", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                                rte_socket_id());
+    rte_mempool* pool =
+        rte_pktmbuf_pool_create("loop", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
     if (pool == nullptr) {
         std::fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
         return 2;
@@ -926,8 +959,10 @@ int main(int argc, char** argv) {
     rings.wan_tx = ring("loop_wan_tx");
     rings.lan_rx = ring("loop_lan_rx");
     rings.lan_tx = ring("loop_lan_tx");
-    const int wan = rte_eth_from_rings("loop_wan", &rings.wan_rx, 1, &rings.wan_tx, 1, rte_socket_id());
-    const int lan = rte_eth_from_rings("loop_lan", &rings.lan_rx, 1, &rings.lan_tx, 1, rte_socket_id());
+    const int wan =
+        rte_eth_from_rings("loop_wan", &rings.wan_rx, 1, &rings.wan_tx, 1, rte_socket_id());
+    const int lan =
+        rte_eth_from_rings("loop_lan", &rings.lan_rx, 1, &rings.lan_tx, 1, rte_socket_id());
     if (wan < 0 || lan < 0) {
         std::fprintf(stderr, "rte_eth_from_rings failed\n");
         return 2;
@@ -942,10 +977,11 @@ int main(int argc, char** argv) {
     std::memcpy(lan_spec.mac, kLanMac, 6);
     const PortLayout ports = open_ports({wan_spec, lan_spec}, 1, pools);
 
-    std::printf("closed loop, window %u, bursts of %u, %lu packets x %d runs per pass, CPUs gen %u "
-                "worker %u%s\n",
-                opt.window, kBurst, opt.packets, opt.runs, opt.gen_cpu, opt.worker_cpu,
-                opt.echo ? ", NAT with replies (--echo)" : "");
+    std::printf(
+        "closed loop, window %u, bursts of %u, %lu packets x %d runs per pass, CPUs gen %u "
+        "worker %u%s\n",
+        opt.window, kBurst, opt.packets, opt.runs, opt.gen_cpu, opt.worker_cpu,
+        opt.echo ? ", NAT with replies (--echo)" : "");
     std::printf("%-4s %-5s %9s %5s %7s %7s %6s %7s %8s %8s %9s %8s %6s %6s %11s %7s %5s %5s\n",
                 "mode", "proto", "conns", "new", "mpps", "floor", "ratio", "ns/pkt", "p50 us",
                 "p99 us", "p999 us", "fl p50", "loss", "drops", "new conn/s", "B/conn", "cpu w",
@@ -959,13 +995,13 @@ int main(int argc, char** argv) {
                 for (const double ratio : opt.new_ratios) {
                     const Result r = run_case(mode, proto, conns, ratio, opt, rings, ports, pool);
                     const double ratio_to_floor = r.floor_mpps > 0 ? r.mpps / r.floor_mpps : 0;
-                    std::printf("%-4s %-5s %9lu %5.2f %7.2f %7.2f %6.3f %7.0f %8.1f %8.1f %9.1f "
-                                "%8.1f %6lu %6lu %11.0f %7.1f %5.2f %5.2f\n",
-                                r.mode.c_str(), r.proto.c_str(), r.conns, r.new_ratio, r.mpps,
-                                r.floor_mpps, ratio_to_floor, r.ns_per_pkt, r.lat_p50 / 1e3,
-                                r.lat_p99 / 1e3, r.lat_p999 / 1e3, r.floor_p50 / 1e3, r.loss,
-                                r.drops, r.new_conns_per_s, r.bytes_per_conn, r.worker_cpu,
-                                r.gen_cpu);
+                    std::printf(
+                        "%-4s %-5s %9lu %5.2f %7.2f %7.2f %6.3f %7.0f %8.1f %8.1f %9.1f "
+                        "%8.1f %6lu %6lu %11.0f %7.1f %5.2f %5.2f\n",
+                        r.mode.c_str(), r.proto.c_str(), r.conns, r.new_ratio, r.mpps, r.floor_mpps,
+                        ratio_to_floor, r.ns_per_pkt, r.lat_p50 / 1e3, r.lat_p99 / 1e3,
+                        r.lat_p999 / 1e3, r.floor_p50 / 1e3, r.loss, r.drops, r.new_conns_per_s,
+                        r.bytes_per_conn, r.worker_cpu, r.gen_cpu);
                     std::fflush(stdout);
                     json << (first ? "" : ",\n") << "  {\"mode\":\"" << r.mode << "\",\"proto\":\""
                          << r.proto << "\",\"transport\":\"ring\",\"echo\":"
@@ -989,7 +1025,8 @@ int main(int argc, char** argv) {
                     for (size_t i = 0; i < r.by_reason.size(); ++i) {
                         if (r.by_reason[i] == 0) continue;
                         json << (first_reason ? "" : ",") << "\""
-                             << drop_reason_name(static_cast<DropReason>(i)) << "\":" << r.by_reason[i];
+                             << drop_reason_name(static_cast<DropReason>(i))
+                             << "\":" << r.by_reason[i];
                         first_reason = false;
                     }
                     json << "},\"ok\":" << (r.ok ? "true" : "false") << "}";
