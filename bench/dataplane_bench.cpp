@@ -35,17 +35,17 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
-#include "control/snapshot_builder.hpp"
+#include "bench_worker.hpp"
 #include "dataplane/checksum.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
-#include "dataplane/snapshot_publisher.hpp"
 #include "dataplane/wire.hpp"
 #include "dataplane/worker.hpp"
 
 using namespace dvs;
 using namespace dvs::dataplane;
+using dvs::bench::drops_total;
+using dvs::bench::median;
 
 namespace {
 
@@ -69,22 +69,6 @@ struct Result {
     uint64_t drops = 0;
     bool ok = true;  // every SYN made a connection, nothing dropped, everything sent
 };
-
-std::vector<uint64_t> parse_list(const std::string& s) {
-    std::vector<uint64_t> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(std::stoull(item));
-    return out;
-}
-
-std::vector<std::string> parse_words(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(item);
-    return out;
-}
 
 double rss_mib() {
     std::ifstream f("/proc/self/status");
@@ -240,38 +224,14 @@ std::pair<double, uint64_t> run_pass(Pass pass, Worker& worker, rte_mempool* poo
     return {std::chrono::duration<double>(t1 - t0).count(), c1 - c0};
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-uint64_t total_drops(const WorkerCounters& c) {
-    uint64_t d = 0;
-    for (const auto& x : c.drops) d += x.get();
-    return d;
-}
-
 Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
                 const PortLayout& ports, rte_mempool* pool) {
     Result r;
     r.mode = mode;
     r.conns = conns;
     const uint64_t capacity = std::max<uint64_t>(1024, conns + conns / 64);
-    const control::Config cfg = control::load_config_text(config_text(mode, capacity), "bench");
-    std::atomic<bool> stop{false};
-    HandoffRings rings;
-    SnapshotPublisher publisher(1);
-    publisher.publish(control::build_snapshot(cfg, 1, 1));
-    WorkerEnv env;
-    env.n_workers = 1;
-    env.ports = &ports;
-    env.snapshots = &publisher;
-    env.rings = &rings;
-    env.stop = &stop;
-    std::array<const WorkerCounters*, kMaxWorkers> all{};
-    env.all_counters = all.data();
-    auto worker = std::make_unique<Worker>(0, env, static_cast<uint32_t>(capacity), pool);
-    all[0] = &worker->counters();
+    bench::BenchWorker bw(config_text(mode, capacity), capacity, ports, pool);
+    Worker* worker = &bw.worker();
 
     PacketSource src;
     src.port_id = ports.ports[0].port_id;
@@ -298,7 +258,7 @@ Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
     }
 
     const uint64_t packets = std::max<uint64_t>(opt.packets / kBurst * kBurst, kBurst);
-    const uint64_t drops_before = total_drops(worker->counters());
+    const uint64_t drops_before = drops_total(worker->counters());
     std::vector<double> gen, flo, dvs, cyc;
     for (int run = 0; run < opt.runs; ++run) {
         gen.push_back(run_pass(Pass::kGen, *worker, pool, src, conns, packets, src.port_id).first);
@@ -313,7 +273,7 @@ Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
     r.mpps = packets / d / 1e6;
     r.ns_per_pkt = (d - g) * 1e9 / packets;
     r.cycles_per_pkt = (median(cyc) - g * rte_get_tsc_hz()) / packets;
-    r.drops = total_drops(worker->counters()) - drops_before;
+    r.drops = drops_total(worker->counters()) - drops_before;
     // The worker must have sent every packet it was given (NAT/DR/TUN alike).
     const uint64_t expected_tx = conns + packets * opt.runs;
     if (r.drops != 0 || worker->counters().tx.get() != expected_tx) {
@@ -331,8 +291,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--conns") opt.conns = parse_list(value());
-        else if (a == "--modes") opt.modes = parse_words(value());
+        if (a == "--conns") opt.conns = bench::parse_list<uint64_t>(value(), [](const std::string& v) { return std::stoull(v); });
+        else if (a == "--modes") opt.modes = bench::parse_list<std::string>(value(), [](const std::string& v) { return v; });
         else if (a == "--packets") opt.packets = std::stoull(value());
         else if (a == "--runs") opt.runs = std::stoi(value());
         else if (a == "--json") opt.json = value();

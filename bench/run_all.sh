@@ -5,9 +5,17 @@
 #   dataplane.txt    the same as a table
 #   sched.txt        ns per scheduler pick, with its floor
 #   dataplane.png    Mpps and ratio to the floor against connection count
-# Usage: sudo bench/run_all.sh [--quick]   (quick: 1K and 100K conns, 1M packets)
-#        bench/run_all.sh --plot-only       (redraw the plot from dataplane.json)
-# The benchmark pins itself to CPU 1 (BENCH_LCORE); keep the machine quiet.
+#   loop.json        two-core loop over net_ring (loop_bench): one object per
+#                    case (mode, proto, conns, new_ratio, mpps, floor_mpps,
+#                    ratio, loss, lat_p50/p99/p999_ns, bytes_per_conn, drops...)
+#   loop.txt         the same as tables; loop.png Mpps and ratio (TCP, no new flows)
+# Usage: sudo bench/run_all.sh [--quick] [--loop-only]
+#          --quick      1K and 100K conns, fewer packets
+#          --loop-only  only loop_bench (keeps dataplane.* and sched.txt)
+#        bench/run_all.sh --plot-only       (redraw the plots from the JSON files)
+# The benchmark pins itself to CPU 1 (BENCH_LCORE); loop_bench uses CPU 0 for
+# its generator (BENCH_GEN_LCORE) and BENCH_LCORE for the worker. Keep the
+# machine quiet.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=bench/results
@@ -15,36 +23,76 @@ mkdir -p "$out"
 conns=1000,100000,1000000,10000000
 packets=4000000
 runs=5
-if [[ ${1:-} == --quick ]]; then conns=1000,100000; packets=1000000; runs=3; fi
+loop_conns=1000,100000,1000000,10000000
+loop_new_conns=1000,1000000     # new_ratio 1 (every packet a new flow) at these only
+loop_packets=2000000
+quick=0 plot_only=0 loop_only=0
+for arg in "$@"; do
+    case $arg in
+        --quick) quick=1 ;;
+        --plot-only) plot_only=1 ;;
+        --loop-only) loop_only=1 ;;
+        *) echo "usage: $0 [--quick] [--loop-only] | --plot-only" >&2; exit 1 ;;
+    esac
+done
+if (( quick )); then
+    conns=1000,100000; packets=1000000; runs=3
+    loop_conns=1000,100000; loop_new_conns=1000; loop_packets=500000
+fi
 
-if [[ ${1:-} != --plot-only ]]; then
+lcore=${BENCH_LCORE:-1}
+if (( !plot_only && !loop_only )); then
     bash scripts/setup.sh
     bash scripts/build.sh
-    lcore=${BENCH_LCORE:-1}
     echo "[bench] dataplane: conns $conns, $packets packets x $runs runs per pass, CPU $lcore"
     build/bench/dataplane_bench --conns "$conns" --packets "$packets" --runs "$runs" \
         --lcore "$lcore" --json "$out/dataplane.json" | grep -v "^TELEMETRY" | tee "$out/dataplane.txt"
     echo "[bench] schedulers"
     taskset -c "$lcore" build/bench/sched_bench | tee "$out/sched.txt"
 fi
+if (( !plot_only )); then
+    if (( loop_only )); then
+        bash scripts/setup.sh
+        bash scripts/build.sh
+    fi
+    # Three sets, one JSON: established (+10% new) flows over the connection
+    # counts; all-new flows; NAT with real-server replies (--echo).
+    gen_lcore=${BENCH_GEN_LCORE:-0}
+    echo "[bench] loop: generator CPU $gen_lcore, worker CPU $lcore, $loop_packets packets x $runs runs per pass"
+    loop() { build/bench/loop_bench --cpus "$gen_lcore,$lcore" --packets "$loop_packets" --runs "$runs" "$@" \
+                 | grep -v "^TELEMETRY"; }
+    tmp_loop=$(mktemp -d)
+    {
+        loop --conns "$loop_conns" --new-ratio 0,0.1 --json "$tmp_loop/a.json"
+        loop --conns "$loop_new_conns" --new-ratio 1 --json "$tmp_loop/b.json"
+        loop --modes nat --conns "$loop_new_conns" --new-ratio 0 --echo --json "$tmp_loop/c.json"
+    } | tee "$out/loop.txt"
+    /usr/bin/python3 -c 'import json,sys; json.dump([r for f in sys.argv[2:] for r in json.load(open(f))], open(sys.argv[1], "w"), indent=1)' \
+        "$out/loop.json" "$tmp_loop"/a.json "$tmp_loop"/b.json "$tmp_loop"/c.json
+    rm -rf "$tmp_loop"
+fi
 command -v gnuplot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null
 
-# One data file per mode for gnuplot: conns mpps floor ratio.
+# plot JSON PNG TITLE FILTER: one data file per mode (conns mpps floor ratio)
+# from the rows of JSON for which the Python expression FILTER (over r) holds,
+# then Mpps and ratio to the floor against connection count.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-/usr/bin/python3 - "$out/dataplane.json" "$tmp" <<'PY'
+plot() {
+    local json=$1 png=$2 title=$3 filter=$4
+    /usr/bin/python3 - "$json" "$tmp" "$filter" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
-for mode in sorted({r["mode"] for r in rows}):
+for mode in ("nat", "dr", "tun"):
     with open(f"{sys.argv[2]}/{mode}.dat", "w") as f:
         for r in rows:
-            if r["mode"] == mode:
+            if r["mode"] == mode and eval(sys.argv[3]):
                 f.write(f'{r["conns"]} {r["mpps"]} {r["floor_mpps"]} {r["ratio"]}\n')
 PY
-gnuplot <<GP
+    gnuplot <<GP
 set terminal pngcairo size 1000,600 noenhanced
-set output "$out/dataplane.png"
-set multiplot layout 1,2 title "dvs worker, one core, in-process (bench/dataplane_bench)"
+set output "$png"
+set multiplot layout 1,2 title "$title"
 set logscale x
 set xlabel "connections in the table"
 set ylabel "Mpps"
@@ -60,4 +108,13 @@ plot "$tmp/nat.dat" using 1:4 with linespoints title "NAT", \
      "$tmp/tun.dat" using 1:4 with linespoints title "TUN"
 unset multiplot
 GP
+}
+plot "$out/dataplane.json" "$out/dataplane.png" \
+    "dvs worker, one core, in-process (bench/dataplane_bench)" "True"
+if [[ -f $out/loop.json ]]; then
+    plot "$out/loop.json" "$out/loop.png" \
+        "dvs worker loop, two cores over net_ring (bench/loop_bench), TCP, established flows" \
+        'r["proto"] == "tcp" and r["new_ratio"] == 0 and not r["echo"]'
+fi
 echo "[bench] wrote $out/dataplane.json $out/dataplane.txt $out/sched.txt $out/dataplane.png"
+echo "[bench] wrote $out/loop.json $out/loop.txt $out/loop.png"
