@@ -109,6 +109,9 @@ int Worker::run() {
             const uint16_t n = rte_eth_rx_burst(port_id, q.queue, burst, kBurst);
             if (n == 0) continue;
             work += n;
+            // Not every PMD sets it (net_ring leaves RTE_MBUF_PORT_INVALID),
+            // and index_of_port_id is indexed by it: the line is hot anyway.
+            for (uint16_t i = 0; i < n; ++i) burst[i]->port = port_id;
             process_rx(burst, n, snap);
         }
         poll_kernel(snap, work);
