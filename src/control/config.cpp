@@ -656,7 +656,7 @@ void read_scheduler_flags(const Reader& r, ServiceConfig& s) {
 ServiceConfig read_service(const Reader& r) {
     ServiceConfig s;
     r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
-                  "mh_table_size", "persistence", "on_remove", "health_check", "agent_check",
+                  "mh_table_size", "persistence", "on_remove", "max_half_open", "health_check", "agent_check",
                   "sorry_server", "real_servers"});
     s.name = r.required("name").name();
     s.vip = r.required("vip").ipv4();
@@ -680,6 +680,12 @@ ServiceConfig read_service(const Reader& r) {
             v->fail("expected drain or reset, got '" + what + "'");
         }
         s.reset_on_remove = what == "reset";
+    }
+    if (auto v = r.optional("max_half_open")) {
+        s.max_half_open = v->integer(0, 268435456);
+        if (s.protocol != Protocol::kTcp && s.max_half_open != 0) {
+            v->fail("max_half_open applies to tcp services only");
+        }
     }
     // ipvsadm refuses a zero-port service that is not persistent: without a
     // template nothing keeps a client's ports together, which is its point.

@@ -161,6 +161,10 @@ struct ServiceConfig {
     // the next packet of each is answered with a TCP reset and the
     // connection forgotten (IPVS's expire_nodest_conn, plus the reset).
     bool reset_on_remove = false;  // YAML on_remove: drain | reset
+    // SYN-flood bound: at most this many half-open (SYN_RECV) connections
+    // at a time, shared evenly by the workers; further SYNs are dropped as
+    // half_open_limit. 0: no limit (the table's capacity is the bound).
+    uint32_t max_half_open = 0;
     std::optional<HealthCheckConfig> health_check;  // the service-wide check, as written
     std::optional<AgentCheckConfig> agent_check;
     std::optional<SorryServerConfig> sorry_server;

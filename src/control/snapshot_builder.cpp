@@ -117,6 +117,9 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.port = net16(sc.port);
         svc.proto = static_cast<uint8_t>(sc.protocol);
         svc.reset_on_remove = sc.reset_on_remove;
+        // Each worker holds its share (rounded up, at least 1) of the limit.
+        svc.half_open_limit =
+            sc.max_half_open == 0 ? 0 : std::max<uint32_t>(1, (sc.max_half_open + workers - 1) / workers);
         if (sc.persistence) {
             svc.persistent = true;
             svc.persistence_timeout = sc.persistence->timeout;

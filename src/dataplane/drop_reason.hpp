@@ -45,6 +45,7 @@ enum class DropReason : uint8_t {
     kTcpBadFlags,         // flag set no TCP sends: SYN with FIN or RST, or none of SYN/ACK/RST
     kIcmpBadChecksum,     // ICMP message whose checksum does not verify
     kArpConflict,         // ARP from another host claiming one of our addresses or a VIP
+    kHalfOpenLimit,       // a SYN over the service's max_half_open (SYN flood bound)
     kCount
 };
 
@@ -60,6 +61,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "frag_timeout",        "frag_no_conn",
         "kernel_rate_limited", "kernel_multicast", "kernel_unsupported",
         "tcp_bad_flags",       "icmp_bad_checksum", "arp_conflict",
+        "half_open_limit",
 };
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");

@@ -49,6 +49,8 @@ struct Service {
     // Connections whose real server left the service are reset at their
     // next packet (on_remove: reset) instead of draining.
     bool reset_on_remove = false;
+    // Half-open (SYN_RECV) connections each worker may hold; 0: no limit.
+    uint32_t half_open_limit = 0;
     // One per worker. Shared with the previous Snapshot when the service's
     // scheduling did not change, so a reload keeps rr/wrr positions (each
     // instance is still used by its one worker only).

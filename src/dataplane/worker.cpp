@@ -71,6 +71,7 @@ Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_me
       frags_(std::make_unique<FragTable>()),
       next_ip_id_(static_cast<uint16_t>(id << 12)),
       load_scratch_(new sched::BackendLoad[kMaxRealServers]),
+      half_open_(new uint32_t[kMaxServices]()),
       tsc_hz_(rte_get_tsc_hz()),
       start_tsc_(rte_rdtsc()) {
     const int socket = static_cast<int>(rte_socket_id());
@@ -344,6 +345,12 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
+        if (tcp && svc.half_open_limit != 0 && half_open_[svc.id] >= svc.half_open_limit) {
+            if (preselected_rs >= 0) {
+                release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
+            }
+            return drop(m, DropReason::kHalfOpenLimit);
+        }
         const RealServer* chosen = nullptr;
         if (preselected_rs >= 0) {
             // Chosen on the template core, maybe under the previous Snapshot.
@@ -388,14 +395,14 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
             if (svc.persistent) release_template(svc.id, rs.id, proto.client_ip, snap);
             return drop(m, DropReason::kConnTableFull);
         }
-        account_load(c->rs_id, ConnState::kCount, c->state);
+        account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
         counters_->conns_created.add();
         counters_->services[c->service_id].conns.add();
         counters_->real_servers[c->rs_id].conns.add();
     } else {
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
-        account_load(c->rs_id, c->state, next);
+        account_load(c->rs_id, c->service_id, c->state, next);
         c->state = next;
         conns_.touch(c, now_s_, snap.timeouts.of(next));
     }
@@ -419,7 +426,7 @@ void Worker::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
                               Direction dir) {
     if (c->state != ConnState::kTcpClose) {
         counters_->removed_rs_resets.add();
-        account_load(c->rs_id, c->state, ConnState::kTcpClose);
+        account_load(c->rs_id, c->service_id, c->state, ConnState::kTcpClose);
         c->state = ConnState::kTcpClose;
     }
     conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
@@ -563,7 +570,7 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
         next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
                                       : ConnState::kUdp;
     }
-    account_load(c->rs_id, c->state, next);
+    account_load(c->rs_id, c->service_id, c->state, next);
     c->state = next;
     conns_.touch(c, now_s_, snap.timeouts.of(next));
 
@@ -864,16 +871,18 @@ uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
         return 0;
     }
     counters_->conns_expired.add();
-    account_load(c.rs_id, c.state, ConnState::kCount);
+    account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
     if (c.from_template) release_template(c.service_id, c.rs_id, c.client_ip, snap);
     return 0;
 }
 
-void Worker::account_load(uint32_t rs_id, ConnState from, ConnState to) {
+void Worker::account_load(uint32_t rs_id, uint16_t service_id, ConnState from, ConnState to) {
     // kCount stands for "not in the table" on either side.
     BackendLoadCounters& l = counters_->rs_load[rs_id];
     if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
     if (to != ConnState::kCount) (conn_is_active(to) ? l.active : l.inactive).add(1);
+    if (from == ConnState::kTcpSynRecv) --half_open_[service_id];
+    if (to == ConnState::kTcpSynRecv) ++half_open_[service_id];
 }
 
 int32_t Worker::schedule(const Service& svc, const sched::FlowInfo& flow) {

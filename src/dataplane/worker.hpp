@@ -110,7 +110,7 @@ private:
                           const Snapshot& snap);
     void apply_release(const TemplateRelease& r, const Snapshot& snap);
     void poll_messages(const Snapshot& snap);
-    void account_load(uint32_t rs_id, ConnState from, ConnState to);
+    void account_load(uint32_t rs_id, uint16_t service_id, ConnState from, ConnState to);
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
@@ -164,6 +164,7 @@ private:
     rte_eth_dev_tx_buffer* tx_buffers_[kMaxPorts] = {};
     uint64_t tx_dropped_ = 0;  // written by DPDK's tx buffer error callback, on this lcore
     std::unique_ptr<sched::BackendLoad[]> load_scratch_;  // kMaxRealServers entries
+    std::unique_ptr<uint32_t[]> half_open_;  // per service id: SYN_RECV connections held here
     rte_mbuf* handoff_buf_[kMaxWorkers][kBurst];
     uint16_t handoff_count_[kMaxWorkers] = {};
     uint64_t tsc_hz_;

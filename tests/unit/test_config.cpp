@@ -158,7 +158,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
                             "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
                             "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-                            "scheduler_flags, mh_table_size, persistence, on_remove, health_check, "
+                            "scheduler_flags, mh_table_size, persistence, on_remove, max_half_open, health_check, "
                             "agent_check, sorry_server, real_servers)");
     }
     SECTION("bad IPv4 address") {
@@ -565,4 +565,14 @@ TEST_CASE("on_remove and management.group", "[config]") {
     CHECK_FALSE(load(kPorts).management.gid);
     REQUIRE_THROWS_WITH(load(kPorts + "management: { group: no-such-group-dvs }\n"),
                         "t.yaml:3:22: management.group: no group 'no-such-group-dvs' on this system");
+}
+
+TEST_CASE("max_half_open", "[config]") {
+    const Config c = load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
+                                   "max_half_open: 1000, real_servers: [{ address: 10.0.0.5 }] }]\n");
+    CHECK(c.services[0].max_half_open == 1000);
+    CHECK(load_config_text(config_to_yaml(c), "w.yaml").services[0].max_half_open == 1000);
+    REQUIRE_THROWS_WITH(load(kPorts + "services: [{ name: u, vip: 192.0.2.1, port: 53, protocol: udp, "
+                                      "max_half_open: 10, real_servers: [{ address: 10.0.0.5 }] }]\n"),
+                        "t.yaml:3:79: services[0].max_half_open: max_half_open applies to tcp services only");
 }
