@@ -230,6 +230,9 @@ int Daemon::run() {
     io.run();
 
     if (mgmt_server_) mgmt_server_->stop();
+    // Asio objects must go before the io_context they were made with (ASan
+    // found the management server's timer outliving it).
+    mgmt_server_.reset();
     health_.reset();
     stop_.store(true);
     rte_eal_mp_wait_lcore();

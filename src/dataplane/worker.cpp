@@ -48,6 +48,12 @@ TableMemory hugepage_table_memory() {
     return m;
 }
 
+// A connection's server may have left with the highest ids: the Snapshot's
+// vector then ends before its id.
+bool rs_present(const Snapshot& snap, uint32_t rs_id) {
+    return rs_id < snap.real_servers.size() && snap.real_servers[rs_id].present;
+}
+
 bool is_unicast_to_other(const EthHdr& eth, const uint8_t our_mac[6]) {
     if (eth.dst[0] & 1) return false;  // broadcast or multicast
     return std::memcmp(eth.dst, our_mac, 6) != 0;
@@ -330,7 +336,7 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
         conns_.erase(c);
         c = nullptr;
     }
-    if (c != nullptr && svc.reset_on_remove && !snap.real_servers[c->rs_id].present) {
+    if (c != nullptr && svc.reset_on_remove && !rs_present(snap, c->rs_id)) {
         // The server left the service (on_remove: reset): a TCP connection
         // ends with resets to both ends; UDP is simply scheduled anew.
         if (tcp) return reset_connection(m, v, snap, c, Direction::kInbound);
@@ -561,8 +567,8 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
         return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn* c = hit.conn;
-    if (!ports.later_fragment && v.proto == kIpProtoTcp && !snap.real_servers[c->rs_id].present &&
-        snap.services[c->service_id].reset_on_remove) {
+    if (!ports.later_fragment && v.proto == kIpProtoTcp && !rs_present(snap, c->rs_id) &&
+        c->service_id < snap.services.size() && snap.services[c->service_id].reset_on_remove) {
         return reset_connection(m, v, snap, c, Direction::kReply);
     }
     ConnState next = c->state;
