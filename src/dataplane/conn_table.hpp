@@ -61,7 +61,11 @@ public:
         const Bucket& bk = buckets_[home_bucket(hash)];
         const uint16_t sig = signature(hash);
         for (int s = 0; s < 8; ++s) {
-            if (bk.sig[s] == sig) prefetch(&entries_[bk.ref[s] >> 1]);
+            if (bk.sig[s] != sig) continue;
+            // 48-byte entries: one in four straddles two cache lines.
+            const auto* e = reinterpret_cast<const char*>(&entries_[bk.ref[s] >> 1]);
+            prefetch(e);
+            prefetch(e + sizeof(Conn) - 1);
         }
     }
 
