@@ -100,6 +100,9 @@ TEST_CASE("garbage, versions and unknown ops get clear errors", "[mgmt]") {
     CHECK_THAT(refusal("hello"), Catch::StartsWith("malformed request: parse error at line 1"));
     CHECK_THAT(refusal(R"({"v":1,"op":"status")"), Catch::StartsWith("malformed request: "));
     CHECK_THAT(refusal("{} {}"), Catch::StartsWith("malformed request: "));
+    // A number beyond a double is out_of_range in nlohmann, not parse_error.
+    CHECK_THAT(refusal("4444E444444444444444444444444444444444444444"),
+               Catch::StartsWith("malformed request: number overflow"));
     CHECK(refusal("[1,2]") == "request must be a JSON object, got [1,2]");
     CHECK(refusal(R"({"op":"status"})") == "missing field 'v' (the protocol version, 1)");
     CHECK(refusal(R"({"v":2,"op":"status"})") ==
