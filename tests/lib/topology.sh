@@ -46,7 +46,7 @@ topo_log() { printf '[topo] %s\n' "$*" >&2; }
 topo_namespaces() {
     local prefix=$1
     ip netns list 2>/dev/null | awk '{print $1}' |
-        grep -E "^${prefix}-(lb|cl|sw|gw|rs[0-9]+)$" || true
+        grep -E "^${prefix}-(lb|lb[12]|ka|cl|sw|gw|rs[0-9]+)$" || true
 }
 
 # _topo_ns_setup NS: lo up, IPv6 off (before any interface arrives).
@@ -174,6 +174,105 @@ topo_add_mgmt() {
     _topo_sysctl "$lb" net.ipv4.conf.all.arp_ignore=1 || return 1
     ip -n "$lb" addr add "$address" dev mgmt || return 1
     topo_log "management interface mgmt $address in $lb"
+}
+
+# _topo_plug SW NS IF PEER BRIDGE: veth IF in NS, its PEER in SW on BRIDGE.
+_topo_plug() {
+    local sw=$1 ns=$2 ifname=$3 peer=$4 br=$5
+    ip link add "$ifname" netns "$ns" type veth peer name "$peer" netns "$sw" || return 1
+    _topo_if_prep "$ns" "$ifname" || return 1
+    _topo_if_prep "$sw" "$peer" || return 1
+    ip -n "$sw" link set "$peer" master "$br"
+}
+
+# topo_up_ha PREFIX NUM_RS: two balancers for high availability (issue 8).
+#
+#   PREFIX-cl  eth0 10.0.1.2/24 (default via 10.0.1.1, the floating address)
+#        |
+#   brw (wan side) ---- wan  PREFIX-lb1  lan ---- br0 (lan side) ---- PREFIX-rsN
+#        |          \-- wan  PREFIX-lb2  lan --/   |                  eth0 10.0.0.(10+N)/24
+#        |               ha         ha             |                  default via 10.0.0.1
+#        |                \-- brh --/              |
+#        |               (10.0.3.1) (10.0.3.2)     |
+#        `--- wan 10.0.1.254  PREFIX-gw  lan 10.0.0.254 --'   (forwarding on)
+#
+# The bridges br0, brw and brh live in PREFIX-sw. wan and lan of each lbX
+# carry NO kernel address (dvsd reads them through net_af_packet); their
+# kernel stays quiet on them (arp off, strict rp_filter, as the exception
+# tests do). ha carries the kernel address 10.0.3.X/24 (VRRP adverts and the
+# sync stream go through kernel sockets). PREFIX-gw routes the DR real
+# servers' answers (rs_mode ... dr adds 10.0.1.0/24 via 10.0.0.254) straight
+# to the client on brw. topo_add_ka adds a keepalived namespace on brh.
+topo_up_ha() {
+    local prefix=$1 nrs=$2 ns i n
+    if [[ -z $prefix || ! $nrs =~ ^[0-9]+$ || $nrs -lt 1 ]]; then
+        topo_log "usage: topo_up_ha PREFIX NUM_RS"
+        return 2
+    fi
+    topo_down "$prefix"
+
+    local cl=$prefix-cl sw=$prefix-sw gw=$prefix-gw
+    local all=("$prefix-lb1" "$prefix-lb2" "$cl" "$sw" "$gw")
+    for ((i = 1; i <= nrs; i++)); do all+=("$prefix-rs$i"); done
+    for ns in "${all[@]}"; do
+        ip netns add "$ns" || { topo_log "ip netns add $ns failed"; return 1; }
+        _topo_ns_setup "$ns" || { topo_log "set-up of $ns failed"; return 1; }
+    done
+
+    local br
+    for br in br0 brw brh; do
+        ip -n "$sw" link add "$br" type bridge stp_state 0 forward_delay 0 mcast_snooping 0 ||
+            return 1
+        ip -n "$sw" link set "$br" up || return 1
+    done
+
+    for n in 1 2; do
+        ns=$prefix-lb$n
+        _topo_plug "$sw" "$ns" wan "p-lb$n-w" brw || return 1
+        _topo_plug "$sw" "$ns" lan "p-lb$n-l" br0 || return 1
+        _topo_plug "$sw" "$ns" ha "p-lb$n-h" brh || return 1
+        local ifname
+        for ifname in wan lan; do
+            _topo_sysctl "$ns" "net.ipv4.conf.$ifname.rp_filter=1" || return 1
+            ip -n "$ns" link set dev "$ifname" arp off || return 1
+        done
+        ip -n "$ns" addr add "10.0.3.$n/24" dev ha || return 1
+    done
+
+    _topo_plug "$sw" "$cl" eth0 p-cl brw || return 1
+    ip -n "$cl" addr add 10.0.1.2/24 dev eth0 || return 1
+    ip -n "$cl" route add default via 10.0.1.1 || return 1
+
+    for ((i = 1; i <= nrs; i++)); do
+        ns=$prefix-rs$i
+        _topo_plug "$sw" "$ns" eth0 "p-rs$i" br0 || return 1
+        ip -n "$ns" addr add "10.0.0.$((10 + i))/24" dev eth0 || return 1
+        ip -n "$ns" route add default via 10.0.0.1 || return 1
+    done
+
+    _topo_plug "$sw" "$gw" lan p-gw br0 || return 1
+    _topo_plug "$sw" "$gw" wan p-gww brw || return 1
+    ip -n "$gw" addr add 10.0.0.254/24 dev lan || return 1
+    ip -n "$gw" addr add 10.0.1.254/24 dev wan || return 1
+    _topo_sysctl "$gw" net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 \
+        net.ipv4.conf.default.send_redirects=0 || return 1
+    # DR answers come from the VIP, which the gw has no route back to.
+    _topo_rp_filter_off "$gw" lan wan || return 1
+    topo_log "up (ha): ${all[*]}"
+}
+
+# topo_add_ka PREFIX: namespace PREFIX-ka with veth ha 10.0.3.3/24 on the HA
+# bridge brh (a keepalived peer). After topo_up_ha.
+topo_add_ka() {
+    local prefix=$1 ns=$1-ka sw=$1-sw
+    ip netns add "$ns" || { topo_log "ip netns add $ns failed"; return 1; }
+    _topo_ns_setup "$ns" || return 1
+    ip link add ha netns "$ns" type veth peer name p-ka-h netns "$sw" || return 1
+    _topo_if_prep "$ns" ha || return 1
+    _topo_if_prep "$sw" p-ka-h || return 1
+    ip -n "$sw" link set p-ka-h master brh || return 1
+    ip -n "$ns" addr add 10.0.3.3/24 dev ha || return 1
+    topo_log "keepalived namespace $ns: ha 10.0.3.3/24 on brh"
 }
 
 # rs_mode PREFIX N MODE VIP...: prepare real server rsN of PREFIX for
@@ -399,26 +498,35 @@ dvsd_start() {
     ip netns exec "$prefix-lb" "$DVSD" --config "$config" --stats-file "$stats" \
         --log-level "${DVSD_LOG_LEVEL:-info}" "$@" </dev/null >"$log" 2>&1 &
     DVSD_PID=$!
+    local rc=0
+    _dvsd_wait_ready "$DVSD_PID" "$log" 1 || rc=$?
+    case $rc in
+        0) topo_log "dvsd ready (pid $DVSD_PID, log $log)" ;;
+        1) DVSD_PID= ;;
+        *) dvsd_stop || true ;;
+    esac
+    return $((rc == 0 ? 0 : 1))
+}
+
+# _dvsd_wait_ready PID LOG FROM_LINE: wait (DVSD_READY_TIMEOUT) for "dvsd
+# ready" in LOG at or after line FROM_LINE. 0: ready; 1: PID exited first
+# (reaped); 2: timed out (PID left running). Prints the log tail on failure.
+_dvsd_wait_ready() {
+    local pid=$1 log=$2 from=$3 rc=0
     local deadline=$((SECONDS + DVSD_READY_TIMEOUT))
     while ((SECONDS < deadline)); do
-        if grep -q 'dvsd ready' "$log" 2>/dev/null; then
-            topo_log "dvsd ready (pid $DVSD_PID, log $log)"
-            return 0
-        fi
-        if ! _pid_alive "$DVSD_PID"; then
-            local rc=0
-            wait "$DVSD_PID" 2>/dev/null || rc=$?
-            topo_log "dvsd exited (status $rc) before it was ready; log tail:"
+        tail -n +"$from" "$log" 2>/dev/null | grep -q 'dvsd ready' && return 0
+        if ! _pid_alive "$pid"; then
+            wait "$pid" 2>/dev/null || rc=$?
+            topo_log "dvsd $pid exited (status $rc) before it was ready; log tail:"
             tail -n 30 "$log" >&2 || true
-            DVSD_PID=
             return 1
         fi
-        sleep 0.2
+        sleep 0.1
     done
-    topo_log "dvsd not ready after ${DVSD_READY_TIMEOUT}s; log tail:"
+    topo_log "dvsd $pid not ready after ${DVSD_READY_TIMEOUT}s; log tail:"
     tail -n 30 "$log" >&2 || true
-    dvsd_stop || true
-    return 1
+    return 2
 }
 
 # _dvsd_find_pid PREFIX: dvsd's pid in PREFIX-lb (when DVSD_PID is unknown).
@@ -456,19 +564,27 @@ dvsd_stats() {
 dvsd_stop() {
     local pid=$DVSD_PID rc=0
     [[ -n $pid ]] || return 0
+    _dvsd_stop_pid "$pid" || rc=$?
+    DVSD_PID=
+    dpdk_cleanup "$DVSD_FILE_PREFIX"
+    return "$rc"
+}
+
+# _dvsd_stop_pid PID: SIGTERM, wait (DVSD_STOP_TIMEOUT), then SIGKILL; reap
+# PID and return its exit status.
+_dvsd_stop_pid() {
+    local pid=$1 rc=0
     if _pid_alive "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
         local deadline=$((SECONDS + DVSD_STOP_TIMEOUT))
         while ((SECONDS < deadline)) && _pid_alive "$pid"; do sleep 0.1; done
         if _pid_alive "$pid"; then
-            topo_log "dvsd did not stop within ${DVSD_STOP_TIMEOUT}s of SIGTERM; SIGKILL"
+            topo_log "dvsd $pid did not stop within ${DVSD_STOP_TIMEOUT}s of SIGTERM; SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true
             sleep 0.2
         fi
     fi
     wait "$pid" 2>/dev/null || rc=$?
-    DVSD_PID=
-    dpdk_cleanup "$DVSD_FILE_PREFIX"
     return "$rc"
 }
 
@@ -493,6 +609,9 @@ print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$1" "$2"
 E2E_PREFIX=${E2E_PREFIX:-}
 E2E_DIR=${E2E_DIR:-}
 E2E_FAILS=0
+# Functions called with the exit status by the EXIT trap, after
+# e2e_cleanup_extra and before the topology goes (tests/lib/ha.sh adds one).
+E2E_CLEANUP_HOOKS=()
 
 e2e_init() {
     E2E_NAME=$1
@@ -533,6 +652,8 @@ _e2e_cleanup() {
     local rc=$?
     set +e
     if declare -F e2e_cleanup_extra >/dev/null; then e2e_cleanup_extra; fi
+    local hook
+    for hook in "${E2E_CLEANUP_HOOKS[@]}"; do "$hook" "$rc"; done
     if [[ -n $DVSD_PID ]]; then dvsd_stop >/dev/null 2>&1; fi
     topo_down "$E2E_PREFIX" 2>/dev/null
     # The blobs are large and reproducible: never keep them.

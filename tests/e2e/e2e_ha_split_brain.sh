@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# e2e_ha_split_brain: the HA link fails and heals under traffic. Two dvsd
+# (topo_up_ha, namespaces dvsA4), lb1 priority 200, lb2 100, advert 200 ms,
+# NAT service 192.0.2.10:80 (wrr, rs1, rs2).
+#  1. download A (16 MiB at 2 MiB/s) starts through the master lb1 (and is
+#     synced to lb2);
+#  2. the HA link is cut on the switch side (lb2's port leaves the bridge
+#     brh; both kernels keep carrier, so neither dvsd sees a link fault):
+#     lb2 stops hearing lb1 and becomes MASTER too — both logs say MASTER;
+#     lb2's gratuitous ARPs pull the client and the real servers over;
+#  3. download B (8 MiB at 2 MiB/s) starts during the split (lb1 can not
+#     know it: the sync stream is cut too);
+#  4. the link is healed: exactly one MASTER remains — lb1 (the higher
+#     priority), lb2 logs MASTER -> BACKUP; `dvsadm ha` agrees on both;
+#  5. both downloads complete intact (curl exit 0, size, sha256: no reset),
+#     and 20 new requests succeed afterwards.
+set -euo pipefail
+DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
+source "$DVS_SRC/tests/lib/topology.sh"
+
+e2e_init e2e_ha_split_brain dvsA4
+# shellcheck source-path=SCRIPTDIR source=../lib/ha.sh
+source "$DVS_SRC/tests/lib/ha.sh"
+P=$E2E_PREFIX
+export RS_BLOB_MB=16
+[[ -x $DVSADM ]] || { echo "FAIL: dvsadm not built at $DVSADM"; exit 1; }
+HA_SERVICES="services:
+$(ha_svc_web 8080 nat 1 2)"
+export HA_SERVICES
+
+topo_up_ha "$P" 2 || { echo "FAIL: topology"; exit 1; }
+rs_start_servers "$P" 2 "$E2E_DIR/rs" || { echo "FAIL: real servers"; exit 1; }
+ha_config 1 200
+ha_config 2 100
+ha_start_pair
+
+echo "-- download A through lb1"
+BLOB_MAX_TIME=40 blob_start A 2M
+for ((i = 0; i < 50; i++)); do (($(blob_bytes A) > 2000000)) && break; sleep 0.1; done
+echo "   A has $(blob_bytes A) bytes"
+
+echo "-- cut the HA link (lb2's port leaves brh)"
+m1=$(ha_mark 1)
+m2=$(ha_mark 2)
+t_cut=$(now_epoch)
+ip -n "$P-sw" link set p-lb2-h nomaster
+if ts=$(ha_wait_master 2 "$m2" 5); then
+    echo "   lb2 MASTER $(ms_between_epochs "$t_cut" "$(log_epoch "$ts")") ms after the cut"
+    check "split: lb2 became MASTER" true
+else
+    check "split: lb2 became MASTER" false
+fi
+sleep 0.6 # several advert intervals: lb1 must not step down either
+check "split: lb1 still MASTER (no transition logged)" \
+    bash -c "! tail -n +$m1 '$(ha_log 1)' | grep -q 'vrrp vi1: MASTER ->'"
+check "split: both MASTER" test "$(ha_state 1)/$(ha_state 2)" = MASTER/MASTER
+ha_adm 1 ha 2>&1 | sed 's/^/   lb1: /' || true
+ha_adm 2 ha 2>&1 | sed 's/^/   lb2: /' || true
+
+echo "-- download B during the split"
+BLOB_MAX_TIME=40 blob_start B 2M
+for ((i = 0; i < 30; i++)); do (($(blob_bytes B) > 1000000)) && break; sleep 0.1; done
+echo "   A has $(blob_bytes A) bytes, B $(blob_bytes B)"
+check "download B is flowing during the split ($(blob_bytes B) bytes)" test "$(blob_bytes B)" -gt 0
+
+echo "-- heal the HA link"
+m1=$(ha_mark 1)
+m2=$(ha_mark 2)
+t_heal=$(now_epoch)
+ip -n "$P-sw" link set p-lb2-h master brh
+if ts=$(ha_wait_log 2 "$m2" 'vrrp vi1: MASTER -> BACKUP' 5); then
+    echo "   lb2 BACKUP $(ms_between_epochs "$t_heal" "$(log_epoch "$ts")") ms after the heal"
+    check "heal: lb2 stepped down to BACKUP" true
+else
+    check "heal: lb2 stepped down to BACKUP" false
+fi
+sleep 1 # let it settle: a flap would show as a further transition
+check "heal: lb1 MASTER, lb2 BACKUP" test "$(ha_state 1)/$(ha_state 2)" = MASTER/BACKUP
+check "heal: lb1 logged no transition since the heal" \
+    bash -c "! tail -n +$m1 '$(ha_log 1)' | grep -q 'vrrp vi1: '"
+check "heal: lb2 logged exactly one transition since the heal" \
+    test "$(ha_lines 2 "$m2" | grep -c 'vrrp vi1: ')" -eq 1
+a1=$(ha_adm 1 ha 2>&1 || true)
+a2=$(ha_adm 2 ha 2>&1 || true)
+sed 's/^/   lb1: /' <<<"$a1"
+sed 's/^/   lb2: /' <<<"$a2"
+check "dvsadm ha: lb1 MASTER" grep -qE 'vi1.*MASTER' <<<"$a1"
+check "dvsadm ha: lb2 BACKUP" grep -qE 'vi1.*BACKUP' <<<"$a2"
+ha_lines 1 "$m1" | grep -E 'vrrp|sync' | head -n 5 | sed 's/^/   lb1: /' || true
+ha_lines 2 "$m2" | grep -E 'vrrp|sync' | head -n 5 | sed 's/^/   lb2: /' || true
+
+echo "-- both downloads"
+blob_finish_checked A "download A (started before the split)"
+blob_finish_checked B "download B (started during the split)"
+check "20 new requests after the heal" ha_requests_ok 20
+
+ha_stop_checked 1 2
+e2e_finish
