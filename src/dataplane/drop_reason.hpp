@@ -46,6 +46,7 @@ enum class DropReason : uint8_t {
     kIcmpBadChecksum,     // ICMP message whose checksum does not verify
     kArpConflict,         // ARP from another host claiming one of our addresses or a VIP
     kHalfOpenLimit,       // a SYN over the service's max_half_open (SYN flood bound)
+    kHaBackup,            // for an address whose VRRP instance is BACKUP here
     kCount
 };
 
@@ -62,6 +63,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "kernel_rate_limited", "kernel_multicast", "kernel_unsupported",
         "tcp_bad_flags",       "icmp_bad_checksum", "arp_conflict",
         "half_open_limit",
+        "ha_backup",
 };
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");

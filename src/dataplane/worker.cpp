@@ -110,6 +110,7 @@ int Worker::run() {
         const Snapshot& snap = *env_.snapshots->current();
         now_tsc_ = rte_rdtsc();
         uint32_t work = 0;
+        begin_iteration(snap);
 
         for (const RxQueueRef& q : my_queues) {
             const uint16_t port_id = env_.ports->ports[q.port_index].port_id;
@@ -124,8 +125,10 @@ int Worker::run() {
         poll_kernel(snap, work);
         poll_rings(snap, work);
         poll_messages(snap);
+        poll_sync(work);
         flush_handoffs();
         flush_tx();
+        flush_sync();
 
         if (++iteration % kHousekeepingEvery == 0) housekeeping(snap);
         rte_rcu_qsbr_quiescent(qsbr, id_);
@@ -183,11 +186,13 @@ void Worker::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n) {
     const Snapshot& snap = *env_.snapshots->current();
     now_tsc_ = rte_rdtsc();
+    begin_iteration(snap);
     process_rx(pkts, n, snap);
     uint32_t work = 0;
     poll_rings(snap, work);
     flush_handoffs();
     flush_tx();
+    flush_sync();
 }
 
 void Worker::run_housekeeping() {
@@ -267,6 +272,9 @@ void Worker::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Po
     const HandoffKind kind = is_fragment ? HandoffKind::kFragment : HandoffKind::kProcess;
     const uint32_t dst = v.ip->dst;
     if (const Service* svc = snap.find_service(dst, ports.dst, v.proto)) {
+        if (!snap.ha.standby.empty() && snap.ha.is_standby(dst)) {
+            return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+        }
         const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
         if (owner != id_) return handoff(owner, m, kind, 0, &ports);
         return inbound(m, v, snap, *svc, ports);
@@ -402,6 +410,7 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
             return drop(m, DropReason::kConnTableFull);
         }
         account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+        sync_emit(*c, SyncOp::kUpdate);
         counters_->conns_created.add();
         counters_->services[c->service_id].conns.add();
         counters_->real_servers[c->rs_id].conns.add();
@@ -409,8 +418,10 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
         account_load(c->rs_id, c->service_id, c->state, next);
+        const bool changed = next != c->state;
         c->state = next;
         conns_.touch(c, now_s_, snap.timeouts.of(next));
+        if (changed) sync_emit(*c, SyncOp::kUpdate);
     }
     counters_->services[c->service_id].pkts_in.add();
     counters_->services[c->service_id].bytes_in.add(v.l3_len);
@@ -434,6 +445,8 @@ void Worker::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         counters_->removed_rs_resets.add();
         account_load(c->rs_id, c->service_id, c->state, ConnState::kTcpClose);
         c->state = ConnState::kTcpClose;
+        conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
+        sync_emit(*c, SyncOp::kUpdate);
     }
     conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
     const Conn& conn = *c;
@@ -567,6 +580,9 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
         return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn* c = hit.conn;
+    if (!snap.ha.standby.empty() && snap.ha.is_standby(c->vip)) {
+        return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+    }
     if (!ports.later_fragment && v.proto == kIpProtoTcp && !rs_present(snap, c->rs_id) &&
         c->service_id < snap.services.size() && snap.services[c->service_id].reset_on_remove) {
         return reset_connection(m, v, snap, c, Direction::kReply);
@@ -577,8 +593,10 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
                                       : ConnState::kUdp;
     }
     account_load(c->rs_id, c->service_id, c->state, next);
+    const bool changed = next != c->state;
     c->state = next;
     conns_.touch(c, now_s_, snap.timeouts.of(next));
+    if (changed) sync_emit(*c, SyncOp::kUpdate);
 
     if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
     counters_->services[c->service_id].pkts_out.add();
@@ -631,6 +649,9 @@ void Worker::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 // Traffic addressed to the balancer itself: echo is answered here; the rest
 // goes to the kernel through the exception path, where there is one.
 void Worker::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (!snap.ha.standby.empty() && snap.ha.is_standby(v.ip->dst)) {
+        return drop(m, DropReason::kHaBackup);  // a floating address the VRRP master holds
+    }
     if (!icmp_is_echo_request(v)) {
         if (snap.is_local(v.ip->dst) && to_kernel(m)) return;
         return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
@@ -648,6 +669,8 @@ void Worker::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_on
     // Another host claiming our address or a VIP (spoofed or misconfigured):
     // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
     if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
+        // While our VRRP instance is BACKUP the master announces it: expected.
+        if (snap.ha.is_standby(a.spa)) return drop(m, DropReason::kHaBackup);
         return drop(m, DropReason::kArpConflict);
     }
 
@@ -678,6 +701,7 @@ void Worker::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_on
         if (la.ip == a.tpa && la.port == port_index) ours = true;
     }
     if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
+        if (snap.ha.is_standby(a.tpa)) return drop(m, DropReason::kHaBackup);
         arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
         counters_->arp_replies_sent.add();
         transmit(port_index, m);
@@ -827,7 +851,9 @@ void Worker::housekeeping(const Snapshot& snap) {
     if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) serve_conn_dump();
     if (now_s_ == last_tick_) return;
     last_tick_ = now_s_;
-    conns_.advance(now_s_, [&](const Conn& c) { return on_expire(c, snap); });
+    conns_.advance(
+        now_s_, [&](const Conn& c) { return on_expire(c, snap); },
+        [&](const Conn& c) { sync_emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
     counters_->conns_active.set(conns_.size() - templates_live_);
     frags_->expire(now_s_, [this](rte_mbuf* f) { drop(f, DropReason::kFragTimeout); });
 
@@ -874,8 +900,10 @@ uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
             return timeout ? timeout : 60;
         }
         --templates_live_;
+        sync_emit(c, SyncOp::kRemove);
         return 0;
     }
+    sync_emit(c, SyncOp::kRemove);
     counters_->conns_expired.add();
     account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
     if (c.from_template) release_template(c.service_id, c.rs_id, c.client_ip, snap);
@@ -964,12 +992,14 @@ const RealServer* Worker::template_pick(const Snapshot& snap, const Service& svc
     proto.rs_id = rs.id;
     proto.method = rs.method;
     proto.controls = 1;
-    if (conns_.insert(proto, now_s_, svc.persistence_timeout) == nullptr) {
+    const Conn* created = conns_.insert(proto, now_s_, svc.persistence_timeout);
+    if (created == nullptr) {
         counters_->templates_failed.add();
         return &rs;  // placed without a template: persistence lost for this one
     }
     counters_->templates_created.add();
     ++templates_live_;
+    sync_emit(*created, SyncOp::kUpdate);
     return &rs;
 }
 
