@@ -11,6 +11,8 @@
 //                          now and again 1 s and 5 s later.
 // Control thread only.
 
+#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
+
 #include <boost/asio.hpp>
 
 #include <functional>

@@ -14,6 +14,8 @@
 //
 // Control thread only; the rings are its only contact with the workers.
 
+#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
+
 #include <boost/asio.hpp>
 
 #include <chrono>
