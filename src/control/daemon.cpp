@@ -5,7 +5,9 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
@@ -585,6 +587,15 @@ StatsView Daemon::stats_view() const {
     for (const auto& w : workers_) view.workers.push_back(&w->counters());
     view.last_reload_ok = last_reload_.ok;
     view.last_reload_message = last_reload_.message;
+    for (size_t i = 0; i < pools_.size(); ++i) {
+        if (pools_[i] == nullptr) continue;
+        view.mbuf_pool_size += pools_[i]->size;
+        view.mbuf_pool_free += rte_mempool_avail_count(pools_[i]);
+    }
+    for (const auto& port : ports_.ports) {
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(port.port_id, &st) == 0) view.rx_nombuf += st.rx_nombuf;
+    }
     return view;
 }
 

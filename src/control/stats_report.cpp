@@ -150,7 +150,9 @@ std::string render_stats_json(const StatsView& v) {
     WorkerTotals totals;
     o << "{\"snapshot_version\":" << v.snapshot->version << ",\"last_reload\":{\"ok\":"
       << (v.last_reload_ok ? "true" : "false") << ",\"message\":\""
-      << json_escape(v.last_reload_message) << "\"},\"workers\":[";
+      << json_escape(v.last_reload_message) << "\"},\"mbuf_pool_size\":" << v.mbuf_pool_size
+      << ",\"mbuf_pool_free\":" << v.mbuf_pool_free << ",\"rx_nombuf\":" << v.rx_nombuf
+      << ",\"workers\":[";
     for (size_t i = 0; i < v.workers.size(); ++i) {
         WorkerTotals w;
         w.add(*v.workers[i]);
@@ -207,6 +209,11 @@ std::string render_stats_table(const StatsView& v) {
                   totals.rx, totals.tx, totals.handoff_out, totals.handoff_in,
                   totals.conns_created, totals.conns_active, totals.total_drops());
     o << line;
+    if (v.mbuf_pool_size) {
+        std::snprintf(line, sizeof line, "mbufs: %lu of %lu free, rx_nombuf %lu\n", v.mbuf_pool_free,
+                      v.mbuf_pool_size, v.rx_nombuf);
+        o << line;
+    }
     if (totals.to_kernel || totals.from_kernel) {
         std::snprintf(line, sizeof line,
                       "exception path: to kernel %lu, from kernel %lu, kernel ARP answered %lu, "

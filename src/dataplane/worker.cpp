@@ -14,6 +14,7 @@
 
 #include "dataplane/arp.hpp"
 #include "dataplane/flow_hash.hpp"
+#include "dataplane/frag_guard.hpp"
 #include "dataplane/icmp.hpp"
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/nat_rewrite.hpp"
@@ -23,6 +24,12 @@
 namespace dvs::dataplane {
 
 namespace {
+
+// A packet from the wire whose source is one of our addresses or a VIP:
+// spoofed (or looped). Checked only where it would make us act — a new
+// connection, traffic to our own addresses — never on established flows.
+// Linear in addresses + VIPs (a handful; Snapshot::is_vip).
+bool spoofs_us(const Snapshot& snap, uint32_t src) { return snap.is_local(src) || snap.is_vip(src); }
 
 constexpr uint32_t kHousekeepingEvery = 256;   // loop iterations between housekeeping
 constexpr uint32_t kIdleSpinsBeforeSleep = 64;
@@ -302,8 +309,13 @@ void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const bool first = (be16(v.ip->frag_off) & kIpFragOffsetMask) == 0;
     if (first) {
         if (!v.has_ports) return drop(m, DropReason::kL4Malformed);
+        if (e->ports_known) {  // seen before: a duplicate, or an attempt to move the datagram
+            if (frag_first_conflicts(e->src_port, e->dst_port, v)) return drop(m, DropReason::kFragOverlap);
+            return dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
+        }
         e->src_port = v.src_port;
         e->dst_port = v.dst_port;
+        e->l4_hdr_len = frag_l4_header_len(v);
         e->ports_known = true;
         dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
         // Fragments that came before their first go now, in arrival order.
@@ -311,12 +323,21 @@ void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         for (uint8_t i = 0; i < e->n_held; ++i) {
             rte_mbuf* h = e->held[i];
             PacketView hv = parse_frame(rte_pktmbuf_mtod(h, uint8_t*), rte_pktmbuf_data_len(h));
+            if (frag_overlaps_header(be16(hv.ip->frag_off), e->l4_hdr_len)) {
+                drop(h, DropReason::kFragOverlap);
+                continue;
+            }
             dispatch(h, hv, snap, later);
         }
         e->n_held = 0;
         return;
     }
-    if (e->ports_known) return dispatch(m, v, snap, Ports{e->src_port, e->dst_port, true});
+    if (e->ports_known) {
+        if (frag_overlaps_header(be16(v.ip->frag_off), e->l4_hdr_len)) {
+            return drop(m, DropReason::kFragOverlap);
+        }
+        return dispatch(m, v, snap, Ports{e->src_port, e->dst_port, true});
+    }
     if (e->n_held == FragTable::kMaxHeld) return drop(m, DropReason::kFragHoldFull);
     e->held[e->n_held++] = m;
 }
@@ -359,6 +380,7 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
+        if (spoofs_us(snap, v.ip->src)) return drop(m, DropReason::kSpoofedOwnAddress);
         if (tcp && svc.half_open_limit != 0 && half_open_[svc.id] >= svc.half_open_limit) {
             if (preselected_rs >= 0) {
                 release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
@@ -652,6 +674,7 @@ void Worker::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     if (!snap.ha.standby.empty() && snap.ha.is_standby(v.ip->dst)) {
         return drop(m, DropReason::kHaBackup);  // a floating address the VRRP master holds
     }
+    if (spoofs_us(snap, v.ip->src)) return drop(m, DropReason::kSpoofedOwnAddress);
     if (!icmp_is_echo_request(v)) {
         if (snap.is_local(v.ip->dst) && to_kernel(m)) return;
         return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
