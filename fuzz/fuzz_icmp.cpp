@@ -102,6 +102,8 @@ void check_error(std::vector<uint8_t> frame, bool inbound, uint32_t addr, uint16
 
 void check_frag_needed(const std::vector<uint8_t>& frame, uint32_t addr, uint16_t mtu) {
     if (frame.size() < sizeof(EthHdr)) return;
+    // Our own address sends it: unicast (parse_frame drops 0/8, 127/8, 224/3 sources).
+    addr = be32((be32(addr) & 0x00ffffffu) | 0x0a000000u);
     // The worker quotes the IP packet as received (v.l3_len bytes of it).
     const uint8_t* orig = frame.data() + sizeof(EthHdr);
     const auto orig_len = static_cast<uint16_t>(std::min<size_t>(frame.size() - sizeof(EthHdr), 0xffff));

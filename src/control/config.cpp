@@ -365,6 +365,53 @@ ExceptionPathConfig read_exception_path(const Reader& r) {
     return e;
 }
 
+VrrpInstanceConfig read_vrrp_instance(const Reader& r) {
+    VrrpInstanceConfig v;
+    r.check_keys({"name", "vrid", "priority", "advert_interval", "preempt", "preempt_delay",
+                  "addresses"});
+    v.name = r.required("name").name();
+    v.vrid = static_cast<uint8_t>(r.required("vrid").integer(1, 255));
+    if (auto x = r.optional("priority")) v.priority = static_cast<uint8_t>(x->integer(1, 255));
+    // 12 bits of centiseconds on the wire (RFC 5798 5.2.7).
+    if (auto x = r.optional("advert_interval")) {
+        v.advert_interval_ms = x->duration_ms(10, 40950);
+        if (v.advert_interval_ms % 10 != 0) {
+            x->fail("advert_interval must be a multiple of 10ms (centiseconds on the wire)");
+        }
+    }
+    if (auto x = r.optional("preempt")) v.preempt = x->boolean();
+    if (auto x = r.optional("preempt_delay")) v.preempt_delay_ms = x->duration_ms(0, 3600000);
+    const Reader addresses = r.required("addresses");
+    for (const Reader& a : addresses.items()) v.addresses.push_back(a.ipv4());
+    if (v.addresses.empty()) addresses.fail("at least one address is required");
+    return v;
+}
+
+HaConfig read_ha(const Reader& r) {
+    HaConfig h;
+    h.enabled = true;
+    r.check_keys({"interface", "sync", "vrrp"});
+    const Reader iface = r.required("interface");
+    h.interface = iface.string();
+    if (const std::string problem = interface_name_problem(h.interface); !problem.empty()) {
+        iface.fail("'" + h.interface + "' " + problem);
+    }
+    if (auto s = r.optional("sync")) {
+        s->check_keys({"peer", "port", "flush_interval"});
+        const Reader peer = s->required("peer");
+        h.sync.peer = peer.ipv4();
+        if (h.sync.peer == 0 || h.sync.peer >= 0xe0000000u) {
+            peer.fail("the sync peer must be a unicast address");
+        }
+        if (auto x = s->optional("port")) h.sync.port = static_cast<uint16_t>(x->integer(1, 65535));
+        if (auto x = s->optional("flush_interval")) h.sync.flush_interval_ms = x->duration_ms(1, 1000);
+    }
+    const Reader vrrp = r.required("vrrp");
+    for (const Reader& item : vrrp.items()) h.vrrp.push_back(read_vrrp_instance(item));
+    if (h.vrrp.empty()) vrrp.fail("at least one VRRP instance is required");
+    return h;
+}
+
 RouteConfig read_route(const Reader& r) {
     RouteConfig route;
     r.check_keys({"prefix", "via", "port"});
@@ -732,7 +779,7 @@ Config read_config(const Reader& root, const std::string& source) {
     if (root.node().IsMap()) {
         root.check_keys(
             {"dataplane", "ports", "routes", "neighbors", "timeouts", "management",
-             "exception_path", "services"});
+             "exception_path", "services", "ha"});
     }
     Config c;
     c.source = source;
@@ -752,6 +799,7 @@ Config read_config(const Reader& root, const std::string& source) {
     if (auto s = section(root, "management")) c.management = read_management(*s);
     if (auto s = section(root, "exception_path")) c.exception_path = read_exception_path(*s);
     c.services = read_list<ServiceConfig>(root, "services", read_service);
+    if (auto s = section(root, "ha")) c.ha = read_ha(*s);
     return c;
 }
 
@@ -979,12 +1027,63 @@ void check_services(const Config& c, const Reader& root) {
     }
 }
 
+// VRRP addresses are addresses this box takes over or gives up: a port's
+// floating address (not its first one, which is the source of everything
+// dvsd sends on that subnet, so must stay) or a service VIP. Each belongs to
+// one instance; names and VRIDs are unique.
+void check_ha(const Config& c, const Reader& root) {
+    if (!c.ha.enabled) return;
+    const Reader ha = *section(root, "ha");
+    const std::vector<Reader> items = ha.required("vrrp").items();
+    std::map<std::string, std::size_t> names;
+    std::map<uint8_t, std::size_t> vrids;
+    std::map<uint32_t, std::size_t> owner;
+    for (std::size_t i = 0; i < c.ha.vrrp.size(); ++i) {
+        const VrrpInstanceConfig& v = c.ha.vrrp[i];
+        if (auto [it, fresh] = names.emplace(v.name, i); !fresh) {
+            items[i].required("name").fail("duplicate VRRP instance name '" + v.name + "'");
+        }
+        if (auto [it, fresh] = vrids.emplace(v.vrid, i); !fresh) {
+            items[i].required("vrid").fail("vrid " + std::to_string(v.vrid) +
+                                           " is already used by instance '" +
+                                           c.ha.vrrp[it->second].name + "'");
+        }
+        const std::vector<Reader> addresses = items[i].required("addresses").items();
+        for (std::size_t a = 0; a < v.addresses.size(); ++a) {
+            const uint32_t ip = v.addresses[a];
+            if (auto [it, fresh] = owner.emplace(ip, i); !fresh) {
+                addresses[a].fail(format_ipv4(ip) + " already belongs to instance '" +
+                                  c.ha.vrrp[it->second].name + "'");
+            }
+            bool known = std::ranges::any_of(c.services, [ip](const ServiceConfig& s) {
+                return s.vip == ip;
+            });
+            for (const PortConfig& port : c.ports) {
+                for (std::size_t k = 0; k < port.addresses.size(); ++k) {
+                    if (port.addresses[k].address != ip) continue;
+                    if (k == 0) {
+                        addresses[a].fail(format_ipv4(ip) + " is the first address of port '" +
+                                          port.name + "', the box's own: list it after a fixed "
+                                          "address of the port (the source of what dvsd sends)");
+                    }
+                    known = true;
+                }
+            }
+            if (!known) {
+                addresses[a].fail(format_ipv4(ip) +
+                                  " is neither an address of a port nor a service VIP");
+            }
+        }
+    }
+}
+
 void cross_check(const Config& c, const Reader& root) {
     check_ports(c, root);
     check_kernel_interfaces(c, root);
     check_routes(c, root);
     check_neighbors(c, root);
     check_services(c, root);
+    check_ha(c, root);
 }
 
 // Parse events are ignored; only where the second document starts is kept.

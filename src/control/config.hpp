@@ -171,6 +171,31 @@ struct ServiceConfig {
     std::vector<RealServerConfig> real_servers;
 };
 
+// High availability (README "High availability"): VRRP version 3 instances
+// on a kernel interface, and the connection sync stream to the peer.
+struct VrrpInstanceConfig {
+    std::string name;
+    uint8_t vrid = 0;                  // 1..255
+    uint8_t priority = 100;            // 1..255 (255: the addresses' owner)
+    uint32_t advert_interval_ms = 1000;  // 10ms..40950ms (centiseconds on the wire)
+    bool preempt = true;
+    uint32_t preempt_delay_ms = 0;
+    std::vector<uint32_t> addresses;   // floating port addresses and/or service VIPs
+};
+
+struct HaSyncConfig {
+    uint32_t peer = 0;                 // the other balancer (unicast UDP); 0: no sync
+    uint16_t port = 8848;
+    uint32_t flush_interval_ms = 10;   // how long a record may wait to be batched
+};
+
+struct HaConfig {
+    bool enabled = false;              // an ha: section is present
+    std::string interface;             // kernel interface for VRRP and the sync stream
+    HaSyncConfig sync;
+    std::vector<VrrpInstanceConfig> vrrp;
+};
+
 struct Config {
     std::string source;  // file the config came from, for messages
     DataplaneConfig dataplane;
@@ -181,6 +206,7 @@ struct Config {
     ManagementConfig management;
     ExceptionPathConfig exception_path;
     std::vector<ServiceConfig> services;
+    HaConfig ha;
 };
 
 // The kernel interface name of a port (its kernel_interface, or "dvs-" + name).

@@ -67,6 +67,26 @@ std::string prefix(const Ipv4Prefix& p) {
     return format_ipv4(p.address) + "/" + std::to_string(p.length);
 }
 
+void write_ha(std::ostream& o, const HaConfig& h) {
+    o << "ha:\n  interface: " << quoted(h.interface) << "\n";
+    if (h.sync.peer != 0) {
+        o << "  sync: { peer: " << format_ipv4(h.sync.peer) << ", port: " << h.sync.port
+          << ", flush_interval: " << h.sync.flush_interval_ms << "ms }\n";
+    }
+    o << "  vrrp:\n";
+    for (const VrrpInstanceConfig& v : h.vrrp) {
+        o << "    - { name: " << v.name << ", vrid: " << unsigned{v.vrid}
+          << ", priority: " << unsigned{v.priority}
+          << ", advert_interval: " << v.advert_interval_ms << "ms"
+          << ", preempt: " << (v.preempt ? "true" : "false")
+          << ", preempt_delay: " << v.preempt_delay_ms << "ms, addresses: [";
+        for (size_t i = 0; i < v.addresses.size(); ++i) {
+            o << (i ? ", " : "") << format_ipv4(v.addresses[i]);
+        }
+        o << "] }\n";
+    }
+}
+
 }  // namespace
 
 std::string config_to_yaml(const Config& c) {
@@ -159,6 +179,13 @@ std::string config_to_yaml(const Config& c) {
             o << " }\n";
         }
     }
+    if (c.ha.enabled) write_ha(o, c.ha);
+    return o.str();
+}
+
+std::string ha_to_yaml(const HaConfig& ha) {
+    std::ostringstream o;
+    if (ha.enabled) write_ha(o, ha);
     return o.str();
 }
 

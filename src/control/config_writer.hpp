@@ -11,4 +11,8 @@ namespace dvs::control {
 
 std::string config_to_yaml(const Config& config);
 
+// The ha: section alone (empty without one); also how a reload tells
+// whether it changed.
+std::string ha_to_yaml(const HaConfig& ha);
+
 }  // namespace dvs::control

@@ -5,7 +5,9 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
@@ -28,6 +30,7 @@
 
 #include "control/config.hpp"
 #include "control/config_writer.hpp"
+#include "control/ha_manager.hpp"
 #include "control/health_monitor.hpp"
 #include "control/management.hpp"
 #include "control/mgmt_server.hpp"
@@ -38,6 +41,7 @@
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot_publisher.hpp"
+#include "dataplane/sync_rings.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dvs::control {
@@ -47,6 +51,9 @@ namespace {
 using dataplane::Worker;
 
 constexpr unsigned kHandoffRingSize = 4096;
+// Records per worker and direction of the connection sync stream (40 B each):
+// room for a burst of new connections between two flushes of the control thread.
+constexpr unsigned kSyncRingSize = 65536;
 constexpr unsigned kMbufCache = 256;
 
 bool has_lcore_option(const std::vector<std::string>& eal) {
@@ -129,8 +136,13 @@ private:
     void reload();
     // The one path from a validated Config to the running Snapshot.
     bool apply(Config next, const std::string& origin, std::string& message);
-    // A health transition: the same Config with the checks' new verdicts.
-    void republish_health();
+    // A health or HA transition: the same Config, the checks' new verdicts
+    // and the VRRP states.
+    void republish(const char* why);
+    // The HA view (which addresses this box leaves to its peer, gratuitous
+    // ARPs, sync) into a Snapshot about to be published.
+    void apply_ha(dataplane::Snapshot& snap) const;
+    bool start_ha(boost::asio::io_context& io);
     std::vector<std::string> restart_only_changes(const Config& next) const;
     void report_stats(const char* why);
     void stop_dataplane();
@@ -160,6 +172,8 @@ private:
     std::unique_ptr<Management> management_;
     std::unique_ptr<MgmtServer> mgmt_server_;
     std::vector<KernelInterfacePlan> kernel_plans_;
+    std::unique_ptr<dataplane::SyncRings> sync_rings_;  // with ha.sync only
+    std::unique_ptr<HaManager> ha_;
 };
 
 int Daemon::run() {
@@ -197,6 +211,8 @@ int Daemon::run() {
     stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        // VRRP masters say goodbye (priority 0): the peer takes over at once.
+        if (ha_) ha_->stop();
         io.stop();
     });
     std::function<void(const boost::system::error_code&, int)> on_info =
@@ -212,8 +228,16 @@ int Daemon::run() {
     info_signals.async_wait(on_info);
 
     start_management(io);
-    health_ = std::make_unique<HealthMonitor>(io, [this] { republish_health(); });
+    health_ = std::make_unique<HealthMonitor>(io, [this] { republish("health"); });
     health_->reconcile(config_);
+    if (!start_ha(io)) {
+        mgmt_server_.reset();
+        health_.reset();
+        stop_.store(true);
+        rte_eal_mp_wait_lcore();
+        stop_dataplane();
+        return 2;
+    }
     boost::asio::steady_timer rate_timer(io);
     std::function<void(const boost::system::error_code&)> on_tick =
         [&](const boost::system::error_code& ec) {
@@ -234,6 +258,7 @@ int Daemon::run() {
     // found the management server's timer outliving it).
     mgmt_server_.reset();
     health_.reset();
+    ha_.reset();
     stop_.store(true);
     rte_eal_mp_wait_lcore();
     report_stats("exit");
@@ -331,7 +356,14 @@ int Daemon::start_dataplane() {
     last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
     // No check has run yet: every server starts up (see health_monitor.hpp).
     running_ids_ = ids_.assign(config_, [](uint32_t) { return true; });
-    publisher_->publish(build_snapshot(config_, n_workers, ++version_, &running_ids_));
+    {
+        auto first = build_snapshot(config_, n_workers, ++version_, &running_ids_);
+        apply_ha(*first);  // every VRRP address left alone until VRRP decides
+        publisher_->publish(std::move(first));
+    }
+    if (config_.ha.enabled && config_.ha.sync.peer != 0) {
+        sync_rings_ = std::make_unique<dataplane::SyncRings>(n_workers, kSyncRingSize);
+    }
 
     dataplane::WorkerEnv env;
     env.n_workers = n_workers;
@@ -341,6 +373,7 @@ int Daemon::start_dataplane() {
     env.stop = &stop_;
     env.idle_sleep_us = config_.dataplane.idle_sleep_us;
     env.all_counters = all_counters_.data();  // filled below, before any worker runs
+    env.sync = sync_rings_.get();
     if (config_.exception_path.enabled) {
         env.kernel = {config_.exception_path.rate_limit_pps, config_.exception_path.burst};
     }
@@ -398,6 +431,7 @@ std::vector<std::string> Daemon::restart_only_changes(const Config& next) const 
         e.install_routes != f.install_routes) {
         changed.push_back("exception_path");
     }
+    if (ha_to_yaml(config_.ha) != ha_to_yaml(next.ha)) changed.push_back("ha");
     return changed;
 }
 
@@ -456,6 +490,7 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         next.dataplane = config_.dataplane;
         next.management = config_.management;
         next.exception_path = config_.exception_path;
+        next.ha = config_.ha;
     }
     std::unique_ptr<dataplane::Snapshot> snap;
     IdRegistry trial = ids_;
@@ -474,6 +509,7 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         const HealthOverlay overlay = health_ ? health_->overlay_for(next) : HealthOverlay{};
         snap = build_snapshot(next, config_.dataplane.workers, version_ + 1, &ids,
                               publisher_->current(), &overlay);
+        apply_ha(*snap);
     } catch (const ConfigError& e) {
         message = e.what();
         spdlog::error("{}: rejected, keeping version {}: {}", origin, version_, e.what());
@@ -501,22 +537,46 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
     return true;
 }
 
-void Daemon::republish_health() {
+void Daemon::republish(const char* why) {
     const auto t0 = std::chrono::steady_clock::now();
-    const HealthOverlay overlay = health_->overlay_for(config_);
+    const HealthOverlay overlay = health_ ? health_->overlay_for(config_) : HealthOverlay{};
     std::unique_ptr<dataplane::Snapshot> snap;
     try {
         snap = build_snapshot(config_, config_.dataplane.workers, version_ + 1, &running_ids_,
                               publisher_->current(), &overlay);
     } catch (const ConfigError& e) {  // the same config built before; not expected
-        spdlog::error("health: cannot rebuild the snapshot: {}", e.what());
+        spdlog::error("{}: cannot rebuild the snapshot: {}", why, e.what());
         return;
     }
+    apply_ha(*snap);
     publisher_->publish(std::move(snap));
     ++version_;
-    spdlog::info("health: version {} published in {:.1f} ms", version_,
+    spdlog::info("{}: version {} published in {:.1f} ms", why, version_,
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                      .count());
+}
+
+void Daemon::apply_ha(dataplane::Snapshot& snap) const {
+    if (ha_) {
+        ha_->apply(snap);
+    } else if (config_.ha.enabled) {
+        HaManager::apply_initial(config_, snap);
+    }
+}
+
+bool Daemon::start_ha(boost::asio::io_context& io) {
+    if (!config_.ha.enabled) return true;
+    try {
+        ha_ = std::make_unique<HaManager>(
+            io, config_, sync_rings_.get(), [this] { return publisher_->current(); },
+            [this] { republish("ha"); });
+        ha_->start();
+    } catch (const std::exception& e) {
+        spdlog::error("start-up failed: high availability: {}", e.what());
+        ha_.reset();
+        return false;
+    }
+    return true;
 }
 
 StatsView Daemon::stats_view() const {
@@ -527,6 +587,15 @@ StatsView Daemon::stats_view() const {
     for (const auto& w : workers_) view.workers.push_back(&w->counters());
     view.last_reload_ok = last_reload_.ok;
     view.last_reload_message = last_reload_.message;
+    for (size_t i = 0; i < pools_.size(); ++i) {
+        if (pools_[i] == nullptr) continue;
+        view.mbuf_pool_size += pools_[i]->size;
+        view.mbuf_pool_free += rte_mempool_avail_count(pools_[i]);
+    }
+    for (const auto& port : ports_.ports) {
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(port.port_id, &st) == 0) view.rx_nombuf += st.rx_nombuf;
+    }
     return view;
 }
 

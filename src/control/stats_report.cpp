@@ -30,7 +30,9 @@ struct WorkerTotals {
              conns_created = 0, conns_expired = 0, arp_requests = 0, arp_replies = 0,
              echo_replies = 0, removed_rs_resets = 0, templates_created = 0, templates_failed = 0,
              template_handoffs = 0, template_releases_lost = 0, templates_active = 0,
-             to_kernel = 0, from_kernel = 0, kernel_arp_replies = 0;
+             to_kernel = 0, from_kernel = 0, kernel_arp_replies = 0, sync_emitted = 0,
+             sync_lost = 0, sync_installed = 0, sync_updated = 0, sync_removed = 0, sync_kept = 0,
+             sync_install_failed = 0, garps_sent = 0;
     uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
     void add(const WorkerCounters& w) {
         rx += w.rx.get();
@@ -53,6 +55,14 @@ struct WorkerTotals {
         to_kernel += w.to_kernel.get();
         from_kernel += w.from_kernel.get();
         kernel_arp_replies += w.kernel_arp_replies.get();
+        sync_emitted += w.sync_emitted.get();
+        sync_lost += w.sync_lost.get();
+        sync_installed += w.sync_installed.get();
+        sync_updated += w.sync_updated.get();
+        sync_removed += w.sync_removed.get();
+        sync_kept += w.sync_kept.get();
+        sync_install_failed += w.sync_install_failed.get();
+        garps_sent += w.garps_sent.get();
         for (size_t i = 0; i < w.drops.size(); ++i) drops[i] += w.drops[i].get();
     }
     uint64_t total_drops() const {
@@ -94,7 +104,12 @@ void json_worker(std::ostringstream& o, const WorkerTotals& t) {
       << ",\"template_handoffs\":" << t.template_handoffs
       << ",\"template_releases_lost\":" << t.template_releases_lost
       << ",\"to_kernel\":" << t.to_kernel << ",\"from_kernel\":" << t.from_kernel
-      << ",\"kernel_arp_replies\":" << t.kernel_arp_replies << ",\"drops\":{";
+      << ",\"kernel_arp_replies\":" << t.kernel_arp_replies
+      << ",\"sync_emitted\":" << t.sync_emitted << ",\"sync_lost\":" << t.sync_lost
+      << ",\"sync_installed\":" << t.sync_installed << ",\"sync_updated\":" << t.sync_updated
+      << ",\"sync_removed\":" << t.sync_removed << ",\"sync_kept\":" << t.sync_kept
+      << ",\"sync_install_failed\":" << t.sync_install_failed
+      << ",\"garps_sent\":" << t.garps_sent << ",\"drops\":{";
     for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
         o << (i ? "," : "") << '"' << dataplane::kDropReasonNames[i] << "\":" << t.drops[i];
     }
@@ -135,7 +150,9 @@ std::string render_stats_json(const StatsView& v) {
     WorkerTotals totals;
     o << "{\"snapshot_version\":" << v.snapshot->version << ",\"last_reload\":{\"ok\":"
       << (v.last_reload_ok ? "true" : "false") << ",\"message\":\""
-      << json_escape(v.last_reload_message) << "\"},\"workers\":[";
+      << json_escape(v.last_reload_message) << "\"},\"mbuf_pool_size\":" << v.mbuf_pool_size
+      << ",\"mbuf_pool_free\":" << v.mbuf_pool_free << ",\"rx_nombuf\":" << v.rx_nombuf
+      << ",\"workers\":[";
     for (size_t i = 0; i < v.workers.size(); ++i) {
         WorkerTotals w;
         w.add(*v.workers[i]);
@@ -192,6 +209,11 @@ std::string render_stats_table(const StatsView& v) {
                   totals.rx, totals.tx, totals.handoff_out, totals.handoff_in,
                   totals.conns_created, totals.conns_active, totals.total_drops());
     o << line;
+    if (v.mbuf_pool_size) {
+        std::snprintf(line, sizeof line, "mbufs: %lu of %lu free, rx_nombuf %lu\n", v.mbuf_pool_free,
+                      v.mbuf_pool_size, v.rx_nombuf);
+        o << line;
+    }
     if (totals.to_kernel || totals.from_kernel) {
         std::snprintf(line, sizeof line,
                       "exception path: to kernel %lu, from kernel %lu, kernel ARP answered %lu, "

@@ -83,9 +83,16 @@ public:
     // Runs the wheel up to `now`; calls on_expire(Conn&) for each entry that
     // has been idle past its timeout. on_expire returns 0 to remove the entry,
     // or a number of ticks to keep it that much longer (a persistence
-    // template that still controls connections).
-    template <typename OnExpire>
-    void advance(uint32_t now, OnExpire&& on_expire);
+    // template that still controls connections). on_rearm(const Conn&) is
+    // called for each entry whose slot came due while it was still active
+    // (touched since it was armed) and is moved to its later expiry: about
+    // once per timeout of a live entry, which is when a master refreshes the
+    // peer's copy (connection sync).
+    struct NoRearm {
+        void operator()(const Conn&) const {}
+    };
+    template <typename OnExpire, typename OnRearm = NoRearm>
+    void advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm = {});
 
     // Calls f(const Conn&) for the entries in use among slots [from, from +
     // count) and returns where the next call should start (capacity() when
@@ -160,8 +167,8 @@ private:
     uint32_t* wheel_ = nullptr;  // slot heads
 };
 
-template <typename OnExpire>
-void ConnTable::advance(uint32_t now, OnExpire&& on_expire) {
+template <typename OnExpire, typename OnRearm>
+void ConnTable::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) {
     if (static_cast<int32_t>(now - tick_) <= 0) return;
     // After a stall longer than the wheel, one pass over every slot suffices:
     // each entry sits at most kWheelSlots-1 ticks ahead of when it was armed.
@@ -189,6 +196,7 @@ void ConnTable::advance(uint32_t now, OnExpire&& on_expire) {
                 wheel_unlink(idx);
                 const uint32_t horizon = now + kWheelSlots - 1;
                 wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
+                on_rearm(static_cast<const Conn&>(c));
             }
             idx = next;
         }

@@ -74,6 +74,15 @@ struct alignas(64) WorkerCounters {
     Counter to_kernel;                // packets for our own addresses passed to the kernel
     Counter from_kernel;              // packets the kernel sent, read from its interfaces
     Counter kernel_arp_replies;       // the kernel's ARP requests answered by the dataplane
+    // Connection sync (high availability).
+    Counter sync_emitted;             // records written for the peer (master side)
+    Counter sync_lost;                // records not written: the sync ring was full
+    Counter sync_installed;           // peer records that created an entry here
+    Counter sync_updated;             // peer records that changed an entry here
+    Counter sync_removed;             // peer records that removed an entry here
+    Counter sync_kept;                // peer records ignored: we hold the entry and are master
+    Counter sync_install_failed;      // peer records not installed: table full
+    Counter garps_sent;               // gratuitous ARPs (a VRRP instance became master here)
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
 };

@@ -46,6 +46,12 @@ enum class DropReason : uint8_t {
     kIcmpBadChecksum,     // ICMP message whose checksum does not verify
     kArpConflict,         // ARP from another host claiming one of our addresses or a VIP
     kHalfOpenLimit,       // a SYN over the service's max_half_open (SYN flood bound)
+    kBadSourceAddress,    // IPv4 source 0/8, 127/8, 224/4 (multicast), 240/4 or broadcast
+    kSpoofedOwnAddress,   // from the wire with one of our addresses or a VIP as source
+    kFragTiny,            // first fragment without the whole TCP (or UDP) header (RFC 1858)
+    kFragTinyOverlap,     // TCP fragment at offset 8 bytes: would rewrite the flags (RFC 1858)
+    kFragOverlap,         // fragment that would change the header decided by the first one
+    kHaBackup,            // for an address whose VRRP instance is BACKUP here
     kCount
 };
 
@@ -61,7 +67,9 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kC
         "frag_timeout",        "frag_no_conn",
         "kernel_rate_limited", "kernel_multicast", "kernel_unsupported",
         "tcp_bad_flags",       "icmp_bad_checksum", "arp_conflict",
-        "half_open_limit",
+        "half_open_limit",     "bad_source_address", "spoofed_own_address",
+        "frag_tiny",           "frag_tiny_overlap", "frag_overlap",
+        "ha_backup",
 };
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");

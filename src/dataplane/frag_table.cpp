@@ -25,6 +25,7 @@ FragTable::Entry* FragTable::find_or_add(const FragKey& key, uint32_t now) {
     free_slot->used = true;
     free_slot->ports_known = false;
     free_slot->n_held = 0;
+    free_slot->l4_hdr_len = 0;
     free_slot->created = now;
     return free_slot;
 }

@@ -35,6 +35,7 @@ public:
         bool used;
         bool ports_known;
         uint8_t n_held;
+        uint8_t l4_hdr_len;  // bytes of L4 header in the first fragment (frag_guard.hpp)
         uint16_t src_port;  // network byte order, from the first fragment
         uint16_t dst_port;
         uint32_t created;   // tick (seconds)

@@ -48,18 +48,43 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
     // (which keep the TTL) included (RFC 1812, 4.2.2.9). TTL 1 is the
     // worker's to judge: NAT decrements it, DR/TUN do not.
     if (v.ip->ttl == 0) return dropped(v, DropReason::kTtlExceeded);
+    // Sources no host sends from (RFC 1812, 5.3.7; RFC 6890): "this network"
+    // 0/8 (0.0.0.0 only in DHCP, which we do not serve), loopback 127/8,
+    // multicast 224/4, reserved 240/4 and limited broadcast. Nothing can
+    // answer them; they are spoofed or broken. One load and two compares.
+    const uint8_t src_a = static_cast<uint8_t>(be32(v.ip->src) >> 24);
+    if (src_a == 0 || src_a == 127 || src_a >= 224) {
+        return dropped(v, DropReason::kBadSourceAddress);
+    }
     v.proto = v.ip->protocol;
     v.kind = FrameKind::kIpv4;
 
     const uint16_t frag = be16(v.ip->frag_off);
-    if (frag & kIpFragOffsetMask) return v;  // a later fragment: no L4 header here
+    if (frag & kIpFragOffsetMask) {
+        // A later fragment: no L4 header here. One at offset 1 (8 bytes) of
+        // TCP can only mean to overwrite the data offset and flags of the
+        // header the first fragment carried (RFC 1858, 3.2; RFC 3128).
+        if (v.proto == kIpProtoTcp && (frag & kIpFragOffsetMask) == 1) {
+            return dropped(v, DropReason::kFragTinyOverlap);
+        }
+        return v;
+    }
     v.l4 = l3 + ihl;
     v.l4_len = static_cast<uint16_t>(v.l3_len - ihl);
+    // A first fragment must carry the whole L4 header (RFC 1858's tiny
+    // fragment: flags or ports pushed into the second fragment, where no
+    // filter looks).
+    const bool first_fragment = frag & kIpFlagMoreFragments;
 
     if (v.proto == kIpProtoTcp) {
-        if (v.l4_len < sizeof(TcpHdr)) return dropped(v, DropReason::kL4Malformed);
+        if (v.l4_len < sizeof(TcpHdr)) {
+            return dropped(v, first_fragment ? DropReason::kFragTiny : DropReason::kL4Malformed);
+        }
         const uint32_t doff = (v.tcp()->data_off >> 4) * 4u;
-        if (doff < sizeof(TcpHdr) || doff > v.l4_len) return dropped(v, DropReason::kL4Malformed);
+        if (doff < sizeof(TcpHdr)) return dropped(v, DropReason::kL4Malformed);
+        if (doff > v.l4_len) {
+            return dropped(v, first_fragment ? DropReason::kFragTiny : DropReason::kL4Malformed);
+        }
         v.src_port = v.tcp()->src_port;
         v.dst_port = v.tcp()->dst_port;
         v.tcp_flags = v.tcp()->flags;
@@ -74,10 +99,11 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         }
         v.has_ports = true;
     } else if (v.proto == kIpProtoUdp) {
-        if (v.l4_len < sizeof(UdpHdr)) return dropped(v, DropReason::kL4Malformed);
+        if (v.l4_len < sizeof(UdpHdr)) {
+            return dropped(v, first_fragment ? DropReason::kFragTiny : DropReason::kL4Malformed);
+        }
         const uint16_t ulen = be16(v.udp()->length);
         // A first fragment carries only part of the datagram the length covers.
-        const bool first_fragment = frag & kIpFlagMoreFragments;
         if (ulen < sizeof(UdpHdr) || (ulen > v.l4_len && !first_fragment)) {
             return dropped(v, DropReason::kL4Malformed);
         }

@@ -84,6 +84,33 @@ struct StaticNeighbor {
     uint8_t mac[6] = {};
 };
 
+// High availability (control/ha_manager.cpp): what this box does while a VRRP
+// instance is BACKUP, and the gratuitous ARPs it sends on becoming MASTER.
+struct GratuitousArp {
+    uint32_t ip = 0;
+    uint16_t port = 0;
+};
+
+struct HaView {
+    // Addresses of instances that are not MASTER here: no ARP answers, no
+    // echo replies, and no forwarding for VIPs among them (drop `ha_backup`).
+    std::vector<uint32_t> standby;
+    // Bumped when worker 0 should send `garp` (a transition to MASTER, a
+    // split brain healing). Workers remember the last generation they served.
+    uint64_t garp_generation = 0;
+    std::vector<GratuitousArp> garp;
+    // Workers stream their connection changes to the control thread, which
+    // sends them to the peer: set while this box is MASTER of an instance.
+    bool sync_emit = false;
+
+    bool is_standby(uint32_t ip) const {
+        for (uint32_t s : standby) {
+            if (s == ip) return true;
+        }
+        return false;
+    }
+};
+
 struct Snapshot {
     uint64_t version = 0;
     std::vector<Service> services;         // indexed by id; see Service::present
@@ -93,6 +120,7 @@ struct Snapshot {
     std::vector<StaticNeighbor> static_neighbors;
     std::vector<uint32_t> vips;
     StateTimeouts timeouts;
+    HaView ha;
 
     // Call after filling the vectors; builds the lookup index and each
     // route's source address.

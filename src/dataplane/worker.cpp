@@ -14,6 +14,7 @@
 
 #include "dataplane/arp.hpp"
 #include "dataplane/flow_hash.hpp"
+#include "dataplane/frag_guard.hpp"
 #include "dataplane/icmp.hpp"
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/nat_rewrite.hpp"
@@ -23,6 +24,12 @@
 namespace dvs::dataplane {
 
 namespace {
+
+// A packet from the wire whose source is one of our addresses or a VIP:
+// spoofed (or looped). Checked only where it would make us act — a new
+// connection, traffic to our own addresses — never on established flows.
+// Linear in addresses + VIPs (a handful; Snapshot::is_vip).
+bool spoofs_us(const Snapshot& snap, uint32_t src) { return snap.is_local(src) || snap.is_vip(src); }
 
 constexpr uint32_t kHousekeepingEvery = 256;   // loop iterations between housekeeping
 constexpr uint32_t kIdleSpinsBeforeSleep = 64;
@@ -110,6 +117,7 @@ int Worker::run() {
         const Snapshot& snap = *env_.snapshots->current();
         now_tsc_ = rte_rdtsc();
         uint32_t work = 0;
+        begin_iteration(snap);
 
         for (const RxQueueRef& q : my_queues) {
             const uint16_t port_id = env_.ports->ports[q.port_index].port_id;
@@ -124,8 +132,10 @@ int Worker::run() {
         poll_kernel(snap, work);
         poll_rings(snap, work);
         poll_messages(snap);
+        poll_sync(work);
         flush_handoffs();
         flush_tx();
+        flush_sync();
 
         if (++iteration % kHousekeepingEvery == 0) housekeeping(snap);
         rte_rcu_qsbr_quiescent(qsbr, id_);
@@ -183,11 +193,13 @@ void Worker::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n) {
     const Snapshot& snap = *env_.snapshots->current();
     now_tsc_ = rte_rdtsc();
+    begin_iteration(snap);
     process_rx(pkts, n, snap);
     uint32_t work = 0;
     poll_rings(snap, work);
     flush_handoffs();
     flush_tx();
+    flush_sync();
 }
 
 void Worker::run_housekeeping() {
@@ -267,6 +279,9 @@ void Worker::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Po
     const HandoffKind kind = is_fragment ? HandoffKind::kFragment : HandoffKind::kProcess;
     const uint32_t dst = v.ip->dst;
     if (const Service* svc = snap.find_service(dst, ports.dst, v.proto)) {
+        if (!snap.ha.standby.empty() && snap.ha.is_standby(dst)) {
+            return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+        }
         const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
         if (owner != id_) return handoff(owner, m, kind, 0, &ports);
         return inbound(m, v, snap, *svc, ports);
@@ -294,8 +309,13 @@ void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const bool first = (be16(v.ip->frag_off) & kIpFragOffsetMask) == 0;
     if (first) {
         if (!v.has_ports) return drop(m, DropReason::kL4Malformed);
+        if (e->ports_known) {  // seen before: a duplicate, or an attempt to move the datagram
+            if (frag_first_conflicts(e->src_port, e->dst_port, v)) return drop(m, DropReason::kFragOverlap);
+            return dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
+        }
         e->src_port = v.src_port;
         e->dst_port = v.dst_port;
+        e->l4_hdr_len = frag_l4_header_len(v);
         e->ports_known = true;
         dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
         // Fragments that came before their first go now, in arrival order.
@@ -303,12 +323,21 @@ void Worker::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         for (uint8_t i = 0; i < e->n_held; ++i) {
             rte_mbuf* h = e->held[i];
             PacketView hv = parse_frame(rte_pktmbuf_mtod(h, uint8_t*), rte_pktmbuf_data_len(h));
+            if (frag_overlaps_header(be16(hv.ip->frag_off), e->l4_hdr_len)) {
+                drop(h, DropReason::kFragOverlap);
+                continue;
+            }
             dispatch(h, hv, snap, later);
         }
         e->n_held = 0;
         return;
     }
-    if (e->ports_known) return dispatch(m, v, snap, Ports{e->src_port, e->dst_port, true});
+    if (e->ports_known) {
+        if (frag_overlaps_header(be16(v.ip->frag_off), e->l4_hdr_len)) {
+            return drop(m, DropReason::kFragOverlap);
+        }
+        return dispatch(m, v, snap, Ports{e->src_port, e->dst_port, true});
+    }
     if (e->n_held == FragTable::kMaxHeld) return drop(m, DropReason::kFragHoldFull);
     e->held[e->n_held++] = m;
 }
@@ -351,6 +380,7 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
+        if (spoofs_us(snap, v.ip->src)) return drop(m, DropReason::kSpoofedOwnAddress);
         if (tcp && svc.half_open_limit != 0 && half_open_[svc.id] >= svc.half_open_limit) {
             if (preselected_rs >= 0) {
                 release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
@@ -402,6 +432,7 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
             return drop(m, DropReason::kConnTableFull);
         }
         account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+        sync_emit(*c, SyncOp::kUpdate);
         counters_->conns_created.add();
         counters_->services[c->service_id].conns.add();
         counters_->real_servers[c->rs_id].conns.add();
@@ -409,8 +440,10 @@ void Worker::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ser
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
         account_load(c->rs_id, c->service_id, c->state, next);
+        const bool changed = next != c->state;
         c->state = next;
         conns_.touch(c, now_s_, snap.timeouts.of(next));
+        if (changed) sync_emit(*c, SyncOp::kUpdate);
     }
     counters_->services[c->service_id].pkts_in.add();
     counters_->services[c->service_id].bytes_in.add(v.l3_len);
@@ -434,6 +467,8 @@ void Worker::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         counters_->removed_rs_resets.add();
         account_load(c->rs_id, c->service_id, c->state, ConnState::kTcpClose);
         c->state = ConnState::kTcpClose;
+        conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
+        sync_emit(*c, SyncOp::kUpdate);
     }
     conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
     const Conn& conn = *c;
@@ -567,6 +602,9 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
         return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn* c = hit.conn;
+    if (!snap.ha.standby.empty() && snap.ha.is_standby(c->vip)) {
+        return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+    }
     if (!ports.later_fragment && v.proto == kIpProtoTcp && !rs_present(snap, c->rs_id) &&
         c->service_id < snap.services.size() && snap.services[c->service_id].reset_on_remove) {
         return reset_connection(m, v, snap, c, Direction::kReply);
@@ -577,8 +615,10 @@ void Worker::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports
                                       : ConnState::kUdp;
     }
     account_load(c->rs_id, c->service_id, c->state, next);
+    const bool changed = next != c->state;
     c->state = next;
     conns_.touch(c, now_s_, snap.timeouts.of(next));
+    if (changed) sync_emit(*c, SyncOp::kUpdate);
 
     if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
     counters_->services[c->service_id].pkts_out.add();
@@ -631,6 +671,10 @@ void Worker::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 // Traffic addressed to the balancer itself: echo is answered here; the rest
 // goes to the kernel through the exception path, where there is one.
 void Worker::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (!snap.ha.standby.empty() && snap.ha.is_standby(v.ip->dst)) {
+        return drop(m, DropReason::kHaBackup);  // a floating address the VRRP master holds
+    }
+    if (spoofs_us(snap, v.ip->src)) return drop(m, DropReason::kSpoofedOwnAddress);
     if (!icmp_is_echo_request(v)) {
         if (snap.is_local(v.ip->dst) && to_kernel(m)) return;
         return drop(m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled
@@ -648,6 +692,8 @@ void Worker::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_on
     // Another host claiming our address or a VIP (spoofed or misconfigured):
     // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
     if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
+        // While our VRRP instance is BACKUP the master announces it: expected.
+        if (snap.ha.is_standby(a.spa)) return drop(m, DropReason::kHaBackup);
         return drop(m, DropReason::kArpConflict);
     }
 
@@ -678,6 +724,7 @@ void Worker::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_on
         if (la.ip == a.tpa && la.port == port_index) ours = true;
     }
     if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
+        if (snap.ha.is_standby(a.tpa)) return drop(m, DropReason::kHaBackup);
         arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
         counters_->arp_replies_sent.add();
         transmit(port_index, m);
@@ -827,7 +874,9 @@ void Worker::housekeeping(const Snapshot& snap) {
     if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) serve_conn_dump();
     if (now_s_ == last_tick_) return;
     last_tick_ = now_s_;
-    conns_.advance(now_s_, [&](const Conn& c) { return on_expire(c, snap); });
+    conns_.advance(
+        now_s_, [&](const Conn& c) { return on_expire(c, snap); },
+        [&](const Conn& c) { sync_emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
     counters_->conns_active.set(conns_.size() - templates_live_);
     frags_->expire(now_s_, [this](rte_mbuf* f) { drop(f, DropReason::kFragTimeout); });
 
@@ -874,8 +923,10 @@ uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
             return timeout ? timeout : 60;
         }
         --templates_live_;
+        sync_emit(c, SyncOp::kRemove);
         return 0;
     }
+    sync_emit(c, SyncOp::kRemove);
     counters_->conns_expired.add();
     account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
     if (c.from_template) release_template(c.service_id, c.rs_id, c.client_ip, snap);
@@ -964,12 +1015,14 @@ const RealServer* Worker::template_pick(const Snapshot& snap, const Service& svc
     proto.rs_id = rs.id;
     proto.method = rs.method;
     proto.controls = 1;
-    if (conns_.insert(proto, now_s_, svc.persistence_timeout) == nullptr) {
+    const Conn* created = conns_.insert(proto, now_s_, svc.persistence_timeout);
+    if (created == nullptr) {
         counters_->templates_failed.add();
         return &rs;  // placed without a template: persistence lost for this one
     }
     counters_->templates_created.add();
     ++templates_live_;
+    sync_emit(*created, SyncOp::kUpdate);
     return &rs;
 }
 

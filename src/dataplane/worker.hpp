@@ -25,6 +25,7 @@
 #include "dataplane/packet_view.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot_publisher.hpp"
+#include "dataplane/sync_rings.hpp"
 
 namespace dvs::dataplane {
 
@@ -40,6 +41,8 @@ struct WorkerEnv {
     // Read here for the per-backend load that lc/wlc/sed/nq schedule by.
     const WorkerCounters* const* all_counters = nullptr;
     KernelPathLimits kernel;  // exception path: packets toward the kernel, per worker
+    // Connection sync with an HA peer (worker_sync.cpp); null without one.
+    SyncRings* sync = nullptr;
 };
 
 class Worker {
@@ -148,6 +151,32 @@ private:
     void housekeeping(const Snapshot& snap);
     void serve_conn_dump();
     void drop(rte_mbuf* m, DropReason r);
+
+    // High availability (worker_sync.cpp). sync_emit records a change of a
+    // connection for the peer while this box is master (sync_on_);
+    // poll_sync installs what the peer sent and serves full transfers.
+    void sync_emit(const Conn& c, SyncOp op) {
+        if (sync_on_) sync_push(SyncRecord::from_conn(c, op, seconds_left(c)));
+    }
+    void sync_push(const SyncRecord& r);
+    void flush_sync();
+    void poll_sync(uint32_t& work);
+    void install_synced(const SyncRecord& r);
+    void serve_full_sync(WorkerSyncRings& rings);
+    // Takes an entry out without the expiry side effects (template releases).
+    void remove_entry(Conn* c);
+    void send_garps(const Snapshot& snap);
+    uint32_t seconds_left(const Conn& c) const {
+        return static_cast<int32_t>(c.expires - now_s_) > 0 ? c.expires - now_s_ : 0;
+    }
+    // Once per loop iteration: what the Snapshot says about HA.
+    void begin_iteration(const Snapshot& snap) {
+        sync_on_ = env_.sync != nullptr && snap.ha.sync_emit;
+        if (snap.ha.garp_generation != garp_seen_) {
+            garp_seen_ = snap.ha.garp_generation;
+            if (id_ == 0) send_garps(snap);
+        }
+    }
     // A connection or template leaves the table (timeout or replacement).
     // Returns 0 to let it go, or ticks to keep it (a template in use).
     uint32_t on_expire(const Conn& c, const Snapshot& snap);
@@ -175,6 +204,15 @@ private:
     uint32_t templates_live_ = 0;  // templates in conns_ (the rest are connections)
     TokenBucket kernel_bucket_;    // exception path rate limit (env_.kernel)
     ConnDump dump_;
+    // Connection sync.
+    static constexpr uint16_t kSyncBatch = 64;
+    bool sync_on_ = false;
+    uint16_t sync_count_ = 0;
+    SyncRecord sync_buf_[kSyncBatch];
+    bool sync_walking_ = false;          // a full transfer is being walked
+    uint32_t sync_walk_cursor_ = 0;
+    uint32_t sync_full_served_ = 0;      // last full_requested value completed
+    uint64_t garp_seen_ = 0;             // Snapshot::ha.garp_generation served
     // The bulk lookup's result for the packet process_rx is processing.
     struct LookupHint {
         bool valid = false;

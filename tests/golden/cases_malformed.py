@@ -154,9 +154,10 @@ CASES = [
          expect=[], drops={"tcp_no_conn": 2}),
 
     # ---------------------------------------------------------------- fragments
-    Case("tiny first fragment (8 bytes of a TCP header): l4_malformed",
-         inputs=[fragments(client_tcp(VIP_NAT, 80, sport=46020, data=payload(40), df=False), 8)[0]],
-         expect=[], drops={"l4_malformed": 1}),
+    Case("tiny first fragments (8 and 16 bytes of a TCP header): frag_tiny (RFC 1858)",
+         inputs=[fragments(client_tcp(VIP_NAT, 80, sport=46020, data=payload(40), df=False), 8)[0],
+                 fragments(client_tcp(VIP_NAT, 80, sport=46022, data=payload(40), df=False), 16)[0]],
+         expect=[], drops={"frag_tiny": 2}),
 
     Case("overlapping later UDP fragments: forwarded like the others (the real server reassembles)",
          inputs=(ov := fragments(client_udp(VIP_NAT, 53, sport=46021, data=payload(100), ip_id=0x7100), 40))
@@ -285,4 +286,66 @@ CASES += [
          inputs=[arp_frame(1, OTHER_MAC, "0.0.0.0", VIP_NAT)],
          expect=[Ether(bytes(Ether(dst=OTHER_MAC, src=OUR_MAC) /
                              ARP(op=2, hwsrc=OUR_MAC, psrc=VIP_NAT, hwdst=OTHER_MAC, pdst="0.0.0.0")))]),
+]
+
+# Sources no host sends from, and packets pretending to come from us
+# (parse_frame; Worker::inbound for new connections, Worker::local).
+def from_src(src: str, vip: str = VIP_NAT, sport: int = 46060) -> Ether:
+    return client_tcp(vip, 80, sport=sport, src=src)
+
+
+CASES += [
+    Case("SYN from 0.0.0.0, 0.1.2.3, 127.0.0.1, 224.0.0.5, 239.1.1.1, 240.0.0.1, 255.255.255.255: bad_source_address",
+         inputs=[from_src(a) for a in ("0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.5", "239.1.1.1",
+                                       "240.0.0.1", "255.255.255.255")],
+         expect=[], drops={"bad_source_address": 7}),
+
+    Case("UDP from 127.0.0.1 to DR and a reply-looking segment from 224.0.0.1: bad_source_address",
+         inputs=[Ether(bytes(Ether(dst=OUR_MAC, src=CLIENT_MAC) / IP(src="127.0.0.1", dst=VIP_DR) /
+                             UDP(sport=53, dport=53) / Raw(b"x"))),
+                 Ether(bytes(Ether(dst=OUR_MAC, src=RS2_MAC) / IP(src="224.0.0.1", dst=CLIENT) /
+                             TCP(sport=8080, dport=46000, flags="SA")))],
+         expect=[], drops={"bad_source_address": 2}),
+
+    Case("SYN to a VIP from a VIP and from our own address, echo to a VIP from a VIP: spoofed_own_address",
+         inputs=[from_src(VIP_DR), from_src(LB_CLIENT_SIDE, sport=46061),
+                 Ether(bytes(Ether(dst=OUR_MAC, src=CLIENT_MAC) / IP(src=VIP_TUN, dst=VIP_NAT) /
+                             ICMP(type=8, id=9, seq=1) / Raw(b"ping")))],
+         expect=[], drops={"spoofed_own_address": 3}),
+
+    Case("control: a SYN from an ordinary client address right next to them is forwarded",
+         inputs=[ok_src := from_src("1.0.0.1", sport=46062)],
+         expect=[nat_inbound(ok_src, RS1, 8080)]),
+]
+
+# Fragments that would rewrite what the first fragment decided (RFC 1858,
+# RFC 3128; src/dataplane/frag_guard.hpp). We do not reassemble: the real
+# server does, so nothing may reach it that could replace the L4 header.
+tcp_dgram = client_tcp(VIP_NAT, 80, sport=46070, flags="S", options=[], data=payload(80),
+                       df=False, ip_id=0x7201)
+tcp_frags = fragments(tcp_dgram, 24)      # 20-byte TCP header in the first
+at16 = patched(tcp_frags[1], 6, struct.pack("!H", 0x2000 | 2))   # offset 16 bytes: checksum, urgent
+at8 = patched(tcp_frags[1], 6, struct.pack("!H", 0x2000 | 1))    # offset 8 bytes: flags
+udp_frags = fragments(client_udp(VIP_NAT, 53, sport=46071, data=payload(100), ip_id=0x7202), 40)
+udp_moved = patched(udp_frags[0], 20, struct.pack("!H", 46072))  # first fragment, other source port
+
+CASES += [
+    Case("TCP fragment at offset 8 bytes (over the flags): frag_tiny_overlap",
+         inputs=[fragments(client_tcp(VIP_NAT, 80, sport=46073, flags="S", options=[], data=payload(40),
+                                      df=False, ip_id=0x7203), 8)[1]],
+         expect=[], drops={"frag_tiny_overlap": 1}),
+
+    Case("TCP fragment at 16 bytes held before its first, one at 8 bytes after: dropped, the rest forwarded",
+         inputs=[at16, *tcp_frags, at8],
+         expect=[nat_inbound(f, RS1, 8080 if i == 0 else None) for i, f in enumerate(tcp_frags)],
+         ordered=False, drops={"frag_overlap": 1, "frag_tiny_overlap": 1}),
+
+    Case("a second first fragment with another source port: frag_overlap; the datagram goes on",
+         inputs=[udp_frags[0], udp_moved, *udp_frags[1:]],
+         expect=[nat_inbound(f, RS1, 5353 if i == 0 else None) for i, f in enumerate(udp_frags)],
+         ordered=False, drops={"frag_overlap": 1}),
+
+    Case("the same first fragment twice (a duplicate): both forwarded",
+         inputs=[udp_frags[0], udp_frags[0]],
+         expect=[nat_inbound(udp_frags[0], RS1, 5353)] * 2),
 ]

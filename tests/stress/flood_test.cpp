@@ -22,21 +22,19 @@
 #include "dataplane/drop_reason.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/wire.hpp"
+#include "tests/stress/stress_util.hpp"
 
 using namespace dvs;
 using namespace dvs::dataplane;
+using stress::check;
+using stress::drop_count;
+using stress::failures;
 
 namespace {
 
 constexpr uint32_t kCapacity = 4096;
 constexpr uint32_t kLegit = 1000;
 constexpr uint32_t kFlood = 200000;
-
-int failures = 0;
-void check(bool ok, const std::string& what) {
-    std::printf("  %s %s\n", ok ? "ok  " : "FAIL", what.c_str());
-    if (!ok) ++failures;
-}
 
 const std::string kConfig =
     "dataplane: { workers: 1, conn_capacity: " + std::to_string(kCapacity) + " }\n"
@@ -62,44 +60,6 @@ std::string config(bool limited) {
     return c;
 }
 
-// A client -> 192.0.2.10:80 TCP segment, checksums computed in full.
-void fill(rte_mbuf* m, uint16_t port_id, uint32_t src_host, uint16_t sport, uint16_t dport,
-          uint8_t flags) {
-    constexpr uint16_t kLen = sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(TcpHdr);
-    auto* p = rte_pktmbuf_mtod(m, uint8_t*);
-    std::memset(p, 0, kLen);
-    m->data_len = m->pkt_len = kLen;
-    m->port = port_id;
-    auto* eth = reinterpret_cast<EthHdr*>(p);
-    const uint8_t ours[6] = {0x02, 0, 0, 0, 1, 1};
-    std::memcpy(eth->dst, ours, 6);
-    eth->src[0] = 0x02;
-    eth->src[5] = 0x99;
-    eth->ether_type = be16(kEtherTypeIpv4);
-    auto* ip = reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr));
-    ip->version_ihl = 0x45;
-    ip->total_length = be16(sizeof(Ipv4Hdr) + sizeof(TcpHdr));
-    ip->ttl = 64;
-    ip->protocol = kIpProtoTcp;
-    ip->src = be32(src_host);
-    ip->dst = be32(0xc000020a);  // 192.0.2.10
-    ip->checksum = csum_compute(ip, sizeof(Ipv4Hdr));
-    auto* tcp = reinterpret_cast<TcpHdr*>(ip + 1);
-    tcp->src_port = be16(sport);
-    tcp->dst_port = be16(dport);
-    tcp->seq = be32(1);
-    tcp->ack = (flags & kTcpAck) ? be32(1) : 0;
-    tcp->data_off = 5 << 4;
-    tcp->flags = flags;
-    tcp->window = be16(1024);
-    uint8_t pseudo[12] = {};
-    std::memcpy(pseudo, &ip->src, 8);
-    pseudo[9] = kIpProtoTcp;
-    const uint16_t tcp_len = be16(sizeof(TcpHdr));
-    std::memcpy(pseudo + 10, &tcp_len, 2);
-    tcp->checksum = csum_compute(tcp, sizeof(TcpHdr), csum_partial(pseudo, sizeof pseudo));
-}
-
 // Sends `count` segments, the i-th from source(i), in bursts of 32.
 template <typename Source>
 void send(Worker& w, rte_mempool* pool, uint16_t port_id, uint32_t count, uint8_t flags,
@@ -111,7 +71,7 @@ void send(Worker& w, rte_mempool* pool, uint16_t port_id, uint32_t count, uint8_
         }
         for (uint16_t i = 0; i < n; ++i) {
             const auto [host, sport] = source(done + i);
-            fill(burst[i], port_id, host, sport, dport, flags);
+            stress::fill_tcp(burst[i], port_id, host, 0xc000020a, sport, dport, flags);  // 192.0.2.10
         }
         w.process_burst(burst, n);
         done += n;
@@ -123,21 +83,11 @@ std::pair<uint32_t, uint16_t> flood_source(uint32_t i) {
     return {0x64000000u + i * 2654435761u % 0x00ffffff, static_cast<uint16_t>(2000 + i % 50000)};
 }
 
-uint64_t drop(const WorkerCounters& c, DropReason r) {
-    return c.drops[static_cast<size_t>(r)].get();
-}
 
 }  // namespace
 
 int main() {
-    std::vector<std::string> args = {"flood_test", "--no-pci", "--in-memory", "--log-level=*:warning",
-                                     "--vdev=net_null0,copy=0", "-l", "0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
-        std::fprintf(stderr, "EAL init failed (hugepages? root?)\n");
-        return 77;  // meson: skipped
-    }
+    if (!stress::eal_init("flood_test")) return 77;  // meson: skipped
     rte_mempool* pool =
         rte_pktmbuf_pool_create("flood", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
     register_handoff_field();
@@ -161,7 +111,7 @@ int main() {
                     kFlood, kCapacity);
         const uint64_t tx_before = c.tx.get();
         send(w, pool, port_id, kFlood, kTcpSyn, flood_source);
-        const uint64_t full = drop(c, DropReason::kConnTableFull);
+        const uint64_t full = drop_count(c, DropReason::kConnTableFull);
         const uint64_t admitted = c.conns_created.get() - kLegit;
         std::printf("   admitted %lu, refused as conn_table_full %lu\n", admitted, full);
         check(w.conn_table().size() <= kCapacity, "the table never exceeds its capacity");
@@ -178,7 +128,7 @@ int main() {
 
         std::printf("-- a new client while the table is full\n");
         send(w, pool, port_id, 1, kTcpSyn, [](uint32_t) { return std::pair<uint32_t, uint16_t>{0x0b000001u, 5555}; });
-        check(drop(c, DropReason::kConnTableFull) == full + 1, "refused and counted, not forwarded");
+        check(drop_count(c, DropReason::kConnTableFull) == full + 1, "refused and counted, not forwarded");
     }
     {
         std::printf("-- service web with max_half_open: %u, the same flood\n", kHalfOpen);
@@ -186,11 +136,11 @@ int main() {
         Worker& w = bw.worker();
         const WorkerCounters& c = w.counters();
         send(w, pool, port_id, kFlood, kTcpSyn, flood_source);
-        const uint64_t limited = drop(c, DropReason::kHalfOpenLimit);
+        const uint64_t limited = drop_count(c, DropReason::kHalfOpenLimit);
         std::printf("   admitted %lu, refused as half_open_limit %lu\n", c.conns_created.get(), limited);
         check(c.conns_created.get() == kHalfOpen, "the flood got exactly the half-open quota");
         check(limited == kFlood - kHalfOpen, "the rest was refused as half_open_limit");
-        check(drop(c, DropReason::kConnTableFull) == 0, "the table did not fill");
+        check(drop_count(c, DropReason::kConnTableFull) == 0, "the table did not fill");
         send(w, pool, port_id, kLegit, kTcpSyn, [](uint32_t i) {
             return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16};
         }, 81);

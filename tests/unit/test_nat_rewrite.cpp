@@ -16,15 +16,21 @@ std::vector<uint8_t> random_payload(std::mt19937& rng) {
     return p;
 }
 
+// A random unicast address (parse_frame drops 0/8, 127/8 and 224/3 sources).
+uint32_t random_unicast(std::mt19937& rng) {
+    return ip4(static_cast<uint8_t>(1 + rng() % 126), static_cast<uint8_t>(rng()),
+               static_cast<uint8_t>(rng()), static_cast<uint8_t>(rng()));
+}
+
 }  // namespace
 
 TEST_CASE("NAT inbound rewrite: TCP and UDP, checksums verify from scratch", "[nat]") {
     std::mt19937 rng(3);
     for (uint8_t proto : {kIpProtoTcp, kIpProtoUdp}) {
         for (int round = 0; round < 500; ++round) {
-            const uint32_t client = static_cast<uint32_t>(rng());
+            const uint32_t client = random_unicast(rng);
             const uint16_t cport = static_cast<uint16_t>(rng());
-            const uint32_t vip = ip4(192, 0, 2, 10), rip = static_cast<uint32_t>(rng());
+            const uint32_t vip = ip4(192, 0, 2, 10), rip = random_unicast(rng);
             const uint16_t rport = static_cast<uint16_t>(rng());
             Frame f = make_frame(proto, client, vip, cport, be16(80), random_payload(rng));
             PacketView v = parse_frame(f.data(), f.size());
@@ -47,7 +53,7 @@ TEST_CASE("NAT reply rewrite restores VIP:vport as the source", "[nat]") {
         for (int round = 0; round < 500; ++round) {
             const uint32_t client = static_cast<uint32_t>(rng());
             const uint16_t cport = static_cast<uint16_t>(rng());
-            const uint32_t rip = static_cast<uint32_t>(rng()), vip = ip4(192, 0, 2, 10);
+            const uint32_t rip = random_unicast(rng), vip = ip4(192, 0, 2, 10);
             Frame f = make_frame(proto, rip, client, be16(8080), cport, random_payload(rng));
             PacketView v = parse_frame(f.data(), f.size());
             REQUIRE(v.kind == FrameKind::kIpv4);

@@ -1,0 +1,320 @@
+#include "control/sync_channel.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <rte_ring.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <random>
+#include <stdexcept>
+
+#include "control/config.hpp"
+#include "dataplane/flow_hash.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+using dataplane::SyncRecord;
+namespace asio = boost::asio;
+
+constexpr auto kFullRequestRetry = std::chrono::seconds(1);
+// Records taken from one worker's out ring per flush: bounds the control
+// thread's work per tick; the rest waits for the next one.
+constexpr unsigned kDrainPerTick = 16384;
+
+std::string endpoint_text(uint32_t ip, uint16_t port) {
+    return format_ipv4(ip) + ":" + std::to_string(port);
+}
+
+uint8_t l4_proto(uint8_t proto) {
+    return static_cast<uint8_t>(proto & ~dataplane::kTemplateProtoFlag);
+}
+
+}  // namespace
+
+SyncChannel::SyncChannel(asio::io_context& io, Options opts, dataplane::SyncRings& rings,
+                         SnapshotSource snapshot, IsMaster is_master)
+    : io_(io),
+      opts_(std::move(opts)),
+      rings_(rings),
+      snapshot_(std::move(snapshot)),
+      is_master_(std::move(is_master)),
+      socket_(io),
+      peer_(asio::ip::address_v4(opts_.peer), opts_.port),
+      flush_timer_(io),
+      request_timer_(io),
+      sender_id_(std::random_device{}()) {
+    stats_.peer = endpoint_text(opts_.peer, opts_.port);
+}
+
+SyncChannel::~SyncChannel() { stop(); }
+
+void SyncChannel::start() {
+    const std::string where = "sync socket on " + opts_.interface + " port " +
+                              std::to_string(opts_.port);
+    boost::system::error_code ec;
+    socket_.open(asio::ip::udp::v4(), ec);
+    if (ec) throw std::runtime_error(where + ": " + ec.message());
+    socket_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE,
+                     opts_.interface.c_str(), static_cast<socklen_t>(opts_.interface.size())) != 0) {
+        throw std::runtime_error(where + ": SO_BINDTODEVICE: " + std::strerror(errno));
+    }
+    socket_.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), opts_.port), ec);
+    if (ec) throw std::runtime_error(where + ": bind: " + ec.message());
+    socket_.non_blocking(true, ec);
+    running_ = true;
+    spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records)",
+                 stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size());
+    receive();
+    flush_tick();
+}
+
+void SyncChannel::stop() {
+    if (!running_) return;
+    running_ = false;
+    boost::system::error_code ec;
+    flush_timer_.cancel();
+    request_timer_.cancel();
+    socket_.close(ec);
+}
+
+void SyncChannel::flush_tick() {
+    if (!running_) return;
+    drain_out_rings();
+    check_walk_done();
+    flush_timer_.expires_after(opts_.flush_interval);
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) flush_tick();
+    });
+}
+
+void SyncChannel::drain_out_rings() {
+    SyncRecord batch[256];
+    builder_.start(seq_, sender_id_);
+    for (uint32_t w = 0; w < rings_.workers(); ++w) {
+        rte_ring* out = rings_.worker(w).out;
+        unsigned taken = 0;
+        while (taken < kDrainPerTick) {
+            const unsigned n = rte_ring_sc_dequeue_burst_elem(out, batch, sizeof(SyncRecord),
+                                                              256, nullptr);
+            if (n == 0) break;
+            taken += n;
+            for (unsigned i = 0; i < n; ++i) {
+                builder_.add(batch[i]);
+                if (builder_.full()) {
+                    send(builder_.finish());
+                    builder_.start(seq_, sender_id_);
+                }
+            }
+            if (walking_) walk_records_ += n;
+        }
+    }
+    if (!builder_.empty()) send(builder_.finish());
+}
+
+void SyncChannel::send(std::span<const uint8_t> datagram) {
+    boost::system::error_code ec;
+    socket_.send_to(asio::buffer(datagram.data(), datagram.size()), peer_, 0, ec);
+    ++seq_;
+    if (ec) {
+        // Peer unreachable, buffer full: the records are lost like a
+        // dropped datagram (the receiver sees the gap in seq).
+        if (stats_.send_errors++ == 0) spdlog::warn("sync: send to {}: {}", stats_.peer, ec.message());
+        return;
+    }
+    ++stats_.datagrams_sent;
+    const auto header_records = datagram.size() > sync::kHeaderSize
+                                    ? (datagram.size() - sync::kHeaderSize) / sync::kRecordSize
+                                    : 0;
+    if (datagram.size() > 5 && datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
+        stats_.records_sent += header_records;
+    }
+}
+
+void SyncChannel::start_walk(uint32_t transfer) {
+    if (walking_) {
+        // One walk answers every request made while it runs; the latest
+        // transfer id is the one its end names.
+        walk_transfer_ = transfer;
+        return;
+    }
+    walking_ = true;
+    walk_transfer_ = transfer;
+    walk_records_ = 0;
+    ++walk_gen_;
+    for (uint32_t w = 0; w < rings_.workers(); ++w) {
+        rings_.worker(w).full_requested.store(walk_gen_, std::memory_order_release);
+    }
+}
+
+void SyncChannel::check_walk_done() {
+    if (!walking_) return;
+    for (uint32_t w = 0; w < rings_.workers(); ++w) {
+        if (rings_.worker(w).full_done.load(std::memory_order_acquire) != walk_gen_) return;
+        if (rte_ring_count(rings_.worker(w).out) != 0) return;
+    }
+    walking_ = false;
+    const auto end = sync::encode_full_end(seq_, sender_id_, walk_transfer_,
+                                           static_cast<uint32_t>(walk_records_));
+    send(end);
+    spdlog::info("sync: {} to {}: {} records", walk_transfer_ ? "full state transfer" : "hand-back",
+                 stats_.peer, walk_records_);
+}
+
+void SyncChannel::request_full_transfer() {
+    if (!running_) return;
+    if (!requesting_) {
+        requesting_ = true;
+        request_transfer_ = (sender_id_ ^ static_cast<uint32_t>(stats_.full_requests_sent)) | 1;
+        request_started_ = std::chrono::steady_clock::now();
+        request_records_ = 0;
+    }
+    send_full_request();
+}
+
+void SyncChannel::send_full_request() {
+    if (!requesting_ || !running_) return;
+    send(sync::encode_full_request(seq_, sender_id_, request_transfer_));
+    ++stats_.full_requests_sent;
+    request_timer_.expires_after(kFullRequestRetry);
+    request_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) send_full_request();
+    });
+}
+
+void SyncChannel::cancel_full_request() {
+    requesting_ = false;
+    request_timer_.cancel();
+}
+
+void SyncChannel::hand_back() {
+    if (running_) start_walk(0);
+}
+
+void SyncChannel::receive() {
+    socket_.async_receive_from(
+        asio::buffer(rx_buf_), from_, [this](const boost::system::error_code& ec, size_t n) {
+            if (ec == asio::error::operation_aborted || !running_) return;
+            if (!ec) on_datagram({rx_buf_.data(), n});
+            receive();
+        });
+}
+
+void SyncChannel::on_datagram(std::span<const uint8_t> d) {
+    if (from_.address() != peer_.address()) {
+        if (stats_.foreign_datagrams++ == 0) {
+            spdlog::warn("sync: ignoring datagrams from {} (the peer is {})",
+                         from_.address().to_string(), stats_.peer);
+        }
+        return;
+    }
+    const sync::Message msg = sync::decode(d);
+    if (msg.error != sync::DecodeError::kNone) {
+        if (stats_.bad_datagrams++ == 0) {
+            spdlog::warn("sync: malformed datagram from {} ({})", stats_.peer,
+                         sync::decode_error_name(msg.error));
+        }
+        return;
+    }
+    ++stats_.datagrams_received;
+    last_receive_ = std::chrono::steady_clock::now();
+    if (have_peer_seq_ && msg.header.sender == peer_sender_) {
+        const uint32_t expected = peer_seq_ + 1;
+        if (static_cast<int32_t>(msg.header.seq - expected) > 0) {
+            stats_.datagrams_lost += msg.header.seq - expected;
+        }
+    }
+    have_peer_seq_ = true;
+    peer_sender_ = msg.header.sender;
+    peer_seq_ = msg.header.seq;
+
+    switch (msg.header.type) {
+        case sync::MessageType::kFullRequest:
+            ++stats_.full_requests_served;
+            if (!walking_) spdlog::info("sync: {} asks for a full state transfer", stats_.peer);
+            start_walk(msg.transfer);
+            return;
+        case sync::MessageType::kFullEnd: {
+            const bool ours = requesting_ && msg.transfer == request_transfer_;
+            if (ours) {
+                const double ms = std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - request_started_)
+                                      .count();
+                ++stats_.full_transfers_received;
+                stats_.last_full_records = msg.total;
+                stats_.last_full_ms = ms;
+                spdlog::info("sync: full state transfer from {} done: {} connections in {:.0f} ms",
+                             stats_.peer, msg.total, ms);
+                cancel_full_request();
+            } else if (msg.transfer == 0) {
+                spdlog::info("sync: {} handed back {} connections", stats_.peer, msg.total);
+            }
+            return;
+        }
+        case sync::MessageType::kConnections: {
+            const dataplane::Snapshot* snap = snapshot_();
+            if (snap == nullptr) return;
+            const bool keep = is_master_();
+            stats_.records_received += msg.records.size();
+            if (requesting_) request_records_ += msg.records.size();
+            for (const SyncRecord& r : msg.records) install(r, *snap, keep);
+            return;
+        }
+    }
+}
+
+// Gives a peer's record this box's ids and queues it for the owning worker.
+void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap, bool keep) {
+    SyncRecord r = in;
+    const uint8_t l4 = l4_proto(r.proto);
+    const dataplane::Service* svc = r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
+                                                    : snap.find_service(r.vip, r.vport, l4);
+    if (svc == nullptr) {
+        ++stats_.unknown_service;
+        return;
+    }
+    r.service_id = svc->id;
+    if (r.op == dataplane::SyncOp::kUpdate) {
+        bool found = false;
+        for (uint32_t id : svc->pool) {
+            const dataplane::RealServer& rs = snap.real_servers[id];
+            const bool port_ok = rs.method != dataplane::kMethodNat || rs.port == 0 ||
+                                 rs.port == r.rs_port || r.is_template();
+            if (rs.present && rs.ip == r.rs_ip && rs.method == r.method && port_ok) {
+                r.rs_id = id;
+                found = true;
+                break;
+            }
+        }
+        if (!found) {
+            ++stats_.unknown_server;
+            return;
+        }
+    }
+    if (keep) r.flags |= dataplane::kSyncKeepExisting;
+    // The worker that owns the flow: the same hash the dataplane uses.
+    const uint32_t owner = r.is_template()
+                               ? dataplane::owner_core(r.client_ip, r.vport, rings_.workers())
+                               : dataplane::owner_core(r.client_ip, r.client_port, rings_.workers());
+    if (rte_ring_sp_enqueue_elem(rings_.worker(owner).in, &r, sizeof(SyncRecord)) != 0) {
+        ++stats_.install_ring_full;
+    }
+}
+
+SyncStatus SyncChannel::status() const {
+    SyncStatus s = stats_;
+    s.requesting_full = requesting_;
+    s.queued = 0;
+    for (uint32_t w = 0; w < rings_.workers(); ++w) s.queued += rte_ring_count(rings_.worker(w).out);
+    if (last_receive_ != std::chrono::steady_clock::time_point{}) {
+        s.last_receive_age_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                             last_receive_)
+                                   .count();
+    }
+    return s;
+}
+
+}  // namespace dvs::control

@@ -1,0 +1,157 @@
+// The worker's side of high availability: the connection sync stream (both
+// directions) and gratuitous ARPs. See sync_rings.hpp for the rings and
+// docs/ARCHITECTURE.md "High availability" for the whole picture.
+
+#include <rte_ring.h>
+
+#include "dataplane/arp.hpp"
+#include "dataplane/worker.hpp"
+
+namespace dvs::dataplane {
+
+namespace {
+
+// A synced entry lives this much longer than the master's timeout said, so
+// the master's next refresh (sent when its own timer comes due while the
+// connection is active) arrives before the copy expires.
+constexpr uint32_t kSyncGraceSeconds = 10;
+// Table slots walked per loop iteration for a full transfer.
+constexpr uint32_t kFullSyncSlice = 256;
+
+}  // namespace
+
+void Worker::sync_push(const SyncRecord& r) {
+    if (sync_count_ == kSyncBatch) flush_sync();
+    sync_buf_[sync_count_++] = r;
+}
+
+void Worker::flush_sync() {
+    if (sync_count_ == 0) return;
+    const unsigned done = rte_ring_sp_enqueue_burst_elem(
+        env_.sync->worker(id_).out, sync_buf_, sizeof(SyncRecord), sync_count_, nullptr);
+    counters_->sync_emitted.add(done);
+    // The ring is full: the control thread cannot keep up with a burst.
+    // Lost, not waited for; the peer's copy is then refreshed or never made.
+    if (done < sync_count_) counters_->sync_lost.add(sync_count_ - done);
+    sync_count_ = 0;
+}
+
+void Worker::poll_sync(uint32_t& work) {
+    if (env_.sync == nullptr) return;
+    WorkerSyncRings& rings = env_.sync->worker(id_);
+    SyncRecord in[kBurst];
+    const unsigned n =
+        rte_ring_sc_dequeue_burst_elem(rings.in, in, sizeof(SyncRecord), kBurst, nullptr);
+    work += n;
+    for (unsigned i = 0; i < n; ++i) install_synced(in[i]);
+    serve_full_sync(rings);
+}
+
+// A record from the peer, with our ids, for a flow this worker owns.
+void Worker::install_synced(const SyncRecord& r) {
+    const ConnTable::Hit hit = conns_.lookup(r.key());
+    Conn* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
+    if (r.op == SyncOp::kRemove) {
+        if (c != nullptr) {
+            remove_entry(c);
+            counters_->sync_removed.add();
+        }
+        return;
+    }
+    const uint32_t timeout = r.timeout + kSyncGraceSeconds;
+    if (c != nullptr) {
+        if (r.flags & kSyncKeepExisting) {
+            counters_->sync_kept.add();
+            return;
+        }
+        if (c->rs_ip == r.rs_ip && c->rs_port == r.rs_port && c->method == r.method &&
+            c->rs_id == r.rs_id) {
+            if (c->state != ConnState::kTemplate) {
+                account_load(c->rs_id, c->service_id, c->state, r.state);
+            }
+            c->state = r.state;
+            conns_.touch(c, now_s_, timeout);
+            counters_->sync_updated.add();
+            return;
+        }
+        remove_entry(c);  // now on another server: replaced below
+    }
+    Conn proto{};
+    proto.client_ip = r.client_ip;
+    proto.vip = r.vip;
+    proto.rs_ip = r.rs_ip;
+    proto.client_port = r.client_port;
+    proto.vport = r.vport;
+    proto.rs_port = r.rs_port;
+    proto.proto = r.proto;
+    proto.state = r.state;
+    proto.service_id = r.service_id;
+    proto.rs_id = r.rs_id;
+    proto.method = r.method;
+    proto.has_reply_key = r.method == kMethodNat && !r.is_template();
+    // A synced connection does not count on a template here: templates come
+    // with their own timeouts and refreshes from the master.
+    proto.from_template = 0;
+    proto.controls = 0;
+    c = conns_.insert(proto, now_s_, timeout);
+    if (c == nullptr) {
+        counters_->sync_install_failed.add();
+        return;
+    }
+    if (r.is_template()) {
+        ++templates_live_;
+    } else {
+        account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+    }
+    counters_->sync_installed.add();
+}
+
+void Worker::remove_entry(Conn* c) {
+    if (c->state == ConnState::kTemplate) {
+        --templates_live_;
+    } else {
+        account_load(c->rs_id, c->service_id, c->state, ConnState::kCount);
+    }
+    conns_.erase(c);
+}
+
+// A full transfer: every entry of the table, a slice per iteration, only
+// while `out` has room for a whole slice (none of it may be lost).
+void Worker::serve_full_sync(WorkerSyncRings& rings) {
+    const uint32_t wanted = rings.full_requested.load(std::memory_order_acquire);
+    if (wanted == sync_full_served_) return;
+    if (!sync_walking_) {
+        sync_walking_ = true;
+        sync_walk_cursor_ = 0;
+    }
+    flush_sync();
+    if (rte_ring_free_count(rings.out) < kFullSyncSlice + kSyncBatch) return;
+    sync_walk_cursor_ = conns_.scan(sync_walk_cursor_, kFullSyncSlice, [&](const Conn& c) {
+        sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, seconds_left(c)));
+    });
+    flush_sync();
+    if (sync_walk_cursor_ >= conns_.capacity()) {
+        sync_walking_ = false;
+        sync_full_served_ = wanted;
+        rings.full_done.store(wanted, std::memory_order_release);
+    }
+}
+
+// On becoming VRRP master (or healing a split brain): announce each address
+// on its port, so neighbours' caches and switches move to this box.
+void Worker::send_garps(const Snapshot& snap) {
+    for (const GratuitousArp& g : snap.ha.garp) {
+        if (g.port >= env_.ports->ports.size()) continue;
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        if (m == nullptr) {
+            counters_->drop(DropReason::kMbufAllocFailed);
+            continue;
+        }
+        auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
+        arp_build_request(frame, env_.ports->ports[g.port].mac, g.ip, g.ip);
+        counters_->garps_sent.add();
+        transmit(g.port, m);
+    }
+}
+
+}  // namespace dvs::dataplane
