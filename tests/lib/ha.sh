@@ -261,7 +261,7 @@ ha_counters() {
     _wait_until 5 test -s "$f" || return 0
     echo "   lb$n counters: $("$DVS_PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); t = d.get("totals", d)
-keys = sorted(k for k in t if "sync" in k or "vrrp" in k)
+keys = sorted(k for k in t if "sync" in k or "vrrp" in k or "garp" in k)
 print(" ".join(f"{k}={t[k]}" for k in keys), "drops.ha_backup=%s" % t.get("drops", {}).get("ha_backup", "?"))' "$f")"
 }
 
