@@ -152,7 +152,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
                             "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
                             "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
-                            "management, exception_path, services)");
+                            "management, exception_path, services, ha)");
     }
     SECTION("unknown nested key (typo)") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
@@ -580,4 +580,72 @@ TEST_CASE("max_half_open", "[config]") {
     REQUIRE_THROWS_WITH(load(kPorts + "services: [{ name: u, vip: 192.0.2.1, port: 53, protocol: udp, "
                                       "max_half_open: 10, real_servers: [{ address: 10.0.0.5 }] }]\n"),
                         "t.yaml:3:79: services[0].max_half_open: max_half_open applies to tcp services only");
+}
+
+// ---------------------------------------------------------------------------
+// ha: VRRP instances and the sync peer.
+
+namespace {
+const std::string kHaBase = R"(ports:
+  - { name: wan, device: net_null0, addresses: [10.0.1.3/24, 10.0.1.1/24] }
+  - { name: lan, device: net_null1, addresses: [10.0.0.2/24, 10.0.0.1/24] }
+services:
+  - { name: web, vip: 192.0.2.10, port: 80, protocol: tcp,
+      real_servers: [{ address: 10.0.0.11, port: 8080 }] }
+)";
+}  // namespace
+
+TEST_CASE("ha section parses, validates and round-trips", "[config]") {
+    const Config c = load(kHaBase + R"(ha:
+  interface: ha0
+  sync: { peer: 10.0.3.2, port: 9000 }
+  vrrp:
+    - { name: vi1, vrid: 51, priority: 200, advert_interval: 200ms, preempt: false,
+        addresses: [10.0.1.1, 10.0.0.1, 192.0.2.10] }
+)");
+    REQUIRE(c.ha.enabled);
+    CHECK(c.ha.interface == "ha0");
+    CHECK(c.ha.sync.peer == 0x0a000302);
+    CHECK(c.ha.sync.port == 9000);
+    REQUIRE(c.ha.vrrp.size() == 1);
+    CHECK(c.ha.vrrp[0].vrid == 51);
+    CHECK(c.ha.vrrp[0].priority == 200);
+    CHECK(c.ha.vrrp[0].advert_interval_ms == 200);
+    CHECK_FALSE(c.ha.vrrp[0].preempt);
+    CHECK(c.ha.vrrp[0].addresses == std::vector<uint32_t>{0x0a000101, 0x0a000001, 0xc000020a});
+    const std::string yaml = config_to_yaml(c);
+    const Config d = load_config_text(yaml, "w.yaml");
+    CHECK(config_to_yaml(d) == yaml);
+    CHECK(ha_to_yaml(d.ha) == ha_to_yaml(c.ha));
+    CHECK(ha_to_yaml(Config{}.ha).empty());
+}
+
+TEST_CASE("ha errors name the file, line and field", "[config]") {
+    const auto vrrp = [](const std::string& instance) {
+        return kHaBase + "ha:\n  interface: ha0\n  vrrp:\n    - " + instance + "\n";
+    };
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.3] }")),
+                        Catch::Contains("t.yaml:10:39: ha.vrrp[0].addresses[0]: 10.0.1.3 is the "
+                                        "first address of port 'wan'"));
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.9.9.9] }")),
+                        Catch::Contains("10.9.9.9 is neither an address of a port nor a service VIP"));
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, advert_interval: 205ms, addresses: [10.0.1.1] }")),
+                        Catch::Contains("multiple of 10ms"));
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 0, addresses: [10.0.1.1] }")),
+                        Catch::Contains("ha.vrrp[0].vrid"));
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [] }")),
+                        Catch::Contains("at least one address is required"));
+    REQUIRE_THROWS_WITH(
+        load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, vrid: 1, addresses: [10.0.0.1] }")),
+        Catch::Contains("vrid 1 is already used by instance 'a'"));
+    REQUIRE_THROWS_WITH(
+        load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, vrid: 2, addresses: [10.0.1.1] }")),
+        Catch::Contains("10.0.1.1 already belongs to instance 'a'"));
+    REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: ha0\n  sync: { peer: 224.0.0.81 }\n  vrrp: "
+                                       "[{ name: a, vrid: 1, addresses: [10.0.1.1] }]\n"),
+                        Catch::Contains("ha.sync.peer: the sync peer must be a unicast address"));
+    REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: 'bad name'\n  vrrp: []\n"),
+                        Catch::Contains("ha.interface"));
+    REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: ha0\n  vrrp: []\n"),
+                        Catch::Contains("at least one VRRP instance is required"));
 }
