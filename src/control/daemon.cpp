@@ -689,6 +689,10 @@ void Daemon::configure_kernel_interfaces() {
 
 void Daemon::stop_dataplane() {
     workers_.clear();
+    // The sync rings live in EAL memory: free them before rte_eal_cleanup
+    // (as a member they went in ~Daemon, after it: SIGSEGV in rte_ring_free
+    // on every SIGTERM with ha.sync). The workers using them are gone.
+    sync_rings_.reset();
     publisher_.reset();
     dataplane::free_handoff_rings(rings_, config_.dataplane.workers);
     if (ports_up_ && !kernel_plans_.empty()) {

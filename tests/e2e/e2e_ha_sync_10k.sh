@@ -52,7 +52,8 @@ check "all $FLOWS flows answered through lb1 ($(json_field "${res:-{\}}" ok))" \
 echo "   generated in $(ms_between_epochs "$t_gen" "$t_sent") ms"
 
 echo "-- lb2 (BACKUP) comes to hold them"
-n2=0
+n2=$(count_udp 2)
+echo "   lb2 held $n2 when the generator finished (one listing took $(ms_between_epochs "$t_sent" "$(now_epoch)") ms)"
 deadline=$((SECONDS + 60))
 while ((SECONDS < deadline)); do
     n2=$(count_udp 2)

@@ -118,13 +118,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
     ha_start "$master" || { check "round $r: lb$master restarted after kill -9" false; break; }
     check "round $r: lb$master restarted with the killed one's file prefix and socket" ha_adm "$master" status
     check "round $r: lb$master got the full state transfer from lb$backup" \
-        ha_wait_synced "$master" "${HA_START_LINE[$master]}" 5 >/dev/null
+        quiet ha_wait_synced "$master" "${HA_START_LINE[$master]}" 5
     if [[ $HA_PREEMPT == true ]]; then
         # lb1 has the higher priority: it preempts, lb2 steps back.
         mb2=$(ha_mark "$backup")
-        check "round $r: lb$master preempts (-> MASTER)" ha_wait_master "$master" "${HA_START_LINE[$master]}" 5 >/dev/null
+        check "round $r: lb$master preempts (-> MASTER)" quiet ha_wait_master "$master" "${HA_START_LINE[$master]}" 5
         check "round $r: lb$backup logs MASTER -> BACKUP" \
-            ha_wait_log "$backup" "$mb2" 'vrrp vi1: MASTER -> BACKUP' 5 >/dev/null
+            quiet ha_wait_log "$backup" "$mb2" 'vrrp vi1: MASTER -> BACKUP' 5
         sync_line=$(ha_lines "$master" | grep -m1 -E 'sync: full state transfer' || true)
         echo "   lb$master: ${sync_line:24}"
     else

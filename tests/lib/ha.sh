@@ -24,6 +24,8 @@ ha_sock() { echo "/run/dvs/$E2E_PREFIX-lb$1.sock"; }
 ha_fprefix() { echo "$E2E_PREFIX-lb$1"; }
 ha_adm() { local n=$1; shift; "$DVSADM" --socket "$(ha_sock "$n")" "$@"; }
 now_epoch() { date +%s.%N; }
+# quiet CMD...: CMD with its stdout discarded (for check).
+quiet() { "$@" >/dev/null; }
 # ms_since EPOCH [EPOCH2]: milliseconds from EPOCH to EPOCH2 (default now).
 ms_between_epochs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 # log_epoch "YYYY-mm-dd HH:MM:SS.mmm": the spdlog timestamp as epoch seconds.
@@ -167,6 +169,9 @@ ha_state() {
     echo "${last:-INIT}"
 }
 ha_state_is() { [[ $(ha_state "$1") == "$2" ]]; }
+# ha_transitions N [FROM_LINE]: how many VRRP transitions of vi1 dvsd N logged
+# (this run, or from FROM_LINE).
+ha_transitions() { ha_lines "$@" | grep -cE 'vrrp vi1: [A-Z]+ -> [A-Z]+' || true; }
 
 # ha_conns N [ARGS...]: dvsd N's connection list, one "PROTO CLIENT VIP RS"
 # line per connection, sorted (dvsadm conns; raise --limit for big tables).
@@ -226,7 +231,7 @@ ha_wait_master() { ha_wait_log "$1" "$2" 'vrrp vi1: [A-Z]+ -> MASTER' "$3"; }
 # ha_wait_synced N FROM_LINE TIMEOUT_S: timestamp of N's "full state
 # transfer from <the other> done".
 ha_wait_synced() {
-    ha_wait_log "$1" "$2" "sync: full state transfer from 10\.0\.3\.$((3 - $1)) done" "$3"
+    ha_wait_log "$1" "$2" "sync: full state transfer from 10\.0\.3\.$((3 - $1))(:[0-9]+)? done" "$3"
 }
 
 # ha_start_pair: start lb1 (must become MASTER), then lb2 (must be BACKUP and
@@ -234,10 +239,10 @@ ha_wait_synced() {
 # failure.
 ha_start_pair() {
     ha_start 1 || { echo "FAIL: lb1 did not start"; exit 1; }
-    check "lb1 becomes MASTER" ha_wait_master 1 "${HA_START_LINE[1]}" 5 >/dev/null
+    check "lb1 becomes MASTER" quiet ha_wait_master 1 "${HA_START_LINE[1]}" 5
     ha_start 2 || { echo "FAIL: lb2 did not start"; exit 1; }
     check "lb2 is BACKUP" _wait_until 5 ha_state_is 2 BACKUP
-    check "lb2 received the full state transfer from lb1" ha_wait_synced 2 "${HA_START_LINE[2]}" 5 >/dev/null
+    check "lb2 received the full state transfer from lb1" quiet ha_wait_synced 2 "${HA_START_LINE[2]}" 5
     check "lb1 still MASTER" ha_state_is 1 MASTER
     ((E2E_FAILS == 0)) || e2e_finish
 }
