@@ -2,13 +2,13 @@
 # e2e_ha_split_brain: the HA link fails and heals under traffic. Two dvsd
 # (topo_up_ha, namespaces dvsA4), lb1 priority 200, lb2 100, advert 200 ms,
 # NAT service 192.0.2.10:80 (wrr, rs1, rs2).
-#  1. download A (16 MiB at 2 MiB/s) starts through the master lb1 (and is
+#  1. download A (16 MiB paced at 2 MiB/s) starts through the master lb1 (and is
 #     synced to lb2);
 #  2. the HA link is cut on the switch side (lb2's port leaves the bridge
 #     brh; both kernels keep carrier, so neither dvsd sees a link fault):
 #     lb2 stops hearing lb1 and becomes MASTER too — both logs say MASTER;
 #     lb2's gratuitous ARPs pull the client and the real servers over;
-#  3. download B (8 MiB at 2 MiB/s) starts during the split (lb1 can not
+#  3. download B (16 MiB at 2 MiB/s) starts during the split (lb1 can not
 #     know it: the sync stream is cut too);
 #  4. the link is healed: exactly one MASTER remains — lb1 (the higher
 #     priority), lb2 logs MASTER -> BACKUP; `dvsadm ha` agrees on both;
@@ -36,7 +36,7 @@ ha_config 2 100
 ha_start_pair
 
 echo "-- download A through lb1"
-BLOB_MAX_TIME=40 blob_start A 2M
+BLOB_MAX_TIME=40 blob_start A 2097152
 for ((i = 0; i < 50; i++)); do (($(blob_bytes A) > 2000000)) && break; sleep 0.1; done
 echo "   A has $(blob_bytes A) bytes"
 
@@ -59,7 +59,7 @@ ha_adm 1 ha 2>&1 | sed 's/^/   lb1: /' || true
 ha_adm 2 ha 2>&1 | sed 's/^/   lb2: /' || true
 
 echo "-- download B during the split"
-BLOB_MAX_TIME=40 blob_start B 2M
+BLOB_MAX_TIME=40 blob_start B 2097152
 for ((i = 0; i < 30; i++)); do (($(blob_bytes B) > 1000000)) && break; sleep 0.1; done
 echo "   A has $(blob_bytes A) bytes, B $(blob_bytes B)"
 check "download B is flowing during the split ($(blob_bytes B) bytes)" test "$(blob_bytes B)" -gt 0

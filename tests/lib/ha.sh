@@ -340,15 +340,16 @@ ka_state() {
 ka_state_is() { [[ $(ka_state) == "$1" ]]; }
 
 # ----------------------------------------------------------- the traffic
-# blob_start NAME RATE: a rate-limited curl of /blob through the VIP in the
-# background (out E2E_DIR/NAME.out, result E2E_DIR/NAME.curl); pid in
-# BLOB_PID[NAME].
+# blob_start NAME RATE: a GET of /blob through the VIP in the background,
+# paced by the real server at RATE bytes/s (rs_server.py /blob?rate=; curl's
+# --limit-rate bursts far above its limit here); out E2E_DIR/NAME.out,
+# result E2E_DIR/NAME.curl, pid in BLOB_PID[NAME].
 declare -gA BLOB_PID=()
 blob_start() {
     local name=$1 rate=$2
-    ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time "${BLOB_MAX_TIME:-60}" --limit-rate "$rate" \
+    ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time "${BLOB_MAX_TIME:-60}" \
         -o "$E2E_DIR/$name.out" -w '%{http_code} %{size_download} %{time_total}\n' \
-        "${BLOB_URL:-http://192.0.2.10/blob}" >"$E2E_DIR/$name.curl" 2>&1 &
+        "http://192.0.2.10/blob?rate=$rate" >"$E2E_DIR/$name.curl" 2>&1 &
     BLOB_PID[$name]=$!
 }
 # blob_bytes NAME: bytes received so far.

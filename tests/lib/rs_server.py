@@ -5,7 +5,9 @@ HTTP (threaded, HTTP/1.1 capable):
   GET /whoami       -> body NAME
   GET /blob         -> a deterministic pseudo-random blob of --blob-mb MiB
                        (the same bytes on every server, so a client can compare
-                       its sha256 whichever server answered)
+                       its sha256 whichever server answered); /blob?rate=N
+                       paces the body at N bytes/s (curl's --limit-rate
+                       bursts: 8 MiB at "2M" took 1.5 s here)
   GET /blob.sha256  -> hex sha256 of /blob
   PUT|POST /upload  -> reads the whole body (Content-Length or chunked) and
                        answers "SHA256HEX LENGTH NAME\n"
@@ -25,6 +27,7 @@ import random
 import socket
 import sys
 import threading
+import time
 
 BLOB_SEED = 0x0D75  # fixed: every server generates identical bytes
 CHUNK = 1 << 20
@@ -69,7 +72,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802
         cfg = self.server.cfg
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         try:
             if path == "/whoami":
                 self._send_bytes(cfg["name"].encode())
@@ -82,12 +85,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(size))
                 self.end_headers()
                 if self.command != "HEAD":
+                    rate = 0
+                    for kv in query.split("&"):
+                        if kv.startswith("rate="):
+                            rate = int(kv[5:])
+                    piece = 64 * 1024 if rate else 256 * 1024
+                    start, sent = time.monotonic(), 0
                     with open(cfg["blob"], "rb") as f:
                         while True:
-                            chunk = f.read(256 * 1024)
+                            chunk = f.read(piece)
                             if not chunk:
                                 break
                             self.wfile.write(chunk)
+                            sent += len(chunk)
+                            if rate:
+                                ahead = start + sent / rate - time.monotonic()
+                                if ahead > 0:
+                                    time.sleep(ahead)
             else:
                 body = b"not found\n"
                 self.send_response(404)
