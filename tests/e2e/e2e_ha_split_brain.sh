@@ -35,10 +35,23 @@ ha_config 1 200
 ha_config 2 100
 ha_start_pair
 
+# where_arp: which balancer the client's and rs1's ARP entries point at.
+where_arp() {
+    local w1 w2 c r
+    w1=$(if_mac "$P-lb1" wan); w2=$(if_mac "$P-lb2" wan)
+    c=$(ip -n "$P-cl" neigh show 10.0.1.1 | grep -oE 'lladdr [0-9a-f:]+' | cut -d' ' -f2)
+    r=$(ip -n "$P-rs1" neigh show 10.0.0.1 | grep -oE 'lladdr [0-9a-f:]+' | cut -d' ' -f2)
+    [[ $c == "$w1" ]] && c=lb1; [[ $c == "$w2" ]] && c=lb2
+    [[ $r == "$(if_mac "$P-lb1" lan)" ]] && r=lb1; [[ $r == "$(if_mac "$P-lb2" lan)" ]] && r=lb2
+    echo "client -> ${c:-?}, rs1 -> ${r:-?}"
+}
+t0=$(now_epoch)
+at() { echo "t+$(ms_between_epochs "$t0" "$(now_epoch)") ms"; }
+
 echo "-- download A through lb1"
 BLOB_MAX_TIME=40 blob_start A 2097152
 for ((i = 0; i < 50; i++)); do (($(blob_bytes A) > 2000000)) && break; sleep 0.1; done
-echo "   A has $(blob_bytes A) bytes"
+echo "   $(at): A has $(blob_bytes A) bytes; ARP: $(where_arp)"
 
 echo "-- cut the HA link (lb2's port leaves brh)"
 m1=$(ha_mark 1)
@@ -61,7 +74,7 @@ ha_adm 2 ha 2>&1 | sed 's/^/   lb2: /' || true
 echo "-- download B during the split"
 BLOB_MAX_TIME=40 blob_start B 2097152
 for ((i = 0; i < 30; i++)); do (($(blob_bytes B) > 1000000)) && break; sleep 0.1; done
-echo "   A has $(blob_bytes A) bytes, B $(blob_bytes B)"
+echo "   $(at): A has $(blob_bytes A) bytes, B $(blob_bytes B); ARP: $(where_arp)"
 check "download B is flowing during the split ($(blob_bytes B) bytes)" test "$(blob_bytes B)" -gt 0
 
 echo "-- heal the HA link"
@@ -76,6 +89,7 @@ else
     check "heal: lb2 stepped down to BACKUP" false
 fi
 sleep 1 # let it settle: a flap would show as a further transition
+echo "   $(at): A has $(blob_bytes A) bytes, B $(blob_bytes B); ARP: $(where_arp)"
 check "heal: lb1 MASTER, lb2 BACKUP" test "$(ha_state 1)/$(ha_state 2)" = MASTER/BACKUP
 check "heal: lb1 logged no transition since the heal" \
     test "$(ha_transitions 1 "$m1")" -eq 0
@@ -90,6 +104,8 @@ check "dvsadm ha: lb2 BACKUP" grep -qE 'vi1.*BACKUP' <<<"$a2"
 ha_lines 1 "$m1" | grep -E 'vrrp|sync' | head -n 5 | sed 's/^/   lb1: /' || true
 ha_lines 2 "$m2" | grep -E 'vrrp|sync' | head -n 5 | sed 's/^/   lb2: /' || true
 
+ha_counters 1
+ha_counters 2
 echo "-- both downloads"
 blob_finish_checked A "download A (started before the split)"
 blob_finish_checked B "download B (started during the split)"
