@@ -97,8 +97,8 @@ check "heal: lb2 logged exactly one transition since the heal" \
     test "$(ha_transitions 2 "$m2")" -eq 1
 a1=$(ha_adm 1 ha 2>&1 || true)
 a2=$(ha_adm 2 ha 2>&1 || true)
-sed 's/^/   lb1: /' <<<"$a1"
-sed 's/^/   lb2: /' <<<"$a2"
+printf '   lb1: %s\n' "${a1//$'\n'/$'\n   lb1: '}"
+printf '   lb2: %s\n' "${a2//$'\n'/$'\n   lb2: '}"
 check "dvsadm ha: lb1 MASTER" grep -qE 'vi1.*MASTER' <<<"$a1"
 check "dvsadm ha: lb2 BACKUP" grep -qE 'vi1.*BACKUP' <<<"$a2"
 ha_lines 1 "$m1" | grep -E 'vrrp|sync' | head -n 5 | sed 's/^/   lb1: /' || true

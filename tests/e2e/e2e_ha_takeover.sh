@@ -84,6 +84,8 @@ ha_start_pair
 ha_adm 1 ha 2>&1 | sed 's/^/   lb1: /' || true
 ha_adm 2 ha 2>&1 | sed 's/^/   lb2: /' || true
 requests_checked "start"
+owners=$(ha_arp_owners)
+check "only the MASTER lb1 answers ARP for 10.0.1.1 and 10.0.0.1 ($owners)" test "$owners" = "wan:lb1 lan:lb1"
 ((E2E_FAILS == 0)) || e2e_finish
 
 probe_start
@@ -113,6 +115,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
     fi
     ha_lines "$backup" "$mb" | grep -E 'vrrp|sync' | head -n 5 | sed "s/^/   lb$backup: /" || true
     requests_checked "round $r (through lb$backup)"
+    if ((r == 1)); then
+        owners=$(ha_arp_owners)
+        check "round 1: only lb$backup answers ARP for the floating addresses ($owners)" \
+            test "$owners" = "wan:lb$backup lan:lb$backup"
+    fi
 
     echo "   restart lb$master"
     mb2=$(ha_mark "$backup")
@@ -136,6 +143,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
         check "round $r: lb$master stays BACKUP (preempt false)" ha_state_is "$master" BACKUP
         check "round $r: lb$backup stays MASTER" ha_state_is "$backup" MASTER
         master=$backup
+    fi
+    if ((r == 1)); then
+        owners=$(ha_arp_owners)
+        check "round 1: after the restart only the MASTER answers ARP ($owners)" \
+            test "$owners" = "wan:lb$master lan:lb$master"
     fi
     blob_finish_checked "d$r" "round $r download (across the failover)"
     if g=$(probe_gap "$t_kill"); then

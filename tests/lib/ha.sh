@@ -247,6 +247,25 @@ ha_start_pair() {
     ((E2E_FAILS == 0)) || e2e_finish
 }
 
+# ha_arp_owners: which balancers answer ARP for the floating addresses, as
+# "wan:lbX[,lbY] lan:lbX[,lbY]" (asked from the client for 10.0.1.1 and
+# from rs1 for 10.0.0.1; "-" when nobody answers).
+ha_arp_owners() {
+    local side ns ifname target port res who n out=""
+    for side in wan lan; do
+        if [[ $side == wan ]]; then ns=$E2E_PREFIX-cl target=10.0.1.1; else ns=$E2E_PREFIX-rs1 target=10.0.0.1; fi
+        ifname=eth0 port=$side
+        res=$(ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/arp_probe.py" --iface "$ifname" \
+            --target "$target" --timeout 0.5) || res='{"answers":[]}'
+        who=""
+        for n in 1 2; do
+            grep -qi "\"$(if_mac "$E2E_PREFIX-lb$n" "$port")\"" <<<"$res" && who+="${who:+,}lb$n"
+        done
+        out+="${out:+ }$side:${who:--}"
+    done
+    echo "$out"
+}
+
 # ha_requests_ok COUNT: COUNT new HTTP requests to the VIP all answered.
 ha_requests_ok() {
     local res
