@@ -84,6 +84,11 @@ VrrpSocket::VrrpSocket(asio::io_context& io, std::string interface)
     set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, &out_if, sizeof out_if, interface_,
                "IP_MULTICAST_IF");
 
+    // Network control (DSCP CS6), as keepalived and routers send it, so a
+    // congested link queues adverts ahead of data.
+    const int tos = IPTOS_PREC_INTERNETCONTROL;
+    set_option(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos, interface_, "IP_TOS");
+
     const int ttl = kVrrpTtl;
     set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl, interface_,
                "IP_MULTICAST_TTL");
