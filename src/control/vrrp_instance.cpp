@@ -168,10 +168,38 @@ VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
     if (d.advert.vrid != params_.vrid) return finish(out);
     ++counters_.adverts_received;
     if (d.advert.priority == 0) ++counters_.priority_zero_received;
-    if (sorted(d.advert.addresses) != sorted(params_.addresses)) ++counters_.address_mismatch;
-    if (d.advert.max_advert_centis != to_centis(advert_interval_)) ++counters_.interval_mismatch;
+    note_mismatches(rx.src, d.advert, out);
     if (state_ != VrrpState::kInitialize) on_advert(now, rx.src, d.advert, out);
     return finish(out);
+}
+
+// Counted every time, logged when it starts (a notice per advert interval
+// would flood the log): keepalived drops an advert whose addresses differ
+// from its own, so a mismatch is a configuration error worth seeing.
+void VrrpInstance::note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out) {
+    const bool addresses_differ = sorted(a.addresses) != sorted(params_.addresses);
+    const bool interval_differs = a.max_advert_centis != to_centis(advert_interval_);
+    const std::string from = vrrp_address_string(src);
+    if (addresses_differ) {
+        ++counters_.address_mismatch;
+        if (!address_mismatch_seen_) {
+            out.notice = "advert from " + from + " lists other addresses than ours (" +
+                         std::to_string(a.addresses.size()) +
+                         " addresses); processed anyway, but keepalived drops such adverts";
+        }
+    }
+    if (interval_differs) {
+        ++counters_.interval_mismatch;
+        if (!interval_mismatch_seen_) {
+            if (!out.notice.empty()) out.notice += "; ";
+            out.notice += "advert from " + from + " has interval " +
+                          std::to_string(a.max_advert_centis * 10) + " ms, ours " +
+                          std::to_string(advert_interval_.count() / 1000) +
+                          " ms (a backup uses the master's)";
+        }
+    }
+    address_mismatch_seen_ = addresses_differ;
+    interval_mismatch_seen_ = interval_differs;
 }
 
 // 6.4.3: an advertisement beats us on priority, then on the higher source
@@ -235,8 +263,9 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
     // refresh the ARP caches that learned the loser's MAC (keepalived).
     out.send_advert = true;
     out.send_garp = true;
-    out.notice = "lower priority advert from " + from + " (priority " +
-                 std::to_string(a.priority) + "), advertising at once";
+    if (!out.notice.empty()) out.notice += "; ";
+    out.notice += "lower priority advert from " + from + " (priority " +
+                  std::to_string(a.priority) + "), advertising at once";
     adver_timer_ = now + advert_interval_;
 }
 

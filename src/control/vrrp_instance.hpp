@@ -138,6 +138,7 @@ private:
     void become_backup(VrrpTime now, std::string reason, VrrpActions& out);
     void transition(VrrpTime now, VrrpState to, std::string reason, VrrpActions& out);
     void learn_master(VrrpTime now, uint32_t src, uint16_t interval_centis);
+    void note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out);
     bool wins_over(uint8_t priority, uint32_t src) const;
     VrrpActions finish(VrrpActions out) const;
 
@@ -153,6 +154,10 @@ private:
     // As backup with preempt_delay: when we first heard the lower-priority
     // master we now tolerate; unset while none is heard.
     std::optional<VrrpTime> lower_master_since_;
+    // Whether the last advert's addresses / interval differed from ours
+    // (a mismatch is logged when it starts, not on every advert).
+    bool address_mismatch_seen_ = false;
+    bool interval_mismatch_seen_ = false;
     std::optional<VrrpTime> last_transition_at_;
     std::string last_transition_reason_;
     VrrpCounters counters_;

@@ -411,8 +411,13 @@ TEST_CASE("a backup learns the master's interval", "[vrrp]") {
     CHECK(v.master_down_interval() == 3s + 609375us);
     CHECK(*a.deadline == t0 + 100ms + 3s + 609375us);
     CHECK(v.counters().interval_mismatch == 1);
+    CHECK(a.notice == "advert from 10.0.3.2 has interval 1000 ms, ours 200 ms (a backup uses the master's)");
+    // Logged once, counted every time.
+    const VrrpActions again = v.on_packet(t0 + 1s, advert_from("10.0.3.2", 200, 100).rx);
+    CHECK(again.notice.empty());
+    CHECK(v.counters().interval_mismatch == 2);
     // As master again, our own interval is the one we send.
-    v.on_timer(*a.deadline);
+    v.on_timer(*again.deadline);
     CHECK(v.effective_advert_interval() == 200ms);
     CHECK(v.advert().max_advert_centis == 20);
 }
@@ -453,6 +458,7 @@ TEST_CASE("drops and mismatches are counted", "[vrrp]") {
     const VrrpActions a =
         v.on_packet(t0 + 10ms, advert_from("10.0.3.2", 200, 20, {ip("10.0.3.101")}).rx);
     CHECK(v.counters().address_mismatch == 1);
+    CHECK(a.notice.find("lists other addresses than ours") != std::string::npos);
     CHECK(v.counters().adverts_received == 1);
     CHECK(v.master_ip() == ip("10.0.3.2"));
     CHECK(*a.deadline == t0 + 10ms + v.master_down_interval());
