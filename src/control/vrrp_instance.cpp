@@ -18,9 +18,7 @@ constexpr microseconds kCentisecond{10000};
 
 microseconds from_centis(uint16_t centis) { return centis * kCentisecond; }
 
-uint16_t to_centis(microseconds interval) {
-    return static_cast<uint16_t>(interval / kCentisecond);
-}
+uint16_t to_centis(microseconds interval) { return static_cast<uint16_t>(interval / kCentisecond); }
 
 std::vector<uint32_t> sorted(std::vector<uint32_t> v) {
     std::sort(v.begin(), v.end());
@@ -31,9 +29,12 @@ std::vector<uint32_t> sorted(std::vector<uint32_t> v) {
 
 const char* to_string(VrrpState s) {
     switch (s) {
-        case VrrpState::kInitialize: return "INIT";
-        case VrrpState::kBackup: return "BACKUP";
-        case VrrpState::kMaster: return "MASTER";
+        case VrrpState::kInitialize:
+            return "INIT";
+        case VrrpState::kBackup:
+            return "BACKUP";
+        case VrrpState::kMaster:
+            return "MASTER";
     }
     return "?";
 }
@@ -78,18 +79,24 @@ microseconds VrrpInstance::effective_advert_interval() const {
 
 uint32_t VrrpInstance::master_ip() const {
     switch (state_) {
-        case VrrpState::kMaster: return params_.primary_ip;
-        case VrrpState::kBackup: return master_ip_;
-        case VrrpState::kInitialize: return 0;
+        case VrrpState::kMaster:
+            return params_.primary_ip;
+        case VrrpState::kBackup:
+            return master_ip_;
+        case VrrpState::kInitialize:
+            return 0;
     }
     return 0;
 }
 
 std::optional<VrrpTime> VrrpInstance::deadline() const {
     switch (state_) {
-        case VrrpState::kMaster: return adver_timer_;
-        case VrrpState::kBackup: return master_down_timer_;
-        case VrrpState::kInitialize: return std::nullopt;
+        case VrrpState::kMaster:
+            return adver_timer_;
+        case VrrpState::kBackup:
+            return master_down_timer_;
+        case VrrpState::kInitialize:
+            return std::nullopt;
     }
     return std::nullopt;
 }
@@ -156,13 +163,26 @@ VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
     }
     const VrrpDecodeResult d = vrrp_decode(rx.message, rx.src, rx.dst);
     switch (d.error) {
-        case VrrpDecodeError::kNone: break;
-        case VrrpDecodeError::kTooShort: ++counters_.too_short; return finish(out);
-        case VrrpDecodeError::kBadVersion: ++counters_.bad_version; return finish(out);
-        case VrrpDecodeError::kBadType: ++counters_.bad_type; return finish(out);
-        case VrrpDecodeError::kLengthMismatch: ++counters_.length_mismatch; return finish(out);
-        case VrrpDecodeError::kBadChecksum: ++counters_.bad_checksum; return finish(out);
-        case VrrpDecodeError::kZeroInterval: ++counters_.zero_interval; return finish(out);
+        case VrrpDecodeError::kNone:
+            break;
+        case VrrpDecodeError::kTooShort:
+            ++counters_.too_short;
+            return finish(out);
+        case VrrpDecodeError::kBadVersion:
+            ++counters_.bad_version;
+            return finish(out);
+        case VrrpDecodeError::kBadType:
+            ++counters_.bad_type;
+            return finish(out);
+        case VrrpDecodeError::kLengthMismatch:
+            ++counters_.length_mismatch;
+            return finish(out);
+        case VrrpDecodeError::kBadChecksum:
+            ++counters_.bad_checksum;
+            return finish(out);
+        case VrrpDecodeError::kZeroInterval:
+            ++counters_.zero_interval;
+            return finish(out);
     }
     // Another virtual router on the same LAN: not an error, not ours.
     if (d.advert.vrid != params_.vrid) return finish(out);
@@ -254,7 +274,8 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
         learn_master(now, src, a.max_advert_centis);
         down_reason_ = "master down timer expired";
         become_backup(now,
-                      (higher ? "higher priority advert from " : "equal priority advert from higher address ") +
+                      (higher ? "higher priority advert from "
+                              : "equal priority advert from higher address ") +
                           from,
                       out);
         return;

@@ -12,7 +12,6 @@
 // SIGTERM/SIGINT: masters send their priority-0 advert, then exit 0.
 
 #include <arpa/inet.h>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -74,11 +73,13 @@ Options parse(int argc, char** argv) {
         } else if (arg == "--priority") {
             o.params.priority = static_cast<uint8_t>(number(value(), 1, 255, "priority"));
         } else if (arg == "--interval-ms") {
-            o.params.advert_interval = std::chrono::milliseconds(number(value(), 10, 40950, "interval"));
+            o.params.advert_interval =
+                std::chrono::milliseconds(number(value(), 10, 40950, "interval"));
         } else if (arg == "--no-preempt") {
             o.params.preempt = false;
         } else if (arg == "--preempt-delay-ms") {
-            o.params.preempt_delay = std::chrono::milliseconds(number(value(), 0, 3600000, "delay"));
+            o.params.preempt_delay =
+                std::chrono::milliseconds(number(value(), 0, 3600000, "delay"));
         } else if (arg == "--address") {
             const char* text = value();
             in_addr a{};

@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -97,8 +96,8 @@ TEST_CASE("encode writes what keepalived writes, byte for byte", "[vrrp]") {
 
 TEST_CASE("checksum computed by hand over pseudo-header and message", "[vrrp]") {
     // 16-bit words: 0a00 0302 e000 0012 0070 000c | 3133 6401 0014 0a00 0364
-    uint32_t sum = 0x0a00 + 0x0302 + 0xe000 + 0x0012 + 0x0070 + 0x000c + 0x3133 + 0x6401 +
-                   0x0014 + 0x0a00 + 0x0364;
+    uint32_t sum = 0x0a00 + 0x0302 + 0xe000 + 0x0012 + 0x0070 + 0x000c + 0x3133 + 0x6401 + 0x0014 +
+                   0x0a00 + 0x0364;
     while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     CHECK(static_cast<uint16_t>(~sum) == 0x6fc2);
 }
@@ -411,7 +410,8 @@ TEST_CASE("a backup learns the master's interval", "[vrrp]") {
     CHECK(v.master_down_interval() == 3s + 609375us);
     CHECK(*a.deadline == t0 + 100ms + 3s + 609375us);
     CHECK(v.counters().interval_mismatch == 1);
-    CHECK(a.notice == "advert from 10.0.3.2 has interval 1000 ms, ours 200 ms (a backup uses the master's)");
+    CHECK(a.notice ==
+          "advert from 10.0.3.2 has interval 1000 ms, ours 200 ms (a backup uses the master's)");
     // Logged once, counted every time.
     const VrrpActions again = v.on_packet(t0 + 1s, advert_from("10.0.3.2", 200, 100).rx);
     CHECK(again.notice.empty());
