@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 
@@ -154,6 +155,26 @@ VrrpActions VrrpInstance::shutdown(VrrpTime now) {
     return finish(out);
 }
 
+uint64_t& VrrpInstance::drop_counter(VrrpDecodeError e) {
+    switch (e) {
+        case VrrpDecodeError::kTooShort:
+            return counters_.too_short;
+        case VrrpDecodeError::kBadVersion:
+            return counters_.bad_version;
+        case VrrpDecodeError::kBadType:
+            return counters_.bad_type;
+        case VrrpDecodeError::kLengthMismatch:
+            return counters_.length_mismatch;
+        case VrrpDecodeError::kBadChecksum:
+            return counters_.bad_checksum;
+        case VrrpDecodeError::kZeroInterval:
+            return counters_.zero_interval;
+        case VrrpDecodeError::kNone:
+            break;
+    }
+    std::abort();  // only called for a refused message
+}
+
 VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
     VrrpActions out;
     // 5.1.1.3 / 7.1: a packet that crossed a router is not from our LAN.
@@ -162,27 +183,9 @@ VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
         return finish(out);
     }
     const VrrpDecodeResult d = vrrp_decode(rx.message, rx.src, rx.dst);
-    switch (d.error) {
-        case VrrpDecodeError::kNone:
-            break;
-        case VrrpDecodeError::kTooShort:
-            ++counters_.too_short;
-            return finish(out);
-        case VrrpDecodeError::kBadVersion:
-            ++counters_.bad_version;
-            return finish(out);
-        case VrrpDecodeError::kBadType:
-            ++counters_.bad_type;
-            return finish(out);
-        case VrrpDecodeError::kLengthMismatch:
-            ++counters_.length_mismatch;
-            return finish(out);
-        case VrrpDecodeError::kBadChecksum:
-            ++counters_.bad_checksum;
-            return finish(out);
-        case VrrpDecodeError::kZeroInterval:
-            ++counters_.zero_interval;
-            return finish(out);
+    if (!d.ok()) {
+        ++drop_counter(d.error);
+        return finish(out);
     }
     // Another virtual router on the same LAN: not an error, not ours.
     if (d.advert.vrid != params_.vrid) return finish(out);

@@ -138,6 +138,7 @@ private:
     void become_backup(VrrpTime now, std::string reason, VrrpActions& out);
     void transition(VrrpTime now, VrrpState to, std::string reason, VrrpActions& out);
     void learn_master(VrrpTime now, uint32_t src, uint16_t interval_centis);
+    uint64_t& drop_counter(VrrpDecodeError e);
     void note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out);
     bool wins_over(uint8_t priority, uint32_t src) const;
     VrrpActions finish(VrrpActions out) const;

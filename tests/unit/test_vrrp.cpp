@@ -439,6 +439,18 @@ TEST_CASE("drops and mismatches are counted", "[vrrp]") {
     ver.bytes[0] = 0x21;
     v.on_packet(t0, ver.rx);
     CHECK(v.counters().bad_version == 1);
+
+    Peer type = advert_from("10.0.3.2", 200);
+    type.bytes[0] = 0x32;
+    v.on_packet(t0, type.rx);
+    CHECK(v.counters().bad_type == 1);
+    Peer len = advert_from("10.0.3.2", 200);
+    len.rx.message = std::span(len.bytes).first(10);
+    v.on_packet(t0, len.rx);
+    CHECK(v.counters().length_mismatch == 1);
+    len.rx.message = std::span(len.bytes).first(4);
+    v.on_packet(t0, len.rx);
+    CHECK(v.counters().too_short == 1);
     CHECK(v.counters().adverts_received == 0);
     CHECK(v.master_ip() == 0);
 
