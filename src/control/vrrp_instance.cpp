@@ -288,8 +288,8 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
     out.send_advert = true;
     out.send_garp = true;
     if (!out.notice.empty()) out.notice += "; ";
-    out.notice += "lower priority advert from " + from + " (priority " +
-                  std::to_string(a.priority) + "), advertising at once";
+    out.notice += "advert from " + from + " (priority " + std::to_string(a.priority) + ", ours " +
+                  std::to_string(params_.priority) + ") loses to us, advertising at once";
     adver_timer_ = now + advert_interval_;
 }
 

@@ -18,8 +18,12 @@
 #  4. keepalived restarted with priority 250: it preempts the node, which
 #     becomes BACKUP on the higher-priority advert (measured); keepalived
 #     stopped: its priority 0 hands the role back to the node (measured);
-#  5. keepalived 100 again, kill -9 of the node (no priority 0): keepalived
-#     takes over after its Master_Down_Interval, 3 x 200 ms + skew (measured).
+#  5. keepalived 100 again, under the node; then a split brain (the bridge
+#     stops flooding multicast to keepalived, which becomes MASTER too): the
+#     node answers each lower-priority advert at once with an advert and
+#     gratuitous ARPs, and when flooding is back keepalived steps down;
+#  6. kill -9 of the node (no priority 0): keepalived takes over after its
+#     Master_Down_Interval, 3 x 200 ms + skew (measured).
 # Needs root and keepalived (scripts/setup.sh installs it).
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -257,12 +261,32 @@ MARK_KA_TERM=$t_mark
 check "node's reason: $(grep 'BACKUP MASTER' "$NODE_OUT" | tail -n1)" \
     grep -q 'BACKUP MASTER master 10.0.3.2 left (priority 0)' "$NODE_OUT"
 
-# ------------------------------------------ 5. kill -9: master down interval
-echo "-- 5. keepalived 100, kill -9 of the node"
+# ---------------------------------------------------- 5. split brain heals
+echo "-- 5. keepalived 100; split brain: the bridge stops flooding multicast to keepalived"
 ka_start 100 || { echo "FAIL: keepalived did not start"; exit 1; }
 sleep 1
 check "keepalived is BACKUP under the node" test "$(ka_last_state)" == BACKUP
 check "node is still MASTER" node_is MASTER
+garps_before=$(grep -c '^GARP ' "$NODE_OUT" || true)
+bridge -n "$P-sw" link set dev p-ha2 mcast_flood off
+took=$(measure 5000 ka_has_vip) || true
+echo "   keepalived, deaf to the node, holds $VIP ${took} ms later"
+check "keepalived becomes MASTER too (split brain)" test "$took" != timeout
+sleep 0.5
+check "node answers keepalived's lower-priority adverts with gratuitous ARPs ($(($(grep -c '^GARP ' "$NODE_OUT") - garps_before)))" \
+    test "$(($(grep -c '^GARP ' "$NODE_OUT") - garps_before))" -ge 2
+check "node logged why" grep -q '(priority 100, ours 200) loses to us, advertising at once' \
+    "$E2E_DIR/node$NODE_RUN.log"
+bridge -n "$P-sw" link set dev p-ha2 mcast_flood on
+took=$(measure 3000 ka_no_vip) || true
+echo "   flooding back on: keepalived dropped $VIP ${took} ms later"
+check "keepalived steps down" test "$took" != timeout
+check "keepalived is BACKUP ($(ka_last_state))" _wait_until 2 test "$(ka_last_state)" == BACKUP
+check "node stayed MASTER throughout" node_is MASTER
+
+# ------------------------------------------ 6. kill -9: master down interval
+echo "-- 6. kill -9 of the node"
+sleep 0.5
 t_mark=$(now_s)
 kill -9 "$NODE_PID"
 took=$(measure 3000 ka_has_vip) || true
