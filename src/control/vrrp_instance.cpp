@@ -44,7 +44,7 @@ std::string validate(const VrrpParams& p) {
     if (p.vrid == 0) return "vrid must be 1..255";
     if (p.priority == 0) return "priority must be 1..255 (0 is reserved for a leaving master)";
     const auto ms = p.advert_interval.count();
-    if (ms < 10 || ms > kVrrpMaxIntervalCentis * 10 || ms % 10 != 0) {
+    if (ms < 10 || ms > int64_t{kVrrpMaxIntervalCentis} * 10 || ms % 10 != 0) {
         return "advert interval must be a multiple of 10 ms between 10 ms and 40950 ms";
     }
     if (p.preempt_delay < milliseconds{0}) return "preempt delay must not be negative";

@@ -163,7 +163,7 @@ void VrrpSocket::handle(size_t len) {
     }
     iphdr ip;
     std::memcpy(&ip, buffer_.data(), sizeof ip);
-    const size_t ihl = ip.ihl * 4u;
+    const size_t ihl = size_t{ip.ihl} * 4;
     const size_t total = ntohs(ip.tot_len);
     if (ip.version != 4 || ip.protocol != kIpProtoVrrp || ihl < sizeof(iphdr) || total < ihl ||
         total > len) {
