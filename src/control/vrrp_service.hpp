@@ -67,7 +67,9 @@ public:
     // Every instance leaves Initialize (priority 255: Master at once).
     void start();
     // Masters send their priority-0 advert before this returns, so a backup
-    // takes over after its Skew_Time; then the socket closes. Idempotent.
+    // takes over after its Skew_Time; then the socket closes. Idempotent
+    // and final: to run again (e.g. after a reload that changed the VRRP
+    // settings), build a new service.
     void stop();
 
     std::vector<VrrpInstanceStatus> status() const;
