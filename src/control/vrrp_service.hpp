@@ -10,6 +10,8 @@
 //
 // Control thread only; callbacks run on the io_context.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,9 +19,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "control/vrrp_instance.hpp"
 #include "control/vrrp_socket.hpp"
@@ -49,8 +48,8 @@ struct VrrpInstanceStatus {
 
 struct VrrpServiceCounters {
     VrrpSocketCounters socket;
-    uint64_t other_vrid = 0;   // adverts for a VRID we do not run (not an error)
-    uint64_t too_short = 0;    // too short to carry a VRID
+    uint64_t other_vrid = 0;  // adverts for a VRID we do not run (not an error)
+    uint64_t too_short = 0;   // too short to carry a VRID
 };
 
 class VrrpService {
@@ -68,7 +67,9 @@ public:
     // Every instance leaves Initialize (priority 255: Master at once).
     void start();
     // Masters send their priority-0 advert before this returns, so a backup
-    // takes over after its Skew_Time; then the socket closes. Idempotent.
+    // takes over after its Skew_Time; then the socket closes. Idempotent
+    // and final: to run again (e.g. after a reload that changed the VRRP
+    // settings), build a new service.
     void stop();
 
     std::vector<VrrpInstanceStatus> status() const;
