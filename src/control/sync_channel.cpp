@@ -20,6 +20,9 @@ using dataplane::SyncRecord;
 namespace asio = boost::asio;
 
 constexpr auto kFullRequestRetry = std::chrono::seconds(1);
+// Room for a drain tick's worth of datagrams (kDrainPerTick records per
+// worker) several times over.
+constexpr int kReceiveBuffer = 16 << 20;
 // Records taken from one worker's out ring per flush: bounds the control
 // thread's work per tick; the rest waits for the next one.
 constexpr unsigned kDrainPerTick = 16384;
@@ -65,6 +68,15 @@ void SyncChannel::start() {
     socket_.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), opts_.port), ec);
     if (ec) throw std::runtime_error(where + ": bind: " + ec.message());
     socket_.non_blocking(true, ec);
+    // A full transfer or a hand-back arrives as a burst of datagrams (10,000
+    // connections: 233 of them) while the control thread may be waiting for
+    // a CPU; the default receive buffer (~208 KiB) overflowed and dropped
+    // most of them (RcvbufErrors) in e2e_ha_sync_10k. FORCE: root may exceed
+    // net.core.rmem_max.
+    const int rcvbuf = kReceiveBuffer;
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    }
     running_ = true;
     spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records)",
                  stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size());
@@ -239,7 +251,15 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             return;
         case sync::MessageType::kFullEnd: {
             const bool ours = requesting_ && msg.transfer == request_transfer_;
-            if (ours) {
+            if (ours && request_records_ < msg.total) {
+                // Datagrams were lost (the live stream during the transfer
+                // only adds records, so fewer than the total means loss):
+                // the copy is incomplete, ask for the whole table again.
+                spdlog::warn("sync: full state transfer from {} incomplete: {} of {} records "
+                             "arrived; asking again", stats_.peer, request_records_, msg.total);
+                request_records_ = 0;
+                send_full_request();
+            } else if (ours) {
                 const double ms = std::chrono::duration<double, std::milli>(
                                       std::chrono::steady_clock::now() - request_started_)
                                       .count();

@@ -275,6 +275,12 @@ ha_requests_ok() {
     [[ $(json_field "${res:-{\"ok\":0\}}" ok) -eq $1 ]]
 }
 
+# ha_rcvbuf_errors N: the kernel's UDP RcvbufErrors in PREFIX-lbN (the sync
+# socket is the only UDP socket there: datagrams of the peer's stream lost).
+ha_rcvbuf_errors() {
+    ip netns exec "$E2E_PREFIX-lb$1" awk '/^Udp:/ { if (h) print $6; h = 1 }' /proc/net/snmp
+}
+
 # ha_counters N: print dvsd N's sync/vrrp counters and ha_backup drops
 # (SIGUSR1 stats).
 ha_counters() {
@@ -286,7 +292,8 @@ ha_counters() {
     echo "   lb$n counters: $("$DVS_PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); t = d.get("totals", d)
 keys = sorted(k for k in t if "sync" in k or "vrrp" in k or "garp" in k)
-print(" ".join(f"{k}={t[k]}" for k in keys), "drops.ha_backup=%s" % t.get("drops", {}).get("ha_backup", "?"))' "$f")"
+print(" ".join(f"{k}={t[k]}" for k in keys), "drops.ha_backup=%s" % t.get("drops", {}).get("ha_backup", "?"))' "$f")" \
+        "kernel UDP RcvbufErrors=$(ha_rcvbuf_errors "$n")"
 }
 
 # ------------------------------------------------------------- keepalived
