@@ -278,6 +278,7 @@ ha_requests_ok() {
 # ha_rcvbuf_errors N: the kernel's UDP RcvbufErrors in PREFIX-lbN (the sync
 # socket is the only UDP socket there: datagrams of the peer's stream lost).
 ha_rcvbuf_errors() {
+    # shellcheck disable=SC2016 # awk's own $6
     ip netns exec "$E2E_PREFIX-lb$1" awk '/^Udp:/ { if (h) print $6; h = 1 }' /proc/net/snmp
 }
 
