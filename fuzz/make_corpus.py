@@ -10,6 +10,7 @@ the comment at the top of each fuzz_*.cpp).
 import glob
 import os
 import shutil
+import socket
 import struct
 
 from scapy.config import conf
@@ -132,6 +133,28 @@ def main():
     ]
     for i, line in enumerate(lines):
         write("fuzz_dvsadm", f"cmd{i:02d}", line.encode())
+
+    # VRRPv3 adverts: [src u32][ttl u8][message], checksums over the
+    # pseudo-header with 224.0.0.18. The first is keepalived's own (2.2.7,
+    # captured with tcpdump: vrid 51, priority 100, 20 cs, 10.0.3.100).
+    keepalived = bytes.fromhex("313364010014" "6fc2" "0a000364")
+    write("fuzz_vrrp", "keepalived_v3", socket.inet_aton("10.0.3.2") + b"\xff" + keepalived)
+    for name, (prio, addrs) in {"prio0": (0, 1), "owner_3addrs": (255, 3), "bad_ttl": (200, 1)}.items():
+        body = struct.pack("!BBBBH", 0x31, 51, prio, addrs, 100) + b"\0\0" + \
+            b"".join(socket.inet_aton(f"10.0.3.{100 + i}") for i in range(addrs))
+        csum = vrrp_checksum(socket.inet_aton("10.0.3.2"), body)
+        body = body[:6] + struct.pack("!H", csum) + body[8:]
+        ttl = b"\x40" if name == "bad_ttl" else b"\xff"
+        write("fuzz_vrrp", name, socket.inet_aton("10.0.3.2") + ttl + body)
+
+
+def vrrp_checksum(src, body):
+    """RFC 5798 5.2.8: pseudo-header (src, 224.0.0.18, 0, 112, length) + message."""
+    data = src + socket.inet_aton("224.0.0.18") + struct.pack("!BBH", 0, 112, len(body)) + body
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ PACKAGES=(
     python3 python3-scapy
     clang libclang-rt-dev   # fuzz/ (libFuzzer) and its sanitizer runtimes
     iproute2 ethtool curl socat procps iputils-ping tcpdump
+    keepalived              # the VRRP peer of tests/e2e/e2e_vrrp_keepalived.sh
 )
 
 log() { printf '[setup] %s\n' "$*"; }

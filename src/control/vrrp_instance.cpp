@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 
@@ -18,9 +19,7 @@ constexpr microseconds kCentisecond{10000};
 
 microseconds from_centis(uint16_t centis) { return centis * kCentisecond; }
 
-uint16_t to_centis(microseconds interval) {
-    return static_cast<uint16_t>(interval / kCentisecond);
-}
+uint16_t to_centis(microseconds interval) { return static_cast<uint16_t>(interval / kCentisecond); }
 
 std::vector<uint32_t> sorted(std::vector<uint32_t> v) {
     std::sort(v.begin(), v.end());
@@ -31,9 +30,12 @@ std::vector<uint32_t> sorted(std::vector<uint32_t> v) {
 
 const char* to_string(VrrpState s) {
     switch (s) {
-        case VrrpState::kInitialize: return "INIT";
-        case VrrpState::kBackup: return "BACKUP";
-        case VrrpState::kMaster: return "MASTER";
+        case VrrpState::kInitialize:
+            return "INIT";
+        case VrrpState::kBackup:
+            return "BACKUP";
+        case VrrpState::kMaster:
+            return "MASTER";
     }
     return "?";
 }
@@ -42,7 +44,7 @@ std::string validate(const VrrpParams& p) {
     if (p.vrid == 0) return "vrid must be 1..255";
     if (p.priority == 0) return "priority must be 1..255 (0 is reserved for a leaving master)";
     const auto ms = p.advert_interval.count();
-    if (ms < 10 || ms > kVrrpMaxIntervalCentis * 10 || ms % 10 != 0) {
+    if (ms < 10 || ms > int64_t{kVrrpMaxIntervalCentis} * 10 || ms % 10 != 0) {
         return "advert interval must be a multiple of 10 ms between 10 ms and 40950 ms";
     }
     if (p.preempt_delay < milliseconds{0}) return "preempt delay must not be negative";
@@ -78,18 +80,24 @@ microseconds VrrpInstance::effective_advert_interval() const {
 
 uint32_t VrrpInstance::master_ip() const {
     switch (state_) {
-        case VrrpState::kMaster: return params_.primary_ip;
-        case VrrpState::kBackup: return master_ip_;
-        case VrrpState::kInitialize: return 0;
+        case VrrpState::kMaster:
+            return params_.primary_ip;
+        case VrrpState::kBackup:
+            return master_ip_;
+        case VrrpState::kInitialize:
+            return 0;
     }
     return 0;
 }
 
 std::optional<VrrpTime> VrrpInstance::deadline() const {
     switch (state_) {
-        case VrrpState::kMaster: return adver_timer_;
-        case VrrpState::kBackup: return master_down_timer_;
-        case VrrpState::kInitialize: return std::nullopt;
+        case VrrpState::kMaster:
+            return adver_timer_;
+        case VrrpState::kBackup:
+            return master_down_timer_;
+        case VrrpState::kInitialize:
+            return std::nullopt;
     }
     return std::nullopt;
 }
@@ -147,6 +155,26 @@ VrrpActions VrrpInstance::shutdown(VrrpTime now) {
     return finish(out);
 }
 
+uint64_t& VrrpInstance::drop_counter(VrrpDecodeError e) {
+    switch (e) {
+        case VrrpDecodeError::kTooShort:
+            return counters_.too_short;
+        case VrrpDecodeError::kBadVersion:
+            return counters_.bad_version;
+        case VrrpDecodeError::kBadType:
+            return counters_.bad_type;
+        case VrrpDecodeError::kLengthMismatch:
+            return counters_.length_mismatch;
+        case VrrpDecodeError::kBadChecksum:
+            return counters_.bad_checksum;
+        case VrrpDecodeError::kZeroInterval:
+            return counters_.zero_interval;
+        case VrrpDecodeError::kNone:
+            break;
+    }
+    std::abort();  // only called for a refused message
+}
+
 VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
     VrrpActions out;
     // 5.1.1.3 / 7.1: a packet that crossed a router is not from our LAN.
@@ -155,23 +183,46 @@ VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
         return finish(out);
     }
     const VrrpDecodeResult d = vrrp_decode(rx.message, rx.src, rx.dst);
-    switch (d.error) {
-        case VrrpDecodeError::kNone: break;
-        case VrrpDecodeError::kTooShort: ++counters_.too_short; return finish(out);
-        case VrrpDecodeError::kBadVersion: ++counters_.bad_version; return finish(out);
-        case VrrpDecodeError::kBadType: ++counters_.bad_type; return finish(out);
-        case VrrpDecodeError::kLengthMismatch: ++counters_.length_mismatch; return finish(out);
-        case VrrpDecodeError::kBadChecksum: ++counters_.bad_checksum; return finish(out);
-        case VrrpDecodeError::kZeroInterval: ++counters_.zero_interval; return finish(out);
+    if (!d.ok()) {
+        ++drop_counter(d.error);
+        return finish(out);
     }
     // Another virtual router on the same LAN: not an error, not ours.
     if (d.advert.vrid != params_.vrid) return finish(out);
     ++counters_.adverts_received;
     if (d.advert.priority == 0) ++counters_.priority_zero_received;
-    if (sorted(d.advert.addresses) != sorted(params_.addresses)) ++counters_.address_mismatch;
-    if (d.advert.max_advert_centis != to_centis(advert_interval_)) ++counters_.interval_mismatch;
+    note_mismatches(rx.src, d.advert, out);
     if (state_ != VrrpState::kInitialize) on_advert(now, rx.src, d.advert, out);
     return finish(out);
+}
+
+// Counted every time, logged when it starts (a notice per advert interval
+// would flood the log): keepalived drops an advert whose addresses differ
+// from its own, so a mismatch is a configuration error worth seeing.
+void VrrpInstance::note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out) {
+    const bool addresses_differ = sorted(a.addresses) != sorted(params_.addresses);
+    const bool interval_differs = a.max_advert_centis != to_centis(advert_interval_);
+    const std::string from = vrrp_address_string(src);
+    if (addresses_differ) {
+        ++counters_.address_mismatch;
+        if (!address_mismatch_seen_) {
+            out.notice = "advert from " + from + " lists other addresses than ours (" +
+                         std::to_string(a.addresses.size()) +
+                         " addresses); processed anyway, but keepalived drops such adverts";
+        }
+    }
+    if (interval_differs) {
+        ++counters_.interval_mismatch;
+        if (!interval_mismatch_seen_) {
+            if (!out.notice.empty()) out.notice += "; ";
+            out.notice += "advert from " + from + " has interval " +
+                          std::to_string(a.max_advert_centis * 10) + " ms, ours " +
+                          std::to_string(advert_interval_.count() / 1000) +
+                          " ms (a backup uses the master's)";
+        }
+    }
+    address_mismatch_seen_ = addresses_differ;
+    interval_mismatch_seen_ = interval_differs;
 }
 
 // 6.4.3: an advertisement beats us on priority, then on the higher source
@@ -226,7 +277,8 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
         learn_master(now, src, a.max_advert_centis);
         down_reason_ = "master down timer expired";
         become_backup(now,
-                      (higher ? "higher priority advert from " : "equal priority advert from higher address ") +
+                      (higher ? "higher priority advert from "
+                              : "equal priority advert from higher address ") +
                           from,
                       out);
         return;
@@ -235,8 +287,9 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
     // refresh the ARP caches that learned the loser's MAC (keepalived).
     out.send_advert = true;
     out.send_garp = true;
-    out.notice = "lower priority advert from " + from + " (priority " +
-                 std::to_string(a.priority) + "), advertising at once";
+    if (!out.notice.empty()) out.notice += "; ";
+    out.notice += "advert from " + from + " (priority " + std::to_string(a.priority) + ", ours " +
+                  std::to_string(params_.priority) + ") loses to us, advertising at once";
     adver_timer_ = now + advert_interval_;
 }
 

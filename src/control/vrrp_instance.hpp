@@ -35,13 +35,13 @@ const char* to_string(VrrpState s);  // "INIT", "BACKUP", "MASTER"
 
 struct VrrpParams {
     std::string name;
-    uint8_t vrid = 0;        // 1..255
-    uint8_t priority = 100;  // 1..255; 255 = we own the addresses
+    uint8_t vrid = 0;                                 // 1..255
+    uint8_t priority = 100;                           // 1..255; 255 = we own the addresses
     std::chrono::milliseconds advert_interval{1000};  // multiple of 10 ms, 10 ms..40.95 s
     bool preempt = true;
     std::chrono::milliseconds preempt_delay{0};
-    uint32_t primary_ip = 0;            // our source address, network byte order
-    std::vector<uint32_t> addresses;    // the virtual addresses, network byte order
+    uint32_t primary_ip = 0;          // our source address, network byte order
+    std::vector<uint32_t> addresses;  // the virtual addresses, network byte order
 };
 
 // Empty when `p` is usable, else what is wrong with it (for an operator).
@@ -60,8 +60,8 @@ struct VrrpActions {
     bool send_advert_priority_zero = false;  // we are leaving the master role
     bool send_garp = false;
     std::optional<VrrpTransition> transition;
-    std::optional<VrrpTime> deadline;        // none in Initialize
-    std::string notice;                      // worth a log line, without a transition
+    std::optional<VrrpTime> deadline;  // none in Initialize
+    std::string notice;                // worth a log line, without a transition
 
     bool became_master() const { return transition && transition->to == VrrpState::kMaster; }
     bool became_backup() const { return transition && transition->to == VrrpState::kBackup; }
@@ -138,21 +138,27 @@ private:
     void become_backup(VrrpTime now, std::string reason, VrrpActions& out);
     void transition(VrrpTime now, VrrpState to, std::string reason, VrrpActions& out);
     void learn_master(VrrpTime now, uint32_t src, uint16_t interval_centis);
+    uint64_t& drop_counter(VrrpDecodeError e);
+    void note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out);
     bool wins_over(uint8_t priority, uint32_t src) const;
     VrrpActions finish(VrrpActions out) const;
 
     VrrpParams params_;
     VrrpState state_ = VrrpState::kInitialize;
-    std::chrono::microseconds advert_interval_;         // ours
-    std::chrono::microseconds master_adver_interval_;   // as backup: the master's
-    VrrpTime adver_timer_{};                            // as master
-    VrrpTime master_down_timer_{};                      // as backup
+    std::chrono::microseconds advert_interval_;        // ours
+    std::chrono::microseconds master_adver_interval_;  // as backup: the master's
+    VrrpTime adver_timer_{};                           // as master
+    VrrpTime master_down_timer_{};                     // as backup
     uint32_t master_ip_ = 0;
     // The reason the Master_Down_Timer will give if it expires.
     std::string down_reason_;
     // As backup with preempt_delay: when we first heard the lower-priority
     // master we now tolerate; unset while none is heard.
     std::optional<VrrpTime> lower_master_since_;
+    // Whether the last advert's addresses / interval differed from ours
+    // (a mismatch is logged when it starts, not on every advert).
+    bool address_mismatch_seen_ = false;
+    bool interval_mismatch_seen_ = false;
     std::optional<VrrpTime> last_transition_at_;
     std::string last_transition_reason_;
     VrrpCounters counters_;

@@ -34,13 +34,20 @@ uint32_t vrrp_group_address() {
 
 const char* to_string(VrrpDecodeError e) {
     switch (e) {
-        case VrrpDecodeError::kNone: return "ok";
-        case VrrpDecodeError::kTooShort: return "too_short";
-        case VrrpDecodeError::kBadVersion: return "bad_version";
-        case VrrpDecodeError::kBadType: return "bad_type";
-        case VrrpDecodeError::kLengthMismatch: return "length_mismatch";
-        case VrrpDecodeError::kBadChecksum: return "bad_checksum";
-        case VrrpDecodeError::kZeroInterval: return "zero_interval";
+        case VrrpDecodeError::kNone:
+            return "ok";
+        case VrrpDecodeError::kTooShort:
+            return "too_short";
+        case VrrpDecodeError::kBadVersion:
+            return "bad_version";
+        case VrrpDecodeError::kBadType:
+            return "bad_type";
+        case VrrpDecodeError::kLengthMismatch:
+            return "length_mismatch";
+        case VrrpDecodeError::kBadChecksum:
+            return "bad_checksum";
+        case VrrpDecodeError::kZeroInterval:
+            return "zero_interval";
     }
     return "unknown";
 }
@@ -51,8 +58,7 @@ uint16_t vrrp_checksum(std::span<const uint8_t> msg, uint32_t src, uint32_t dst)
     const size_t head = msg.size() < kChecksumOffset ? msg.size() : kChecksumOffset;
     sum = csum_partial(msg.data(), head, sum);
     if (msg.size() > kChecksumOffset + 2) {
-        sum = csum_partial(msg.data() + kChecksumOffset + 2, msg.size() - kChecksumOffset - 2,
-                           sum);
+        sum = csum_partial(msg.data() + kChecksumOffset + 2, msg.size() - kChecksumOffset - 2, sum);
     }
     // Summed as 16-bit words in memory order: the value is stored as is.
     return static_cast<uint16_t>(~csum_fold(sum));

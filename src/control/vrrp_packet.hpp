@@ -26,7 +26,7 @@ inline constexpr uint8_t kVrrpVersion = 3;
 inline constexpr uint8_t kVrrpTypeAdvert = 1;
 inline constexpr uint8_t kVrrpTtl = 255;  // 5.1.1.3: anything else is discarded
 inline constexpr size_t kVrrpHeaderLen = 8;
-inline constexpr size_t kVrrpMaxAddresses = 255;  // the count field is one byte
+inline constexpr size_t kVrrpMaxAddresses = 255;            // the count field is one byte
 inline constexpr uint16_t kVrrpMaxIntervalCentis = 0x0fff;  // 12 bits: 40.95 s
 // 224.0.0.18 (5.1.1.2), network byte order on every host.
 inline constexpr uint8_t kVrrpGroupBytes[4] = {224, 0, 0, 18};
@@ -34,20 +34,20 @@ uint32_t vrrp_group_address();
 
 struct VrrpAdvert {
     uint8_t vrid = 0;
-    uint8_t priority = 0;              // 0: the master is leaving; 255: address owner
-    uint16_t max_advert_centis = 0;    // Max Adver Int, 12 bits, centiseconds
-    std::vector<uint32_t> addresses;   // network byte order, in packet order
+    uint8_t priority = 0;             // 0: the master is leaving; 255: address owner
+    uint16_t max_advert_centis = 0;   // Max Adver Int, 12 bits, centiseconds
+    std::vector<uint32_t> addresses;  // network byte order, in packet order
 };
 
 // Why a message was refused, checked in this order.
 enum class VrrpDecodeError : uint8_t {
     kNone,
-    kTooShort,       // shorter than the 8-byte header
-    kBadVersion,     // not version 3
-    kBadType,        // not an advertisement (type 1)
-    kLengthMismatch, // length is not 8 + 4 x Count IPvX Addr
-    kBadChecksum,    // pseudo-header + message do not sum to 0xffff
-    kZeroInterval,   // Max Adver Int 0 would make Master_Down_Interval 0
+    kTooShort,        // shorter than the 8-byte header
+    kBadVersion,      // not version 3
+    kBadType,         // not an advertisement (type 1)
+    kLengthMismatch,  // length is not 8 + 4 x Count IPvX Addr
+    kBadChecksum,     // pseudo-header + message do not sum to 0xffff
+    kZeroInterval,    // Max Adver Int 0 would make Master_Down_Interval 0
 };
 const char* to_string(VrrpDecodeError e);
 

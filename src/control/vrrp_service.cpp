@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <set>
 #include <stdexcept>
 
@@ -40,7 +41,15 @@ VrrpService::VrrpService(boost::asio::io_context& io, std::string interface,
     }
 }
 
-VrrpService::~VrrpService() { stop(); }
+// Destroyed while running (dvsd leaving without stop()): still hand over
+// with priority 0, but a callback that throws must not end the process.
+VrrpService::~VrrpService() {
+    try {
+        stop();
+    } catch (const std::exception& e) {
+        spdlog::error("vrrp on {}: stopping: {}", socket_.interface(), e.what());
+    }
+}
 
 void VrrpService::start() {
     if (running_) return;

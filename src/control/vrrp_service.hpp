@@ -10,6 +10,8 @@
 //
 // Control thread only; callbacks run on the io_context.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,9 +19,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "control/ha_status.hpp"
 #include "control/vrrp_instance.hpp"
@@ -50,7 +49,9 @@ public:
     // Every instance leaves Initialize (priority 255: Master at once).
     void start();
     // Masters send their priority-0 advert before this returns, so a backup
-    // takes over after its Skew_Time; then the socket closes. Idempotent.
+    // takes over after its Skew_Time; then the socket closes. Idempotent
+    // and final: to run again (e.g. after a reload that changed the VRRP
+    // settings), build a new service.
     void stop();
 
     std::vector<VrrpInstanceStatus> status() const;

@@ -5,11 +5,11 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <spdlog/spdlog.h>
-
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -23,6 +23,7 @@ using RawProtocol = asio::generic::raw_protocol;
 
 // Large enough for the largest advert (255 addresses) and any IP options.
 constexpr size_t kReceiveBuffer = 2048;
+constexpr std::chrono::milliseconds kReceiveRetry{100};
 
 [[noreturn]] void fail(const std::string& interface, const std::string& what, int err) {
     throw std::runtime_error("vrrp on " + interface + ": " + what + ": " + std::strerror(err));
@@ -56,7 +57,7 @@ uint32_t interface_primary_ipv4(const std::string& interface) {
 }
 
 VrrpSocket::VrrpSocket(asio::io_context& io, std::string interface)
-    : interface_(std::move(interface)), socket_(io), buffer_(kReceiveBuffer) {
+    : interface_(std::move(interface)), socket_(io), retry_timer_(io), buffer_(kReceiveBuffer) {
     ifindex_ = if_nametoindex(interface_.c_str());
     if (ifindex_ == 0) fail(interface_, "no such interface", errno);
     primary_ip_ = interface_primary_ipv4(interface_);
@@ -84,16 +85,19 @@ VrrpSocket::VrrpSocket(asio::io_context& io, std::string interface)
     set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, &out_if, sizeof out_if, interface_,
                "IP_MULTICAST_IF");
 
+    // Network control (DSCP CS6), as keepalived and routers send it, so a
+    // congested link queues adverts ahead of data.
+    const int tos = IPTOS_PREC_INTERNETCONTROL;
+    set_option(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos, interface_, "IP_TOS");
+
     const int ttl = kVrrpTtl;
-    set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl, interface_,
-               "IP_MULTICAST_TTL");
+    set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl, interface_, "IP_MULTICAST_TTL");
     const int loop = 0;
     set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop, interface_,
                "IP_MULTICAST_LOOP");
     // Groups other sockets joined are not ours to hear.
     const int all = 0;
-    set_option(fd, IPPROTO_IP, IP_MULTICAST_ALL, &all, sizeof all, interface_,
-               "IP_MULTICAST_ALL");
+    set_option(fd, IPPROTO_IP, IP_MULTICAST_ALL, &all, sizeof all, interface_, "IP_MULTICAST_ALL");
 
     socket_.non_blocking(true, ec);
     if (ec) fail(interface_, "non-blocking mode", ec.value());
@@ -105,6 +109,7 @@ void VrrpSocket::start(Handler on_packet) {
 }
 
 void VrrpSocket::close() {
+    retry_timer_.cancel();
     boost::system::error_code ignored;
     socket_.close(ignored);
 }
@@ -127,13 +132,25 @@ bool VrrpSocket::send(std::span<const uint8_t> message) {
 void VrrpSocket::receive() {
     socket_.async_receive(asio::buffer(buffer_), [this](boost::system::error_code ec, size_t n) {
         if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
-        if (ec) {
-            ++counters_.receive_errors;
-            spdlog::warn("vrrp on {}: receive failed: {}", interface_, ec.message());
-        } else {
+        if (!ec) {
+            if (receive_failing_) spdlog::info("vrrp on {}: receiving again", interface_);
+            receive_failing_ = false;
             handle(n);
+            receive();
+            return;
         }
-        receive();
+        // An error that repeats (the interface went away) must not spin:
+        // log it once and try again a little later.
+        ++counters_.receive_errors;
+        if (!receive_failing_) {
+            spdlog::warn("vrrp on {}: receive failed: {}", interface_, ec.message());
+        }
+        receive_failing_ = true;
+        retry_timer_.expires_after(kReceiveRetry);
+        retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+            if (wait_ec == asio::error::operation_aborted || !socket_.is_open()) return;
+            receive();
+        });
     });
 }
 
@@ -146,7 +163,7 @@ void VrrpSocket::handle(size_t len) {
     }
     iphdr ip;
     std::memcpy(&ip, buffer_.data(), sizeof ip);
-    const size_t ihl = ip.ihl * 4u;
+    const size_t ihl = size_t{ip.ihl} * 4;
     const size_t total = ntohs(ip.tot_len);
     if (ip.version != 4 || ip.protocol != kIpProtoVrrp || ihl < sizeof(iphdr) || total < ihl ||
         total > len) {

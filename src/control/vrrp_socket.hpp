@@ -12,14 +12,14 @@
 // wrong one against its VRID. Errors at set-up throw std::runtime_error
 // naming the interface. Control thread only.
 
+#include <boost/asio/generic/raw_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <boost/asio/generic/raw_protocol.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "control/ha_status.hpp"
 #include "control/vrrp_instance.hpp"
@@ -59,9 +59,11 @@ private:
     unsigned ifindex_ = 0;
     uint32_t primary_ip_ = 0;
     boost::asio::generic::raw_protocol::socket socket_;
+    boost::asio::steady_timer retry_timer_;  // after a receive error
     std::vector<uint8_t> buffer_;
     Handler on_packet_;
     bool send_failing_ = false;
+    bool receive_failing_ = false;
     VrrpSocketCounters counters_;
 };
 

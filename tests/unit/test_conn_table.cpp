@@ -245,3 +245,26 @@ TEST_CASE("a large NAT table fills to capacity at half a bucket per entry", "[co
         REQUIRE(t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0, 100) != nullptr);
     }
 }
+
+// Connection sync refreshes the peer's copy when a live entry's timer comes
+// due and is moved on (conn_table.hpp advance()).
+TEST_CASE("advance calls on_rearm for entries touched since they were armed", "[conn]") {
+    ConnTable t(1024);
+    Conn* idle = t.insert(make_conn(1, 1000), 0, 5);
+    Conn* busy = t.insert(make_conn(2, 1000), 0, 5);
+    REQUIRE(idle != nullptr);
+    REQUIRE(busy != nullptr);
+    t.touch(busy, 3, 5);  // now expires at 8, still in the slot of tick 5
+    std::vector<uint32_t> expired, rearmed;
+    const auto on_expire = [&](const Conn& c) {
+        expired.push_back(c.client_ip);
+        return 0u;
+    };
+    const auto on_rearm = [&](const Conn& c) { rearmed.push_back(c.client_ip); };
+    t.advance(5, on_expire, on_rearm);
+    CHECK(expired == std::vector<uint32_t>{1});
+    CHECK(rearmed == std::vector<uint32_t>{2});
+    t.advance(8, on_expire, on_rearm);
+    CHECK(expired == std::vector<uint32_t>{1, 2});
+    CHECK(rearmed.size() == 1);
+}

@@ -1,0 +1,149 @@
+// The connection sync wire format (control/sync_protocol.hpp).
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+
+#include <vector>
+
+#include "control/sync_protocol.hpp"
+
+using namespace dvs;
+using namespace dvs::control::sync;
+using dataplane::ConnState;
+using dataplane::SyncOp;
+using dataplane::SyncRecord;
+
+namespace {
+
+SyncRecord nat_conn(uint16_t client_port) {
+    SyncRecord r;
+    r.client_ip = htonl(0x0a000102);
+    r.vip = htonl(0xc000020a);
+    r.rs_ip = htonl(0x0a00000b);
+    r.client_port = htons(client_port);
+    r.vport = htons(80);
+    r.rs_port = htons(8080);
+    r.proto = 6;
+    r.state = ConnState::kTcpEstablished;
+    r.method = dataplane::kMethodNat;
+    r.op = SyncOp::kUpdate;
+    r.timeout = 899;
+    r.service_id = 7;  // local ids never travel
+    r.rs_id = 9;
+    return r;
+}
+
+std::vector<uint8_t> bytes(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
+
+}  // namespace
+
+TEST_CASE("sync datagrams round-trip records, header and sequence", "[sync]") {
+    DatagramBuilder b;
+    b.start(41, 0xdeadbeef);
+    REQUIRE(b.empty());
+    SyncRecord tmpl = nat_conn(0);
+    tmpl.proto = 6 | dataplane::kTemplateProtoFlag;
+    tmpl.state = ConnState::kTemplate;
+    tmpl.client_ip = htonl(0x0a000100);
+    SyncRecord gone = nat_conn(40001);
+    gone.op = SyncOp::kRemove;
+    SyncRecord udp = nat_conn(5353);
+    udp.proto = 17;
+    udp.state = ConnState::kUdp;
+    udp.method = dataplane::kMethodDr;
+    for (const SyncRecord& r : {nat_conn(40000), tmpl, gone, udp}) b.add(r);
+    const std::vector<uint8_t> d = bytes(b.finish());
+    REQUIRE(d.size() == kHeaderSize + 4 * kRecordSize);
+    // "DVSY", version 1, type 1, count 4, seq 41, sender: big-endian.
+    CHECK(d[0] == 'D');
+    CHECK(d[3] == 'Y');
+    CHECK(d[4] == 1);
+    CHECK(d[5] == 1);
+    CHECK(d[7] == 4);
+    CHECK(d[11] == 41);
+
+    const Message m = decode(d);
+    REQUIRE(m.error == DecodeError::kNone);
+    CHECK(m.header.type == MessageType::kConnections);
+    CHECK(m.header.seq == 41);
+    CHECK(m.header.sender == 0xdeadbeef);
+    REQUIRE(m.records.size() == 4);
+    const SyncRecord& r = m.records[0];
+    const SyncRecord e = nat_conn(40000);
+    CHECK(r.client_ip == e.client_ip);
+    CHECK(r.vip == e.vip);
+    CHECK(r.rs_ip == e.rs_ip);
+    CHECK(r.client_port == e.client_port);
+    CHECK(r.vport == e.vport);
+    CHECK(r.rs_port == e.rs_port);
+    CHECK(r.state == ConnState::kTcpEstablished);
+    CHECK(r.timeout == 899);
+    CHECK(r.service_id == 0);
+    CHECK(r.rs_id == 0);
+    CHECK(m.records[1].is_template());
+    CHECK(m.records[2].op == SyncOp::kRemove);
+    CHECK(m.records[3].method == dataplane::kMethodDr);
+}
+
+TEST_CASE("a full datagram holds kMaxRecords", "[sync]") {
+    DatagramBuilder b;
+    b.start(1, 2);
+    for (size_t i = 0; i < kMaxRecords; ++i) b.add(nat_conn(static_cast<uint16_t>(1000 + i)));
+    REQUIRE(b.full());
+    const std::vector<uint8_t> d = bytes(b.finish());
+    CHECK(d.size() <= kMaxDatagram);
+    CHECK(decode(d).records.size() == kMaxRecords);
+}
+
+TEST_CASE("full transfer request and end", "[sync]") {
+    const Message req = decode(encode_full_request(3, 4, 77));
+    REQUIRE(req.error == DecodeError::kNone);
+    CHECK(req.header.type == MessageType::kFullRequest);
+    CHECK(req.transfer == 77);
+    const Message end = decode(encode_full_end(5, 4, 77, 10000));
+    REQUIRE(end.error == DecodeError::kNone);
+    CHECK(end.header.type == MessageType::kFullEnd);
+    CHECK(end.transfer == 77);
+    CHECK(end.total == 10000);
+}
+
+TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
+    DatagramBuilder b;
+    b.start(1, 2);
+    b.add(nat_conn(1));
+    const std::vector<uint8_t> good = bytes(b.finish());
+
+    CHECK(decode(std::vector<uint8_t>(good.begin(), good.begin() + 10)).error ==
+          DecodeError::kTooShort);
+    auto bad = good;
+    bad[0] = 'X';
+    CHECK(decode(bad).error == DecodeError::kBadMagic);
+    bad = good;
+    bad[4] = 2;  // a later version: refused, not misread
+    CHECK(decode(bad).error == DecodeError::kBadVersion);
+    bad = good;
+    bad[5] = 9;
+    CHECK(decode(bad).error == DecodeError::kBadType);
+    bad = good;
+    bad[7] = 2;  // count says 2, one record present
+    CHECK(decode(bad).error == DecodeError::kBadLength);
+    bad = good;
+    bad.push_back(0);
+    CHECK(decode(bad).error == DecodeError::kBadLength);
+    bad = good;
+    bad[kHeaderSize] = 1;  // ICMP is never synced
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 1] = static_cast<uint8_t>(ConnState::kCount);
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 1] = static_cast<uint8_t>(ConnState::kUdp);  // TCP in a UDP state
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 2] = 3;  // no such method
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 3] = 0;  // no such op
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    CHECK(std::string(decode_error_name(DecodeError::kBadRecord)) == "bad_record");
+}
