@@ -125,6 +125,9 @@ public:
         for (auto& w : workers_) out.push_back(&w->conn_dump());
         return out;
     }
+    std::optional<HaStatus> ha_status() const override {
+        return ha_ ? std::optional(ha_->status()) : std::nullopt;
+    }
 
 private:
     int start_dataplane();

@@ -22,20 +22,13 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "control/ha_status.hpp"
 #include "control/sync_channel.hpp"
 #include "control/vrrp_service.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/sync_rings.hpp"
 
 namespace dvs::control {
-
-struct HaStatus {
-    std::string interface;
-    std::vector<VrrpInstanceStatus> instances;
-    VrrpServiceCounters vrrp;
-    bool has_sync = false;
-    SyncStatus sync;
-};
 
 class HaManager {
 public:

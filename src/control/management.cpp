@@ -285,6 +285,69 @@ mgmt::HealthResponse Management::health() const {
     return out;
 }
 
+// High availability as HaManager reports it, plus the workers' HA counters.
+mgmt::HaResponse Management::ha() const {
+    mgmt::HaResponse out;
+    const std::optional<HaStatus> status = plane_.ha_status();
+    if (!status) return out;
+    out.enabled = true;
+    out.interface = status->interface;
+    for (const VrrpInstanceStatus& v : status->instances) {
+        mgmt::VrrpInstanceInfo info;
+        info.name = v.name;
+        info.vrid = v.vrid;
+        info.state = to_string(v.state);
+        info.priority = v.priority;
+        info.advert_interval_ms = static_cast<uint32_t>(v.advert_interval.count());
+        info.master = ntohl(v.master_ip);
+        info.since_ms = v.last_transition_unix_ms;
+        info.reason = v.last_transition_reason;
+        const VrrpCounters& c = v.counters;
+        info.counters = {c.adverts_sent,
+                         c.adverts_received,
+                         c.became_master,
+                         c.became_backup,
+                         c.priority_zero_sent,
+                         c.priority_zero_received,
+                         c.bad_ttl + c.too_short + c.bad_version + c.bad_type + c.length_mismatch +
+                             c.bad_checksum + c.zero_interval,
+                         c.address_mismatch,
+                         c.interval_mismatch};
+        out.instances.push_back(std::move(info));
+    }
+    if (status->has_sync) {
+        const SyncStatus& s = status->sync;
+        out.sync = {true,
+                    s.peer,
+                    s.requesting_full,
+                    s.records_sent,
+                    s.records_received,
+                    s.datagrams_lost,
+                    s.queued,
+                    s.last_receive_age_s,
+                    s.full_transfers_received,
+                    s.last_full_records,
+                    s.last_full_ms,
+                    s.unknown_server,
+                    s.install_ring_full,
+                    s.bad_datagrams};
+    }
+    const StatsView v = plane_.stats_view();
+    mgmt::HaDataplaneInfo& d = out.dataplane;
+    for (const WorkerCounters* w : v.workers) {
+        d.sync_emitted += w->sync_emitted.get();
+        d.sync_lost += w->sync_lost.get();
+        d.sync_installed += w->sync_installed.get();
+        d.sync_updated += w->sync_updated.get();
+        d.sync_removed += w->sync_removed.get();
+        d.sync_kept += w->sync_kept.get();
+        d.sync_install_failed += w->sync_install_failed.get();
+        d.garps_sent += w->garps_sent.get();
+        d.ha_backup_drops += w->drops[static_cast<size_t>(dataplane::DropReason::kHaBackup)].get();
+    }
+    return out;
+}
+
 // Asks every worker to copy its matching connections out (a slice of its
 // table per housekeeping pass) and waits for them: the control thread waits,
 // the workers never do.
@@ -469,6 +532,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
             },
             [&](const mgmt::ConnsRequest& r) { return mgmt::ok_response(mgmt::to_json(conns(r))); },
             [&](const mgmt::HealthRequest&) { return mgmt::ok_response(mgmt::to_json(health())); },
+            [&](const mgmt::HaRequest&) { return mgmt::ok_response(mgmt::to_json(ha())); },
         },
         request);
 }

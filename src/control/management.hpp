@@ -12,12 +12,14 @@
 // Control thread only.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "control/config.hpp"
+#include "control/ha_status.hpp"
 #include "control/health_monitor.hpp"
 #include "control/mgmt_protocol.hpp"
 #include "control/stats_report.hpp"
@@ -44,6 +46,9 @@ public:
     virtual std::vector<std::vector<ServerHealthInfo>> health_report() const = 0;
     // Each worker's connection-listing mailbox (see dataplane/conn_dump.hpp).
     virtual std::vector<dataplane::ConnDump*> conn_dumps() = 0;
+    // High availability's state (VRRP instances, sync channel); empty
+    // when the configuration has no ha section.
+    virtual std::optional<HaStatus> ha_status() const = 0;
 };
 
 class Management {
@@ -67,6 +72,7 @@ private:
     mgmt::ListResponse list(const mgmt::ListRequest& r) const;
     mgmt::StatusResponse status() const;
     mgmt::HealthResponse health() const;
+    mgmt::HaResponse ha() const;
     nlohmann::json change(const std::function<void(Config&)>& edit);
     mgmt::ConnsResponse conns(const mgmt::ConnsRequest& r);
 

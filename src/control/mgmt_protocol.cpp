@@ -132,6 +132,11 @@ public:
         fail("must be an IPv4 address like \"192.0.2.10\", got " + describe(*value_));
     }
 
+    double number() const {
+        if (!value_->is_number()) fail("must be a number, got " + describe(*value_));
+        return value_->get<double>();
+    }
+
     uint16_t port() const { return static_cast<uint16_t>(integer(0, 65535)); }
 
     uint32_t netmask() const {
@@ -306,6 +311,8 @@ template <>
 constexpr std::string_view kOpName<ConnsRequest> = "conns";
 template <>
 constexpr std::string_view kOpName<HealthRequest> = "health";
+template <>
+constexpr std::string_view kOpName<HaRequest> = "ha";
 
 // Fills the alternative of Request whose op name is `op`.
 template <std::size_t I = 0>
@@ -386,11 +393,12 @@ auto parse_response(const json& response, F&& read) {
 const std::vector<std::string_view>& known_ops() {
     static const std::vector<std::string_view> ops = [] {
         std::vector<std::string_view> out;
-        std::apply([&](auto... alt) { (out.push_back(kOpName<decltype(alt)>), ...); },
-                   std::tuple<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest,
-                              EditServiceRequest, DelServiceRequest, AddServerRequest,
-                              EditServerRequest, DelServerRequest, ClearRequest, ZeroRequest,
-                              SetTimeoutsRequest, SaveYamlRequest, ConnsRequest, HealthRequest>());
+        std::apply(
+            [&](auto... alt) { (out.push_back(kOpName<decltype(alt)>), ...); },
+            std::tuple<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest,
+                       EditServiceRequest, DelServiceRequest, AddServerRequest, EditServerRequest,
+                       DelServerRequest, ClearRequest, ZeroRequest, SetTimeoutsRequest,
+                       SaveYamlRequest, ConnsRequest, HealthRequest, HaRequest>());
         return out;
     }();
     return ops;
@@ -460,7 +468,7 @@ Request parse_request(const json& request) {
                     q.limit = static_cast<uint32_t>(v->integer(1, UINT32_MAX));
                 }
             } else {
-                // status, reload, clear, save_yaml, health: no fields.
+                // status, reload, clear, save_yaml, health, ha: no fields.
                 r.expect_object({"v", "op"});
             }
         },
@@ -645,6 +653,62 @@ json to_json(const HealthResponse& r) {
     return ok_response({{"services", std::move(services)}});
 }
 
+json to_json(const HaResponse& r) {
+    if (!r.enabled) return ok_response({{"enabled", false}});
+    json instances = json::array();
+    for (const VrrpInstanceInfo& v : r.instances) {
+        const VrrpCountersInfo& c = v.counters;
+        instances.push_back({{"name", v.name},
+                             {"vrid", v.vrid},
+                             {"state", v.state},
+                             {"priority", v.priority},
+                             {"advert_interval_ms", v.advert_interval_ms},
+                             {"master", v.master == 0 ? std::string() : ipv4_to_string(v.master)},
+                             {"since_ms", v.since_ms},
+                             {"reason", v.reason},
+                             {"counters",
+                              {{"adverts_sent", c.adverts_sent},
+                               {"adverts_received", c.adverts_received},
+                               {"became_master", c.became_master},
+                               {"became_backup", c.became_backup},
+                               {"priority_zero_sent", c.priority_zero_sent},
+                               {"priority_zero_received", c.priority_zero_received},
+                               {"dropped", c.dropped},
+                               {"address_mismatch", c.address_mismatch},
+                               {"interval_mismatch", c.interval_mismatch}}}});
+    }
+    const HaSyncInfo& s = r.sync;
+    const HaDataplaneInfo& d = r.dataplane;
+    return ok_response({{"enabled", true},
+                        {"interface", r.interface},
+                        {"instances", std::move(instances)},
+                        {"sync",
+                         {{"configured", s.configured},
+                          {"peer", s.peer},
+                          {"requesting_full", s.requesting_full},
+                          {"records_sent", s.records_sent},
+                          {"records_received", s.records_received},
+                          {"datagrams_lost", s.datagrams_lost},
+                          {"queued", s.queued},
+                          {"last_receive_age_s", s.last_receive_age_s},
+                          {"full_transfers_received", s.full_transfers_received},
+                          {"last_full_records", s.last_full_records},
+                          {"last_full_ms", s.last_full_ms},
+                          {"unknown_server", s.unknown_server},
+                          {"install_ring_full", s.install_ring_full},
+                          {"bad_datagrams", s.bad_datagrams}}},
+                        {"dataplane",
+                         {{"sync_emitted", d.sync_emitted},
+                          {"sync_lost", d.sync_lost},
+                          {"sync_installed", d.sync_installed},
+                          {"sync_updated", d.sync_updated},
+                          {"sync_removed", d.sync_removed},
+                          {"sync_kept", d.sync_kept},
+                          {"sync_install_failed", d.sync_install_failed},
+                          {"garps_sent", d.garps_sent},
+                          {"ha_backup_drops", d.ha_backup_drops}}}});
+}
+
 const json& check_response(const json& response) {
     if (!response.is_object()) {
         throw ProtocolError("malformed response: expected a JSON object, got " +
@@ -803,6 +867,69 @@ HealthResponse parse_health_response(const json& response) {
             }
             out.services.push_back(std::move(s));
         }
+        return out;
+    });
+}
+
+HaResponse parse_ha_response(const json& response) {
+    return parse_response(response, [](const Reader& r) {
+        HaResponse out;
+        out.enabled = r.required("enabled").boolean();
+        if (!out.enabled) return out;
+        out.interface = r.required("interface").string();
+        for (const Reader& ir : r.required("instances").items()) {
+            if (!ir.value().is_object()) ir.fail("must be an object");
+            VrrpInstanceInfo v;
+            v.name = ir.required("name").string();
+            v.vrid = static_cast<uint32_t>(ir.required("vrid").integer(0, 255));
+            v.state = ir.required("state").string();
+            v.priority = static_cast<uint32_t>(ir.required("priority").integer(0, 255));
+            v.advert_interval_ms =
+                static_cast<uint32_t>(ir.required("advert_interval_ms").integer(0, UINT32_MAX));
+            const Reader master = ir.required("master");
+            v.master = master.value() == "" ? 0 : master.ipv4();
+            v.since_ms = ir.required("since_ms").signed_integer();
+            v.reason = ir.required("reason").string();
+            const Reader c = ir.required("counters");
+            if (!c.value().is_object()) c.fail("must be an object");
+            v.counters.adverts_sent = c.required("adverts_sent").counter();
+            v.counters.adverts_received = c.required("adverts_received").counter();
+            v.counters.became_master = c.required("became_master").counter();
+            v.counters.became_backup = c.required("became_backup").counter();
+            v.counters.priority_zero_sent = c.required("priority_zero_sent").counter();
+            v.counters.priority_zero_received = c.required("priority_zero_received").counter();
+            v.counters.dropped = c.required("dropped").counter();
+            v.counters.address_mismatch = c.required("address_mismatch").counter();
+            v.counters.interval_mismatch = c.required("interval_mismatch").counter();
+            out.instances.push_back(std::move(v));
+        }
+        const Reader s = r.required("sync");
+        if (!s.value().is_object()) s.fail("must be an object");
+        out.sync.configured = s.required("configured").boolean();
+        out.sync.peer = s.required("peer").string();
+        out.sync.requesting_full = s.required("requesting_full").boolean();
+        out.sync.records_sent = s.required("records_sent").counter();
+        out.sync.records_received = s.required("records_received").counter();
+        out.sync.datagrams_lost = s.required("datagrams_lost").counter();
+        out.sync.queued = s.required("queued").counter();
+        out.sync.last_receive_age_s = s.required("last_receive_age_s").number();
+        out.sync.full_transfers_received = s.required("full_transfers_received").counter();
+        out.sync.last_full_records = s.required("last_full_records").counter();
+        out.sync.last_full_ms = s.required("last_full_ms").number();
+        out.sync.unknown_server = s.required("unknown_server").counter();
+        out.sync.install_ring_full = s.required("install_ring_full").counter();
+        out.sync.bad_datagrams = s.required("bad_datagrams").counter();
+        const Reader d = r.required("dataplane");
+        if (!d.value().is_object()) d.fail("must be an object");
+        out.dataplane.sync_emitted = d.required("sync_emitted").counter();
+        out.dataplane.sync_lost = d.required("sync_lost").counter();
+        out.dataplane.sync_installed = d.required("sync_installed").counter();
+        out.dataplane.sync_updated = d.required("sync_updated").counter();
+        out.dataplane.sync_removed = d.required("sync_removed").counter();
+        out.dataplane.sync_kept = d.required("sync_kept").counter();
+        out.dataplane.sync_install_failed = d.required("sync_install_failed").counter();
+        out.dataplane.garps_sent = d.required("garps_sent").counter();
+        out.dataplane.ha_backup_drops = d.required("ha_backup_drops").counter();
         return out;
     });
 }

@@ -80,6 +80,32 @@
 //                 milliseconds, 0 = never; weight is the configured one,
 //                 effective_weight the one scheduled (0 when inhibited or
 //                 drained, agent-scaled otherwise); in_pool false: removed.
+//   ha            -> enabled: bool (false: no ha section; then nothing else),
+//                    interface,
+//                    instances: [{name, vrid, state, priority, advert_interval_ms,
+//                                 master, since_ms, reason,
+//                                 counters: {adverts_sent, adverts_received,
+//                                   became_master, became_backup, priority_zero_sent,
+//                                   priority_zero_received, dropped,
+//                                   address_mismatch, interval_mismatch}}],
+//                    sync: {configured: bool, peer, requesting_full: bool,
+//                           records_sent, records_received, datagrams_lost, queued,
+//                           last_receive_age_s, full_transfers_received,
+//                           last_full_records, last_full_ms, unknown_server,
+//                           install_ring_full, bad_datagrams},
+//                    dataplane: {sync_emitted, sync_lost, sync_installed, sync_updated,
+//                                sync_removed, sync_kept, sync_install_failed,
+//                                garps_sent, ha_backup_drops}
+//                 state: "INIT" | "BACKUP" | "MASTER"; master: the current
+//                 master's address, "" when unknown; since_ms: unix ms of the
+//                 last transition, 0 = none yet, reason says why; advert_interval_ms
+//                 is the effective one (the master's, as backup); dropped sums
+//                 the adverts refused (TTL, length, version, type, checksum,
+//                 interval 0). queued: records waiting to be sent (the sync
+//                 lag); last_receive_age_s: seconds (fractional), -1 = never;
+//                 last_full_ms: milliseconds (fractional). When sync is not
+//                 configured, its other fields are zero. dataplane: the
+//                 workers' counters, summed.
 //
 // Ranges: weight 0..65535; persistence timeout 1..2592000 (default 300),
 // netmask default 255.255.255.255; timeouts 0..2592000. scheduler names and
@@ -224,6 +250,9 @@ struct SaveYamlRequest {
 struct HealthRequest {
     bool operator==(const HealthRequest&) const = default;
 };
+struct HaRequest {
+    bool operator==(const HaRequest&) const = default;
+};
 struct ConnsRequest {
     ConnFilter filter;
     std::optional<uint32_t> limit;
@@ -234,7 +263,7 @@ using Request =
     std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest, EditServiceRequest,
                  DelServiceRequest, AddServerRequest, EditServerRequest, DelServerRequest,
                  ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest,
-                 HealthRequest>;
+                 HealthRequest, HaRequest>;
 
 // Every op, in the order the contract lists them.
 const std::vector<std::string_view>& known_ops();
@@ -385,6 +414,58 @@ struct HealthResponse {
     bool operator==(const HealthResponse&) const = default;
 };
 
+struct VrrpCountersInfo {
+    uint64_t adverts_sent = 0, adverts_received = 0;
+    uint64_t became_master = 0, became_backup = 0;
+    uint64_t priority_zero_sent = 0, priority_zero_received = 0;
+    uint64_t dropped = 0;  // every refused advert, whatever the reason
+    uint64_t address_mismatch = 0, interval_mismatch = 0;
+    bool operator==(const VrrpCountersInfo&) const = default;
+};
+
+struct VrrpInstanceInfo {
+    std::string name;
+    uint32_t vrid = 0;
+    std::string state = "INIT";  // "INIT" | "BACKUP" | "MASTER"
+    uint32_t priority = 0;
+    uint32_t advert_interval_ms = 0;
+    uint32_t master = 0;   // host byte order; 0: unknown ("" on the wire)
+    int64_t since_ms = 0;  // unix ms of the last transition; 0: none yet
+    std::string reason;
+    VrrpCountersInfo counters;
+    bool operator==(const VrrpInstanceInfo&) const = default;
+};
+
+struct HaSyncInfo {
+    bool configured = false;
+    std::string peer;  // address:port
+    bool requesting_full = false;
+    uint64_t records_sent = 0, records_received = 0, datagrams_lost = 0;
+    uint64_t queued = 0;             // records waiting to be sent: the lag
+    double last_receive_age_s = -1;  // -1: nothing received yet
+    uint64_t full_transfers_received = 0, last_full_records = 0;
+    double last_full_ms = 0;
+    uint64_t unknown_server = 0, install_ring_full = 0, bad_datagrams = 0;
+    bool operator==(const HaSyncInfo&) const = default;
+};
+
+// The workers' HA counters, summed.
+struct HaDataplaneInfo {
+    uint64_t sync_emitted = 0, sync_lost = 0, sync_installed = 0, sync_updated = 0;
+    uint64_t sync_removed = 0, sync_kept = 0, sync_install_failed = 0;
+    uint64_t garps_sent = 0, ha_backup_drops = 0;
+    bool operator==(const HaDataplaneInfo&) const = default;
+};
+
+struct HaResponse {
+    bool enabled = false;  // false: no ha section, the rest is empty
+    std::string interface;
+    std::vector<VrrpInstanceInfo> instances;
+    HaSyncInfo sync;
+    HaDataplaneInfo dataplane;
+    bool operator==(const HaResponse&) const = default;
+};
+
 // {"v":1,"ok":true} plus the fields of `body` (an object or null).
 json ok_response(json body = json::object());
 // {"v":1,"ok":false,"error":message}
@@ -394,6 +475,7 @@ json to_json(const StatusResponse& r);
 json to_json(const ListResponse& r);
 json to_json(const ConnsResponse& r);
 json to_json(const HealthResponse& r);
+json to_json(const HaResponse& r);
 
 // Client side. check_response throws DaemonError for ok:false and
 // ProtocolError for a malformed envelope; the parse_* functions call it
@@ -403,6 +485,7 @@ StatusResponse parse_status_response(const json& response);
 ListResponse parse_list_response(const json& response);
 ConnsResponse parse_conns_response(const json& response);
 HealthResponse parse_health_response(const json& response);
+HaResponse parse_ha_response(const json& response);
 std::string parse_message_response(const json& response);  // reload: "message"
 std::string parse_yaml_response(const json& response);     // save_yaml: "yaml"
 

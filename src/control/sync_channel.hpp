@@ -23,25 +23,12 @@
 #include <functional>
 #include <string>
 
+#include "control/ha_status.hpp"
 #include "control/sync_protocol.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/sync_rings.hpp"
 
 namespace dvs::control {
-
-struct SyncStatus {
-    std::string peer;      // address:port
-    bool requesting_full = false;
-    uint64_t records_sent = 0, datagrams_sent = 0, send_errors = 0;
-    uint64_t records_received = 0, datagrams_received = 0, datagrams_lost = 0;
-    uint64_t bad_datagrams = 0, foreign_datagrams = 0;
-    uint64_t unknown_service = 0, unknown_server = 0, install_ring_full = 0;
-    uint64_t full_requests_sent = 0, full_requests_served = 0, full_transfers_received = 0;
-    uint64_t last_full_records = 0;
-    double last_full_ms = 0;
-    uint64_t queued = 0;            // records waiting in the workers' out rings (lag)
-    double last_receive_age_s = -1;  // -1: nothing received yet
-};
 
 class SyncChannel {
 public:

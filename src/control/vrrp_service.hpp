@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "control/ha_status.hpp"
 #include "control/vrrp_instance.hpp"
 #include "control/vrrp_socket.hpp"
 
@@ -31,25 +32,6 @@ struct VrrpCallbacks {
         on_transition;
     // Send gratuitous ARPs for that instance's addresses now.
     std::function<void(const std::string& instance)> on_garp;
-};
-
-// One instance as the management socket shows it.
-struct VrrpInstanceStatus {
-    std::string name;
-    uint8_t vrid = 0;
-    VrrpState state = VrrpState::kInitialize;
-    uint8_t priority = 0;
-    std::chrono::milliseconds advert_interval{0};  // effective: the master's as backup
-    uint32_t master_ip = 0;                        // network byte order; 0 unknown
-    int64_t last_transition_unix_ms = 0;           // 0: none yet
-    std::string last_transition_reason;
-    VrrpCounters counters;
-};
-
-struct VrrpServiceCounters {
-    VrrpSocketCounters socket;
-    uint64_t other_vrid = 0;  // adverts for a VRID we do not run (not an error)
-    uint64_t too_short = 0;   // too short to carry a VRID
 };
 
 class VrrpService {

@@ -21,18 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "control/ha_status.hpp"
 #include "control/vrrp_instance.hpp"
 
 namespace dvs::control {
-
-struct VrrpSocketCounters {
-    uint64_t received = 0;       // IP packets read
-    uint64_t not_for_group = 0;  // not addressed to 224.0.0.18
-    uint64_t own = 0;            // our own source address
-    uint64_t bad_ip = 0;         // truncated or not IPv4/112
-    uint64_t send_errors = 0;
-    uint64_t receive_errors = 0;
-};
 
 // The first IPv4 address of `interface` in network byte order (the kernel
 // lists the primary first); throws when the interface has none.

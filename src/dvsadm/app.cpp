@@ -74,6 +74,9 @@ int execute(const Command& cmd, const Environment& env, const std::string& socke
         case Verb::kHealth:
             env.out << format_health(mgmt::parse_health_response(answer));
             break;
+        case Verb::kHa:
+            env.out << format_ha(mgmt::parse_ha_response(answer));
+            break;
         case Verb::kReload: {
             const std::string message = mgmt::parse_message_response(answer);
             if (!message.empty()) env.out << message << "\n";
@@ -118,7 +121,7 @@ std::string usage_text() {
            "  dvsadm -L|l [-t|u service-address] [options]\n"
            "  dvsadm -Z [-t|u service-address]\n"
            "  dvsadm --set tcp tcpfin udp\n"
-           "  dvsadm status | reload | save-yaml | health\n"
+           "  dvsadm status | reload | save-yaml | health | ha\n"
            "  dvsadm conns [--vip A[:port]] [--client A] [--server A] [--protocol tcp|udp]\n"
            "               [--limit N]\n"
            "  dvsadm -h\n"
@@ -141,6 +144,7 @@ std::string usage_text() {
            "  save-yaml                   print the running configuration as YAML\n"
            "  conns                       list connections, optionally filtered\n"
            "  health                      health checks: state, last check, agent weight\n"
+           "  ha                          high availability: VRRP state, peer, sync lag\n"
            "  --help            -h        display this help message\n"
            "\n"
            "Options:\n"

@@ -38,6 +38,7 @@ enum class Verb {
     kSaveYaml,
     kConns,
     kHealth,
+    kHa,
 };
 
 // -L's output switches.

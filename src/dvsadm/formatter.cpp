@@ -42,6 +42,12 @@ std::string printf_string(const char* format, ...) {
 
 using ull = unsigned long long;
 
+int64_t now_unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::string addr_port(uint32_t address, uint16_t port) {
     return mgmt::ipv4_to_string(address) + ":" + std::to_string(port);
 }
@@ -344,10 +350,78 @@ std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms) {
 }
 
 std::string format_health(const mgmt::HealthResponse& health) {
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    return format_health(health, now);
+    return format_health(health, now_unix_ms());
 }
+
+std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
+    if (!ha.enabled) return "high availability is not configured\n";
+    std::string out = "VRRP on " + ha.interface + "\n";
+    if (ha.instances.empty()) out += "  no instances\n";
+    int width = 0;
+    for (const mgmt::VrrpInstanceInfo& v : ha.instances) {
+        width = std::max(width, static_cast<int>(v.name.size()));
+    }
+    for (const mgmt::VrrpInstanceInfo& v : ha.instances) {
+        std::string since = "since start";
+        if (v.since_ms != 0) {
+            const double s = static_cast<double>(now_ms - v.since_ms) / 1000.0;
+            since = printf_string("since %.1fs ago", s < 0 ? 0.0 : s);
+        }
+        if (!v.reason.empty()) since += " (" + v.reason + ")";
+        out += printf_string(
+            "  %-*s  vrid %-3u  %-6s  priority %-3u  advert %ums  master %s  %s\n", width,
+            v.name.c_str(), v.vrid, v.state.c_str(), v.priority, v.advert_interval_ms,
+            v.master == 0 ? "unknown" : mgmt::ipv4_to_string(v.master).c_str(), since.c_str());
+        const mgmt::VrrpCountersInfo& c = v.counters;
+        out += printf_string(
+            "  %-*s  adverts sent %llu received %llu  became master %llu backup %llu  dropped "
+            "%llu\n",
+            width, "", ull{c.adverts_sent}, ull{c.adverts_received}, ull{c.became_master},
+            ull{c.became_backup}, ull{c.dropped});
+        if (c.priority_zero_sent != 0 || c.priority_zero_received != 0 || c.address_mismatch != 0 ||
+            c.interval_mismatch != 0) {
+            out += printf_string(
+                "  %-*s  priority 0 sent %llu received %llu  mismatched addresses %llu "
+                "interval %llu\n",
+                width, "", ull{c.priority_zero_sent}, ull{c.priority_zero_received},
+                ull{c.address_mismatch}, ull{c.interval_mismatch});
+        }
+    }
+    const mgmt::HaSyncInfo& s = ha.sync;
+    if (s.configured) {
+        out += "Sync with " + s.peer + (s.requesting_full ? " (asking for its table)" : "") + "\n";
+        const std::string received =
+            s.last_receive_age_s < 0 ? "never" : printf_string("%.1fs ago", s.last_receive_age_s);
+        out += printf_string(
+            "  sent %llu records, received %llu, lost datagrams %llu, queued %llu (lag), last "
+            "received %s\n",
+            ull{s.records_sent}, ull{s.records_received}, ull{s.datagrams_lost}, ull{s.queued},
+            received.c_str());
+        out += printf_string("  full transfers received %llu", ull{s.full_transfers_received});
+        if (s.full_transfers_received != 0) {
+            out += printf_string(" (last: %llu connections in %.0f ms)", ull{s.last_full_records},
+                                 s.last_full_ms);
+        }
+        out += "\n";
+        if (s.unknown_server != 0 || s.install_ring_full != 0 || s.bad_datagrams != 0) {
+            out += printf_string(
+                "  not installed: unknown server %llu, install ring full %llu; bad datagrams "
+                "%llu\n",
+                ull{s.unknown_server}, ull{s.install_ring_full}, ull{s.bad_datagrams});
+        }
+    } else {
+        out += "Sync not configured (no peer)\n";
+    }
+    const mgmt::HaDataplaneInfo& d = ha.dataplane;
+    out += printf_string(
+        "  dataplane: emitted %llu lost %llu installed %llu updated %llu removed %llu kept %llu "
+        "install failed %llu, garps %llu, ha_backup drops %llu\n",
+        ull{d.sync_emitted}, ull{d.sync_lost}, ull{d.sync_installed}, ull{d.sync_updated},
+        ull{d.sync_removed}, ull{d.sync_kept}, ull{d.sync_install_failed}, ull{d.garps_sent},
+        ull{d.ha_backup_drops});
+    return out;
+}
+
+std::string format_ha(const mgmt::HaResponse& ha) { return format_ha(ha, now_unix_ms()); }
 
 }  // namespace dvs::dvsadm

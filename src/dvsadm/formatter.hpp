@@ -55,6 +55,13 @@ std::string format_status(const mgmt::StatusResponse& status);
 std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms);
 std::string format_health(const mgmt::HealthResponse& health);  // now
 
+// dvsadm ha: each VRRP instance (state, priority, master, last transition
+// and why), then the connection sync with the peer and the workers' HA
+// counters (DVS's own layout); `now_ms` (unix ms) turns the transition time
+// into an age.
+std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms);
+std::string format_ha(const mgmt::HaResponse& ha);  // now
+
 // "TCP  192.0.2.10:80" (ipvsadm's listing) for messages.
 std::string service_label(const mgmt::ServiceKey& key);
 

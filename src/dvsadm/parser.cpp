@@ -230,13 +230,16 @@ std::string verb_word(Verb verb) {
             return "conns";
         case Verb::kHealth:
             return "health";
+        case Verb::kHa:
+            return "ha";
         default:
             return "";
     }
 }
 
 std::optional<Verb> dvs_verb(std::string_view word) {
-    for (Verb v : {Verb::kStatus, Verb::kReload, Verb::kSaveYaml, Verb::kConns, Verb::kHealth}) {
+    for (Verb v :
+         {Verb::kStatus, Verb::kReload, Verb::kSaveYaml, Verb::kConns, Verb::kHealth, Verb::kHa}) {
         if (verb_word(v) == word) return v;
     }
     return std::nullopt;
@@ -513,7 +516,7 @@ private:
         if (!command_) {
             throw UsageError(
                 "no command given (one of -A -E -D -C -R -S -a -e -d -L -Z --set, or the words "
-                "status, reload, save-yaml, conns, health; dvsadm -h lists them)");
+                "status, reload, save-yaml, conns, health, ha; dvsadm -h lists them)");
         }
         const std::string& command = *command_;
 

@@ -74,6 +74,8 @@ mgmt::Request to_request(const Command& cmd) {
             return mgmt::ConnsRequest{cmd.conn_filter, cmd.conn_limit};
         case Verb::kHealth:
             return mgmt::HealthRequest{};
+        case Verb::kHa:
+            return mgmt::HaRequest{};
         case Verb::kRestore:
         case Verb::kHelp:
         case Verb::kVersion:

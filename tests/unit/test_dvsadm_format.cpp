@@ -32,6 +32,10 @@ namespace {
 
 const std::string kGolden = "golden/dvsadm/";
 
+constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
 mgmt::ListResponse canned_list() {
     return mgmt::parse_list_response(json::parse(read_file(kGolden + "list_response.json")));
 }
@@ -160,6 +164,92 @@ TEST_CASE("-S output read back by -R's parser gives the same table", "[dvsadm]")
     CHECK(sorted_dumps(restored) == sorted_dumps(expected));
 }
 
+TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
+    constexpr int64_t now = 1747742400000;
+    mgmt::HaResponse ha;
+    ha.enabled = true;
+    ha.interface = "ha0";
+    // name, vrid, state, priority, advert ms, master, since, reason, counters
+    const mgmt::VrrpInstanceInfo master{"vi1",
+                                        51,
+                                        "MASTER",
+                                        200,
+                                        200,
+                                        ip(10, 0, 3, 1),
+                                        now - 12345,
+                                        "master down timer expired",
+                                        {60, 2, 1, 0, 0, 0, 0, 0, 0}};
+    ha.sync.configured = true;
+    ha.sync.peer = "10.0.3.2:8848";
+    ha.sync.records_sent = 1200;
+    ha.sync.last_receive_age_s = 0.2;
+    ha.sync.full_transfers_received = 1;
+    ha.sync.last_full_records = 1000;
+    ha.sync.last_full_ms = 35.2;
+    ha.dataplane.sync_emitted = 1200;
+    ha.dataplane.garps_sent = 6;
+
+    SECTION("a master streaming to its peer") {
+        ha.instances = {master};
+        CHECK(format_ha(ha, now) ==
+              "VRRP on ha0\n"
+              "  vi1  vrid 51   MASTER  priority 200  advert 200ms  master 10.0.3.1  since 12.3s "
+              "ago (master down timer expired)\n"
+              "       adverts sent 60 received 2  became master 1 backup 0  dropped 0\n"
+              "Sync with 10.0.3.2:8848\n"
+              "  sent 1200 records, received 0, lost datagrams 0, queued 0 (lag), last received "
+              "0.2s ago\n"
+              "  full transfers received 1 (last: 1000 connections in 35 ms)\n"
+              "  dataplane: emitted 1200 lost 0 installed 0 updated 0 removed 0 kept 0 install "
+              "failed 0, garps 6, ha_backup drops 0\n");
+    }
+
+    SECTION("a backup waiting for the table, and an instance not started") {
+        const mgmt::VrrpInstanceInfo backup{"vi10",
+                                            7,
+                                            "BACKUP",
+                                            100,
+                                            1000,
+                                            ip(10, 0, 3, 2),
+                                            now - 3000,
+                                            "higher priority master 10.0.3.2",
+                                            {0, 150, 1, 1, 1, 0, 2, 0, 3}};
+        const mgmt::VrrpInstanceInfo init{"vi2", 200, "INIT", 50, 1000, 0, 0, "", {}};
+        ha.instances = {backup, init};
+        ha.sync = {true, "10.0.3.1:8848", true, 0, 5, 2, 0, -1, 0, 0, 0, 3, 1, 4};
+        ha.dataplane = {0, 0, 5, 1, 2, 0, 1, 0, 9};
+        CHECK(format_ha(ha, now) ==
+              "VRRP on ha0\n"
+              "  vi10  vrid 7    BACKUP  priority 100  advert 1000ms  master 10.0.3.2  since 3.0s "
+              "ago (higher priority master 10.0.3.2)\n"
+              "        adverts sent 0 received 150  became master 1 backup 1  dropped 2\n"
+              "        priority 0 sent 1 received 0  mismatched addresses 0 interval 3\n"
+              "  vi2   vrid 200  INIT    priority 50   advert 1000ms  master unknown  since start\n"
+              "        adverts sent 0 received 0  became master 0 backup 0  dropped 0\n"
+              "Sync with 10.0.3.1:8848 (asking for its table)\n"
+              "  sent 0 records, received 5, lost datagrams 2, queued 0 (lag), last received "
+              "never\n"
+              "  full transfers received 0\n"
+              "  not installed: unknown server 3, install ring full 1; bad datagrams 4\n"
+              "  dataplane: emitted 0 lost 0 installed 5 updated 1 removed 2 kept 0 install "
+              "failed 1, garps 0, ha_backup drops 9\n");
+    }
+
+    SECTION("no sync peer; no ha section") {
+        ha.instances = {master};
+        ha.sync = mgmt::HaSyncInfo{};
+        ha.dataplane = mgmt::HaDataplaneInfo{};
+        const std::string text = format_ha(ha, now);
+        CHECK(text.substr(text.find("Sync")) ==
+              "Sync not configured (no peer)\n"
+              "  dataplane: emitted 0 lost 0 installed 0 updated 0 removed 0 kept 0 install "
+              "failed 0, garps 0, ha_backup drops 0\n");
+        CHECK(format_ha(mgmt::HaResponse{}, now) == "high availability is not configured\n");
+        CHECK(format_ha(mgmt::parse_ha_response(mgmt::to_json(mgmt::HaResponse{}))) ==
+              "high availability is not configured\n");
+    }
+}
+
 TEST_CASE("dvsadm end to end against a management server", "[dvsadm]") {
     TempDir dir;
     const std::string path = dir.path + "/dvs.sock";
@@ -188,6 +278,7 @@ TEST_CASE("dvsadm end to end against a management server", "[dvsadm]") {
               read_file(kGolden + "conns.txt"));
         CHECK(dvsadm(with_socket({"reload"})).out == "reloaded: 5 services\n");
         CHECK(dvsadm(with_socket({"save-yaml"})).out == "services: []\n");
+        CHECK(dvsadm(with_socket({"ha"})).out == "high availability is not configured\n");
 
         r = dvsadm(with_socket({"-L", "-t", "192.0.2.10:444"}));
         CHECK(r.code == kExitDaemonError);

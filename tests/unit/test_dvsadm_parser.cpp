@@ -188,6 +188,9 @@ TEST_CASE("table-wide commands and DVS verbs", "[dvsadm]") {
           "client":"10.0.1.5","server":"10.0.0.11","protocol":"tcp"},"limit":10})"));
     CHECK(request("conns --vip 192.0.2.10") ==
           json::parse(R"({"v":1,"op":"conns","filter":{"vip":"192.0.2.10"}})"));
+    CHECK(parse("ha").verb == Verb::kHa);
+    CHECK(request("ha") == json::parse(R"({"v":1,"op":"ha"})"));
+    CHECK(request("--socket /tmp/s ha") == json::parse(R"({"v":1,"op":"ha"})"));
     CHECK(parse("-h").verb == Verb::kHelp);
     CHECK(parse("--help").verb == Verb::kHelp);
     CHECK(parse("-R").verb == Verb::kRestore);
@@ -266,7 +269,7 @@ TEST_CASE("every malformed command line gets a message naming the problem", "[dv
         // missing pieces
         {"-n",
          "no command given (one of -A -E -D -C -R -S -a -e -d -L -Z --set, or the words "
-         "status, reload, save-yaml, conns, health; dvsadm -h lists them)"},
+         "status, reload, save-yaml, conns, health, ha; dvsadm -h lists them)"},
         {"-A", "-A needs a service: -t|-u VIP[:port]"},
         {"-E -s rr", "-E needs a service: -t|-u VIP[:port]"},
         {"-D", "-D needs a service: -t|-u VIP[:port]"},

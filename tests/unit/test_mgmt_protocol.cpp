@@ -4,6 +4,7 @@
 // without reaching the handler.
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ TEST_CASE("every op in the contract parses and writes back unchanged", "[mgmt]")
         R"({"v":1,"op":"save_yaml"})",
         R"({"v":1,"op":"conns"})",
         R"({"v":1,"op":"health"})",
+        R"({"v":1,"op":"ha"})",
         R"({"v":1,"op":"conns","filter":{"client":"10.0.1.5","port":80,"protocol":"tcp","server":"10.0.0.11","vip":"192.0.2.10"},"limit":50})",
     };
     std::vector<std::string> ops_seen;
@@ -114,7 +116,7 @@ TEST_CASE("garbage, versions and unknown ops get clear errors", "[mgmt]") {
     CHECK(refusal(R"({"v":1,"op":"flush"})") ==
           "unknown op \"flush\" (known: status, reload, list, add_service, edit_service, "
           "del_service, add_server, edit_server, del_server, clear, zero, set_timeouts, "
-          "save_yaml, conns, health)");
+          "save_yaml, conns, health, ha)");
 }
 
 TEST_CASE("field errors name the field and the problem", "[mgmt]") {
@@ -259,6 +261,58 @@ TEST_CASE("responses: envelope helpers and typed round trips", "[mgmt]") {
           "reloaded");
     CHECK(parse_yaml_response(json::parse(R"({"v":1,"ok":true,"yaml":"services: []\n"})")) ==
           "services: []\n");
+}
+
+TEST_CASE("ha responses: round trips, not configured, field errors", "[mgmt]") {
+    HaResponse ha;
+    ha.enabled = true;
+    ha.interface = "ha0";
+    // name, vrid, state, priority, advert ms, master, since, reason, counters
+    const VrrpInstanceInfo master{"vi1",
+                                  51,
+                                  "MASTER",
+                                  200,
+                                  200,
+                                  ip(10, 0, 3, 1),
+                                  1747742400123,
+                                  "master down timer expired",
+                                  {60, 2, 1, 0, 0, 1, 3, 4, UINT64_MAX}};
+    const VrrpInstanceInfo backup{"vi2", 52, "BACKUP", 100, 1000, 0, 0, "", {}};
+    ha.instances = {master, backup};  // backup: master unknown, no transition yet
+    ha.sync = {true, "10.0.3.2:8848", true, 1200, 7, 1, 3, 0.25, 1, 1000, 35.5, 2, 5, 6};
+    ha.dataplane = {1200, 1, 2, 3, 4, 5, 6, 7, 8};
+    const json wire = json::parse(encode_line(to_json(ha)));
+    CHECK(wire["instances"][0]["master"] == "10.0.3.1");
+    CHECK(wire["instances"][1]["master"] == "");
+    CHECK(wire["sync"]["last_receive_age_s"] == 0.25);
+    CHECK(parse_ha_response(wire) == ha);
+    ha.sync = HaSyncInfo{};  // no sync peer: -1 (never received) survives too
+    CHECK(parse_ha_response(to_json(ha)) == ha);
+
+    const HaResponse off;
+    CHECK(to_json(off) == json::parse(R"({"v":1,"ok":true,"enabled":false})"));
+    CHECK(parse_ha_response(to_json(off)) == off);
+
+    CHECK_THROWS_MATCHES(parse_ha_response(json::parse(R"({"v":1,"ok":true})")), ProtocolError,
+                         Catch::Message("malformed response: missing field 'enabled'"));
+    // The message parse_ha_response throws for `ha` changed by `spoil`.
+    auto refused = [&](const std::function<void(json&)>& spoil) -> std::string {
+        json bad = to_json(ha);
+        spoil(bad);
+        try {
+            parse_ha_response(bad);
+        } catch (const ProtocolError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    CHECK(refused([](json& j) { j["instances"][0]["master"] = "10.0.3"; }) ==
+          "malformed response: field 'instances[0].master' must be an IPv4 address like "
+          "\"192.0.2.10\", got \"10.0.3\"");
+    CHECK(refused([](json& j) { j["sync"]["last_full_ms"] = "35"; }) ==
+          "malformed response: field 'sync.last_full_ms' must be a number, got \"35\"");
+    CHECK(refused([](json& j) { j["dataplane"].erase("garps_sent"); }) ==
+          "malformed response: missing field 'dataplane.garps_sent'");
 }
 
 TEST_CASE("clients see daemon refusals and malformed answers apart", "[mgmt]") {

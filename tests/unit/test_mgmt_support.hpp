@@ -59,6 +59,7 @@ public:
     json list = json::parse(read_file("golden/dvsadm/list_response.json"));
     json conns = json::parse(read_file("golden/dvsadm/conns_response.json"));
     json status = json::parse(read_file("golden/dvsadm/status_response.json"));
+    json ha = json::parse(R"({"v":1,"ok":true,"enabled":false})");
 
     json handle(const json& request) {
         const std::string op = request["op"];
@@ -69,6 +70,7 @@ public:
         if (op == "list") return list;
         if (op == "conns") return conns;
         if (op == "status") return status;
+        if (op == "ha") return ha;
         if (op == "reload")
             return control::mgmt::ok_response({{"message", "reloaded: 5 services"}});
         if (op == "save_yaml") return control::mgmt::ok_response({{"yaml", "services: []"}});
