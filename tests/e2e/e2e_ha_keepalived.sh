@@ -64,6 +64,7 @@ check "keepalived holds no VIP on its ha" ka_lacks_vip
 check "dvsd stays MASTER (INIT -> BACKUP -> MASTER, no flap: $(ha_transitions 1) transitions)" \
     test "$(ha_transitions 1)" -le 2 -a "$(ha_state 1)" = MASTER
 ha_adm 1 ha 2>&1 | sed 's/^/   dvsd: /' || true
+check "dvsadm ha: MASTER, master 10.0.3.1" bash -c "\"$DVSADM\" --socket $(ha_sock 1) ha | grep -qE '^  vi1 +vrid 51 +MASTER .*master 10\.0\.3\.1 '"
 check "traffic flows through dvsd" ha_requests_ok 20
 grep -E 'VRRP|vi1|Entering|bogus|version|mismatch' "$E2E_DIR/ka.log" | tail -n 6 | sed 's/^/   ka: /' || true
 
@@ -107,6 +108,7 @@ sleep 1
 check "dvsd still MASTER, keepalived still BACKUP 1 s later" \
     test "$(ha_state 1)/$(ka_state)" = MASTER/BACKUP
 check "traffic flows through dvsd again" ha_requests_ok 20
+check "dvsadm ha: MASTER" ha_adm_state_is 1 MASTER
 ka_lines_from "$km" | grep -E 'Entering|bogus|mismatch|priority' | head -n 5 | sed 's/^/   ka: /' || true
 
 echo "-- measured: keepalived takeover ${ka_ms:-?} ms after kill -9 of dvsd (advert 200 ms, priority 100)"

@@ -122,6 +122,8 @@ missing=$(comm -23 "$E2E_DIR/lb1.txt" "$E2E_DIR/lb1-again.txt" | wc -l)
 check "the restarted lb1 holds every flow with the same real server ($missing missing)" test "$missing" -eq 0
 ha_counters 1
 ha_counters 2
+ha_adm 1 ha | sed 's/^/   lb1: /'
+check "dvsadm ha on lb1: no sync datagram lost ($(ha_adm_lost 1))" test "$(ha_adm_lost 1)" = 0
 for n in 1 2; do
     e=$(ha_rcvbuf_errors "$n")
     check "lb$n's kernel dropped no sync datagram (UDP RcvbufErrors $e)" test "$e" -eq 0

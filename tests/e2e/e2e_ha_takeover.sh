@@ -83,6 +83,7 @@ echo "-- start lb1 (priority 200), then lb2 (100)"
 ha_start_pair
 ha_adm 1 ha 2>&1 | sed 's/^/   lb1: /' || true
 ha_adm 2 ha 2>&1 | sed 's/^/   lb2: /' || true
+check "dvsadm ha: lb1 MASTER, lb2 BACKUP" test "$(ha_adm_state 1)/$(ha_adm_state 2)" = MASTER/BACKUP
 requests_checked "start"
 owners=$(ha_arp_owners)
 check "only the MASTER lb1 answers ARP for 10.0.1.1 and 10.0.0.1 ($owners)" test "$owners" = "wan:lb1 lan:lb1"
@@ -115,6 +116,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     fi
     ha_lines "$backup" "$mb" | grep -E 'vrrp|sync' | head -n 5 | sed "s/^/   lb$backup: /" || true
     requests_checked "round $r (through lb$backup)"
+    check "round $r: dvsadm ha on lb$backup says MASTER" ha_adm_state_is "$backup" MASTER
     if ((r == 1)); then
         owners=$(ha_arp_owners)
         check "round 1: only lb$backup answers ARP for the floating addresses ($owners)" \
@@ -132,6 +134,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
         check "round $r: lb$master preempts (-> MASTER)" quiet ha_wait_master "$master" "${HA_START_LINE[$master]}" 5
         check "round $r: lb$backup logs MASTER -> BACKUP" \
             quiet ha_wait_log "$backup" "$mb2" 'vrrp vi1: MASTER -> BACKUP' 5
+        check "round $r: dvsadm ha: lb$master MASTER, lb$backup BACKUP" \
+            test "$(ha_adm_state "$master")/$(ha_adm_state "$backup")" = MASTER/BACKUP
         sync_line=$(ha_lines "$master" | grep -m1 -E 'sync: full state transfer' || true)
         echo "   lb$master: ${sync_line:24}"
         at=$(blob_bytes "d$r")
@@ -142,6 +146,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
         sleep 1 # several adverts: a backup that wrongly preempts would show
         check "round $r: lb$master stays BACKUP (preempt false)" ha_state_is "$master" BACKUP
         check "round $r: lb$backup stays MASTER" ha_state_is "$backup" MASTER
+        check "round $r: dvsadm ha: lb$backup MASTER, lb$master BACKUP" \
+            test "$(ha_adm_state "$backup")/$(ha_adm_state "$master")" = MASTER/BACKUP
         master=$backup
     fi
     if ((r == 1)); then

@@ -169,6 +169,15 @@ ha_state() {
     echo "${last:-INIT}"
 }
 ha_state_is() { [[ $(ha_state "$1") == "$2" ]]; }
+# ha_adm_state N: vi1's state as `dvsadm ha` of dvsd N shows it.
+ha_adm_state() {
+    ha_adm "$1" ha 2>/dev/null | awk '$1 == "vi1" && $2 == "vrid" { print $4; exit }'
+}
+ha_adm_state_is() { [[ $(ha_adm_state "$1") == "$2" ]]; }
+# ha_adm_lost N: datagrams of the peer's sync stream dvsd N saw missing.
+ha_adm_lost() {
+    ha_adm "$1" ha 2>/dev/null | sed -nE 's/.*lost datagrams ([0-9]+).*/\1/p'
+}
 # ha_transitions N [FROM_LINE]: how many VRRP transitions of vi1 dvsd N logged
 # (this run, or from FROM_LINE).
 ha_transitions() { ha_lines "$@" | grep -cE 'vrrp vi1: [A-Z]+ -> [A-Z]+' || true; }
