@@ -169,10 +169,17 @@ Conn* ConnTable::insert(const Conn& proto, uint32_t now, uint32_t timeout) {
     Conn& c = entries_[idx];
     const uint32_t next_free = c.next;
     c = proto;
-    if (!index_add(c.inbound_key(), idx << 1)) return nullptr;
+    // A refused insert leaves the slot free: its free-list link (which the
+    // copy overwrote) and its "not in use" mark come back.
+    const auto refuse = [&]() -> Conn* {
+        c.next = next_free;
+        c.expires = 0;
+        return nullptr;
+    };
+    if (!index_add(c.inbound_key(), idx << 1)) return refuse();
     if (c.has_reply_key && !index_add(c.reply_key(), idx << 1 | 1)) {
         index_remove(c.inbound_key(), idx << 1);
-        return nullptr;
+        return refuse();
     }
     free_head_ = next_free;
     ++size_;
