@@ -156,7 +156,9 @@ void check_ttl(std::vector<uint8_t> frame) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     dvs::fuzz::Input in(data, size);
     const auto flags = in.take<uint8_t>();
-    const auto new_ip = in.take<uint32_t>();
+    // A rewrite writes a real server's or a VIP's address: never one that
+    // parse_frame refuses as a source (0/8, 127/8, multicast, 240/4).
+    const auto new_ip = be32((be32(in.take<uint32_t>()) & 0x00ffffffu) | 0x0a000000u);
     const auto new_port = in.take<uint16_t>();
     std::vector<uint8_t> frame = in.rest();
     if (flags & 1) dvs::fuzz::fix_ip_checksum(frame);
