@@ -97,14 +97,21 @@ void HaManager::on_transition(const std::string& instance, VrrpState from, VrrpS
     republish_();
 }
 
+// Worker 0 may skip an intermediate Snapshot, so each generation lists the
+// addresses of every instance that is MASTER, not only the one announcing.
 void HaManager::announce(const std::string& instance) {
+    garp_.clear();
     for (const VrrpInstanceConfig& v : ha_.vrrp) {
-        if (v.name != instance) continue;
-        garp_ = garps_for(v);
-        garp_instance_ = instance;
-        ++garp_generation_;
-        repeat_garps(0);
+        const auto it = states_.find(v.name);
+        if (v.name != instance && (it == states_.end() || it->second != VrrpState::kMaster)) {
+            continue;
+        }
+        const auto more = garps_for(v);
+        garp_.insert(garp_.end(), more.begin(), more.end());
     }
+    garp_instance_ = instance;
+    ++garp_generation_;
+    repeat_garps(0);
 }
 
 void HaManager::repeat_garps(size_t step) {

@@ -77,6 +77,11 @@ void SyncChannel::start() {
     if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
         ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     }
+    // The same on the way out: a tick may send hundreds of datagrams back to
+    // back, and a NIC holds each against the socket until it has sent it.
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
+    }
     running_ = true;
     spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records)",
                  stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size());
@@ -277,10 +282,15 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
         case sync::MessageType::kConnections: {
             const dataplane::Snapshot* snap = snapshot_();
             if (snap == nullptr) return;
-            const bool keep = is_master_();
+            const bool master = is_master_();
             stats_.records_received += msg.records.size();
             if (requesting_) request_records_ += msg.records.size();
-            for (const SyncRecord& r : msg.records) install(r, *snap, keep);
+            for (const SyncRecord& r : msg.records) {
+                // Keep our own entry only where we forward: master of the
+                // instance holding this VIP (with several instances the two
+                // boxes may each be master of one).
+                install(r, *snap, master && !snap->ha.is_standby(r.vip));
+            }
             return;
         }
     }
@@ -298,15 +308,26 @@ void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap,
     }
     r.service_id = svc->id;
     if (r.op == dataplane::SyncOp::kUpdate) {
+        const auto matches = [&](const dataplane::RealServer& rs) {
+            const bool port_ok =
+                rs.method != dataplane::kMethodNat || rs.port == 0 || rs.port == r.rs_port;
+            return rs.present && rs.ip == r.rs_ip && rs.method == r.method && port_ok;
+        };
         bool found = false;
         for (uint32_t id : svc->pool) {
-            const dataplane::RealServer& rs = snap.real_servers[id];
-            const bool port_ok = rs.method != dataplane::kMethodNat || rs.port == 0 ||
-                                 rs.port == r.rs_port || r.is_template();
-            if (rs.present && rs.ip == r.rs_ip && rs.method == r.method && port_ok) {
+            if (matches(snap.real_servers[id])) {
                 r.rs_id = id;
                 found = true;
                 break;
+            }
+        }
+        // Not in the pool: a server draining after a health check removed
+        // it, or a sorry server. Its connections still live; any present
+        // server at that address takes them.
+        for (size_t id = 0; !found && id < snap.real_servers.size(); ++id) {
+            if (matches(snap.real_servers[id])) {
+                r.rs_id = static_cast<uint32_t>(id);
+                found = true;
             }
         }
         if (!found) {

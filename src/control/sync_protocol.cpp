@@ -81,7 +81,9 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
     r.vport = get_raw16(p + 18);
     r.rs_port = get_raw16(p + 20);
     r.timeout = get32(p + 24);
-    return true;
+    // No state or persistence timeout is longer than 30 days (config.cpp);
+    // a larger one would wrap the timer wheel's tick arithmetic.
+    return r.timeout <= kMaxTimeoutSeconds;
 }
 
 }  // namespace

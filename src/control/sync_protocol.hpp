@@ -31,6 +31,7 @@ inline constexpr size_t kHeaderSize = 16;
 inline constexpr size_t kRecordSize = 32;
 inline constexpr size_t kMaxDatagram = 1400;  // fits a 1500-byte MTU with IP and UDP
 inline constexpr size_t kMaxRecords = (kMaxDatagram - kHeaderSize) / kRecordSize;
+inline constexpr uint32_t kMaxTimeoutSeconds = 2592000;  // a record's timeout: at most 30 days
 
 enum class MessageType : uint8_t { kConnections = 1, kFullRequest = 2, kFullEnd = 3 };
 

@@ -920,7 +920,11 @@ uint32_t Worker::on_expire(const Conn& c, const Snapshot& snap) {
             const bool known =
                 c.service_id < snap.services.size() && snap.services[c.service_id].present;
             const uint32_t timeout = known ? snap.services[c.service_id].persistence_timeout : 0;
-            return timeout ? timeout : 60;
+            const uint32_t keep = timeout ? timeout : 60;
+            // Kept alive by its connections, not by touches: refresh the
+            // peer's copy here, as on_rearm does for touched entries.
+            if (sync_on_) sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, keep));
+            return keep;
         }
         --templates_live_;
         sync_emit(c, SyncOp::kRemove);

@@ -145,5 +145,8 @@ TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     bad = good;
     bad[kHeaderSize + 3] = 0;  // no such op
     CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 24] = 0xff;  // a timeout beyond 30 days: would wrap the wheel
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
     CHECK(std::string(decode_error_name(DecodeError::kBadRecord)) == "bad_record");
 }
