@@ -48,6 +48,8 @@ struct SyncStatus {
     std::string peer;  // address:port
     bool requesting_full = false;
     uint64_t records_sent = 0, datagrams_sent = 0, send_errors = 0;
+    uint64_t send_blocked = 0;  // socket buffer full: the datagram waited a tick
+    uint64_t gap_repairs = 0;   // full transfers asked for after lost datagrams
     uint64_t records_received = 0, datagrams_received = 0, datagrams_lost = 0;
     uint64_t bad_datagrams = 0, foreign_datagrams = 0;
     uint64_t unknown_service = 0, unknown_server = 0, install_ring_full = 0;

@@ -330,7 +330,9 @@ mgmt::HaResponse Management::ha() const {
                     s.last_full_ms,
                     s.unknown_server,
                     s.install_ring_full,
-                    s.bad_datagrams};
+                    s.bad_datagrams,
+                    s.send_blocked,
+                    s.gap_repairs};
     }
     const StatsView v = plane_.stats_view();
     mgmt::HaDataplaneInfo& d = out.dataplane;

@@ -696,7 +696,9 @@ json to_json(const HaResponse& r) {
                           {"last_full_ms", s.last_full_ms},
                           {"unknown_server", s.unknown_server},
                           {"install_ring_full", s.install_ring_full},
-                          {"bad_datagrams", s.bad_datagrams}}},
+                          {"bad_datagrams", s.bad_datagrams},
+                          {"send_blocked", s.send_blocked},
+                          {"gap_repairs", s.gap_repairs}}},
                         {"dataplane",
                          {{"sync_emitted", d.sync_emitted},
                           {"sync_lost", d.sync_lost},
@@ -919,6 +921,8 @@ HaResponse parse_ha_response(const json& response) {
         out.sync.unknown_server = s.required("unknown_server").counter();
         out.sync.install_ring_full = s.required("install_ring_full").counter();
         out.sync.bad_datagrams = s.required("bad_datagrams").counter();
+        out.sync.send_blocked = s.required("send_blocked").counter();
+        out.sync.gap_repairs = s.required("gap_repairs").counter();
         const Reader d = r.required("dataplane");
         if (!d.value().is_object()) d.fail("must be an object");
         out.dataplane.sync_emitted = d.required("sync_emitted").counter();

@@ -92,7 +92,8 @@
 //                           records_sent, records_received, datagrams_lost, queued,
 //                           last_receive_age_s, full_transfers_received,
 //                           last_full_records, last_full_ms, unknown_server,
-//                           install_ring_full, bad_datagrams},
+//                           install_ring_full, bad_datagrams, send_blocked,
+//                           gap_repairs},
 //                    dataplane: {sync_emitted, sync_lost, sync_installed, sync_updated,
 //                                sync_removed, sync_kept, sync_install_failed,
 //                                garps_sent, ha_backup_drops}
@@ -446,6 +447,7 @@ struct HaSyncInfo {
     uint64_t full_transfers_received = 0, last_full_records = 0;
     double last_full_ms = 0;
     uint64_t unknown_server = 0, install_ring_full = 0, bad_datagrams = 0;
+    uint64_t send_blocked = 0, gap_repairs = 0;
     bool operator==(const HaSyncInfo&) const = default;
 };
 

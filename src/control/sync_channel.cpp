@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 
@@ -26,6 +27,7 @@ constexpr int kReceiveBuffer = 16 << 20;
 // Records taken from one worker's out ring per flush: bounds the control
 // thread's work per tick; the rest waits for the next one.
 constexpr unsigned kDrainPerTick = 16384;
+constexpr auto kGapRepairEvery = std::chrono::seconds(10);
 
 std::string endpoint_text(uint32_t ip, uint16_t port) {
     return format_ipv4(ip) + ":" + std::to_string(port);
@@ -108,39 +110,58 @@ void SyncChannel::flush_tick() {
     });
 }
 
+// A datagram the socket could not take (its buffer full: EAGAIN) waits in
+// `pending_` and nothing more is drained until it has gone: the records
+// wait in the workers' rings, which is where a backlog belongs (a full ring
+// is counted there, as `sync_lost`).
 void SyncChannel::drain_out_rings() {
+    if (!pending_.empty()) {
+        if (!send(pending_)) return;
+        pending_.clear();
+    }
     SyncRecord batch[256];
     builder_.start(seq_, sender_id_);
+    const auto ship = [&]() {
+        const std::span<const uint8_t> d = builder_.finish();
+        if (send(d)) return true;
+        pending_.assign(d.begin(), d.end());
+        return false;
+    };
     for (uint32_t w = 0; w < rings_.workers(); ++w) {
         rte_ring* out = rings_.worker(w).out;
         unsigned taken = 0;
         while (taken < kDrainPerTick) {
+            // Never more than fits the datagram being built, so a blocked
+            // send leaves every other record in its ring.
+            const unsigned room = static_cast<unsigned>(sync::kMaxRecords - builder_.size());
             const unsigned n = rte_ring_sc_dequeue_burst_elem(out, batch, sizeof(SyncRecord),
-                                                              256, nullptr);
+                                                              std::min(room, 256u), nullptr);
             if (n == 0) break;
             taken += n;
-            for (unsigned i = 0; i < n; ++i) {
-                builder_.add(batch[i]);
-                if (builder_.full()) {
-                    send(builder_.finish());
-                    builder_.start(seq_, sender_id_);
-                }
-            }
+            for (unsigned i = 0; i < n; ++i) builder_.add(batch[i]);
             if (walking_) walk_records_ += n;
+            if (builder_.full()) {
+                if (!ship()) return;
+                builder_.start(seq_, sender_id_);
+            }
         }
     }
-    if (!builder_.empty()) send(builder_.finish());
+    if (!builder_.empty()) ship();
 }
 
-void SyncChannel::send(std::span<const uint8_t> datagram) {
+bool SyncChannel::send(std::span<const uint8_t> datagram) {
     boost::system::error_code ec;
     socket_.send_to(asio::buffer(datagram.data(), datagram.size()), peer_, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ++stats_.send_blocked;
+        return false;
+    }
     ++seq_;
     if (ec) {
         // Peer unreachable, buffer full: the records are lost like a
         // dropped datagram (the receiver sees the gap in seq).
         if (stats_.send_errors++ == 0) spdlog::warn("sync: send to {}: {}", stats_.peer, ec.message());
-        return;
+        return true;
     }
     ++stats_.datagrams_sent;
     const auto header_records = datagram.size() > sync::kHeaderSize
@@ -149,6 +170,7 @@ void SyncChannel::send(std::span<const uint8_t> datagram) {
     if (datagram.size() > 5 && datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
         stats_.records_sent += header_records;
     }
+    return true;
 }
 
 void SyncChannel::start_walk(uint32_t transfer) {
@@ -173,12 +195,30 @@ void SyncChannel::check_walk_done() {
         if (rings_.worker(w).full_done.load(std::memory_order_acquire) != walk_gen_) return;
         if (rte_ring_count(rings_.worker(w).out) != 0) return;
     }
-    walking_ = false;
+    if (!pending_.empty()) return;
     const auto end = sync::encode_full_end(seq_, sender_id_, walk_transfer_,
                                            static_cast<uint32_t>(walk_records_));
-    send(end);
+    if (!send(end)) return;  // the socket is full: next tick
+    walking_ = false;
     spdlog::info("sync: {} to {}: {} records", walk_transfer_ ? "full state transfer" : "hand-back",
                  stats_.peer, walk_records_);
+}
+
+// Records were lost on the way: the copies they would have created or
+// refreshed may be missing. A backup asks for the whole table again, at
+// most once per kGapRepairEvery (a master's own table is authoritative).
+void SyncChannel::repair_gap(uint32_t lost) {
+    if (is_master_() || requesting_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (last_gap_repair_ != std::chrono::steady_clock::time_point{} &&
+        now - last_gap_repair_ < kGapRepairEvery) {
+        return;
+    }
+    last_gap_repair_ = now;
+    ++stats_.gap_repairs;
+    spdlog::warn("sync: {} datagrams from {} lost; asking for a full state transfer", lost,
+                 stats_.peer);
+    request_full_transfer();
 }
 
 void SyncChannel::request_full_transfer() {
@@ -242,6 +282,7 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
         const uint32_t expected = peer_seq_ + 1;
         if (static_cast<int32_t>(msg.header.seq - expected) > 0) {
             stats_.datagrams_lost += msg.header.seq - expected;
+            repair_gap(msg.header.seq - expected);
         }
     }
     have_peer_seq_ = true;

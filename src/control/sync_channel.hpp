@@ -65,7 +65,9 @@ public:
 private:
     void flush_tick();
     void drain_out_rings();
-    void send(std::span<const uint8_t> datagram);
+    // False when the socket's buffer is full (the caller keeps the datagram).
+    bool send(std::span<const uint8_t> datagram);
+    void repair_gap(uint32_t lost);
     void start_walk(uint32_t transfer);
     void check_walk_done();
     void send_full_request();
@@ -85,6 +87,8 @@ private:
     boost::asio::ip::udp::endpoint from_;
     std::array<uint8_t, 65536> rx_buf_{};
     sync::DatagramBuilder builder_;
+    std::vector<uint8_t> pending_;  // built but refused by a full socket buffer
+    std::chrono::steady_clock::time_point last_gap_repair_{};
     uint32_t sender_id_;
     uint32_t seq_ = 0;
     bool running_ = false;

@@ -72,6 +72,7 @@ public:
     void add(const dataplane::SyncRecord& r);
     bool full() const { return count_ == kMaxRecords; }
     bool empty() const { return count_ == 0; }
+    size_t size() const { return count_; }
     // The datagram (header count filled in); valid until the next start().
     std::span<const uint8_t> finish();
 

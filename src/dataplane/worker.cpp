@@ -132,7 +132,7 @@ int Worker::run() {
         poll_kernel(snap, work);
         poll_rings(snap, work);
         poll_messages(snap);
-        poll_sync(work);
+        poll_sync(snap, work);
         flush_handoffs();
         flush_tx();
         flush_sync();

@@ -160,11 +160,13 @@ private:
     }
     void sync_push(const SyncRecord& r);
     void flush_sync();
-    void poll_sync(uint32_t& work);
-    void install_synced(const SyncRecord& r);
+    void poll_sync(const Snapshot& snap, uint32_t& work);
+    void install_synced(const SyncRecord& r, const Snapshot& snap);
     void serve_full_sync(WorkerSyncRings& rings);
-    // Takes an entry out without the expiry side effects (template releases).
-    void remove_entry(Conn* c);
+    // Takes an entry out (a peer's remove or replacement): its load, and the
+    // count of the template that placed it, are given back; not counted as
+    // expired.
+    void remove_entry(Conn* c, const Snapshot& snap);
     void send_garps(const Snapshot& snap);
     uint32_t seconds_left(const Conn& c) const {
         return static_cast<int32_t>(c.expires - now_s_) > 0 ? c.expires - now_s_ : 0;

@@ -36,24 +36,24 @@ void Worker::flush_sync() {
     sync_count_ = 0;
 }
 
-void Worker::poll_sync(uint32_t& work) {
+void Worker::poll_sync(const Snapshot& snap, uint32_t& work) {
     if (env_.sync == nullptr) return;
     WorkerSyncRings& rings = env_.sync->worker(id_);
     SyncRecord in[kBurst];
     const unsigned n =
         rte_ring_sc_dequeue_burst_elem(rings.in, in, sizeof(SyncRecord), kBurst, nullptr);
     work += n;
-    for (unsigned i = 0; i < n; ++i) install_synced(in[i]);
+    for (unsigned i = 0; i < n; ++i) install_synced(in[i], snap);
     serve_full_sync(rings);
 }
 
 // A record from the peer, with our ids, for a flow this worker owns.
-void Worker::install_synced(const SyncRecord& r) {
+void Worker::install_synced(const SyncRecord& r, const Snapshot& snap) {
     const ConnTable::Hit hit = conns_.lookup(r.key());
     Conn* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
     if (r.op == SyncOp::kRemove) {
         if (c != nullptr) {
-            remove_entry(c);
+            remove_entry(c, snap);
             counters_->sync_removed.add();
         }
         return;
@@ -74,7 +74,7 @@ void Worker::install_synced(const SyncRecord& r) {
             counters_->sync_updated.add();
             return;
         }
-        remove_entry(c);  // now on another server: replaced below
+        remove_entry(c, snap);  // now on another server: replaced below
     }
     Conn proto{};
     proto.client_ip = r.client_ip;
@@ -106,11 +106,13 @@ void Worker::install_synced(const SyncRecord& r) {
     counters_->sync_installed.add();
 }
 
-void Worker::remove_entry(Conn* c) {
+void Worker::remove_entry(Conn* c, const Snapshot& snap) {
     if (c->state == ConnState::kTemplate) {
         --templates_live_;
     } else {
         account_load(c->rs_id, c->service_id, c->state, ConnState::kCount);
+        // Placed here through a template while this box was master.
+        if (c->from_template) release_template(c->service_id, c->rs_id, c->client_ip, snap);
     }
     conns_.erase(c);
 }

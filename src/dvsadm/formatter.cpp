@@ -409,6 +409,12 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
                 "%llu\n",
                 ull{s.unknown_server}, ull{s.install_ring_full}, ull{s.bad_datagrams});
         }
+        if (s.send_blocked != 0 || s.gap_repairs != 0) {
+            out += printf_string(
+                "  socket full %llu times (datagram held a tick); full transfers asked after "
+                "losses %llu\n",
+                ull{s.send_blocked}, ull{s.gap_repairs});
+        }
     } else {
         out += "Sync not configured (no peer)\n";
     }
