@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
+#include "control/config/config.hpp"
 #include "control/snapshot_builder.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"

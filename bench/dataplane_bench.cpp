@@ -36,10 +36,10 @@
 #include <vector>
 
 #include "bench_worker.hpp"
-#include "dataplane/checksum.hpp"
+#include "packet/checksum.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
-#include "dataplane/wire.hpp"
+#include "packet/wire.hpp"
 #include "dataplane/worker.hpp"
 
 using namespace dvs;

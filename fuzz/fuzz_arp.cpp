@@ -10,7 +10,7 @@
 //  - arp_build_request writes a frame that parses back as a valid request
 //    for the target, within kArpFrameLen bytes.
 
-#include "dataplane/arp.hpp"
+#include "packet/arp.hpp"
 #include "fuzz_check.hpp"
 
 using namespace dvs::dataplane;

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <vector>
 
-#include "dataplane/checksum.hpp"
-#include "dataplane/packet_view.hpp"
-#include "dataplane/wire.hpp"
+#include "packet/checksum.hpp"
+#include "packet/packet_view.hpp"
+#include "packet/wire.hpp"
 
 // libFuzzer turns abort() into a crash report with the input saved.
 #define FUZZ_CHECK(cond)                                                              \

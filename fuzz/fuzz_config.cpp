@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "control/config.hpp"
-#include "control/config_writer.hpp"
+#include "control/config/config.hpp"
+#include "control/config/config_writer.hpp"
 #include "fuzz_check.hpp"
 
 using dvs::control::ConfigError;

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "control/mgmt_protocol.hpp"
+#include "mgmt/protocol.hpp"
 #include "dvsadm/parser.hpp"
 #include "dvsadm/request.hpp"
 #include "fuzz_check.hpp"

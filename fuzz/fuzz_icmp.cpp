@@ -14,8 +14,8 @@
 //  - icmp_write_frag_needed writes a packet that parse_frame accepts, with
 //    valid checksums, within its documented buffer size.
 
-#include "dataplane/icmp.hpp"
-#include "dataplane/icmp_error.hpp"
+#include "packet/icmp.hpp"
+#include "packet/icmp_error.hpp"
 #include "fuzz_check.hpp"
 
 using namespace dvs::dataplane;

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "control/mgmt_protocol.hpp"
+#include "mgmt/protocol.hpp"
 #include "fuzz_check.hpp"
 
 namespace mgmt = dvs::control::mgmt;

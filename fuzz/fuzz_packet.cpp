@@ -12,7 +12,7 @@
 //    sets exactly the new address and port, and touches no other byte;
 //  - decrement_ttl keeps the header checksum valid and refuses TTL <= 1.
 
-#include "dataplane/nat_rewrite.hpp"
+#include "packet/nat_rewrite.hpp"
 #include "fuzz_check.hpp"
 
 using namespace dvs::dataplane;

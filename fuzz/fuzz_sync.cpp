@@ -10,7 +10,7 @@
 
 #include <cstring>
 
-#include "control/sync_protocol.hpp"
+#include "control/ha/sync_protocol.hpp"
 #include "fuzz_check.hpp"
 
 namespace sync = dvs::control::sync;

@@ -11,7 +11,7 @@
 //    MTU and their buffer, have valid headers, offsets in 8-byte units, MF
 //    on all but the last, and put back together give the inner packet.
 
-#include "dataplane/tun_encap.hpp"
+#include "packet/tun_encap.hpp"
 #include "fuzz_check.hpp"
 
 using namespace dvs::dataplane;

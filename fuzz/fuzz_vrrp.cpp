@@ -12,8 +12,8 @@
 //  - a VrrpInstance fed the packet keeps a deadline in Backup and Master and
 //    never lets a packet make it Initialize.
 
-#include "control/vrrp_instance.hpp"
-#include "control/vrrp_packet.hpp"
+#include "control/ha/vrrp_instance.hpp"
+#include "control/ha/vrrp_packet.hpp"
 #include "fuzz_check.hpp"
 
 using namespace dvs::control;

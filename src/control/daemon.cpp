@@ -28,12 +28,12 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
-#include "control/config_writer.hpp"
-#include "control/ha_manager.hpp"
-#include "control/health_monitor.hpp"
+#include "control/config/config.hpp"
+#include "control/config/config_writer.hpp"
+#include "control/ha/ha_manager.hpp"
+#include "control/health/health_monitor.hpp"
 #include "control/management.hpp"
-#include "control/mgmt_server.hpp"
+#include "mgmt/server.hpp"
 #include "control/id_registry.hpp"
 #include "control/kernel_interface.hpp"
 #include "control/snapshot_builder.hpp"

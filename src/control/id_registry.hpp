@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "control/config.hpp"
+#include "control/config/config.hpp"
 
 namespace dvs::control {
 

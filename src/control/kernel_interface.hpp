@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
+#include "control/config/config.hpp"
 
 namespace dvs::control {
 

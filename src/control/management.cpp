@@ -6,7 +6,7 @@
 #include <thread>
 #include <variant>
 
-#include "control/config_writer.hpp"
+#include "control/config/config_writer.hpp"
 
 namespace dvs::control {
 

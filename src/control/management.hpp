@@ -18,10 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/config.hpp"
-#include "control/ha_status.hpp"
-#include "control/health_monitor.hpp"
-#include "control/mgmt_protocol.hpp"
+#include "control/config/config.hpp"
+#include "control/ha/ha_status.hpp"
+#include "control/health/health_monitor.hpp"
+#include "mgmt/protocol.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/conn_dump.hpp"
 

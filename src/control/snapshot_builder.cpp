@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "control/agent_check.hpp"
+#include "control/health/agent_check.hpp"
 #include "sched/registry.hpp"
 
 namespace dvs::control {

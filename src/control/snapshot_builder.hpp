@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "control/config.hpp"
-#include "control/health_overlay.hpp"
+#include "control/config/config.hpp"
+#include "control/health/health_overlay.hpp"
 #include "control/id_registry.hpp"
 #include "dataplane/snapshot.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
+#include "control/config/config.hpp"
 #include "control/id_registry.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/snapshot.hpp"

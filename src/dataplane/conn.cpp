@@ -1,6 +1,6 @@
 #include "dataplane/conn.hpp"
 
-#include "dataplane/wire.hpp"
+#include "packet/wire.hpp"
 
 namespace dvs::dataplane {
 

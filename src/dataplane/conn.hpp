@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "packet/flow_key.hpp"
+
 namespace dvs::dataplane {
 
 enum class ConnState : uint8_t {
@@ -31,17 +33,6 @@ inline constexpr uint8_t kMethodDr = 1;
 inline constexpr uint8_t kMethodTun = 2;
 
 enum class Direction : uint8_t { kInbound = 0, kReply = 1 };
-
-// Identity of a packet's flow as seen on the wire (network byte order).
-struct FlowKey {
-    uint32_t src_ip = 0;
-    uint32_t dst_ip = 0;
-    uint16_t src_port = 0;
-    uint16_t dst_port = 0;
-    uint8_t proto = 0;
-
-    bool operator==(const FlowKey&) const = default;
-};
 
 // A persistence template (state kTemplate) reuses the layout: client_ip is
 // the client address masked by the service's netmask, client_port 0, vport

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "dataplane/drop_reason.hpp"
+#include "packet/drop_reason.hpp"
 #include "dataplane/snapshot.hpp"
 
 namespace dvs::dataplane {

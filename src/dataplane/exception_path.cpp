@@ -1,6 +1,6 @@
 #include "dataplane/exception_path.hpp"
 
-#include "dataplane/arp.hpp"
+#include "packet/arp.hpp"
 
 namespace dvs::dataplane {
 

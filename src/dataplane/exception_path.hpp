@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "dataplane/packet_view.hpp"
+#include "packet/packet_view.hpp"
 
 namespace dvs::dataplane {
 

@@ -12,14 +12,14 @@
 #include <stdexcept>
 #include <string>
 
-#include "dataplane/arp.hpp"
+#include "packet/arp.hpp"
 #include "dataplane/flow_hash.hpp"
-#include "dataplane/frag_guard.hpp"
-#include "dataplane/icmp.hpp"
-#include "dataplane/icmp_error.hpp"
-#include "dataplane/nat_rewrite.hpp"
-#include "dataplane/tcp_reset.hpp"
-#include "dataplane/tun_encap.hpp"
+#include "packet/frag_guard.hpp"
+#include "packet/icmp.hpp"
+#include "packet/icmp_error.hpp"
+#include "packet/nat_rewrite.hpp"
+#include "packet/tcp_reset.hpp"
+#include "packet/tun_encap.hpp"
 
 namespace dvs::dataplane {
 

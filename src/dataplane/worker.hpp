@@ -22,7 +22,7 @@
 #include "dataplane/frag_table.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/neighbor_table.hpp"
-#include "dataplane/packet_view.hpp"
+#include "packet/packet_view.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot_publisher.hpp"
 #include "dataplane/sync_rings.hpp"

@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "dataplane/arp.hpp"
+#include "packet/arp.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dvs::dataplane {

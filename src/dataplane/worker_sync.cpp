@@ -4,7 +4,7 @@
 
 #include <rte_ring.h>
 
-#include "dataplane/arp.hpp"
+#include "packet/arp.hpp"
 #include "dataplane/worker.hpp"
 
 namespace dvs::dataplane {

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <utility>
 
-#include "control/mgmt_protocol.hpp"
+#include "mgmt/protocol.hpp"
 #include "dvsadm/client.hpp"
 #include "dvsadm/formatter.hpp"
 #include "dvsadm/parser.hpp"

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "control/mgmt_protocol.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::dvsadm {
 

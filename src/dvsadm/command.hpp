@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "control/config.hpp"
-#include "control/mgmt_protocol.hpp"
+#include "control/config/config.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::dvsadm {
 

@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "control/mgmt_protocol.hpp"
+#include "mgmt/protocol.hpp"
 #include "dvsadm/command.hpp"
 
 namespace dvs::dvsadm {

@@ -9,7 +9,7 @@
 //   -p      without a timeout: 300 s; -M default 255.255.255.255.
 // Pure.
 
-#include "control/mgmt_protocol.hpp"
+#include "mgmt/protocol.hpp"
 #include "dvsadm/command.hpp"
 
 namespace dvs::dvsadm {

@@ -319,7 +319,7 @@ CASES += [
 ]
 
 # Fragments that would rewrite what the first fragment decided (RFC 1858,
-# RFC 3128; src/dataplane/frag_guard.hpp). We do not reassemble: the real
+# RFC 3128; src/packet/frag_guard.hpp). We do not reassemble: the real
 # server does, so nothing may reach it that could replace the L4 header.
 tcp_dgram = client_tcp(VIP_NAT, 80, sport=46070, flags="S", options=[], data=payload(80),
                        df=False, ip_id=0x7201)

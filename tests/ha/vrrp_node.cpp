@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "control/vrrp_service.hpp"
+#include "control/ha/vrrp_service.hpp"
 
 namespace {
 

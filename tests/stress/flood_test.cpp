@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "bench/bench_worker.hpp"
-#include "dataplane/checksum.hpp"
-#include "dataplane/drop_reason.hpp"
+#include "packet/checksum.hpp"
+#include "packet/drop_reason.hpp"
 #include "dataplane/handoff.hpp"
-#include "dataplane/wire.hpp"
+#include "packet/wire.hpp"
 #include "tests/stress/stress_util.hpp"
 
 using namespace dvs;

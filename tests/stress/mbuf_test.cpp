@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bench/bench_worker.hpp"
-#include "dataplane/drop_reason.hpp"
+#include "packet/drop_reason.hpp"
 #include "dataplane/handoff.hpp"
 #include "tests/stress/stress_util.hpp"
 

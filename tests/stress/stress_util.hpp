@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/checksum.hpp"
+#include "packet/checksum.hpp"
 #include "dataplane/counters.hpp"
-#include "dataplane/wire.hpp"
+#include "packet/wire.hpp"
 
 namespace dvs::stress {
 

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "dataplane/checksum.hpp"
-#include "dataplane/wire.hpp"
+#include "packet/checksum.hpp"
+#include "packet/wire.hpp"
 
 namespace dvs::test {
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "dataplane/checksum.hpp"
+#include "packet/checksum.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;

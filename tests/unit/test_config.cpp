@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "control/config.hpp"
-#include "control/config_writer.hpp"
+#include "control/config/config.hpp"
+#include "control/config/config_writer.hpp"
 
 using namespace dvs::control;
 

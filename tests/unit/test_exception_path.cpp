@@ -6,10 +6,10 @@
 #include <cstring>
 #include <string>
 
-#include "control/config.hpp"
-#include "control/config_writer.hpp"
+#include "control/config/config.hpp"
+#include "control/config/config_writer.hpp"
 #include "control/kernel_interface.hpp"
-#include "dataplane/arp.hpp"
+#include "packet/arp.hpp"
 #include "dataplane/exception_path.hpp"
 #include "packet_builder.hpp"
 

@@ -16,9 +16,9 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/write.hpp>
 
-#include "control/config.hpp"
-#include "control/health_check.hpp"
-#include "control/health_monitor.hpp"
+#include "control/config/config.hpp"
+#include "control/health/health_check.hpp"
+#include "control/health/health_monitor.hpp"
 
 using namespace dvs::control;
 namespace asio = boost::asio;

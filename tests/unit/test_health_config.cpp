@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "control/agent_check.hpp"
-#include "control/config.hpp"
-#include "control/config_writer.hpp"
-#include "control/health_overlay.hpp"
+#include "control/health/agent_check.hpp"
+#include "control/config/config.hpp"
+#include "control/config/config_writer.hpp"
+#include "control/health/health_overlay.hpp"
 #include "control/snapshot_builder.hpp"
 
 using namespace dvs::control;

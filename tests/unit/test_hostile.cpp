@@ -2,8 +2,8 @@
 // addresses and the fragment rules of RFC 1858 / RFC 3128.
 #include <catch2/catch.hpp>
 
-#include "dataplane/frag_guard.hpp"
-#include "dataplane/packet_view.hpp"
+#include "packet/frag_guard.hpp"
+#include "packet/packet_view.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;

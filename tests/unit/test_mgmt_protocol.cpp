@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "control/mgmt_protocol.hpp"
-#include "control/mgmt_server.hpp"
+#include "mgmt/protocol.hpp"
+#include "mgmt/server.hpp"
 
 using namespace dvs::control;
 using namespace dvs::control::mgmt;

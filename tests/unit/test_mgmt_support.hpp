@@ -24,8 +24,8 @@
 #include <thread>
 #include <vector>
 
-#include "control/mgmt_protocol.hpp"
-#include "control/mgmt_server.hpp"
+#include "mgmt/protocol.hpp"
+#include "mgmt/server.hpp"
 
 namespace dvs::test {
 

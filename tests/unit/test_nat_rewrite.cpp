@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "dataplane/nat_rewrite.hpp"
-#include "dataplane/packet_view.hpp"
+#include "packet/nat_rewrite.hpp"
+#include "packet/packet_view.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "dataplane/flow_hash.hpp"
-#include "dataplane/wire.hpp"
+#include "packet/wire.hpp"
 
 using namespace dvs::dataplane;
 

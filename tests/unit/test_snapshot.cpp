@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "control/config.hpp"
+#include "control/config/config.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/counters.hpp"

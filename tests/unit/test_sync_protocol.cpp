@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "control/sync_protocol.hpp"
+#include "control/ha/sync_protocol.hpp"
 
 using namespace dvs;
 using namespace dvs::control::sync;

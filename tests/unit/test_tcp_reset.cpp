@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "dataplane/packet_view.hpp"
-#include "dataplane/tcp_reset.hpp"
+#include "packet/packet_view.hpp"
+#include "packet/tcp_reset.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;

@@ -2,10 +2,10 @@
 #include <cstring>
 #include <random>
 
-#include "dataplane/icmp.hpp"
-#include "dataplane/icmp_error.hpp"
-#include "dataplane/packet_view.hpp"
-#include "dataplane/tun_encap.hpp"
+#include "packet/icmp.hpp"
+#include "packet/icmp_error.hpp"
+#include "packet/packet_view.hpp"
+#include "packet/tun_encap.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "control/vrrp_instance.hpp"
-#include "control/vrrp_packet.hpp"
+#include "control/ha/vrrp_instance.hpp"
+#include "control/ha/vrrp_packet.hpp"
 
 using namespace dvs::control;
 using namespace std::chrono_literals;

@@ -1,0 +1,402 @@
+#include "control/ha/sync_channel.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <rte_ring.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+#include "control/config/config.hpp"
+#include "dataplane/flow_hash.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+using dataplane::SyncRecord;
+namespace asio = boost::asio;
+
+constexpr auto kFullRequestRetry = std::chrono::seconds(1);
+// Room for a drain tick's worth of datagrams (kDrainPerTick records per
+// worker) several times over.
+constexpr int kReceiveBuffer = 16 << 20;
+// Records taken from one worker's out ring per flush: bounds the control
+// thread's work per tick; the rest waits for the next one.
+constexpr unsigned kDrainPerTick = 16384;
+constexpr auto kGapRepairEvery = std::chrono::seconds(10);
+
+std::string endpoint_text(uint32_t ip, uint16_t port) {
+    return format_ipv4(ip) + ":" + std::to_string(port);
+}
+
+uint8_t l4_proto(uint8_t proto) {
+    return static_cast<uint8_t>(proto & ~dataplane::kTemplateProtoFlag);
+}
+
+}  // namespace
+
+SyncChannel::SyncChannel(asio::io_context& io, Options opts, dataplane::SyncRings& rings,
+                         SnapshotSource snapshot, IsMaster is_master)
+    : io_(io),
+      opts_(std::move(opts)),
+      rings_(rings),
+      snapshot_(std::move(snapshot)),
+      is_master_(std::move(is_master)),
+      socket_(io),
+      peer_(asio::ip::address_v4(opts_.peer), opts_.port),
+      flush_timer_(io),
+      request_timer_(io),
+      sender_id_(std::random_device{}()) {
+    stats_.peer = endpoint_text(opts_.peer, opts_.port);
+}
+
+SyncChannel::~SyncChannel() { stop(); }
+
+void SyncChannel::start() {
+    const std::string where = "sync socket on " + opts_.interface + " port " +
+                              std::to_string(opts_.port);
+    boost::system::error_code ec;
+    socket_.open(asio::ip::udp::v4(), ec);
+    if (ec) throw std::runtime_error(where + ": " + ec.message());
+    socket_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE,
+                     opts_.interface.c_str(), static_cast<socklen_t>(opts_.interface.size())) != 0) {
+        throw std::runtime_error(where + ": SO_BINDTODEVICE: " + std::strerror(errno));
+    }
+    socket_.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), opts_.port), ec);
+    if (ec) throw std::runtime_error(where + ": bind: " + ec.message());
+    socket_.non_blocking(true, ec);
+    // A full transfer or a hand-back arrives as a burst of datagrams (10,000
+    // connections: 233 of them) while the control thread may be waiting for
+    // a CPU; the default receive buffer (~208 KiB) overflowed and dropped
+    // most of them (RcvbufErrors) in e2e_ha_sync_10k. FORCE: root may exceed
+    // net.core.rmem_max.
+    const int rcvbuf = kReceiveBuffer;
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    }
+    // The same on the way out: a tick may send hundreds of datagrams back to
+    // back, and a NIC holds each against the socket until it has sent it.
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
+    }
+    running_ = true;
+    spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records)",
+                 stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size());
+    receive();
+    flush_tick();
+}
+
+void SyncChannel::stop() {
+    if (!running_) return;
+    running_ = false;
+    boost::system::error_code ec;
+    flush_timer_.cancel();
+    request_timer_.cancel();
+    socket_.close(ec);
+}
+
+void SyncChannel::flush_tick() {
+    if (!running_) return;
+    drain_out_rings();
+    check_walk_done();
+    flush_timer_.expires_after(opts_.flush_interval);
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) flush_tick();
+    });
+}
+
+// A datagram the socket could not take (its buffer full: EAGAIN) waits in
+// `pending_` and nothing more is drained until it has gone: the records
+// wait in the workers' rings, which is where a backlog belongs (a full ring
+// is counted there, as `sync_lost`).
+void SyncChannel::drain_out_rings() {
+    if (!pending_.empty()) {
+        if (!send(pending_)) return;
+        pending_.clear();
+    }
+    SyncRecord batch[256];
+    builder_.start(seq_, sender_id_);
+    const auto ship = [&]() {
+        const std::span<const uint8_t> d = builder_.finish();
+        if (send(d)) return true;
+        pending_.assign(d.begin(), d.end());
+        return false;
+    };
+    for (uint32_t w = 0; w < rings_.workers(); ++w) {
+        rte_ring* out = rings_.worker(w).out;
+        unsigned taken = 0;
+        while (taken < kDrainPerTick) {
+            // Never more than fits the datagram being built, so a blocked
+            // send leaves every other record in its ring.
+            const unsigned room = static_cast<unsigned>(sync::kMaxRecords - builder_.size());
+            const unsigned n = rte_ring_sc_dequeue_burst_elem(out, batch, sizeof(SyncRecord),
+                                                              std::min(room, 256u), nullptr);
+            if (n == 0) break;
+            taken += n;
+            for (unsigned i = 0; i < n; ++i) builder_.add(batch[i]);
+            if (walking_) walk_records_ += n;
+            if (builder_.full()) {
+                if (!ship()) return;
+                builder_.start(seq_, sender_id_);
+            }
+        }
+    }
+    if (!builder_.empty()) ship();
+}
+
+bool SyncChannel::send(std::span<const uint8_t> datagram) {
+    boost::system::error_code ec;
+    socket_.send_to(asio::buffer(datagram.data(), datagram.size()), peer_, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ++stats_.send_blocked;
+        return false;
+    }
+    ++seq_;
+    if (ec) {
+        // Peer unreachable, buffer full: the records are lost like a
+        // dropped datagram (the receiver sees the gap in seq).
+        if (stats_.send_errors++ == 0) spdlog::warn("sync: send to {}: {}", stats_.peer, ec.message());
+        return true;
+    }
+    ++stats_.datagrams_sent;
+    const auto header_records = datagram.size() > sync::kHeaderSize
+                                    ? (datagram.size() - sync::kHeaderSize) / sync::kRecordSize
+                                    : 0;
+    if (datagram.size() > 5 && datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
+        stats_.records_sent += header_records;
+    }
+    return true;
+}
+
+void SyncChannel::start_walk(uint32_t transfer) {
+    if (walking_) {
+        // One walk answers every request made while it runs; the latest
+        // transfer id is the one its end names.
+        walk_transfer_ = transfer;
+        return;
+    }
+    walking_ = true;
+    walk_transfer_ = transfer;
+    walk_records_ = 0;
+    ++walk_gen_;
+    for (uint32_t w = 0; w < rings_.workers(); ++w) {
+        rings_.worker(w).full_requested.store(walk_gen_, std::memory_order_release);
+    }
+}
+
+void SyncChannel::check_walk_done() {
+    if (!walking_) return;
+    for (uint32_t w = 0; w < rings_.workers(); ++w) {
+        if (rings_.worker(w).full_done.load(std::memory_order_acquire) != walk_gen_) return;
+        if (rte_ring_count(rings_.worker(w).out) != 0) return;
+    }
+    if (!pending_.empty()) return;
+    const auto end = sync::encode_full_end(seq_, sender_id_, walk_transfer_,
+                                           static_cast<uint32_t>(walk_records_));
+    if (!send(end)) return;  // the socket is full: next tick
+    walking_ = false;
+    spdlog::info("sync: {} to {}: {} records", walk_transfer_ ? "full state transfer" : "hand-back",
+                 stats_.peer, walk_records_);
+}
+
+// Records were lost on the way: the copies they would have created or
+// refreshed may be missing. A backup asks for the whole table again, at
+// most once per kGapRepairEvery (a master's own table is authoritative).
+void SyncChannel::repair_gap(uint32_t lost) {
+    if (is_master_() || requesting_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (last_gap_repair_ != std::chrono::steady_clock::time_point{} &&
+        now - last_gap_repair_ < kGapRepairEvery) {
+        return;
+    }
+    last_gap_repair_ = now;
+    ++stats_.gap_repairs;
+    spdlog::warn("sync: {} datagrams from {} lost; asking for a full state transfer", lost,
+                 stats_.peer);
+    request_full_transfer();
+}
+
+void SyncChannel::request_full_transfer() {
+    if (!running_) return;
+    if (!requesting_) {
+        requesting_ = true;
+        request_transfer_ = (sender_id_ ^ static_cast<uint32_t>(stats_.full_requests_sent)) | 1;
+        request_started_ = std::chrono::steady_clock::now();
+        request_records_ = 0;
+    }
+    send_full_request();
+}
+
+void SyncChannel::send_full_request() {
+    if (!requesting_ || !running_) return;
+    send(sync::encode_full_request(seq_, sender_id_, request_transfer_));
+    ++stats_.full_requests_sent;
+    request_timer_.expires_after(kFullRequestRetry);
+    request_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) send_full_request();
+    });
+}
+
+void SyncChannel::cancel_full_request() {
+    requesting_ = false;
+    request_timer_.cancel();
+}
+
+void SyncChannel::hand_back() {
+    if (running_) start_walk(0);
+}
+
+void SyncChannel::receive() {
+    socket_.async_receive_from(
+        asio::buffer(rx_buf_), from_, [this](const boost::system::error_code& ec, size_t n) {
+            if (ec == asio::error::operation_aborted || !running_) return;
+            if (!ec) on_datagram({rx_buf_.data(), n});
+            receive();
+        });
+}
+
+void SyncChannel::on_datagram(std::span<const uint8_t> d) {
+    if (from_.address() != peer_.address()) {
+        if (stats_.foreign_datagrams++ == 0) {
+            spdlog::warn("sync: ignoring datagrams from {} (the peer is {})",
+                         from_.address().to_string(), stats_.peer);
+        }
+        return;
+    }
+    const sync::Message msg = sync::decode(d);
+    if (msg.error != sync::DecodeError::kNone) {
+        if (stats_.bad_datagrams++ == 0) {
+            spdlog::warn("sync: malformed datagram from {} ({})", stats_.peer,
+                         sync::decode_error_name(msg.error));
+        }
+        return;
+    }
+    ++stats_.datagrams_received;
+    last_receive_ = std::chrono::steady_clock::now();
+    if (have_peer_seq_ && msg.header.sender == peer_sender_) {
+        const uint32_t expected = peer_seq_ + 1;
+        if (static_cast<int32_t>(msg.header.seq - expected) > 0) {
+            stats_.datagrams_lost += msg.header.seq - expected;
+            repair_gap(msg.header.seq - expected);
+        }
+    }
+    have_peer_seq_ = true;
+    peer_sender_ = msg.header.sender;
+    peer_seq_ = msg.header.seq;
+
+    switch (msg.header.type) {
+        case sync::MessageType::kFullRequest:
+            ++stats_.full_requests_served;
+            if (!walking_) spdlog::info("sync: {} asks for a full state transfer", stats_.peer);
+            start_walk(msg.transfer);
+            return;
+        case sync::MessageType::kFullEnd: {
+            const bool ours = requesting_ && msg.transfer == request_transfer_;
+            if (ours && request_records_ < msg.total) {
+                // Datagrams were lost (the live stream during the transfer
+                // only adds records, so fewer than the total means loss):
+                // the copy is incomplete, ask for the whole table again.
+                spdlog::warn("sync: full state transfer from {} incomplete: {} of {} records "
+                             "arrived; asking again", stats_.peer, request_records_, msg.total);
+                request_records_ = 0;
+                send_full_request();
+            } else if (ours) {
+                const double ms = std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - request_started_)
+                                      .count();
+                ++stats_.full_transfers_received;
+                stats_.last_full_records = msg.total;
+                stats_.last_full_ms = ms;
+                spdlog::info("sync: full state transfer from {} done: {} connections in {:.0f} ms",
+                             stats_.peer, msg.total, ms);
+                cancel_full_request();
+            } else if (msg.transfer == 0) {
+                spdlog::info("sync: {} handed back {} connections", stats_.peer, msg.total);
+            }
+            return;
+        }
+        case sync::MessageType::kConnections: {
+            const dataplane::Snapshot* snap = snapshot_();
+            if (snap == nullptr) return;
+            const bool master = is_master_();
+            stats_.records_received += msg.records.size();
+            if (requesting_) request_records_ += msg.records.size();
+            for (const SyncRecord& r : msg.records) {
+                // Keep our own entry only where we forward: master of the
+                // instance holding this VIP (with several instances the two
+                // boxes may each be master of one).
+                install(r, *snap, master && !snap->ha.is_standby(r.vip));
+            }
+            return;
+        }
+    }
+}
+
+// Gives a peer's record this box's ids and queues it for the owning worker.
+void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap, bool keep) {
+    SyncRecord r = in;
+    const uint8_t l4 = l4_proto(r.proto);
+    const dataplane::Service* svc = r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
+                                                    : snap.find_service(r.vip, r.vport, l4);
+    if (svc == nullptr) {
+        ++stats_.unknown_service;
+        return;
+    }
+    r.service_id = svc->id;
+    if (r.op == dataplane::SyncOp::kUpdate) {
+        const auto matches = [&](const dataplane::RealServer& rs) {
+            const bool port_ok =
+                rs.method != dataplane::kMethodNat || rs.port == 0 || rs.port == r.rs_port;
+            return rs.present && rs.ip == r.rs_ip && rs.method == r.method && port_ok;
+        };
+        bool found = false;
+        for (uint32_t id : svc->pool) {
+            if (matches(snap.real_servers[id])) {
+                r.rs_id = id;
+                found = true;
+                break;
+            }
+        }
+        // Not in the pool: a server draining after a health check removed
+        // it, or a sorry server. Its connections still live; any present
+        // server at that address takes them.
+        for (size_t id = 0; !found && id < snap.real_servers.size(); ++id) {
+            if (matches(snap.real_servers[id])) {
+                r.rs_id = static_cast<uint32_t>(id);
+                found = true;
+            }
+        }
+        if (!found) {
+            ++stats_.unknown_server;
+            return;
+        }
+    }
+    if (keep) r.flags |= dataplane::kSyncKeepExisting;
+    // The worker that owns the flow: the same hash the dataplane uses.
+    const uint32_t owner = r.is_template()
+                               ? dataplane::owner_core(r.client_ip, r.vport, rings_.workers())
+                               : dataplane::owner_core(r.client_ip, r.client_port, rings_.workers());
+    if (rte_ring_sp_enqueue_elem(rings_.worker(owner).in, &r, sizeof(SyncRecord)) != 0) {
+        ++stats_.install_ring_full;
+    }
+}
+
+SyncStatus SyncChannel::status() const {
+    SyncStatus s = stats_;
+    s.requesting_full = requesting_;
+    s.queued = 0;
+    for (uint32_t w = 0; w < rings_.workers(); ++w) s.queued += rte_ring_count(rings_.worker(w).out);
+    if (last_receive_ != std::chrono::steady_clock::time_point{}) {
+        s.last_receive_age_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                             last_receive_)
+                                   .count();
+    }
+    return s;
+}
+
+}  // namespace dvs::control

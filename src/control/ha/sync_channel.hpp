@@ -1,0 +1,114 @@
+#pragma once
+// The control thread's side of connection sync (README "High availability"):
+// a UDP socket on the HA interface to the peer balancer.
+//
+// Out: every flush interval, the records the workers wrote into their
+// `out` rings are packed into datagrams (sync_protocol.hpp) and sent.
+// In: datagrams from the peer are checked, each record gets this box's
+// service and real server ids (found by address in the running Snapshot) and
+// goes to the `in` ring of the worker that owns the flow.
+// Full transfers: a backup asks (kFullRequest, repeated every second until
+// answered); the master has its workers walk their tables into the stream
+// and ends it with kFullEnd. A master that becomes backup hands its table
+// to the new master the same way (the receiver keeps what it already has).
+//
+// Control thread only; the rings are its only contact with the workers.
+
+#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
+
+#include <boost/asio.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "control/ha/ha_status.hpp"
+#include "control/ha/sync_protocol.hpp"
+#include "dataplane/snapshot.hpp"
+#include "dataplane/sync_rings.hpp"
+
+namespace dvs::control {
+
+class SyncChannel {
+public:
+    struct Options {
+        std::string interface;      // SO_BINDTODEVICE
+        uint32_t peer = 0;          // host byte order
+        uint16_t port = 8848;
+        std::chrono::milliseconds flush_interval{10};
+        uint32_t workers = 1;
+    };
+    // The running Snapshot (ids are resolved against it), and whether this
+    // box is currently VRRP master of some instance.
+    using SnapshotSource = std::function<const dataplane::Snapshot*()>;
+    using IsMaster = std::function<bool()>;
+
+    SyncChannel(boost::asio::io_context& io, Options opts, dataplane::SyncRings& rings,
+                SnapshotSource snapshot, IsMaster is_master);
+    ~SyncChannel();
+
+    // Opens the socket (throws std::runtime_error naming the interface and
+    // port on failure) and starts the flush timer and the receiver.
+    void start();
+    void stop();
+
+    // Ask the peer for its whole table, again every second until it is all
+    // here (we are backup). cancel: we became master, nothing to wait for.
+    void request_full_transfer();
+    void cancel_full_request();
+    // Send our whole table to the peer unasked (we stopped being master).
+    void hand_back();
+
+    SyncStatus status() const;
+
+private:
+    void flush_tick();
+    void drain_out_rings();
+    // False when the socket's buffer is full (the caller keeps the datagram).
+    bool send(std::span<const uint8_t> datagram);
+    void repair_gap(uint32_t lost);
+    void start_walk(uint32_t transfer);
+    void check_walk_done();
+    void send_full_request();
+    void receive();
+    void on_datagram(std::span<const uint8_t> d);
+    void install(const dataplane::SyncRecord& r, const dataplane::Snapshot& snap, bool keep);
+
+    boost::asio::io_context& io_;
+    Options opts_;
+    dataplane::SyncRings& rings_;
+    SnapshotSource snapshot_;
+    IsMaster is_master_;
+    boost::asio::ip::udp::socket socket_;
+    boost::asio::ip::udp::endpoint peer_;
+    boost::asio::steady_timer flush_timer_;
+    boost::asio::steady_timer request_timer_;
+    boost::asio::ip::udp::endpoint from_;
+    std::array<uint8_t, 65536> rx_buf_{};
+    sync::DatagramBuilder builder_;
+    std::vector<uint8_t> pending_;  // built but refused by a full socket buffer
+    std::chrono::steady_clock::time_point last_gap_repair_{};
+    uint32_t sender_id_;
+    uint32_t seq_ = 0;
+    bool running_ = false;
+
+    // Serving a walk of our table (asked for, or a hand-back).
+    bool walking_ = false;
+    uint32_t walk_gen_ = 0;
+    uint32_t walk_transfer_ = 0;  // 0: a hand-back, nobody asked
+    uint64_t walk_records_ = 0;
+    // Waiting for the peer's table.
+    bool requesting_ = false;
+    uint32_t request_transfer_ = 0;
+    std::chrono::steady_clock::time_point request_started_;
+    uint64_t request_records_ = 0;
+    // The peer's datagram sequence, for loss counting.
+    bool have_peer_seq_ = false;
+    uint32_t peer_sender_ = 0;
+    uint32_t peer_seq_ = 0;
+    std::chrono::steady_clock::time_point last_receive_{};
+    SyncStatus stats_;
+};
+
+}  // namespace dvs::control

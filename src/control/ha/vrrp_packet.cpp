@@ -1,0 +1,138 @@
+#include "control/ha/vrrp_packet.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "packet/checksum.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+using dataplane::csum_fold;
+using dataplane::csum_partial;
+
+constexpr size_t kChecksumOffset = 6;
+
+uint32_t pseudo_header_sum(uint32_t src, uint32_t dst, size_t len) {
+    // Zero, protocol, then the 16-bit length, laid out as on the wire.
+    const uint8_t tail[4] = {0, kIpProtoVrrp, static_cast<uint8_t>(len >> 8),
+                             static_cast<uint8_t>(len)};
+    uint32_t sum = csum_partial(&src, 4);
+    sum = csum_partial(&dst, 4, sum);
+    return csum_partial(tail, 4, sum);
+}
+
+}  // namespace
+
+uint32_t vrrp_group_address() {
+    uint32_t a;
+    std::memcpy(&a, kVrrpGroupBytes, 4);
+    return a;
+}
+
+const char* to_string(VrrpDecodeError e) {
+    switch (e) {
+        case VrrpDecodeError::kNone:
+            return "ok";
+        case VrrpDecodeError::kTooShort:
+            return "too_short";
+        case VrrpDecodeError::kBadVersion:
+            return "bad_version";
+        case VrrpDecodeError::kBadType:
+            return "bad_type";
+        case VrrpDecodeError::kLengthMismatch:
+            return "length_mismatch";
+        case VrrpDecodeError::kBadChecksum:
+            return "bad_checksum";
+        case VrrpDecodeError::kZeroInterval:
+            return "zero_interval";
+    }
+    return "unknown";
+}
+
+uint16_t vrrp_checksum(std::span<const uint8_t> msg, uint32_t src, uint32_t dst) {
+    uint32_t sum = pseudo_header_sum(src, dst, msg.size());
+    // Sum around the checksum field instead of copying the message.
+    const size_t head = msg.size() < kChecksumOffset ? msg.size() : kChecksumOffset;
+    sum = csum_partial(msg.data(), head, sum);
+    if (msg.size() > kChecksumOffset + 2) {
+        sum = csum_partial(msg.data() + kChecksumOffset + 2, msg.size() - kChecksumOffset - 2, sum);
+    }
+    // Summed as 16-bit words in memory order: the value is stored as is.
+    return static_cast<uint16_t>(~csum_fold(sum));
+}
+
+size_t vrrp_encode(const VrrpAdvert& a, uint32_t src, uint32_t dst, std::span<uint8_t> out) {
+    const size_t n = a.addresses.size();
+    if (n > kVrrpMaxAddresses || a.max_advert_centis > kVrrpMaxIntervalCentis) return 0;
+    const size_t len = vrrp_message_len(n);
+    if (out.size() < len) return 0;
+    uint8_t* p = out.data();
+    p[0] = static_cast<uint8_t>(kVrrpVersion << 4 | kVrrpTypeAdvert);
+    p[1] = a.vrid;
+    p[2] = a.priority;
+    p[3] = static_cast<uint8_t>(n);
+    p[4] = static_cast<uint8_t>(a.max_advert_centis >> 8);  // upper 4 bits reserved: 0
+    p[5] = static_cast<uint8_t>(a.max_advert_centis);
+    p[6] = p[7] = 0;
+    for (size_t i = 0; i < n; ++i) std::memcpy(p + kVrrpHeaderLen + 4 * i, &a.addresses[i], 4);
+    const uint16_t c = vrrp_checksum(out.first(len), src, dst);
+    std::memcpy(p + kChecksumOffset, &c, 2);
+    return len;
+}
+
+std::vector<uint8_t> vrrp_encode(const VrrpAdvert& a, uint32_t src, uint32_t dst) {
+    std::vector<uint8_t> out(vrrp_message_len(a.addresses.size()));
+    out.resize(vrrp_encode(a, src, dst, out));
+    return out;
+}
+
+VrrpDecodeResult vrrp_decode(std::span<const uint8_t> msg, uint32_t src, uint32_t dst) {
+    VrrpDecodeResult r;
+    if (msg.size() < kVrrpHeaderLen) {
+        r.error = VrrpDecodeError::kTooShort;
+        return r;
+    }
+    const uint8_t* p = msg.data();
+    if (p[0] >> 4 != kVrrpVersion) {
+        r.error = VrrpDecodeError::kBadVersion;
+        return r;
+    }
+    if ((p[0] & 0x0f) != kVrrpTypeAdvert) {
+        r.error = VrrpDecodeError::kBadType;
+        return r;
+    }
+    const size_t count = p[3];
+    if (msg.size() != vrrp_message_len(count)) {
+        r.error = VrrpDecodeError::kLengthMismatch;
+        return r;
+    }
+    // The whole message including its checksum field sums to 0xffff.
+    if (csum_fold(csum_partial(p, msg.size(), pseudo_header_sum(src, dst, msg.size()))) != 0xffff) {
+        r.error = VrrpDecodeError::kBadChecksum;
+        return r;
+    }
+    const uint16_t interval = static_cast<uint16_t>((p[4] & 0x0f) << 8 | p[5]);
+    if (interval == 0) {
+        r.error = VrrpDecodeError::kZeroInterval;
+        return r;
+    }
+    r.advert.vrid = p[1];
+    r.advert.priority = p[2];
+    r.advert.max_advert_centis = interval;
+    r.advert.addresses.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+        std::memcpy(&r.advert.addresses[i], p + kVrrpHeaderLen + 4 * i, 4);
+    }
+    return r;
+}
+
+std::string vrrp_address_string(uint32_t address) {
+    char text[INET_ADDRSTRLEN];
+    const in_addr a{address};
+    return inet_ntop(AF_INET, &a, text, sizeof text) ? text : "?";
+}
+
+}  // namespace dvs::control

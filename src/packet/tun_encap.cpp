@@ -1,0 +1,42 @@
+#include "packet/tun_encap.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "packet/checksum.hpp"
+
+namespace dvs::dataplane {
+
+void tun_write_outer(Ipv4Hdr& outer, const Ipv4Hdr& inner, uint16_t inner_len, uint32_t src,
+                     uint32_t dst, uint16_t id) {
+    outer.version_ihl = 0x45;
+    outer.tos = inner.tos;
+    outer.total_length = be16(static_cast<uint16_t>(inner_len + sizeof(Ipv4Hdr)));
+    outer.id = be16(id);
+    // DF travels with the inner packet so path MTU discovery keeps working
+    // end to end (RFC 2003, 5.1).
+    outer.frag_off = be16(be16(inner.frag_off) & kIpFlagDontFragment);
+    outer.ttl = kTunTtl;
+    outer.protocol = kIpProtoIpip;
+    outer.src = src;
+    outer.dst = dst;
+    outer.checksum = 0;
+    outer.checksum = csum_compute(&outer, sizeof(Ipv4Hdr));
+}
+
+uint16_t write_fragment(uint8_t* out, const Ipv4Hdr& outer, const uint8_t* payload,
+                        uint16_t payload_len, uint16_t offset, uint16_t mtu) {
+    const uint16_t chunk =
+        static_cast<uint16_t>(std::min<uint32_t>(fragment_payload(mtu), payload_len - offset));
+    const bool last = offset + chunk >= payload_len;
+    Ipv4Hdr h = outer;
+    h.total_length = be16(static_cast<uint16_t>(sizeof(Ipv4Hdr) + chunk));
+    h.frag_off = be16(static_cast<uint16_t>((last ? 0 : kIpFlagMoreFragments) | (offset >> 3)));
+    h.checksum = 0;
+    h.checksum = csum_compute(&h, sizeof(Ipv4Hdr));
+    std::memcpy(out, &h, sizeof h);
+    std::memcpy(out + sizeof h, payload + offset, chunk);
+    return static_cast<uint16_t>(sizeof h + chunk);
+}
+
+}  // namespace dvs::dataplane
