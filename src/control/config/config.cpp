@@ -5,6 +5,8 @@
 
 #include "control/config/config.hpp"
 
+#include "common/text_codec.hpp"
+
 #include "sched/registry.hpp"
 
 #include <yaml-cpp/eventhandler.h>
@@ -235,29 +237,7 @@ private:
     YAML::Mark mark_;
 };
 
-// Strict dotted quad: exactly four decimal fields 0..255, no leading zeros
-// (inet_aton would read "010" as octal 8), nothing before or after.
-std::optional<uint32_t> parse_ipv4(std::string_view text) {
-    uint32_t address = 0;
-    for (int field = 0; field < 4; ++field) {
-        if (field > 0) {
-            if (text.empty() || text.front() != '.') return std::nullopt;
-            text.remove_prefix(1);
-        }
-        std::size_t length = 0;
-        while (length < text.size() && length < 4 && text[length] >= '0' && text[length] <= '9') {
-            ++length;
-        }
-        if (length == 0 || length > 3 || (length > 1 && text.front() == '0')) return std::nullopt;
-        unsigned value = 0;
-        std::from_chars(text.data(), text.data() + length, value);
-        if (value > 255) return std::nullopt;
-        address = (address << 8) | value;
-        text.remove_prefix(length);
-    }
-    if (!text.empty()) return std::nullopt;
-    return address;
-}
+using text::parse_ipv4;
 
 uint32_t Reader::ipv4() const {
     std::optional<uint32_t> address;
@@ -267,39 +247,25 @@ uint32_t Reader::ipv4() const {
 }
 
 Ipv4Prefix Reader::prefix() const {
-    const std::string expected = "expected an IPv4 prefix like 10.0.0.1/24, got ";
-    if (!node_.IsScalar()) fail(expected + describe(node_));
-    const std::string& text = node_.Scalar();
-    const std::size_t slash = text.find('/');
-    if (slash == std::string::npos) fail(expected + describe(node_));
-    const std::optional<uint32_t> address = parse_ipv4(std::string_view(text).substr(0, slash));
-    if (!address) fail(expected + describe(node_));
-    const std::string_view length_text = std::string_view(text).substr(slash + 1);
-    unsigned length = 0;
-    const char* end = length_text.data() + length_text.size();
-    const bool digits_only = !length_text.empty() && length_text.size() <= 2 &&
-                             length_text.find_first_not_of("0123456789") == std::string_view::npos;
-    if (!digits_only || std::from_chars(length_text.data(), end, length).ptr != end ||
-        length > 32) {
-        fail("expected a prefix length 0..32, got " + describe(node_));
+    std::optional<Ipv4Prefix> prefix;
+    if (node_.IsScalar()) {
+        const std::string& text = node_.Scalar();
+        prefix = text::parse_ipv4_prefix(text);
+        // Say which half is wrong: an address without a length, or a bad length.
+        if (!prefix && text.find('/') != std::string::npos &&
+            parse_ipv4(std::string_view(text).substr(0, text.find('/')))) {
+            fail("expected a prefix length 0..32, got " + describe(node_));
+        }
     }
-    return Ipv4Prefix{*address, static_cast<uint8_t>(length)};
+    if (!prefix) fail("expected an IPv4 prefix like 10.0.0.1/24, got " + describe(node_));
+    return *prefix;
 }
 
 MacAddress Reader::mac() const {
-    const std::string expected = "expected a MAC address like 02:00:00:00:00:01, got ";
-    if (!node_.IsScalar()) fail(expected + describe(node_));
-    const std::string& text = node_.Scalar();
-    if (text.size() != 17) fail(expected + describe(node_));
-    MacAddress mac{};
-    for (std::size_t i = 0; i < mac.size(); ++i) {
-        const char* pair = text.data() + i * 3;
-        const bool hex = std::isxdigit(static_cast<unsigned char>(pair[0])) &&
-                         std::isxdigit(static_cast<unsigned char>(pair[1]));
-        if (!hex || (i < 5 && pair[2] != ':')) fail(expected + describe(node_));
-        std::from_chars(pair, pair + 2, mac[i], 16);
-    }
-    return mac;
+    std::optional<MacAddress> mac;
+    if (node_.IsScalar()) mac = text::parse_mac(node_.Scalar());
+    if (!mac) fail("expected a MAC address like 02:00:00:00:00:01, got " + describe(node_));
+    return *mac;
 }
 
 // Linux interface names: 1..15 bytes (IFNAMSIZ - 1), no '/', ':' or space,
@@ -1158,67 +1124,17 @@ Config load_config_file(const std::string& path) {
     return load_config_text(text, path);
 }
 
-std::string format_ipv4(uint32_t host_order) {
-    return std::to_string(host_order >> 24) + "." + std::to_string((host_order >> 16) & 0xff) +
-           "." + std::to_string((host_order >> 8) & 0xff) + "." + std::to_string(host_order & 0xff);
-}
+std::string format_ipv4(uint32_t host_order) { return text::format_ipv4(host_order); }
 
 std::string kernel_interface_name(const PortConfig& port) {
     return port.kernel_interface.empty() ? "dvs-" + port.name : port.kernel_interface;
 }
 
-std::string format_mac(const MacAddress& mac) {
-    char text[18];
-    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-                  mac[3], mac[4], mac[5]);
-    return text;
-}
-
-const char* to_string(Protocol p) {
-    switch (p) {
-        case Protocol::kTcp:
-            return "tcp";
-        case Protocol::kUdp:
-            return "udp";
-    }
-    return "?";
-}
-
-const char* to_string(CheckType t) {
-    switch (t) {
-        case CheckType::kNone:
-            return "none";
-        case CheckType::kTcp:
-            return "tcp";
-        case CheckType::kHttp:
-            return "http";
-        case CheckType::kUdp:
-            return "udp";
-        case CheckType::kPing:
-            return "ping";
-        case CheckType::kExec:
-            return "exec";
-    }
-    return "?";
-}
-
-const char* to_string(FailureAction a) { return a == FailureAction::kRemove ? "remove" : "inhibit"; }
-
-std::string format_duration_ms(uint32_t ms) {
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
-}
-
-const char* to_string(ForwardMethod f) {
-    switch (f) {
-        case ForwardMethod::kNat:
-            return "nat";
-        case ForwardMethod::kDr:
-            return "dr";
-        case ForwardMethod::kTun:
-            return "tun";
-    }
-    return "?";
-}
+std::string format_mac(const MacAddress& mac) { return text::format_mac(mac); }
+const char* to_string(Protocol p) { return text::name(p).data(); }
+const char* to_string(CheckType t) { return text::name(t).data(); }
+const char* to_string(FailureAction a) { return text::name(a).data(); }
+const char* to_string(ForwardMethod f) { return text::name(f).data(); }
+std::string format_duration_ms(uint32_t ms) { return text::format_duration_ms(ms); }
 
 }  // namespace dvs::control

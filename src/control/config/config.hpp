@@ -12,20 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "common/net_types.hpp"
+
 namespace dvs::control {
 
-struct Ipv4Prefix {
-    uint32_t address = 0;  // host byte order, host bits may be set (port addresses keep them)
-    uint8_t length = 0;    // 0..32
-
-    uint32_t mask() const { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
-    bool contains(uint32_t ip) const { return (ip & mask()) == (address & mask()); }
-};
-
-using MacAddress = std::array<uint8_t, 6>;
-
-enum class Protocol : uint8_t { kTcp = 6, kUdp = 17 };
-enum class ForwardMethod : uint8_t { kNat, kDr, kTun };
+// The shared vocabulary (common/net_types.hpp), by its old names here.
+using dvs::CheckType;
+using dvs::FailureAction;
+using dvs::ForwardMethod;
+using dvs::Ipv4Prefix;
+using dvs::MacAddress;
+using dvs::Protocol;
 
 struct DataplaneConfig {
     std::vector<std::string> eal;    // passed to rte_eal_init after argv[0]
@@ -86,10 +83,8 @@ struct ManagementConfig {
 
 // Health checks (control/health_check.hpp runs them). A service's check
 // applies to each of its real servers; a real server may override any key.
-enum class CheckType : uint8_t { kNone, kTcp, kHttp, kUdp, kPing, kExec };
 // What a failed server's entry in the scheduling pool becomes: weight 0
 // (inhibit, like keepalived's inhibit_on_failure) or no entry (remove).
-enum class FailureAction : uint8_t { kInhibit, kRemove };
 
 struct HealthCheckConfig {
     CheckType type = CheckType::kNone;

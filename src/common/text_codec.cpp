@@ -1,0 +1,146 @@
+#include "common/text_codec.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <utility>
+
+namespace dvs::text {
+
+namespace {
+
+// One table per enum, read both ways, so a name is spelled once.
+template <class E, std::size_t N>
+using NameTable = std::array<std::pair<E, std::string_view>, N>;
+
+constexpr NameTable<Protocol, 2> kProtocols{{{Protocol::kTcp, "tcp"}, {Protocol::kUdp, "udp"}}};
+constexpr NameTable<ForwardMethod, 3> kForwardMethods{
+    {{ForwardMethod::kNat, "nat"}, {ForwardMethod::kDr, "dr"}, {ForwardMethod::kTun, "tun"}}};
+constexpr NameTable<CheckType, 6> kCheckTypes{{{CheckType::kNone, "none"},
+                                               {CheckType::kTcp, "tcp"},
+                                               {CheckType::kHttp, "http"},
+                                               {CheckType::kUdp, "udp"},
+                                               {CheckType::kPing, "ping"},
+                                               {CheckType::kExec, "exec"}}};
+constexpr NameTable<FailureAction, 2> kFailureActions{
+    {{FailureAction::kInhibit, "inhibit"}, {FailureAction::kRemove, "remove"}}};
+
+template <class E, std::size_t N>
+std::string_view lookup_name(const NameTable<E, N>& table, E value) {
+    for (const auto& [e, text] : table) {
+        if (e == value) return text;
+    }
+    return "?";
+}
+
+template <class E, std::size_t N>
+std::optional<E> lookup_value(const NameTable<E, N>& table, std::string_view text) {
+    for (const auto& [e, name] : table) {
+        if (name == text) return e;
+    }
+    return std::nullopt;
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+std::optional<uint32_t> parse_ipv4(std::string_view text) {
+    uint32_t address = 0;
+    for (int field = 0; field < 4; ++field) {
+        if (field > 0) {
+            if (text.empty() || text.front() != '.') return std::nullopt;
+            text.remove_prefix(1);
+        }
+        std::size_t length = 0;
+        while (length < text.size() && length < 4 && text[length] >= '0' && text[length] <= '9') {
+            ++length;
+        }
+        if (length == 0 || length > 3 || (length > 1 && text.front() == '0')) return std::nullopt;
+        unsigned value = 0;
+        std::from_chars(text.data(), text.data() + length, value);
+        if (value > 255) return std::nullopt;
+        address = (address << 8) | value;
+        text.remove_prefix(length);
+    }
+    if (!text.empty()) return std::nullopt;
+    return address;
+}
+
+std::string format_ipv4(uint32_t host_order) {
+    return std::to_string(host_order >> 24) + "." + std::to_string((host_order >> 16) & 0xff) +
+           "." + std::to_string((host_order >> 8) & 0xff) + "." + std::to_string(host_order & 0xff);
+}
+
+std::optional<Ipv4Prefix> parse_ipv4_prefix(std::string_view text) {
+    const std::size_t slash = text.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    const std::optional<uint32_t> address = parse_ipv4(text.substr(0, slash));
+    const std::string_view length_text = text.substr(slash + 1);
+    if (!address || length_text.empty() || length_text.size() > 2 ||
+        length_text.find_first_not_of("0123456789") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    unsigned length = 0;
+    std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+    if (length > 32) return std::nullopt;
+    return Ipv4Prefix{*address, static_cast<uint8_t>(length)};
+}
+
+std::string format_ipv4_prefix(const Ipv4Prefix& prefix) {
+    return format_ipv4(prefix.address) + "/" + std::to_string(prefix.length);
+}
+
+bool is_contiguous_netmask(uint32_t mask) {
+    const uint32_t inverted = ~mask;
+    return (inverted & (inverted + 1)) == 0;
+}
+
+std::optional<MacAddress> parse_mac(std::string_view text) {
+    MacAddress mac{};
+    if (text.size() != 17) return std::nullopt;
+    for (std::size_t i = 0; i < 6; ++i) {
+        const int hi = hex_digit(text[i * 3]);
+        const int lo = hex_digit(text[i * 3 + 1]);
+        if (hi < 0 || lo < 0 || (i < 5 && text[i * 3 + 2] != ':')) return std::nullopt;
+        mac[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return mac;
+}
+
+std::string format_mac(const MacAddress& mac) {
+    char out[18];
+    std::snprintf(out, sizeof out, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                  mac[4], mac[5]);
+    return out;
+}
+
+std::string_view name(Protocol p) { return lookup_name(kProtocols, p); }
+std::string_view name(ForwardMethod f) { return lookup_name(kForwardMethods, f); }
+std::string_view name(CheckType t) { return lookup_name(kCheckTypes, t); }
+std::string_view name(FailureAction a) { return lookup_name(kFailureActions, a); }
+
+std::optional<Protocol> parse_protocol(std::string_view text) {
+    return lookup_value(kProtocols, text);
+}
+std::optional<ForwardMethod> parse_forward_method(std::string_view text) {
+    return lookup_value(kForwardMethods, text);
+}
+std::optional<CheckType> parse_check_type(std::string_view text) {
+    return lookup_value(kCheckTypes, text);
+}
+std::optional<FailureAction> parse_failure_action(std::string_view text) {
+    return lookup_value(kFailureActions, text);
+}
+
+std::string format_duration_ms(uint32_t ms) {
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
+}  // namespace dvs::text

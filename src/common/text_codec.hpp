@@ -1,0 +1,46 @@
+#pragma once
+// Text forms of the shared vocabulary (common/net_types.hpp): the one place
+// that parses and prints addresses and enum names, for the YAML loader, the
+// management protocol, dvsadm and logs alike. Parsers are strict and return
+// nullopt on anything else; callers phrase the error for their context.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/net_types.hpp"
+
+namespace dvs::text {
+
+// Exactly four decimal fields 0..255, no leading zeros (inet_aton would read
+// "010" as octal 8), nothing before or after. Host byte order.
+std::optional<uint32_t> parse_ipv4(std::string_view text);
+std::string format_ipv4(uint32_t host_order);
+
+// "10.0.0.1/24": a strict address, '/', a length 0..32 in at most two digits.
+std::optional<Ipv4Prefix> parse_ipv4_prefix(std::string_view text);
+std::string format_ipv4_prefix(const Ipv4Prefix& prefix);
+
+// A netmask whose ones are contiguous from the top (255.255.255.0).
+bool is_contiguous_netmask(uint32_t mask);
+
+// Six two-digit hex fields separated by ':' ("02:00:00:00:00:01").
+std::optional<MacAddress> parse_mac(std::string_view text);
+std::string format_mac(const MacAddress& mac);
+
+// Enum names: "tcp"/"udp"; "nat"/"dr"/"tun"; "none"/"tcp"/"http"/"udp"/
+// "ping"/"exec"; "inhibit"/"remove".
+std::string_view name(Protocol p);
+std::string_view name(ForwardMethod f);
+std::string_view name(CheckType t);
+std::string_view name(FailureAction a);
+std::optional<Protocol> parse_protocol(std::string_view text);
+std::optional<ForwardMethod> parse_forward_method(std::string_view text);
+std::optional<CheckType> parse_check_type(std::string_view text);
+std::optional<FailureAction> parse_failure_action(std::string_view text);
+
+// "500ms", "2s": how durations are written in the config file.
+std::string format_duration_ms(uint32_t ms);
+
+}  // namespace dvs::text
