@@ -9,6 +9,9 @@
 #include <charconv>
 #include <map>
 
+#include "common/text_codec.hpp"
+#include "mgmt/protocol.hpp"
+
 namespace dvs::dvsadm {
 
 namespace {
@@ -183,7 +186,7 @@ AddressPort parse_address_port(const std::string& text, std::string_view what,
     }
     const auto colon = text.rfind(':');
     AddressPort out;
-    auto address = mgmt::parse_ipv4(std::string_view(text).substr(0, colon));
+    auto address = text::parse_ipv4(std::string_view(text).substr(0, colon));
     if (!address) {
         throw UsageError("invalid " + std::string(what) + " " + quoted + " (expected " +
                          std::string(form) +
@@ -372,12 +375,12 @@ private:
                     value ? parse_timeout(*value, 1, "persistence timeout") : kDefaultPersistence;
                 break;
             case Slot::kNetmask: {
-                auto mask = mgmt::parse_ipv4(*value);
+                auto mask = text::parse_ipv4(*value);
                 if (!mask) {
                     throw UsageError("invalid netmask `" + *value +
                                      "' (expected e.g. 255.255.255.0)");
                 }
-                if (!mgmt::is_contiguous_netmask(*mask)) {
+                if (!text::is_contiguous_netmask(*mask)) {
                     throw UsageError("netmask `" + *value + "' is not contiguous");
                 }
                 cmd_.netmask = *mask;
@@ -649,7 +652,7 @@ Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
             cmd.conn_filter.vip = ap.address;
             cmd.conn_filter.port = ap.port;
         } else if (option == "--client" || option == "--server") {
-            auto address = mgmt::parse_ipv4(value);
+            auto address = text::parse_ipv4(value);
             if (!address) {
                 throw UsageError("invalid address `" + value + "' for " + option +
                                  " (a numeric IPv4 address)");
