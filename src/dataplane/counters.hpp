@@ -49,8 +49,8 @@ struct TrafficCounters {
 };
 
 struct alignas(64) WorkerCounters {
-    // rx, tx, conns_created, ... sync_kept, garps_sent: one Counter per entry
-    // of common/counter_list.hpp (gauges too: the worker set()s them).
+    // One Counter per entry of common/counter_list.hpp (gauges too: the
+    // worker set()s them).
 #define DVS_WORKER_FIELD(group, name, kind, label, help) Counter name;
     DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
 #undef DVS_WORKER_FIELD
