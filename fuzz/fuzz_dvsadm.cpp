@@ -17,7 +17,7 @@
 #include "dvsadm/request.hpp"
 #include "fuzz_check.hpp"
 
-namespace mgmt = dvs::control::mgmt;
+namespace mgmt = dvs::mgmt;
 using dvs::dvsadm::Command;
 using dvs::dvsadm::UsageError;
 using dvs::dvsadm::Verb;

@@ -1,4 +1,4 @@
-// libFuzzer target: the management protocol (control/mgmt_protocol), both
+// libFuzzer target: the management protocol (src/mgmt), both
 // the daemon's side (request lines from a socket) and the client's side
 // (dvsadm reading dvsd's answers).
 //
@@ -15,7 +15,7 @@
 #include "mgmt/protocol.hpp"
 #include "fuzz_check.hpp"
 
-namespace mgmt = dvs::control::mgmt;
+namespace mgmt = dvs::mgmt;
 
 namespace {
 
@@ -59,6 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     expect_protocol_errors_only([&] { (void)mgmt::parse_status_response(message); });
     expect_protocol_errors_only([&] { (void)mgmt::parse_list_response(message); });
     expect_protocol_errors_only([&] { (void)mgmt::parse_conns_response(message); });
+    expect_protocol_errors_only([&] { (void)mgmt::parse_health_response(message); });
+    expect_protocol_errors_only([&] { (void)mgmt::parse_ha_response(message); });
     expect_protocol_errors_only([&] { (void)mgmt::parse_message_response(message); });
     expect_protocol_errors_only([&] { (void)mgmt::parse_yaml_response(message); });
     return 0;

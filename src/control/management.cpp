@@ -6,6 +6,7 @@
 #include <thread>
 #include <variant>
 
+#include "common/text_codec.hpp"
 #include "control/config/config_writer.hpp"
 
 namespace dvs::control {
@@ -22,7 +23,7 @@ template <typename... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 std::string key_text(const mgmt::ServiceKey& k) {
-    return std::string(mgmt::protocol_name(k.protocol)) + " " + format_ipv4(k.vip) + ":" +
+    return std::string(text::name(k.protocol)) + " " + format_ipv4(k.vip) + ":" +
            std::to_string(k.port);
 }
 
@@ -75,8 +76,8 @@ void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
 
 // A name for a service added at runtime: unique, readable, valid as a key.
 std::string runtime_name(const Config& c, const mgmt::ServiceKey& k) {
-    std::string base = std::string(mgmt::protocol_name(k.protocol)) + "-" + format_ipv4(k.vip) +
-                       "-" + std::to_string(k.port);
+    std::string base = std::string(text::name(k.protocol)) + "-" + format_ipv4(k.vip) + "-" +
+                       std::to_string(k.port);
     std::replace(base.begin(), base.end(), '.', '_');
     std::string name = base;
     for (int n = 2; std::any_of(c.services.begin(), c.services.end(),
@@ -85,10 +86,6 @@ std::string runtime_name(const Config& c, const mgmt::ServiceKey& k) {
         name = base + "-" + std::to_string(n);
     }
     return name;
-}
-
-mgmt::Counters to_counters(uint64_t conns, uint64_t pi, uint64_t po, uint64_t bi, uint64_t bo) {
-    return {conns, pi, po, bi, bo};
 }
 
 }  // namespace
@@ -101,11 +98,9 @@ Management::Totals sum_over_workers(const StatsView& v, Pick pick) {
     Management::Totals t;
     for (const WorkerCounters* w : v.workers) {
         const dataplane::TrafficCounters& c = pick(*w);
-        t.conns += c.conns.get();
-        t.pkts_in += c.pkts_in.get();
-        t.pkts_out += c.pkts_out.get();
-        t.bytes_in += c.bytes_in.get();
-        t.bytes_out += c.bytes_out.get();
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) t.name += c.name.get();
+        DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
     }
     return t;
 }
@@ -135,10 +130,9 @@ void Management::sample_rates() {
             auto per_s = [dt](uint64_t a, uint64_t b) {
                 return a >= b && dt > 0 ? static_cast<uint64_t>((a - b) / dt) : 0;
             };
-            r[i] = {per_s(cur[i].conns, prev[i].conns), per_s(cur[i].pkts_in, prev[i].pkts_in),
-                    per_s(cur[i].pkts_out, prev[i].pkts_out),
-                    per_s(cur[i].bytes_in, prev[i].bytes_in),
-                    per_s(cur[i].bytes_out, prev[i].bytes_out)};
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) r[i].name = per_s(cur[i].name, prev[i].name);
+            DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
         }
         return r;
     };
@@ -157,16 +151,20 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
     mgmt::ListResponse out;
     out.timeouts = {c.timeouts.tcp, c.timeouts.tcp_fin, c.timeouts.udp};
     auto minus = [](const Totals& a, const std::vector<Totals>& base, size_t id) {
-        Totals b = id < base.size() ? base[id] : Totals{};
-        return to_counters(a.conns - std::min(a.conns, b.conns),
-                           a.pkts_in - std::min(a.pkts_in, b.pkts_in),
-                           a.pkts_out - std::min(a.pkts_out, b.pkts_out),
-                           a.bytes_in - std::min(a.bytes_in, b.bytes_in),
-                           a.bytes_out - std::min(a.bytes_out, b.bytes_out));
+        const Totals b = id < base.size() ? base[id] : Totals{};
+        Totals out;
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) out.name = a.name - std::min(a.name, b.name);
+        DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
+        return out;
     };
     auto rate_of = [](const std::vector<Totals>& rates, size_t id) {
         const Totals t = id < rates.size() ? rates[id] : Totals{};
-        return mgmt::Rates{t.conns, t.pkts_in, t.pkts_out, t.bytes_in, t.bytes_out};
+        mgmt::Rates out;
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) out.rate_name = t.name;
+        DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
+        return out;
     };
     for (const ServiceConfig& s : c.services) {
         mgmt::ServiceInfo info;
@@ -223,6 +221,12 @@ mgmt::StatusResponse Management::status() const {
         s.drops[std::string(dataplane::kDropReasonNames[i])] = n;
     }
     s.needs_restart = plane_.needs_restart();
+    for (size_t i = 0; i < dataplane::kWorkerCounterFields.size(); ++i) {
+        uint64_t n = 0;
+        for (const WorkerCounters* w : v.workers)
+            n += (w->*dataplane::kWorkerCounterFields[i]).get();
+        s.counters[std::string(counters::kWorker[i].name)] = n;
+    }
     return s;
 }
 
@@ -337,14 +341,9 @@ mgmt::HaResponse Management::ha() const {
     const StatsView v = plane_.stats_view();
     mgmt::HaDataplaneInfo& d = out.dataplane;
     for (const WorkerCounters* w : v.workers) {
-        d.sync_emitted += w->sync_emitted.get();
-        d.sync_lost += w->sync_lost.get();
-        d.sync_installed += w->sync_installed.get();
-        d.sync_updated += w->sync_updated.get();
-        d.sync_removed += w->sync_removed.get();
-        d.sync_kept += w->sync_kept.get();
-        d.sync_install_failed += w->sync_install_failed.get();
-        d.garps_sent += w->garps_sent.get();
+#define DVS_HA_FIELD(group, name, kind, label, help) d.name += w->name.get();
+        DVS_HA_DATAPLANE_COUNTERS(DVS_HA_FIELD)
+#undef DVS_HA_FIELD
         d.ha_backup_drops += w->drops[static_cast<size_t>(dataplane::DropReason::kHaBackup)].get();
     }
     return out;

@@ -62,9 +62,8 @@ public:
     // --rate (per-second differences between the last two samples).
     void sample_rates();
 
-    struct Totals {
-        uint64_t conns = 0, pkts_in = 0, pkts_out = 0, bytes_in = 0, bytes_out = 0;
-    };
+    // One service's or real server's traffic summed over the workers.
+    using Totals = mgmt::Counters;
 
 private:
     Totals service_totals(const StatsView& v, uint16_t id) const;

@@ -14,55 +14,27 @@ using dataplane::DropReason;
 using dataplane::TrafficCounters;
 using dataplane::WorkerCounters;
 
+// The counters of common/counter_list.hpp summed over workers.
 struct Traffic {
-    uint64_t conns = 0, pkts_in = 0, pkts_out = 0, bytes_in = 0, bytes_out = 0;
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) uint64_t name = 0;
+    DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
     void add(const TrafficCounters& t) {
-        conns += t.conns.get();
-        pkts_in += t.pkts_in.get();
-        pkts_out += t.pkts_out.get();
-        bytes_in += t.bytes_in.get();
-        bytes_out += t.bytes_out.get();
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) name += t.name.get();
+        DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
     }
 };
 
 struct WorkerTotals {
-    uint64_t rx = 0, tx = 0, handoff_out = 0, handoff_in = 0, tx_handoff = 0, conns_active = 0,
-             conns_created = 0, conns_expired = 0, arp_requests = 0, arp_replies = 0,
-             echo_replies = 0, removed_rs_resets = 0, templates_created = 0, templates_failed = 0,
-             template_handoffs = 0, template_releases_lost = 0, templates_active = 0,
-             to_kernel = 0, from_kernel = 0, kernel_arp_replies = 0, sync_emitted = 0,
-             sync_lost = 0, sync_installed = 0, sync_updated = 0, sync_removed = 0, sync_kept = 0,
-             sync_install_failed = 0, garps_sent = 0;
+#define DVS_WORKER_FIELD(group, name, kind, label, help) uint64_t name = 0;
+    DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
+#undef DVS_WORKER_FIELD
     uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
     void add(const WorkerCounters& w) {
-        rx += w.rx.get();
-        tx += w.tx.get();
-        handoff_out += w.handoff_out.get();
-        handoff_in += w.handoff_in.get();
-        tx_handoff += w.tx_handoff.get();
-        conns_active += w.conns_active.get();
-        conns_created += w.conns_created.get();
-        conns_expired += w.conns_expired.get();
-        arp_requests += w.arp_requests_sent.get();
-        arp_replies += w.arp_replies_sent.get();
-        echo_replies += w.icmp_echo_replies.get();
-        removed_rs_resets += w.removed_rs_resets.get();
-        templates_created += w.templates_created.get();
-        templates_active += w.templates_active.get();
-        templates_failed += w.templates_failed.get();
-        template_handoffs += w.template_handoffs.get();
-        template_releases_lost += w.template_releases_lost.get();
-        to_kernel += w.to_kernel.get();
-        from_kernel += w.from_kernel.get();
-        kernel_arp_replies += w.kernel_arp_replies.get();
-        sync_emitted += w.sync_emitted.get();
-        sync_lost += w.sync_lost.get();
-        sync_installed += w.sync_installed.get();
-        sync_updated += w.sync_updated.get();
-        sync_removed += w.sync_removed.get();
-        sync_kept += w.sync_kept.get();
-        sync_install_failed += w.sync_install_failed.get();
-        garps_sent += w.garps_sent.get();
+#define DVS_WORKER_FIELD(group, name, kind, label, help) name += w.name.get();
+        DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
+#undef DVS_WORKER_FIELD
         for (size_t i = 0; i < w.drops.size(); ++i) drops[i] += w.drops[i].get();
     }
     uint64_t total_drops() const {
@@ -91,25 +63,12 @@ std::string json_escape(const std::string& s) {
     return out;
 }
 
+// Every worker counter under its own name, then the drops.
 void json_worker(std::ostringstream& o, const WorkerTotals& t) {
-    o << "\"rx\":" << t.rx << ",\"tx\":" << t.tx << ",\"handoff_out\":" << t.handoff_out
-      << ",\"handoff_in\":" << t.handoff_in << ",\"tx_handoff\":" << t.tx_handoff
-      << ",\"conns_active\":" << t.conns_active << ",\"conns_created\":" << t.conns_created
-      << ",\"conns_expired\":" << t.conns_expired << ",\"arp_requests_sent\":" << t.arp_requests
-      << ",\"arp_replies_sent\":" << t.arp_replies << ",\"icmp_echo_replies\":" << t.echo_replies
-      << ",\"removed_rs_resets\":" << t.removed_rs_resets
-      << ",\"templates_created\":" << t.templates_created
-      << ",\"templates_active\":" << t.templates_active
-      << ",\"templates_failed\":" << t.templates_failed
-      << ",\"template_handoffs\":" << t.template_handoffs
-      << ",\"template_releases_lost\":" << t.template_releases_lost
-      << ",\"to_kernel\":" << t.to_kernel << ",\"from_kernel\":" << t.from_kernel
-      << ",\"kernel_arp_replies\":" << t.kernel_arp_replies
-      << ",\"sync_emitted\":" << t.sync_emitted << ",\"sync_lost\":" << t.sync_lost
-      << ",\"sync_installed\":" << t.sync_installed << ",\"sync_updated\":" << t.sync_updated
-      << ",\"sync_removed\":" << t.sync_removed << ",\"sync_kept\":" << t.sync_kept
-      << ",\"sync_install_failed\":" << t.sync_install_failed
-      << ",\"garps_sent\":" << t.garps_sent << ",\"drops\":{";
+#define DVS_WORKER_FIELD(group, name, kind, label, help) o << "\"" #name "\":" << t.name << ',';
+    DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
+#undef DVS_WORKER_FIELD
+    o << "\"drops\":{";
     for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
         o << (i ? "," : "") << '"' << dataplane::kDropReasonNames[i] << "\":" << t.drops[i];
     }
@@ -117,8 +76,12 @@ void json_worker(std::ostringstream& o, const WorkerTotals& t) {
 }
 
 void json_traffic(std::ostringstream& o, const Traffic& t) {
-    o << "\"conns\":" << t.conns << ",\"pkts_in\":" << t.pkts_in << ",\"pkts_out\":" << t.pkts_out
-      << ",\"bytes_in\":" << t.bytes_in << ",\"bytes_out\":" << t.bytes_out;
+    const char* separator = "";
+#define DVS_TRAFFIC_FIELD(name, rate_name, help)  \
+    o << separator << "\"" #name "\":" << t.name; \
+    separator = ",";
+    DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
 }
 
 Traffic service_traffic(const StatsView& v, uint16_t id) {

@@ -8,8 +8,9 @@
 #include <atomic>
 #include <cstdint>
 
-#include "packet/drop_reason.hpp"
+#include "common/counter_list.hpp"
 #include "dataplane/snapshot.hpp"
+#include "packet/drop_reason.hpp"
 
 namespace dvs::dataplane {
 
@@ -40,51 +41,35 @@ struct BackendLoadCounters {
     Gauge inactive;  // every other connection state
 };
 
+// Traffic of one service or one real server (common/counter_list.hpp).
 struct TrafficCounters {
-    Counter conns;      // connections scheduled
-    Counter pkts_in;    // client -> real server
-    Counter pkts_out;   // real server -> client (NAT replies)
-    Counter bytes_in;
-    Counter bytes_out;
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) Counter name;
+    DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
+#undef DVS_TRAFFIC_FIELD
 };
 
 struct alignas(64) WorkerCounters {
-    Counter rx;             // packets read from NIC queues
-    Counter tx;             // packets handed to NIC queues
-    Counter handoff_out;    // packets passed to the owner core
-    Counter handoff_in;     // packets received from another core
-    Counter tx_handoff;     // packets passed to the core that owns the egress queue
-    Counter conns_created;
-    Counter conns_expired;
-    Counter conns_active;   // gauge, set by the worker each tick (templates not included)
-    Counter templates_active;  // gauge: persistence templates in the table
-    Counter arp_requests_sent;
-    Counter arp_replies_sent;
-    Counter icmp_echo_replies;
-    Counter removed_rs_resets;  // on_remove: reset: connections ended with a TCP reset
+    // One Counter per entry of common/counter_list.hpp (gauges too: the
+    // worker set()s them).
+#define DVS_WORKER_FIELD(group, name, kind, label, help) Counter name;
+    DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
+#undef DVS_WORKER_FIELD
+    // Exception path drops are DropReason::kKernel*.
     std::array<Counter, static_cast<size_t>(DropReason::kCount)> drops;
     std::array<TrafficCounters, kMaxServices> services;
     std::array<TrafficCounters, kMaxRealServers> real_servers;
     std::array<BackendLoadCounters, kMaxRealServers> rs_load;
-    Counter templates_created;
-    Counter templates_failed;         // table full: a connection placed without one
-    Counter template_handoffs;        // new connections sent to their template's core
-    Counter template_releases_lost;   // message ring full: a template's count stays high
-    // Exception path (kernel interfaces): drops are DropReason::kKernel*.
-    Counter to_kernel;                // packets for our own addresses passed to the kernel
-    Counter from_kernel;              // packets the kernel sent, read from its interfaces
-    Counter kernel_arp_replies;       // the kernel's ARP requests answered by the dataplane
-    // Connection sync (high availability).
-    Counter sync_emitted;             // records written for the peer (master side)
-    Counter sync_lost;                // records not written: the sync ring was full
-    Counter sync_installed;           // peer records that created an entry here
-    Counter sync_updated;             // peer records that changed an entry here
-    Counter sync_removed;             // peer records that removed an entry here
-    Counter sync_kept;                // peer records ignored: we hold the entry and are master
-    Counter sync_install_failed;      // peer records not installed: table full
-    Counter garps_sent;               // gratuitous ARPs (a VRRP instance became master here)
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
+};
+
+// Every worker counter as a member pointer, in kWorker's order, so the
+// control thread can sum and print them in a loop.
+inline constexpr std::array<Counter WorkerCounters::*, counters::kWorker.size()>
+    kWorkerCounterFields = {
+#define DVS_WORKER_MEMBER(group, name, kind, label, help) &WorkerCounters::name,
+        DVS_WORKER_COUNTERS(DVS_WORKER_MEMBER)
+#undef DVS_WORKER_MEMBER
 };
 
 }  // namespace dvs::dataplane

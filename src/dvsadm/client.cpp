@@ -52,7 +52,7 @@ Client::~Client() {
 }
 
 nlohmann::json Client::call(const nlohmann::json& request) {
-    const std::string line = control::mgmt::encode_line(request);
+    const std::string line = mgmt::encode_line(request);
     std::size_t sent = 0;
     while (sent < line.size()) {
         const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
@@ -73,7 +73,7 @@ nlohmann::json Client::call(const nlohmann::json& request) {
     try {
         return nlohmann::json::parse(answer);
     } catch (const nlohmann::json::parse_error& e) {
-        throw control::mgmt::ProtocolError(std::string("malformed response: ") + e.what());
+        throw mgmt::ProtocolError(std::string("malformed response: ") + e.what());
     }
 }
 

@@ -32,7 +32,7 @@ public:
     Client& operator=(const Client&) = delete;
 
     // Sends one request line and returns the parsed answer line. Throws
-    // TransportError, or control::mgmt::ProtocolError for an answer that is
+    // TransportError, or mgmt::ProtocolError for an answer that is
     // not JSON.
     nlohmann::json call(const nlohmann::json& request);
 

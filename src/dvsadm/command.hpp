@@ -8,14 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "control/config/config.hpp"
-#include "mgmt/protocol.hpp"
+#include "common/net_types.hpp"
+#include "mgmt/messages.hpp"
 
 namespace dvs::dvsadm {
-
-namespace mgmt = control::mgmt;
-using control::ForwardMethod;
-using control::Protocol;
 
 enum class Verb {
     kList,           // -L / -l, and dvsadm without arguments

@@ -5,14 +5,16 @@
 
 #include "dvsadm/formatter.hpp"
 
-#include <chrono>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
 #include <tuple>
 #include <vector>
+
+#include "common/text_codec.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::dvsadm {
 
@@ -49,7 +51,7 @@ int64_t now_unix_ms() {
 }
 
 std::string addr_port(uint32_t address, uint16_t port) {
-    return mgmt::ipv4_to_string(address) + ":" + std::to_string(port);
+    return text::format_ipv4(address) + ":" + std::to_string(port);
 }
 
 const char* protocol_upper(Protocol p) { return p == Protocol::kUdp ? "UDP" : "TCP"; }
@@ -153,7 +155,7 @@ std::string service_entry(const mgmt::ServiceInfo& s, const ListOptions& o) {
         if (s.persistence) {
             out += " persistent " + std::to_string(s.persistence->timeout);
             if (s.persistence->netmask != 0xffffffff) {
-                out += " mask " + mgmt::ipv4_to_string(s.persistence->netmask);
+                out += " mask " + text::format_ipv4(s.persistence->netmask);
             }
         }
     }
@@ -211,8 +213,8 @@ std::string format_list(const mgmt::ListResponse& list, const ListOptions& optio
         for (const auto& s : list.services) {
             if (s.key == *only) return title(options) + service_entry(s, options);
         }
-        throw LookupError("No such service: " + std::string(mgmt::protocol_name(only->protocol)) +
-                          " " + addr_port(only->vip, only->port));
+        throw LookupError("No such service: " + std::string(text::name(only->protocol)) + " " +
+                          addr_port(only->vip, only->port));
     }
     std::string out = std::string(kIpvsHeader) + "\n" + title(options);
     for (const mgmt::ServiceInfo* s : ordered(list, options.nosort))
@@ -229,7 +231,7 @@ std::string format_save(const mgmt::ListResponse& list) {
         if (s->persistence) {
             out += " -p " + std::to_string(s->persistence->timeout);
             if (s->persistence->netmask != 0xffffffff) {
-                out += " -M " + mgmt::ipv4_to_string(s->persistence->netmask);
+                out += " -M " + text::format_ipv4(s->persistence->netmask);
             }
         }
         if (!s->flags.empty()) out += " -b " + join_flags(s->flags);
@@ -287,6 +289,19 @@ std::string format_status(const mgmt::StatusResponse& s) {
     std::string restart;
     for (const std::string& key : s.needs_restart) restart += (restart.empty() ? "" : ", ") + key;
     row("needs restart:", restart.empty() ? "nothing" : restart);
+    // The workers' counters, when dvsd sends them (it has since the field
+    // came), laid out like the drops.
+    if (!s.counters.empty()) {
+        out += "counters:\n";
+        std::size_t width = 0;
+        for (const counters::Info& c : counters::kWorker) width = std::max(width, c.name.size());
+        for (const counters::Info& c : counters::kWorker) {
+            const auto n = s.counters.find(std::string(c.name));
+            if (n == s.counters.end()) continue;
+            out += printf_string("  %-*s %12llu\n", static_cast<int>(width),
+                                 std::string(c.name).c_str(), ull{n->second});
+        }
+    }
     if (s.drops.empty()) {
         row("drops:", "none");
         return out;
@@ -308,20 +323,19 @@ std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms) {
         return printf_string("%.1fs ago", s < 0 ? 0.0 : s);
     };
     for (const mgmt::ServiceHealth& s : health.services) {
-        out += printf_string("%s %s:%u %s\n", std::string(mgmt::protocol_name(s.key.protocol)).c_str(),
-                             mgmt::ipv4_to_string(s.key.vip).c_str(), s.key.port, s.name.c_str());
+        out += printf_string("%s %s:%u %s\n", std::string(text::name(s.key.protocol)).c_str(),
+                             text::format_ipv4(s.key.vip).c_str(), s.key.port, s.name.c_str());
         if (s.sorry_server) {
-            out += printf_string("  sorry server %s:%u %s\n",
-                                 mgmt::ipv4_to_string(s.sorry_server->key.address).c_str(),
-                                 s.sorry_server->key.port,
-                                 s.sorry_server->active ? "ACTIVE (no real server is healthy)"
-                                                        : "standby");
+            out += printf_string(
+                "  sorry server %s:%u %s\n", text::format_ipv4(s.sorry_server->key.address).c_str(),
+                s.sorry_server->key.port,
+                s.sorry_server->active ? "ACTIVE (no real server is healthy)" : "standby");
         }
         out += printf_string("  %-21s %-5s %-5s %-13s %-6s %-10s %s\n", "real server", "check",
                              "state", "since", "weight", "last check", "result");
         for (const mgmt::ServerHealth& h : s.real_servers) {
             const std::string endpoint =
-                mgmt::ipv4_to_string(h.key.address) + ":" + std::to_string(h.key.port);
+                text::format_ipv4(h.key.address) + ":" + std::to_string(h.key.port);
             const std::string weight = h.in_pool ? std::to_string(h.effective_weight) + "/" +
                                                        std::to_string(h.weight)
                                                  : "out/" + std::to_string(h.weight);
@@ -371,7 +385,7 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
         out += printf_string(
             "  %-*s  vrid %-3u  %-6s  priority %-3u  advert %ums  master %s  %s\n", width,
             v.name.c_str(), v.vrid, v.state.c_str(), v.priority, v.advert_interval_ms,
-            v.master == 0 ? "unknown" : mgmt::ipv4_to_string(v.master).c_str(), since.c_str());
+            v.master == 0 ? "unknown" : text::format_ipv4(v.master).c_str(), since.c_str());
         const mgmt::VrrpCountersInfo& c = v.counters;
         out += printf_string(
             "  %-*s  adverts sent %llu received %llu  became master %llu backup %llu  dropped "
@@ -418,13 +432,17 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
     } else {
         out += "Sync not configured (no peer)\n";
     }
+    // The workers' counters as common/counter_list.hpp labels them: the
+    // sync records in one run, then the rest after commas.
     const mgmt::HaDataplaneInfo& d = ha.dataplane;
-    out += printf_string(
-        "  dataplane: emitted %llu lost %llu installed %llu updated %llu removed %llu kept %llu "
-        "install failed %llu, garps %llu, ha_backup drops %llu\n",
-        ull{d.sync_emitted}, ull{d.sync_lost}, ull{d.sync_installed}, ull{d.sync_updated},
-        ull{d.sync_removed}, ull{d.sync_kept}, ull{d.sync_install_failed}, ull{d.garps_sent},
-        ull{d.ha_backup_drops});
+    out += "  dataplane:";
+#define DVS_HA_FIELD(group, name, kind, label, help)                                               \
+    out +=                                                                                         \
+        printf_string(counters::Group::group == counters::Group::kSync ? " %s %llu" : ", %s %llu", \
+                      label, ull{d.name});
+    DVS_HA_DATAPLANE_COUNTERS(DVS_HA_FIELD)
+#undef DVS_HA_FIELD
+    out += printf_string(", ha_backup drops %llu\n", ull{d.ha_backup_drops});
     return out;
 }
 

@@ -147,7 +147,8 @@ public:
 
     void start() {
         if (auto refusal = check_peer()) {
-            if (on_refusal_) on_refusal_(*refusal + " (peer pid " + std::to_string(peer_pid_) + ")");
+            if (on_refusal_)
+                on_refusal_(*refusal + " (peer pid " + std::to_string(peer_pid_) + ")");
             send(mgmt::encode_line(mgmt::error_response(*refusal)), /*close_after=*/true);
             return;
         }
@@ -316,8 +317,8 @@ void MgmtServer::accept_next() {
 
 void MgmtServer::on_accept(stream_protocol::socket socket) {
     std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
-    auto session = std::make_shared<Session>(std::move(socket), handler_, options_.group,
-                                             options_.on_refusal);
+    auto session =
+        std::make_shared<Session>(std::move(socket), handler_, options_.group, options_.on_refusal);
     sessions_.push_back(session);
     session->start();
 }

@@ -26,7 +26,7 @@ using dvs::test::read_file;
 using dvs::test::ServerThread;
 using dvs::test::TempDir;
 using nlohmann::json;
-namespace mgmt = dvs::control::mgmt;
+namespace mgmt = dvs::mgmt;
 
 namespace {
 
@@ -89,7 +89,7 @@ TEST_CASE("-L -n, --stats, --rate, --exact, --tun-info print what ipvsadm prints
     CHECK(format_list(list, tun) == read_file(kGolden + "list_tun_info.txt"));
 
     // One service: no header, as ipvsadm's list_service.
-    const mgmt::ServiceKey shop{(192u << 24) | (2u << 8) | 10u, 443, dvs::control::Protocol::kTcp};
+    const mgmt::ServiceKey shop{(192u << 24) | (2u << 8) | 10u, 443, dvs::Protocol::kTcp};
     CHECK(format_list(list, options(), shop) == read_file(kGolden + "list_service.txt"));
     mgmt::ServiceKey missing = shop;
     missing.port = 444;

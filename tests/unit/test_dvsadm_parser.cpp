@@ -11,9 +11,9 @@
 #include "dvsadm/request.hpp"
 
 using namespace dvs::dvsadm;
-using dvs::control::ForwardMethod;
-using dvs::control::Protocol;
-namespace mgmt = dvs::control::mgmt;
+using dvs::ForwardMethod;
+using dvs::Protocol;
+namespace mgmt = dvs::mgmt;
 
 namespace {
 

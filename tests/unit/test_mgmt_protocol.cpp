@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "common/text_codec.hpp"
 #include "mgmt/protocol.hpp"
 #include "mgmt/server.hpp"
 
+using namespace dvs;
 using namespace dvs::control;
-using namespace dvs::control::mgmt;
+using namespace dvs::mgmt;
 
 namespace {
 
@@ -362,16 +364,20 @@ TEST_CASE("handle_request_line answers garbage itself and the rest via the handl
 }
 
 TEST_CASE("address helpers are strict", "[mgmt]") {
-    CHECK(parse_ipv4("192.0.2.10") == ip(192, 0, 2, 10));
-    CHECK(parse_ipv4("0.0.0.0") == 0u);
-    CHECK_FALSE(parse_ipv4("192.0.2"));
-    CHECK_FALSE(parse_ipv4("192.0.2.256"));
-    CHECK_FALSE(parse_ipv4(" 192.0.2.1"));
-    CHECK_FALSE(parse_ipv4("192.0.2.1.5"));
-    CHECK_FALSE(parse_ipv4(""));
-    CHECK(ipv4_to_string(ip(10, 0, 0, 255)) == "10.0.0.255");
-    CHECK(is_contiguous_netmask(0));
-    CHECK(is_contiguous_netmask(0xffffff00));
-    CHECK(is_contiguous_netmask(0xffffffff));
-    CHECK_FALSE(is_contiguous_netmask(0xff00ff00));
+    // The protocol's addresses go through the one text codec (common/).
+    CHECK(text::parse_ipv4("192.0.2.10") == ip(192, 0, 2, 10));
+    CHECK(text::parse_ipv4("0.0.0.0") == 0u);
+    CHECK_FALSE(text::parse_ipv4("192.0.2"));
+    CHECK_FALSE(text::parse_ipv4("192.0.2.256"));
+    CHECK_FALSE(text::parse_ipv4(" 192.0.2.1"));
+    CHECK_FALSE(text::parse_ipv4("192.0.2.1.5"));
+    CHECK_FALSE(text::parse_ipv4(""));
+    CHECK_FALSE(text::parse_ipv4("010.0.0.1"));
+    CHECK(text::format_ipv4(ip(10, 0, 0, 255)) == "10.0.0.255");
+    CHECK(text::is_contiguous_netmask(0));
+    CHECK(text::is_contiguous_netmask(0xffffff00));
+    CHECK(text::is_contiguous_netmask(0xffffffff));
+    CHECK_FALSE(text::is_contiguous_netmask(0xff00ff00));
+    CHECK(refusal(R"({"v":1,"op":"conns","filter":{"vip":"010.0.0.1"}})") ==
+          "field 'filter.vip' must be an IPv4 address like \"192.0.2.10\", got \"010.0.0.1\"");
 }

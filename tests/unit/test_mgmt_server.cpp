@@ -14,8 +14,8 @@
 
 using namespace dvs;
 using namespace dvs::test;
-using control::mgmt::error_response;
-using control::mgmt::kMaxRequestBytes;
+using mgmt::error_response;
+using mgmt::kMaxRequestBytes;
 
 namespace {
 
@@ -296,7 +296,7 @@ TEST_CASE("peer credentials: root, the group, and nobody else", "[mgmt]") {
         WARN("setuid not permitted here: skipped");
         return;
     }
-    CHECK(answer == control::mgmt::encode_line(error_response(
+    CHECK(answer == mgmt::encode_line(error_response(
                         "permission denied: uid 65534 is not root or in group 4242")));
     CHECK(daemon.received().empty());
     {
@@ -317,7 +317,6 @@ TEST_CASE("peer credentials: root, the group, and nobody else", "[mgmt]") {
     ServerThread root_only(path, daemon.handler());
     REQUIRE(::chmod(path.c_str(), 0666) == 0);
     answer = call_as(path, kNobody, kGroup, {}, request);
-    CHECK(answer ==
-          control::mgmt::encode_line(error_response("permission denied: uid 65534 is not root")));
+    CHECK(answer == mgmt::encode_line(error_response("permission denied: uid 65534 is not root")));
     CHECK(daemon.received().size() == 2);
 }

@@ -71,16 +71,15 @@ public:
         if (op == "conns") return conns;
         if (op == "status") return status;
         if (op == "ha") return ha;
-        if (op == "reload")
-            return control::mgmt::ok_response({{"message", "reloaded: 5 services"}});
-        if (op == "save_yaml") return control::mgmt::ok_response({{"yaml", "services: []"}});
+        if (op == "reload") return mgmt::ok_response({{"message", "reloaded: 5 services"}});
+        if (op == "save_yaml") return mgmt::ok_response({{"yaml", "services: []"}});
         if (op == "del_service" && request["service"]["port"] == 81) {
-            return control::mgmt::error_response("no such service: tcp 192.0.2.10:81");
+            return mgmt::error_response("no such service: tcp 192.0.2.10:81");
         }
         if (op == "add_server" && request["server"]["weight"] == 13) {
             throw std::runtime_error("weight 13 is unlucky");
         }
-        return control::mgmt::ok_response();
+        return mgmt::ok_response();
     }
 
     control::MgmtHandler handler() {
