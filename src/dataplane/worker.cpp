@@ -86,7 +86,7 @@ Worker::Worker(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_me
       load_scratch_(new sched::BackendLoad[kMaxRealServers]),
       half_open_(new uint32_t[kMaxServices]()),
       tsc_hz_(rte_get_tsc_hz()),
-      start_tsc_(rte_rdtsc()) {
+      start_tsc_(env.clock != nullptr ? *env.clock : rte_rdtsc()) {
     const int socket = static_cast<int>(rte_socket_id());
     for (size_t p = 0; p < env_.ports->ports.size(); ++p) {
         auto* b = static_cast<rte_eth_dev_tx_buffer*>(
@@ -115,7 +115,7 @@ int Worker::run() {
     while (!env_.stop->load(std::memory_order_relaxed)) {
         // One Snapshot per iteration; quiescent once the iteration is done.
         const Snapshot& snap = *env_.snapshots->current();
-        now_tsc_ = rte_rdtsc();
+        now_tsc_ = read_tsc();
         uint32_t work = 0;
         begin_iteration(snap);
 
@@ -192,7 +192,7 @@ void Worker::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
 
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n) {
     const Snapshot& snap = *env_.snapshots->current();
-    now_tsc_ = rte_rdtsc();
+    now_tsc_ = read_tsc();
     begin_iteration(snap);
     process_rx(pkts, n, snap);
     uint32_t work = 0;
@@ -203,7 +203,7 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n) {
 }
 
 void Worker::run_housekeeping() {
-    now_tsc_ = rte_rdtsc();
+    now_tsc_ = read_tsc();
     housekeeping(*env_.snapshots->current());
 }
 

@@ -7,6 +7,7 @@
 // control thread reads counters(). Hot path rules: no locks, no allocation,
 // no exceptions, no syscalls per packet.
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -15,17 +16,17 @@
 #include <cstdint>
 #include <memory>
 
-#include "dataplane/conn_table.hpp"
 #include "dataplane/conn_dump.hpp"
+#include "dataplane/conn_table.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/exception_path.hpp"
 #include "dataplane/frag_table.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/neighbor_table.hpp"
-#include "packet/packet_view.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot_publisher.hpp"
 #include "dataplane/sync_rings.hpp"
+#include "packet/packet_view.hpp"
 
 namespace dvs::dataplane {
 
@@ -43,6 +44,12 @@ struct WorkerEnv {
     KernelPathLimits kernel;  // exception path: packets toward the kernel, per worker
     // Connection sync with an HA peer (worker_sync.cpp); null without one.
     SyncRings* sync = nullptr;
+    // A test clock: when set, the worker reads its TSC here instead of
+    // rte_rdtsc() (read once per loop iteration or burst, never per
+    // packet), so tests advance time (fragment, neighbour and connection
+    // timeouts) without sleeping. Written by the test's thread between
+    // calls; null in dvsd.
+    const uint64_t* clock = nullptr;
 };
 
 class Worker {
@@ -66,6 +73,10 @@ public:
     // iterations.
     void run_housekeeping();
     const ConnTable& conn_table() const { return conns_; }
+    // The TSC the worker counts time from (its start), and ticks per second:
+    // what a test clock (WorkerEnv::clock) is set relative to.
+    uint64_t start_tsc() const { return start_tsc_; }
+    uint64_t tsc_hz() const { return tsc_hz_; }
     // The control thread's way to list this worker's connections.
     ConnDump& conn_dump() { return dump_; }
 
@@ -183,6 +194,7 @@ private:
     // Returns 0 to let it go, or ticks to keep it (a template in use).
     uint32_t on_expire(const Conn& c, const Snapshot& snap);
     void shutdown();
+    uint64_t read_tsc() const { return env_.clock != nullptr ? *env_.clock : rte_rdtsc(); }
 
     const uint32_t id_;
     const WorkerEnv env_;
