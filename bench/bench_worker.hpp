@@ -23,16 +23,14 @@ namespace dvs::bench {
 
 // One worker (id 0 of 1) with its Snapshot published. `stop` is the flag
 // its WorkerEnv points at: clear it before launching Worker::run, set it to
-// end the loop. The object must outlive every run of the worker. `clock`,
-// when given, is the worker's test clock (WorkerEnv::clock).
+// end the loop. The object must outlive every run of the worker.
 class BenchWorker {
 public:
     BenchWorker(const std::string& config_yaml, uint64_t capacity,
-                const dataplane::PortLayout& ports, rte_mempool* pool,
-                const uint64_t* clock = nullptr)
-        : config_(control::load_config_text(config_yaml, "bench")), publisher_(1) {
-        publisher_.publish(control::build_snapshot(config_, 1, 1));
-        env_.clock = clock;
+                const dataplane::PortLayout& ports, rte_mempool* pool)
+        : publisher_(1) {
+        const control::Config cfg = control::load_config_text(config_yaml, "bench");
+        publisher_.publish(control::build_snapshot(cfg, 1, 1));
         env_.n_workers = 1;
         env_.ports = &ports;
         env_.snapshots = &publisher_;
@@ -45,12 +43,9 @@ public:
     }
 
     dataplane::Worker& worker() { return *worker_; }
-    const control::Config& config() const { return config_; }
-    const dataplane::Snapshot& snapshot() const { return *publisher_.current(); }
     std::atomic<bool> stop{false};
 
 private:
-    control::Config config_;
     dataplane::HandoffRings rings_;  // none: one worker hands nothing over
     dataplane::SnapshotPublisher publisher_;
     dataplane::WorkerEnv env_;

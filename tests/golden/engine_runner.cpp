@@ -1,28 +1,30 @@
-// Runs one golden case through the real worker in this process, as an
-// ordinary user: no root, no hugepages, no dvsd.
+// Runs one golden case through the real packet engine in this process, as
+// an ordinary user: no root, no hugepages, no dvsd.
 //
 //   engine_runner --config dvs.yaml --in in.pcap --out out.pcap
 //                 --stats stats.json [--settle SECONDS]
 //
-// The worker is built from the case's YAML as dvsd builds it (config ->
-// Snapshot -> publisher -> WorkerEnv, see bench/bench_worker.hpp), on one
-// port that is a pair of rte_rings (DPDK's ring PMD): the frames of in.pcap
-// go in, in file order and in bursts of 32 as a NIC would give them, and
-// what the worker transmits is read back from the TX ring into out.pcap.
-// Time is the worker's test clock: after the last frame it is advanced by
-// `settle` seconds in 10 ms steps, running housekeeping at each step as the
-// poll loop would, so timeouts (fragments) fire without sleeping. The
-// counters are written as dvsd's --stats-file writes them.
+// The engine (dataplane/engine/engine.hpp) is built from the case's YAML as
+// dvsd builds its workers (config -> Snapshot -> publisher -> WorkerEnv),
+// with a capturing port (CapturePortIo) instead of DPDK TX: the frames of
+// in.pcap go in, in file order and in bursts of 32 as a NIC would give
+// them, each burst as one loop iteration does it, and what the engine
+// transmits is written to out.pcap. Time is the engine's test clock: after
+// the last frame it is advanced by `settle` seconds in 10 ms steps, with
+// housekeeping at each step as the poll loop would, so timeouts (fragments)
+// fire without sleeping. The counters are written as dvsd's --stats-file
+// writes them.
 //
-// EAL starts with the config's dataplane.eal, which for golden.yaml.in needs
-// no privilege; the port's device must be net_ring_golden (made here).
+// EAL (for mbufs and the connection table's memory) starts with the
+// config's dataplane.eal, which for golden.yaml.in needs no privilege.
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
-#include <rte_ethdev.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
-#include <rte_ring.h>
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,15 +35,21 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench_worker.hpp"
+#include "control/config/config.hpp"
+#include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
+#include "dataplane/engine/capture_port_io.hpp"
+#include "dataplane/engine/engine_impl.hpp"
+
+// The engine with a capturing port, instantiated here (and only here).
+template class dvs::dataplane::Engine<dvs::dataplane::CapturePortIo>;
 
 namespace {
 
 using namespace dvs;
+using Engine = dataplane::Engine<dataplane::CapturePortIo>;
 
-constexpr uint16_t kBurst = dataplane::Worker::kBurst;
-constexpr unsigned kRingSize = 4096;
+constexpr uint16_t kBurst = Engine::kBurst;
 constexpr double kHousekeepingStep = 0.01;  // s of test clock between housekeeping passes
 
 struct Options {
@@ -142,62 +150,77 @@ void eal_init(const char* prog, const std::vector<std::string>& eal) {
     }
 }
 
-// Everything the worker transmitted so far.
-void drain(rte_ring* tx, std::vector<Frame>& out) {
-    void* objs[kBurst];
-    unsigned n;
-    while ((n = rte_ring_dequeue_burst(tx, objs, kBurst, nullptr)) != 0) {
-        for (unsigned i = 0; i < n; ++i) {
-            auto* m = static_cast<rte_mbuf*>(objs[i]);
-            // Returns a pointer into a single segment, or copies into
-            // `f` for a chained mbuf (none today).
-            Frame f(rte_pktmbuf_pkt_len(m));
-            const void* p = rte_pktmbuf_read(m, 0, static_cast<uint32_t>(f.size()), f.data());
-            if (p != f.data()) std::memcpy(f.data(), p, f.size());
-            out.push_back(std::move(f));
-            rte_pktmbuf_free(m);
-        }
+// Everything the engine transmitted so far, in order. One port: its index
+// is not needed.
+void collect(dataplane::CapturePortIo& io, std::vector<Frame>& out) {
+    for (const dataplane::CapturePortIo::Sent& s : io.take()) {
+        rte_mbuf* m = s.m;
+        // Returns a pointer into a single segment, or copies into `f` for a
+        // chained mbuf (none today).
+        Frame f(rte_pktmbuf_pkt_len(m));
+        const void* p = rte_pktmbuf_read(m, 0, static_cast<uint32_t>(f.size()), f.data());
+        if (p != f.data()) std::memcpy(f.data(), p, f.size());
+        out.push_back(std::move(f));
+        rte_pktmbuf_free(m);
     }
+}
+
+// The case's single port as open_ports would lay it out for one worker
+// (RX queue 0, TX queue 0, DPDK port id 0), without a device: the engine's
+// port I/O is the capture.
+dataplane::PortLayout port_layout(const control::PortConfig& pc) {
+    dataplane::PortInfo p;
+    p.name = pc.name;
+    p.device = pc.device;
+    p.port_id = 0;
+    if (pc.mac) std::copy(pc.mac->begin(), pc.mac->end(), p.mac);
+    p.mtu = pc.mtu;
+    p.rx_queues = 1;
+    p.tx_queues = 1;
+    p.tx_queue[0] = 0;
+    dataplane::PortLayout layout;
+    layout.ports.push_back(p);
+    layout.rx_by_worker = {{{0, 0}}};
+    layout.kernel_rx_by_worker = {{}};
+    return layout;
 }
 
 int run(const Options& o, const char* prog) {
     const std::string yaml = read_file(o.config);
-    const control::Config probe = control::load_config_text(yaml, o.config);
-    if (probe.ports.size() != 1 || probe.dataplane.workers != 1) {
-        throw std::runtime_error("golden configs have one port and one worker");
+    const control::Config cfg = control::load_config_text(yaml, o.config);
+    if (cfg.ports.size() != 1 || cfg.dataplane.workers != 1 || !cfg.ports[0].mac) {
+        throw std::runtime_error("golden configs have one port with a mac and one worker");
     }
-    eal_init(prog, probe.dataplane.eal);
+    eal_init(prog, cfg.dataplane.eal);
     rte_mempool* pool =
-        rte_pktmbuf_pool_create("golden_pool", probe.dataplane.mbufs, 0, 0,
-                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
-    if (pool == nullptr)
+        rte_pktmbuf_pool_create("golden_pool", cfg.dataplane.mbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                static_cast<int>(rte_socket_id()));
+    if (pool == nullptr) {
         throw std::runtime_error("mbuf pool: " + std::string(rte_strerror(rte_errno)));
+    }
     dataplane::register_handoff_field();
 
-    rte_ring* rx =
-        rte_ring_create("golden_rx", kRingSize, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-    rte_ring* tx =
-        rte_ring_create("golden_tx", kRingSize, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (rx == nullptr || tx == nullptr) throw std::runtime_error("ring creation failed");
-    if (rte_eth_from_rings("golden", &rx, 1, &tx, 1, rte_socket_id()) < 0) {
-        throw std::runtime_error("rte_eth_from_rings failed");
-    }
-    // The case's port, on the ring device (rte_eth_from_rings names it net_ring_<name>).
-    const control::PortConfig& pc = probe.ports[0];
-    if (pc.device != "net_ring_golden")
-        throw std::runtime_error("the port's device must be net_ring_golden");
-    dataplane::PortSpec spec{pc.name, pc.device, pc.mtu};
-    if (pc.mac) {
-        spec.set_mac = true;
-        std::copy(pc.mac->begin(), pc.mac->end(), spec.mac);
-    }
-    const dataplane::PortLayout ports = dataplane::open_ports({spec}, 1, {pool});
-    const uint16_t port_id = ports.ports[0].port_id;
-
+    // As dvsd builds a worker: Config -> Snapshot -> publisher -> WorkerEnv.
+    const dataplane::PortLayout ports = port_layout(cfg.ports[0]);
+    dataplane::SnapshotPublisher publisher(1);
+    publisher.publish(control::build_snapshot(cfg, 1, 1));
+    const dataplane::Snapshot& snap = *publisher.current();
+    dataplane::HandoffRings rings;  // none: one worker hands nothing over
+    std::array<const dataplane::WorkerCounters*, dataplane::kMaxWorkers> all{};
+    std::atomic<bool> stop{false};
     uint64_t clock = rte_rdtsc();
-    bench::BenchWorker bw(yaml, probe.dataplane.conn_capacity, ports, pool, &clock);
-    dataplane::Worker& w = bw.worker();
+    dataplane::WorkerEnv env;
+    env.n_workers = 1;
+    env.ports = &ports;
+    env.snapshots = &publisher;
+    env.rings = &rings;
+    env.stop = &stop;
+    env.all_counters = all.data();
+    env.clock = &clock;
+    Engine engine(0, env, cfg.dataplane.conn_capacity, pool, clock);
+    all[0] = &engine.counters();
 
+    // What one loop iteration does around a burst (dataplane/worker.cpp).
     std::vector<Frame> outputs;
     const std::vector<Frame> inputs = read_pcap(o.in);
     for (size_t i = 0; i < inputs.size(); i += kBurst) {
@@ -209,26 +232,30 @@ int run(const Options& o, const char* prog) {
             void* p = rte_pktmbuf_append(burst[j], static_cast<uint16_t>(f.size()));
             if (p == nullptr) throw std::runtime_error("input frame larger than an mbuf");
             std::memcpy(p, f.data(), f.size());
-            burst[j]->port = port_id;
+            burst[j]->port = 0;
         }
-        w.process_burst(burst, n);
-        drain(tx, outputs);
+        engine.set_now(clock);
+        engine.begin_iteration(snap);
+        engine.process_rx(burst, n, snap);
+        engine.flush();
+        collect(engine.io(), outputs);
     }
-    // The poll loop's housekeeping while the case settles, on the test clock.
+    // The loop's housekeeping while the case settles, on the test clock.
     const uint64_t step =
-        static_cast<uint64_t>(static_cast<double>(w.tsc_hz()) * kHousekeepingStep);
+        static_cast<uint64_t>(static_cast<double>(engine.tsc_hz()) * kHousekeepingStep);
     for (double t = 0; t < o.settle; t += kHousekeepingStep) {
         clock += step;
-        w.run_housekeeping();
-        w.process_burst(nullptr, 0);  // flushes what housekeeping queued
-        drain(tx, outputs);
+        engine.set_now(clock);
+        engine.housekeeping(snap);
+        engine.flush();
+        collect(engine.io(), outputs);
     }
     write_pcap(o.out, outputs);
 
     control::StatsView view;
-    view.config = &bw.config();
-    view.snapshot = &bw.snapshot();
-    view.workers = {&w.counters()};
+    view.config = &cfg;
+    view.snapshot = &snap;
+    view.workers = {&engine.counters()};
     std::ofstream(o.stats) << control::render_stats_json(view);
     return 0;
 }
