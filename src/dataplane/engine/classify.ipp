@@ -7,26 +7,34 @@
 namespace dvs::dataplane {
 
 // The burst goes through in stages so that its cache misses overlap:
-// all headers are fetched, then the conn-table bucket of each packet's
-// tuple (the lookup key for inbound packets and NAT replies alike), then
+// all headers are fetched, then each packet is parsed (once: the view goes
+// with it to the end, through the handoff rings too) and the conn-table
+// bucket of its tuple fetched (the lookup key for inbound packets and NAT
+// replies alike), then
 // the entries those buckets point at; then every lookup runs back to back
 // (independent loads the CPU overlaps), and only then is each packet
 // processed, finding its connection in `hint_` and the rest in cache.
 template <class Io>
 void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
     counters_->rx.add(n);
+    // Raw slots: each view is built in place by parse_frame (no zeroing of
+    // 32 views first, no copy).
+    union ViewSlot {
+        ViewSlot() {}
+        PacketView v;
+    } view[kBurst];
     FlowKey key[kBurst];
     uint64_t hash[kBurst];
     ConnTable::Hit hit[kBurst];
     bool plain[kBurst];
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
     for (uint16_t i = 0; i < n; ++i) {
-        FlowKey& k = key[i];
-        plain[i] =
-            peek_flow(rte_pktmbuf_mtod(burst[i], const uint8_t*), rte_pktmbuf_data_len(burst[i]),
-                      k.src_ip, k.dst_ip, k.src_port, k.dst_port, k.proto);
+        const PacketView& v = *::new (&view[i].v) PacketView(
+            parse_frame(rte_pktmbuf_mtod(burst[i], uint8_t*), rte_pktmbuf_data_len(burst[i])));
+        plain[i] = v.kind == FrameKind::kIpv4 && v.has_ports;
         if (plain[i]) {
-            hash[i] = ConnTable::hash_key(k);
+            key[i] = {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+            hash[i] = ConnTable::hash_key(key[i]);
             conns_.prefetch_bucket(hash[i]);
         }
     }
@@ -39,38 +47,27 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
     const uint32_t generation = conns_.generation();
     for (uint16_t i = 0; i < n; ++i) {
         hint_ = {plain[i], generation, key[i], hit[i]};
-        process(burst[i], snap, false);
+        process(burst[i], view[i].v, snap);
     }
     hint_.valid = false;
 }
 
+// The kind was decided on the core that handed the packet over; the
+// packet passed the checks before that point there (single segment, parse,
+// L2 destination) and is unchanged since.
 template <class Io>
 void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
-    const HandoffMeta meta = handoff_meta(m);
+    const HandoffMeta& meta = handoff_meta(m);
     if (meta.kind == HandoffKind::kTransmit) return transmit(meta.port_index, m);
-    if (meta.kind != HandoffKind::kLearn) counters_->handoff_in.add();
-    process(m, snap, true);
-}
-
-template <class Io>
-void Engine<Io>::process(rte_mbuf* m, const Snapshot& snap, bool from_ring) {
-    if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
-    PacketView v = parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
-    if (v.kind == FrameKind::kDropped) return drop(m, v.drop);
-
-    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
-    if (engine_detail::is_unicast_to_other(*v.eth, env_.ports->ports[port_index].mac)) {
-        return drop(m, DropReason::kL2NotForUs);
-    }
-    if (v.kind == FrameKind::kArp) {
-        const bool learn_only = from_ring && handoff_meta(m).kind == HandoffKind::kLearn;
-        return arp(m, v, snap, learn_only);
-    }
-    if (from_ring) {
-        const HandoffMeta& meta = handoff_meta(m);
-        const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
-        if (meta.kind == HandoffKind::kFragment) return process_ipv4(m, v, snap, &known);
-        if (meta.kind == HandoffKind::kTemplate || meta.kind == HandoffKind::kScheduled) {
+    PacketView v = restore_view(m);
+    if (meta.kind == HandoffKind::kLearn) return arp(m, v, snap, true);
+    counters_->handoff_in.add();
+    const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
+    switch (meta.kind) {
+        case HandoffKind::kFragment:
+            return dispatch(m, v, snap, known);
+        case HandoffKind::kTemplate:
+        case HandoffKind::kScheduled: {
             const Service* svc = snap.find_service(v.ip->dst, known.dst, v.proto);
             if (svc == nullptr) return drop(m, DropReason::kNoService);  // reloaded meanwhile
             if (meta.kind == HandoffKind::kTemplate) {
@@ -78,15 +75,27 @@ void Engine<Io>::process(rte_mbuf* m, const Snapshot& snap, bool from_ring) {
             }
             return inbound(m, v, snap, *svc, known, meta.rs_id);
         }
+        default:  // kProcess: this core owns the flow (or its fragments, or the error)
+            return process_ipv4(m, v, snap);
     }
-    process_ipv4(m, v, snap, nullptr);
 }
 
 template <class Io>
-void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap,
-                              const Ports* known) {
+void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
+    if (v.kind == FrameKind::kDropped) return drop(m, v.drop);
+
+    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+    if (engine_detail::is_unicast_to_other(*v.eth, env_.ports->ports[port_index].mac)) {
+        return drop(m, DropReason::kL2NotForUs);
+    }
+    if (v.kind == FrameKind::kArp) return arp(m, v, snap, false);
+    process_ipv4(m, v, snap);
+}
+
+template <class Io>
+void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
-    if (known != nullptr) return dispatch(m, v, snap, *known);
     if (is_fragment) return fragment(m, v, snap);
     if (v.proto == kIpProtoIcmp) {
         if (icmp_is_error(v)) return icmp_error(m, v, snap);
@@ -111,13 +120,13 @@ void Engine<Io>::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, cons
             return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
         }
         const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
-        if (owner != id_) return handoff(owner, m, kind, 0, &ports);
+        if (owner != id_) return handoff(owner, m, kind, v, &ports);
         return inbound(m, v, snap, *svc, ports);
     }
     if (snap.is_local(dst)) return local(m, v, snap);
     // Not for a VIP: a reply from a real server, owned by the client's core.
     const uint32_t owner = owner_core(dst, ports.dst, env_.n_workers);
-    if (owner != id_) return handoff(owner, m, kind, 0, &ports);
+    if (owner != id_) return handoff(owner, m, kind, v, &ports);
     reply(m, v, snap, ports);
 }
 

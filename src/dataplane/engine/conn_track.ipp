@@ -66,7 +66,7 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
             const uint32_t tcore = template_core(svc, v.ip->src);
             if (tcore != id_) {
                 counters_->template_handoffs.add();
-                return handoff(tcore, m, HandoffKind::kTemplate, 0, &ports);
+                return handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
             }
             chosen = template_pick(snap, svc, v.ip->src, ports);
         } else {

@@ -11,7 +11,7 @@ void Engine<Io>::transmit(uint16_t port_index, rte_mbuf* m) {
     const int32_t q = port.tx_queue[id_];
     if (q < 0) {
         counters_->tx_handoff.add();
-        return handoff(port.tx_owner, m, HandoffKind::kTransmit, port_index);
+        return handoff_tx(port.tx_owner, m, port_index);
     }
     counters_->tx.add(io_.send(port_index, static_cast<uint16_t>(q), m));
 }
@@ -30,19 +30,30 @@ void Engine<Io>::flush_tx() {
 }
 
 template <class Io>
-void Engine<Io>::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index,
+void Engine<Io>::handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, const PacketView& v,
                          const Ports* ports, uint32_t rs_id) {
     HandoffMeta& meta = handoff_meta(m);
     meta.kind = kind;
-    meta.port_index = port_index;
     meta.rs_id = rs_id;
     if (ports != nullptr) {
         meta.src_port = ports->src;
         meta.dst_port = ports->dst;
     }
-    if (kind != HandoffKind::kTransmit && kind != HandoffKind::kLearn) {
-        counters_->handoff_out.add();
-    }
+    meta.view = compact_view(v);
+    if (kind != HandoffKind::kLearn) counters_->handoff_out.add();
+    enqueue_handoff(to, m);
+}
+
+template <class Io>
+void Engine<Io>::handoff_tx(uint32_t to, rte_mbuf* m, uint16_t port_index) {
+    HandoffMeta& meta = handoff_meta(m);
+    meta.kind = HandoffKind::kTransmit;
+    meta.port_index = port_index;
+    enqueue_handoff(to, m);
+}
+
+template <class Io>
+void Engine<Io>::enqueue_handoff(uint32_t to, rte_mbuf* m) {
     handoff_buf_[to][handoff_count_[to]++] = m;
     if (handoff_count_[to] == kBurst) flush_handoffs();
 }

@@ -96,7 +96,8 @@ public:
     }
     // A burst from a wire port (m->port set), through the staged pipeline.
     void process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap);
-    // A packet another core handed over: resumes where that core stopped.
+    // A packet another core handed over: resumes where that core stopped,
+    // with the view that core parsed.
     void from_ring(rte_mbuf* m, const Snapshot& snap);
     // A burst the kernel sent on the exception interface `kernel_port`.
     void from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port, const Snapshot& snap);
@@ -139,9 +140,9 @@ private:
         }
         return conns_.lookup(key);
     }
-    // classify.ipp
-    void process(rte_mbuf* m, const Snapshot& snap, bool from_ring);
-    void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports* known);
+    // classify.ipp. process: a packet from the wire, parsed by process_rx.
+    void process(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void drop(rte_mbuf* m, DropReason r);
     // fragment.ipp
@@ -200,8 +201,13 @@ private:
 
     // egress.ipp
     void transmit(uint16_t port_index, rte_mbuf* m);
-    void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, uint16_t port_index = 0,
+    // A parsed packet to the core `to`, which resumes at `kind` with the
+    // view restored; handoff_tx: a rewritten packet to the owner of its
+    // port's TX queue.
+    void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, const PacketView& v,
                  const Ports* ports = nullptr, uint32_t rs_id = 0);
+    void handoff_tx(uint32_t to, rte_mbuf* m, uint16_t port_index);
+    void enqueue_handoff(uint32_t to, rte_mbuf* m);
     void flush_handoffs();
     void flush_tx();
 

@@ -16,7 +16,7 @@ void Engine<Io>::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const FragKey key{v.ip->src, v.ip->dst, v.ip->id, v.proto};
     const uint32_t frag_core =
         static_cast<uint32_t>(((FragTable::hash(key) >> 32) * env_.n_workers) >> 32);
-    if (frag_core != id_) return handoff(frag_core, m, HandoffKind::kProcess);
+    if (frag_core != id_) return handoff(frag_core, m, HandoffKind::kProcess, v);
 
     FragTable::Entry* e = frags_->find_or_add(key, now_s_);
     if (e == nullptr) return drop(m, DropReason::kFragTableFull);
@@ -37,7 +37,7 @@ void Engine<Io>::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         const Ports later{e->src_port, e->dst_port, true};
         for (uint8_t i = 0; i < e->n_held; ++i) {
             rte_mbuf* h = e->held[i];
-            PacketView hv = parse_frame(rte_pktmbuf_mtod(h, uint8_t*), rte_pktmbuf_data_len(h));
+            PacketView hv = restore_view(h);  // stashed when held
             if (frag_overlaps_header(be16(hv.ip->frag_off), e->l4_hdr_len)) {
                 drop(h, DropReason::kFragOverlap);
                 continue;
@@ -54,6 +54,7 @@ void Engine<Io>::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         return dispatch(m, v, snap, Ports{e->src_port, e->dst_port, true});
     }
     if (e->n_held == FragTable::kMaxHeld) return drop(m, DropReason::kFragHoldFull);
+    stash_view(m, v);  // parsed once: restored when the first comes
     e->held[e->n_held++] = m;
 }
 

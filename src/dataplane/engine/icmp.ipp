@@ -21,7 +21,7 @@ void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const uint32_t owner = from_outside
                                ? owner_core(q.reversed.src_ip, q.reversed.src_port, env_.n_workers)
                                : owner_core(q.reversed.dst_ip, q.reversed.dst_port, env_.n_workers);
-    if (owner != id_) return handoff(owner, m, HandoffKind::kProcess);
+    if (owner != id_) return handoff(owner, m, HandoffKind::kProcess, v);
 
     const ConnTable::Hit hit = conns_.lookup(q.reversed);
     if (hit.conn == nullptr) return drop(m, DropReason::kIcmpNoConn);

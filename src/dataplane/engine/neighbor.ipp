@@ -33,7 +33,7 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
                     continue;
                 }
                 copy->port = m->port;
-                handoff(w, copy, HandoffKind::kLearn);
+                handoff(w, copy, HandoffKind::kLearn, v);  // same offsets in the copy
             }
         }
     }
