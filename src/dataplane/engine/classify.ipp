@@ -58,7 +58,7 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
 template <class Io>
 void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     const HandoffMeta& meta = handoff_meta(m);
-    if (meta.kind == HandoffKind::kTransmit) return transmit(meta.port_index, m);
+    if (meta.kind == HandoffKind::kTransmit) return out_.transmit(meta.port_index, m);
     PacketView v = restore_view(m);
     if (meta.kind == HandoffKind::kLearn) return arp(m, v, snap, true);
     counters_->handoff_in.add();
@@ -120,20 +120,14 @@ void Engine<Io>::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, cons
             return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
         }
         const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
-        if (owner != id_) return handoff(owner, m, kind, v, &ports);
+        if (owner != id_) return out_.handoff(owner, m, kind, v, &ports);
         return inbound(m, v, snap, *svc, ports);
     }
     if (snap.is_local(dst)) return local(m, v, snap);
     // Not for a VIP: a reply from a real server, owned by the client's core.
     const uint32_t owner = owner_core(dst, ports.dst, env_.n_workers);
-    if (owner != id_) return handoff(owner, m, kind, v, &ports);
+    if (owner != id_) return out_.handoff(owner, m, kind, v, &ports);
     reply(m, v, snap, ports);
-}
-
-template <class Io>
-void Engine<Io>::drop(rte_mbuf* m, DropReason r) {
-    counters_->drop(r);
-    rte_pktmbuf_free(m);
 }
 
 }  // namespace dvs::dataplane

@@ -66,7 +66,7 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
             const uint32_t tcore = template_core(svc, v.ip->src);
             if (tcore != id_) {
                 counters_->template_handoffs.add();
-                return handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
+                return out_.handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
             }
             chosen = template_pick(snap, svc, v.ip->src, ports);
         } else {
@@ -146,7 +146,7 @@ void Engine<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& sn
             const uint16_t len = tcp_reset_to_sender(bv);
             rte_pktmbuf_trim(
                 back, static_cast<uint16_t>(rte_pktmbuf_data_len(back) - sizeof(EthHdr) - len));
-            route_and_send(back, snap, bv.ip->dst);
+            nbr_.route_and_send(back, snap, bv.ip->dst);
         } else {
             counters_->drop(DropReason::kMbufAllocFailed);
         }
@@ -157,7 +157,7 @@ void Engine<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& sn
     // A NAT reply: rewritten for the client as any reply is.
     if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
     nat_rewrite_source(v, conn.vip, conn.vport);
-    route_and_send(m, snap, conn.client_ip);
+    nbr_.route_and_send(m, snap, conn.client_ip);
 }
 
 template <class Io>
@@ -197,7 +197,7 @@ void Engine<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const P
     } else {
         nat_rewrite_source(v, c->vip, c->vport);
     }
-    route_and_send(m, snap, c->client_ip);
+    nbr_.route_and_send(m, snap, c->client_ip);
 }
 
 template <class Io>

@@ -11,7 +11,7 @@ template <class Io>
 void Engine<Io>::forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c) {
     const auto nh = snap.route(c.rs_ip);
     if (!nh) return drop(m, DropReason::kNoRoute);
-    send_to_neighbor(m, snap, nh->port, c.rs_ip);
+    nbr_.send(m, snap, nh->port, c.rs_ip);
 }
 
 }  // namespace dvs::dataplane

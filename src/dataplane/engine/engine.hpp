@@ -20,13 +20,13 @@
 //   conn_track.ipp    inbound / reply state machine, load accounting, scheduling
 //   nat.ipp dr.ipp tun.ipp   the forwarding methods (TUN with PMTU)
 //   icmp.ipp          ICMP errors about connections, echo, local traffic
-//   neighbor.ipp      ARP, the neighbour cache, routing a packet out
+//   neighbor.ipp      ARP; Neighbors<Io>: the neighbour cache, routing a packet out
 //   fragment.ipp      fragments meet on their fragment core
 //   templates.ipp     persistence templates on their template core
-//   egress.ipp        TX and handoff buffers
+//   egress.ipp        Egress<Io>: TX and handoff buffers
 //   sync.ipp          HA connection sync and gratuitous ARP
 //   kernel.ipp        the exception path
-//   housekeeping.ipp  timers, conn dump, messages, shutdown
+//   lifecycle.ipp     construction, timers, conn dump, shutdown
 // Hot path rules: no locks, no allocation, no exceptions, no syscalls per
 // packet.
 
@@ -40,6 +40,8 @@
 #include "dataplane/conn_dump.hpp"
 #include "dataplane/conn_table.hpp"
 #include "dataplane/counters.hpp"
+#include "dataplane/engine/egress.hpp"
+#include "dataplane/engine/neighbors.hpp"
 #include "dataplane/exception_path.hpp"
 #include "dataplane/frag_table.hpp"
 #include "dataplane/handoff.hpp"
@@ -76,7 +78,7 @@ struct WorkerEnv {
 template <class Io>
 class Engine {
 public:
-    static constexpr uint16_t kBurst = 32;
+    static constexpr uint16_t kBurst = Egress<Io>::kBurst;
 
     // start_tsc: the TSC that is second 0 of the connection table's clock.
     Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_mempool* pool,
@@ -106,8 +108,8 @@ public:
     void poll_sync(const Snapshot& snap, uint32_t& work);
     // Everything buffered goes out: handoffs, TX, sync records.
     void flush() {
-        flush_handoffs();
-        flush_tx();
+        out_.flush_handoffs();
+        out_.flush_tx();
         flush_sync();
     }
     // Timers, neighbour retries, the conn dump: every few hundred iterations.
@@ -121,16 +123,10 @@ public:
     ConnDump& conn_dump() { return dump_; }
     uint64_t start_tsc() const { return start_tsc_; }
     uint64_t tsc_hz() const { return tsc_hz_; }
-    Io& io() { return io_; }
+    Io& io() { return out_.io(); }
 
 private:
-    // The ports of a packet's flow: from its own L4 header, or, for a later
-    // fragment, from the first fragment via the fragment core.
-    struct Ports {
-        uint16_t src = 0;
-        uint16_t dst = 0;
-        bool later_fragment = false;  // no L4 header in this packet
-    };
+    using Ports = FlowPorts;
 
     // conns_.lookup(key), answered from the burst's bulk lookup when that
     // was for this key and the table has not changed since.
@@ -144,7 +140,7 @@ private:
     void process(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
-    void drop(rte_mbuf* m, DropReason r);
+    void drop(rte_mbuf* m, DropReason r) { out_.drop(m, r); }
     // fragment.ipp
     void fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     // conn_track.ipp. preselected_rs: a real server id chosen by a
@@ -190,28 +186,10 @@ private:
     bool to_kernel(rte_mbuf* m);
     void from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap);
 
-    // neighbor.ipp
+    // neighbor.ipp (what it learns goes to nbr_)
     void arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only);
-    void learn_neighbor(uint16_t port_index, uint32_t ip, const uint8_t mac[6]);
-    // Sends an IPv4 packet towards `ip` via the route table.
-    void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
-    void send_to_neighbor(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip);
-    void send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
-    void expire_neighbors(const Snapshot& snap);
 
-    // egress.ipp
-    void transmit(uint16_t port_index, rte_mbuf* m);
-    // A parsed packet to the core `to`, which resumes at `kind` with the
-    // view restored; handoff_tx: a rewritten packet to the owner of its
-    // port's TX queue.
-    void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, const PacketView& v,
-                 const Ports* ports = nullptr, uint32_t rs_id = 0);
-    void handoff_tx(uint32_t to, rte_mbuf* m, uint16_t port_index);
-    void enqueue_handoff(uint32_t to, rte_mbuf* m);
-    void flush_handoffs();
-    void flush_tx();
-
-    // housekeeping.ipp
+    // lifecycle.ipp
     void serve_conn_dump();
 
     // sync.ipp. sync_emit records a change of a connection for the peer
@@ -236,19 +214,17 @@ private:
     const uint32_t id_;
     const WorkerEnv env_;
     rte_mempool* const pool_;
-    Io io_;
     std::unique_ptr<WorkerCounters> counters_;
     ConnTable conns_;
-    std::unique_ptr<NeighborTable> neighbors_;
     std::unique_ptr<FragTable> frags_;
     uint16_t next_ip_id_;  // IDs of packets we originate (TUN outer headers, ICMP)
     std::unique_ptr<sched::BackendLoad[]> load_scratch_;  // kMaxRealServers entries
     std::unique_ptr<uint32_t[]> half_open_;  // per service id: SYN_RECV connections held here
-    rte_mbuf* handoff_buf_[kMaxWorkers][kBurst];
-    uint16_t handoff_count_[kMaxWorkers] = {};
     uint64_t tsc_hz_;
     uint64_t start_tsc_;
     uint64_t now_tsc_ = 0;
+    Egress<Io> out_;      // TX and handoffs (egress.ipp)
+    Neighbors<Io> nbr_;   // next hops (neighbor.ipp)
     uint32_t now_s_ = 0;  // seconds since start: the conn-table tick
     uint32_t last_tick_ = 0;
     uint32_t templates_live_ = 0;  // templates in conns_ (the rest are connections)

@@ -26,7 +26,7 @@
 #include "packet/tcp_reset.hpp"
 #include "packet/tun_encap.hpp"
 
-// clang-format off: the order is free, this one reads like a packet's way.
+// One file per concern (any order: all are definitions of declared templates).
 #include "dataplane/engine/classify.ipp"
 #include "dataplane/engine/conn_track.ipp"
 #include "dataplane/engine/dr.ipp"
@@ -40,4 +40,3 @@
 #include "dataplane/engine/sync.ipp"
 #include "dataplane/engine/templates.ipp"
 #include "dataplane/engine/tun.ipp"
-// clang-format on

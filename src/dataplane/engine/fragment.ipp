@@ -16,7 +16,7 @@ void Engine<Io>::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const FragKey key{v.ip->src, v.ip->dst, v.ip->id, v.proto};
     const uint32_t frag_core =
         static_cast<uint32_t>(((FragTable::hash(key) >> 32) * env_.n_workers) >> 32);
-    if (frag_core != id_) return handoff(frag_core, m, HandoffKind::kProcess, v);
+    if (frag_core != id_) return out_.handoff(frag_core, m, HandoffKind::kProcess, v);
 
     FragTable::Entry* e = frags_->find_or_add(key, now_s_);
     if (e == nullptr) return drop(m, DropReason::kFragTableFull);

@@ -21,7 +21,7 @@ void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const uint32_t owner = from_outside
                                ? owner_core(q.reversed.src_ip, q.reversed.src_port, env_.n_workers)
                                : owner_core(q.reversed.dst_ip, q.reversed.dst_port, env_.n_workers);
-    if (owner != id_) return handoff(owner, m, HandoffKind::kProcess, v);
+    if (owner != id_) return out_.handoff(owner, m, HandoffKind::kProcess, v);
 
     const ConnTable::Hit hit = conns_.lookup(q.reversed);
     if (hit.conn == nullptr) return drop(m, DropReason::kIcmpNoConn);
@@ -31,13 +31,13 @@ void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         if (c.method != kMethodNat) return forward(m, v, snap, c);
         if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
         icmp_error_nat_inbound(v, q, c.rs_ip, c.rs_port);
-        return route_and_send(m, snap, c.rs_ip);
+        return nbr_.route_and_send(m, snap, c.rs_ip);
     }
     if (hit.dir == Direction::kReply && !from_outside) {
         counters_->real_servers[c.rs_id].pkts_out.add();
         if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
         icmp_error_nat_reply(v, q, c.vip, c.vport);
-        return route_and_send(m, snap, c.client_ip);
+        return nbr_.route_and_send(m, snap, c.client_ip);
     }
     drop(m, DropReason::kIcmpNoConn);
 }
@@ -57,7 +57,7 @@ void Engine<Io>::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     }
     icmp_echo_reply_in_place(v);
     counters_->icmp_echo_replies.add();
-    route_and_send(m, snap, v.ip->dst);
+    nbr_.route_and_send(m, snap, v.ip->dst);
 }
 
 }  // namespace dvs::dataplane

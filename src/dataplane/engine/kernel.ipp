@@ -26,7 +26,7 @@ bool Engine<Io>::to_kernel(rte_mbuf* m) {
     std::memcpy(eth.dst, layout.ports[kernel_port].kernel_mac, 6);
     std::memcpy(eth.src, wire.mac, 6);
     counters_->to_kernel.add();
-    transmit(kernel_port, m);  // the interface's single TX queue may be another worker's
+    out_.transmit(kernel_port, m);  // the interface's single TX queue may be another worker's
     return true;
 }
 
@@ -49,12 +49,12 @@ void Engine<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& 
     PacketView v = parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
     switch (classify_from_kernel(v)) {
         case FromKernel::kRoute:
-            return route_and_send(m, snap, v.ip->dst);
+            return nbr_.route_and_send(m, snap, v.ip->dst);
         case FromKernel::kArpRequest: {
             const PortInfo& wire = env_.ports->ports[env_.ports->ports[kernel_port].wire_port];
             arp_reply_in_place(*v.eth, *v.arp, wire.mac);
             counters_->kernel_arp_replies.add();
-            return transmit(kernel_port, m);
+            return out_.transmit(kernel_port, m);
         }
         case FromKernel::kMulticast:
             return drop(m, DropReason::kKernelMulticast);

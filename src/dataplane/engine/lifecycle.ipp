@@ -18,15 +18,15 @@ Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rt
       pool_(pool),
       counters_(std::make_unique<WorkerCounters>()),
       conns_(conn_capacity, engine_detail::hugepage_table_memory()),
-      neighbors_(std::make_unique<NeighborTable>()),
       frags_(std::make_unique<FragTable>()),
       next_ip_id_(static_cast<uint16_t>(id << 12)),
       load_scratch_(new sched::BackendLoad[kMaxRealServers]),
       half_open_(new uint32_t[kMaxServices]()),
       tsc_hz_(rte_get_tsc_hz()),
       start_tsc_(start_tsc),
-      now_tsc_(start_tsc) {
-    io_.init(env_, id_);
+      now_tsc_(start_tsc),
+      out_(id, env_, *counters_),
+      nbr_(env_, pool, *counters_, out_, now_tsc_, tsc_hz_) {
     kernel_bucket_.configure(env_.kernel.rate_pps, env_.kernel.burst, tsc_hz_, start_tsc_);
 }
 
@@ -43,7 +43,7 @@ void Engine<Io>::housekeeping(const Snapshot& snap) {
         [&](const Conn& c) { sync_emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
     counters_->conns_active.set(conns_.size() - templates_live_);
     frags_->expire(now_s_, [this](rte_mbuf* f) { drop(f, DropReason::kFragTimeout); });
-    expire_neighbors(snap);
+    nbr_.expire(snap);
 }
 
 // One slice of a connection listing per housekeeping pass.
@@ -64,13 +64,10 @@ void Engine<Io>::serve_conn_dump() {
 
 template <class Io>
 void Engine<Io>::shutdown() {
-    flush_handoffs();
-    flush_tx();
+    out_.flush_handoffs();
+    out_.flush_tx();
     frags_->expire(now_s_ + FragTable::kLifetime, [](rte_mbuf* f) { rte_pktmbuf_free(f); });
-    neighbors_->for_each([&](NeighborTable::Entry& e) {
-        for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
-        e.n_pending = 0;
-    });
+    nbr_.release_held();
 }
 
 }  // namespace dvs::dataplane

@@ -23,7 +23,7 @@ void Engine<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
     } else {
         nat_rewrite_ip_destination(v, c.rs_ip);
     }
-    route_and_send(m, snap, c.rs_ip);
+    nbr_.route_and_send(m, snap, c.rs_ip);
 }
 
 }  // namespace dvs::dataplane

@@ -1,6 +1,6 @@
 // ARP and the neighbour cache: answering for our addresses and VIPs,
-// learning on connected subnets, resolving next hops with held packets.
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// learning on connected subnets (Engine::arp), resolving next hops with held
+// packets (Neighbors<Io>, neighbors.hpp). Included by engine_impl.hpp.
 
 #pragma once
 
@@ -23,7 +23,7 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
     const auto nh = snap.route(a.spa);
     const bool learnable = nh && nh->port == port_index && nh->ip == a.spa && a.spa != 0;
     if (learnable) {
-        learn_neighbor(port_index, a.spa, a.sha);
+        nbr_.learn(port_index, a.spa, a.sha);
         if (!learn_only) {
             for (uint32_t w = 0; w < env_.n_workers; ++w) {
                 if (w == id_) continue;
@@ -33,7 +33,7 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
                     continue;
                 }
                 copy->port = m->port;
-                handoff(w, copy, HandoffKind::kLearn, v);  // same offsets in the copy
+                out_.handoff(w, copy, HandoffKind::kLearn, v);  // same offsets in the copy
             }
         }
     }
@@ -49,7 +49,7 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
         if (snap.ha.is_standby(a.tpa)) return drop(m, DropReason::kHaBackup);
         arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
         counters_->arp_replies_sent.add();
-        transmit(port_index, m);
+        out_.transmit(port_index, m);
         return;
     }
     if (learnable) {
@@ -60,8 +60,19 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
 }
 
 template <class Io>
-void Engine<Io>::learn_neighbor(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
-    NeighborTable::Entry* e = neighbors_->find_or_add(port_index, ip);
+Neighbors<Io>::Neighbors(const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters,
+                         Egress<Io>& out, const uint64_t& now_tsc, uint64_t tsc_hz)
+    : env_(env),
+      pool_(pool),
+      counters_(counters),
+      out_(out),
+      now_tsc_(now_tsc),
+      ms_(tsc_hz / 1000),
+      table_(std::make_unique<NeighborTable>()) {}
+
+template <class Io>
+void Neighbors<Io>::learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
+    NeighborTable::Entry* e = table_->find_or_add(port_index, ip);
     if (e == nullptr) return;  // full: packets needing it are counted when they are dropped
     std::memcpy(e->mac, mac, 6);
     e->state = NeighborTable::State::kReachable;
@@ -70,50 +81,49 @@ void Engine<Io>::learn_neighbor(uint16_t port_index, uint32_t ip, const uint8_t 
     for (uint8_t i = 0; i < e->n_pending; ++i) {
         rte_mbuf* p = e->pending[i];
         engine_detail::set_eth(*rte_pktmbuf_mtod(p, EthHdr*), e->mac, port.mac);
-        transmit(port_index, p);
+        out_.transmit(port_index, p);
     }
     e->n_pending = 0;
 }
 
 template <class Io>
-void Engine<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
+void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
     const auto nh = snap.route(dst_ip);
-    if (!nh) return drop(m, DropReason::kNoRoute);
-    send_to_neighbor(m, snap, nh->port, nh->ip);
+    if (!nh) return out_.drop(m, DropReason::kNoRoute);
+    send(m, snap, nh->port, nh->ip);
 }
 
 template <class Io>
-void Engine<Io>::send_to_neighbor(rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
-                                  uint32_t nh_ip) {
+void Neighbors<Io>::send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
     const PortInfo& port = env_.ports->ports[port_index];
     EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
     if (const StaticNeighbor* sn = snap.static_neighbor(port_index, nh_ip)) {
         engine_detail::set_eth(eth, sn->mac, port.mac);
-        return transmit(port_index, m);
+        return out_.transmit(port_index, m);
     }
-    NeighborTable::Entry* e = neighbors_->find_or_add(port_index, nh_ip);
-    if (e == nullptr) return drop(m, DropReason::kNeighborTableFull);
-    const uint64_t ms = tsc_hz_ / 1000;
+    NeighborTable::Entry* e = table_->find_or_add(port_index, nh_ip);
+    if (e == nullptr) return out_.drop(m, DropReason::kNeighborTableFull);
     if (e->state == NeighborTable::State::kReachable) {
-        if (now_tsc_ - e->confirmed_tsc > engine_detail::kArpRefreshMs * ms &&
-            now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms) {
-            send_arp_request(snap, port_index, nh_ip);
+        if (now_tsc_ - e->confirmed_tsc > engine_detail::kArpRefreshMs * ms_ &&
+            now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms_) {
+            send_request(snap, port_index, nh_ip);
             e->requested_tsc = now_tsc_;
         }
         engine_detail::set_eth(eth, e->mac, port.mac);
-        return transmit(port_index, m);
+        return out_.transmit(port_index, m);
     }
-    if (e->n_pending == NeighborTable::kMaxPending) return drop(m, DropReason::kNeighborQueueFull);
+    if (e->n_pending == NeighborTable::kMaxPending)
+        return out_.drop(m, DropReason::kNeighborQueueFull);
     if (e->n_pending == 0) e->queued_tsc = now_tsc_;
     e->pending[e->n_pending++] = m;
-    if (e->requested_tsc == 0 || now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms) {
-        send_arp_request(snap, port_index, nh_ip);
+    if (e->requested_tsc == 0 || now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms_) {
+        send_request(snap, port_index, nh_ip);
         e->requested_tsc = now_tsc_;
     }
 }
 
 template <class Io>
-void Engine<Io>::send_arp_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip) {
+void Neighbors<Io>::send_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip) {
     // Source: our address on the target's subnet (the route knows it).
     uint32_t src_ip = 0;
     const auto nh = snap.route(target_ip);
@@ -129,30 +139,36 @@ void Engine<Io>::send_arp_request(const Snapshot& snap, uint16_t port_index, uin
     }
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     if (m == nullptr) {
-        counters_->drop(DropReason::kMbufAllocFailed);
+        counters_.drop(DropReason::kMbufAllocFailed);
         return;
     }
     auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
     arp_build_request(frame, env_.ports->ports[port_index].mac, src_ip, target_ip);
-    counters_->arp_requests_sent.add();
-    transmit(port_index, m);
+    counters_.arp_requests_sent.add();
+    out_.transmit(port_index, m);
 }
 
-// Housekeeping: retry unanswered requests, give up on packets held too long.
 template <class Io>
-void Engine<Io>::expire_neighbors(const Snapshot& snap) {
-    const uint64_t ms = tsc_hz_ / 1000;
-    neighbors_->for_each([&](NeighborTable::Entry& e) {
+void Neighbors<Io>::expire(const Snapshot& snap) {
+    table_->for_each([&](NeighborTable::Entry& e) {
         if (e.state != NeighborTable::State::kIncomplete || e.n_pending == 0) return;
-        if (now_tsc_ - e.queued_tsc > engine_detail::kArpGiveUpMs * ms) {
+        if (now_tsc_ - e.queued_tsc > engine_detail::kArpGiveUpMs * ms_) {
             for (uint8_t i = 0; i < e.n_pending; ++i) {
-                drop(e.pending[i], DropReason::kNeighborUnresolved);
+                out_.drop(e.pending[i], DropReason::kNeighborUnresolved);
             }
             e.n_pending = 0;
-        } else if (now_tsc_ - e.requested_tsc > engine_detail::kArpRetryMs * ms) {
-            send_arp_request(snap, e.port, e.ip);
+        } else if (now_tsc_ - e.requested_tsc > engine_detail::kArpRetryMs * ms_) {
+            send_request(snap, e.port, e.ip);
             e.requested_tsc = now_tsc_;
         }
+    });
+}
+
+template <class Io>
+void Neighbors<Io>::release_held() {
+    table_->for_each([&](NeighborTable::Entry& e) {
+        for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
+        e.n_pending = 0;
     });
 }
 

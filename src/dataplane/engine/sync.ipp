@@ -159,7 +159,7 @@ void Engine<Io>::send_garps(const Snapshot& snap) {
         auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
         arp_build_request(frame, env_.ports->ports[g.port].mac, g.ip, g.ip);
         counters_->garps_sent.add();
-        transmit(g.port, m);
+        out_.transmit(g.port, m);
     }
 }
 

@@ -20,7 +20,7 @@ void Engine<Io>::template_assign(rte_mbuf* m, PacketView& v, const Snapshot& sna
     if (rs == nullptr) return drop(m, DropReason::kNoRealServer);
     const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
     if (owner == id_) return inbound(m, v, snap, svc, ports, rs->id);
-    handoff(owner, m, HandoffKind::kScheduled, v, &ports, rs->id);
+    out_.handoff(owner, m, HandoffKind::kScheduled, v, &ports, rs->id);
 }
 
 template <class Io>

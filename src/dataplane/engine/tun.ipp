@@ -35,7 +35,7 @@ void Engine<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, c
     std::memmove(front, front + sizeof(Ipv4Hdr), sizeof(EthHdr));
     auto* outer = reinterpret_cast<Ipv4Hdr*>(front + sizeof(EthHdr));
     tun_write_outer(*outer, inner_copy, inner_len, nh->src, c.rs_ip, next_ip_id_++);
-    send_to_neighbor(m, snap, nh->port, nh->ip);
+    nbr_.send(m, snap, nh->port, nh->ip);
 }
 
 // Splits an encapsulated packet that does not fit the MTU into fragments,
@@ -63,7 +63,7 @@ void Engine<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketVie
             write_fragment(frame + sizeof(EthHdr), outer, inner, v.l3_len, off, mtu);
         rte_pktmbuf_trim(f, static_cast<uint16_t>(mtu - len));
         f->port = m->port;
-        send_to_neighbor(f, snap, nh.port, nh.ip);
+        nbr_.send(f, snap, nh.port, nh.ip);
     }
     rte_pktmbuf_free(m);
 }
@@ -84,7 +84,7 @@ void Engine<Io>::send_frag_needed(const PacketView& v, const Snapshot& snap, uin
         icmp_write_frag_needed(frame + sizeof(EthHdr), reinterpret_cast<const uint8_t*>(v.ip),
                                v.l3_len, back->src, v.ip->src, mtu, next_ip_id_++);
     rte_pktmbuf_trim(r, static_cast<uint16_t>(room - sizeof(EthHdr) - len));
-    send_to_neighbor(r, snap, back->port, back->ip);
+    nbr_.send(r, snap, back->port, back->ip);
 }
 
 }  // namespace dvs::dataplane
