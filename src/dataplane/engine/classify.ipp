@@ -32,11 +32,13 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
         const PacketView& v = *::new (&view[i].v) PacketView(
             parse_frame(rte_pktmbuf_mtod(burst[i], uint8_t*), rte_pktmbuf_data_len(burst[i])));
         plain[i] = v.kind == FrameKind::kIpv4 && v.has_ports;
-        if (plain[i]) {
-            key[i] = {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
-            hash[i] = ConnTable::hash_key(key[i]);
-            conns_.prefetch_bucket(hash[i]);
-        }
+        if (plain[i]) key[i] = {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+    }
+    // The bucket prefetches go back to back, so that their misses overlap.
+    for (uint16_t i = 0; i < n; ++i) {
+        if (!plain[i]) continue;
+        hash[i] = ConnTable::hash_key(key[i]);
+        conns_.prefetch_bucket(hash[i]);
     }
     for (uint16_t i = 0; i < n; ++i) {
         if (plain[i]) conns_.prefetch_entries(hash[i]);
