@@ -2,9 +2,10 @@
 // The packet engine: everything one worker core does to a packet between
 // receiving it and handing it to a port, without the poll loop.
 //
-// Engine<Io> owns the core's state — connection table, neighbour cache,
-// fragment table, counters, handoff and sync buffers, the clock it was last
-// given — and is written by its own core only; the control thread reads
+// Engine<Io> owns the core's state — connection table, fragment table,
+// counters, sync buffers, the clock it was last given, and two concern
+// objects: Egress<Io> (TX, handoff buffers) and Neighbors<Io> (neighbour
+// cache, next hops) — and is written by its own core only; the control thread reads
 // counters() and talks through conn_dump(). The loop (dataplane/worker.hpp)
 // receives bursts and feeds them here; the engine transmits through `Io`, a
 // type fixed at compile time (no virtual call per packet):
