@@ -14,7 +14,7 @@ log() { printf '[asan] %s\n' "$*"; }
 # dvsd and the unit tests only (benchmarks and dvsadm's binary are not run
 # here). -O1: the sanitizers' own cost dominates, and -O1 compiles much
 # faster than -O2.
-DVS_BUILD_TARGETS="src/control/dvsd tests/unit/dvs_unit_tests" bash scripts/build.sh "$BUILD_DIR" \
+DVS_BUILD_TARGETS="src/control/dvsd tests/unit/dvs_unit_tests tests/golden/engine_runner" bash scripts/build.sh "$BUILD_DIR" \
     -Dbuildtype=debug -Doptimization=1 -Db_sanitize=address,undefined -Db_lundef=false \
     -Dcpp_args=-fno-sanitize-recover=all
 

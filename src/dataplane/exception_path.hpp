@@ -2,7 +2,7 @@
 // The exception path's packet logic: what goes to the kernel interface and
 // how fast, and what the kernel sends back. Pure code over parsed frames and
 // TSC ticks (no DPDK), so it is unit-tested without EAL; the mbuf side is in
-// worker_kernel.cpp.
+// engine/kernel.ipp.
 //
 // A TokenBucket belongs to one worker and is written by that worker only.
 

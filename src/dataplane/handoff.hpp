@@ -3,7 +3,10 @@
 //
 // One single-producer/single-consumer rte_ring per ordered pair of workers
 // (rings[from][to]), so enqueue and dequeue need no lock. A packet on a ring
-// carries what the receiver should do with it in an mbuf dynamic field.
+// carries what the receiver should do with it, and its parsed view (parse
+// once: the receiver restores the view, it does not parse again), in an mbuf
+// dynamic field. Written by the sending core before the enqueue, read by
+// the receiving core after the dequeue.
 
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -13,6 +16,7 @@
 
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot.hpp"
+#include "packet/packet_view.hpp"
 
 namespace dvs::dataplane {
 
@@ -32,7 +36,9 @@ struct HandoffMeta {
     uint16_t src_port;  // ports of the flow, network byte order (all but kTransmit/kLearn)
     uint16_t dst_port;
     uint32_t rs_id;     // kScheduled: the real server the template chose
+    CompactView view;   // the packet's parsed view (all but kTransmit)
 };
+static_assert(sizeof(HandoffMeta) <= 20, "the mbuf dynfield area is small: keep this compact");
 
 // Registered once at start-up; the field offset is then fixed.
 int register_handoff_field();
@@ -40,6 +46,15 @@ extern int g_handoff_field_offset;
 
 inline HandoffMeta& handoff_meta(rte_mbuf* m) {
     return *RTE_MBUF_DYNFIELD(m, g_handoff_field_offset, HandoffMeta*);
+}
+
+// The view parse_frame gave for m, kept in m's meta (stash_view) and given
+// back later without parsing (restore_view): on the core m was handed to,
+// or on this one (a held fragment).
+inline void stash_view(rte_mbuf* m, const PacketView& v) { handoff_meta(m).view = compact_view(v); }
+inline PacketView restore_view(rte_mbuf* m) {
+    return restore_view(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m),
+                        handoff_meta(m).view);
 }
 
 // Small messages between workers, carried as 64-bit values in a ring's

@@ -45,23 +45,50 @@ struct PacketView {
 // Parses `len` bytes at `data`. Never reads past data+len.
 PacketView parse_frame(uint8_t* data, uint32_t len);
 
-// The flow tuple of a plain IPv4 TCP/UDP frame (no options, not a
-// fragment), without validation: only to prefetch table buckets a few
-// packets ahead. False for anything else.
-inline bool peek_flow(const uint8_t* data, uint32_t len, uint32_t& src, uint32_t& dst,
-                      uint16_t& sport, uint16_t& dport, uint8_t& proto) {
-    if (len < sizeof(EthHdr) + sizeof(Ipv4Hdr) + 4) return false;
-    const auto* eth = reinterpret_cast<const EthHdr*>(data);
-    const auto* ip = reinterpret_cast<const Ipv4Hdr*>(data + sizeof(EthHdr));
-    if (eth->ether_type != be16(kEtherTypeIpv4) || ip->version_ihl != 0x45) return false;
-    if (ip->protocol != kIpProtoTcp && ip->protocol != kIpProtoUdp) return false;
-    const auto* ports = reinterpret_cast<const uint16_t*>(data + sizeof(EthHdr) + sizeof(Ipv4Hdr));
-    src = ip->src;
-    dst = ip->dst;
-    sport = ports[0];
-    dport = ports[1];
-    proto = ip->protocol;
-    return true;
+// A parsed view kept as offsets (6 bytes), so that it can travel with its
+// packet (handoff rings, held fragments) and be restored without parsing
+// again: parse once. Only for views parse_frame accepted (kIpv4 or kArp),
+// over frame bytes unchanged since; the rest of the view follows from the
+// headers the parse validated.
+struct CompactView {
+    FrameKind kind = FrameKind::kDropped;
+    uint8_t l4_off = 0;  // from the frame start; 0: no L4 header (a later fragment)
+    uint16_t l3_len = 0;
+    uint8_t proto = 0;
+    uint8_t tcp_flags = 0;
+};
+
+inline CompactView compact_view(const PacketView& v) {
+    return {v.kind, v.l4 != nullptr ? static_cast<uint8_t>(v.l4 - v.data) : uint8_t{0}, v.l3_len,
+            v.proto, v.tcp_flags};
+}
+
+inline PacketView restore_view(uint8_t* data, uint32_t len, const CompactView& c) {
+    PacketView v;
+    v.data = data;
+    v.frame_len = len;
+    v.kind = c.kind;
+    v.eth = reinterpret_cast<EthHdr*>(data);
+    if (c.kind == FrameKind::kArp) {
+        v.arp = reinterpret_cast<ArpHdr*>(data + sizeof(EthHdr));
+        return v;
+    }
+    v.ip = reinterpret_cast<Ipv4Hdr*>(data + sizeof(EthHdr));
+    v.l3_len = c.l3_len;
+    v.proto = c.proto;
+    v.tcp_flags = c.tcp_flags;
+    if (c.l4_off != 0) {
+        v.l4 = data + c.l4_off;
+        v.l4_len = static_cast<uint16_t>(c.l3_len - (c.l4_off - sizeof(EthHdr)));
+        // An accepted TCP or UDP packet with its L4 header has complete ports,
+        // at the same place in both headers.
+        if (c.proto == kIpProtoTcp || c.proto == kIpProtoUdp) {
+            v.has_ports = true;
+            v.src_port = reinterpret_cast<const uint16_t*>(v.l4)[0];
+            v.dst_port = reinterpret_cast<const uint16_t*>(v.l4)[1];
+        }
+    }
+    return v;
 }
 
 }  // namespace dvs::dataplane

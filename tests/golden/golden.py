@@ -1,18 +1,21 @@
-"""Golden-packet test library: crafted frames through the real dvsd worker.
+"""Golden-packet test library: crafted frames through the real worker, in-process.
 
-Each case is one dvsd run on DPDK's net_pcap vdev (golden.yaml.in: one port,
-one worker, static neighbours), so the worker sees the input frames strictly
-in file order and writes what it transmits to an output pcap. The runner:
+Each case is one engine_runner run (tests/golden/engine_runner.cpp): the real
+Worker built from golden.yaml.in as dvsd builds it (one port, one worker,
+static neighbours), on a port made of two rte_rings, with EAL started as an
+ordinary user (--no-huge --in-memory --no-pci). The worker sees the input
+frames strictly in file order and the runner writes what it transmits to an
+output pcap:
 
-  render config -> wrpcap(inputs) -> dvsd ... "dvsd ready" -> SIGUSR1 until
-  totals.rx == len(inputs) -> settle -> SIGTERM (dvsd writes the final stats
-  and closes the pcaps) -> rdpcap(outputs)
+  render config -> wrpcap(inputs) -> engine_runner (frames in bursts of 32,
+  then `settle` seconds of the worker's test clock with housekeeping, no real
+  wait) -> rdpcap(outputs), stats.json as dvsd's --stats-file writes it
 
 and then judges the case:
 
   - outputs against `expect`: a list of expected frames compared field by
     field (in order, or as a set), and/or a checker function;
-  - every output's checksums, verified independently of dvsd: scapy rebuilds
+  - every output's checksums, verified independently of the worker: scapy rebuilds
     each IPv4 header / TCP / UDP checksum after the field is deleted, the
     ICMP checksum is recomputed with scapy's internet checksum;
   - drop counters: exactly the reasons in `drops`, every other reason 0.
@@ -27,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -53,14 +55,13 @@ for _cls in (TCP, UDP, TCPerror, UDPerror):
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DVS_SRC = os.environ.get("DVS_SRC", os.path.normpath(os.path.join(HERE, "..", "..")))
-DVSD = os.environ.get("DVSD", os.path.join(DVS_SRC, "build", "src", "control", "dvsd"))
+RUNNER = os.environ.get("GOLDEN_RUNNER",
+                        os.path.join(DVS_SRC, "build", "tests", "golden", "engine_runner"))
 TEMPLATE = os.path.join(HERE, "golden.yaml.in")
 VERBOSE = os.environ.get("GOLDEN_VERBOSE", "") not in ("", "0")
 
-READY_TIMEOUT = 30.0   # s until "dvsd ready"
-RX_TIMEOUT = 10.0      # s until totals.rx reaches the number of inputs
-STOP_TIMEOUT = 15.0    # s for dvsd to exit after SIGTERM
-DEFAULT_SETTLE = 0.3   # s after the last packet was received, before SIGTERM
+RUN_TIMEOUT = 60.0     # s for one engine_runner run (EAL start included)
+DEFAULT_SETTLE = 0.3   # s of the worker's test clock after the last input (no real wait)
 
 # --------------------------------------------------------------------------
 # The topology of golden.yaml.in
@@ -481,7 +482,7 @@ def checksum_errors(pkt: Packet) -> list:
 
 
 # --------------------------------------------------------------------------
-# Running dvsd
+# Running the engine
 # --------------------------------------------------------------------------
 class RunError(Exception):
     pass
@@ -512,67 +513,29 @@ def _log_tail(path: str, n: int = 12) -> str:
     return " | ".join(lines[-n:])
 
 
-def run_dvsd(inputs: list, mtu: int, settle: float, workdir: str):
-    """Feed inputs through one dvsd run. Returns (outputs, final stats)."""
+def run_engine(inputs: list, mtu: int, settle: float, workdir: str):
+    """Feed inputs through one engine_runner run. Returns (outputs, final stats)."""
     cfg = os.path.join(workdir, "dvs.yaml")
     in_pcap = os.path.join(workdir, "in.pcap")
     out_pcap = os.path.join(workdir, "out.pcap")
     stats_path = os.path.join(workdir, "stats.json")
-    log_path = os.path.join(workdir, "dvsd.log")
+    log_path = os.path.join(workdir, "runner.log")
     render_config(cfg, in_pcap, out_pcap, mtu)
     wrpcap(in_pcap, inputs)
 
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([DVSD, "--config", cfg, "--stats-file", stats_path],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            with open(log_path, "rb") as f:
-                if b"dvsd ready" in f.read():
-                    break
-            if proc.poll() is not None:
-                raise RunError(f"dvsd exited {proc.returncode} before ready: {_log_tail(log_path)}")
-            if time.monotonic() > deadline:
-                raise RunError(f"dvsd not ready after {READY_TIMEOUT:.0f} s: {_log_tail(log_path)}")
-            time.sleep(0.02)
-
-        want = len(inputs)
-        rx = -1
-        deadline = time.monotonic() + RX_TIMEOUT
-        while True:
-            os.kill(proc.pid, signal.SIGUSR1)
-            time.sleep(0.05)
-            s = _read_json(stats_path)
-            if s is not None:
-                rx = s["totals"]["rx"]
-                if rx >= want:
-                    break
-            if proc.poll() is not None:
-                raise RunError(f"dvsd exited {proc.returncode} while running: {_log_tail(log_path)}")
-            if time.monotonic() > deadline:
-                raise RunError(f"totals.rx stayed {rx}, want {want}")
-        time.sleep(settle)
-
         try:
-            os.remove(stats_path)
-        except OSError:
-            pass
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=STOP_TIMEOUT)
+            rc = subprocess.run([RUNNER, "--config", cfg, "--in", in_pcap, "--out", out_pcap,
+                                 "--stats", stats_path, "--settle", str(settle)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                timeout=RUN_TIMEOUT).returncode
         except subprocess.TimeoutExpired:
-            raise RunError(f"dvsd did not exit {STOP_TIMEOUT:.0f} s after SIGTERM")
-        if rc != 0:
-            raise RunError(f"dvsd exited {rc} after SIGTERM: {_log_tail(log_path)}")
-    finally:
-        if proc.poll() is None:
-            proc.kill()   # only the dvsd this run started
-            proc.wait()
-
+            raise RunError(f"engine_runner did not finish in {RUN_TIMEOUT:.0f} s")
+    if rc != 0:
+        raise RunError(f"engine_runner exited {rc}: {_log_tail(log_path)}")
     stats = _read_json(stats_path)
     if stats is None:
-        raise RunError("no final stats written at exit")
+        raise RunError("no stats written")
     if not os.path.exists(out_pcap):
         raise RunError("no output pcap")
     outputs = list(rdpcap(out_pcap)) if os.path.getsize(out_pcap) > 24 else []
@@ -614,7 +577,7 @@ def run_case(case: Case, workdir: str) -> list:
     """Run one case in its own subdirectory of workdir; returns its errors."""
     d = tempfile.mkdtemp(prefix="case-", dir=workdir)
     try:
-        outputs, stats = run_dvsd(case.inputs, case.mtu, case.settle, d)
+        outputs, stats = run_engine(case.inputs, case.mtu, case.settle, d)
     except RunError as e:
         return [str(e)]
     errs = judge(case, outputs, stats)
@@ -626,12 +589,11 @@ def run_case(case: Case, workdir: str) -> list:
         for p in outputs:
             print("   ", summary(p), file=sys.stderr)
             print("   ", bytes(p).hex(), file=sys.stderr)
-        print("  --- dvsd log (without counter tables)", file=sys.stderr)
+        print("  --- engine_runner log", file=sys.stderr)
         try:
-            with open(os.path.join(d, "dvsd.log"), errors="replace") as f:
+            with open(os.path.join(d, "runner.log"), errors="replace") as f:
                 for line in f:
-                    if not line.startswith((" ", "service ", "worker ", "total ", "0 ")):
-                        print("   ", line.rstrip(), file=sys.stderr)
+                    print("   ", line.rstrip(), file=sys.stderr)
         except OSError:
             pass
     return errs

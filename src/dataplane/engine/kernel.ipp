@@ -1,19 +1,17 @@
-// The worker's side of the exception path: packets for our own addresses
+// The engine's side of the exception path: packets for our own addresses
 // that the dataplane does not consume go to the kernel interface (net_tap)
 // of the port they arrived on; what the kernel sends is routed like any
 // packet we originate. Hot path rules apply: no locks, no allocation, no
 // syscalls; every drop has a DropReason.
 
-#include <rte_ethdev.h>
+// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
 
-#include <cstring>
-
-#include "packet/arp.hpp"
-#include "dataplane/worker.hpp"
+#pragma once
 
 namespace dvs::dataplane {
 
-bool Worker::to_kernel(rte_mbuf* m) {
+template <class Io>
+bool Engine<Io>::to_kernel(rte_mbuf* m) {
     const PortLayout& layout = *env_.ports;
     const PortInfo& wire = layout.ports[layout.index_of_port_id[m->port]];
     if (wire.kernel_port < 0) return false;
@@ -28,20 +26,16 @@ bool Worker::to_kernel(rte_mbuf* m) {
     std::memcpy(eth.dst, layout.ports[kernel_port].kernel_mac, 6);
     std::memcpy(eth.src, wire.mac, 6);
     counters_->to_kernel.add();
-    transmit(kernel_port, m);  // the interface's single TX queue may be another worker's
+    out_.transmit(kernel_port, m);  // the interface's single TX queue may be another worker's
     return true;
 }
 
-void Worker::poll_kernel(const Snapshot& snap, uint32_t& work) {
-    rte_mbuf* burst[kBurst];
-    for (const RxQueueRef& q : env_.ports->kernel_rx_by_worker[id_]) {
-        const uint16_t n =
-            rte_eth_rx_burst(env_.ports->ports[q.port_index].port_id, q.queue, burst, kBurst);
-        if (n == 0) continue;
-        work += n;
-        counters_->from_kernel.add(n);
-        for (uint16_t i = 0; i < n; ++i) from_kernel(burst[i], q.port_index, snap);
-    }
+// A burst the loop read from the kernel interface `kernel_port`.
+template <class Io>
+void Engine<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
+                             const Snapshot& snap) {
+    counters_->from_kernel.add(n);
+    for (uint16_t i = 0; i < n; ++i) from_kernel(burst[i], kernel_port, snap);
 }
 
 // The kernel believes every next hop is behind the interface at the wire
@@ -49,17 +43,18 @@ void Worker::poll_kernel(const Snapshot& snap, uint32_t& work) {
 // ask for, and its IP packets are routed by the dataplane, which resolves
 // the real neighbours itself. So the kernel needs no neighbour of its own
 // and both sides always agree on where a packet goes.
-void Worker::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
+template <class Io>
+void Engine<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
     if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
     PacketView v = parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
     switch (classify_from_kernel(v)) {
         case FromKernel::kRoute:
-            return route_and_send(m, snap, v.ip->dst);
+            return nbr_.route_and_send(m, snap, v.ip->dst);
         case FromKernel::kArpRequest: {
             const PortInfo& wire = env_.ports->ports[env_.ports->ports[kernel_port].wire_port];
             arp_reply_in_place(*v.eth, *v.arp, wire.mac);
             counters_->kernel_arp_replies.add();
-            return transmit(kernel_port, m);
+            return out_.transmit(kernel_port, m);
         }
         case FromKernel::kMulticast:
             return drop(m, DropReason::kKernelMulticast);

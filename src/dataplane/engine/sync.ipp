@@ -1,34 +1,35 @@
-// The worker's side of high availability: the connection sync stream (both
+// The engine's side of high availability: the connection sync stream (both
 // directions) and gratuitous ARPs. See sync_rings.hpp for the rings and
 // docs/ARCHITECTURE.md "High availability" for the whole picture.
 
-#include <rte_ring.h>
+// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
 
-#include "packet/arp.hpp"
-#include "dataplane/worker.hpp"
+#pragma once
 
 namespace dvs::dataplane {
 
-namespace {
+namespace engine_detail {
 
 // A synced entry lives this much longer than the master's timeout said, so
 // the master's next refresh (sent when its own timer comes due while the
 // connection is active) arrives before the copy expires.
-constexpr uint32_t kSyncGraceSeconds = 10;
+inline constexpr uint32_t kSyncGraceSeconds = 10;
 // Table slots walked per loop iteration for a full transfer.
-constexpr uint32_t kFullSyncSlice = 256;
+inline constexpr uint32_t kFullSyncSlice = 256;
 
-}  // namespace
+}  // namespace engine_detail
 
-void Worker::sync_push(const SyncRecord& r) {
+template <class Io>
+void Engine<Io>::sync_push(const SyncRecord& r) {
     if (sync_count_ == kSyncBatch) flush_sync();
     sync_buf_[sync_count_++] = r;
 }
 
-void Worker::flush_sync() {
+template <class Io>
+void Engine<Io>::flush_sync() {
     if (sync_count_ == 0) return;
-    const unsigned done = rte_ring_sp_enqueue_burst_elem(
-        env_.sync->worker(id_).out, sync_buf_, sizeof(SyncRecord), sync_count_, nullptr);
+    const unsigned done = rte_ring_sp_enqueue_burst_elem(env_.sync->worker(id_).out, sync_buf_,
+                                                         sizeof(SyncRecord), sync_count_, nullptr);
     counters_->sync_emitted.add(done);
     // The ring is full: the control thread cannot keep up with a burst.
     // Lost, not waited for; the peer's copy is then refreshed or never made.
@@ -36,7 +37,8 @@ void Worker::flush_sync() {
     sync_count_ = 0;
 }
 
-void Worker::poll_sync(const Snapshot& snap, uint32_t& work) {
+template <class Io>
+void Engine<Io>::poll_sync(const Snapshot& snap, uint32_t& work) {
     if (env_.sync == nullptr) return;
     WorkerSyncRings& rings = env_.sync->worker(id_);
     SyncRecord in[kBurst];
@@ -48,7 +50,8 @@ void Worker::poll_sync(const Snapshot& snap, uint32_t& work) {
 }
 
 // A record from the peer, with our ids, for a flow this worker owns.
-void Worker::install_synced(const SyncRecord& r, const Snapshot& snap) {
+template <class Io>
+void Engine<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
     const ConnTable::Hit hit = conns_.lookup(r.key());
     Conn* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
     if (r.op == SyncOp::kRemove) {
@@ -58,7 +61,7 @@ void Worker::install_synced(const SyncRecord& r, const Snapshot& snap) {
         }
         return;
     }
-    const uint32_t timeout = r.timeout + kSyncGraceSeconds;
+    const uint32_t timeout = r.timeout + engine_detail::kSyncGraceSeconds;
     if (c != nullptr) {
         if (r.flags & kSyncKeepExisting) {
             counters_->sync_kept.add();
@@ -106,7 +109,8 @@ void Worker::install_synced(const SyncRecord& r, const Snapshot& snap) {
     counters_->sync_installed.add();
 }
 
-void Worker::remove_entry(Conn* c, const Snapshot& snap) {
+template <class Io>
+void Engine<Io>::remove_entry(Conn* c, const Snapshot& snap) {
     if (c->state == ConnState::kTemplate) {
         --templates_live_;
     } else {
@@ -119,7 +123,8 @@ void Worker::remove_entry(Conn* c, const Snapshot& snap) {
 
 // A full transfer: every entry of the table, a slice per iteration, only
 // while `out` has room for a whole slice (none of it may be lost).
-void Worker::serve_full_sync(WorkerSyncRings& rings) {
+template <class Io>
+void Engine<Io>::serve_full_sync(WorkerSyncRings& rings) {
     const uint32_t wanted = rings.full_requested.load(std::memory_order_acquire);
     if (wanted == sync_full_served_) return;
     if (!sync_walking_) {
@@ -127,10 +132,11 @@ void Worker::serve_full_sync(WorkerSyncRings& rings) {
         sync_walk_cursor_ = 0;
     }
     flush_sync();
-    if (rte_ring_free_count(rings.out) < kFullSyncSlice + kSyncBatch) return;
-    sync_walk_cursor_ = conns_.scan(sync_walk_cursor_, kFullSyncSlice, [&](const Conn& c) {
-        sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, seconds_left(c)));
-    });
+    if (rte_ring_free_count(rings.out) < engine_detail::kFullSyncSlice + kSyncBatch) return;
+    sync_walk_cursor_ =
+        conns_.scan(sync_walk_cursor_, engine_detail::kFullSyncSlice, [&](const Conn& c) {
+            sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, seconds_left(c)));
+        });
     flush_sync();
     if (sync_walk_cursor_ >= conns_.capacity()) {
         sync_walking_ = false;
@@ -141,7 +147,8 @@ void Worker::serve_full_sync(WorkerSyncRings& rings) {
 
 // On becoming VRRP master (or healing a split brain): announce each address
 // on its port, so neighbours' caches and switches move to this box.
-void Worker::send_garps(const Snapshot& snap) {
+template <class Io>
+void Engine<Io>::send_garps(const Snapshot& snap) {
     for (const GratuitousArp& g : snap.ha.garp) {
         if (g.port >= env_.ports->ports.size()) continue;
         rte_mbuf* m = rte_pktmbuf_alloc(pool_);
@@ -152,7 +159,7 @@ void Worker::send_garps(const Snapshot& snap) {
         auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
         arp_build_request(frame, env_.ports->ports[g.port].mac, g.ip, g.ip);
         counters_->garps_sent.add();
-        transmit(g.port, m);
+        out_.transmit(g.port, m);
     }
 }
 

@@ -1,0 +1,135 @@
+// Classification: the staged burst pipeline (headers, buckets, entries,
+// bulk lookup), parsing, and the owner core of each packet's flow.
+// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+
+#pragma once
+
+namespace dvs::dataplane {
+
+// The burst goes through in stages so that its cache misses overlap:
+// all headers are fetched, then each packet is parsed (once: the view goes
+// with it to the end, through the handoff rings too) and the conn-table
+// bucket of its tuple fetched (the lookup key for inbound packets and NAT
+// replies alike), then
+// the entries those buckets point at; then every lookup runs back to back
+// (independent loads the CPU overlaps), and only then is each packet
+// processed, finding its connection in `hint_` and the rest in cache.
+template <class Io>
+void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
+    counters_->rx.add(n);
+    // Raw slots: each view is built in place by parse_frame (no zeroing of
+    // 32 views first, no copy).
+    union ViewSlot {
+        ViewSlot() {}
+        PacketView v;
+    } view[kBurst];
+    FlowKey key[kBurst];
+    uint64_t hash[kBurst];
+    ConnTable::Hit hit[kBurst];
+    bool plain[kBurst];
+    for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
+    for (uint16_t i = 0; i < n; ++i) {
+        const PacketView& v = *::new (&view[i].v) PacketView(
+            parse_frame(rte_pktmbuf_mtod(burst[i], uint8_t*), rte_pktmbuf_data_len(burst[i])));
+        plain[i] = v.kind == FrameKind::kIpv4 && v.has_ports;
+        if (plain[i]) key[i] = {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+    }
+    // The bucket prefetches go back to back, so that their misses overlap.
+    for (uint16_t i = 0; i < n; ++i) {
+        if (!plain[i]) continue;
+        hash[i] = ConnTable::hash_key(key[i]);
+        conns_.prefetch_bucket(hash[i]);
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        if (plain[i]) conns_.prefetch_entries(hash[i]);
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        if (plain[i]) hit[i] = conns_.lookup(key[i], hash[i]);
+    }
+    const uint32_t generation = conns_.generation();
+    for (uint16_t i = 0; i < n; ++i) {
+        hint_ = {plain[i], generation, key[i], hit[i]};
+        process(burst[i], view[i].v, snap);
+    }
+    hint_.valid = false;
+}
+
+// The kind was decided on the core that handed the packet over; the
+// packet passed the checks before that point there (single segment, parse,
+// L2 destination) and is unchanged since.
+template <class Io>
+void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
+    const HandoffMeta& meta = handoff_meta(m);
+    if (meta.kind == HandoffKind::kTransmit) return out_.transmit(meta.port_index, m);
+    PacketView v = restore_view(m);
+    if (meta.kind == HandoffKind::kLearn) return arp(m, v, snap, true);
+    counters_->handoff_in.add();
+    const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
+    switch (meta.kind) {
+        case HandoffKind::kFragment:
+            return dispatch(m, v, snap, known);
+        case HandoffKind::kTemplate:
+        case HandoffKind::kScheduled: {
+            const Service* svc = snap.find_service(v.ip->dst, known.dst, v.proto);
+            if (svc == nullptr) return drop(m, DropReason::kNoService);  // reloaded meanwhile
+            if (meta.kind == HandoffKind::kTemplate) {
+                return template_assign(m, v, snap, *svc, known);
+            }
+            return inbound(m, v, snap, *svc, known, meta.rs_id);
+        }
+        default:  // kProcess: this core owns the flow (or its fragments, or the error)
+            return process_ipv4(m, v, snap);
+    }
+}
+
+template <class Io>
+void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
+    if (v.kind == FrameKind::kDropped) return drop(m, v.drop);
+
+    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+    if (engine_detail::is_unicast_to_other(*v.eth, env_.ports->ports[port_index].mac)) {
+        return drop(m, DropReason::kL2NotForUs);
+    }
+    if (v.kind == FrameKind::kArp) return arp(m, v, snap, false);
+    process_ipv4(m, v, snap);
+}
+
+template <class Io>
+void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
+    if (is_fragment) return fragment(m, v, snap);
+    if (v.proto == kIpProtoIcmp) {
+        if (icmp_is_error(v)) return icmp_error(m, v, snap);
+        if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return local(m, v, snap);
+        return drop(m, DropReason::kIcmpUnhandled);
+    }
+    if (!v.has_ports) {
+        if (snap.is_local(v.ip->dst)) return local(m, v, snap);
+        return drop(m, DropReason::kNoService);
+    }
+    dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
+}
+
+// Sends the packet to the core that owns its flow, or handles it here.
+template <class Io>
+void Engine<Io>::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
+    const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
+    const HandoffKind kind = is_fragment ? HandoffKind::kFragment : HandoffKind::kProcess;
+    const uint32_t dst = v.ip->dst;
+    if (const Service* svc = snap.find_service(dst, ports.dst, v.proto)) {
+        if (!snap.ha.standby.empty() && snap.ha.is_standby(dst)) {
+            return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+        }
+        const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
+        if (owner != id_) return out_.handoff(owner, m, kind, v, &ports);
+        return inbound(m, v, snap, *svc, ports);
+    }
+    if (snap.is_local(dst)) return local(m, v, snap);
+    // Not for a VIP: a reply from a real server, owned by the client's core.
+    const uint32_t owner = owner_core(dst, ports.dst, env_.n_workers);
+    if (owner != id_) return out_.handoff(owner, m, kind, v, &ports);
+    reply(m, v, snap, ports);
+}
+
+}  // namespace dvs::dataplane

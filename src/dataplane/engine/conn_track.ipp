@@ -1,0 +1,263 @@
+// Connection tracking: new connections (scheduling, limits), the TCP state
+// machine both ways, load accounting, resets for removed servers, expiry.
+// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+
+#pragma once
+
+namespace dvs::dataplane {
+
+template <class Io>
+void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                         const Ports& ports, int32_t preselected_rs) {
+    const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
+    Conn* c = find_conn(key).conn;
+    if (ports.later_fragment) {
+        // No L4 header here: the first fragment made or found the connection.
+        if (c == nullptr) return drop(m, DropReason::kFragNoConn);
+        conns_.touch(c, now_s_, snap.timeouts.of(c->state));
+        counters_->services[c->service_id].pkts_in.add();
+        counters_->services[c->service_id].bytes_in.add(v.l3_len);
+        counters_->real_servers[c->rs_id].pkts_in.add();
+        counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
+        return forward(m, v, snap, *c);
+    }
+    const bool tcp = v.proto == kIpProtoTcp;
+    const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+
+    if (c != nullptr && syn_only && tcp_reusable(c->state)) {
+        // The client reused its port for a new connection: start afresh.
+        on_expire(*c, snap);
+        conns_.erase(c);
+        c = nullptr;
+    }
+    if (c != nullptr && svc.reset_on_remove && !engine_detail::rs_present(snap, c->rs_id)) {
+        // The server left the service (on_remove: reset): a TCP connection
+        // ends with resets to both ends; UDP is simply scheduled anew.
+        if (tcp) return reset_connection(m, v, snap, c, Direction::kInbound);
+        on_expire(*c, snap);
+        conns_.erase(c);
+        c = nullptr;
+    }
+    if (c != nullptr && preselected_rs >= 0) {
+        // A retransmission made the trip to the template core twice; the
+        // connection exists, so the second placement is given back.
+        release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
+    }
+    if (c == nullptr) {
+        if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
+        if (engine_detail::spoofs_us(snap, v.ip->src))
+            return drop(m, DropReason::kSpoofedOwnAddress);
+        if (tcp && svc.half_open_limit != 0 && half_open_[svc.id] >= svc.half_open_limit) {
+            if (preselected_rs >= 0) {
+                release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
+            }
+            return drop(m, DropReason::kHalfOpenLimit);
+        }
+        const RealServer* chosen = nullptr;
+        if (preselected_rs >= 0) {
+            // Chosen on the template core, maybe under the previous Snapshot.
+            const auto id = static_cast<uint32_t>(preselected_rs);
+            if (id < snap.real_servers.size() && snap.real_servers[id].present) {
+                chosen = &snap.real_servers[id];
+            } else {
+                release_template(svc.id, id, v.ip->src, snap);  // gone meanwhile (reload)
+            }
+        } else if (svc.persistent) {
+            const uint32_t tcore = template_core(svc, v.ip->src);
+            if (tcore != id_) {
+                counters_->template_handoffs.add();
+                return out_.handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
+            }
+            chosen = template_pick(snap, svc, v.ip->src, ports);
+        } else {
+            const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
+            if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
+        }
+        if (chosen == nullptr) return drop(m, DropReason::kNoRealServer);
+        const RealServer& rs = *chosen;
+        Conn proto{};
+        proto.client_ip = v.ip->src;
+        proto.vip = v.ip->dst;
+        proto.rs_ip = rs.ip;
+        proto.client_port = ports.src;
+        proto.vport = ports.dst;
+        // DR and TUN cannot change the port: the real server sees the VIP's;
+        // so does a NAT server of a port-0 service configured without a port.
+        proto.rs_port = rs.method == kMethodNat && rs.port != 0 ? rs.port : ports.dst;
+        proto.proto = v.proto;
+        proto.state = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
+        proto.service_id = svc.id;
+        proto.rs_id = rs.id;
+        proto.method = rs.method;
+        // Only NAT replies come back through us; DR/TUN servers answer directly.
+        proto.has_reply_key = rs.method == kMethodNat;
+        proto.from_template = svc.persistent;
+        c = conns_.insert(proto, now_s_, snap.timeouts.of(proto.state));
+        if (c == nullptr) {
+            if (svc.persistent) release_template(svc.id, rs.id, proto.client_ip, snap);
+            return drop(m, DropReason::kConnTableFull);
+        }
+        account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+        sync_emit(*c, SyncOp::kUpdate);
+        counters_->conns_created.add();
+        counters_->services[c->service_id].conns.add();
+        counters_->real_servers[c->rs_id].conns.add();
+    } else {
+        const ConnState next =
+            tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
+        account_load(c->rs_id, c->service_id, c->state, next);
+        const bool changed = next != c->state;
+        c->state = next;
+        conns_.touch(c, now_s_, snap.timeouts.of(next));
+        if (changed) sync_emit(*c, SyncOp::kUpdate);
+    }
+    counters_->services[c->service_id].pkts_in.add();
+    counters_->services[c->service_id].bytes_in.add(v.l3_len);
+    counters_->real_servers[c->rs_id].pkts_in.add();
+    counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
+    forward(m, v, snap, *c);
+}
+
+// Ends a connection now (its server left a service that says on_remove:
+// reset): the segment's sender gets a reset back, and the segment itself goes
+// on to the other end as a reset in the sender's sequence space. A receiver
+// may refuse a reset whose sequence number is not exactly the one it expects
+// (RFC 5961; e.g. one made from a zero-window probe) and answer with a
+// challenge ACK, so the connection stays, closed, for its close timeout:
+// every later segment of it, that ACK included, gets the same treatment, and
+// a reset made from an ACK carries exactly the expected number. Rare: a copy
+// of the packet is fine here.
+template <class Io>
+void Engine<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c,
+                                  Direction dir) {
+    if (c->state != ConnState::kTcpClose) {
+        counters_->removed_rs_resets.add();
+        account_load(c->rs_id, c->service_id, c->state, ConnState::kTcpClose);
+        c->state = ConnState::kTcpClose;
+        conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
+        sync_emit(*c, SyncOp::kUpdate);
+    }
+    conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
+    const Conn& conn = *c;
+    if (!(v.tcp_flags & kTcpRst)) {  // a reset is never answered with one
+        if (rte_mbuf* back = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX)) {
+            PacketView bv =
+                parse_frame(rte_pktmbuf_mtod(back, uint8_t*), rte_pktmbuf_data_len(back));
+            const uint16_t len = tcp_reset_to_sender(bv);
+            rte_pktmbuf_trim(
+                back, static_cast<uint16_t>(rte_pktmbuf_data_len(back) - sizeof(EthHdr) - len));
+            nbr_.route_and_send(back, snap, bv.ip->dst);
+        } else {
+            counters_->drop(DropReason::kMbufAllocFailed);
+        }
+    }
+    const uint16_t len = tcp_reset_onward(v);
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - sizeof(EthHdr) - len));
+    if (dir == Direction::kInbound) return forward(m, v, snap, conn);
+    // A NAT reply: rewritten for the client as any reply is.
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    nat_rewrite_source(v, conn.vip, conn.vport);
+    nbr_.route_and_send(m, snap, conn.client_ip);
+}
+
+template <class Io>
+void Engine<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
+    const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
+    const ConnTable::Hit hit = find_conn(key);
+    if (hit.conn == nullptr || hit.dir != Direction::kReply) {
+        return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
+    }
+    Conn* c = hit.conn;
+    if (!snap.ha.standby.empty() && snap.ha.is_standby(c->vip)) {
+        return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+    }
+    if (!ports.later_fragment && v.proto == kIpProtoTcp &&
+        !engine_detail::rs_present(snap, c->rs_id) && c->service_id < snap.services.size() &&
+        snap.services[c->service_id].reset_on_remove) {
+        return reset_connection(m, v, snap, c, Direction::kReply);
+    }
+    ConnState next = c->state;
+    if (!ports.later_fragment) {
+        next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
+                                      : ConnState::kUdp;
+    }
+    account_load(c->rs_id, c->service_id, c->state, next);
+    const bool changed = next != c->state;
+    c->state = next;
+    conns_.touch(c, now_s_, snap.timeouts.of(next));
+    if (changed) sync_emit(*c, SyncOp::kUpdate);
+
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    counters_->services[c->service_id].pkts_out.add();
+    counters_->services[c->service_id].bytes_out.add(v.l3_len);
+    counters_->real_servers[c->rs_id].pkts_out.add();
+    counters_->real_servers[c->rs_id].bytes_out.add(v.l3_len);
+    if (ports.later_fragment) {
+        nat_rewrite_ip_source(v, c->vip);
+    } else {
+        nat_rewrite_source(v, c->vip, c->vport);
+    }
+    nbr_.route_and_send(m, snap, c->client_ip);
+}
+
+template <class Io>
+uint32_t Engine<Io>::on_expire(const Conn& c, const Snapshot& snap) {
+    if (c.state == ConnState::kTemplate) {
+        // A template outlives its timeout while it still places connections
+        // (the paper, 4.5); it is looked at again one timeout later.
+        if (c.controls > 0) {
+            const bool known =
+                c.service_id < snap.services.size() && snap.services[c.service_id].present;
+            const uint32_t timeout = known ? snap.services[c.service_id].persistence_timeout : 0;
+            const uint32_t keep = timeout ? timeout : 60;
+            // Kept alive by its connections, not by touches: refresh the
+            // peer's copy here, as on_rearm does for touched entries.
+            if (sync_on_) sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, keep));
+            return keep;
+        }
+        --templates_live_;
+        sync_emit(c, SyncOp::kRemove);
+        return 0;
+    }
+    sync_emit(c, SyncOp::kRemove);
+    counters_->conns_expired.add();
+    account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
+    if (c.from_template) release_template(c.service_id, c.rs_id, c.client_ip, snap);
+    return 0;
+}
+
+template <class Io>
+void Engine<Io>::account_load(uint32_t rs_id, uint16_t service_id, ConnState from, ConnState to) {
+    // kCount stands for "not in the table" on either side.
+    BackendLoadCounters& l = counters_->rs_load[rs_id];
+    if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
+    if (to != ConnState::kCount) (conn_is_active(to) ? l.active : l.inactive).add(1);
+    if (from == ConnState::kTcpSynRecv) --half_open_[service_id];
+    if (to == ConnState::kTcpSynRecv) ++half_open_[service_id];
+}
+
+template <class Io>
+int32_t Engine<Io>::schedule(const Service& svc, const sched::FlowInfo& flow) {
+    sched::Scheduler& s = *svc.schedulers[id_];
+    if (!s.needs_load()) return s.pick(flow);
+    // Sum every worker's gauges: each read is a relaxed load of a value its
+    // owner may be changing, so the view can lag by the connections other
+    // cores placed in the last moments. That bounded staleness is what makes
+    // this lock-free; docs/ARCHITECTURE.md discusses its effect.
+    const size_t n = svc.pool.size();
+    for (size_t i = 0; i < n; ++i) {
+        int64_t active = 0, inactive = 0;
+        for (uint32_t w = 0; w < env_.n_workers; ++w) {
+            const BackendLoadCounters& l = env_.all_counters[w]->rs_load[svc.pool[i]];
+            active += l.active.get();
+            inactive += l.inactive.get();
+        }
+        load_scratch_[i] = {static_cast<uint32_t>(active > 0 ? active : 0),
+                            static_cast<uint32_t>(inactive > 0 ? inactive : 0)};
+    }
+    sched::FlowInfo with_load = flow;
+    with_load.load = {load_scratch_.get(), n};
+    return s.pick(with_load);
+}
+
+}  // namespace dvs::dataplane

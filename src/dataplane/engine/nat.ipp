@@ -1,0 +1,29 @@
+// NAT: destination rewrite towards the real server (replies: conn_track.ipp),
+// and the choice of forwarding method.
+// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+
+#pragma once
+
+namespace dvs::dataplane {
+
+template <class Io>
+void Engine<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+    switch (c.method) {
+        case kMethodDr:
+            return forward_dr(m, snap, c);
+        case kMethodTun:
+            return forward_tun(m, v, snap, c);
+        default:
+            break;
+    }
+    // NAT: a router hop, so TTL drops; a later fragment has no ports to rewrite.
+    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    if (v.l4 != nullptr && (v.proto == kIpProtoTcp || v.proto == kIpProtoUdp)) {
+        nat_rewrite_destination(v, c.rs_ip, c.rs_port);
+    } else {
+        nat_rewrite_ip_destination(v, c.rs_ip);
+    }
+    nbr_.route_and_send(m, snap, c.rs_ip);
+}
+
+}  // namespace dvs::dataplane

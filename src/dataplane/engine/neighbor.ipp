@@ -1,0 +1,175 @@
+// ARP and the neighbour cache: answering for our addresses and VIPs,
+// learning on connected subnets (Engine::arp), resolving next hops with held
+// packets (Neighbors<Io>, neighbors.hpp). Included by engine_impl.hpp.
+
+#pragma once
+
+namespace dvs::dataplane {
+
+template <class Io>
+void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
+    ArpHdr& a = *v.arp;
+    if (!arp_is_valid(a)) return drop(m, DropReason::kArpMalformed);
+    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+    // Another host claiming our address or a VIP (spoofed or misconfigured):
+    // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
+    if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
+        // While our VRRP instance is BACKUP the master announces it: expected.
+        if (snap.ha.is_standby(a.spa)) return drop(m, DropReason::kHaBackup);
+        return drop(m, DropReason::kArpConflict);
+    }
+
+    // Learn senders on our connected subnets only (RFC 826's merge, bounded).
+    const auto nh = snap.route(a.spa);
+    const bool learnable = nh && nh->port == port_index && nh->ip == a.spa && a.spa != 0;
+    if (learnable) {
+        nbr_.learn(port_index, a.spa, a.sha);
+        if (!learn_only) {
+            for (uint32_t w = 0; w < env_.n_workers; ++w) {
+                if (w == id_) continue;
+                rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+                if (copy == nullptr) {
+                    counters_->drop(DropReason::kMbufAllocFailed);
+                    continue;
+                }
+                copy->port = m->port;
+                out_.handoff(w, copy, HandoffKind::kLearn, v);  // same offsets in the copy
+            }
+        }
+    }
+    if (learn_only) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    bool ours = false;
+    for (const LocalAddress& la : snap.local_addresses) {
+        if (la.ip == a.tpa && la.port == port_index) ours = true;
+    }
+    if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
+        if (snap.ha.is_standby(a.tpa)) return drop(m, DropReason::kHaBackup);
+        arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
+        counters_->arp_replies_sent.add();
+        out_.transmit(port_index, m);
+        return;
+    }
+    if (learnable) {
+        rte_pktmbuf_free(m);  // a reply or announcement we learned from: consumed
+        return;
+    }
+    drop(m, DropReason::kArpIgnored);
+}
+
+template <class Io>
+Neighbors<Io>::Neighbors(const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters,
+                         Egress<Io>& out, const uint64_t& now_tsc, uint64_t tsc_hz)
+    : env_(env),
+      pool_(pool),
+      counters_(counters),
+      out_(out),
+      now_tsc_(now_tsc),
+      ms_(tsc_hz / 1000),
+      table_(std::make_unique<NeighborTable>()) {}
+
+template <class Io>
+void Neighbors<Io>::learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
+    NeighborTable::Entry* e = table_->find_or_add(port_index, ip);
+    if (e == nullptr) return;  // full: packets needing it are counted when they are dropped
+    std::memcpy(e->mac, mac, 6);
+    e->state = NeighborTable::State::kReachable;
+    e->confirmed_tsc = now_tsc_;
+    const PortInfo& port = env_.ports->ports[port_index];
+    for (uint8_t i = 0; i < e->n_pending; ++i) {
+        rte_mbuf* p = e->pending[i];
+        engine_detail::set_eth(*rte_pktmbuf_mtod(p, EthHdr*), e->mac, port.mac);
+        out_.transmit(port_index, p);
+    }
+    e->n_pending = 0;
+}
+
+template <class Io>
+void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
+    const auto nh = snap.route(dst_ip);
+    if (!nh) return out_.drop(m, DropReason::kNoRoute);
+    send(m, snap, nh->port, nh->ip);
+}
+
+template <class Io>
+void Neighbors<Io>::send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
+    const PortInfo& port = env_.ports->ports[port_index];
+    EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
+    if (const StaticNeighbor* sn = snap.static_neighbor(port_index, nh_ip)) {
+        engine_detail::set_eth(eth, sn->mac, port.mac);
+        return out_.transmit(port_index, m);
+    }
+    NeighborTable::Entry* e = table_->find_or_add(port_index, nh_ip);
+    if (e == nullptr) return out_.drop(m, DropReason::kNeighborTableFull);
+    if (e->state == NeighborTable::State::kReachable) {
+        if (now_tsc_ - e->confirmed_tsc > engine_detail::kArpRefreshMs * ms_ &&
+            now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms_) {
+            send_request(snap, port_index, nh_ip);
+            e->requested_tsc = now_tsc_;
+        }
+        engine_detail::set_eth(eth, e->mac, port.mac);
+        return out_.transmit(port_index, m);
+    }
+    if (e->n_pending == NeighborTable::kMaxPending)
+        return out_.drop(m, DropReason::kNeighborQueueFull);
+    if (e->n_pending == 0) e->queued_tsc = now_tsc_;
+    e->pending[e->n_pending++] = m;
+    if (e->requested_tsc == 0 || now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms_) {
+        send_request(snap, port_index, nh_ip);
+        e->requested_tsc = now_tsc_;
+    }
+}
+
+template <class Io>
+void Neighbors<Io>::send_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip) {
+    // Source: our address on the target's subnet (the route knows it).
+    uint32_t src_ip = 0;
+    const auto nh = snap.route(target_ip);
+    if (nh && nh->port == port_index) {
+        src_ip = nh->src;
+    } else {
+        for (const LocalAddress& la : snap.local_addresses) {
+            if (la.port == port_index) {
+                src_ip = la.ip;
+                break;
+            }
+        }
+    }
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) {
+        counters_.drop(DropReason::kMbufAllocFailed);
+        return;
+    }
+    auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
+    arp_build_request(frame, env_.ports->ports[port_index].mac, src_ip, target_ip);
+    counters_.arp_requests_sent.add();
+    out_.transmit(port_index, m);
+}
+
+template <class Io>
+void Neighbors<Io>::expire(const Snapshot& snap) {
+    table_->for_each([&](NeighborTable::Entry& e) {
+        if (e.state != NeighborTable::State::kIncomplete || e.n_pending == 0) return;
+        if (now_tsc_ - e.queued_tsc > engine_detail::kArpGiveUpMs * ms_) {
+            for (uint8_t i = 0; i < e.n_pending; ++i) {
+                out_.drop(e.pending[i], DropReason::kNeighborUnresolved);
+            }
+            e.n_pending = 0;
+        } else if (now_tsc_ - e.requested_tsc > engine_detail::kArpRetryMs * ms_) {
+            send_request(snap, e.port, e.ip);
+            e.requested_tsc = now_tsc_;
+        }
+    });
+}
+
+template <class Io>
+void Neighbors<Io>::release_held() {
+    table_->for_each([&](NeighborTable::Entry& e) {
+        for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
+        e.n_pending = 0;
+    });
+}
+
+}  // namespace dvs::dataplane

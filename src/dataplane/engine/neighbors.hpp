@@ -1,0 +1,51 @@
+#pragma once
+// Next hops of one core's engine: routes a packet, resolves the next hop's
+// MAC (static neighbours, else the ARP cache with held packets, requests,
+// retries and refreshes) and sends it through Egress. Written by its own
+// core only; ARP packets themselves are the engine's (neighbor.ipp), which
+// feeds what it learns here.
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/counters.hpp"
+#include "dataplane/engine/egress.hpp"
+#include "dataplane/neighbor_table.hpp"
+#include "dataplane/snapshot.hpp"
+
+namespace dvs::dataplane {
+
+template <class Io>
+class Neighbors {
+public:
+    // now_tsc: the engine's clock, read when a packet is sent.
+    Neighbors(const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters, Egress<Io>& out,
+              const uint64_t& now_tsc, uint64_t tsc_hz);
+
+    // Sends an IPv4 packet towards `dst_ip` via the route table.
+    void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
+    // Sends to the next hop nh_ip on the port (held while it is resolved).
+    void send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip);
+    // A sender learned from ARP: what was held for it goes now.
+    void learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]);
+    // Housekeeping: retry unanswered requests, give up on packets held too long.
+    void expire(const Snapshot& snap);
+    // Shutdown: held packets are freed (not counted).
+    void release_held();
+
+private:
+    void send_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
+
+    const WorkerEnv& env_;
+    rte_mempool* const pool_;
+    WorkerCounters& counters_;
+    Egress<Io>& out_;
+    const uint64_t& now_tsc_;
+    const uint64_t ms_;  // TSC ticks per millisecond
+    std::unique_ptr<NeighborTable> table_;
+};
+
+}  // namespace dvs::dataplane

@@ -1,0 +1,90 @@
+// TUN: IP-in-IP to the real server, within the egress MTU (PMTU discovery
+// for DF packets, fragmentation of the outer packet otherwise).
+// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+
+#pragma once
+
+namespace dvs::dataplane {
+
+// TUN: the unchanged IP packet inside an outer IPv4 header to the real
+// server, routed like anything else. It must fit the egress MTU: with DF the
+// client is told the size that fits, without DF the outer packet is split.
+template <class Io>
+void Engine<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+    const auto nh = snap.route(c.rs_ip);
+    if (!nh) return drop(m, DropReason::kNoRoute);
+    const uint16_t mtu = env_.ports->ports[nh->port].mtu;
+    const uint16_t inner_len = v.l3_len;
+    if (inner_len + sizeof(Ipv4Hdr) > mtu) {
+        if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
+            send_frag_needed(v, snap, static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
+            return drop(m, DropReason::kFragNeeded);
+        }
+        Ipv4Hdr outer;
+        tun_write_outer(outer, *v.ip, inner_len, nh->src, c.rs_ip, next_ip_id_++);
+        return tun_fragment(m, outer, v, snap, *nh);
+    }
+    // Ethernet padding must not become part of the tunnelled packet.
+    const uint32_t frame_len = sizeof(EthHdr) + inner_len;
+    if (rte_pktmbuf_data_len(m) > frame_len) {
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - frame_len));
+    }
+    const Ipv4Hdr inner_copy = *v.ip;
+    auto* front = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, sizeof(Ipv4Hdr)));
+    if (front == nullptr) return drop(m, DropReason::kMbufAllocFailed);  // no headroom
+    std::memmove(front, front + sizeof(Ipv4Hdr), sizeof(EthHdr));
+    auto* outer = reinterpret_cast<Ipv4Hdr*>(front + sizeof(EthHdr));
+    tun_write_outer(*outer, inner_copy, inner_len, nh->src, c.rs_ip, next_ip_id_++);
+    nbr_.send(m, snap, nh->port, nh->ip);
+}
+
+// Splits an encapsulated packet that does not fit the MTU into fragments,
+// each in a new mbuf; the original is freed. Rare path: copies are fine.
+template <class Io>
+void Engine<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
+                              const Snapshot& snap, const NextHop& nh) {
+    const uint16_t mtu = env_.ports->ports[nh.port].mtu;
+    const auto* inner = reinterpret_cast<const uint8_t*>(v.ip);
+    for (uint16_t off = 0; off < v.l3_len;
+         off = static_cast<uint16_t>(off + fragment_payload(mtu))) {
+        rte_mbuf* f = rte_pktmbuf_alloc(pool_);
+        if (f == nullptr) {
+            counters_->drop(DropReason::kMbufAllocFailed);
+            break;
+        }
+        auto* frame = reinterpret_cast<uint8_t*>(
+            rte_pktmbuf_append(f, static_cast<uint16_t>(sizeof(EthHdr) + mtu)));
+        if (frame == nullptr) {
+            rte_pktmbuf_free(f);
+            counters_->drop(DropReason::kMbufAllocFailed);
+            break;
+        }
+        const uint16_t len =
+            write_fragment(frame + sizeof(EthHdr), outer, inner, v.l3_len, off, mtu);
+        rte_pktmbuf_trim(f, static_cast<uint16_t>(mtu - len));
+        f->port = m->port;
+        nbr_.send(f, snap, nh.port, nh.ip);
+    }
+    rte_pktmbuf_free(m);
+}
+
+// ICMP "fragmentation needed" to the client, quoting the packet as received.
+template <class Io>
+void Engine<Io>::send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu) {
+    const auto back = snap.route(v.ip->src);
+    if (!back) return;
+    rte_mbuf* r = rte_pktmbuf_alloc(pool_);
+    if (r == nullptr) {
+        counters_->drop(DropReason::kMbufAllocFailed);
+        return;
+    }
+    const uint16_t room = sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(IcmpHdr) + kIcmpQuoteMax;
+    auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, room));
+    const uint16_t len =
+        icmp_write_frag_needed(frame + sizeof(EthHdr), reinterpret_cast<const uint8_t*>(v.ip),
+                               v.l3_len, back->src, v.ip->src, mtu, next_ip_id_++);
+    rte_pktmbuf_trim(r, static_cast<uint16_t>(room - sizeof(EthHdr) - len));
+    nbr_.send(r, snap, back->port, back->ip);
+}
+
+}  // namespace dvs::dataplane
