@@ -122,26 +122,32 @@ CASES = [
     Case("frag-needed from a router about a NAT conn: to RS1, quote = RS1:8080 -> client",
          inputs=[nat_syn, nat_frag_needed],
          expect=[nat_inbound(nat_syn, RS1, 8080),
-                 icmp_forwarded(nat_frag_needed, RS1_MAC, ip_dst=RS1, src=RS1, sport=8080)]),
+                 icmp_forwarded(nat_frag_needed, RS1_MAC, ip_dst=RS1, src=RS1, sport=8080)],
+         counters={"icmp_errors_forwarded": 1}),
 
     Case("time-exceeded from a router about a NAT conn: to RS1, quote rewritten",
          inputs=[nat_syn, nat_time_exceeded],
          expect=[nat_inbound(nat_syn, RS1, 8080),
-                 icmp_forwarded(nat_time_exceeded, RS1_MAC, ip_dst=RS1, src=RS1, sport=8080)]),
+                 icmp_forwarded(nat_time_exceeded, RS1_MAC, ip_dst=RS1, src=RS1, sport=8080)],
+         counters={"icmp_errors_forwarded": 1}),
 
     Case("frag-needed about a DR conn: to RS2's MAC, IP packet unchanged",
          inputs=[dr_syn, dr_frag_needed],
-         expect=[dr(dr_syn, RS2_MAC), dr(dr_frag_needed, RS2_MAC)]),
+         expect=[dr(dr_syn, RS2_MAC), dr(dr_frag_needed, RS2_MAC)],
+         counters={"icmp_errors_forwarded": 1}),
 
     Case("frag-needed about a TUN conn: encapsulated to RS3",
          inputs=[tun_syn, tun_frag_needed],
-         expect=[tun(tun_syn, RS3), tun(tun_frag_needed, RS3)]),
+         expect=[tun(tun_syn, RS3), tun(tun_frag_needed, RS3)],
+         counters={"icmp_errors_forwarded": 1}),
 
     Case("ICMP error quoting an untracked connection: no output (icmp_no_conn)",
-         inputs=[untracked_error], expect=[], drops={"icmp_no_conn": 1}),
+         inputs=[untracked_error], expect=[], drops={"icmp_no_conn": 1},
+         counters={"icmp_errors_forwarded": 0}),
 
     Case("port-unreachable from NAT RS1: to the client from the VIP, quote = client -> VIP:53",
          inputs=[udp_query, rs_port_unreach],
          expect=[nat_inbound(udp_query, RS1, 5353),
-                 icmp_forwarded(rs_port_unreach, CLIENT_MAC, ip_src=VIP_NAT, dst=VIP_NAT, dport=53)]),
+                 icmp_forwarded(rs_port_unreach, CLIENT_MAC, ip_src=VIP_NAT, dst=VIP_NAT, dport=53)],
+         counters={"icmp_errors_forwarded": 1}),
 ]

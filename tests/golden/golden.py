@@ -291,6 +291,7 @@ class Case:
     inputs: list
     expect: list | Checker = field(default_factory=list)  # Expect/frames, or a checker
     drops: dict = field(default_factory=dict)              # {reason: count}; others must be 0
+    counters: dict = field(default_factory=dict)           # {totals counter: exact value}
     mtu: int = 1500
     ordered: bool = True          # compare expected frames in order, or as a set
     check: Checker | None = None  # an extra checker, run besides `expect`
@@ -570,6 +571,10 @@ def judge(case: Case, outputs: list, stats: dict) -> list:
     for i, o in enumerate(outputs):
         errs += [f"out[{i}]: {e}" for e in checksum_errors(o)]
     errs += drop_errors(stats, case.drops)
+    for name, n in case.counters.items():
+        got = stats["totals"].get(name)
+        if got != n:
+            errs.append(f"totals.{name}: {got}, want {n}")
     return errs
 
 

@@ -28,6 +28,7 @@ void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const Conn& c = *hit.conn;
     if (hit.dir == Direction::kInbound && from_outside) {
         counters_->real_servers[c.rs_id].pkts_in.add();
+        counters_->icmp_errors_forwarded.add();
         if (c.method != kMethodNat) return forward(m, v, snap, c);
         if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
         icmp_error_nat_inbound(v, q, c.rs_ip, c.rs_port);
@@ -35,6 +36,7 @@ void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     }
     if (hit.dir == Direction::kReply && !from_outside) {
         counters_->real_servers[c.rs_id].pkts_out.add();
+        counters_->icmp_errors_forwarded.add();
         if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
         icmp_error_nat_reply(v, q, c.vip, c.vport);
         return nbr_.route_and_send(m, snap, c.client_ip);
