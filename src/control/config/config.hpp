@@ -8,7 +8,6 @@
 #include <string>
 
 #include "control/config/model.hpp"
-#include "control/config/source_map.hpp"
 
 namespace dvs::control {
 
