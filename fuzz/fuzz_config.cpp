@@ -2,9 +2,11 @@
 //
 // Any text either loads or is refused with a ConfigError naming where
 // ("SOURCE:LINE:COLUMN: ..."); any other exception escapes and is reported
-// as a crash. A config that loads is written back as YAML
-// (config_to_yaml, what save-yaml and runtime changes use) and must load
-// again to the same YAML: what dvsd accepts, it can also write and reload.
+// as a crash. A config that loads is written back as YAML (config_to_yaml,
+// what save-yaml uses) and must load again to an equal Config: what dvsd
+// accepts, it can also write and reload. It must also pass validate() with
+// no positions at all, as a runtime change does: validation depends on the
+// Config, the positions only say where to point.
 
 #include <string>
 
@@ -23,14 +25,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(std::string(e.what()).rfind("fuzz.yaml", 0) == 0);
         return 0;
     }
-    const std::string yaml = dvs::control::config_to_yaml(config);
-    std::string again;
     try {
-        again = dvs::control::config_to_yaml(dvs::control::load_config_text(yaml, "written.yaml"));
+        dvs::control::validate_runtime_change(config, "runtime change");
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "loaded config fails validate() without positions: %s\n", e.what());
+        FUZZ_CHECK(!"validate() must not depend on the source positions");
+    }
+    const std::string yaml = dvs::control::config_to_yaml(config);
+    dvs::control::Config again;
+    try {
+        again = dvs::control::load_config_text(yaml, config.source);
     } catch (const ConfigError& e) {
         std::fprintf(stderr, "written config refused: %s\n---\n%s---\n", e.what(), yaml.c_str());
         FUZZ_CHECK(!"a config dvsd accepted and wrote back must load again");
     }
-    FUZZ_CHECK(again == yaml);
+    FUZZ_CHECK(again == config);
+    FUZZ_CHECK(dvs::control::config_to_yaml(again) == yaml);
     return 0;
 }

@@ -143,4 +143,27 @@ std::string format_duration_ms(uint32_t ms) {
     return std::to_string(ms) + "ms";
 }
 
+namespace {
+
+constexpr std::string_view kFlagSchedulers[] = {"sh", "mh"};
+constexpr NameTable<SchedulerFlag, 2> kSchedulerFlags{
+    {{SchedulerFlag::kFallback, "fallback"}, {SchedulerFlag::kPort, "port"}}};
+
+}  // namespace
+
+std::optional<ParsedSchedulerFlag> parse_scheduler_flag(std::string_view text) {
+    const std::size_t dash = text.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    const std::string_view scheduler = text.substr(0, dash);
+    const std::optional<SchedulerFlag> flag = lookup_value(kSchedulerFlags, text.substr(dash + 1));
+    for (std::string_view known : kFlagSchedulers) {
+        if (flag && scheduler == known) return ParsedSchedulerFlag{known, *flag};
+    }
+    return std::nullopt;
+}
+
+std::string scheduler_flag_name(std::string_view scheduler, SchedulerFlag flag) {
+    return std::string(scheduler) + "-" + std::string(lookup_name(kSchedulerFlags, flag));
+}
+
 }  // namespace dvs::text

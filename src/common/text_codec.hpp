@@ -43,4 +43,15 @@ std::optional<FailureAction> parse_failure_action(std::string_view text);
 // "500ms", "2s": how durations are written in the config file.
 std::string format_duration_ms(uint32_t ms);
 
+// ipvsadm's -b scheduler flags ("sh-fallback", "sh-port", "mh-fallback",
+// "mh-port"): each names the scheduler it belongs to and what it turns on.
+enum class SchedulerFlag : uint8_t { kFallback, kPort };
+struct ParsedSchedulerFlag {
+    std::string_view scheduler;  // "sh" or "mh"
+    SchedulerFlag flag;
+};
+std::optional<ParsedSchedulerFlag> parse_scheduler_flag(std::string_view text);
+// "<scheduler>-fallback" / "<scheduler>-port".
+std::string scheduler_flag_name(std::string_view scheduler, SchedulerFlag flag);
+
 }  // namespace dvs::text

@@ -54,15 +54,19 @@ std::vector<RealServerConfig>::iterator find_server(ServiceConfig& s, const mgmt
 
 void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
     if (spec.scheduler) s.scheduler = *spec.scheduler;
+    // The table size is mh's alone; another scheduler has the default, as a
+    // file that names no mh_table_size would give it.
+    if (s.scheduler != "mh") s.mh_table_size = ServiceConfig{}.mh_table_size;
     if (spec.flags) {
         s.sched_fallback = s.sched_port = false;
         for (const std::string& f : *spec.flags) {
-            const std::string what = f.size() > 3 ? f.substr(3) : f;
-            if (f.rfind(s.scheduler + "-", 0) != 0 || (what != "fallback" && what != "port")) {
+            const std::optional<text::ParsedSchedulerFlag> parsed = text::parse_scheduler_flag(f);
+            if (!parsed || parsed->scheduler != s.scheduler) {
                 throw mgmt::DaemonError("flag '" + f + "' does not apply to scheduler " +
                                         s.scheduler);
             }
-            (what == "fallback" ? s.sched_fallback : s.sched_port) = true;
+            (parsed->flag == text::SchedulerFlag::kFallback ? s.sched_fallback : s.sched_port) =
+                true;
         }
     }
     if (spec.persistence) {
@@ -86,6 +90,14 @@ std::string runtime_name(const Config& c, const mgmt::ServiceKey& k) {
         name = base + "-" + std::to_string(n);
     }
     return name;
+}
+
+// A server added at runtime is checked as the service's servers without
+// overrides are (what the loader gives a server that names no check).
+void inherit_checks(const ServiceConfig& s, RealServerConfig& rs) {
+    rs.health_check = s.health_check;
+    if (rs.health_check && rs.health_check->type == CheckType::kNone) rs.health_check.reset();
+    rs.agent_check = s.agent_check;
 }
 
 }  // namespace
@@ -472,6 +484,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     rs.port = s.port == 0 ? 0 : server_port(s, r.server.key.port);
                     rs.weight = r.server.weight.value_or(1);
                     rs.forward = r.server.forward.value_or(ForwardMethod::kDr);  // ipvsadm's -g
+                    inherit_checks(s, rs);
                     s.real_servers.push_back(rs);
                 });
             },

@@ -3,9 +3,9 @@
 // each request into a query of the running state or a configuration change.
 //
 // Runtime changes (dvsadm -A/-E/-D/-a/-e/-d/-C/--set) edit a copy of the
-// running Config, which is then written as YAML and loaded back — so it goes
-// through exactly the validation a file gets — and applied through the same
-// path as a SIGHUP reload (new Snapshot, RCU). They last until the next
+// running Config, which the daemon validates as it validates a file (on the
+// Config itself, no YAML involved) and applies through the same path as a
+// SIGHUP reload (new Snapshot, RCU). They last until the next
 // reload of the file, which replaces them; `save-yaml` returns the running
 // configuration so it can be written over the file first.
 //

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "control/config/config.hpp"
+#include "control/config/config_diff.hpp"
 #include "control/config/config_writer.hpp"
+#include "control/config/yaml_loader.hpp"
 
 using namespace dvs::control;
 
@@ -155,11 +157,12 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
                             "management, exception_path, services, ha)");
     }
     SECTION("unknown nested key (typo)") {
-        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
-                            "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
-                            "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-                            "scheduler_flags, mh_table_size, persistence, on_remove, max_half_open, health_check, "
-                            "agent_check, sorry_server, real_servers)");
+        REQUIRE_THROWS_WITH(
+            load_config_file("configs/bad-unknown-nested-key.yaml"),
+            "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
+            "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
+            "scheduler_flags, mh_table_size, persistence, on_remove, max_half_open, health_check, "
+            "agent_check, sorry_server, real_servers)");
     }
     SECTION("bad IPv4 address") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),
@@ -225,7 +228,8 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
     SECTION("scheduler lblc is known to LVS but not implemented") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-scheduler-lblc.yaml"),
                             "configs/bad-scheduler-lblc.yaml:8:16: services[0].scheduler: "
-                            "scheduler 'lblc' is not implemented yet (available: rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo)");
+                            "scheduler 'lblc' is not implemented yet (available: rr, wrr, lc, wlc, "
+                            "sed, nq, sh, dh, mh, fo)");
     }
     SECTION("forward dr to a real server behind a gateway") {
         // TUN may cross a router; DR may not.
@@ -416,22 +420,22 @@ TEST_CASE("cross-checks between sections", "[config]") {
                         "t.yaml:10:9: services[0].real_servers[1]: duplicate real server "
                         "10.0.0.5:80 (same as real_servers[0])");
     // NAT, DR and TUN mix in one service.
-    const Config mixed =
-        load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
-                      "             real_servers: [{ address: 10.0.0.5, forward: tun },\n"
-                      "                            { address: 10.0.0.6, forward: dr },\n"
-                      "                            { address: 10.0.0.7 }] }]\n");
+    const Config mixed = load(kPorts +
+                              "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
+                              "             real_servers: [{ address: 10.0.0.5, forward: tun },\n"
+                              "                            { address: 10.0.0.6, forward: dr },\n"
+                              "                            { address: 10.0.0.7 }] }]\n");
     CHECK(mixed.services[0].real_servers[0].forward == ForwardMethod::kTun);
     CHECK(mixed.services[0].real_servers[1].forward == ForwardMethod::kDr);
     CHECK(mixed.services[0].real_servers[2].forward == ForwardMethod::kNat);
     REQUIRE_THROWS_WITH(
-        load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
-                      "             real_servers: [{ address: 10.0.0.6, port: 8080, forward: dr }] }]\n"),
+        load(kPorts +
+             "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
+             "             real_servers: [{ address: 10.0.0.6, port: 8080, forward: dr }] }]\n"),
         "t.yaml:4:56: services[0].real_servers[0].port: forward: dr cannot change the port: the "
         "real server receives the packet unchanged, so its port must be the service port 80");
-    REQUIRE_THROWS_WITH(
-        load(kPorts + "ports_extra: 1\n"),
-        Catch::Contains("unknown key 'ports_extra'"));
+    REQUIRE_THROWS_WITH(load(kPorts + "ports_extra: 1\n"),
+                        Catch::Contains("unknown key 'ports_extra'"));
     REQUIRE_THROWS_WITH(
         load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp,\n"
                       "             real_servers: [{ address: 10.0.0.5, forward: direct }] }]\n"),
@@ -506,7 +510,8 @@ TEST_CASE("persistence, port 0 and scheduler options", "[config]") {
     REQUIRE_THROWS_WITH(load(head + "port: 80, scheduler: mh, mh_table_size: 65536 }]\n"),
                         Catch::Contains("mh_table_size must be a prime"));
     REQUIRE_THROWS_WITH(
-        load(head + "port: 0, persistence: {}, real_servers: [{ address: 10.0.0.5, port: 80 }] }]\n"),
+        load(head +
+             "port: 0, persistence: {}, real_servers: [{ address: 10.0.0.5, port: 80 }] }]\n"),
         Catch::Contains("a port-0 service keeps the client's destination port"));
 }
 
@@ -568,18 +573,21 @@ TEST_CASE("on_remove and management.group", "[config]") {
     CHECK(*load(kPorts + "management: { group: 4242 }\n").management.gid == 4242);
     CHECK(load_config_text(config_to_yaml(g), "w.yaml").management.gid == g.management.gid);
     CHECK_FALSE(load(kPorts).management.gid);
-    REQUIRE_THROWS_WITH(load(kPorts + "management: { group: no-such-group-dvs }\n"),
-                        "t.yaml:3:22: management.group: no group 'no-such-group-dvs' on this system");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "management: { group: no-such-group-dvs }\n"),
+        "t.yaml:3:22: management.group: no group 'no-such-group-dvs' on this system");
 }
 
 TEST_CASE("max_half_open", "[config]") {
-    const Config c = load(kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
-                                   "max_half_open: 1000, real_servers: [{ address: 10.0.0.5 }] }]\n");
+    const Config c = load(kPorts +
+                          "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
+                          "max_half_open: 1000, real_servers: [{ address: 10.0.0.5 }] }]\n");
     CHECK(c.services[0].max_half_open == 1000);
     CHECK(load_config_text(config_to_yaml(c), "w.yaml").services[0].max_half_open == 1000);
-    REQUIRE_THROWS_WITH(load(kPorts + "services: [{ name: u, vip: 192.0.2.1, port: 53, protocol: udp, "
-                                      "max_half_open: 10, real_servers: [{ address: 10.0.0.5 }] }]\n"),
-                        "t.yaml:3:79: services[0].max_half_open: max_half_open applies to tcp services only");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "services: [{ name: u, vip: 192.0.2.1, port: 53, protocol: udp, "
+                      "max_half_open: 10, real_servers: [{ address: 10.0.0.5 }] }]\n"),
+        "t.yaml:3:79: services[0].max_half_open: max_half_open applies to tcp services only");
 }
 
 // ---------------------------------------------------------------------------
@@ -616,8 +624,12 @@ TEST_CASE("ha section parses, validates and round-trips", "[config]") {
     const std::string yaml = config_to_yaml(c);
     const Config d = load_config_text(yaml, "w.yaml");
     CHECK(config_to_yaml(d) == yaml);
-    CHECK(ha_to_yaml(d.ha) == ha_to_yaml(c.ha));
-    CHECK(ha_to_yaml(Config{}.ha).empty());
+    CHECK(d.ha == c.ha);
+    // A reload compares the section structurally: any field makes it differ.
+    Config e = d;
+    e.ha.vrrp[0].priority = 201;
+    CHECK(restart_only_changes(c, e) == std::vector<std::string>{"ha"});
+    CHECK(restart_only_changes(c, d).empty());
 }
 
 TEST_CASE("ha errors name the file, line and field", "[config]") {
@@ -627,25 +639,103 @@ TEST_CASE("ha errors name the file, line and field", "[config]") {
     REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.3] }")),
                         Catch::Contains("t.yaml:10:39: ha.vrrp[0].addresses[0]: 10.0.1.3 is the "
                                         "first address of port 'wan'"));
-    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.9.9.9] }")),
-                        Catch::Contains("10.9.9.9 is neither an address of a port nor a service VIP"));
-    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, advert_interval: 205ms, addresses: [10.0.1.1] }")),
-                        Catch::Contains("multiple of 10ms"));
+    REQUIRE_THROWS_WITH(
+        load(vrrp("{ name: a, vrid: 1, addresses: [10.9.9.9] }")),
+        Catch::Contains("10.9.9.9 is neither an address of a port nor a service VIP"));
+    REQUIRE_THROWS_WITH(
+        load(vrrp("{ name: a, vrid: 1, advert_interval: 205ms, addresses: [10.0.1.1] }")),
+        Catch::Contains("multiple of 10ms"));
     REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 0, addresses: [10.0.1.1] }")),
                         Catch::Contains("ha.vrrp[0].vrid"));
     REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [] }")),
                         Catch::Contains("at least one address is required"));
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, "
+                                  "vrid: 1, addresses: [10.0.0.1] }")),
+                        Catch::Contains("vrid 1 is already used by instance 'a'"));
+    REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, "
+                                  "vrid: 2, addresses: [10.0.1.1] }")),
+                        Catch::Contains("10.0.1.1 already belongs to instance 'a'"));
     REQUIRE_THROWS_WITH(
-        load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, vrid: 1, addresses: [10.0.0.1] }")),
-        Catch::Contains("vrid 1 is already used by instance 'a'"));
-    REQUIRE_THROWS_WITH(
-        load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, vrid: 2, addresses: [10.0.1.1] }")),
-        Catch::Contains("10.0.1.1 already belongs to instance 'a'"));
-    REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: ha0\n  sync: { peer: 224.0.0.81 }\n  vrrp: "
-                                       "[{ name: a, vrid: 1, addresses: [10.0.1.1] }]\n"),
-                        Catch::Contains("ha.sync.peer: the sync peer must be a unicast address"));
+        load(kHaBase + "ha:\n  interface: ha0\n  sync: { peer: 224.0.0.81 }\n  vrrp: "
+                       "[{ name: a, vrid: 1, addresses: [10.0.1.1] }]\n"),
+        Catch::Contains("ha.sync.peer: the sync peer must be a unicast address"));
     REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: 'bad name'\n  vrrp: []\n"),
                         Catch::Contains("ha.interface"));
     REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: ha0\n  vrrp: []\n"),
                         Catch::Contains("at least one VRRP instance is required"));
+}
+
+// ---------------------------------------------------------------------------
+// Parsed once, validated separately: the positions table, validate() on a
+// Config no file describes, and the structural comparison a reload uses.
+
+TEST_CASE("the source map points at a key or its nearest written ancestor", "[config]") {
+    const ParsedConfig parsed = parse_config_text(
+        kPorts + "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp }]\n", "t.yaml");
+    const SourceMap& at = parsed.positions;
+    CHECK(at.message("services[0].vip", "x") == "t.yaml:3:28: services[0].vip: x");
+    // Not written (a default): the enclosing mapping's position, the key's path.
+    CHECK(at.message("services[0].scheduler", "x") == "t.yaml:3:12: services[0].scheduler: x");
+    // A runtime change has no file: no position, the path still names the key.
+    CHECK(SourceMap("runtime change").message("services[2].port", "x") ==
+          "runtime change: services[2].port: x");
+}
+
+TEST_CASE("a runtime change is validated on the Config itself", "[config]") {
+    Config c = load(kPorts +
+                    "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
+                    "real_servers: [{ address: 10.0.0.5 }] }]\n");
+    CHECK_NOTHROW(validate_runtime_change(c, "runtime change"));
+    Config twice = c;
+    twice.services.push_back(c.services[0]);
+    twice.services[1].name = "w2";
+    REQUIRE_THROWS_WITH(validate_runtime_change(twice, "runtime change"),
+                        "runtime change: services[1]: duplicate service 192.0.2.1:80/tcp "
+                        "(already defined by service 'w')");
+    Config unroutable = c;
+    unroutable.services[0].real_servers[0].address = 0x0a090909;
+    REQUIRE_THROWS_WITH(validate_runtime_change(unroutable, "runtime change"),
+                        "runtime change: services[0].real_servers[0].address: real server "
+                        "10.9.9.9 is not routable (not in a port's subnet and no route covers it)");
+    Config port0 = c;
+    port0.services[0].port = 0;
+    REQUIRE_THROWS_WITH(validate_runtime_change(port0, "runtime change"),
+                        "runtime change: services[0].port: port 0 (every port of the VIP) needs "
+                        "persistence, as in ipvsadm");
+    Config scheduler = c;
+    scheduler.services[0].scheduler = "fastest";
+    REQUIRE_THROWS_WITH(validate_runtime_change(scheduler, "runtime change"),
+                        Catch::Contains("services[0].scheduler: unknown scheduler 'fastest'"));
+    // Flags left behind by a change of scheduler.
+    Config flags = c;
+    flags.services[0].sched_port = true;
+    REQUIRE_THROWS_WITH(validate_runtime_change(flags, "runtime change"),
+                        Catch::Contains("services[0].scheduler_flags: unknown scheduler flag "
+                                        "'wrr-port'"));
+}
+
+TEST_CASE("restart-only keys come from a structural comparison", "[config]") {
+    const Config a = load(kPorts);
+    CHECK(restart_only_changes(a, a).empty());
+    Config b = a;
+    b.services.push_back(ServiceConfig{});  // services are applied live
+    b.timeouts.tcp = 1;
+    CHECK(restart_only_changes(a, b).empty());
+    b.dataplane.workers = 2;
+    b.dataplane.eal = {"--no-pci"};
+    b.ports[0].mtu = 1400;
+    b.management.socket = "/run/other.sock";
+    b.management.gid = 7;
+    b.exception_path.burst = 1;
+    CHECK(restart_only_changes(a, b) ==
+          std::vector<std::string>{"dataplane.eal", "dataplane.workers", "ports",
+                                   "management.socket", "management.group", "exception_path"});
+    const Config kept = keep_restart_only(a, b);
+    CHECK(kept.dataplane == a.dataplane);
+    CHECK(kept.management == a.management);
+    CHECK(kept.exception_path == a.exception_path);
+    CHECK(kept.timeouts.tcp == 1);
+    // The writer's YAML loads back to an equal Config (the source aside).
+    Config again = load_config_text(config_to_yaml(a), a.source);
+    CHECK(again == a);
 }

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/text_codec.hpp"
+
 namespace dvs::control {
 
 namespace {
@@ -76,8 +78,8 @@ void write_ha(std::ostream& o, const HaConfig& h) {
     o << "  vrrp:\n";
     for (const VrrpInstanceConfig& v : h.vrrp) {
         o << "    - { name: " << v.name << ", vrid: " << unsigned{v.vrid}
-          << ", priority: " << unsigned{v.priority}
-          << ", advert_interval: " << v.advert_interval_ms << "ms"
+          << ", priority: " << unsigned{v.priority} << ", advert_interval: " << v.advert_interval_ms
+          << "ms"
           << ", preempt: " << (v.preempt ? "true" : "false")
           << ", preempt_delay: " << v.preempt_delay_ms << "ms, addresses: [";
         for (size_t i = 0; i < v.addresses.size(); ++i) {
@@ -97,13 +99,13 @@ std::string config_to_yaml(const Config& c) {
         o << (i ? ", " : "") << quoted(c.dataplane.eal[i]);
     }
     o << "]\n  workers: " << c.dataplane.workers
-      << "\n  conn_capacity: " << c.dataplane.conn_capacity
-      << "\n  mbufs: " << c.dataplane.mbufs
+      << "\n  conn_capacity: " << c.dataplane.conn_capacity << "\n  mbufs: " << c.dataplane.mbufs
       << "\n  idle_sleep_us: " << c.dataplane.idle_sleep_us << "\n";
     o << "ports:\n";
     for (const PortConfig& p : c.ports) {
         o << "  - { name: " << p.name << ", device: " << quoted(p.device) << ", addresses: [";
-        for (size_t i = 0; i < p.addresses.size(); ++i) o << (i ? ", " : "") << prefix(p.addresses[i]);
+        for (size_t i = 0; i < p.addresses.size(); ++i)
+            o << (i ? ", " : "") << prefix(p.addresses[i]);
         o << "], mtu: " << p.mtu;
         if (p.mac) o << ", mac: " << quoted(format_mac(*p.mac));
         if (!p.kernel_interface.empty()) o << ", kernel_interface: " << p.kernel_interface;
@@ -119,8 +121,8 @@ std::string config_to_yaml(const Config& c) {
     if (!c.neighbors.empty()) {
         o << "neighbors:\n";
         for (const NeighborConfig& n : c.neighbors) {
-            o << "  - { address: " << format_ipv4(n.address) << ", mac: " << quoted(format_mac(n.mac))
-              << ", port: " << n.port << " }\n";
+            o << "  - { address: " << format_ipv4(n.address)
+              << ", mac: " << quoted(format_mac(n.mac)) << ", port: " << n.port << " }\n";
         }
     }
     const TimeoutConfig& t = c.timeouts;
@@ -135,17 +137,16 @@ std::string config_to_yaml(const Config& c) {
       << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
-        o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip) << "\n    port: " << s.port
-          << "\n    protocol: " << to_string(s.protocol) << "\n    scheduler: " << s.scheduler << "\n";
+        o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip)
+          << "\n    port: " << s.port << "\n    protocol: " << to_string(s.protocol)
+          << "\n    scheduler: " << s.scheduler << "\n";
         if (s.sched_fallback || s.sched_port) {
-            const std::string owner = s.scheduler;
+            using text::SchedulerFlag;
             o << "    scheduler_flags: [";
-            bool first = true;
-            if (s.sched_fallback) {
-                o << owner << "-fallback";
-                first = false;
-            }
-            if (s.sched_port) o << (first ? "" : ", ") << owner << "-port";
+            if (s.sched_fallback)
+                o << text::scheduler_flag_name(s.scheduler, SchedulerFlag::kFallback);
+            if (s.sched_fallback && s.sched_port) o << ", ";
+            if (s.sched_port) o << text::scheduler_flag_name(s.scheduler, SchedulerFlag::kPort);
             o << "]\n";
         }
         if (s.scheduler == "mh") o << "    mh_table_size: " << s.mh_table_size << "\n";
@@ -180,12 +181,6 @@ std::string config_to_yaml(const Config& c) {
         }
     }
     if (c.ha.enabled) write_ha(o, c.ha);
-    return o.str();
-}
-
-std::string ha_to_yaml(const HaConfig& ha) {
-    std::ostringstream o;
-    if (ha.enabled) write_ha(o, ha);
     return o.str();
 }
 

@@ -1,0 +1,357 @@
+// Cross-field and cross-section checks over a whole Config. The loader has
+// already checked each field on its own, or the Config was made by a runtime
+// change from values the management protocol checked; what is left are the
+// relations. Messages name the key path; the SourceMap adds the position.
+
+#include "control/config/validate.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string_view>
+#include <tuple>
+
+#include "common/text_codec.hpp"
+#include "control/config/config.hpp"
+#include "sched/registry.hpp"
+
+namespace dvs::control {
+
+namespace {
+
+using text::format_ipv4;
+
+std::string at(const char* list, std::size_t index) {
+    return std::string(list) + "[" + std::to_string(index) + "]";
+}
+
+std::string format_addresses(const PortConfig& port) {
+    std::string out;
+    for (const Ipv4Prefix& a : port.addresses) {
+        out += (out.empty() ? "" : ", ") + text::format_ipv4_prefix(a);
+    }
+    return out;
+}
+
+bool in_connected_subnet(const PortConfig& port, uint32_t ip) {
+    return std::ranges::any_of(port.addresses,
+                               [ip](const Ipv4Prefix& a) { return a.contains(ip); });
+}
+
+bool on_any_port(const Config& c, uint32_t ip) {
+    return std::ranges::any_of(c.ports,
+                               [ip](const PortConfig& p) { return in_connected_subnet(p, ip); });
+}
+
+bool routable(const Config& c, uint32_t ip) {
+    return on_any_port(c, ip) || std::ranges::any_of(c.routes, [ip](const RouteConfig& r) {
+               return r.prefix.contains(ip);
+           });
+}
+
+// A reference to a port by name: fails at `path` unless it names a defined port.
+const PortConfig& referenced_port(const Config& c, const std::string& name, const SourceMap& where,
+                                  const std::string& path) {
+    for (const PortConfig& p : c.ports) {
+        if (p.name == name) return p;
+    }
+    std::string defined;
+    for (const PortConfig& p : c.ports) defined += (defined.empty() ? "" : ", ") + p.name;
+    where.fail(path, "unknown port '" + name + "' (defined ports: " + defined + ")");
+}
+
+void check_ports(const Config& c, const SourceMap& where) {
+    std::map<std::string, std::size_t> names;
+    std::map<std::string, std::size_t> devices;
+    for (std::size_t i = 0; i < c.ports.size(); ++i) {
+        const PortConfig& port = c.ports[i];
+        if (auto [it, fresh] = names.emplace(port.name, i); !fresh) {
+            where.fail(at("ports", i) + ".name", "duplicate port name '" + port.name +
+                                                     "' (first used by ports[" +
+                                                     std::to_string(it->second) + "])");
+        }
+        if (auto [it, fresh] = devices.emplace(port.device, i); !fresh) {
+            where.fail(at("ports", i) + ".device", "device '" + port.device +
+                                                       "' is already used by port '" +
+                                                       c.ports[it->second].name + "'");
+        }
+    }
+}
+
+// The kernel interfaces must have valid, distinct names; checked when the
+// exception path is on (a default name may be too long only then).
+void check_kernel_interfaces(const Config& c, const SourceMap& where) {
+    if (!c.exception_path.enabled) return;
+    std::map<std::string, std::size_t> names;
+    for (std::size_t i = 0; i < c.ports.size(); ++i) {
+        const PortConfig& port = c.ports[i];
+        const std::string name = kernel_interface_name(port);
+        const std::string key =
+            at("ports", i) + (port.kernel_interface.empty() ? ".name" : ".kernel_interface");
+        if (port.kernel_interface.empty()) {
+            if (const std::string problem = interface_name_problem(name); !problem.empty()) {
+                where.fail(key, "the default kernel interface name '" + name + "' " + problem +
+                                    "; set kernel_interface");
+            }
+        }
+        if (auto [it, fresh] = names.emplace(name, i); !fresh) {
+            where.fail(key, "kernel interface '" + name + "' is already used by port '" +
+                                c.ports[it->second].name + "'");
+        }
+    }
+}
+
+// `ip` must be on a connected subnet of the port `path`.port names: a
+// gateway must be resolvable by ARP there, or the route can never forward
+// anything; a static neighbour is only consulted for on-link next hops.
+void check_on_link(const Config& c, const std::string& port_name, uint32_t ip,
+                   const SourceMap& where, const std::string& path, const char* key,
+                   const char* what) {
+    const PortConfig& port = referenced_port(c, port_name, where, path + ".port");
+    if (!in_connected_subnet(port, ip)) {
+        where.fail(path + "." + key, std::string(what) + " " + format_ipv4(ip) +
+                                         " is not in a connected subnet of port '" + port.name +
+                                         "' (" + format_addresses(port) + ")");
+    }
+}
+
+void check_routes_and_neighbors(const Config& c, const SourceMap& where) {
+    for (std::size_t i = 0; i < c.routes.size(); ++i) {
+        const RouteConfig& r = c.routes[i];
+        check_on_link(c, r.port, r.via, where, at("routes", i), "via", "gateway");
+    }
+    for (std::size_t i = 0; i < c.neighbors.size(); ++i) {
+        const NeighborConfig& n = c.neighbors[i];
+        check_on_link(c, n.port, n.address, where, at("neighbors", i), "address", "neighbor");
+    }
+}
+
+// Available names come from the scheduler registry, so a new scheduler
+// needs no change here. LVS names we do not implement yet get a kinder
+// message than a plain typo does.
+void check_scheduler(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
+    if (sched::is_available(s.scheduler)) return;
+    constexpr std::string_view kLvsNames[] = {"rr", "wrr", "lc", "wlc", "sed",  "nq",
+                                              "sh", "dh",  "mh", "fo",  "lblc", "lblcr"};
+    std::string available;
+    for (std::string_view a : sched::available_schedulers()) {
+        available += (available.empty() ? "" : ", ") + std::string(a);
+    }
+    const bool lvs = std::ranges::find(kLvsNames, s.scheduler) != std::end(kLvsNames);
+    where.fail(path + ".scheduler", (lvs ? "scheduler '" + s.scheduler + "' is not implemented yet"
+                                         : "unknown scheduler '" + s.scheduler + "'") +
+                                        " (available: " + available + ")");
+}
+
+// Settings of one service that only make sense together.
+void check_service_settings(const ServiceConfig& s, const SourceMap& where,
+                            const std::string& path) {
+    check_scheduler(s, where, path);
+    // The loader ties each written flag to its scheduler; a runtime change
+    // of scheduler may leave the flags of the old one behind.
+    if ((s.sched_fallback || s.sched_port) && s.scheduler != "sh" && s.scheduler != "mh") {
+        const std::string flag = s.scheduler + (s.sched_fallback ? "-fallback" : "-port");
+        where.fail(path + ".scheduler_flags",
+                   "unknown scheduler flag '" + flag +
+                       "' (expected sh-fallback, sh-port, mh-fallback or mh-port)");
+    }
+    if (s.protocol != Protocol::kTcp && s.max_half_open != 0) {
+        where.fail(path + ".max_half_open", "max_half_open applies to tcp services only");
+    }
+    if (s.port != 0) return;
+    // ipvsadm refuses a zero-port service that is not persistent: without a
+    // template nothing keeps a client's ports together, which is its point.
+    if (!s.persistence) {
+        where.fail(path + ".port",
+                   "port 0 (every port of the VIP) needs persistence, as in ipvsadm");
+    }
+    if (s.sorry_server && s.sorry_server->port != 0) {
+        where.fail(path + ".sorry_server.port",
+                   "a port-0 service keeps the client's destination port");
+    }
+    for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
+        if (s.real_servers[j].port == 0) continue;
+        where.fail(path + "." + at("real_servers", j) + ".port",
+                   "a port-0 service keeps the client's destination port: leave out the real "
+                   "server's port");
+    }
+}
+
+// DR and TUN deliver the client's packet unchanged, so the server sees the
+// VIP's port; DR only rewrites the Ethernet header, so the server must sit
+// on a segment the balancer is directly attached to.
+void check_real_servers(const Config& c, const ServiceConfig& s, const SourceMap& where,
+                        const std::string& service) {
+    std::map<std::pair<uint32_t, uint16_t>, std::size_t> seen;
+    for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
+        const RealServerConfig& rs = s.real_servers[j];
+        const std::string path = service + "." + at("real_servers", j);
+        const std::string endpoint = format_ipv4(rs.address) + ":" + std::to_string(rs.port);
+        if (auto [it, fresh] = seen.emplace(std::pair{rs.address, rs.port}, j); !fresh) {
+            where.fail(path, "duplicate real server " + endpoint + " (same as real_servers[" +
+                                 std::to_string(it->second) + "])");
+        }
+        if (rs.forward != ForwardMethod::kNat && rs.port != s.port) {
+            where.fail(path + ".port", "forward: " + std::string(text::name(rs.forward)) +
+                                           " cannot change the port: the real server receives "
+                                           "the packet unchanged, so its port must be the "
+                                           "service port " +
+                                           std::to_string(s.port));
+        }
+        if (rs.forward == ForwardMethod::kDr && !on_any_port(c, rs.address)) {
+            where.fail(path + ".address",
+                       "real server " + format_ipv4(rs.address) +
+                           " uses forward: dr but is not in a connected subnet of any port (DR "
+                           "needs the real server on a directly attached segment)");
+        }
+        if (!routable(c, rs.address)) {
+            where.fail(path + ".address",
+                       "real server " + format_ipv4(rs.address) +
+                           " is not routable (not in a port's subnet and no route covers it)");
+        }
+    }
+}
+
+void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap& where,
+                        const std::string& path) {
+    const SorryServerConfig& sorry = *s.sorry_server;
+    if (sorry.forward != ForwardMethod::kNat && sorry.port != s.port) {
+        where.fail(path + ".port", "forward: " + std::string(text::name(sorry.forward)) +
+                                       " cannot change the port: it must be the service port " +
+                                       std::to_string(s.port));
+    }
+    if (sorry.forward == ForwardMethod::kDr && !on_any_port(c, sorry.address)) {
+        where.fail(path + ".address", "sorry server " + format_ipv4(sorry.address) +
+                                          " uses forward: dr but is not in a connected subnet "
+                                          "of any port");
+    }
+    if (!routable(c, sorry.address)) {
+        where.fail(path + ".address", "sorry server " + format_ipv4(sorry.address) +
+                                          " is not routable (not in a port's subnet and no "
+                                          "route covers it)");
+    }
+    // It is scheduled only when no real server is: being both makes no sense,
+    // and it would share the real server's id and counters.
+    for (const RealServerConfig& rs : s.real_servers) {
+        if (rs.address == sorry.address && rs.port == sorry.port) {
+            where.fail(path, "sorry server " + format_ipv4(sorry.address) + ":" +
+                                 std::to_string(sorry.port) +
+                                 " is also a real server of the service");
+        }
+    }
+}
+
+void check_services(const Config& c, const SourceMap& where) {
+    std::map<std::string, std::size_t> names;
+    std::map<std::tuple<uint32_t, uint16_t, Protocol>, std::size_t> endpoints;
+    for (std::size_t i = 0; i < c.services.size(); ++i) {
+        const ServiceConfig& s = c.services[i];
+        const std::string path = at("services", i);
+        check_service_settings(s, where, path);
+        if (auto [it, fresh] = names.emplace(s.name, i); !fresh) {
+            where.fail(path + ".name", "duplicate service name '" + s.name +
+                                           "' (first used by services[" +
+                                           std::to_string(it->second) + "])");
+        }
+        if (auto [it, fresh] = endpoints.emplace(std::tuple{s.vip, s.port, s.protocol}, i);
+            !fresh) {
+            where.fail(path,
+                       "duplicate service " + format_ipv4(s.vip) + ":" + std::to_string(s.port) +
+                           "/" + std::string(text::name(s.protocol)) +
+                           " (already defined by service '" + c.services[it->second].name + "')");
+        }
+        // The balancer answers for its own addresses itself (ARP, SSH,
+        // health checks); a VIP there would steal that traffic.
+        for (const PortConfig& port : c.ports) {
+            for (const Ipv4Prefix& a : port.addresses) {
+                if (a.address == s.vip) {
+                    where.fail(path + ".vip", "VIP " + format_ipv4(s.vip) +
+                                                  " is an address of port '" + port.name + "'");
+                }
+            }
+        }
+        check_real_servers(c, s, where, path);
+        if (s.sorry_server) check_sorry_server(c, s, where, path + ".sorry_server");
+        if (s.scheduler == "mh" && s.real_servers.size() > s.mh_table_size) {
+            where.fail(path, "mh_table_size " + std::to_string(s.mh_table_size) +
+                                 " is smaller than the number of real servers (" +
+                                 std::to_string(s.real_servers.size()) + ")");
+        }
+    }
+}
+
+// A VRRP address is one this box takes over or gives up: a port's floating
+// address (not its first one, the source of everything dvsd sends on that
+// subnet, so it must stay) or a service VIP.
+void check_vrrp_address(const Config& c, uint32_t ip, const SourceMap& where,
+                        const std::string& path) {
+    bool known =
+        std::ranges::any_of(c.services, [ip](const ServiceConfig& s) { return s.vip == ip; });
+    for (const PortConfig& port : c.ports) {
+        for (std::size_t k = 0; k < port.addresses.size(); ++k) {
+            if (port.addresses[k].address != ip) continue;
+            if (k == 0) {
+                where.fail(path, format_ipv4(ip) + " is the first address of port '" + port.name +
+                                     "', the box's own: list it after a fixed address of the "
+                                     "port (the source of what dvsd sends)");
+            }
+            known = true;
+        }
+    }
+    if (!known) {
+        where.fail(path, format_ipv4(ip) + " is neither an address of a port nor a service VIP");
+    }
+}
+
+// Each address belongs to one instance; names and VRIDs are unique.
+void check_ha(const Config& c, const SourceMap& where) {
+    if (!c.ha.enabled) return;
+    std::map<std::string, std::size_t> names;
+    std::map<uint8_t, std::size_t> vrids;
+    std::map<uint32_t, std::size_t> owner;
+    for (std::size_t i = 0; i < c.ha.vrrp.size(); ++i) {
+        const VrrpInstanceConfig& v = c.ha.vrrp[i];
+        const std::string path = "ha." + at("vrrp", i);
+        if (auto [it, fresh] = names.emplace(v.name, i); !fresh) {
+            where.fail(path + ".name", "duplicate VRRP instance name '" + v.name + "'");
+        }
+        if (auto [it, fresh] = vrids.emplace(v.vrid, i); !fresh) {
+            where.fail(path + ".vrid", "vrid " + std::to_string(v.vrid) +
+                                           " is already used by instance '" +
+                                           c.ha.vrrp[it->second].name + "'");
+        }
+        for (std::size_t a = 0; a < v.addresses.size(); ++a) {
+            const uint32_t ip = v.addresses[a];
+            const std::string address = path + "." + at("addresses", a);
+            if (auto [it, fresh] = owner.emplace(ip, i); !fresh) {
+                where.fail(address, format_ipv4(ip) + " already belongs to instance '" +
+                                        c.ha.vrrp[it->second].name + "'");
+            }
+            check_vrrp_address(c, ip, where, address);
+        }
+    }
+}
+
+}  // namespace
+
+std::string interface_name_problem(const std::string& name) {
+    if (name.empty() || name.size() > 15) {
+        return "is not 1..15 characters long (a Linux interface name)";
+    }
+    if (name == "." || name == "..") return "is not a valid interface name";
+    for (char c : name) {
+        const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        if (!word) return "may contain only letters, digits, '-', '_' and '.'";
+    }
+    return {};
+}
+
+void validate(const Config& config, const SourceMap& positions) {
+    check_ports(config, positions);
+    check_kernel_interfaces(config, positions);
+    check_routes_and_neighbors(config, positions);
+    check_services(config, positions);
+    check_ha(config, positions);
+}
+
+}  // namespace dvs::control

@@ -1,0 +1,115 @@
+#pragma once
+// The dvsd process (run_daemon, daemon.hpp): the running Config, the
+// dataplane it drives and the control thread's services. Its methods are
+// split by concern: daemon.cpp (the event loop, signals, management socket,
+// HA, stats), dataplane_startup.cpp (EAL, ports, workers; their teardown),
+// daemon_reload.cpp (reload, runtime changes, the one publish path).
+//
+// Control thread only: every member is written by the control thread; the
+// workers read only what publish() hands them through the SnapshotPublisher.
+
+#include <rte_mempool.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
+#include <vector>
+
+#include "control/config/config.hpp"
+#include "control/daemon.hpp"
+#include "control/ha/ha_manager.hpp"
+#include "control/health/health_monitor.hpp"
+#include "control/id_registry.hpp"
+#include "control/kernel_interface.hpp"
+#include "control/management.hpp"
+#include "dataplane/handoff.hpp"
+#include "dataplane/port.hpp"
+#include "dataplane/snapshot_publisher.hpp"
+#include "dataplane/sync_rings.hpp"
+#include "dataplane/worker.hpp"
+#include "mgmt/server.hpp"
+
+namespace dvs::control {
+
+class Daemon final : public ControlPlane {
+public:
+    explicit Daemon(const DaemonOptions& o) : opts_(o) {}
+    int run();
+
+    // ControlPlane (for the management socket).
+    const Config& running_config() const override { return config_; }
+    bool apply_config(Config next, std::string& message) override;
+    bool reload_file(std::string& message) override;
+    StatsView stats_view() const override;
+    std::string config_file() const override { return opts_.config_path; }
+    std::vector<std::string> needs_restart() const override { return needs_restart_; }
+    int64_t last_reload_time() const override { return last_reload_time_; }
+    std::vector<std::vector<ServerHealthInfo>> health_report() const override {
+        if (!health_) return {};
+        return health_->report(config_);
+    }
+    std::vector<dataplane::ConnDump*> conn_dumps() override {
+        std::vector<dataplane::ConnDump*> out;
+        for (auto& w : workers_) out.push_back(&w->conn_dump());
+        return out;
+    }
+    std::optional<HaStatus> ha_status() const override {
+        return ha_ ? std::optional(ha_->status()) : std::nullopt;
+    }
+
+private:
+    // EAL, mbuf pools, ports (with the exception path's kernel interfaces),
+    // rings, the first Snapshot and the workers (dataplane_startup.cpp).
+    int start_dataplane();
+    void start_management(boost::asio::io_context& io);
+    // A validated Config (a reload or a runtime change) becomes the running
+    // one: ids, Snapshot, health monitor. False with the reason when refused.
+    bool apply(Config next, const std::string& origin, std::string& message);
+    // A health or HA transition: the running Config, the checks' new
+    // verdicts and the VRRP states.
+    void republish(const char* why);
+    // The one path to the workers, for start-up, apply and republish: a
+    // Snapshot of `config` with `ids`, the checks' verdicts and the HA view,
+    // published with RCU. Throws ConfigError when the builder refuses it.
+    struct PublishTimes {
+        double build_ms = 0, publish_ms = 0;
+    };
+    PublishTimes publish(const Config& config, const IdAssignment& ids);
+    bool start_ha(boost::asio::io_context& io);
+    void report_stats(const char* why);
+    void stop_dataplane();
+
+    DaemonOptions opts_;
+    Config config_;
+    std::vector<rte_mempool*> pools_;
+    dataplane::PortLayout ports_;
+    dataplane::HandoffRings rings_;
+    std::unique_ptr<dataplane::SnapshotPublisher> publisher_;
+    std::vector<std::unique_ptr<dataplane::Worker>> workers_;
+    std::vector<unsigned> worker_lcores_;
+    std::array<const dataplane::WorkerCounters*, dataplane::kMaxWorkers> all_counters_{};
+    std::atomic<bool> stop_{false};
+    bool eal_up_ = false;
+    bool ports_up_ = false;
+    IdRegistry ids_{dataplane::kMaxServices, dataplane::kMaxRealServers};
+    uint64_t version_ = 0;
+    struct ReloadResult {
+        bool ok = true;
+        std::string message = "initial configuration";
+    } last_reload_;
+    int64_t last_reload_time_ = 0;
+    std::vector<std::string> needs_restart_;
+    IdAssignment running_ids_;  // ids of config_'s services and servers, by position
+    std::unique_ptr<HealthMonitor> health_;
+    std::unique_ptr<Management> management_;
+    std::unique_ptr<MgmtServer> mgmt_server_;
+    std::vector<KernelInterfacePlan> kernel_plans_;
+    std::unique_ptr<dataplane::SyncRings> sync_rings_;  // with ha.sync only
+    std::unique_ptr<HaManager> ha_;
+};
+
+}  // namespace dvs::control

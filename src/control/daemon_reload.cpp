@@ -1,0 +1,137 @@
+// Changing the running configuration: SIGHUP (the file), dvsadm (a runtime
+// change, validated on the Config itself) and the health and HA transitions
+// that only republish. Every one reaches the workers through publish().
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "control/config/config_diff.hpp"
+#include "control/daemon_process.hpp"
+#include "control/snapshot_builder.hpp"
+
+namespace dvs::control {
+
+bool Daemon::reload_file(std::string& message) {
+    last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
+    Config next;
+    try {
+        next = load_config_file(opts_.config_path);
+    } catch (const ConfigError& e) {
+        last_reload_ = {false, e.what()};
+        message = e.what();
+        spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
+        return false;
+    }
+    const bool ok = apply(std::move(next), opts_.config_path, message);
+    last_reload_ = {ok, message};
+    return ok;
+}
+
+// A runtime change (management socket): the edited copy of the running
+// Config gets the checks a file gets, on the Config itself; messages name
+// the change instead of a file position.
+bool Daemon::apply_config(Config next, std::string& message) {
+    next.source = "runtime change";
+    try {
+        validate_runtime_change(next, next.source);
+    } catch (const ConfigError& e) {
+        message = e.what();
+        spdlog::warn("runtime change refused: {}", message);
+        return false;
+    }
+    return apply(std::move(next), next.source, message);
+}
+
+bool Daemon::apply(Config next, const std::string& origin, std::string& message) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<std::string> restart = restart_only_changes(config_, next);
+    needs_restart_ = restart;
+    if (!restart.empty()) {
+        std::string list;
+        for (const std::string& r : restart) list += (list.empty() ? "" : ", ") + r;
+        // Routes, neighbours and services were validated against the new
+        // ports; with the running ports kept they must still make sense.
+        if (std::find(restart.begin(), restart.end(), "ports") != restart.end()) {
+            message = "the ports section changed and needs a restart; nothing applied";
+            spdlog::error("{}: rejected, keeping version {}: {} ({})", origin, version_, message,
+                          list);
+            return false;
+        }
+        spdlog::warn("{}: needs restart to take effect, left as running: {}", origin, list);
+        next = keep_restart_only(config_, std::move(next));
+    }
+    IdRegistry trial = ids_;
+    IdAssignment ids;
+    PublishTimes times;
+    try {
+        // A freed real server id is reused only once no worker holds a
+        // connection to it any more.
+        ids = trial.assign(next, [this](uint32_t id) {
+            int64_t held = 0;
+            for (const auto& w : workers_) {
+                held += w->counters().rs_load[id].active.get() +
+                        w->counters().rs_load[id].inactive.get();
+            }
+            return held == 0;
+        });
+        times = publish(next, ids);
+    } catch (const ConfigError& e) {
+        message = e.what();
+        spdlog::error("{}: rejected, keeping version {}: {}", origin, version_, e.what());
+        return false;
+    }
+    const double built_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() -
+        times.publish_ms;
+    ids_ = std::move(trial);
+    running_ids_ = std::move(ids);
+    config_ = std::move(next);
+    // Servers that kept their address, port and checks keep their state;
+    // new ones start as overlay_for() assumed in publish().
+    if (health_) health_->reconcile(config_);
+    size_t servers = 0;
+    for (const ServiceConfig& s : config_.services) servers += s.real_servers.size();
+    message = "version " + std::to_string(version_) + " applied";
+    if (!restart.empty()) message += " (some settings need a restart)";
+    spdlog::info(
+        "reloaded {}: version {}, {} services, {} real servers; built in {:.1f} ms, "
+        "published in {:.1f} ms{}",
+        origin, version_, config_.services.size(), servers, built_ms, times.publish_ms,
+        restart.empty() ? "" : " (some settings need a restart)");
+    return true;
+}
+
+void Daemon::republish(const char* why) {
+    try {
+        const PublishTimes times = publish(config_, running_ids_);
+        spdlog::info("{}: version {} published in {:.1f} ms", why, version_,
+                     times.build_ms + times.publish_ms);
+    } catch (const ConfigError& e) {  // the same config built before; not expected
+        spdlog::error("{}: cannot rebuild the snapshot: {}", why, e.what());
+    }
+}
+
+Daemon::PublishTimes Daemon::publish(const Config& config, const IdAssignment& ids) {
+    using Ms = std::chrono::duration<double, std::milli>;
+    const auto t0 = std::chrono::steady_clock::now();
+    // Before the first check has run (start-up) every server counts as up.
+    const HealthOverlay overlay = health_ ? health_->overlay_for(config) : HealthOverlay{};
+    std::unique_ptr<dataplane::Snapshot> snap = build_snapshot(
+        config, config_.dataplane.workers, version_ + 1, &ids, publisher_->current(), &overlay);
+    // The HA view: which addresses this box leaves to its peer, gratuitous
+    // ARPs, sync. Until VRRP has decided, every VRRP address is left alone.
+    if (ha_) {
+        ha_->apply(*snap);
+    } else if (config_.ha.enabled) {
+        HaManager::apply_initial(config_, *snap);
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
+    ++version_;
+    return {Ms(t1 - t0).count(), Ms(std::chrono::steady_clock::now() - t1).count()};
+}
+
+}  // namespace dvs::control
