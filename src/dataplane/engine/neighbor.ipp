@@ -9,14 +9,14 @@ namespace dvs::dataplane {
 template <class Io>
 void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
     ArpHdr& a = *v.arp;
-    if (!arp_is_valid(a)) return drop(m, DropReason::kArpMalformed);
-    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
+    if (!arp_is_valid(a)) return out_.drop(m, DropReason::kArpMalformed);
+    const uint16_t port_index = ctx_.env.ports->index_of_port_id[m->port];
     // Another host claiming our address or a VIP (spoofed or misconfigured):
     // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
     if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
         // While our VRRP instance is BACKUP the master announces it: expected.
-        if (snap.ha.is_standby(a.spa)) return drop(m, DropReason::kHaBackup);
-        return drop(m, DropReason::kArpConflict);
+        if (snap.ha.is_standby(a.spa)) return out_.drop(m, DropReason::kHaBackup);
+        return out_.drop(m, DropReason::kArpConflict);
     }
 
     // Learn senders on our connected subnets only (RFC 826's merge, bounded).
@@ -25,11 +25,11 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
     if (learnable) {
         nbr_.learn(port_index, a.spa, a.sha);
         if (!learn_only) {
-            for (uint32_t w = 0; w < env_.n_workers; ++w) {
-                if (w == id_) continue;
-                rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+            for (uint32_t w = 0; w < ctx_.env.n_workers; ++w) {
+                if (w == ctx_.id) continue;
+                rte_mbuf* copy = rte_pktmbuf_copy(m, ctx_.pool, 0, UINT32_MAX);
                 if (copy == nullptr) {
-                    counters_->drop(DropReason::kMbufAllocFailed);
+                    ctx_.counters->drop(DropReason::kMbufAllocFailed);
                     continue;
                 }
                 copy->port = m->port;
@@ -46,9 +46,9 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
         if (la.ip == a.tpa && la.port == port_index) ours = true;
     }
     if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
-        if (snap.ha.is_standby(a.tpa)) return drop(m, DropReason::kHaBackup);
-        arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
-        counters_->arp_replies_sent.add();
+        if (snap.ha.is_standby(a.tpa)) return out_.drop(m, DropReason::kHaBackup);
+        arp_reply_in_place(*v.eth, a, ctx_.env.ports->ports[port_index].mac);
+        ctx_.counters->arp_replies_sent.add();
         out_.transmit(port_index, m);
         return;
     }
@@ -56,7 +56,7 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
         rte_pktmbuf_free(m);  // a reply or announcement we learned from: consumed
         return;
     }
-    drop(m, DropReason::kArpIgnored);
+    out_.drop(m, DropReason::kArpIgnored);
 }
 
 template <class Io>
