@@ -62,7 +62,7 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     const HandoffMeta& meta = handoff_meta(m);
     if (meta.kind == HandoffKind::kTransmit) return out_.transmit(meta.port_index, m);
     PacketView v = restore_view(m);
-    if (meta.kind == HandoffKind::kLearn) return arp(m, v, snap, true);
+    if (meta.kind == HandoffKind::kLearn) return nbr_.arp(m, v, snap, true);
     ctx_.counters->handoff_in.add();
     const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
     switch (meta.kind) {
@@ -91,21 +91,25 @@ void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     if (engine_detail::is_unicast_to_other(*v.eth, ctx_.env.ports->ports[port_index].mac)) {
         return out_.drop(m, DropReason::kL2NotForUs);
     }
-    if (v.kind == FrameKind::kArp) return arp(m, v, snap, false);
+    if (v.kind == FrameKind::kArp) return nbr_.arp(m, v, snap, false);
     process_ipv4(m, v, snap);
 }
 
 template <class Io>
 void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
-    if (is_fragment) return fragment(m, v, snap);
+    if (is_fragment) {
+        return frags_.fragment(m, v, [&](rte_mbuf* f, PacketView& fv, const Ports& ports) {
+            dispatch(f, fv, snap, ports);
+        });
+    }
     if (v.proto == kIpProtoIcmp) {
-        if (icmp_is_error(v)) return icmp_error(m, v, snap);
-        if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return local(m, v, snap);
+        if (icmp_is_error(v)) return icmp_.icmp_error(m, v, snap);
+        if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return icmp_.local(m, v, snap);
         return out_.drop(m, DropReason::kIcmpUnhandled);
     }
     if (!v.has_ports) {
-        if (snap.is_local(v.ip->dst)) return local(m, v, snap);
+        if (snap.is_local(v.ip->dst)) return icmp_.local(m, v, snap);
         return out_.drop(m, DropReason::kNoService);
     }
     dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
@@ -125,7 +129,7 @@ void Engine<Io>::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, cons
         if (owner != ctx_.id) return out_.handoff(owner, m, kind, v, &ports);
         return track_.inbound(m, v, snap, *svc, ports);
     }
-    if (snap.is_local(dst)) return local(m, v, snap);
+    if (snap.is_local(dst)) return icmp_.local(m, v, snap);
     // Not for a VIP: a reply from a real server, owned by the client's core.
     const uint32_t owner = owner_core(dst, ports.dst, ctx_.env.n_workers);
     if (owner != ctx_.id) return out_.handoff(owner, m, kind, v, &ports);

@@ -275,4 +275,20 @@ int32_t ConnTracker<Io>::schedule(const Service& svc, const sched::FlowInfo& flo
     return s.pick(with_load);
 }
 
+// One slice of a connection listing per housekeeping pass.
+template <class Io>
+void ConnTracker<Io>::serve_dump(ConnDump& dump) {
+    dump.cursor = ctx_.conns.scan(dump.cursor, ConnDump::kSlice, [&](const Conn& c) {
+        if (c.state == ConnState::kTemplate || !dump.filter.matches(c)) return;
+        if (dump.count == dump.capacity) {
+            dump.truncated = true;
+            return;
+        }
+        dump.out[dump.count++] = {c, ctx_.seconds_left(c)};
+    });
+    if (dump.cursor >= ctx_.conns.capacity() || dump.truncated) {
+        dump.state.store(ConnDump::kDone, std::memory_order_release);
+    }
+}
+
 }  // namespace dvs::dataplane

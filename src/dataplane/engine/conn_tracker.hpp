@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "dataplane/conn_dump.hpp"
 #include "dataplane/conn_table.hpp"
 #include "dataplane/engine/core_context.hpp"
 #include "dataplane/engine/egress.hpp"
@@ -49,6 +50,8 @@ public:
     // A connection or template leaves the table (timeout or replacement).
     // Returns 0 to let it go, or ticks to keep it (a template in use).
     uint32_t on_expire(const Conn& c, const Snapshot& snap);
+    // One slice of a connection listing (the control thread's request).
+    void serve_dump(ConnDump& dump);
 
 private:
     void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c, Direction dir);

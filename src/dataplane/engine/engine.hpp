@@ -2,14 +2,16 @@
 // The packet engine: everything one worker core does to a packet between
 // receiving it and handing it to a port, without the poll loop.
 //
-// Engine<Io> is the dispatcher: it owns the core's shared state (CoreContext:
-// id, env, counters, connection table, clock), the fragment table, and one
-// object per large concern, each over that context — Egress<Io> (TX,
-// handoff buffers), Neighbors<Io> (neighbour cache, next hops),
+// Engine<Io> is the dispatcher: it classifies each packet and hands it to
+// one of the objects it owns, each a concern over the core's shared state
+// (CoreContext, core_context.hpp: id, env, counters, connection table,
+// clock): Egress<Io> (TX, handoff buffers), Neighbors<Io> (ARP, neighbour
+// cache, next hops), Fragments<Io>, KernelPath<Io> (exception path),
 // Forwarder<Io> (NAT/DR/TUN), ConnTracker<Io> (connection state, load,
 // scheduling, expiry), Templates<Io> (persistence), SyncAgent<Io> (HA sync,
-// gratuitous ARP). All are written by their own core only; the control
-// thread reads counters() and talks through conn_dump(). The loop (dataplane/worker.hpp)
+// gratuitous ARP), IcmpHandler<Io> (ICMP errors, echo, local traffic). All
+// are written by their own core only; the control thread reads counters()
+// and talks through conn_dump(). The loop (dataplane/worker.hpp)
 // receives bursts and feeds them here; the engine transmits through `Io`, a
 // type fixed at compile time (no virtual call per packet):
 //   DpdkPortIo    (engine/port_io.hpp)          DPDK TX buffers, for dvsd
@@ -20,18 +22,18 @@
 // One file per concern holds the member definitions (engine/*.ipp, gathered
 // by engine/engine_impl.hpp); each Io is instantiated once, in one
 // translation unit (engine_dpdk.cpp for DpdkPortIo):
-//   classify.ipp      burst stages, parse, owner core, from_ring
-//   conn_track.ipp    ConnTracker<Io>: inbound / reply state machine, load
-//                     accounting, scheduling, expiry
-//   nat.ipp dr.ipp tun.ipp   Forwarder<Io>: the forwarding methods (TUN with PMTU)
-//   icmp.ipp          ICMP errors about connections, echo, local traffic
-//   neighbor.ipp      ARP; Neighbors<Io>: the neighbour cache, routing a packet out
-//   fragment.ipp      fragments meet on their fragment core
-//   templates.ipp     Templates<Io>: persistence templates on their template core
-//   egress.ipp        Egress<Io>: TX and handoff buffers
-//   sync.ipp          SyncAgent<Io>: HA connection sync and gratuitous ARP
-//   kernel.ipp        the exception path
-//   lifecycle.ipp     construction, timers, conn dump, shutdown
+//   classify.ipp      Engine: burst stages, parse, owner core, from_ring
+//   conn_track.ipp    ConnTracker: inbound / reply state machine, load
+//                     accounting, scheduling, expiry, conn dump
+//   nat.ipp dr.ipp tun.ipp   Forwarder: the forwarding methods (TUN with PMTU)
+//   icmp.ipp          IcmpHandler: ICMP errors about connections, echo, local traffic
+//   neighbor.ipp      Neighbors: ARP, the neighbour cache, routing a packet out
+//   fragment.ipp      Fragments: fragments meet on their fragment core
+//   templates.ipp     Templates: persistence templates on their template core
+//   egress.ipp        Egress: TX and handoff buffers
+//   sync.ipp          SyncAgent: HA connection sync and gratuitous ARP
+//   kernel.ipp        KernelPath: the exception path
+//   lifecycle.ipp     Engine: construction, timers, shutdown
 // Hot path rules: no locks, no allocation, no exceptions, no syscalls per
 // packet.
 
@@ -49,6 +51,9 @@
 #include "dataplane/engine/core_context.hpp"
 #include "dataplane/engine/egress.hpp"
 #include "dataplane/engine/forwarder.hpp"
+#include "dataplane/engine/fragments.hpp"
+#include "dataplane/engine/icmp_handler.hpp"
+#include "dataplane/engine/kernel_path.hpp"
 #include "dataplane/engine/neighbors.hpp"
 #include "dataplane/engine/sync_agent.hpp"
 #include "dataplane/engine/templates.hpp"
@@ -84,7 +89,9 @@ public:
     // with the view that core parsed.
     void from_ring(rte_mbuf* m, const Snapshot& snap);
     // A burst the kernel sent on the exception interface `kernel_port`.
-    void from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port, const Snapshot& snap);
+    void from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port, const Snapshot& snap) {
+        kernel_.from_kernel(burst, n, kernel_port, snap);
+    }
     // Template releases from other cores; the HA peer's records.
     void poll_messages(const Snapshot& snap) { tmpl_.poll_messages(snap); }
     void poll_sync(const Snapshot& snap, uint32_t& work) { sync_.poll(snap, work); }
@@ -114,38 +121,21 @@ private:
     void process(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
-    // fragment.ipp
-    void fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap);
-
-    // icmp.ipp
-    void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
-    void local(rte_mbuf* m, PacketView& v, const Snapshot& snap);
-
-    // kernel.ipp. to_kernel passes a packet for our own addresses to the
-    // kernel interface of the port it arrived on; false (packet untouched)
-    // when that port has none.
-    bool to_kernel(rte_mbuf* m);
-    void from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap);
-
-    // neighbor.ipp (what it learns goes to nbr_)
-    void arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only);
-
-    // lifecycle.ipp
-    void serve_conn_dump();
 
     // Declaration order is construction order: the context first, then
     // the concerns, which hold references to it and to each other (taken,
     // not used, before all are built).
     CoreContext ctx_;
-    std::unique_ptr<FragTable> frags_;
     Egress<Io> out_;         // TX and handoffs (egress.ipp)
-    Neighbors<Io> nbr_;      // next hops (neighbor.ipp)
+    Neighbors<Io> nbr_;      // ARP, next hops (neighbor.ipp)
+    Fragments<Io> frags_;    // fragments (fragment.ipp)
+    KernelPath<Io> kernel_;  // exception path (kernel.ipp)
     Forwarder<Io> fwd_;      // NAT, DR, TUN (nat.ipp, dr.ipp, tun.ipp)
     SyncAgent<Io> sync_;     // HA sync, gratuitous ARP (sync.ipp)
     Templates<Io> tmpl_;     // persistence (templates.ipp)
     ConnTracker<Io> track_;  // connection state (conn_track.ipp)
+    IcmpHandler<Io> icmp_;   // ICMP errors, echo, local traffic (icmp.ipp)
     uint32_t last_tick_ = 0;
-    TokenBucket kernel_bucket_;  // exception path rate limit (ctx_.env.kernel)
     ConnDump dump_;
 };
 

@@ -11,5 +11,6 @@ template class Engine<DpdkPortIo>;
 template class Egress<DpdkPortIo>;
 template class SyncAgent<DpdkPortIo>;
 template class Templates<DpdkPortIo>;
+template class KernelPath<DpdkPortIo>;
 
 }  // namespace dvs::dataplane

@@ -1,6 +1,6 @@
 // ICMP: errors about tracked connections (both ways, NAT rewritten), echo,
 // and other traffic for our own addresses.
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// IcmpHandler<Io> (icmp_handler.hpp); included by engine_impl.hpp.
 
 #pragma once
 
@@ -11,9 +11,9 @@ namespace dvs::dataplane {
 // (quoting client -> RS) it goes to the client, rewritten to match what the
 // client sent.
 template <class Io>
-void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+void IcmpHandler<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     // To our own address: about something the kernel sent (its sockets).
-    if (snap.is_local(v.ip->dst) && !icmp_error_quotes_ipip(v) && to_kernel(m)) return;
+    if (snap.is_local(v.ip->dst) && !icmp_error_quotes_ipip(v) && kernel_.to_kernel(m)) return;
     QuotedPacket q;
     if (!icmp_parse_quoted(v, q)) return out_.drop(m, DropReason::kIcmpUnhandled);
     const bool from_outside = snap.is_vip(v.ip->dst);
@@ -47,14 +47,14 @@ void Engine<Io>::icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 // Traffic addressed to the balancer itself: echo is answered here; the rest
 // goes to the kernel through the exception path, where there is one.
 template <class Io>
-void Engine<Io>::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+void IcmpHandler<Io>::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     if (!snap.ha.standby.empty() && snap.ha.is_standby(v.ip->dst)) {
         return out_.drop(m, DropReason::kHaBackup);  // a floating address the VRRP master holds
     }
     if (engine_detail::spoofs_us(snap, v.ip->src))
         return out_.drop(m, DropReason::kSpoofedOwnAddress);
     if (!icmp_is_echo_request(v)) {
-        if (snap.is_local(v.ip->dst) && to_kernel(m)) return;
+        if (snap.is_local(v.ip->dst) && kernel_.to_kernel(m)) return;
         return out_.drop(
             m, v.proto == kIpProtoIcmp ? DropReason::kIcmpUnhandled : DropReason::kLocalUnhandled);
     }

@@ -4,20 +4,26 @@
 // packet we originate. Hot path rules apply: no locks, no allocation, no
 // syscalls; every drop has a DropReason.
 
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// KernelPath<Io> (kernel_path.hpp); included by engine_impl.hpp.
 
 #pragma once
 
 namespace dvs::dataplane {
 
 template <class Io>
-bool Engine<Io>::to_kernel(rte_mbuf* m) {
+KernelPath<Io>::KernelPath(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr)
+    : ctx_(ctx), out_(out), nbr_(nbr) {
+    bucket_.configure(ctx_.env.kernel.rate_pps, ctx_.env.kernel.burst, ctx_.tsc_hz, ctx_.start_tsc);
+}
+
+template <class Io>
+bool KernelPath<Io>::to_kernel(rte_mbuf* m) {
     const PortLayout& layout = *ctx_.env.ports;
     const PortInfo& wire = layout.ports[layout.index_of_port_id[m->port]];
     if (wire.kernel_port < 0) return false;
     // The limit is taken where the decision is made, so a flood costs the
     // worker that reads it no more than a drop.
-    if (!kernel_bucket_.take(ctx_.now_tsc)) {
+    if (!bucket_.take(ctx_.now_tsc)) {
         out_.drop(m, DropReason::kKernelRateLimited);
         return true;
     }
@@ -32,8 +38,8 @@ bool Engine<Io>::to_kernel(rte_mbuf* m) {
 
 // A burst the loop read from the kernel interface `kernel_port`.
 template <class Io>
-void Engine<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
-                             const Snapshot& snap) {
+void KernelPath<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
+                                 const Snapshot& snap) {
     ctx_.counters->from_kernel.add(n);
     for (uint16_t i = 0; i < n; ++i) from_kernel(burst[i], kernel_port, snap);
 }
@@ -44,7 +50,7 @@ void Engine<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
 // the real neighbours itself. So the kernel needs no neighbour of its own
 // and both sides always agree on where a packet goes.
 template <class Io>
-void Engine<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
+void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
     if (m->nb_segs != 1) return out_.drop(m, DropReason::kMultiSegment);
     PacketView v = parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
     switch (classify_from_kernel(v)) {

@@ -14,54 +14,39 @@ template <class Io>
 Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_mempool* pool,
                    uint64_t start_tsc)
     : ctx_(id, env, conn_capacity, engine_detail::hugepage_table_memory(), pool, start_tsc),
-      frags_(std::make_unique<FragTable>()),
       out_(id, ctx_.env, *ctx_.counters),
-      nbr_(ctx_.env, pool, *ctx_.counters, out_, ctx_.now_tsc, ctx_.tsc_hz),
+      nbr_(id, ctx_.env, pool, *ctx_.counters, out_, ctx_.now_tsc, ctx_.tsc_hz),
+      frags_(ctx_, out_),
+      kernel_(ctx_, out_, nbr_),
       fwd_(ctx_, out_, nbr_),
       sync_(ctx_, out_, track_, tmpl_),
       tmpl_(ctx_, out_, track_, sync_),
-      track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_) {
-    kernel_bucket_.configure(ctx_.env.kernel.rate_pps, ctx_.env.kernel.burst, ctx_.tsc_hz,
-                             ctx_.start_tsc);
-}
+      track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_),
+      icmp_(ctx_, out_, nbr_, fwd_, kernel_) {}
 
 template <class Io>
 void Engine<Io>::housekeeping(const Snapshot& snap) {
     ctx_.now_s = static_cast<uint32_t>((ctx_.now_tsc - ctx_.start_tsc) / ctx_.tsc_hz);
     ctx_.counters->conns_active.set(ctx_.conns.size() - ctx_.templates_live);
     ctx_.counters->templates_active.set(ctx_.templates_live);
-    if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) serve_conn_dump();
+    if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) {
+        track_.serve_dump(dump_);
+    }
     if (ctx_.now_s == last_tick_) return;
     last_tick_ = ctx_.now_s;
     ctx_.conns.advance(
         ctx_.now_s, [&](const Conn& c) { return track_.on_expire(c, snap); },
         [&](const Conn& c) { sync_.emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
     ctx_.counters->conns_active.set(ctx_.conns.size() - ctx_.templates_live);
-    frags_->expire(ctx_.now_s, [this](rte_mbuf* f) { out_.drop(f, DropReason::kFragTimeout); });
+    frags_.expire();
     nbr_.expire(snap);
-}
-
-// One slice of a connection listing per housekeeping pass.
-template <class Io>
-void Engine<Io>::serve_conn_dump() {
-    dump_.cursor = ctx_.conns.scan(dump_.cursor, ConnDump::kSlice, [&](const Conn& c) {
-        if (c.state == ConnState::kTemplate || !dump_.filter.matches(c)) return;
-        if (dump_.count == dump_.capacity) {
-            dump_.truncated = true;
-            return;
-        }
-        dump_.out[dump_.count++] = {c, ctx_.seconds_left(c)};
-    });
-    if (dump_.cursor >= ctx_.conns.capacity() || dump_.truncated) {
-        dump_.state.store(ConnDump::kDone, std::memory_order_release);
-    }
 }
 
 template <class Io>
 void Engine<Io>::shutdown() {
     out_.flush_handoffs();
     out_.flush_tx();
-    frags_->expire(ctx_.now_s + FragTable::kLifetime, [](rte_mbuf* f) { rte_pktmbuf_free(f); });
+    frags_.release_held();
     nbr_.release_held();
 }
 

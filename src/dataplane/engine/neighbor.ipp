@@ -1,5 +1,5 @@
 // ARP and the neighbour cache: answering for our addresses and VIPs,
-// learning on connected subnets (Engine::arp), resolving next hops with held
+// learning on connected subnets (Neighbors::arp), resolving next hops with held
 // packets (Neighbors<Io>, neighbors.hpp). Included by engine_impl.hpp.
 
 #pragma once
@@ -7,10 +7,10 @@
 namespace dvs::dataplane {
 
 template <class Io>
-void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
+void Neighbors<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
     ArpHdr& a = *v.arp;
     if (!arp_is_valid(a)) return out_.drop(m, DropReason::kArpMalformed);
-    const uint16_t port_index = ctx_.env.ports->index_of_port_id[m->port];
+    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
     // Another host claiming our address or a VIP (spoofed or misconfigured):
     // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
     if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
@@ -23,13 +23,13 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
     const auto nh = snap.route(a.spa);
     const bool learnable = nh && nh->port == port_index && nh->ip == a.spa && a.spa != 0;
     if (learnable) {
-        nbr_.learn(port_index, a.spa, a.sha);
+        learn(port_index, a.spa, a.sha);
         if (!learn_only) {
-            for (uint32_t w = 0; w < ctx_.env.n_workers; ++w) {
-                if (w == ctx_.id) continue;
-                rte_mbuf* copy = rte_pktmbuf_copy(m, ctx_.pool, 0, UINT32_MAX);
+            for (uint32_t w = 0; w < env_.n_workers; ++w) {
+                if (w == id_) continue;
+                rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
                 if (copy == nullptr) {
-                    ctx_.counters->drop(DropReason::kMbufAllocFailed);
+                    counters_.drop(DropReason::kMbufAllocFailed);
                     continue;
                 }
                 copy->port = m->port;
@@ -47,8 +47,8 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
     }
     if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
         if (snap.ha.is_standby(a.tpa)) return out_.drop(m, DropReason::kHaBackup);
-        arp_reply_in_place(*v.eth, a, ctx_.env.ports->ports[port_index].mac);
-        ctx_.counters->arp_replies_sent.add();
+        arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
+        counters_.arp_replies_sent.add();
         out_.transmit(port_index, m);
         return;
     }
@@ -60,9 +60,11 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
 }
 
 template <class Io>
-Neighbors<Io>::Neighbors(const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters,
-                         Egress<Io>& out, const uint64_t& now_tsc, uint64_t tsc_hz)
-    : env_(env),
+Neighbors<Io>::Neighbors(uint32_t id, const WorkerEnv& env, rte_mempool* pool,
+                         WorkerCounters& counters, Egress<Io>& out, const uint64_t& now_tsc,
+                         uint64_t tsc_hz)
+    : id_(id),
+      env_(env),
       pool_(pool),
       counters_(counters),
       out_(out),
