@@ -13,10 +13,10 @@ namespace dvs::dataplane {
 // replies alike), then
 // the entries those buckets point at; then every lookup runs back to back
 // (independent loads the CPU overlaps), and only then is each packet
-// processed, finding its connection in `hint_` and the rest in cache.
+// processed, finding its connection in `ctx_.hint` and the rest in cache.
 template <class Io>
 void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
-    counters_->rx.add(n);
+    ctx_.counters->rx.add(n);
     // Raw slots: each view is built in place by parse_frame (no zeroing of
     // 32 views first, no copy).
     union ViewSlot {
@@ -38,20 +38,20 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
     for (uint16_t i = 0; i < n; ++i) {
         if (!plain[i]) continue;
         hash[i] = ConnTable::hash_key(key[i]);
-        conns_.prefetch_bucket(hash[i]);
+        ctx_.conns.prefetch_bucket(hash[i]);
     }
     for (uint16_t i = 0; i < n; ++i) {
-        if (plain[i]) conns_.prefetch_entries(hash[i]);
+        if (plain[i]) ctx_.conns.prefetch_entries(hash[i]);
     }
     for (uint16_t i = 0; i < n; ++i) {
-        if (plain[i]) hit[i] = conns_.lookup(key[i], hash[i]);
+        if (plain[i]) hit[i] = ctx_.conns.lookup(key[i], hash[i]);
     }
-    const uint32_t generation = conns_.generation();
+    const uint32_t generation = ctx_.conns.generation();
     for (uint16_t i = 0; i < n; ++i) {
-        hint_ = {plain[i], generation, key[i], hit[i]};
+        ctx_.hint = {plain[i], generation, key[i], hit[i]};
         process(burst[i], view[i].v, snap);
     }
-    hint_.valid = false;
+    ctx_.hint.valid = false;
 }
 
 // The kind was decided on the core that handed the packet over; the
@@ -62,8 +62,8 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     const HandoffMeta& meta = handoff_meta(m);
     if (meta.kind == HandoffKind::kTransmit) return out_.transmit(meta.port_index, m);
     PacketView v = restore_view(m);
-    if (meta.kind == HandoffKind::kLearn) return arp(m, v, snap, true);
-    counters_->handoff_in.add();
+    if (meta.kind == HandoffKind::kLearn) return nbr_.arp(m, v, snap, true);
+    ctx_.counters->handoff_in.add();
     const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
     switch (meta.kind) {
         case HandoffKind::kFragment:
@@ -71,11 +71,11 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
         case HandoffKind::kTemplate:
         case HandoffKind::kScheduled: {
             const Service* svc = snap.find_service(v.ip->dst, known.dst, v.proto);
-            if (svc == nullptr) return drop(m, DropReason::kNoService);  // reloaded meanwhile
+            if (svc == nullptr) return out_.drop(m, DropReason::kNoService);  // reloaded meanwhile
             if (meta.kind == HandoffKind::kTemplate) {
-                return template_assign(m, v, snap, *svc, known);
+                return tmpl_.template_assign(m, v, snap, *svc, known);
             }
-            return inbound(m, v, snap, *svc, known, meta.rs_id);
+            return track_.inbound(m, v, snap, *svc, known, meta.rs_id);
         }
         default:  // kProcess: this core owns the flow (or its fragments, or the error)
             return process_ipv4(m, v, snap);
@@ -84,29 +84,33 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
 
 template <class Io>
 void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
-    if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
-    if (v.kind == FrameKind::kDropped) return drop(m, v.drop);
+    if (m->nb_segs != 1) return out_.drop(m, DropReason::kMultiSegment);
+    if (v.kind == FrameKind::kDropped) return out_.drop(m, v.drop);
 
-    const uint16_t port_index = env_.ports->index_of_port_id[m->port];
-    if (engine_detail::is_unicast_to_other(*v.eth, env_.ports->ports[port_index].mac)) {
-        return drop(m, DropReason::kL2NotForUs);
+    const uint16_t port_index = ctx_.env.ports->index_of_port_id[m->port];
+    if (engine_detail::is_unicast_to_other(*v.eth, ctx_.env.ports->ports[port_index].mac)) {
+        return out_.drop(m, DropReason::kL2NotForUs);
     }
-    if (v.kind == FrameKind::kArp) return arp(m, v, snap, false);
+    if (v.kind == FrameKind::kArp) return nbr_.arp(m, v, snap, false);
     process_ipv4(m, v, snap);
 }
 
 template <class Io>
 void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const bool is_fragment = be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask);
-    if (is_fragment) return fragment(m, v, snap);
+    if (is_fragment) {
+        return frags_.fragment(m, v, [&](rte_mbuf* f, PacketView& fv, const Ports& ports) {
+            dispatch(f, fv, snap, ports);
+        });
+    }
     if (v.proto == kIpProtoIcmp) {
-        if (icmp_is_error(v)) return icmp_error(m, v, snap);
-        if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return local(m, v, snap);
-        return drop(m, DropReason::kIcmpUnhandled);
+        if (icmp_is_error(v)) return icmp_.icmp_error(m, v, snap);
+        if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return icmp_.local(m, v, snap);
+        return out_.drop(m, DropReason::kIcmpUnhandled);
     }
     if (!v.has_ports) {
-        if (snap.is_local(v.ip->dst)) return local(m, v, snap);
-        return drop(m, DropReason::kNoService);
+        if (snap.is_local(v.ip->dst)) return icmp_.local(m, v, snap);
+        return out_.drop(m, DropReason::kNoService);
     }
     dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
 }
@@ -119,17 +123,17 @@ void Engine<Io>::dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, cons
     const uint32_t dst = v.ip->dst;
     if (const Service* svc = snap.find_service(dst, ports.dst, v.proto)) {
         if (!snap.ha.standby.empty() && snap.ha.is_standby(dst)) {
-            return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+            return out_.drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
         }
-        const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
-        if (owner != id_) return out_.handoff(owner, m, kind, v, &ports);
-        return inbound(m, v, snap, *svc, ports);
+        const uint32_t owner = owner_core(v.ip->src, ports.src, ctx_.env.n_workers);
+        if (owner != ctx_.id) return out_.handoff(owner, m, kind, v, &ports);
+        return track_.inbound(m, v, snap, *svc, ports);
     }
-    if (snap.is_local(dst)) return local(m, v, snap);
+    if (snap.is_local(dst)) return icmp_.local(m, v, snap);
     // Not for a VIP: a reply from a real server, owned by the client's core.
-    const uint32_t owner = owner_core(dst, ports.dst, env_.n_workers);
-    if (owner != id_) return out_.handoff(owner, m, kind, v, &ports);
-    reply(m, v, snap, ports);
+    const uint32_t owner = owner_core(dst, ports.dst, ctx_.env.n_workers);
+    if (owner != ctx_.id) return out_.handoff(owner, m, kind, v, &ports);
+    track_.reply(m, v, snap, ports);
 }
 
 }  // namespace dvs::dataplane

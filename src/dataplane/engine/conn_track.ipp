@@ -1,25 +1,37 @@
 // Connection tracking: new connections (scheduling, limits), the TCP state
 // machine both ways, load accounting, resets for removed servers, expiry.
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// ConnTracker<Io> (conn_tracker.hpp); included by engine_impl.hpp.
 
 #pragma once
 
 namespace dvs::dataplane {
 
 template <class Io>
-void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
-                         const Ports& ports, int32_t preselected_rs) {
+ConnTracker<Io>::ConnTracker(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr,
+                             Forwarder<Io>& fwd, Templates<Io>& tmpl, SyncAgent<Io>& sync)
+    : ctx_(ctx),
+      out_(out),
+      nbr_(nbr),
+      fwd_(fwd),
+      tmpl_(tmpl),
+      sync_(sync),
+      load_scratch_(new sched::BackendLoad[kMaxRealServers]),
+      half_open_(new uint32_t[kMaxServices]()) {}
+
+template <class Io>
+void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                              const Ports& ports, int32_t preselected_rs) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
-    Conn* c = find_conn(key).conn;
+    Conn* c = ctx_.find_conn(key).conn;
     if (ports.later_fragment) {
         // No L4 header here: the first fragment made or found the connection.
-        if (c == nullptr) return drop(m, DropReason::kFragNoConn);
-        conns_.touch(c, now_s_, snap.timeouts.of(c->state));
-        counters_->services[c->service_id].pkts_in.add();
-        counters_->services[c->service_id].bytes_in.add(v.l3_len);
-        counters_->real_servers[c->rs_id].pkts_in.add();
-        counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
-        return forward(m, v, snap, *c);
+        if (c == nullptr) return out_.drop(m, DropReason::kFragNoConn);
+        ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(c->state));
+        ctx_.counters->services[c->service_id].pkts_in.add();
+        ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
+        ctx_.counters->real_servers[c->rs_id].pkts_in.add();
+        ctx_.counters->real_servers[c->rs_id].bytes_in.add(v.l3_len);
+        return fwd_.forward(m, v, snap, *c);
     }
     const bool tcp = v.proto == kIpProtoTcp;
     const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
@@ -27,7 +39,7 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
     if (c != nullptr && syn_only && tcp_reusable(c->state)) {
         // The client reused its port for a new connection: start afresh.
         on_expire(*c, snap);
-        conns_.erase(c);
+        ctx_.conns.erase(c);
         c = nullptr;
     }
     if (c != nullptr && svc.reset_on_remove && !engine_detail::rs_present(snap, c->rs_id)) {
@@ -35,23 +47,24 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
         // ends with resets to both ends; UDP is simply scheduled anew.
         if (tcp) return reset_connection(m, v, snap, c, Direction::kInbound);
         on_expire(*c, snap);
-        conns_.erase(c);
+        ctx_.conns.erase(c);
         c = nullptr;
     }
     if (c != nullptr && preselected_rs >= 0) {
         // A retransmission made the trip to the template core twice; the
         // connection exists, so the second placement is given back.
-        release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
+        tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
     }
     if (c == nullptr) {
-        if (tcp && !syn_only) return drop(m, DropReason::kTcpNoConn);
+        if (tcp && !syn_only) return out_.drop(m, DropReason::kTcpNoConn);
         if (engine_detail::spoofs_us(snap, v.ip->src))
-            return drop(m, DropReason::kSpoofedOwnAddress);
+            return out_.drop(m, DropReason::kSpoofedOwnAddress);
         if (tcp && svc.half_open_limit != 0 && half_open_[svc.id] >= svc.half_open_limit) {
             if (preselected_rs >= 0) {
-                release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
+                tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
+                                       snap);
             }
-            return drop(m, DropReason::kHalfOpenLimit);
+            return out_.drop(m, DropReason::kHalfOpenLimit);
         }
         const RealServer* chosen = nullptr;
         if (preselected_rs >= 0) {
@@ -60,20 +73,20 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
             if (id < snap.real_servers.size() && snap.real_servers[id].present) {
                 chosen = &snap.real_servers[id];
             } else {
-                release_template(svc.id, id, v.ip->src, snap);  // gone meanwhile (reload)
+                tmpl_.release_template(svc.id, id, v.ip->src, snap);  // gone meanwhile (reload)
             }
         } else if (svc.persistent) {
-            const uint32_t tcore = template_core(svc, v.ip->src);
-            if (tcore != id_) {
-                counters_->template_handoffs.add();
+            const uint32_t tcore = tmpl_.template_core(svc, v.ip->src);
+            if (tcore != ctx_.id) {
+                ctx_.counters->template_handoffs.add();
                 return out_.handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
             }
-            chosen = template_pick(snap, svc, v.ip->src, ports);
+            chosen = tmpl_.template_pick(snap, svc, v.ip->src, ports);
         } else {
             const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
             if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
         }
-        if (chosen == nullptr) return drop(m, DropReason::kNoRealServer);
+        if (chosen == nullptr) return out_.drop(m, DropReason::kNoRealServer);
         const RealServer& rs = *chosen;
         Conn proto{};
         proto.client_ip = v.ip->src;
@@ -92,30 +105,30 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
         // Only NAT replies come back through us; DR/TUN servers answer directly.
         proto.has_reply_key = rs.method == kMethodNat;
         proto.from_template = svc.persistent;
-        c = conns_.insert(proto, now_s_, snap.timeouts.of(proto.state));
+        c = ctx_.conns.insert(proto, ctx_.now_s, snap.timeouts.of(proto.state));
         if (c == nullptr) {
-            if (svc.persistent) release_template(svc.id, rs.id, proto.client_ip, snap);
-            return drop(m, DropReason::kConnTableFull);
+            if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
+            return out_.drop(m, DropReason::kConnTableFull);
         }
         account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
-        sync_emit(*c, SyncOp::kUpdate);
-        counters_->conns_created.add();
-        counters_->services[c->service_id].conns.add();
-        counters_->real_servers[c->rs_id].conns.add();
+        sync_.emit(*c, SyncOp::kUpdate);
+        ctx_.counters->conns_created.add();
+        ctx_.counters->services[c->service_id].conns.add();
+        ctx_.counters->real_servers[c->rs_id].conns.add();
     } else {
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
         account_load(c->rs_id, c->service_id, c->state, next);
         const bool changed = next != c->state;
         c->state = next;
-        conns_.touch(c, now_s_, snap.timeouts.of(next));
-        if (changed) sync_emit(*c, SyncOp::kUpdate);
+        ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(next));
+        if (changed) sync_.emit(*c, SyncOp::kUpdate);
     }
-    counters_->services[c->service_id].pkts_in.add();
-    counters_->services[c->service_id].bytes_in.add(v.l3_len);
-    counters_->real_servers[c->rs_id].pkts_in.add();
-    counters_->real_servers[c->rs_id].bytes_in.add(v.l3_len);
-    forward(m, v, snap, *c);
+    ctx_.counters->services[c->service_id].pkts_in.add();
+    ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
+    ctx_.counters->real_servers[c->rs_id].pkts_in.add();
+    ctx_.counters->real_servers[c->rs_id].bytes_in.add(v.l3_len);
+    fwd_.forward(m, v, snap, *c);
 }
 
 // Ends a connection now (its server left a service that says on_remove:
@@ -128,19 +141,19 @@ void Engine<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
 // a reset made from an ACK carries exactly the expected number. Rare: a copy
 // of the packet is fine here.
 template <class Io>
-void Engine<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c,
-                                  Direction dir) {
+void ConnTracker<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c,
+                                       Direction dir) {
     if (c->state != ConnState::kTcpClose) {
-        counters_->removed_rs_resets.add();
+        ctx_.counters->removed_rs_resets.add();
         account_load(c->rs_id, c->service_id, c->state, ConnState::kTcpClose);
         c->state = ConnState::kTcpClose;
-        conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
-        sync_emit(*c, SyncOp::kUpdate);
+        ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(ConnState::kTcpClose));
+        sync_.emit(*c, SyncOp::kUpdate);
     }
-    conns_.touch(c, now_s_, snap.timeouts.of(ConnState::kTcpClose));
+    ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(ConnState::kTcpClose));
     const Conn& conn = *c;
     if (!(v.tcp_flags & kTcpRst)) {  // a reset is never answered with one
-        if (rte_mbuf* back = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX)) {
+        if (rte_mbuf* back = rte_pktmbuf_copy(m, ctx_.pool, 0, UINT32_MAX)) {
             PacketView bv =
                 parse_frame(rte_pktmbuf_mtod(back, uint8_t*), rte_pktmbuf_data_len(back));
             const uint16_t len = tcp_reset_to_sender(bv);
@@ -148,28 +161,29 @@ void Engine<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& sn
                 back, static_cast<uint16_t>(rte_pktmbuf_data_len(back) - sizeof(EthHdr) - len));
             nbr_.route_and_send(back, snap, bv.ip->dst);
         } else {
-            counters_->drop(DropReason::kMbufAllocFailed);
+            ctx_.counters->drop(DropReason::kMbufAllocFailed);
         }
     }
     const uint16_t len = tcp_reset_onward(v);
     rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - sizeof(EthHdr) - len));
-    if (dir == Direction::kInbound) return forward(m, v, snap, conn);
+    if (dir == Direction::kInbound) return fwd_.forward(m, v, snap, conn);
     // A NAT reply: rewritten for the client as any reply is.
-    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
     nat_rewrite_source(v, conn.vip, conn.vport);
     nbr_.route_and_send(m, snap, conn.client_ip);
 }
 
 template <class Io>
-void Engine<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
+void ConnTracker<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
-    const ConnTable::Hit hit = find_conn(key);
+    const ConnTable::Hit hit = ctx_.find_conn(key);
     if (hit.conn == nullptr || hit.dir != Direction::kReply) {
-        return drop(m, ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
+        return out_.drop(m,
+                         ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn* c = hit.conn;
     if (!snap.ha.standby.empty() && snap.ha.is_standby(c->vip)) {
-        return drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+        return out_.drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
     }
     if (!ports.later_fragment && v.proto == kIpProtoTcp &&
         !engine_detail::rs_present(snap, c->rs_id) && c->service_id < snap.services.size() &&
@@ -184,14 +198,14 @@ void Engine<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const P
     account_load(c->rs_id, c->service_id, c->state, next);
     const bool changed = next != c->state;
     c->state = next;
-    conns_.touch(c, now_s_, snap.timeouts.of(next));
-    if (changed) sync_emit(*c, SyncOp::kUpdate);
+    ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(next));
+    if (changed) sync_.emit(*c, SyncOp::kUpdate);
 
-    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
-    counters_->services[c->service_id].pkts_out.add();
-    counters_->services[c->service_id].bytes_out.add(v.l3_len);
-    counters_->real_servers[c->rs_id].pkts_out.add();
-    counters_->real_servers[c->rs_id].bytes_out.add(v.l3_len);
+    if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
+    ctx_.counters->services[c->service_id].pkts_out.add();
+    ctx_.counters->services[c->service_id].bytes_out.add(v.l3_len);
+    ctx_.counters->real_servers[c->rs_id].pkts_out.add();
+    ctx_.counters->real_servers[c->rs_id].bytes_out.add(v.l3_len);
     if (ports.later_fragment) {
         nat_rewrite_ip_source(v, c->vip);
     } else {
@@ -201,7 +215,7 @@ void Engine<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const P
 }
 
 template <class Io>
-uint32_t Engine<Io>::on_expire(const Conn& c, const Snapshot& snap) {
+uint32_t ConnTracker<Io>::on_expire(const Conn& c, const Snapshot& snap) {
     if (c.state == ConnState::kTemplate) {
         // A template outlives its timeout while it still places connections
         // (the paper, 4.5); it is looked at again one timeout later.
@@ -212,24 +226,25 @@ uint32_t Engine<Io>::on_expire(const Conn& c, const Snapshot& snap) {
             const uint32_t keep = timeout ? timeout : 60;
             // Kept alive by its connections, not by touches: refresh the
             // peer's copy here, as on_rearm does for touched entries.
-            if (sync_on_) sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, keep));
+            if (sync_.on()) sync_.push(SyncRecord::from_conn(c, SyncOp::kUpdate, keep));
             return keep;
         }
-        --templates_live_;
-        sync_emit(c, SyncOp::kRemove);
+        --ctx_.templates_live;
+        sync_.emit(c, SyncOp::kRemove);
         return 0;
     }
-    sync_emit(c, SyncOp::kRemove);
-    counters_->conns_expired.add();
+    sync_.emit(c, SyncOp::kRemove);
+    ctx_.counters->conns_expired.add();
     account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
-    if (c.from_template) release_template(c.service_id, c.rs_id, c.client_ip, snap);
+    if (c.from_template) tmpl_.release_template(c.service_id, c.rs_id, c.client_ip, snap);
     return 0;
 }
 
 template <class Io>
-void Engine<Io>::account_load(uint32_t rs_id, uint16_t service_id, ConnState from, ConnState to) {
+void ConnTracker<Io>::account_load(uint32_t rs_id, uint16_t service_id, ConnState from,
+                                   ConnState to) {
     // kCount stands for "not in the table" on either side.
-    BackendLoadCounters& l = counters_->rs_load[rs_id];
+    BackendLoadCounters& l = ctx_.counters->rs_load[rs_id];
     if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
     if (to != ConnState::kCount) (conn_is_active(to) ? l.active : l.inactive).add(1);
     if (from == ConnState::kTcpSynRecv) --half_open_[service_id];
@@ -237,8 +252,8 @@ void Engine<Io>::account_load(uint32_t rs_id, uint16_t service_id, ConnState fro
 }
 
 template <class Io>
-int32_t Engine<Io>::schedule(const Service& svc, const sched::FlowInfo& flow) {
-    sched::Scheduler& s = *svc.schedulers[id_];
+int32_t ConnTracker<Io>::schedule(const Service& svc, const sched::FlowInfo& flow) {
+    sched::Scheduler& s = *svc.schedulers[ctx_.id];
     if (!s.needs_load()) return s.pick(flow);
     // Sum every worker's gauges: each read is a relaxed load of a value its
     // owner may be changing, so the view can lag by the connections other
@@ -247,8 +262,8 @@ int32_t Engine<Io>::schedule(const Service& svc, const sched::FlowInfo& flow) {
     const size_t n = svc.pool.size();
     for (size_t i = 0; i < n; ++i) {
         int64_t active = 0, inactive = 0;
-        for (uint32_t w = 0; w < env_.n_workers; ++w) {
-            const BackendLoadCounters& l = env_.all_counters[w]->rs_load[svc.pool[i]];
+        for (uint32_t w = 0; w < ctx_.env.n_workers; ++w) {
+            const BackendLoadCounters& l = ctx_.env.all_counters[w]->rs_load[svc.pool[i]];
             active += l.active.get();
             inactive += l.inactive.get();
         }
@@ -258,6 +273,22 @@ int32_t Engine<Io>::schedule(const Service& svc, const sched::FlowInfo& flow) {
     sched::FlowInfo with_load = flow;
     with_load.load = {load_scratch_.get(), n};
     return s.pick(with_load);
+}
+
+// One slice of a connection listing per housekeeping pass.
+template <class Io>
+void ConnTracker<Io>::serve_dump(ConnDump& dump) {
+    dump.cursor = ctx_.conns.scan(dump.cursor, ConnDump::kSlice, [&](const Conn& c) {
+        if (c.state == ConnState::kTemplate || !dump.filter.matches(c)) return;
+        if (dump.count == dump.capacity) {
+            dump.truncated = true;
+            return;
+        }
+        dump.out[dump.count++] = {c, ctx_.seconds_left(c)};
+    });
+    if (dump.cursor >= ctx_.conns.capacity() || dump.truncated) {
+        dump.state.store(ConnDump::kDone, std::memory_order_release);
+    }
 }
 
 }  // namespace dvs::dataplane

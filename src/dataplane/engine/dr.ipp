@@ -1,5 +1,5 @@
 // DR: only the Ethernet destination changes.
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// Forwarder<Io> (forwarder.hpp); included by engine_impl.hpp.
 
 #pragma once
 
@@ -8,9 +8,9 @@ namespace dvs::dataplane {
 // DR: the IP packet goes unchanged to the real server's MAC on a directly
 // attached segment (the config guarantees one).
 template <class Io>
-void Engine<Io>::forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c) {
+void Forwarder<Io>::forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c) {
     const auto nh = snap.route(c.rs_ip);
-    if (!nh) return drop(m, DropReason::kNoRoute);
+    if (!nh) return out_.drop(m, DropReason::kNoRoute);
     nbr_.send(m, snap, nh->port, c.rs_ip);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Every member definition of Engine<Io>, one file per concern. Include this
+// Every member definition of Engine<Io> and its concern classes, one file
+// per concern. Include this
 // only where an Io is instantiated, once per program for each Io
 // (`template class Engine<MyIo>;`): engine_dpdk.cpp for dvsd's DpdkPortIo,
 // the golden runner for CapturePortIo.

@@ -4,37 +4,43 @@
 // packet we originate. Hot path rules apply: no locks, no allocation, no
 // syscalls; every drop has a DropReason.
 
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// KernelPath<Io> (kernel_path.hpp); included by engine_impl.hpp.
 
 #pragma once
 
 namespace dvs::dataplane {
 
 template <class Io>
-bool Engine<Io>::to_kernel(rte_mbuf* m) {
-    const PortLayout& layout = *env_.ports;
+KernelPath<Io>::KernelPath(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr)
+    : ctx_(ctx), out_(out), nbr_(nbr) {
+    bucket_.configure(ctx_.env.kernel.rate_pps, ctx_.env.kernel.burst, ctx_.tsc_hz, ctx_.start_tsc);
+}
+
+template <class Io>
+bool KernelPath<Io>::to_kernel(rte_mbuf* m) {
+    const PortLayout& layout = *ctx_.env.ports;
     const PortInfo& wire = layout.ports[layout.index_of_port_id[m->port]];
     if (wire.kernel_port < 0) return false;
     // The limit is taken where the decision is made, so a flood costs the
     // worker that reads it no more than a drop.
-    if (!kernel_bucket_.take(now_tsc_)) {
-        drop(m, DropReason::kKernelRateLimited);
+    if (!bucket_.take(ctx_.now_tsc)) {
+        out_.drop(m, DropReason::kKernelRateLimited);
         return true;
     }
     const auto kernel_port = static_cast<uint16_t>(wire.kernel_port);
     EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
     std::memcpy(eth.dst, layout.ports[kernel_port].kernel_mac, 6);
     std::memcpy(eth.src, wire.mac, 6);
-    counters_->to_kernel.add();
+    ctx_.counters->to_kernel.add();
     out_.transmit(kernel_port, m);  // the interface's single TX queue may be another worker's
     return true;
 }
 
 // A burst the loop read from the kernel interface `kernel_port`.
 template <class Io>
-void Engine<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
-                             const Snapshot& snap) {
-    counters_->from_kernel.add(n);
+void KernelPath<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
+                                 const Snapshot& snap) {
+    ctx_.counters->from_kernel.add(n);
     for (uint16_t i = 0; i < n; ++i) from_kernel(burst[i], kernel_port, snap);
 }
 
@@ -44,26 +50,27 @@ void Engine<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_port,
 // the real neighbours itself. So the kernel needs no neighbour of its own
 // and both sides always agree on where a packet goes.
 template <class Io>
-void Engine<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
-    if (m->nb_segs != 1) return drop(m, DropReason::kMultiSegment);
+void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
+    if (m->nb_segs != 1) return out_.drop(m, DropReason::kMultiSegment);
     PacketView v = parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
     switch (classify_from_kernel(v)) {
         case FromKernel::kRoute:
             return nbr_.route_and_send(m, snap, v.ip->dst);
         case FromKernel::kArpRequest: {
-            const PortInfo& wire = env_.ports->ports[env_.ports->ports[kernel_port].wire_port];
+            const PortInfo& wire =
+                ctx_.env.ports->ports[ctx_.env.ports->ports[kernel_port].wire_port];
             arp_reply_in_place(*v.eth, *v.arp, wire.mac);
-            counters_->kernel_arp_replies.add();
+            ctx_.counters->kernel_arp_replies.add();
             return out_.transmit(kernel_port, m);
         }
         case FromKernel::kMulticast:
-            return drop(m, DropReason::kKernelMulticast);
+            return out_.drop(m, DropReason::kKernelMulticast);
         case FromKernel::kUnsupported:
-            return drop(m, DropReason::kKernelUnsupported);
+            return out_.drop(m, DropReason::kKernelUnsupported);
         case FromKernel::kMalformed:
             break;
     }
-    drop(m, v.drop);
+    out_.drop(m, v.drop);
 }
 
 }  // namespace dvs::dataplane

@@ -13,60 +13,40 @@ namespace dvs::dataplane {
 template <class Io>
 Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rte_mempool* pool,
                    uint64_t start_tsc)
-    : id_(id),
-      env_(env),
-      pool_(pool),
-      counters_(std::make_unique<WorkerCounters>()),
-      conns_(conn_capacity, engine_detail::hugepage_table_memory()),
-      frags_(std::make_unique<FragTable>()),
-      next_ip_id_(static_cast<uint16_t>(id << 12)),
-      load_scratch_(new sched::BackendLoad[kMaxRealServers]),
-      half_open_(new uint32_t[kMaxServices]()),
-      tsc_hz_(rte_get_tsc_hz()),
-      start_tsc_(start_tsc),
-      now_tsc_(start_tsc),
-      out_(id, env_, *counters_),
-      nbr_(env_, pool, *counters_, out_, now_tsc_, tsc_hz_) {
-    kernel_bucket_.configure(env_.kernel.rate_pps, env_.kernel.burst, tsc_hz_, start_tsc_);
-}
+    : ctx_(id, env, conn_capacity, engine_detail::hugepage_table_memory(), pool, start_tsc),
+      out_(id, ctx_.env, *ctx_.counters),
+      nbr_(id, ctx_.env, pool, *ctx_.counters, out_, ctx_.now_tsc, ctx_.tsc_hz),
+      frags_(ctx_, out_),
+      kernel_(ctx_, out_, nbr_),
+      fwd_(ctx_, out_, nbr_),
+      sync_(ctx_, out_, track_, tmpl_),
+      tmpl_(ctx_, out_, track_, sync_),
+      track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_),
+      icmp_(ctx_, out_, nbr_, fwd_, kernel_) {}
 
 template <class Io>
 void Engine<Io>::housekeeping(const Snapshot& snap) {
-    now_s_ = static_cast<uint32_t>((now_tsc_ - start_tsc_) / tsc_hz_);
-    counters_->conns_active.set(conns_.size() - templates_live_);
-    counters_->templates_active.set(templates_live_);
-    if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) serve_conn_dump();
-    if (now_s_ == last_tick_) return;
-    last_tick_ = now_s_;
-    conns_.advance(
-        now_s_, [&](const Conn& c) { return on_expire(c, snap); },
-        [&](const Conn& c) { sync_emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
-    counters_->conns_active.set(conns_.size() - templates_live_);
-    frags_->expire(now_s_, [this](rte_mbuf* f) { drop(f, DropReason::kFragTimeout); });
-    nbr_.expire(snap);
-}
-
-// One slice of a connection listing per housekeeping pass.
-template <class Io>
-void Engine<Io>::serve_conn_dump() {
-    dump_.cursor = conns_.scan(dump_.cursor, ConnDump::kSlice, [&](const Conn& c) {
-        if (c.state == ConnState::kTemplate || !dump_.filter.matches(c)) return;
-        if (dump_.count == dump_.capacity) {
-            dump_.truncated = true;
-            return;
-        }
-        dump_.out[dump_.count++] = {c, seconds_left(c)};
-    });
-    if (dump_.cursor >= conns_.capacity() || dump_.truncated) {
-        dump_.state.store(ConnDump::kDone, std::memory_order_release);
+    ctx_.now_s = static_cast<uint32_t>((ctx_.now_tsc - ctx_.start_tsc) / ctx_.tsc_hz);
+    ctx_.counters->conns_active.set(ctx_.conns.size() - ctx_.templates_live);
+    ctx_.counters->templates_active.set(ctx_.templates_live);
+    if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) {
+        track_.serve_dump(dump_);
     }
+    if (ctx_.now_s == last_tick_) return;
+    last_tick_ = ctx_.now_s;
+    ctx_.conns.advance(
+        ctx_.now_s, [&](const Conn& c) { return track_.on_expire(c, snap); },
+        [&](const Conn& c) { sync_.emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
+    ctx_.counters->conns_active.set(ctx_.conns.size() - ctx_.templates_live);
+    frags_.expire();
+    nbr_.expire(snap);
 }
 
 template <class Io>
 void Engine<Io>::shutdown() {
     out_.flush_handoffs();
     out_.flush_tx();
-    frags_->expire(now_s_ + FragTable::kLifetime, [](rte_mbuf* f) { rte_pktmbuf_free(f); });
+    frags_.release_held();
     nbr_.release_held();
 }
 

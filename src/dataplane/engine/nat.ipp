@@ -1,13 +1,13 @@
 // NAT: destination rewrite towards the real server (replies: conn_track.ipp),
 // and the choice of forwarding method.
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// Forwarder<Io> (forwarder.hpp); included by engine_impl.hpp.
 
 #pragma once
 
 namespace dvs::dataplane {
 
 template <class Io>
-void Engine<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+void Forwarder<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
     switch (c.method) {
         case kMethodDr:
             return forward_dr(m, snap, c);
@@ -17,7 +17,7 @@ void Engine<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const
             break;
     }
     // NAT: a router hop, so TTL drops; a later fragment has no ports to rewrite.
-    if (!decrement_ttl(*v.ip)) return drop(m, DropReason::kTtlExceeded);
+    if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
     if (v.l4 != nullptr && (v.proto == kIpProtoTcp || v.proto == kIpProtoUdp)) {
         nat_rewrite_destination(v, c.rs_ip, c.rs_port);
     } else {

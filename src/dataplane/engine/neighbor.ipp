@@ -1,5 +1,5 @@
 // ARP and the neighbour cache: answering for our addresses and VIPs,
-// learning on connected subnets (Engine::arp), resolving next hops with held
+// learning on connected subnets (Neighbors::arp), resolving next hops with held
 // packets (Neighbors<Io>, neighbors.hpp). Included by engine_impl.hpp.
 
 #pragma once
@@ -7,29 +7,29 @@
 namespace dvs::dataplane {
 
 template <class Io>
-void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
+void Neighbors<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only) {
     ArpHdr& a = *v.arp;
-    if (!arp_is_valid(a)) return drop(m, DropReason::kArpMalformed);
+    if (!arp_is_valid(a)) return out_.drop(m, DropReason::kArpMalformed);
     const uint16_t port_index = env_.ports->index_of_port_id[m->port];
     // Another host claiming our address or a VIP (spoofed or misconfigured):
     // neither learned nor answered (0.0.0.0 is a probe, RFC 5227: answered).
     if (a.spa != 0 && (snap.is_local(a.spa) || snap.is_vip(a.spa))) {
         // While our VRRP instance is BACKUP the master announces it: expected.
-        if (snap.ha.is_standby(a.spa)) return drop(m, DropReason::kHaBackup);
-        return drop(m, DropReason::kArpConflict);
+        if (snap.ha.is_standby(a.spa)) return out_.drop(m, DropReason::kHaBackup);
+        return out_.drop(m, DropReason::kArpConflict);
     }
 
     // Learn senders on our connected subnets only (RFC 826's merge, bounded).
     const auto nh = snap.route(a.spa);
     const bool learnable = nh && nh->port == port_index && nh->ip == a.spa && a.spa != 0;
     if (learnable) {
-        nbr_.learn(port_index, a.spa, a.sha);
+        learn(port_index, a.spa, a.sha);
         if (!learn_only) {
             for (uint32_t w = 0; w < env_.n_workers; ++w) {
                 if (w == id_) continue;
                 rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
                 if (copy == nullptr) {
-                    counters_->drop(DropReason::kMbufAllocFailed);
+                    counters_.drop(DropReason::kMbufAllocFailed);
                     continue;
                 }
                 copy->port = m->port;
@@ -46,9 +46,9 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
         if (la.ip == a.tpa && la.port == port_index) ours = true;
     }
     if (be16(a.op) == kArpRequest && (ours || snap.is_vip(a.tpa))) {
-        if (snap.ha.is_standby(a.tpa)) return drop(m, DropReason::kHaBackup);
+        if (snap.ha.is_standby(a.tpa)) return out_.drop(m, DropReason::kHaBackup);
         arp_reply_in_place(*v.eth, a, env_.ports->ports[port_index].mac);
-        counters_->arp_replies_sent.add();
+        counters_.arp_replies_sent.add();
         out_.transmit(port_index, m);
         return;
     }
@@ -56,13 +56,15 @@ void Engine<Io>::arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool lear
         rte_pktmbuf_free(m);  // a reply or announcement we learned from: consumed
         return;
     }
-    drop(m, DropReason::kArpIgnored);
+    out_.drop(m, DropReason::kArpIgnored);
 }
 
 template <class Io>
-Neighbors<Io>::Neighbors(const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters,
-                         Egress<Io>& out, const uint64_t& now_tsc, uint64_t tsc_hz)
-    : env_(env),
+Neighbors<Io>::Neighbors(uint32_t id, const WorkerEnv& env, rte_mempool* pool,
+                         WorkerCounters& counters, Egress<Io>& out, const uint64_t& now_tsc,
+                         uint64_t tsc_hz)
+    : id_(id),
+      env_(env),
       pool_(pool),
       counters_(counters),
       out_(out),

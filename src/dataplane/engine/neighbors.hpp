@@ -1,9 +1,8 @@
 #pragma once
 // Next hops of one core's engine: routes a packet, resolves the next hop's
 // MAC (static neighbours, else the ARP cache with held packets, requests,
-// retries and refreshes) and sends it through Egress. Written by its own
-// core only; ARP packets themselves are the engine's (neighbor.ipp), which
-// feeds what it learns here.
+// retries and refreshes) and sends it through Egress; answers and learns
+// from ARP packets (neighbor.ipp). Written by its own core only.
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -15,6 +14,7 @@
 #include "dataplane/engine/egress.hpp"
 #include "dataplane/neighbor_table.hpp"
 #include "dataplane/snapshot.hpp"
+#include "packet/packet_view.hpp"
 
 namespace dvs::dataplane {
 
@@ -22,8 +22,13 @@ template <class Io>
 class Neighbors {
 public:
     // now_tsc: the engine's clock, read when a packet is sent.
-    Neighbors(const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters, Egress<Io>& out,
-              const uint64_t& now_tsc, uint64_t tsc_hz);
+    Neighbors(uint32_t id, const WorkerEnv& env, rte_mempool* pool, WorkerCounters& counters,
+              Egress<Io>& out, const uint64_t& now_tsc, uint64_t tsc_hz);
+
+    // An ARP packet: answered for our addresses and VIPs, learned from on
+    // connected subnets (and handed to the other cores to learn too, unless
+    // learn_only: such a copy from another core).
+    void arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only);
 
     // Sends an IPv4 packet towards `dst_ip` via the route table.
     void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
@@ -39,6 +44,7 @@ public:
 private:
     void send_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
 
+    const uint32_t id_;
     const WorkerEnv& env_;
     rte_mempool* const pool_;
     WorkerCounters& counters_;

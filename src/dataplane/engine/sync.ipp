@@ -2,7 +2,7 @@
 // directions) and gratuitous ARPs. See sync_rings.hpp for the rings and
 // docs/ARCHITECTURE.md "High availability" for the whole picture.
 
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// SyncAgent<Io> (sync_agent.hpp); included by engine_impl.hpp.
 
 #pragma once
 
@@ -20,30 +20,30 @@ inline constexpr uint32_t kFullSyncSlice = 256;
 }  // namespace engine_detail
 
 template <class Io>
-void Engine<Io>::sync_push(const SyncRecord& r) {
-    if (sync_count_ == kSyncBatch) flush_sync();
-    sync_buf_[sync_count_++] = r;
+void SyncAgent<Io>::push(const SyncRecord& r) {
+    if (count_ == kSyncBatch) flush();
+    buf_[count_++] = r;
 }
 
 template <class Io>
-void Engine<Io>::flush_sync() {
-    if (sync_count_ == 0) return;
-    const unsigned done = rte_ring_sp_enqueue_burst_elem(env_.sync->worker(id_).out, sync_buf_,
-                                                         sizeof(SyncRecord), sync_count_, nullptr);
-    counters_->sync_emitted.add(done);
+void SyncAgent<Io>::flush() {
+    if (count_ == 0) return;
+    const unsigned done = rte_ring_sp_enqueue_burst_elem(ctx_.env.sync->worker(ctx_.id).out, buf_,
+                                                         sizeof(SyncRecord), count_, nullptr);
+    ctx_.counters->sync_emitted.add(done);
     // The ring is full: the control thread cannot keep up with a burst.
     // Lost, not waited for; the peer's copy is then refreshed or never made.
-    if (done < sync_count_) counters_->sync_lost.add(sync_count_ - done);
-    sync_count_ = 0;
+    if (done < count_) ctx_.counters->sync_lost.add(count_ - done);
+    count_ = 0;
 }
 
 template <class Io>
-void Engine<Io>::poll_sync(const Snapshot& snap, uint32_t& work) {
-    if (env_.sync == nullptr) return;
-    WorkerSyncRings& rings = env_.sync->worker(id_);
-    SyncRecord in[kBurst];
-    const unsigned n =
-        rte_ring_sc_dequeue_burst_elem(rings.in, in, sizeof(SyncRecord), kBurst, nullptr);
+void SyncAgent<Io>::poll(const Snapshot& snap, uint32_t& work) {
+    if (ctx_.env.sync == nullptr) return;
+    WorkerSyncRings& rings = ctx_.env.sync->worker(ctx_.id);
+    SyncRecord in[Egress<Io>::kBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst_elem(rings.in, in, sizeof(SyncRecord),
+                                                      Egress<Io>::kBurst, nullptr);
     work += n;
     for (unsigned i = 0; i < n; ++i) install_synced(in[i], snap);
     serve_full_sync(rings);
@@ -51,30 +51,30 @@ void Engine<Io>::poll_sync(const Snapshot& snap, uint32_t& work) {
 
 // A record from the peer, with our ids, for a flow this worker owns.
 template <class Io>
-void Engine<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
-    const ConnTable::Hit hit = conns_.lookup(r.key());
+void SyncAgent<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
+    const ConnTable::Hit hit = ctx_.conns.lookup(r.key());
     Conn* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
     if (r.op == SyncOp::kRemove) {
         if (c != nullptr) {
             remove_entry(c, snap);
-            counters_->sync_removed.add();
+            ctx_.counters->sync_removed.add();
         }
         return;
     }
     const uint32_t timeout = r.timeout + engine_detail::kSyncGraceSeconds;
     if (c != nullptr) {
         if (r.flags & kSyncKeepExisting) {
-            counters_->sync_kept.add();
+            ctx_.counters->sync_kept.add();
             return;
         }
         if (c->rs_ip == r.rs_ip && c->rs_port == r.rs_port && c->method == r.method &&
             c->rs_id == r.rs_id) {
             if (c->state != ConnState::kTemplate) {
-                account_load(c->rs_id, c->service_id, c->state, r.state);
+                track_.account_load(c->rs_id, c->service_id, c->state, r.state);
             }
             c->state = r.state;
-            conns_.touch(c, now_s_, timeout);
-            counters_->sync_updated.add();
+            ctx_.conns.touch(c, ctx_.now_s, timeout);
+            ctx_.counters->sync_updated.add();
             return;
         }
         remove_entry(c, snap);  // now on another server: replaced below
@@ -96,51 +96,50 @@ void Engine<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
     // with their own timeouts and refreshes from the master.
     proto.from_template = 0;
     proto.controls = 0;
-    c = conns_.insert(proto, now_s_, timeout);
+    c = ctx_.conns.insert(proto, ctx_.now_s, timeout);
     if (c == nullptr) {
-        counters_->sync_install_failed.add();
+        ctx_.counters->sync_install_failed.add();
         return;
     }
     if (r.is_template()) {
-        ++templates_live_;
+        ++ctx_.templates_live;
     } else {
-        account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+        track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
     }
-    counters_->sync_installed.add();
+    ctx_.counters->sync_installed.add();
 }
 
 template <class Io>
-void Engine<Io>::remove_entry(Conn* c, const Snapshot& snap) {
+void SyncAgent<Io>::remove_entry(Conn* c, const Snapshot& snap) {
     if (c->state == ConnState::kTemplate) {
-        --templates_live_;
+        --ctx_.templates_live;
     } else {
-        account_load(c->rs_id, c->service_id, c->state, ConnState::kCount);
+        track_.account_load(c->rs_id, c->service_id, c->state, ConnState::kCount);
         // Placed here through a template while this box was master.
-        if (c->from_template) release_template(c->service_id, c->rs_id, c->client_ip, snap);
+        if (c->from_template) tmpl_.release_template(c->service_id, c->rs_id, c->client_ip, snap);
     }
-    conns_.erase(c);
+    ctx_.conns.erase(c);
 }
 
 // A full transfer: every entry of the table, a slice per iteration, only
 // while `out` has room for a whole slice (none of it may be lost).
 template <class Io>
-void Engine<Io>::serve_full_sync(WorkerSyncRings& rings) {
+void SyncAgent<Io>::serve_full_sync(WorkerSyncRings& rings) {
     const uint32_t wanted = rings.full_requested.load(std::memory_order_acquire);
-    if (wanted == sync_full_served_) return;
-    if (!sync_walking_) {
-        sync_walking_ = true;
-        sync_walk_cursor_ = 0;
+    if (wanted == full_served_) return;
+    if (!walking_) {
+        walking_ = true;
+        walk_cursor_ = 0;
     }
-    flush_sync();
+    flush();
     if (rte_ring_free_count(rings.out) < engine_detail::kFullSyncSlice + kSyncBatch) return;
-    sync_walk_cursor_ =
-        conns_.scan(sync_walk_cursor_, engine_detail::kFullSyncSlice, [&](const Conn& c) {
-            sync_push(SyncRecord::from_conn(c, SyncOp::kUpdate, seconds_left(c)));
-        });
-    flush_sync();
-    if (sync_walk_cursor_ >= conns_.capacity()) {
-        sync_walking_ = false;
-        sync_full_served_ = wanted;
+    walk_cursor_ = ctx_.conns.scan(walk_cursor_, engine_detail::kFullSyncSlice, [&](const Conn& c) {
+        push(SyncRecord::from_conn(c, SyncOp::kUpdate, ctx_.seconds_left(c)));
+    });
+    flush();
+    if (walk_cursor_ >= ctx_.conns.capacity()) {
+        walking_ = false;
+        full_served_ = wanted;
         rings.full_done.store(wanted, std::memory_order_release);
     }
 }
@@ -148,17 +147,17 @@ void Engine<Io>::serve_full_sync(WorkerSyncRings& rings) {
 // On becoming VRRP master (or healing a split brain): announce each address
 // on its port, so neighbours' caches and switches move to this box.
 template <class Io>
-void Engine<Io>::send_garps(const Snapshot& snap) {
+void SyncAgent<Io>::send_garps(const Snapshot& snap) {
     for (const GratuitousArp& g : snap.ha.garp) {
-        if (g.port >= env_.ports->ports.size()) continue;
-        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        if (g.port >= ctx_.env.ports->ports.size()) continue;
+        rte_mbuf* m = rte_pktmbuf_alloc(ctx_.pool);
         if (m == nullptr) {
-            counters_->drop(DropReason::kMbufAllocFailed);
+            ctx_.counters->drop(DropReason::kMbufAllocFailed);
             continue;
         }
         auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kArpFrameLen));
-        arp_build_request(frame, env_.ports->ports[g.port].mac, g.ip, g.ip);
-        counters_->garps_sent.add();
+        arp_build_request(frame, ctx_.env.ports->ports[g.port].mac, g.ip, g.ip);
+        ctx_.counters->garps_sent.add();
         out_.transmit(g.port, m);
     }
 }

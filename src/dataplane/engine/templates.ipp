@@ -1,35 +1,35 @@
 // Persistence templates: kept on the core of the masked client address;
 // connections placed through one are counted on it until they end.
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// Templates<Io> (templates.hpp); included by engine_impl.hpp.
 
 #pragma once
 
 namespace dvs::dataplane {
 
 template <class Io>
-uint32_t Engine<Io>::template_core(const Service& svc, uint32_t client_ip) const {
-    return owner_core(client_ip & svc.persistence_mask, svc.port, env_.n_workers);
+uint32_t Templates<Io>::template_core(const Service& svc, uint32_t client_ip) const {
+    return owner_core(client_ip & svc.persistence_mask, svc.port, ctx_.env.n_workers);
 }
 
 // On the template core: pick the real server through the client's template
 // (creating it if needed), then send the packet back to the flow's owner.
 template <class Io>
-void Engine<Io>::template_assign(rte_mbuf* m, PacketView& v, const Snapshot& snap,
-                                 const Service& svc, const Ports& ports) {
+void Templates<Io>::template_assign(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                    const Service& svc, const Ports& ports) {
     const RealServer* rs = template_pick(snap, svc, v.ip->src, ports);
-    if (rs == nullptr) return drop(m, DropReason::kNoRealServer);
-    const uint32_t owner = owner_core(v.ip->src, ports.src, env_.n_workers);
-    if (owner == id_) return inbound(m, v, snap, svc, ports, rs->id);
+    if (rs == nullptr) return out_.drop(m, DropReason::kNoRealServer);
+    const uint32_t owner = owner_core(v.ip->src, ports.src, ctx_.env.n_workers);
+    if (owner == ctx_.id) return track_.inbound(m, v, snap, svc, ports, rs->id);
     out_.handoff(owner, m, HandoffKind::kScheduled, v, &ports, rs->id);
 }
 
 template <class Io>
-const RealServer* Engine<Io>::template_pick(const Snapshot& snap, const Service& svc,
-                                            uint32_t client_ip, const Ports& ports) {
+const RealServer* Templates<Io>::template_pick(const Snapshot& snap, const Service& svc,
+                                               uint32_t client_ip, const Ports& ports) {
     const uint32_t masked = client_ip & svc.persistence_mask;
     const FlowKey key{masked, svc.vip, 0, svc.port,
                       static_cast<uint8_t>(svc.proto | kTemplateProtoFlag)};
-    Conn* t = conns_.lookup(key).conn;
+    Conn* t = ctx_.conns.lookup(key).conn;
     if (t != nullptr) {
         // A template keeps pointing at its server while that server is still
         // in the pool (a quiesced one included, as IPVS does by default).
@@ -38,13 +38,13 @@ const RealServer* Engine<Io>::template_pick(const Snapshot& snap, const Service&
             snap.real_servers[t->rs_id].present && snap.real_servers[t->rs_id].ip == t->rs_ip;
         if (still_there) {
             ++t->controls;
-            conns_.touch(t, now_s_, svc.persistence_timeout);
+            ctx_.conns.touch(t, ctx_.now_s, svc.persistence_timeout);
             return &snap.real_servers[t->rs_id];
         }
-        conns_.erase(t);  // its server left; later releases for it are ignored
-        --templates_live_;
+        ctx_.conns.erase(t);  // its server left; later releases for it are ignored
+        --ctx_.templates_live;
     }
-    const int32_t pick = schedule(svc, {client_ip, ports.src, svc.vip, ports.dst, {}});
+    const int32_t pick = track_.schedule(svc, {client_ip, ports.src, svc.vip, ports.dst, {}});
     if (pick == sched::kNoBackend) return nullptr;
     const RealServer& rs = snap.real_servers[svc.pool[pick]];
     Conn proto{};
@@ -59,53 +59,53 @@ const RealServer* Engine<Io>::template_pick(const Snapshot& snap, const Service&
     proto.rs_id = rs.id;
     proto.method = rs.method;
     proto.controls = 1;
-    const Conn* created = conns_.insert(proto, now_s_, svc.persistence_timeout);
+    const Conn* created = ctx_.conns.insert(proto, ctx_.now_s, svc.persistence_timeout);
     if (created == nullptr) {
-        counters_->templates_failed.add();
+        ctx_.counters->templates_failed.add();
         return &rs;  // placed without a template: persistence lost for this one
     }
-    counters_->templates_created.add();
-    ++templates_live_;
-    sync_emit(*created, SyncOp::kUpdate);
+    ctx_.counters->templates_created.add();
+    ++ctx_.templates_live;
+    sync_.emit(*created, SyncOp::kUpdate);
     return &rs;
 }
 
 // A connection placed by a template is gone: tell the template's core.
 template <class Io>
-void Engine<Io>::release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
-                                  const Snapshot& snap) {
+void Templates<Io>::release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
+                                     const Snapshot& snap) {
     if (service_id >= snap.services.size() || !snap.services[service_id].present) return;
     const Service& svc = snap.services[service_id];
     const TemplateRelease r{service_id, rs_id, client_ip & svc.persistence_mask};
     const uint32_t tcore = template_core(svc, client_ip);
-    if (tcore == id_) return apply_release(r, snap);
+    if (tcore == ctx_.id) return apply_release(r, snap);
     void* msg = reinterpret_cast<void*>(static_cast<uintptr_t>(r.encode()));
-    if (rte_ring_sp_enqueue(env_.rings->msg[id_][tcore], msg) != 0) {
+    if (rte_ring_sp_enqueue(ctx_.env.rings->msg[ctx_.id][tcore], msg) != 0) {
         // Ring full: the template then never sees this connection end and
         // outlives it (until its server leaves). Counted so it shows.
-        counters_->template_releases_lost.add();
+        ctx_.counters->template_releases_lost.add();
     }
 }
 
 template <class Io>
-void Engine<Io>::apply_release(const TemplateRelease& r, const Snapshot& snap) {
+void Templates<Io>::apply_release(const TemplateRelease& r, const Snapshot& snap) {
     if (r.service_id >= snap.services.size() || !snap.services[r.service_id].present) return;
     const Service& svc = snap.services[r.service_id];
     const FlowKey key{r.client, svc.vip, 0, svc.port,
                       static_cast<uint8_t>(svc.proto | kTemplateProtoFlag)};
-    Conn* t = conns_.lookup(key).conn;
+    Conn* t = ctx_.conns.lookup(key).conn;
     // A template replaced since (its server left) must not lose a count.
     if (t != nullptr && t->rs_id == r.rs_id && t->controls > 0) --t->controls;
 }
 
 // Releases other cores sent for templates this core keeps.
 template <class Io>
-void Engine<Io>::poll_messages(const Snapshot& snap) {
-    void* msgs[kBurst];
-    for (uint32_t from = 0; from < env_.n_workers; ++from) {
-        rte_ring* r = env_.rings->msg[from][id_];
+void Templates<Io>::poll_messages(const Snapshot& snap) {
+    void* msgs[Egress<Io>::kBurst];
+    for (uint32_t from = 0; from < ctx_.env.n_workers; ++from) {
+        rte_ring* r = ctx_.env.rings->msg[from][ctx_.id];
         if (r == nullptr) continue;
-        const unsigned n = rte_ring_sc_dequeue_burst(r, msgs, kBurst, nullptr);
+        const unsigned n = rte_ring_sc_dequeue_burst(r, msgs, Egress<Io>::kBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) {
             apply_release(TemplateRelease::decode(reinterpret_cast<uintptr_t>(msgs[i])), snap);
         }

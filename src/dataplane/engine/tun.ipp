@@ -1,6 +1,6 @@
 // TUN: IP-in-IP to the real server, within the egress MTU (PMTU discovery
 // for DF packets, fragmentation of the outer packet otherwise).
-// Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
+// Forwarder<Io> (forwarder.hpp); included by engine_impl.hpp.
 
 #pragma once
 
@@ -10,18 +10,18 @@ namespace dvs::dataplane {
 // server, routed like anything else. It must fit the egress MTU: with DF the
 // client is told the size that fits, without DF the outer packet is split.
 template <class Io>
-void Engine<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
     const auto nh = snap.route(c.rs_ip);
-    if (!nh) return drop(m, DropReason::kNoRoute);
-    const uint16_t mtu = env_.ports->ports[nh->port].mtu;
+    if (!nh) return out_.drop(m, DropReason::kNoRoute);
+    const uint16_t mtu = ctx_.env.ports->ports[nh->port].mtu;
     const uint16_t inner_len = v.l3_len;
     if (inner_len + sizeof(Ipv4Hdr) > mtu) {
         if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
             send_frag_needed(v, snap, static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
-            return drop(m, DropReason::kFragNeeded);
+            return out_.drop(m, DropReason::kFragNeeded);
         }
         Ipv4Hdr outer;
-        tun_write_outer(outer, *v.ip, inner_len, nh->src, c.rs_ip, next_ip_id_++);
+        tun_write_outer(outer, *v.ip, inner_len, nh->src, c.rs_ip, ctx_.next_ip_id++);
         return tun_fragment(m, outer, v, snap, *nh);
     }
     // Ethernet padding must not become part of the tunnelled packet.
@@ -31,32 +31,32 @@ void Engine<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, c
     }
     const Ipv4Hdr inner_copy = *v.ip;
     auto* front = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, sizeof(Ipv4Hdr)));
-    if (front == nullptr) return drop(m, DropReason::kMbufAllocFailed);  // no headroom
+    if (front == nullptr) return out_.drop(m, DropReason::kMbufAllocFailed);  // no headroom
     std::memmove(front, front + sizeof(Ipv4Hdr), sizeof(EthHdr));
     auto* outer = reinterpret_cast<Ipv4Hdr*>(front + sizeof(EthHdr));
-    tun_write_outer(*outer, inner_copy, inner_len, nh->src, c.rs_ip, next_ip_id_++);
+    tun_write_outer(*outer, inner_copy, inner_len, nh->src, c.rs_ip, ctx_.next_ip_id++);
     nbr_.send(m, snap, nh->port, nh->ip);
 }
 
 // Splits an encapsulated packet that does not fit the MTU into fragments,
 // each in a new mbuf; the original is freed. Rare path: copies are fine.
 template <class Io>
-void Engine<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
-                              const Snapshot& snap, const NextHop& nh) {
-    const uint16_t mtu = env_.ports->ports[nh.port].mtu;
+void Forwarder<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
+                                 const Snapshot& snap, const NextHop& nh) {
+    const uint16_t mtu = ctx_.env.ports->ports[nh.port].mtu;
     const auto* inner = reinterpret_cast<const uint8_t*>(v.ip);
     for (uint16_t off = 0; off < v.l3_len;
          off = static_cast<uint16_t>(off + fragment_payload(mtu))) {
-        rte_mbuf* f = rte_pktmbuf_alloc(pool_);
+        rte_mbuf* f = rte_pktmbuf_alloc(ctx_.pool);
         if (f == nullptr) {
-            counters_->drop(DropReason::kMbufAllocFailed);
+            ctx_.counters->drop(DropReason::kMbufAllocFailed);
             break;
         }
         auto* frame = reinterpret_cast<uint8_t*>(
             rte_pktmbuf_append(f, static_cast<uint16_t>(sizeof(EthHdr) + mtu)));
         if (frame == nullptr) {
             rte_pktmbuf_free(f);
-            counters_->drop(DropReason::kMbufAllocFailed);
+            ctx_.counters->drop(DropReason::kMbufAllocFailed);
             break;
         }
         const uint16_t len =
@@ -70,19 +70,19 @@ void Engine<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketVie
 
 // ICMP "fragmentation needed" to the client, quoting the packet as received.
 template <class Io>
-void Engine<Io>::send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu) {
+void Forwarder<Io>::send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu) {
     const auto back = snap.route(v.ip->src);
     if (!back) return;
-    rte_mbuf* r = rte_pktmbuf_alloc(pool_);
+    rte_mbuf* r = rte_pktmbuf_alloc(ctx_.pool);
     if (r == nullptr) {
-        counters_->drop(DropReason::kMbufAllocFailed);
+        ctx_.counters->drop(DropReason::kMbufAllocFailed);
         return;
     }
     const uint16_t room = sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(IcmpHdr) + kIcmpQuoteMax;
     auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, room));
     const uint16_t len =
         icmp_write_frag_needed(frame + sizeof(EthHdr), reinterpret_cast<const uint8_t*>(v.ip),
-                               v.l3_len, back->src, v.ip->src, mtu, next_ip_id_++);
+                               v.l3_len, back->src, v.ip->src, mtu, ctx_.next_ip_id++);
     rte_pktmbuf_trim(r, static_cast<uint16_t>(room - sizeof(EthHdr) - len));
     nbr_.send(r, snap, back->port, back->ip);
 }

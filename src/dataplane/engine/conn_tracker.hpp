@@ -1,0 +1,69 @@
+#pragma once
+// Connection tracking for one core's engine (conn_track.ipp): new
+// connections (scheduling, limits), the TCP state machine both ways, load
+// accounting, resets for removed servers, expiry. Written by its own core
+// only; the connection table and counters are the core's (CoreContext).
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/conn_dump.hpp"
+#include "dataplane/conn_table.hpp"
+#include "dataplane/engine/core_context.hpp"
+#include "dataplane/engine/egress.hpp"
+#include "dataplane/engine/forwarder.hpp"
+#include "dataplane/engine/neighbors.hpp"
+#include "dataplane/snapshot.hpp"
+#include "packet/packet_view.hpp"
+
+namespace dvs::dataplane {
+
+template <class Io>
+class Templates;
+template <class Io>
+class SyncAgent;
+
+template <class Io>
+class ConnTracker {
+public:
+    using Ports = FlowPorts;
+
+    // The peers are the engine's members; they may still be under
+    // construction here (only their addresses are taken).
+    ConnTracker(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr, Forwarder<Io>& fwd,
+                Templates<Io>& tmpl, SyncAgent<Io>& sync);
+    ConnTracker(const ConnTracker&) = delete;
+    ConnTracker& operator=(const ConnTracker&) = delete;
+
+    // A packet towards a VIP, on the flow's owner core. preselected_rs: a
+    // real server id chosen by a persistence template, or -1.
+    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                 const Ports& ports, int32_t preselected_rs = -1);
+    // A NAT real server's reply, on the client's owner core.
+    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
+    // The scheduler's pick for a new connection (pool index), with the
+    // backends' load summed over workers when the scheduler wants it.
+    int32_t schedule(const Service& svc, const sched::FlowInfo& flow);
+    void account_load(uint32_t rs_id, uint16_t service_id, ConnState from, ConnState to);
+    // A connection or template leaves the table (timeout or replacement).
+    // Returns 0 to let it go, or ticks to keep it (a template in use).
+    uint32_t on_expire(const Conn& c, const Snapshot& snap);
+    // One slice of a connection listing (the control thread's request).
+    void serve_dump(ConnDump& dump);
+
+private:
+    void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c, Direction dir);
+
+    CoreContext& ctx_;
+    Egress<Io>& out_;
+    Neighbors<Io>& nbr_;
+    Forwarder<Io>& fwd_;
+    Templates<Io>& tmpl_;
+    SyncAgent<Io>& sync_;
+    std::unique_ptr<sched::BackendLoad[]> load_scratch_;  // kMaxRealServers entries
+    std::unique_ptr<uint32_t[]> half_open_;  // per service id: SYN_RECV connections held here
+};
+
+}  // namespace dvs::dataplane

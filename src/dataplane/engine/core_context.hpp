@@ -1,0 +1,96 @@
+#pragma once
+// What every concern of one core's packet engine shares (engine.hpp): the
+// core's id and environment, its counters, connection table, mbuf pool and
+// clock. Owned by Engine<Io> and written by its own core only; each concern
+// object (ConnTracker, Templates, SyncAgent, Forwarder, ...) holds a
+// reference to it, so per packet a concern reaches the shared state through
+// one member reference, with no virtual call and no allocation.
+
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/conn_table.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/exception_path.hpp"
+#include "dataplane/handoff.hpp"
+#include "dataplane/port.hpp"
+#include "dataplane/snapshot_publisher.hpp"
+#include "dataplane/sync_rings.hpp"
+
+namespace dvs::dataplane {
+
+// Read-only context shared by all workers, set up before launch.
+struct WorkerEnv {
+    uint32_t n_workers = 1;
+    const PortLayout* ports = nullptr;
+    const SnapshotPublisher* snapshots = nullptr;
+    const HandoffRings* rings = nullptr;
+    const std::atomic<bool>* stop = nullptr;
+    uint32_t idle_sleep_us = 0;
+    // Every worker's counters, indexed by worker id; filled before launch.
+    // Read here for the per-backend load that lc/wlc/sed/nq schedule by.
+    const WorkerCounters* const* all_counters = nullptr;
+    KernelPathLimits kernel;  // exception path: packets toward the kernel, per worker
+    // Connection sync with an HA peer (engine/sync.ipp); null without one.
+    SyncRings* sync = nullptr;
+    // A test clock: when set, the worker reads its TSC here instead of
+    // rte_rdtsc() (read once per loop iteration or burst, never per
+    // packet), so tests advance time (fragment, neighbour and connection
+    // timeouts) without sleeping. Written by the test's thread between
+    // calls; null in dvsd.
+    const uint64_t* clock = nullptr;
+};
+
+struct CoreContext {
+    // start: the TSC that is second 0 of the connection table's clock.
+    CoreContext(uint32_t core_id, const WorkerEnv& worker_env, uint32_t conn_capacity,
+                TableMemory memory, rte_mempool* mbuf_pool, uint64_t start)
+        : id(core_id),
+          env(worker_env),
+          pool(mbuf_pool),
+          counters(std::make_unique<WorkerCounters>()),
+          conns(conn_capacity, std::move(memory)),
+          tsc_hz(rte_get_tsc_hz()),
+          start_tsc(start),
+          now_tsc(start),
+          next_ip_id(static_cast<uint16_t>(core_id << 12)) {}
+    CoreContext(const CoreContext&) = delete;
+    CoreContext& operator=(const CoreContext&) = delete;
+
+    // conns.lookup(key), answered from the burst's bulk lookup when that
+    // was for this key and the table has not changed since.
+    ConnTable::Hit find_conn(const FlowKey& key) const {
+        if (hint.valid && hint.generation == conns.generation() && hint.key == key) {
+            return hint.hit;
+        }
+        return conns.lookup(key);
+    }
+    uint32_t seconds_left(const Conn& c) const {
+        return static_cast<int32_t>(c.expires - now_s) > 0 ? c.expires - now_s : 0;
+    }
+
+    const uint32_t id;
+    const WorkerEnv env;
+    rte_mempool* const pool;
+    const std::unique_ptr<WorkerCounters> counters;
+    ConnTable conns;
+    const uint64_t tsc_hz;
+    const uint64_t start_tsc;
+    uint64_t now_tsc;             // the clock the loop last set
+    uint32_t now_s = 0;           // seconds since start: the conn-table tick
+    uint16_t next_ip_id;          // IDs of packets we originate (TUN outer headers, ICMP)
+    uint32_t templates_live = 0;  // templates in conns (the rest are connections)
+    // The bulk lookup's result for the packet process_rx is processing.
+    struct LookupHint {
+        bool valid = false;
+        uint32_t generation = 0;
+        FlowKey key;
+        ConnTable::Hit hit;
+    } hint;
+};
+
+}  // namespace dvs::dataplane

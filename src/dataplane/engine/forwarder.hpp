@@ -1,0 +1,43 @@
+#pragma once
+// Towards a connection's real server: the forwarding methods NAT (nat.ipp),
+// DR (dr.ipp) and TUN with path MTU (tun.ipp), for one core's engine.
+// Written by its own core only; every packet given to it is sent, held for
+// a neighbour or dropped (counted).
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "dataplane/conn_table.hpp"
+#include "dataplane/engine/core_context.hpp"
+#include "dataplane/engine/egress.hpp"
+#include "dataplane/engine/neighbors.hpp"
+#include "dataplane/snapshot.hpp"
+#include "packet/packet_view.hpp"
+
+namespace dvs::dataplane {
+
+template <class Io>
+class Forwarder {
+public:
+    Forwarder(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr)
+        : ctx_(ctx), out_(out), nbr_(nbr) {}
+    Forwarder(const Forwarder&) = delete;
+    Forwarder& operator=(const Forwarder&) = delete;
+
+    // By the connection's method (copied from its real server).
+    void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+
+private:
+    void forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c);
+    void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+    void tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v, const Snapshot& snap,
+                      const NextHop& nh);
+    void send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu);
+
+    CoreContext& ctx_;
+    Egress<Io>& out_;
+    Neighbors<Io>& nbr_;
+};
+
+}  // namespace dvs::dataplane

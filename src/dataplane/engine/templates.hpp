@@ -1,0 +1,59 @@
+#pragma once
+// Persistence templates for one core's engine (templates.ipp): a template
+// lives on the core chosen by the masked client address (template_core),
+// like a connection on its owner core, and counts the connections it placed
+// until they end. Written by its own core only; other cores reach it by
+// handoff (kTemplate) and by release messages (HandoffRings::msg).
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "dataplane/conn_table.hpp"
+#include "dataplane/engine/core_context.hpp"
+#include "dataplane/engine/egress.hpp"
+#include "dataplane/snapshot.hpp"
+#include "packet/packet_view.hpp"
+
+namespace dvs::dataplane {
+
+template <class Io>
+class ConnTracker;
+template <class Io>
+class SyncAgent;
+
+template <class Io>
+class Templates {
+public:
+    using Ports = FlowPorts;
+
+    // The peers are the engine's members; they may still be under
+    // construction here (only their addresses are taken).
+    Templates(CoreContext& ctx, Egress<Io>& out, ConnTracker<Io>& track, SyncAgent<Io>& sync)
+        : ctx_(ctx), out_(out), track_(track), sync_(sync) {}
+    Templates(const Templates&) = delete;
+    Templates& operator=(const Templates&) = delete;
+
+    uint32_t template_core(const Service& svc, uint32_t client_ip) const;
+    // On the template core: the real server through the client's template,
+    // then the packet back to the flow's owner.
+    void template_assign(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                         const Ports& ports);
+    const RealServer* template_pick(const Snapshot& snap, const Service& svc, uint32_t client_ip,
+                                    const Ports& ports);
+    // A connection placed by a template is gone: tell the template's core.
+    void release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
+                          const Snapshot& snap);
+    // Template releases from other cores.
+    void poll_messages(const Snapshot& snap);
+
+private:
+    void apply_release(const TemplateRelease& r, const Snapshot& snap);
+
+    CoreContext& ctx_;
+    Egress<Io>& out_;
+    ConnTracker<Io>& track_;
+    SyncAgent<Io>& sync_;
+};
+
+}  // namespace dvs::dataplane
