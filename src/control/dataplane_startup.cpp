@@ -81,6 +81,7 @@ std::vector<KernelInterfacePlan> create_kernel_devices(const Config& config,
         spec.kernel_of = static_cast<int32_t>(k.port_index);
         specs.push_back(spec);
     }
+    return plans;
 }
 
 void configure_kernel_interfaces(const Config& config,
