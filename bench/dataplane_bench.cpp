@@ -36,11 +36,11 @@
 #include <vector>
 
 #include "bench_worker.hpp"
-#include "packet/checksum.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
-#include "packet/wire.hpp"
 #include "dataplane/worker.hpp"
+#include "packet/checksum.hpp"
+#include "packet/wire.hpp"
 
 using namespace dvs;
 using namespace dvs::dataplane;
@@ -100,10 +100,17 @@ std::string config_text(const std::string& mode, uint64_t capacity) {
            "    protocol: tcp\n"
            "    scheduler: rr\n"
            "    real_servers:\n"
-           "      - { address: 10.0.0.11, forward: " + mode + " }\n"
-           "      - { address: 10.0.0.12, forward: " + mode + " }\n"
-           "      - { address: 10.0.0.13, forward: " + mode + " }\n"
-           "      - { address: 10.0.0.14, forward: " + mode + " }\n";
+           "      - { address: 10.0.0.11, forward: " +
+           mode +
+           " }\n"
+           "      - { address: 10.0.0.12, forward: " +
+           mode +
+           " }\n"
+           "      - { address: 10.0.0.13, forward: " +
+           mode +
+           " }\n"
+           "      - { address: 10.0.0.14, forward: " +
+           mode + " }\n";
 }
 
 // A 64-byte client -> VIP:80 TCP frame; per flow only the source address
@@ -211,7 +218,8 @@ std::pair<double, uint64_t> run_pass(Pass pass, Worker& worker, rte_mempool* poo
                     std::memcpy(eth->src, tmp, 6);
                 }
                 uint16_t sent = 0;
-                while (sent < kBurst) sent += rte_eth_tx_burst(port_id, 0, burst + sent, kBurst - sent);
+                while (sent < kBurst)
+                    sent += rte_eth_tx_burst(port_id, 0, burst + sent, kBurst - sent);
                 break;
             }
             case Pass::kDvs:
@@ -246,7 +254,8 @@ Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
         for (uint16_t i = 0; i < n; ++i) src.fill(burst[i], f + i, kTcpSyn);
         worker->process_burst(burst, n);
     }
-    const double fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double fill_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.new_conns_per_s = conns / fill_s;
     r.bytes_per_conn = worker->conn_bytes_per_entry();
     r.rss_mib = rss_mib();
@@ -262,7 +271,8 @@ Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
     std::vector<double> gen, flo, dvs, cyc;
     for (int run = 0; run < opt.runs; ++run) {
         gen.push_back(run_pass(Pass::kGen, *worker, pool, src, conns, packets, src.port_id).first);
-        flo.push_back(run_pass(Pass::kFloor, *worker, pool, src, conns, packets, src.port_id).first);
+        flo.push_back(
+            run_pass(Pass::kFloor, *worker, pool, src, conns, packets, src.port_id).first);
         const auto d = run_pass(Pass::kDvs, *worker, pool, src, conns, packets, src.port_id);
         dvs.push_back(d.first);
         cyc.push_back(static_cast<double>(d.second));
@@ -291,36 +301,43 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--conns") opt.conns = bench::parse_list<uint64_t>(value(), [](const std::string& v) { return std::stoull(v); });
-        else if (a == "--modes") opt.modes = bench::parse_list<std::string>(value(), [](const std::string& v) { return v; });
-        else if (a == "--packets") opt.packets = std::stoull(value());
-        else if (a == "--runs") opt.runs = std::stoi(value());
-        else if (a == "--json") opt.json = value();
-        else if (a == "--lcore") opt.lcore = value();
+        if (a == "--conns")
+            opt.conns = bench::parse_list<uint64_t>(
+                value(), [](const std::string& v) { return std::stoull(v); });
+        else if (a == "--modes")
+            opt.modes =
+                bench::parse_list<std::string>(value(), [](const std::string& v) { return v; });
+        else if (a == "--packets")
+            opt.packets = std::stoull(value());
+        else if (a == "--runs")
+            opt.runs = std::stoi(value());
+        else if (a == "--json")
+            opt.json = value();
+        else if (a == "--lcore")
+            opt.lcore = value();
         else {
             std::fprintf(stderr, "unknown argument %s\n", a.c_str());
             return 1;
         }
     }
-    std::vector<std::string> eal_args = {"dataplane_bench", "--no-pci", "--in-memory",
-                                         "--log-level=*:warning", "--vdev=net_null0,copy=0",
-                                         "-l", opt.lcore};
+    std::vector<std::string> eal_args = {
+        "dataplane_bench",         "--no-pci", "--in-memory", "--log-level=*:warning",
+        "--vdev=net_null0,copy=0", "-l",       opt.lcore};
     std::vector<char*> eal_argv;
     for (auto& s : eal_args) eal_argv.push_back(s.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "EAL init failed (hugepages? root?)\n");
         return 2;
     }
-    rte_mempool* pool = rte_pktmbuf_pool_create("bench", 16383, 256, 0,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    rte_mempool* pool =
+        rte_pktmbuf_pool_create("bench", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
     register_handoff_field();
     std::vector<rte_mempool*> pools(RTE_MAX_NUMA_NODES, pool);
     PortSpec spec{"p0", "net_null0", 1500, true, {0x02, 0, 0, 0, 1, 1}};
     const PortLayout ports = open_ports({spec}, 1, pools);
 
-    std::printf("%-4s %9s %8s %8s %6s %8s %9s %12s %9s %8s %6s\n", "mode", "conns", "mpps",
-                "floor", "ratio", "ns/pkt", "cyc/pkt", "new conn/s", "B/conn", "RSS MiB",
-                "drops");
+    std::printf("%-4s %9s %8s %8s %6s %8s %9s %12s %9s %8s %6s\n", "mode", "conns", "mpps", "floor",
+                "ratio", "ns/pkt", "cyc/pkt", "new conn/s", "B/conn", "RSS MiB", "drops");
     std::ostringstream json;
     json << "[\n";
     bool first = true;
@@ -336,8 +353,7 @@ int main(int argc, char** argv) {
             json << (first ? "" : ",\n") << "  {\"mode\":\"" << r.mode << "\",\"conns\":" << r.conns
                  << ",\"mpps\":" << r.mpps << ",\"floor_mpps\":" << r.floor_mpps
                  << ",\"ratio\":" << r.mpps / r.floor_mpps << ",\"ns_per_pkt\":" << r.ns_per_pkt
-                 << ",\"cycles_per_pkt\":" << r.cycles_per_pkt
-                 << ",\"gen_mpps\":" << r.gen_mpps
+                 << ",\"cycles_per_pkt\":" << r.cycles_per_pkt << ",\"gen_mpps\":" << r.gen_mpps
                  << ",\"new_conns_per_s\":" << r.new_conns_per_s
                  << ",\"bytes_per_conn\":" << r.bytes_per_conn << ",\"rss_mib\":" << r.rss_mib
                  << ",\"drops\":" << r.drops << "}";

@@ -63,12 +63,12 @@
 #include <vector>
 
 #include "bench_worker.hpp"
-#include "packet/checksum.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
+#include "dataplane/worker.hpp"
+#include "packet/checksum.hpp"
 #include "packet/tun_encap.hpp"
 #include "packet/wire.hpp"
-#include "dataplane/worker.hpp"
 
 using namespace dvs;
 using namespace dvs::dataplane;

@@ -78,7 +78,9 @@ double median_ns(const auto& body) {
 
 class FloorScheduler final : public Scheduler {
 public:
-    int32_t pick(const FlowInfo& flow) override { return static_cast<int32_t>(flow.client_port & 0); }
+    int32_t pick(const FlowInfo& flow) override {
+        return static_cast<int32_t>(flow.client_port & 0);
+    }
     std::string_view name() const override { return "floor"; }
 };
 
@@ -119,8 +121,9 @@ int main(int argc, char** argv) {
     Scheduler* volatile floor_ptr = &floor;
     const double floor_small = pick_ns_of(floor_ptr, small);
     const double floor_large = pick_ns_of(floor_ptr, large);
-    std::printf("scheduler  pick ns (8)  x floor  pick ns (1000)  x floor  build us (8)  "
-                "build us (1000)\n");
+    std::printf(
+        "scheduler  pick ns (8)  x floor  pick ns (1000)  x floor  build us (8)  "
+        "build us (1000)\n");
     std::printf("%-9s  %11.1f  %7.1f  %14.1f  %7.1f  %12s  %15s\n", "floor", floor_small, 1.0,
                 floor_large, 1.0, "-", "-");
     for (std::string_view name : available_schedulers()) {

@@ -10,8 +10,8 @@
 //  - arp_build_request writes a frame that parses back as a valid request
 //    for the target, within kArpFrameLen bytes.
 
-#include "packet/arp.hpp"
 #include "fuzz_check.hpp"
+#include "packet/arp.hpp"
 
 using namespace dvs::dataplane;
 
@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
     if (v.kind == FrameKind::kArp && arp_is_valid(*v.arp)) {
-        FUZZ_CHECK(reinterpret_cast<uint8_t*>(v.arp) + sizeof(ArpHdr) <= frame.data() + frame.size());
+        FUZZ_CHECK(reinterpret_cast<uint8_t*>(v.arp) + sizeof(ArpHdr) <=
+                   frame.data() + frame.size());
         const std::vector<uint8_t> before = frame;
         const ArpHdr a = *v.arp;
         arp_reply_in_place(*v.eth, *v.arp, mac);

@@ -12,10 +12,10 @@
 
 #include <string>
 
-#include "mgmt/protocol.hpp"
 #include "dvsadm/parser.hpp"
 #include "dvsadm/request.hpp"
 #include "fuzz_check.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace mgmt = dvs::mgmt;
 using dvs::dvsadm::Command;
@@ -51,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         size_t end = text.find('\n', start);
         if (end == std::string::npos) end = text.size();
         try {
-            if (auto cmd = dvs::dvsadm::parse_restore_line(std::string_view(text).substr(start, end - start))) {
+            if (auto cmd = dvs::dvsadm::parse_restore_line(
+                    std::string_view(text).substr(start, end - start))) {
                 check_command(*cmd);
             }
         } catch (const UsageError& e) {

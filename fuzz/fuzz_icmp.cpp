@@ -14,9 +14,9 @@
 //  - icmp_write_frag_needed writes a packet that parse_frame accepts, with
 //    valid checksums, within its documented buffer size.
 
+#include "fuzz_check.hpp"
 #include "packet/icmp.hpp"
 #include "packet/icmp_error.hpp"
-#include "fuzz_check.hpp"
 
 using namespace dvs::dataplane;
 
@@ -82,18 +82,24 @@ void check_error(std::vector<uint8_t> frame, bool inbound, uint32_t addr, uint16
         icmp_error_nat_inbound(v, q, addr, port);
         FUZZ_CHECK(v.ip->dst == addr && q.ip->src == addr);
         FUZZ_CHECK(std::memcmp(q.l4, &port, 2) == 0);
-        FUZZ_CHECK(dvs::fuzz::same_outside(
-            before, frame,
-            {{ip_off + 10, 2}, {ip_off + 16, 4}, {icmp_off + 2, 2}, {qip_off + 10, 2},
-             {qip_off + 12, 4}, {ql4_off, 2}}));
+        FUZZ_CHECK(dvs::fuzz::same_outside(before, frame,
+                                           {{ip_off + 10, 2},
+                                            {ip_off + 16, 4},
+                                            {icmp_off + 2, 2},
+                                            {qip_off + 10, 2},
+                                            {qip_off + 12, 4},
+                                            {ql4_off, 2}}));
     } else {
         icmp_error_nat_reply(v, q, addr, port);
         FUZZ_CHECK(v.ip->src == addr && q.ip->dst == addr);
         FUZZ_CHECK(std::memcmp(q.l4 + 2, &port, 2) == 0);
-        FUZZ_CHECK(dvs::fuzz::same_outside(
-            before, frame,
-            {{ip_off + 10, 2}, {ip_off + 12, 4}, {icmp_off + 2, 2}, {qip_off + 10, 2},
-             {qip_off + 16, 4}, {ql4_off + 2, 2}}));
+        FUZZ_CHECK(dvs::fuzz::same_outside(before, frame,
+                                           {{ip_off + 10, 2},
+                                            {ip_off + 12, 4},
+                                            {icmp_off + 2, 2},
+                                            {qip_off + 10, 2},
+                                            {qip_off + 16, 4},
+                                            {ql4_off + 2, 2}}));
     }
     FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
     FUZZ_CHECK(icmp_checksum_ok(v));
@@ -106,12 +112,13 @@ void check_frag_needed(const std::vector<uint8_t>& frame, uint32_t addr, uint16_
     addr = be32((be32(addr) & 0x00ffffffu) | 0x0a000000u);
     // The worker quotes the IP packet as received (v.l3_len bytes of it).
     const uint8_t* orig = frame.data() + sizeof(EthHdr);
-    const auto orig_len = static_cast<uint16_t>(std::min<size_t>(frame.size() - sizeof(EthHdr), 0xffff));
+    const auto orig_len =
+        static_cast<uint16_t>(std::min<size_t>(frame.size() - sizeof(EthHdr), 0xffff));
     constexpr size_t kOut = sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(IcmpHdr) + kIcmpQuoteMax;
     std::vector<uint8_t> out(kOut);
     out[12] = 0x08;  // an Ethernet header in front, so parse_frame can check it
-    const uint16_t n = icmp_write_frag_needed(out.data() + sizeof(EthHdr), orig, orig_len, addr,
-                                              ~addr, mtu, 7);
+    const uint16_t n =
+        icmp_write_frag_needed(out.data() + sizeof(EthHdr), orig, orig_len, addr, ~addr, mtu, 7);
     FUZZ_CHECK(n <= kOut - sizeof(EthHdr));
     out.resize(sizeof(EthHdr) + n);
     const PacketView v = parse_frame(out.data(), static_cast<uint32_t>(out.size()));

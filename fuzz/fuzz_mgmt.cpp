@@ -12,8 +12,8 @@
 
 #include <string>
 
-#include "mgmt/protocol.hpp"
 #include "fuzz_check.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace mgmt = dvs::mgmt;
 

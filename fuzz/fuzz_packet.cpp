@@ -13,8 +13,8 @@
 //    sets exactly the new address and port, and touches no other byte;
 //  - decrement_ttl keeps the header checksum valid and refuses TTL <= 1.
 
-#include "packet/nat_rewrite.hpp"
 #include "fuzz_check.hpp"
+#include "packet/nat_rewrite.hpp"
 
 using namespace dvs::dataplane;
 using dvs::fuzz::Range;
@@ -95,7 +95,8 @@ void check_nat(std::vector<uint8_t> frame, bool destination, uint32_t new_ip, ui
     const size_t ip_off = sizeof(EthHdr);
     const size_t l4_off = static_cast<size_t>(v.l4 - v.data);
     const NatFields f{ip_off + 10, ip_off + (destination ? 16u : 12u),
-                      l4_off + (v.proto == kIpProtoTcp ? 16u : 6u), l4_off + (destination ? 2u : 0u)};
+                      l4_off + (v.proto == kIpProtoTcp ? 16u : 6u),
+                      l4_off + (destination ? 2u : 0u)};
     const std::vector<uint8_t> before = frame;
     const bool udp_no_csum = v.proto == kIpProtoUdp && v.udp()->checksum == 0;
 
@@ -104,9 +105,9 @@ void check_nat(std::vector<uint8_t> frame, bool destination, uint32_t new_ip, ui
     } else {
         nat_rewrite_source(v, new_ip, new_port);
     }
-    FUZZ_CHECK(dvs::fuzz::same_outside(before, frame,
-                                       {Range{f.ip_csum, 2}, Range{f.ip_addr, 4},
-                                        Range{f.l4_csum, 2}, Range{f.port, 2}}));
+    FUZZ_CHECK(dvs::fuzz::same_outside(
+        before, frame,
+        {Range{f.ip_csum, 2}, Range{f.ip_addr, 4}, Range{f.l4_csum, 2}, Range{f.port, 2}}));
     FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
     FUZZ_CHECK((destination ? v.ip->dst : v.ip->src) == new_ip);
     FUZZ_CHECK((destination ? v.udp()->dst_port : v.udp()->src_port) == new_port);

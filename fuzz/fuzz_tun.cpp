@@ -11,8 +11,8 @@
 //    MTU and their buffer, have valid headers, offsets in 8-byte units, MF
 //    on all but the last, and put back together give the inner packet.
 
-#include "packet/tun_encap.hpp"
 #include "fuzz_check.hpp"
+#include "packet/tun_encap.hpp"
 
 using namespace dvs::dataplane;
 

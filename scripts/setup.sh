@@ -17,6 +17,7 @@ PACKAGES=(
     libyaml-cpp-dev libspdlog-dev libboost-dev nlohmann-json3-dev catch2
     python3 python3-scapy
     clang libclang-rt-dev   # fuzz/ (libFuzzer) and its sanitizer runtimes
+    clang-format            # scripts/format-check.sh (the meson test `format`)
     iproute2 ethtool curl socat procps iputils-ping tcpdump
     keepalived              # VRRP peer of tests/e2e/e2e_vrrp_keepalived.sh and e2e_ha_keepalived.sh
 )

@@ -23,8 +23,8 @@ IdAssignment IdRegistry::assign(const Config& config,
             free_services_.erase(free_services_.begin());
             return id;
         }
-        throw ConfigError(config.source + ": services: more than " +
-                          std::to_string(max_services_) + " services");
+        throw ConfigError(config.source + ": services: more than " + std::to_string(max_services_) +
+                          " services");
     };
     auto new_server_id = [&]() -> uint32_t {
         if (next_server_ < max_real_servers_) return next_server_++;
@@ -46,8 +46,10 @@ IdAssignment IdRegistry::assign(const Config& config,
     for (const ServiceConfig& s : config.services) {
         const ServiceKey key{s.vip, s.port, s.protocol};
         wanted_services.insert(key);
-        for (const RealServerConfig& r : s.real_servers) wanted_servers.insert({key, r.address, r.port});
-        if (s.sorry_server) wanted_servers.insert({key, s.sorry_server->address, s.sorry_server->port});
+        for (const RealServerConfig& r : s.real_servers)
+            wanted_servers.insert({key, r.address, r.port});
+        if (s.sorry_server)
+            wanted_servers.insert({key, s.sorry_server->address, s.sorry_server->port});
     }
     std::map<uint16_t, ServiceKey> service_of;
     for (const auto& [key, id] : services_) service_of[id] = key;

@@ -18,7 +18,7 @@
 namespace dvs::control {
 
 struct IdAssignment {
-    std::vector<uint16_t> service;                 // per config.services index
+    std::vector<uint16_t> service;                   // per config.services index
     std::vector<std::vector<uint32_t>> real_server;  // per service, per real server
     // Per service: the sorry server's id, kNoSorryServer without one. It is a
     // real server like the others to the dataplane (counters, connections).

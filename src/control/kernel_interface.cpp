@@ -46,10 +46,10 @@ std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c) {
             // say) is not replaced: a warning, and the kernel keeps its own.
             for (const RouteConfig& r : c.routes) {
                 if (r.port != port.name) continue;
-                k.commands.push_back({{"ip", "-4", "route", "add",
-                                       prefix_text(r.prefix.address, r.prefix.length), "via",
-                                       format_ipv4(r.via), "dev", k.ifname},
-                                      false});
+                k.commands.push_back(
+                    {{"ip", "-4", "route", "add", prefix_text(r.prefix.address, r.prefix.length),
+                      "via", format_ipv4(r.via), "dev", k.ifname},
+                     false});
             }
         }
         plans.push_back(std::move(k));
@@ -94,8 +94,9 @@ std::string run_command(const std::vector<std::string>& argv) {
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
     while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-    const std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                              : "killed by signal " + std::to_string(WTERMSIG(status));
+    const std::string how = WIFEXITED(status)
+                                ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                : "killed by signal " + std::to_string(WTERMSIG(status));
     return how + (output.empty() ? "" : ": " + output);
 }
 

@@ -19,11 +19,11 @@ struct KernelCommand {
 };
 
 struct KernelInterfacePlan {
-    size_t port_index = 0;    // in Config::ports
-    std::string port;         // the port's name
-    std::string ifname;       // the kernel interface
-    std::string device;       // DPDK vdev name (net_tap driver)
-    std::string devargs;      // net_tap arguments
+    size_t port_index = 0;  // in Config::ports
+    std::string port;       // the port's name
+    std::string ifname;     // the kernel interface
+    std::string device;     // DPDK vdev name (net_tap driver)
+    std::string devargs;    // net_tap arguments
     std::vector<KernelCommand> commands;
 };
 

@@ -71,7 +71,8 @@ void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
     }
     if (spec.persistence) {
         if (*spec.persistence) {
-            s.persistence = PersistenceConfig{(*spec.persistence)->timeout, (*spec.persistence)->netmask};
+            s.persistence =
+                PersistenceConfig{(*spec.persistence)->timeout, (*spec.persistence)->netmask};
         } else {
             s.persistence.reset();
         }
@@ -120,11 +121,13 @@ Management::Totals sum_over_workers(const StatsView& v, Pick pick) {
 }  // namespace
 
 Management::Totals Management::service_totals(const StatsView& v, uint16_t id) const {
-    return sum_over_workers(v, [id](const WorkerCounters& w) -> const auto& { return w.services[id]; });
+    return sum_over_workers(
+        v, [id](const WorkerCounters& w) -> const auto& { return w.services[id]; });
 }
 
 Management::Totals Management::server_totals(const StatsView& v, uint32_t id) const {
-    return sum_over_workers(v, [id](const WorkerCounters& w) -> const auto& { return w.real_servers[id]; });
+    return sum_over_workers(
+        v, [id](const WorkerCounters& w) -> const auto& { return w.real_servers[id]; });
 }
 
 void Management::sample_rates() {
@@ -185,12 +188,14 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
         info.scheduler = s.scheduler;
         if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
         if (s.sched_port) info.flags.push_back(s.scheduler + "-port");
-        if (s.persistence) info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
+        if (s.persistence)
+            info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
         const dataplane::Service* svc =
             v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip), htons(s.port),
                                                         static_cast<uint8_t>(s.protocol))
                        : nullptr;
-        if (svc != nullptr && r.stats) info.stats = minus(service_totals(v, svc->id), service_base_, svc->id);
+        if (svc != nullptr && r.stats)
+            info.stats = minus(service_totals(v, svc->id), service_base_, svc->id);
         if (svc != nullptr && r.rate) info.rate = rate_of(service_rate_, svc->id);
         for (size_t i = 0; i < s.real_servers.size(); ++i) {
             const RealServerConfig& rc = s.real_servers[i];
@@ -226,7 +231,8 @@ mgmt::StatusResponse Management::status() const {
     s.workers = static_cast<uint32_t>(v.workers.size());
     s.snapshot_version = v.snapshot ? v.snapshot->version : 0;
     s.config_file = plane_.config_file();
-    s.last_reload = mgmt::LastReload{v.last_reload_ok, plane_.last_reload_time(), v.last_reload_message};
+    s.last_reload =
+        mgmt::LastReload{v.last_reload_ok, plane_.last_reload_time(), v.last_reload_message};
     for (size_t i = 0; i < dataplane::kDropReasonNames.size(); ++i) {
         uint64_t n = 0;
         for (const WorkerCounters* w : v.workers) n += w->drops[i].get();
@@ -259,7 +265,8 @@ mgmt::HealthResponse Management::health() const {
                        : nullptr;
         const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
         auto in_pool = [&](uint32_t id) {
-            return svc != nullptr && std::find(svc->pool.begin(), svc->pool.end(), id) != svc->pool.end();
+            return svc != nullptr &&
+                   std::find(svc->pool.begin(), svc->pool.end(), id) != svc->pool.end();
         };
         if (s.sorry_server) {
             mgmt::SorryHealth sorry{{s.sorry_server->address, s.sorry_server->port}, false};
@@ -463,12 +470,14 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 });
             },
             [&](const mgmt::EditServiceRequest& r) {
-                return change([&](Config& c) { apply_spec(require_service(c, r.service.key), r.service); });
+                return change(
+                    [&](Config& c) { apply_spec(require_service(c, r.service.key), r.service); });
             },
             [&](const mgmt::DelServiceRequest& r) {
                 return change([&](Config& c) {
                     const auto it = find_service(c, r.service);
-                    if (it == c.services.end()) throw mgmt::DaemonError("no service " + key_text(r.service));
+                    if (it == c.services.end())
+                        throw mgmt::DaemonError("no service " + key_text(r.service));
                     c.services.erase(it);
                 });
             },
@@ -493,8 +502,9 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     ServiceConfig& s = require_service(c, r.service);
                     const auto it = find_server(s, r.server.key);
                     if (it == s.real_servers.end()) {
-                        throw mgmt::DaemonError("no real server " + format_ipv4(r.server.key.address) +
-                                                " in service " + key_text(r.service));
+                        throw mgmt::DaemonError("no real server " +
+                                                format_ipv4(r.server.key.address) + " in service " +
+                                                key_text(r.service));
                     }
                     if (r.server.weight) it->weight = *r.server.weight;
                     if (r.server.forward) it->forward = *r.server.forward;
@@ -511,7 +521,9 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     s.real_servers.erase(it);
                 });
             },
-            [&](const mgmt::ClearRequest&) { return change([](Config& c) { c.services.clear(); }); },
+            [&](const mgmt::ClearRequest&) {
+                return change([](Config& c) { c.services.clear(); });
+            },
             [&](const mgmt::ZeroRequest& r) {
                 const StatsView v = plane_.stats_view();
                 if (v.snapshot == nullptr) return mgmt::ok_response();
@@ -519,9 +531,9 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 server_base_.resize(v.snapshot->real_servers.size());
                 for (const dataplane::Service& svc : v.snapshot->services) {
                     if (!svc.present) continue;
-                    if (r.service && !(ntohl(svc.vip) == r.service->vip &&
-                                       ntohs(svc.port) == r.service->port &&
-                                       svc.proto == static_cast<uint8_t>(r.service->protocol))) {
+                    if (r.service &&
+                        !(ntohl(svc.vip) == r.service->vip && ntohs(svc.port) == r.service->port &&
+                          svc.proto == static_cast<uint8_t>(r.service->protocol))) {
                         continue;
                     }
                     service_base_[svc.id] = service_totals(v, svc.id);
@@ -529,7 +541,8 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     // Servers out of the pool (removed by a health check) too.
                     for (size_t i = 0; v.ids != nullptr && i < v.ids->service.size(); ++i) {
                         if (v.ids->service[i] != svc.id) continue;
-                        for (uint32_t id : v.ids->real_server[i]) server_base_[id] = server_totals(v, id);
+                        for (uint32_t id : v.ids->real_server[i])
+                            server_base_[id] = server_totals(v, id);
                     }
                 }
                 return mgmt::ok_response();

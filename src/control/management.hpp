@@ -21,9 +21,9 @@
 #include "control/config/config.hpp"
 #include "control/ha/ha_status.hpp"
 #include "control/health/health_monitor.hpp"
-#include "mgmt/protocol.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/conn_dump.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::control {
 

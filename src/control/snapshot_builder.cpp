@@ -45,8 +45,10 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
                           std::to_string(dataplane::kMaxPorts) + " ports are supported");
     }
     if (config.exception_path.enabled && 2 * config.ports.size() > dataplane::kMaxPorts) {
-        throw ConfigError(config.source + ": exception_path: each port needs a kernel interface "
-                          "port too; at most " + std::to_string(dataplane::kMaxPorts / 2) +
+        throw ConfigError(config.source +
+                          ": exception_path: each port needs a kernel interface "
+                          "port too; at most " +
+                          std::to_string(dataplane::kMaxPorts / 2) +
                           " ports are supported with the exception path");
     }
 
@@ -119,7 +121,9 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.reset_on_remove = sc.reset_on_remove;
         // Each worker holds its share (rounded up, at least 1) of the limit.
         svc.half_open_limit =
-            sc.max_half_open == 0 ? 0 : std::max<uint32_t>(1, (sc.max_half_open + workers - 1) / workers);
+            sc.max_half_open == 0
+                ? 0
+                : std::max<uint32_t>(1, (sc.max_half_open + workers - 1) / workers);
         if (sc.persistence) {
             svc.persistent = true;
             svc.persistence_timeout = sc.persistence->timeout;
@@ -159,7 +163,8 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             pool.push_back({weight, (uint64_t{rc.address} << 16 | rc.port) + 1});
             signature += "/" + std::to_string(rs.id) + ":" + std::to_string(weight);
         }
-        const uint32_t sorry_id = s < ids->sorry_server.size() ? ids->sorry_server[s] : kNoSorryServer;
+        const uint32_t sorry_id =
+            s < ids->sorry_server.size() ? ids->sorry_server[s] : kNoSorryServer;
         if (sc.sorry_server && sorry_id != kNoSorryServer) {
             const SorryServerConfig& so = *sc.sorry_server;
             dataplane::RealServer& rs = snap->real_servers[sorry_id];

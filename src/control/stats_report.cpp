@@ -111,8 +111,8 @@ Traffic rs_traffic(const StatsView& v, uint32_t id) {
 std::string render_stats_json(const StatsView& v) {
     std::ostringstream o;
     WorkerTotals totals;
-    o << "{\"snapshot_version\":" << v.snapshot->version << ",\"last_reload\":{\"ok\":"
-      << (v.last_reload_ok ? "true" : "false") << ",\"message\":\""
+    o << "{\"snapshot_version\":" << v.snapshot->version
+      << ",\"last_reload\":{\"ok\":" << (v.last_reload_ok ? "true" : "false") << ",\"message\":\""
       << json_escape(v.last_reload_message) << "\"},\"mbuf_pool_size\":" << v.mbuf_pool_size
       << ",\"mbuf_pool_free\":" << v.mbuf_pool_free << ",\"rx_nombuf\":" << v.rx_nombuf
       << ",\"workers\":[";
@@ -130,18 +130,18 @@ std::string render_stats_json(const StatsView& v) {
     bool first_service = true;
     for (const dataplane::Service& svc : v.snapshot->services) {
         if (!svc.present) continue;
-        o << (first_service ? "" : ",") << "{\"name\":\"" << json_escape(svc.name) << "\",\"vip\":\""
-          << ip_string(svc.vip) << "\",\"port\":" << ntohs(svc.port) << ",\"protocol\":\""
-          << (svc.proto == 6 ? "tcp" : "udp") << "\",\"scheduler\":\""
+        o << (first_service ? "" : ",") << "{\"name\":\"" << json_escape(svc.name)
+          << "\",\"vip\":\"" << ip_string(svc.vip) << "\",\"port\":" << ntohs(svc.port)
+          << ",\"protocol\":\"" << (svc.proto == 6 ? "tcp" : "udp") << "\",\"scheduler\":\""
           << (svc.schedulers.empty() ? "" : std::string(svc.schedulers[0]->name())) << "\",";
         first_service = false;
         json_traffic(o, service_traffic(v, svc.id));
         o << ",\"real_servers\":[";
         for (size_t r = 0; r < svc.pool.size(); ++r) {
             const dataplane::RealServer& rs = v.snapshot->real_servers[svc.pool[r]];
-            o << (r ? "," : "") << "{\"address\":\"" << ip_string(rs.ip) << "\",\"port\":"
-              << ntohs(rs.port) << ",\"weight\":" << rs.weight << ",\"forward\":\""
-              << to_string(static_cast<ForwardMethod>(rs.method)) << "\",";
+            o << (r ? "," : "") << "{\"address\":\"" << ip_string(rs.ip)
+              << "\",\"port\":" << ntohs(rs.port) << ",\"weight\":" << rs.weight
+              << ",\"forward\":\"" << to_string(static_cast<ForwardMethod>(rs.method)) << "\",";
             json_traffic(o, rs_traffic(v, rs.id));
             const auto [active, inactive] = rs_load(v, rs.id);
             o << ",\"active_conns\":" << active << ",\"inactive_conns\":" << inactive << '}';
@@ -169,12 +169,12 @@ std::string render_stats_table(const StatsView& v) {
         o << line;
     }
     std::snprintf(line, sizeof line, "%-8s %12lu %12lu %12lu %12lu %10lu %10lu %10lu\n", "total",
-                  totals.rx, totals.tx, totals.handoff_out, totals.handoff_in,
-                  totals.conns_created, totals.conns_active, totals.total_drops());
+                  totals.rx, totals.tx, totals.handoff_out, totals.handoff_in, totals.conns_created,
+                  totals.conns_active, totals.total_drops());
     o << line;
     if (v.mbuf_pool_size) {
-        std::snprintf(line, sizeof line, "mbufs: %lu of %lu free, rx_nombuf %lu\n", v.mbuf_pool_free,
-                      v.mbuf_pool_size, v.rx_nombuf);
+        std::snprintf(line, sizeof line, "mbufs: %lu of %lu free, rx_nombuf %lu\n",
+                      v.mbuf_pool_free, v.mbuf_pool_size, v.rx_nombuf);
         o << line;
     }
     if (totals.to_kernel || totals.from_kernel) {

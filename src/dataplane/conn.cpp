@@ -6,13 +6,20 @@ namespace dvs::dataplane {
 
 const char* conn_state_name(ConnState s) {
     switch (s) {
-        case ConnState::kUdp: return "UDP";
-        case ConnState::kTcpSynRecv: return "SYN_RECV";
-        case ConnState::kTcpEstablished: return "ESTABLISHED";
-        case ConnState::kTcpFinWait: return "FIN_WAIT";
-        case ConnState::kTcpClose: return "CLOSE";
-        case ConnState::kTemplate: return "TEMPLATE";
-        case ConnState::kCount: break;
+        case ConnState::kUdp:
+            return "UDP";
+        case ConnState::kTcpSynRecv:
+            return "SYN_RECV";
+        case ConnState::kTcpEstablished:
+            return "ESTABLISHED";
+        case ConnState::kTcpFinWait:
+            return "FIN_WAIT";
+        case ConnState::kTcpClose:
+            return "CLOSE";
+        case ConnState::kTemplate:
+            return "TEMPLATE";
+        case ConnState::kCount:
+            break;
     }
     return "?";
 }

@@ -12,12 +12,12 @@
 namespace dvs::dataplane {
 
 enum class ConnState : uint8_t {
-    kUdp,           // UDP: one state, one timeout
-    kTcpSynRecv,    // client SYN seen, handshake not complete
+    kUdp,         // UDP: one state, one timeout
+    kTcpSynRecv,  // client SYN seen, handshake not complete
     kTcpEstablished,
-    kTcpFinWait,    // a FIN seen from either side (covers FIN_WAIT/CLOSE_WAIT/TIME_WAIT)
-    kTcpClose,      // RST seen
-    kTemplate,      // a persistence template, not a connection (see Conn)
+    kTcpFinWait,  // a FIN seen from either side (covers FIN_WAIT/CLOSE_WAIT/TIME_WAIT)
+    kTcpClose,    // RST seen
+    kTemplate,    // a persistence template, not a connection (see Conn)
     kCount
 };
 
@@ -54,10 +54,10 @@ struct Conn {
     uint8_t method;       // control::ForwardMethod value
     uint8_t has_reply_key;
     uint32_t rs_id;
-    uint16_t controls;    // templates: connections placed by this template and still alive
+    uint16_t controls;      // templates: connections placed by this template and still alive
     uint8_t from_template;  // connections: placed by a persistence template (release on expiry)
     uint8_t pad;
-    uint32_t expires;     // tick (seconds) at which the entry dies if idle
+    uint32_t expires;  // tick (seconds) at which the entry dies if idle
     // Timer-wheel and free-list links (entry indices; kNil ends a list).
     uint32_t wheel_tick;  // tick of the wheel slot the entry sits in
     uint32_t next;

@@ -9,14 +9,13 @@ namespace dvs::dataplane {
 
 void* ConnTable::allocate(size_t bytes) {
     void* p = memory_.allocate ? memory_.allocate(bytes, 64)
-                               : ::operator new(bytes, std::align_val_t{64});
+                               : ::operator new (bytes, std::align_val_t{64});
     if (p == nullptr) throw std::bad_alloc();
     std::memset(p, 0, bytes);
     return p;
 }
 
-ConnTable::ConnTable(uint32_t capacity, TableMemory memory)
-    : capacity_(capacity), memory_(memory) {
+ConnTable::ConnTable(uint32_t capacity, TableMemory memory) : capacity_(capacity), memory_(memory) {
     entries_ = static_cast<Conn*>(allocate(sizeof(Conn) * (capacity ? capacity : 1)));
     wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));
     // Two keys per NAT connection: at most 4 of 8 slots per bucket on
@@ -35,13 +34,13 @@ ConnTable::ConnTable(uint32_t capacity, TableMemory memory)
 }
 
 ConnTable::~ConnTable() {
-    for (void* p : {static_cast<void*>(entries_), static_cast<void*>(buckets_),
-                    static_cast<void*>(wheel_)}) {
+    for (void* p :
+         {static_cast<void*>(entries_), static_cast<void*>(buckets_), static_cast<void*>(wheel_)}) {
         if (p == nullptr) continue;
         if (memory_.release) {
             memory_.release(p);
         } else {
-            ::operator delete(p, std::align_val_t{64});
+            ::operator delete (p, std::align_val_t{64});
         }
     }
 }
@@ -107,9 +106,8 @@ bool ConnTable::index_add(const FlowKey& k, uint32_t ref) {
 bool ConnTable::relocate(uint32_t b, int s) {
     const uint32_t ref = buckets_[b].ref[s];
     const Conn& c = entries_[ref >> 1];
-    const uint64_t h = hash_key(static_cast<Direction>(ref & 1) == Direction::kInbound
-                                    ? c.inbound_key()
-                                    : c.reply_key());
+    const uint64_t h = hash_key(
+        static_cast<Direction>(ref & 1) == Direction::kInbound ? c.inbound_key() : c.reply_key());
     const uint32_t home = home_bucket(h);
     const uint32_t to = b == home ? alternate_bucket(h) : home;
     if (to == b) return false;

@@ -189,13 +189,14 @@ void ConnTable::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) 
                     c.expires = now + keep;
                     wheel_unlink(idx);
                     const uint32_t horizon = now + kWheelSlots - 1;
-                    wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon
-                                                                                  : c.expires);
+                    wheel_link(idx,
+                               static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
                 }
             } else {
                 wheel_unlink(idx);
                 const uint32_t horizon = now + kWheelSlots - 1;
-                wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
+                wheel_link(idx,
+                           static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
                 on_rearm(static_cast<const Conn&>(c));
             }
             idx = next;

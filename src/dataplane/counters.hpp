@@ -16,7 +16,9 @@ namespace dvs::dataplane {
 
 class Counter {
 public:
-    void add(uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void add(uint64_t n = 1) {
+        v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     void set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
     uint64_t get() const { return v_.load(std::memory_order_relaxed); }
 
@@ -27,7 +29,9 @@ private:
 // A level that goes up and down (connections held); one writer, like Counter.
 class Gauge {
 public:
-    void add(int64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void add(int64_t n) {
+        v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     int64_t get() const { return v_.load(std::memory_order_relaxed); }
 
 private:

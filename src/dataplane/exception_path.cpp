@@ -13,8 +13,9 @@ constexpr uint8_t kIpProtoIpip = 4;
 FromKernel classify_from_kernel(const PacketView& v) {
     switch (v.kind) {
         case FrameKind::kArp:
-            return arp_is_valid(*v.arp) && be16(v.arp->op) == kArpRequest ? FromKernel::kArpRequest
-                                                                          : FromKernel::kUnsupported;
+            return arp_is_valid(*v.arp) && be16(v.arp->op) == kArpRequest
+                       ? FromKernel::kArpRequest
+                       : FromKernel::kUnsupported;
         case FrameKind::kIpv4: {
             const uint8_t first = reinterpret_cast<const uint8_t*>(&v.ip->dst)[0];
             const bool multicast = (first & 0xf0) == 0xe0;

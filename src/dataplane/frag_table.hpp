@@ -25,10 +25,10 @@ struct FragKey {
 
 class FragTable {
 public:
-    static constexpr uint32_t kSize = 4096;    // entries (power of two)
+    static constexpr uint32_t kSize = 4096;  // entries (power of two)
     static constexpr uint32_t kProbe = 8;
-    static constexpr uint32_t kMaxHeld = 6;    // fragments held per datagram before its first
-    static constexpr uint32_t kLifetime = 2;   // seconds
+    static constexpr uint32_t kMaxHeld = 6;   // fragments held per datagram before its first
+    static constexpr uint32_t kLifetime = 2;  // seconds
 
     struct Entry {
         FragKey key;
@@ -36,9 +36,9 @@ public:
         bool ports_known;
         uint8_t n_held;
         uint8_t l4_hdr_len;  // bytes of L4 header in the first fragment (frag_guard.hpp)
-        uint16_t src_port;  // network byte order, from the first fragment
+        uint16_t src_port;   // network byte order, from the first fragment
         uint16_t dst_port;
-        uint32_t created;   // tick (seconds)
+        uint32_t created;  // tick (seconds)
         rte_mbuf* held[kMaxHeld];
     };
 

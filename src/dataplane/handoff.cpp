@@ -10,11 +10,12 @@ namespace dvs::dataplane {
 int g_handoff_field_offset = -1;
 
 int register_handoff_field() {
-    static const rte_mbuf_dynfield desc = {
-        "dvs_handoff_meta", sizeof(HandoffMeta), alignof(HandoffMeta), 0};
+    static const rte_mbuf_dynfield desc = {"dvs_handoff_meta", sizeof(HandoffMeta),
+                                           alignof(HandoffMeta), 0};
     g_handoff_field_offset = rte_mbuf_dynfield_register(&desc);
     if (g_handoff_field_offset < 0) {
-        throw std::runtime_error(std::string("mbuf dynfield registration: ") + rte_strerror(rte_errno));
+        throw std::runtime_error(std::string("mbuf dynfield registration: ") +
+                                 rte_strerror(rte_errno));
     }
     return g_handoff_field_offset;
 }
@@ -30,7 +31,8 @@ HandoffRings create_handoff_rings(uint32_t workers, unsigned ring_size) {
             if (r.ring[from][to] == nullptr) {
                 throw std::runtime_error("handoff ring " + name + ": " + rte_strerror(rte_errno));
             }
-            const std::string msg_name = "dvs_msg_" + std::to_string(from) + "_" + std::to_string(to);
+            const std::string msg_name =
+                "dvs_msg_" + std::to_string(from) + "_" + std::to_string(to);
             r.msg[from][to] = rte_ring_create(msg_name.c_str(), ring_size, SOCKET_ID_ANY,
                                               RING_F_SP_ENQ | RING_F_SC_DEQ);
             if (r.msg[from][to] == nullptr) {

@@ -21,12 +21,12 @@
 namespace dvs::dataplane {
 
 enum class HandoffKind : uint8_t {
-    kProcess = 0,   // run the full pipeline: this core owns the flow
-    kTransmit = 1,  // already rewritten: send on `port_index` (this core owns its TX queue)
-    kLearn = 2,     // a copy of an ARP packet: learn the neighbour, nothing else
-    kFragment = 3,  // an IP fragment whose ports the fragment core knows (src_port/dst_port)
-    kTemplate = 4,  // a new connection of a persistent service: pick via the template here
-    kScheduled = 5, // back from the template core: create the connection to rs_id
+    kProcess = 0,    // run the full pipeline: this core owns the flow
+    kTransmit = 1,   // already rewritten: send on `port_index` (this core owns its TX queue)
+    kLearn = 2,      // a copy of an ARP packet: learn the neighbour, nothing else
+    kFragment = 3,   // an IP fragment whose ports the fragment core knows (src_port/dst_port)
+    kTemplate = 4,   // a new connection of a persistent service: pick via the template here
+    kScheduled = 5,  // back from the template core: create the connection to rs_id
 };
 
 struct HandoffMeta {
@@ -35,8 +35,8 @@ struct HandoffMeta {
     uint16_t port_index;
     uint16_t src_port;  // ports of the flow, network byte order (all but kTransmit/kLearn)
     uint16_t dst_port;
-    uint32_t rs_id;     // kScheduled: the real server the template chose
-    CompactView view;   // the packet's parsed view (all but kTransmit)
+    uint32_t rs_id;    // kScheduled: the real server the template chose
+    CompactView view;  // the packet's parsed view (all but kTransmit)
 };
 static_assert(sizeof(HandoffMeta) <= 20, "the mbuf dynfield area is small: keep this compact");
 

@@ -15,14 +15,14 @@ namespace dvs::dataplane {
 
 class NeighborTable {
 public:
-    static constexpr uint32_t kSize = 1024;       // entries (power of two)
-    static constexpr uint32_t kMaxPending = 8;    // packets held per unresolved neighbour
+    static constexpr uint32_t kSize = 1024;     // entries (power of two)
+    static constexpr uint32_t kMaxPending = 8;  // packets held per unresolved neighbour
 
     enum class State : uint8_t { kEmpty, kIncomplete, kReachable };
 
     struct Entry {
-        uint32_t ip;        // network byte order
-        uint16_t port;      // port index
+        uint32_t ip;    // network byte order
+        uint16_t port;  // port index
         State state;
         uint8_t n_pending;
         uint8_t mac[6];

@@ -34,8 +34,9 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         p.device = s.device;
         int rc = rte_eth_dev_get_port_by_name(s.device.c_str(), &p.port_id);
         if (rc != 0) {
-            throw std::runtime_error("port '" + s.name + "': no DPDK device named '" + s.device +
-                                     "' (is it in dataplane.eal as --vdev, or bound to a DPDK driver?)");
+            throw std::runtime_error(
+                "port '" + s.name + "': no DPDK device named '" + s.device +
+                "' (is it in dataplane.eal as --vdev, or bound to a DPDK driver?)");
         }
         rte_eth_dev_info info{};
         rc = rte_eth_dev_info_get(p.port_id, &info);

@@ -33,10 +33,10 @@ struct RxQueueRef {
 struct PortInfo {
     std::string name;
     std::string device;
-    uint16_t port_id = 0;           // DPDK port id
+    uint16_t port_id = 0;  // DPDK port id
     uint8_t mac[6] = {};
-    uint16_t mtu = 1500;            // IP MTU: the largest IP packet we send here
-    bool mac_in_software = false;   // device cannot take the configured MAC; we filter
+    uint16_t mtu = 1500;           // IP MTU: the largest IP packet we send here
+    bool mac_in_software = false;  // device cannot take the configured MAC; we filter
     uint16_t rx_queues = 0;
     uint16_t tx_queues = 0;
     // tx_queue[w] is worker w's own TX queue, or -1 when the device has fewer
@@ -56,8 +56,9 @@ struct PortInfo {
 struct PortLayout {
     std::vector<PortInfo> ports;
     std::vector<std::vector<RxQueueRef>> rx_by_worker;  // [worker] -> queues it polls
-    std::vector<std::vector<RxQueueRef>> kernel_rx_by_worker;  // [worker] -> kernel interfaces it reads
-    uint16_t index_of_port_id[RTE_MAX_ETHPORTS] = {};   // DPDK port id -> index in ports
+    std::vector<std::vector<RxQueueRef>>
+        kernel_rx_by_worker;                           // [worker] -> kernel interfaces it reads
+    uint16_t index_of_port_id[RTE_MAX_ETHPORTS] = {};  // DPDK port id -> index in ports
 };
 
 // Opens and starts every port, spreading RX queues over `workers` round-robin.

@@ -27,7 +27,7 @@ inline constexpr uint32_t kMaxRealServers = 131072;
 inline constexpr uint32_t kMaxPorts = 16;
 
 struct RealServer {
-    uint32_t id = 0;     // index into Snapshot::real_servers and per-core counters
+    uint32_t id = 0;       // index into Snapshot::real_servers and per-core counters
     bool present = false;  // false: an id not in use (removed, or never used)
     uint32_t ip = 0;
     uint16_t port = 0;
@@ -36,7 +36,7 @@ struct RealServer {
 };
 
 struct Service {
-    uint16_t id = 0;     // index into Snapshot::services and per-core counters
+    uint16_t id = 0;       // index into Snapshot::services and per-core counters
     bool present = false;  // false: an id not in use
     std::string name;
     uint32_t vip = 0;
@@ -60,17 +60,17 @@ struct Service {
 
 struct Route {
     uint32_t prefix = 0;
-    uint32_t mask = 0;   // network byte order, like prefix
+    uint32_t mask = 0;  // network byte order, like prefix
     uint8_t length = 0;
-    uint16_t port = 0;   // index into the port list
-    uint32_t via = 0;    // 0: directly connected
-    uint32_t src = 0;    // our address on the next hop's subnet (set by finalize)
+    uint16_t port = 0;  // index into the port list
+    uint32_t via = 0;   // 0: directly connected
+    uint32_t src = 0;   // our address on the next hop's subnet (set by finalize)
 };
 
 struct NextHop {
     uint16_t port = 0;
-    uint32_t ip = 0;     // neighbour to resolve: the gateway or the destination itself
-    uint32_t src = 0;    // our address facing that neighbour: source of what we originate
+    uint32_t ip = 0;   // neighbour to resolve: the gateway or the destination itself
+    uint32_t src = 0;  // our address facing that neighbour: source of what we originate
 };
 
 struct LocalAddress {
@@ -115,7 +115,7 @@ struct Snapshot {
     uint64_t version = 0;
     std::vector<Service> services;         // indexed by id; see Service::present
     std::vector<RealServer> real_servers;  // indexed by id; see RealServer::present
-    std::vector<Route> routes;  // longest prefix first
+    std::vector<Route> routes;             // longest prefix first
     std::vector<LocalAddress> local_addresses;
     std::vector<StaticNeighbor> static_neighbors;
     std::vector<uint32_t> vips;

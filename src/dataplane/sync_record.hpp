@@ -37,8 +37,9 @@ struct SyncRecord {
     SyncOp op = SyncOp::kUpdate;
     uint8_t flags = 0;
     uint8_t pad = 0;
-    uint32_t timeout = 0;     // seconds the entry has left
-    uint16_t service_id = 0;  // the holder's ids (sender's on the way out, receiver's on the way in)
+    uint32_t timeout = 0;  // seconds the entry has left
+    uint16_t service_id =
+        0;  // the holder's ids (sender's on the way out, receiver's on the way in)
     uint16_t pad2 = 0;
     uint32_t rs_id = 0;
     uint32_t pad3 = 0;

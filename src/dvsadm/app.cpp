@@ -8,11 +8,11 @@
 #include <ostream>
 #include <utility>
 
-#include "mgmt/protocol.hpp"
 #include "dvsadm/client.hpp"
 #include "dvsadm/formatter.hpp"
 #include "dvsadm/parser.hpp"
 #include "dvsadm/request.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::dvsadm {
 

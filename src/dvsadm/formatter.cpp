@@ -336,18 +336,19 @@ std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms) {
         for (const mgmt::ServerHealth& h : s.real_servers) {
             const std::string endpoint =
                 text::format_ipv4(h.key.address) + ":" + std::to_string(h.key.port);
-            const std::string weight = h.in_pool ? std::to_string(h.effective_weight) + "/" +
-                                                       std::to_string(h.weight)
-                                                 : "out/" + std::to_string(h.weight);
-            std::string result = h.last_check == 0 ? "-" : (h.last_ok ? "ok: " : "FAIL: ") + h.last_reason;
+            const std::string weight =
+                h.in_pool ? std::to_string(h.effective_weight) + "/" + std::to_string(h.weight)
+                          : "out/" + std::to_string(h.weight);
+            std::string result =
+                h.last_check == 0 ? "-" : (h.last_ok ? "ok: " : "FAIL: ") + h.last_reason;
             if (h.agent) {
-                result += printf_string("; agent %u%% (\"%s\")", h.agent->percent, h.agent->last.c_str());
+                result +=
+                    printf_string("; agent %u%% (\"%s\")", h.agent->percent, h.agent->last.c_str());
             }
-            out += printf_string("  %-21s %-5s %-5s %-13s %-6s %-10s %s\n", endpoint.c_str(),
-                                 h.check.c_str(), h.state.c_str(),
-                                 h.since == 0 ? "start" : age(h.since).c_str(), weight.c_str(),
-                                 h.last_check == 0 ? "never" : age(h.last_check).c_str(),
-                                 result.c_str());
+            out += printf_string(
+                "  %-21s %-5s %-5s %-13s %-6s %-10s %s\n", endpoint.c_str(), h.check.c_str(),
+                h.state.c_str(), h.since == 0 ? "start" : age(h.since).c_str(), weight.c_str(),
+                h.last_check == 0 ? "never" : age(h.last_check).c_str(), result.c_str());
             out += printf_string("  %-21s checks %lu, failures %lu, transitions %lu", "",
                                  static_cast<unsigned long>(h.checks),
                                  static_cast<unsigned long>(h.failures),

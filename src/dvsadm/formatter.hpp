@@ -15,8 +15,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "mgmt/protocol.hpp"
 #include "dvsadm/command.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::dvsadm {
 

@@ -9,8 +9,8 @@
 //   -p      without a timeout: 300 s; -M default 255.255.255.255.
 // Pure.
 
-#include "mgmt/protocol.hpp"
 #include "dvsadm/command.hpp"
+#include "mgmt/protocol.hpp"
 
 namespace dvs::dvsadm {
 

@@ -8,69 +8,75 @@
 
 namespace dvs::dataplane {
 
+// clang-format off
+// Every drop reason once: enumerator, the stable name operators and the stats
+// JSON see, and why (help text for dvsadm and metrics).
+#define DVS_DROP_REASONS(X) \
+    X(kL2Malformed,        "l2_malformed",        "shorter than an Ethernet header") \
+    X(kMultiSegment,       "multi_segment",       "chained mbufs (jumbo frames): not handled yet") \
+    X(kL2NotForUs,         "l2_not_for_us",       "unicast to another MAC (veth/bridge flooding, promiscuous NICs)") \
+    X(kL3Unsupported,      "l3_unsupported",      "neither IPv4 nor ARP") \
+    X(kIpMalformed,        "ip_malformed",        "bad version/IHL/length, truncated") \
+    X(kIpBadChecksum,      "ip_bad_checksum",     "IPv4 header checksum wrong") \
+    X(kIpFragment,         "ip_fragment",         "a fragment we cannot place (not TCP/UDP, or ICMP fragmented)") \
+    X(kL4Malformed,        "l4_malformed",        "truncated TCP/UDP header") \
+    X(kTtlExceeded,        "ttl_exceeded",        "TTL 0 or 1 on a packet we would forward") \
+    X(kNoService,          "no_service",          "no VIP:port matched and no tracked reply") \
+    X(kTcpNoConn,          "tcp_no_conn",         "non-SYN TCP segment with no connection entry") \
+    X(kNoRealServer,       "no_real_server",      "every real server quiesced / pool empty") \
+    X(kConnTableFull,      "conn_table_full",     "new connection refused: the connection table is full") \
+    X(kLocalUnhandled,     "local_unhandled",     "addressed to the balancer, not ARP/echo, and no exception path") \
+    X(kIcmpUnhandled,      "icmp_unhandled",      "ICMP that is neither echo to us nor (yet) handled") \
+    X(kArpMalformed,       "arp_malformed",       "truncated or not Ethernet/IPv4 ARP") \
+    X(kArpIgnored,         "arp_ignored",         "ARP not about us") \
+    X(kNoRoute,            "no_route",            "no route to the destination or next hop") \
+    X(kNeighborQueueFull,  "neighbor_queue_full", "too many packets waiting for one unresolved neighbour") \
+    X(kNeighborTableFull,  "neighbor_table_full", "no free neighbour entry for a next hop") \
+    X(kNeighborUnresolved, "neighbor_unresolved", "ARP got no answer in time; queued packets dropped") \
+    X(kHandoffRingFull,    "handoff_ring_full",   "owner core's ring full") \
+    X(kTxFull,             "tx_full",             "NIC did not take the packet") \
+    X(kMbufAllocFailed,    "mbuf_alloc_failed",   "could not build an ARP/ICMP reply") \
+    X(kFragNeeded,         "frag_needed",         "TUN: too big with DF; ICMP fragmentation-needed sent to the client") \
+    X(kIcmpNoConn,         "icmp_no_conn",        "ICMP error quoting a connection we do not track") \
+    X(kFragTableFull,      "frag_table_full",     "no free entry to place a fragment's datagram") \
+    X(kFragHoldFull,       "frag_hold_full",      "too many fragments waiting for their first fragment") \
+    X(kFragTimeout,        "frag_timeout",        "held fragments whose first fragment never came") \
+    X(kFragNoConn,         "frag_no_conn",        "a later fragment whose connection is gone") \
+    X(kKernelRateLimited,  "kernel_rate_limited", "for the kernel interface, over the worker's exception_path rate") \
+    X(kKernelMulticast,    "kernel_multicast",    "from the kernel: IPv4 multicast/broadcast (not forwarded)") \
+    X(kKernelUnsupported,  "kernel_unsupported",  "from the kernel: IPv6, other EtherTypes, ARP other than requests") \
+    X(kTcpBadFlags,        "tcp_bad_flags",       "flag set no TCP sends: SYN with FIN or RST, or none of SYN/ACK/RST") \
+    X(kIcmpBadChecksum,    "icmp_bad_checksum",   "ICMP message whose checksum does not verify") \
+    X(kArpConflict,        "arp_conflict",        "ARP from another host claiming one of our addresses or a VIP") \
+    X(kHalfOpenLimit,      "half_open_limit",     "a SYN over the service's max_half_open (SYN flood bound)") \
+    X(kBadSourceAddress,   "bad_source_address",  "IPv4 source 0/8, 127/8, 224/4 (multicast), 240/4 or broadcast") \
+    X(kSpoofedOwnAddress,  "spoofed_own_address", "from the wire with one of our addresses or a VIP as source") \
+    X(kFragTiny,           "frag_tiny",           "first fragment without the whole TCP (or UDP) header (RFC 1858)") \
+    X(kFragTinyOverlap,    "frag_tiny_overlap",   "TCP fragment at offset 8 bytes: would rewrite the flags (RFC 1858)") \
+    X(kFragOverlap,        "frag_overlap",        "fragment that would change the header decided by the first one") \
+    X(kHaBackup,           "ha_backup",           "for an address whose VRRP instance is BACKUP here")
+
 enum class DropReason : uint8_t {
-    kL2Malformed,         // shorter than an Ethernet header
-    kMultiSegment,        // chained mbufs (jumbo frames): not handled yet
-    kL2NotForUs,          // unicast to another MAC (veth/bridge flooding, promiscuous NICs)
-    kL3Unsupported,       // neither IPv4 nor ARP
-    kIpMalformed,         // bad version/IHL/length, truncated
-    kIpBadChecksum,
-    kIpFragment,          // a fragment we cannot place (not TCP/UDP, or ICMP fragmented)
-    kL4Malformed,         // truncated TCP/UDP header
-    kTtlExceeded,
-    kNoService,           // no VIP:port matched and no tracked reply
-    kTcpNoConn,           // non-SYN TCP segment with no connection entry
-    kNoRealServer,        // every real server quiesced / pool empty
-    kConnTableFull,
-    kLocalUnhandled,      // addressed to the balancer, not ARP/echo, and no exception path
-    kIcmpUnhandled,       // ICMP that is neither echo to us nor (yet) handled
-    kArpMalformed,
-    kArpIgnored,          // ARP not about us
-    kNoRoute,
-    kNeighborQueueFull,   // too many packets waiting for one unresolved neighbour
-    kNeighborTableFull,
-    kNeighborUnresolved,  // ARP got no answer in time; queued packets dropped
-    kHandoffRingFull,     // owner core's ring full
-    kTxFull,              // NIC did not take the packet
-    kMbufAllocFailed,     // could not build an ARP/ICMP reply
-    kFragNeeded,          // TUN: too big with DF; ICMP fragmentation-needed sent to the client
-    kIcmpNoConn,          // ICMP error quoting a connection we do not track
-    kFragTableFull,
-    kFragHoldFull,        // too many fragments waiting for their first fragment
-    kFragTimeout,         // held fragments whose first fragment never came
-    kFragNoConn,          // a later fragment whose connection is gone
-    kKernelRateLimited,   // for the kernel interface, over the worker's exception_path rate
-    kKernelMulticast,     // from the kernel: IPv4 multicast/broadcast (not forwarded)
-    kKernelUnsupported,   // from the kernel: IPv6, other EtherTypes, ARP other than requests
-    kTcpBadFlags,         // flag set no TCP sends: SYN with FIN or RST, or none of SYN/ACK/RST
-    kIcmpBadChecksum,     // ICMP message whose checksum does not verify
-    kArpConflict,         // ARP from another host claiming one of our addresses or a VIP
-    kHalfOpenLimit,       // a SYN over the service's max_half_open (SYN flood bound)
-    kBadSourceAddress,    // IPv4 source 0/8, 127/8, 224/4 (multicast), 240/4 or broadcast
-    kSpoofedOwnAddress,   // from the wire with one of our addresses or a VIP as source
-    kFragTiny,            // first fragment without the whole TCP (or UDP) header (RFC 1858)
-    kFragTinyOverlap,     // TCP fragment at offset 8 bytes: would rewrite the flags (RFC 1858)
-    kFragOverlap,         // fragment that would change the header decided by the first one
-    kHaBackup,            // for an address whose VRRP instance is BACKUP here
+#define DVS_DROP_ENUM(name, text, help) name,
+    DVS_DROP_REASONS(DVS_DROP_ENUM)
+#undef DVS_DROP_ENUM
     kCount
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)>
     kDropReasonNames = {
-        "l2_malformed",        "multi_segment",   "l2_not_for_us",   "l3_unsupported",     "ip_malformed",
-        "ip_bad_checksum",     "ip_fragment",     "l4_malformed",       "ttl_exceeded",
-        "no_service",          "tcp_no_conn",     "no_real_server",     "conn_table_full",
-        "local_unhandled",     "icmp_unhandled",  "arp_malformed",      "arp_ignored",
-        "no_route",            "neighbor_queue_full", "neighbor_table_full",
-        "neighbor_unresolved", "handoff_ring_full", "tx_full",          "mbuf_alloc_failed",
-        "frag_needed",         "icmp_no_conn",    "frag_table_full",    "frag_hold_full",
-        "frag_timeout",        "frag_no_conn",
-        "kernel_rate_limited", "kernel_multicast", "kernel_unsupported",
-        "tcp_bad_flags",       "icmp_bad_checksum", "arp_conflict",
-        "half_open_limit",     "bad_source_address", "spoofed_own_address",
-        "frag_tiny",           "frag_tiny_overlap", "frag_overlap",
-        "ha_backup",
+#define DVS_DROP_NAME(name, text, help) text,
+        DVS_DROP_REASONS(DVS_DROP_NAME)
+#undef DVS_DROP_NAME
 };
+
+inline constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)>
+    kDropReasonHelp = {
+#define DVS_DROP_HELP(name, text, help) help,
+        DVS_DROP_REASONS(DVS_DROP_HELP)
+#undef DVS_DROP_HELP
+};
+// clang-format on
 
 static_assert(!kDropReasonNames.back().empty(), "every DropReason needs a name");
 

@@ -24,8 +24,8 @@ void recompute_icmp(PacketView& p) {
 bool icmp_is_error(const PacketView& p) {
     if (p.proto != kIpProtoIcmp || p.l4 == nullptr || p.l4_len < sizeof(IcmpHdr)) return false;
     const uint8_t type = reinterpret_cast<const IcmpHdr*>(p.l4)->type;
-    return type == kIcmpDestUnreachable || type == kIcmpSourceQuench ||
-           type == kIcmpTimeExceeded || type == kIcmpParameterProblem;
+    return type == kIcmpDestUnreachable || type == kIcmpSourceQuench || type == kIcmpTimeExceeded ||
+           type == kIcmpParameterProblem;
 }
 
 bool icmp_parse_quoted(const PacketView& p, QuotedPacket& q) {

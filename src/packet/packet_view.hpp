@@ -14,7 +14,7 @@
 namespace dvs::dataplane {
 
 enum class FrameKind : uint8_t {
-    kIpv4,     // IPv4; l4 fields valid when has_ports
+    kIpv4,  // IPv4; l4 fields valid when has_ports
     kArp,
     kDropped,  // see drop
 };
@@ -26,17 +26,17 @@ struct PacketView {
     DropReason drop = DropReason::kL2Malformed;
 
     EthHdr* eth = nullptr;
-    Ipv4Hdr* ip = nullptr;    // kIpv4
-    uint8_t* l4 = nullptr;    // start of the L4 header (kIpv4, not a later fragment)
-    uint16_t l3_len = 0;      // IP total length
-    uint16_t l4_len = 0;      // bytes from l4 to the end of the IP packet
+    Ipv4Hdr* ip = nullptr;  // kIpv4
+    uint8_t* l4 = nullptr;  // start of the L4 header (kIpv4, not a later fragment)
+    uint16_t l3_len = 0;    // IP total length
+    uint16_t l4_len = 0;    // bytes from l4 to the end of the IP packet
     uint8_t proto = 0;
-    bool has_ports = false;   // TCP or UDP with a complete header
-    uint16_t src_port = 0;    // network byte order
-    uint16_t dst_port = 0;    // network byte order
+    bool has_ports = false;  // TCP or UDP with a complete header
+    uint16_t src_port = 0;   // network byte order
+    uint16_t dst_port = 0;   // network byte order
     uint8_t tcp_flags = 0;
 
-    ArpHdr* arp = nullptr;    // kArp
+    ArpHdr* arp = nullptr;  // kArp
 
     TcpHdr* tcp() const { return reinterpret_cast<TcpHdr*>(l4); }
     UdpHdr* udp() const { return reinterpret_cast<UdpHdr*>(l4); }

@@ -59,8 +59,8 @@ uint16_t tcp_reset_to_sender(PacketView& v) {
     } else {
         // Data, SYN and FIN each take sequence numbers.
         const uint32_t data_len = v.l4_len - (in->data_off >> 4) * 4u;
-        const uint32_t len = data_len + ((v.tcp_flags & kTcpSyn) ? 1 : 0) +
-                             ((v.tcp_flags & kTcpFin) ? 1 : 0);
+        const uint32_t len =
+            data_len + ((v.tcp_flags & kTcpSyn) ? 1 : 0) + ((v.tcp_flags & kTcpFin) ? 1 : 0);
         rst.ack = be32(be32(in->seq) + len);
         rst.flags = kTcpRst | kTcpAck;
     }

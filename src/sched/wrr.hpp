@@ -16,8 +16,8 @@ public:
 
 private:
     std::vector<Backend> pool_;
-    int64_t index_ = -1;     // last picked; -1 before the first pick
-    int64_t current_ = 0;    // current weight
+    int64_t index_ = -1;   // last picked; -1 before the first pick
+    int64_t current_ = 0;  // current weight
     int64_t max_weight_ = 0;
     int64_t gcd_ = 1;
 };

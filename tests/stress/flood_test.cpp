@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "bench/bench_worker.hpp"
+#include "dataplane/handoff.hpp"
 #include "packet/checksum.hpp"
 #include "packet/drop_reason.hpp"
-#include "dataplane/handoff.hpp"
 #include "packet/wire.hpp"
 #include "tests/stress/stress_util.hpp"
 
@@ -37,7 +37,8 @@ constexpr uint32_t kLegit = 1000;
 constexpr uint32_t kFlood = 200000;
 
 const std::string kConfig =
-    "dataplane: { workers: 1, conn_capacity: " + std::to_string(kCapacity) + " }\n"
+    "dataplane: { workers: 1, conn_capacity: " + std::to_string(kCapacity) +
+    " }\n"
     "ports:\n"
     "  - { name: p0, device: net_null0, addresses: [10.0.0.1/24] }\n"
     "routes:\n"
@@ -56,7 +57,8 @@ constexpr uint32_t kHalfOpen = 500;
 
 std::string config(bool limited) {
     std::string c = kConfig;
-    c.replace(c.find("%LIMIT%"), 7, limited ? " max_half_open: " + std::to_string(kHalfOpen) + "," : "");
+    c.replace(c.find("%LIMIT%"), 7,
+              limited ? " max_half_open: " + std::to_string(kHalfOpen) + "," : "");
     return c;
 }
 
@@ -71,7 +73,8 @@ void send(Worker& w, rte_mempool* pool, uint16_t port_id, uint32_t count, uint8_
         }
         for (uint16_t i = 0; i < n; ++i) {
             const auto [host, sport] = source(done + i);
-            stress::fill_tcp(burst[i], port_id, host, 0xc000020a, sport, dport, flags);  // 192.0.2.10
+            stress::fill_tcp(burst[i], port_id, host, 0xc000020a, sport, dport,
+                             flags);  // 192.0.2.10
         }
         w.process_burst(burst, n);
         done += n;
@@ -82,7 +85,6 @@ void send(Worker& w, rte_mempool* pool, uint16_t port_id, uint32_t count, uint8_
 std::pair<uint32_t, uint16_t> flood_source(uint32_t i) {
     return {0x64000000u + i * 2654435761u % 0x00ffffff, static_cast<uint16_t>(2000 + i % 50000)};
 }
-
 
 }  // namespace
 
@@ -100,7 +102,9 @@ int main() {
         bench::BenchWorker bw(config(false), kCapacity, ports, pool);
         Worker& w = bw.worker();
         const WorkerCounters& c = w.counters();
-        auto legit = [](uint32_t i) { return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16}; };
+        auto legit = [](uint32_t i) {
+            return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16};
+        };
 
         std::printf("-- %u clients connect (SYN, then ACK)\n", kLegit);
         send(w, pool, port_id, kLegit, kTcpSyn, legit);
@@ -115,7 +119,8 @@ int main() {
         const uint64_t admitted = c.conns_created.get() - kLegit;
         std::printf("   admitted %lu, refused as conn_table_full %lu\n", admitted, full);
         check(w.conn_table().size() <= kCapacity, "the table never exceeds its capacity");
-        check(admitted + full == kFlood, "each flood SYN was either admitted or counted as conn_table_full");
+        check(admitted + full == kFlood,
+              "each flood SYN was either admitted or counted as conn_table_full");
         check(full >= kFlood - kCapacity, "the excess was refused, with a counter");
         check(c.tx.get() - tx_before == admitted, "only admitted SYNs were forwarded");
 
@@ -127,8 +132,11 @@ int main() {
         check(bench::drops_total(c) == drops_mid, "none of their packets was dropped");
 
         std::printf("-- a new client while the table is full\n");
-        send(w, pool, port_id, 1, kTcpSyn, [](uint32_t) { return std::pair<uint32_t, uint16_t>{0x0b000001u, 5555}; });
-        check(drop_count(c, DropReason::kConnTableFull) == full + 1, "refused and counted, not forwarded");
+        send(w, pool, port_id, 1, kTcpSyn, [](uint32_t) {
+            return std::pair<uint32_t, uint16_t>{0x0b000001u, 5555};
+        });
+        check(drop_count(c, DropReason::kConnTableFull) == full + 1,
+              "refused and counted, not forwarded");
     }
     {
         std::printf("-- service web with max_half_open: %u, the same flood\n", kHalfOpen);
@@ -137,14 +145,19 @@ int main() {
         const WorkerCounters& c = w.counters();
         send(w, pool, port_id, kFlood, kTcpSyn, flood_source);
         const uint64_t limited = drop_count(c, DropReason::kHalfOpenLimit);
-        std::printf("   admitted %lu, refused as half_open_limit %lu\n", c.conns_created.get(), limited);
+        std::printf("   admitted %lu, refused as half_open_limit %lu\n", c.conns_created.get(),
+                    limited);
         check(c.conns_created.get() == kHalfOpen, "the flood got exactly the half-open quota");
         check(limited == kFlood - kHalfOpen, "the rest was refused as half_open_limit");
         check(drop_count(c, DropReason::kConnTableFull) == 0, "the table did not fill");
-        send(w, pool, port_id, kLegit, kTcpSyn, [](uint32_t i) {
-            return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16};
-        }, 81);
-        check(c.conns_created.get() == kHalfOpen + kLegit, "another service still takes new connections");
+        send(
+            w, pool, port_id, kLegit, kTcpSyn,
+            [](uint32_t i) {
+                return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16};
+            },
+            81);
+        check(c.conns_created.get() == kHalfOpen + kLegit,
+              "another service still takes new connections");
         // The first 500 flood sources were admitted; once they complete the
         // handshake they are no longer half-open and the quota is free.
         send(w, pool, port_id, kHalfOpen, kTcpAck, flood_source);

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "bench/bench_worker.hpp"
-#include "packet/drop_reason.hpp"
 #include "dataplane/handoff.hpp"
+#include "packet/drop_reason.hpp"
 #include "tests/stress/stress_util.hpp"
 
 using namespace dvs;
@@ -31,9 +31,9 @@ using stress::drop_count;
 namespace {
 
 constexpr unsigned kPoolSize = 511;
-constexpr uint32_t kNat = 0xc000020a;    // 192.0.2.10: NAT, next hop resolved (static)
-constexpr uint32_t kTun = 0xc000021e;    // 192.0.2.30: TUN, MTU 1500
-constexpr uint32_t kArp = 0xc0000228;    // 192.0.2.40: NAT to a server nobody has resolved
+constexpr uint32_t kNat = 0xc000020a;      // 192.0.2.10: NAT, next hop resolved (static)
+constexpr uint32_t kTun = 0xc000021e;      // 192.0.2.30: TUN, MTU 1500
+constexpr uint32_t kArp = 0xc0000228;      // 192.0.2.40: NAT to a server nobody has resolved
 constexpr uint16_t kBig = 1500 - 20 - 20;  // + IP + TCP = 1500: no room for the outer header
 
 const std::string kConfig =
@@ -70,8 +70,8 @@ struct Hoard {
 // One packet through the worker, built in an mbuf taken from the pool
 // (which must have one); the hoard then takes back whatever the worker
 // freed, so the next packet again meets an empty pool.
-void one(Worker& w, rte_mempool* pool, Hoard* hoard, uint16_t port_id, uint32_t dst,
-         uint16_t sport, uint16_t payload, bool df) {
+void one(Worker& w, rte_mempool* pool, Hoard* hoard, uint16_t port_id, uint32_t dst, uint16_t sport,
+         uint16_t payload, bool df) {
     if (hoard != nullptr) {
         rte_pktmbuf_free(hoard->held.back());
         hoard->held.pop_back();
@@ -87,8 +87,8 @@ void one(Worker& w, rte_mempool* pool, Hoard* hoard, uint16_t port_id, uint32_t 
 int main() {
     if (!stress::eal_init("mbuf_test")) return 77;  // meson: skipped
     // No per-lcore cache: the free count is exact and an empty pool is empty.
-    rte_mempool* pool =
-        rte_pktmbuf_pool_create("mbufx", kPoolSize, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    rte_mempool* pool = rte_pktmbuf_pool_create("mbufx", kPoolSize, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                rte_socket_id());
     register_handoff_field();
     std::vector<rte_mempool*> pools(RTE_MAX_NUMA_NODES, pool);
     PortSpec spec{"p0", "net_null0", 1500, true, {0x02, 0, 0, 0, 1, 1}};
@@ -110,26 +110,31 @@ int main() {
         std::printf("-- every mbuf held: the pool is empty\n");
         Hoard hoard{pool, {}};
         hoard.take_all();
-        check(rte_mempool_avail_count(pool) == 0, "pool empty (" + std::to_string(hoard.held.size()) + " held)");
+        check(rte_mempool_avail_count(pool) == 0,
+              "pool empty (" + std::to_string(hoard.held.size()) + " held)");
         constexpr uint32_t kN = 100;
         const uint64_t tx0 = c.tx.get();
         for (uint32_t i = 0; i < kN; ++i) one(w, pool, &hoard, port_id, kTun, 2000 + i, kBig, true);
-        std::printf("   %u oversized DF packets: mbuf_alloc_failed %lu, frag_needed %lu, tx %lu\n", kN,
-                    failed(), drop_count(c, DropReason::kFragNeeded), c.tx.get() - tx0);
+        std::printf("   %u oversized DF packets: mbuf_alloc_failed %lu, frag_needed %lu, tx %lu\n",
+                    kN, failed(), drop_count(c, DropReason::kFragNeeded), c.tx.get() - tx0);
         check(failed() == kN, "each ICMP that could not be built counted as mbuf_alloc_failed");
-        check(drop_count(c, DropReason::kFragNeeded) == kN + 1, "each packet still dropped as frag_needed");
+        check(drop_count(c, DropReason::kFragNeeded) == kN + 1,
+              "each packet still dropped as frag_needed");
         check(c.tx.get() == tx0, "nothing sent (no ICMP without an mbuf)");
         for (uint32_t i = 0; i < kN; ++i) one(w, pool, &hoard, port_id, kNat, 3000 + i, 0, false);
-        check(c.tx.get() == tx0 + kN, "NAT, which needs no new mbuf, forwarded all " + std::to_string(kN));
+        check(c.tx.get() == tx0 + kN,
+              "NAT, which needs no new mbuf, forwarded all " + std::to_string(kN));
         one(w, pool, &hoard, port_id, kArp, 4000, 0, false);
-        check(failed() == kN + 1, "the ARP request for an unresolved next hop failed and was counted");
+        check(failed() == kN + 1,
+              "the ARP request for an unresolved next hop failed and was counted");
         check(c.arp_requests_sent.get() == 0, "no ARP request sent");
         check(hoard.held.size() == kPoolSize - 1, "one mbuf is the SYN waiting for its neighbour");
 
         std::printf("-- the mbufs come back\n");
         hoard.give_back();
         const uint64_t failed_before = failed(), tx1 = c.tx.get();
-        for (uint32_t i = 0; i < kN; ++i) one(w, pool, nullptr, port_id, kTun, 5000 + i, kBig, true);
+        for (uint32_t i = 0; i < kN; ++i)
+            one(w, pool, nullptr, port_id, kTun, 5000 + i, kBig, true);
         for (uint32_t i = 0; i < kN; ++i) one(w, pool, nullptr, port_id, kNat, 6000 + i, 0, false);
         check(failed() == failed_before, "no further allocation failure");
         check(c.tx.get() - tx1 == 2 * kN, "every ICMP sent again and every NAT SYN forwarded");
@@ -140,15 +145,16 @@ int main() {
             w.process_burst(nullptr, 0);  // the run loop flushes TX after housekeeping too
         }
         check(c.arp_requests_sent.get() >= 1, "the ARP request was retried and sent (" +
-                                                   std::to_string(c.arp_requests_sent.get()) + ")");
+                                                  std::to_string(c.arp_requests_sent.get()) + ")");
         check(drop_count(c, DropReason::kNeighborUnresolved) == 1,
               "the waiting SYN was dropped as neighbor_unresolved after 3 s");
-        check(rte_mempool_avail_count(pool) == pool_start, "all mbufs free again while the worker lives (" +
-                                                               std::to_string(rte_mempool_avail_count(pool)) + ")");
+        check(rte_mempool_avail_count(pool) == pool_start,
+              "all mbufs free again while the worker lives (" +
+                  std::to_string(rte_mempool_avail_count(pool)) + ")");
     }
     const unsigned pool_end = rte_mempool_avail_count(pool);
-    check(pool_end == pool_start, "every mbuf is back in the pool (" + std::to_string(pool_end) + " of " +
-                                      std::to_string(pool_start) + ")");
+    check(pool_end == pool_start, "every mbuf is back in the pool (" + std::to_string(pool_end) +
+                                      " of " + std::to_string(pool_start) + ")");
     close_ports(ports);
     rte_eal_cleanup();
     std::printf("%s\n", stress::failures == 0 ? "PASS" : "FAIL");

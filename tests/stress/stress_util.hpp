@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "packet/checksum.hpp"
 #include "dataplane/counters.hpp"
+#include "packet/checksum.hpp"
 #include "packet/wire.hpp"
 
 namespace dvs::stress {
@@ -68,14 +68,16 @@ inline void fill_tcp(rte_mbuf* m, uint16_t port_id, uint32_t src_host, uint32_t 
     pseudo[9] = kIpProtoTcp;
     const uint16_t tcp_len = be16(static_cast<uint16_t>(sizeof(TcpHdr) + payload));
     std::memcpy(pseudo + 10, &tcp_len, 2);
-    tcp->checksum = csum_compute(tcp, sizeof(TcpHdr) + payload, csum_partial(pseudo, sizeof pseudo));
+    tcp->checksum =
+        csum_compute(tcp, sizeof(TcpHdr) + payload, csum_partial(pseudo, sizeof pseudo));
 }
 
 // EAL for an in-process test: one lcore, no PCI, one net_null port
 // (copy=0: TX frees the mbufs). False when it cannot start (meson skip).
 inline bool eal_init(const char* prog) {
-    std::vector<std::string> args = {prog, "--no-pci", "--in-memory", "--log-level=*:warning",
-                                     "--vdev=net_null0,copy=0", "-l", "0"};
+    std::vector<std::string> args = {
+        prog, "--no-pci", "--in-memory", "--log-level=*:warning", "--vdev=net_null0,copy=0",
+        "-l", "0"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {

@@ -55,7 +55,8 @@ TEST_CASE("fill to capacity, refuse one more, erase and reuse", "[conn]") {
     std::vector<Conn*> all;
     std::mt19937 rng(6);
     for (uint32_t i = 0; i < cap; ++i) {
-        Conn* c = t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(i)), 0, 100);
+        Conn* c =
+            t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(i)), 0, 100);
         REQUIRE(c != nullptr);
         all.push_back(c);
     }
@@ -157,8 +158,8 @@ TEST_CASE("many entries with random timeouts all expire exactly on time", "[conn
             return 0;
         });
         // Anything due by now must be gone.
-        REQUIRE(t.size() == static_cast<uint32_t>(
-                                std::count_if(due.begin(), due.end(), [&](uint32_t d) { return d > now; })));
+        REQUIRE(t.size() == static_cast<uint32_t>(std::count_if(
+                                due.begin(), due.end(), [&](uint32_t d) { return d > now; })));
     }
     REQUIRE_FALSE(early_or_late);
 }
@@ -210,7 +211,8 @@ TEST_CASE("scan visits exactly the entries in use, a slice at a time", "[conn]")
     std::set<uint16_t> seen;
     uint32_t cursor = 0, calls = 0;
     while (cursor < t.capacity()) {
-        cursor = t.scan(cursor, 64, [&](const Conn& c) { REQUIRE(seen.insert(c.client_port).second); });
+        cursor =
+            t.scan(cursor, 64, [&](const Conn& c) { REQUIRE(seen.insert(c.client_port).second); });
         ++calls;
     }
     REQUIRE(calls == 16);  // ceil(1000 / 64)
@@ -228,7 +230,8 @@ TEST_CASE("a large NAT table fills to capacity at half a bucket per entry", "[co
     all.reserve(cap);
     std::mt19937 rng(11);
     for (uint32_t i = 0; i < cap; ++i) {
-        Conn* c = t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0, 100);
+        Conn* c =
+            t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0, 100);
         REQUIRE(c != nullptr);
         all.push_back(c);
     }
@@ -242,7 +245,8 @@ TEST_CASE("a large NAT table fills to capacity at half a bucket per entry", "[co
     for (Conn* c : all) t.erase(c);
     REQUIRE(t.size() == 0);
     for (uint32_t i = 0; i < cap; ++i) {
-        REQUIRE(t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0, 100) != nullptr);
+        REQUIRE(t.insert(make_conn(static_cast<uint32_t>(rng()), static_cast<uint16_t>(rng())), 0,
+                         100) != nullptr);
     }
 }
 

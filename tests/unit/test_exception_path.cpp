@@ -9,8 +9,8 @@
 #include "control/config/config.hpp"
 #include "control/config/config_writer.hpp"
 #include "control/kernel_interface.hpp"
-#include "packet/arp.hpp"
 #include "dataplane/exception_path.hpp"
+#include "packet/arp.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;
@@ -98,9 +98,9 @@ TEST_CASE("frames from the kernel: route unicast IPv4, answer ARP requests, drop
 TEST_CASE("ICMP errors quoting IP-in-IP stay with the dataplane", "[exception]") {
     // An ICMP port unreachable quoting a UDP packet, then the same quoting protocol 4.
     std::vector<uint8_t> payload(8 + 20 + 8, 0);
-    payload[0] = 3;                          // type: destination unreachable
-    payload[1] = 3;                          // code: port unreachable
-    payload[8] = 0x45;                       // quoted IPv4 header
+    payload[0] = 3;     // type: destination unreachable
+    payload[1] = 3;     // code: port unreachable
+    payload[8] = 0x45;  // quoted IPv4 header
     payload[8 + 9] = kIpProtoUdp;
     Frame f = make_frame(kIpProtoUdp, ip4(10, 0, 0, 11), ip4(10, 0, 0, 1), 0, 0, {});
     // Build the ICMP frame by hand: Ethernet + IP from f, our payload as L4.
@@ -137,8 +137,9 @@ TEST_CASE("exception_path: off by default, keys and defaults", "[exception][conf
     CHECK(off.exception_path.install_routes);
     CHECK(dvs::control::kernel_interface_name(off.ports[0]) == "dvs-wan");
 
-    const Config on = load(kTwoPorts + "exception_path: { enabled: true, rate_limit_pps: 0, burst: 1, "
-                                       "install_routes: false }\n");
+    const Config on = load(kTwoPorts +
+                           "exception_path: { enabled: true, rate_limit_pps: 0, burst: 1, "
+                           "install_routes: false }\n");
     CHECK(on.exception_path.enabled);
     CHECK(on.exception_path.rate_limit_pps == 0);
     CHECK(on.exception_path.burst == 1);

@@ -61,11 +61,12 @@ private:
             held_.push_back(sock);
             if (!answer_.empty()) {
                 auto buf = std::make_shared<std::string>(answer_);
-                asio::async_write(*sock, asio::buffer(*buf), [sock, buf](const error_code&, size_t) {
-                    error_code ignored;
-                    sock->shutdown(tcp::socket::shutdown_both, ignored);
-                    sock->close(ignored);
-                });
+                asio::async_write(*sock, asio::buffer(*buf),
+                                  [sock, buf](const error_code&, size_t) {
+                                      error_code ignored;
+                                      sock->shutdown(tcp::socket::shutdown_both, ignored);
+                                      sock->close(ignored);
+                                  });
             }
             accept();
         });
@@ -87,7 +88,8 @@ ProbeResult probe(asio::io_context& io, const HealthCheckConfig& c, uint16_t por
     std::optional<ProbeResult> result;
     auto p = start_probe(io, c, ProbeTarget{kLoopback, port, "test/127.0.0.1"},
                          [&](const ProbeResult& r) { result = r; });
-    REQUIRE(run_until(io, [&] { return result.has_value(); }, limit));
+    REQUIRE(run_until(
+        io, [&] { return result.has_value(); }, limit));
     return *result;
 }
 
@@ -209,7 +211,8 @@ TEST_CASE("agent probe: reads one line", "[health]") {
     a.timeout_ms = 500;
     std::optional<ProbeResult> result;
     auto p = start_agent_probe(io, a, kLoopback, [&](const ProbeResult& r) { result = r; });
-    REQUIRE(run_until(io, [&] { return result.has_value(); }, std::chrono::milliseconds(2000)));
+    REQUIRE(run_until(
+        io, [&] { return result.has_value(); }, std::chrono::milliseconds(2000)));
     CHECK(result->ok);
     CHECK(result->reason == "50%");
 }
@@ -227,10 +230,15 @@ TEST_CASE("monitor: fall, rise, unconfirmed start, agent factor, reload keeps st
         "  - name: web\n    vip: 192.0.2.10\n    port: 80\n    protocol: tcp\n"
         "    health_check: { type: tcp, interval: 100ms, timeout: 100ms, rise: 2, fall: 2 }\n"
         "    real_servers:\n"
-        "      - { address: 127.0.0.1, port: " + std::to_string(port) + " }\n"
-        "      - { address: 127.0.0.1, port: " + std::to_string(dead_port) + " }\n"
+        "      - { address: 127.0.0.1, port: " +
+        std::to_string(port) +
+        " }\n"
+        "      - { address: 127.0.0.1, port: " +
+        std::to_string(dead_port) +
+        " }\n"
         "      - { address: 127.0.0.1, port: 1, health_check: { type: none },\n"
-        "          agent_check: { port: " + std::to_string(agent.port()) + ", interval: 100ms, timeout: 100ms } }\n";
+        "          agent_check: { port: " +
+        std::to_string(agent.port()) + ", interval: 100ms, timeout: 100ms } }\n";
     const Config config = load_config_text(yaml, "m.yaml");
     int changes = 0;
     HealthMonitor monitor(io, [&] { ++changes; });
@@ -240,8 +248,9 @@ TEST_CASE("monitor: fall, rise, unconfirmed start, agent factor, reload keeps st
     // Both start up; the dead one goes down on its first failure (unconfirmed).
     CHECK_FALSE(verdict(0).failed);
     CHECK_FALSE(verdict(1).failed);
-    REQUIRE(run_until(io, [&] { return verdict(1).failed && verdict(2).drain; },
-                      std::chrono::milliseconds(1000)));
+    REQUIRE(run_until(
+        io, [&] { return verdict(1).failed && verdict(2).drain; },
+        std::chrono::milliseconds(1000)));
     CHECK_FALSE(verdict(0).failed);
     CHECK(verdict(2).percent == 50);
     CHECK(changes >= 1);
@@ -254,13 +263,16 @@ TEST_CASE("monitor: fall, rise, unconfirmed start, agent factor, reload keeps st
 
     // Let server 0 be confirmed, then stop it: down only after `fall` (2)
     // failures, i.e. 100..300 ms later, not at the first.
-    run_until(io, [] { return false; }, std::chrono::milliseconds(250));
+    run_until(
+        io, [] { return false; }, std::chrono::milliseconds(250));
     server.reset();
     const auto stopped = std::chrono::steady_clock::now();
-    REQUIRE(run_until(io, [&] { return monitor.report(config)[0][0].failures >= 1; },
-                      std::chrono::milliseconds(1000)));
+    REQUIRE(run_until(
+        io, [&] { return monitor.report(config)[0][0].failures >= 1; },
+        std::chrono::milliseconds(1000)));
     CHECK_FALSE(verdict(0).failed);
-    REQUIRE(run_until(io, [&] { return verdict(0).failed; }, std::chrono::milliseconds(1000)));
+    REQUIRE(run_until(
+        io, [&] { return verdict(0).failed; }, std::chrono::milliseconds(1000)));
     const auto detected = std::chrono::steady_clock::now() - stopped;
     CHECK(detected >= std::chrono::milliseconds(90));
     CHECK(detected < std::chrono::milliseconds(600));
@@ -276,9 +288,11 @@ TEST_CASE("monitor: fall, rise, unconfirmed start, agent factor, reload keeps st
 
     // Back up after `rise` (2) successes.
     m->reconcile(config);
-    REQUIRE(run_until(io, [&] { return verdict(0).failed; }, std::chrono::milliseconds(1000)));
+    REQUIRE(run_until(
+        io, [&] { return verdict(0).failed; }, std::chrono::milliseconds(1000)));
     TcpServer again(io, "", port);
     const auto restarted = std::chrono::steady_clock::now();
-    REQUIRE(run_until(io, [&] { return !verdict(0).failed; }, std::chrono::milliseconds(1500)));
+    REQUIRE(run_until(
+        io, [&] { return !verdict(0).failed; }, std::chrono::milliseconds(1500)));
     CHECK(std::chrono::steady_clock::now() - restarted >= std::chrono::milliseconds(90));
 }

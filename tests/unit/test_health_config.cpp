@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "control/health/agent_check.hpp"
 #include "control/config/config.hpp"
 #include "control/config/config_writer.hpp"
+#include "control/health/agent_check.hpp"
 #include "control/health/health_overlay.hpp"
 #include "control/snapshot_builder.hpp"
 
@@ -38,18 +38,19 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("health_check: service keys, per-server overrides and defaults", "[config]") {
-    const Config c = load(kHead +
-                          "    health_check: { type: http, port: 8081, path: /health, expect_status: 204,\n"
-                          "                    expect_body: ok, interval: 500ms, timeout: 200ms,\n"
-                          "                    rise: 3, fall: 4, on_failure: remove }\n"
-                          "    agent_check: { port: 9999, interval: 1s }\n"
-                          "    sorry_server: { address: 10.0.0.99, port: 8080 }\n"
-                          "    real_servers:\n"
-                          "      - { address: 10.0.0.11, port: 8080 }\n"
-                          "      - { address: 10.0.0.12, port: 8080, health_check: { fall: 1 } }\n"
-                          "      - { address: 10.0.0.13, port: 8080, health_check: { type: tcp } }\n"
-                          "      - { address: 10.0.0.14, port: 8080, health_check: { type: none },\n"
-                          "          agent_check: { port: 7777 } }\n");
+    const Config c =
+        load(kHead +
+             "    health_check: { type: http, port: 8081, path: /health, expect_status: 204,\n"
+             "                    expect_body: ok, interval: 500ms, timeout: 200ms,\n"
+             "                    rise: 3, fall: 4, on_failure: remove }\n"
+             "    agent_check: { port: 9999, interval: 1s }\n"
+             "    sorry_server: { address: 10.0.0.99, port: 8080 }\n"
+             "    real_servers:\n"
+             "      - { address: 10.0.0.11, port: 8080 }\n"
+             "      - { address: 10.0.0.12, port: 8080, health_check: { fall: 1 } }\n"
+             "      - { address: 10.0.0.13, port: 8080, health_check: { type: tcp } }\n"
+             "      - { address: 10.0.0.14, port: 8080, health_check: { type: none },\n"
+             "          agent_check: { port: 7777 } }\n");
     const ServiceConfig& s = c.services[0];
     REQUIRE(s.health_check);
     CHECK(s.health_check->type == CheckType::kHttp);
@@ -82,7 +83,8 @@ TEST_CASE("health_check: service keys, per-server overrides and defaults", "[con
     CHECK(rs[0].agent_check->port == 9999);
 
     // Defaults.
-    const Config d = load(kHead + "    health_check: { type: tcp }\n    real_servers: [{ address: 10.0.0.11 }]\n");
+    const Config d = load(
+        kHead + "    health_check: { type: tcp }\n    real_servers: [{ address: 10.0.0.11 }]\n");
     const HealthCheckConfig& h = *d.services[0].real_servers[0].health_check;
     CHECK(h.interval_ms == 2000);
     CHECK(h.timeout_ms == 1000);
@@ -92,9 +94,10 @@ TEST_CASE("health_check: service keys, per-server overrides and defaults", "[con
 }
 
 TEST_CASE("health_check: mistakes are named with file, line, column and key", "[config]") {
-    CHECK(error_of(kHead + "    health_check: { type: smtp }\n") ==
-          "h.yaml:8:27: services[0].health_check.type: expected tcp, http, udp, ping, exec or none, "
-          "got 'smtp'");
+    CHECK(
+        error_of(kHead + "    health_check: { type: smtp }\n") ==
+        "h.yaml:8:27: services[0].health_check.type: expected tcp, http, udp, ping, exec or none, "
+        "got 'smtp'");
     CHECK(error_of(kHead + "    health_check: { type: tcp, path: /x }\n") ==
           "h.yaml:8:38: services[0].health_check.path: applies to type http only, not tcp");
     CHECK(error_of(kHead + "    health_check: { type: udp }\n") ==
@@ -107,8 +110,9 @@ TEST_CASE("health_check: mistakes are named with file, line, column and key", "[
     CHECK(error_of(kHead + "    health_check: { type: tcp, interval: 50ms }\n") ==
           "h.yaml:8:42: services[0].health_check.interval: expected a duration like 2s or 500ms, "
           "100ms..3600s, got '50ms'");
-    CHECK(error_of(kHead + "    health_check: { type: tcp, on_failure: drop }\n") ==
-          "h.yaml:8:44: services[0].health_check.on_failure: expected inhibit or remove, got 'drop'");
+    CHECK(
+        error_of(kHead + "    health_check: { type: tcp, on_failure: drop }\n") ==
+        "h.yaml:8:44: services[0].health_check.on_failure: expected inhibit or remove, got 'drop'");
     CHECK(error_of(kHead + "    health_check: { port: 80 }\n") ==
           "h.yaml:8:19: services[0].health_check: missing required key 'type'");
     CHECK(error_of(kHead + "    agent_check: { interval: 1s }\n") ==
@@ -120,25 +124,31 @@ TEST_CASE("health_check: mistakes are named with file, line, column and key", "[
                            "    real_servers: [{ address: 10.0.0.11 }]\n") ==
           "h.yaml:8:19: services[0].sorry_server: sorry server 10.0.0.11:80 is also a real server "
           "of the service");
-    CHECK(error_of(kHead + "    real_servers:\n      - { address: 10.0.0.11, health_check: { fall: 1 } }\n") ==
+    CHECK(error_of(
+              kHead +
+              "    real_servers:\n      - { address: 10.0.0.11, health_check: { fall: 1 } }\n") ==
           "h.yaml:9:45: services[0].real_servers[0].health_check: missing required key 'type'");
-    CHECK(error_of(kHead + "    health_check: { type: tcp }\n    real_servers:\n"
-                           "      - { address: 10.0.0.11, health_check: { fall: 0 } }\n") ==
-          "h.yaml:10:53: services[0].real_servers[0].health_check.fall: expected an integer 1..100, "
-          "got '0'");
+    CHECK(
+        error_of(kHead + "    health_check: { type: tcp }\n    real_servers:\n"
+                         "      - { address: 10.0.0.11, health_check: { fall: 0 } }\n") ==
+        "h.yaml:10:53: services[0].real_servers[0].health_check.fall: expected an integer 1..100, "
+        "got '0'");
 }
 
 TEST_CASE("health_check: save-yaml writes every check kind back to itself", "[config]") {
     const Config a = load(
         kHead +
-        "    health_check: { type: udp, port: 5353, send: \"ping\\n\", expect: pong, interval: 1500ms }\n"
+        "    health_check: { type: udp, port: 5353, send: \"ping\\n\", expect: pong, interval: "
+        "1500ms }\n"
         "    agent_check: { port: 9999, send: \"web\\n\" }\n"
         "    sorry_server: { address: 10.0.0.99, forward: dr }\n"
         "    real_servers:\n"
         "      - { address: 10.0.0.11 }\n"
-        "      - { address: 10.0.0.12, health_check: { type: exec, command: \"test -e /tmp/x\" } }\n"
+        "      - { address: 10.0.0.12, health_check: { type: exec, command: \"test -e /tmp/x\" } "
+        "}\n"
         "      - { address: 10.0.0.13, health_check: { type: ping, on_failure: remove } }\n"
-        "      - { address: 10.0.0.14, health_check: { type: http, path: /h, expect_body: \"a \\\"b\\\"\" } }\n"
+        "      - { address: 10.0.0.14, health_check: { type: http, path: /h, expect_body: \"a "
+        "\\\"b\\\"\" } }\n"
         "      - { address: 10.0.0.15, health_check: { type: none }, agent_check: { port: 1 } }\n");
     const std::string yaml = config_to_yaml(a);
     const Config b = load_config_text(yaml, "saved.yaml");
@@ -146,8 +156,10 @@ TEST_CASE("health_check: save-yaml writes every check kind back to itself", "[co
     REQUIRE(b.services[0].real_servers.size() == 5);
     for (size_t i = 0; i < 5; ++i) {
         INFO("real server " << i);
-        CHECK(b.services[0].real_servers[i].health_check == a.services[0].real_servers[i].health_check);
-        CHECK(b.services[0].real_servers[i].agent_check == a.services[0].real_servers[i].agent_check);
+        CHECK(b.services[0].real_servers[i].health_check ==
+              a.services[0].real_servers[i].health_check);
+        CHECK(b.services[0].real_servers[i].agent_check ==
+              a.services[0].real_servers[i].agent_check);
     }
     CHECK(b.services[0].health_check->send == "ping\n");
     CHECK(b.services[0].sorry_server == a.services[0].sorry_server);

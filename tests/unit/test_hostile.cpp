@@ -31,12 +31,13 @@ const std::vector<uint8_t> kData(64, 0x5a);
 }  // namespace
 
 TEST_CASE("parse_frame drops impossible IPv4 sources", "[hostile][parse]") {
-    const uint32_t bad[] = {ip4(0, 0, 0, 0),     ip4(0, 1, 2, 3),       ip4(127, 0, 0, 1),
-                            ip4(127, 255, 1, 2), ip4(224, 0, 0, 1),     ip4(239, 255, 255, 250),
+    const uint32_t bad[] = {ip4(0, 0, 0, 0),     ip4(0, 1, 2, 3),        ip4(127, 0, 0, 1),
+                            ip4(127, 255, 1, 2), ip4(224, 0, 0, 1),      ip4(239, 255, 255, 250),
                             ip4(240, 0, 0, 1),   ip4(255, 255, 255, 255)};
     for (uint32_t src : bad) {
         for (uint8_t proto : {kIpProtoTcp, kIpProtoUdp}) {
-            Frame f = make_frame(proto, src, ip4(192, 0, 2, 10), be16(1000), be16(80), kData, kTcpSyn);
+            Frame f =
+                make_frame(proto, src, ip4(192, 0, 2, 10), be16(1000), be16(80), kData, kTcpSyn);
             INFO("source " << std::hex << be32(src));
             REQUIRE(parse(f).drop == DropReason::kBadSourceAddress);
             REQUIRE(parse(f).kind == FrameKind::kDropped);
@@ -45,12 +46,14 @@ TEST_CASE("parse_frame drops impossible IPv4 sources", "[hostile][parse]") {
     const uint32_t good[] = {ip4(1, 0, 0, 1), ip4(10, 0, 0, 1), ip4(126, 255, 255, 255),
                              ip4(128, 0, 0, 1), ip4(223, 255, 255, 255)};
     for (uint32_t src : good) {
-        Frame f = make_frame(kIpProtoTcp, src, ip4(192, 0, 2, 10), be16(1000), be16(80), kData, kTcpSyn);
+        Frame f =
+            make_frame(kIpProtoTcp, src, ip4(192, 0, 2, 10), be16(1000), be16(80), kData, kTcpSyn);
         INFO("source " << std::hex << be32(src));
         REQUIRE(parse(f).kind == FrameKind::kIpv4);
     }
     SECTION("the destination may be anything the rest of the worker judges") {
-        Frame f = make_frame(kIpProtoUdp, ip4(10, 0, 0, 1), ip4(255, 255, 255, 255), be16(68), be16(67), kData);
+        Frame f = make_frame(kIpProtoUdp, ip4(10, 0, 0, 1), ip4(255, 255, 255, 255), be16(68),
+                             be16(67), kData);
         REQUIRE(parse(f).kind == FrameKind::kIpv4);
     }
 }
@@ -108,14 +111,15 @@ TEST_CASE("fragments: tiny first, offset 1 for TCP (RFC 1858)", "[hostile][parse
 
 TEST_CASE("frag_guard: later fragments cannot replace the decided header", "[hostile]") {
     // Offsets in 8-byte units, as in the IP header (flags bits ignored).
-    REQUIRE(frag_overlaps_header(2, 20));                          // bytes 16.. of a 20-byte header
+    REQUIRE(frag_overlaps_header(2, 20));  // bytes 16.. of a 20-byte header
     REQUIRE_FALSE(frag_overlaps_header(3, 20));
-    REQUIRE(frag_overlaps_header(7 | kIpFlagMoreFragments, 60));   // inside 60 bytes of options
+    REQUIRE(frag_overlaps_header(7 | kIpFlagMoreFragments, 60));  // inside 60 bytes of options
     REQUIRE_FALSE(frag_overlaps_header(8, 60));
-    REQUIRE_FALSE(frag_overlaps_header(1, 8));                     // UDP: 8 bytes, offset 8 is after
-    REQUIRE_FALSE(frag_overlaps_header(5, 0));                     // nothing known: no verdict
+    REQUIRE_FALSE(frag_overlaps_header(1, 8));  // UDP: 8 bytes, offset 8 is after
+    REQUIRE_FALSE(frag_overlaps_header(5, 0));  // nothing known: no verdict
 
-    Frame f = make_frame(kIpProtoUdp, ip4(198, 51, 100, 7), ip4(192, 0, 2, 10), be16(1000), be16(53), kData);
+    Frame f = make_frame(kIpProtoUdp, ip4(198, 51, 100, 7), ip4(192, 0, 2, 10), be16(1000),
+                         be16(53), kData);
     PacketView v = parse(f);
     REQUIRE(frag_l4_header_len(v) == 8);
     REQUIRE_FALSE(frag_first_conflicts(be16(1000), be16(53), v));

@@ -302,7 +302,8 @@ TEST_CASE("peer credentials: root, the group, and nobody else", "[mgmt]") {
     {
         std::lock_guard<std::mutex> lock(refusals_mutex);
         REQUIRE(refusals.size() == 1);
-        CHECK(refusals[0].rfind("permission denied: uid 65534 is not root or in group 4242 (peer pid ", 0) == 0);
+        CHECK(refusals[0].rfind(
+                  "permission denied: uid 65534 is not root or in group 4242 (peer pid ", 0) == 0);
     }
 
     // Primary group, and supplementary group, both admitted.

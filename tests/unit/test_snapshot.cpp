@@ -118,9 +118,9 @@ TEST_CASE("snapshot: routes know our source address toward their next hop", "[sn
     const auto cfg = control::load_config_text(kConfig, "test.yaml");
     const auto snap = control::build_snapshot(cfg, 1, 1);
     REQUIRE(snap->route(ip("10.0.0.11"))->src == ip("10.0.0.1"));
-    REQUIRE(snap->route(ip("10.0.5.9"))->src == ip("10.0.5.1"));     // second address of lan
-    REQUIRE(snap->route(ip("172.16.1.1"))->src == ip("10.0.0.1"));   // via 10.0.0.254
-    REQUIRE(snap->route(ip("8.8.8.8"))->src == ip("10.0.1.1"));      // default via wan
+    REQUIRE(snap->route(ip("10.0.5.9"))->src == ip("10.0.5.1"));    // second address of lan
+    REQUIRE(snap->route(ip("172.16.1.1"))->src == ip("10.0.0.1"));  // via 10.0.0.254
+    REQUIRE(snap->route(ip("8.8.8.8"))->src == ip("10.0.1.1"));     // default via wan
 }
 
 TEST_CASE("ids stay with their service and real server across reloads", "[snapshot]") {
@@ -162,8 +162,11 @@ TEST_CASE("a removed real server's id is reused only once it is idle", "[snapsho
         "services:\n  - { name: w, vip: 192.0.2.1, port: 80, protocol: tcp, real_servers: [";
     bool idle = false;
     auto is_idle = [&](uint32_t) { return idle; };
-    ids.assign(control::load_config_text(head + "{ address: 10.0.0.5 }, { address: 10.0.0.6 }] }\n", "a"), is_idle);
-    const auto swap = control::load_config_text(head + "{ address: 10.0.0.5 }, { address: 10.0.0.7 }] }\n", "b");
+    ids.assign(
+        control::load_config_text(head + "{ address: 10.0.0.5 }, { address: 10.0.0.6 }] }\n", "a"),
+        is_idle);
+    const auto swap =
+        control::load_config_text(head + "{ address: 10.0.0.5 }, { address: 10.0.0.7 }] }\n", "b");
     REQUIRE_THROWS_WITH(ids.assign(swap, is_idle), Catch::Contains("more than 2 real servers"));
     idle = true;
     const auto got = ids.assign(swap, is_idle);

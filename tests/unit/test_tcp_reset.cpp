@@ -60,7 +60,8 @@ TEST_CASE("an onward reset keeps the segment's direction and sequence", "[nat][r
                          std::vector<uint8_t>(300, 'z'), kTcpAck);
     f.ip()->ttl = 17;
     f.ip()->checksum = 0;
-    f.ip()->checksum = be16(reference_checksum(reinterpret_cast<uint8_t*>(f.ip()), sizeof(Ipv4Hdr)));
+    f.ip()->checksum =
+        be16(reference_checksum(reinterpret_cast<uint8_t*>(f.ip()), sizeof(Ipv4Hdr)));
     PacketView v = parse_frame(f.data(), f.size());
     REQUIRE(v.kind == FrameKind::kIpv4);
     const uint16_t len = tcp_reset_onward(v);

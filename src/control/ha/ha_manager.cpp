@@ -30,9 +30,8 @@ std::vector<VrrpParams> vrrp_params(const HaConfig& ha) {
 
 }  // namespace
 
-HaManager::HaManager(boost::asio::io_context& io, const Config& config,
-                     dataplane::SyncRings* rings, SyncChannel::SnapshotSource snapshot,
-                     std::function<void()> republish)
+HaManager::HaManager(boost::asio::io_context& io, const Config& config, dataplane::SyncRings* rings,
+                     SyncChannel::SnapshotSource snapshot, std::function<void()> republish)
     : io_(io),
       ha_(config.ha),
       ports_(config.ports),

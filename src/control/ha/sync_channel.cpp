@@ -57,14 +57,14 @@ SyncChannel::SyncChannel(asio::io_context& io, Options opts, dataplane::SyncRing
 SyncChannel::~SyncChannel() { stop(); }
 
 void SyncChannel::start() {
-    const std::string where = "sync socket on " + opts_.interface + " port " +
-                              std::to_string(opts_.port);
+    const std::string where =
+        "sync socket on " + opts_.interface + " port " + std::to_string(opts_.port);
     boost::system::error_code ec;
     socket_.open(asio::ip::udp::v4(), ec);
     if (ec) throw std::runtime_error(where + ": " + ec.message());
     socket_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE,
-                     opts_.interface.c_str(), static_cast<socklen_t>(opts_.interface.size())) != 0) {
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, opts_.interface.c_str(),
+                     static_cast<socklen_t>(opts_.interface.size())) != 0) {
         throw std::runtime_error(where + ": SO_BINDTODEVICE: " + std::strerror(errno));
     }
     socket_.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), opts_.port), ec);
@@ -76,12 +76,14 @@ void SyncChannel::start() {
     // most of them (RcvbufErrors) in e2e_ha_sync_10k. FORCE: root may exceed
     // net.core.rmem_max.
     const int rcvbuf = kReceiveBuffer;
-    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) !=
+        0) {
         ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     }
     // The same on the way out: a tick may send hundreds of datagrams back to
     // back, and a NIC holds each against the socket until it has sent it.
-    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUFFORCE, &rcvbuf, sizeof rcvbuf) !=
+        0) {
         ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
     }
     running_ = true;
@@ -160,14 +162,16 @@ bool SyncChannel::send(std::span<const uint8_t> datagram) {
     if (ec) {
         // Peer unreachable, buffer full: the records are lost like a
         // dropped datagram (the receiver sees the gap in seq).
-        if (stats_.send_errors++ == 0) spdlog::warn("sync: send to {}: {}", stats_.peer, ec.message());
+        if (stats_.send_errors++ == 0)
+            spdlog::warn("sync: send to {}: {}", stats_.peer, ec.message());
         return true;
     }
     ++stats_.datagrams_sent;
     const auto header_records = datagram.size() > sync::kHeaderSize
                                     ? (datagram.size() - sync::kHeaderSize) / sync::kRecordSize
                                     : 0;
-    if (datagram.size() > 5 && datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
+    if (datagram.size() > 5 &&
+        datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
         stats_.records_sent += header_records;
     }
     return true;
@@ -252,12 +256,12 @@ void SyncChannel::hand_back() {
 }
 
 void SyncChannel::receive() {
-    socket_.async_receive_from(
-        asio::buffer(rx_buf_), from_, [this](const boost::system::error_code& ec, size_t n) {
-            if (ec == asio::error::operation_aborted || !running_) return;
-            if (!ec) on_datagram({rx_buf_.data(), n});
-            receive();
-        });
+    socket_.async_receive_from(asio::buffer(rx_buf_), from_,
+                               [this](const boost::system::error_code& ec, size_t n) {
+                                   if (ec == asio::error::operation_aborted || !running_) return;
+                                   if (!ec) on_datagram({rx_buf_.data(), n});
+                                   receive();
+                               });
 }
 
 void SyncChannel::on_datagram(std::span<const uint8_t> d) {
@@ -301,8 +305,10 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
                 // Datagrams were lost (the live stream during the transfer
                 // only adds records, so fewer than the total means loss):
                 // the copy is incomplete, ask for the whole table again.
-                spdlog::warn("sync: full state transfer from {} incomplete: {} of {} records "
-                             "arrived; asking again", stats_.peer, request_records_, msg.total);
+                spdlog::warn(
+                    "sync: full state transfer from {} incomplete: {} of {} records "
+                    "arrived; asking again",
+                    stats_.peer, request_records_, msg.total);
                 request_records_ = 0;
                 send_full_request();
             } else if (ours) {
@@ -378,9 +384,9 @@ void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap,
     }
     if (keep) r.flags |= dataplane::kSyncKeepExisting;
     // The worker that owns the flow: the same hash the dataplane uses.
-    const uint32_t owner = r.is_template()
-                               ? dataplane::owner_core(r.client_ip, r.vport, rings_.workers())
-                               : dataplane::owner_core(r.client_ip, r.client_port, rings_.workers());
+    const uint32_t owner =
+        r.is_template() ? dataplane::owner_core(r.client_ip, r.vport, rings_.workers())
+                        : dataplane::owner_core(r.client_ip, r.client_port, rings_.workers());
     if (rte_ring_sp_enqueue_elem(rings_.worker(owner).in, &r, sizeof(SyncRecord)) != 0) {
         ++stats_.install_ring_full;
     }
@@ -390,11 +396,11 @@ SyncStatus SyncChannel::status() const {
     SyncStatus s = stats_;
     s.requesting_full = requesting_;
     s.queued = 0;
-    for (uint32_t w = 0; w < rings_.workers(); ++w) s.queued += rte_ring_count(rings_.worker(w).out);
+    for (uint32_t w = 0; w < rings_.workers(); ++w)
+        s.queued += rte_ring_count(rings_.worker(w).out);
     if (last_receive_ != std::chrono::steady_clock::time_point{}) {
-        s.last_receive_age_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                             last_receive_)
-                                   .count();
+        s.last_receive_age_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - last_receive_).count();
     }
     return s;
 }

@@ -33,8 +33,8 @@ namespace dvs::control {
 class SyncChannel {
 public:
     struct Options {
-        std::string interface;      // SO_BINDTODEVICE
-        uint32_t peer = 0;          // host byte order
+        std::string interface;  // SO_BINDTODEVICE
+        uint32_t peer = 0;      // host byte order
         uint16_t port = 8848;
         std::chrono::milliseconds flush_interval{10};
         uint32_t workers = 1;

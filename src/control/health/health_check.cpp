@@ -160,7 +160,8 @@ public:
             asio::async_write(self->socket_, asio::buffer(self->request_),
                               [self](const error_code& wec, size_t) {
                                   if (self->finished()) return;
-                                  if (wec) return self->finish({false, describe_error(wec, "send")});
+                                  if (wec)
+                                      return self->finish({false, describe_error(wec, "send")});
                                   self->read_more();
                               });
         });
@@ -168,16 +169,17 @@ public:
 
 private:
     void read_more() {
-        socket_.async_read_some(asio::buffer(chunk_), [self = self<HttpProbe>()](
-                                                          const error_code& ec, size_t n) {
-            if (self->finished()) return;
-            self->answer_.append(self->chunk_.data(), n);
-            if (!ec && self->answer_.size() < kMaxHttpAnswer) return self->read_more();
-            if (ec && ec != asio::error::eof && self->answer_.empty()) {
-                return self->finish({false, describe_error(ec, "read")});
-            }
-            self->finish(self->judge());
-        });
+        socket_.async_read_some(asio::buffer(chunk_),
+                                [self = self<HttpProbe>()](const error_code& ec, size_t n) {
+                                    if (self->finished()) return;
+                                    self->answer_.append(self->chunk_.data(), n);
+                                    if (!ec && self->answer_.size() < kMaxHttpAnswer)
+                                        return self->read_more();
+                                    if (ec && ec != asio::error::eof && self->answer_.empty()) {
+                                        return self->finish({false, describe_error(ec, "read")});
+                                    }
+                                    self->finish(self->judge());
+                                });
     }
 
     ProbeResult judge() const {
@@ -236,7 +238,7 @@ public:
         if (!ec) socket_.connect(endpoint_, ec);
         if (ec) return finish_later({false, describe_error(ec, "socket")});
         socket_.async_send(asio::buffer(send_), [self = self<UdpProbe>()](const error_code& sec,
-                                                                         size_t) {
+                                                                          size_t) {
             if (self->finished()) return;
             if (sec) return self->finish({false, describe_error(sec, "send")});
             self->socket_.async_receive(
@@ -310,20 +312,23 @@ public:
         socket_.async_send_to(asio::buffer(request_), icmp::endpoint(to_address(address_), 0),
                               [self = self<PingProbe>()](const error_code& sec, size_t) {
                                   if (self->finished()) return;
-                                  if (sec) return self->finish({false, describe_error(sec, "ping")});
+                                  if (sec)
+                                      return self->finish({false, describe_error(sec, "ping")});
                                   self->receive();
                               });
     }
 
 private:
     void receive() {
-        socket_.async_receive_from(
-            asio::buffer(buffer_), from_, [self = self<PingProbe>()](const error_code& ec, size_t n) {
-                if (self->finished()) return;
-                if (ec) return self->finish({false, describe_error(ec, "ping")});
-                if (self->is_our_reply(n)) return self->finish({true, "echo reply"});
-                self->receive();
-            });
+        socket_.async_receive_from(asio::buffer(buffer_), from_,
+                                   [self = self<PingProbe>()](const error_code& ec, size_t n) {
+                                       if (self->finished()) return;
+                                       if (ec)
+                                           return self->finish({false, describe_error(ec, "ping")});
+                                       if (self->is_our_reply(n))
+                                           return self->finish({true, "echo reply"});
+                                       self->receive();
+                                   });
     }
 
     bool is_our_reply(size_t n) const {
@@ -377,8 +382,12 @@ void reap_later(asio::io_context& io, pid_t pid) {
 // waitpid every 10 ms: simple, and a check's granularity is far coarser.
 class ExecProbe final : public ProbeBase {
 public:
-    ExecProbe(asio::io_context& io, const HealthCheckConfig& c, const ProbeTarget& t, ProbeDone done)
-        : ProbeBase(io, c.timeout_ms, std::move(done)), poll_(io), command_(c.command), target_(t) {}
+    ExecProbe(asio::io_context& io, const HealthCheckConfig& c, const ProbeTarget& t,
+              ProbeDone done)
+        : ProbeBase(io, c.timeout_ms, std::move(done)),
+          poll_(io),
+          command_(c.command),
+          target_(t) {}
 
     void start() {
         std::vector<std::string> env_strings = {
@@ -402,8 +411,8 @@ public:
         sigset_t none, all;
         sigemptyset(&none);
         sigfillset(&all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                            POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setflags(
+            &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         posix_spawnattr_setpgroup(&attr, 0);
         posix_spawnattr_setsigmask(&attr, &none);
         posix_spawnattr_setsigdefault(&attr, &all);
@@ -474,29 +483,32 @@ public:
             if (self->finished()) return;
             if (ec) return self->finish({false, describe_error(ec, "agent connect")});
             if (self->send_.empty()) return self->read_more();
-            asio::async_write(self->socket_, asio::buffer(self->send_),
-                              [self](const error_code& wec, size_t) {
-                                  if (self->finished()) return;
-                                  if (wec) return self->finish({false, describe_error(wec, "agent send")});
-                                  self->read_more();
-                              });
+            asio::async_write(
+                self->socket_, asio::buffer(self->send_), [self](const error_code& wec, size_t) {
+                    if (self->finished()) return;
+                    if (wec) return self->finish({false, describe_error(wec, "agent send")});
+                    self->read_more();
+                });
         });
     }
 
 private:
     void read_more() {
-        socket_.async_read_some(asio::buffer(chunk_), [self = self<AgentProbe>()](
-                                                          const error_code& ec, size_t n) {
-            if (self->finished()) return;
-            self->answer_.append(self->chunk_.data(), n);
-            const size_t eol = self->answer_.find('\n');
-            if (eol != std::string::npos) self->answer_.resize(eol);
-            const bool complete = eol != std::string::npos || ec || self->answer_.size() >= kMaxAgentAnswer;
-            if (!complete) return self->read_more();
-            if (ec && ec != asio::error::eof) return self->finish({false, describe_error(ec, "agent read")});
-            if (self->answer_.empty()) return self->finish({false, "agent closed without answering"});
-            self->finish({true, self->answer_});
-        });
+        socket_.async_read_some(
+            asio::buffer(chunk_), [self = self<AgentProbe>()](const error_code& ec, size_t n) {
+                if (self->finished()) return;
+                self->answer_.append(self->chunk_.data(), n);
+                const size_t eol = self->answer_.find('\n');
+                if (eol != std::string::npos) self->answer_.resize(eol);
+                const bool complete =
+                    eol != std::string::npos || ec || self->answer_.size() >= kMaxAgentAnswer;
+                if (!complete) return self->read_more();
+                if (ec && ec != asio::error::eof)
+                    return self->finish({false, describe_error(ec, "agent read")});
+                if (self->answer_.empty())
+                    return self->finish({false, "agent closed without answering"});
+                self->finish({true, self->answer_});
+            });
     }
 
     void close() override {
@@ -519,17 +531,20 @@ std::shared_ptr<Probe> start_probe(asio::io_context& io, const HealthCheckConfig
     const auto address = to_address(target.address);
     switch (check.type) {
         case CheckType::kTcp: {
-            auto p = std::make_shared<TcpProbe>(io, check, tcp::endpoint(address, port), std::move(done));
+            auto p = std::make_shared<TcpProbe>(io, check, tcp::endpoint(address, port),
+                                                std::move(done));
             p->start();
             return p;
         }
         case CheckType::kHttp: {
-            auto p = std::make_shared<HttpProbe>(io, check, tcp::endpoint(address, port), std::move(done));
+            auto p = std::make_shared<HttpProbe>(io, check, tcp::endpoint(address, port),
+                                                 std::move(done));
             p->start();
             return p;
         }
         case CheckType::kUdp: {
-            auto p = std::make_shared<UdpProbe>(io, check, udp::endpoint(address, port), std::move(done));
+            auto p = std::make_shared<UdpProbe>(io, check, udp::endpoint(address, port),
+                                                std::move(done));
             p->start();
             return p;
         }

@@ -34,8 +34,14 @@ int64_t unix_ms() {
 struct HealthMonitor::Server {
     Server(asio::io_context& io, std::string name, const std::optional<HealthCheckConfig>& c,
            const std::optional<AgentCheckConfig>& a, ProbeTarget t, std::function<void()> notify)
-        : io_(io), check_timer_(io), agent_timer_(io), name_(std::move(name)), check(c), agent(a),
-          target_(std::move(t)), notify_(std::move(notify)) {
+        : io_(io),
+          check_timer_(io),
+          agent_timer_(io),
+          name_(std::move(name)),
+          check(c),
+          agent(a),
+          target_(std::move(t)),
+          notify_(std::move(notify)) {
         info.check = check ? to_string(check->type) : "none";
         info.agent = agent.has_value();
     }
@@ -122,15 +128,15 @@ private:
     void run_agent() {
         const auto started = Clock::now();
         ++info.agent_checks;
-        agent_probe_ = start_agent_probe(io_, *agent, target_.address,
-                                         [this, started](const ProbeResult& r) {
-            on_agent(r);
-            const auto next = started + std::chrono::milliseconds(agent->interval_ms);
-            agent_timer_.expires_at(std::max(next, Clock::now()));
-            agent_timer_.async_wait([this](const error_code& ec) {
-                if (!ec) run_agent();
+        agent_probe_ =
+            start_agent_probe(io_, *agent, target_.address, [this, started](const ProbeResult& r) {
+                on_agent(r);
+                const auto next = started + std::chrono::milliseconds(agent->interval_ms);
+                agent_timer_.expires_at(std::max(next, Clock::now()));
+                agent_timer_.async_wait([this](const error_code& ec) {
+                    if (!ec) run_agent();
+                });
             });
-        });
     }
 
     // An agent that cannot be reached changes nothing (as in HAProxy):
@@ -214,9 +220,9 @@ void HealthMonitor::reconcile(const Config& config) {
             }
             const std::string endpoint = format_ipv4(r.address) + ":" + std::to_string(r.port);
             const std::string name = "service " + s.name + " real server " + endpoint;
-            auto server = std::make_shared<Server>(io_, name, r.health_check, r.agent_check,
-                                                   ProbeTarget{r.address, r.port, s.name + "/" + endpoint},
-                                                   [this] { changed(); });
+            auto server = std::make_shared<Server>(
+                io_, name, r.health_check, r.agent_check,
+                ProbeTarget{r.address, r.port, s.name + "/" + endpoint}, [this] { changed(); });
             next[key] = server;
             server->start();
         }

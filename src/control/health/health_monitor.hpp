@@ -34,15 +34,15 @@ namespace dvs::control {
 
 // One real server as dvsadm shows it.
 struct ServerHealthInfo {
-    std::string check = "none";        // check type, "none" without a health check
-    std::string state = "up";          // "up", "down" or "drain"
-    int64_t since_ms = 0;              // unix ms of the last transition (0: never changed)
-    int64_t last_check_ms = 0;         // unix ms of the last check result (0: none yet)
+    std::string check = "none";  // check type, "none" without a health check
+    std::string state = "up";    // "up", "down" or "drain"
+    int64_t since_ms = 0;        // unix ms of the last transition (0: never changed)
+    int64_t last_check_ms = 0;   // unix ms of the last check result (0: none yet)
     bool last_ok = true;
-    std::string last_reason;           // "HTTP 503", "connect refused", ...
-    bool agent = false;                // has an agent check
+    std::string last_reason;  // "HTTP 503", "connect refused", ...
+    bool agent = false;       // has an agent check
     uint32_t agent_percent = 100;
-    std::string agent_last;            // the last answer, or why there was none
+    std::string agent_last;  // the last answer, or why there was none
     uint64_t checks = 0, failures = 0, transitions = 0;
     uint64_t agent_checks = 0, agent_failures = 0;
 };

@@ -13,10 +13,10 @@
 namespace dvs::control {
 
 struct ServerVerdict {
-    bool failed = false;                  // its health check (or agent "down") says so
+    bool failed = false;  // its health check (or agent "down") says so
     FailureAction on_failure = FailureAction::kInhibit;
-    bool drain = false;                   // agent "drain": weight 0, still healthy
-    uint32_t percent = 100;               // agent weight factor
+    bool drain = false;      // agent "drain": weight 0, still healthy
+    uint32_t percent = 100;  // agent weight factor
 };
 
 struct HealthOverlay {
