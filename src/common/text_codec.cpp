@@ -1,5 +1,7 @@
 #include "common/text_codec.hpp"
 
+#include "common/name_table.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -9,10 +11,8 @@ namespace dvs::text {
 
 namespace {
 
-// One table per enum, read both ways, so a name is spelled once.
-template <class E, std::size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
-
+// One table per enum, read both ways (common/name_table.hpp), so a name is
+// spelled once.
 constexpr NameTable<Protocol, 2> kProtocols{{{Protocol::kTcp, "tcp"}, {Protocol::kUdp, "udp"}}};
 constexpr NameTable<ForwardMethod, 3> kForwardMethods{
     {{ForwardMethod::kNat, "nat"}, {ForwardMethod::kDr, "dr"}, {ForwardMethod::kTun, "tun"}}};
@@ -24,22 +24,6 @@ constexpr NameTable<CheckType, 6> kCheckTypes{{{CheckType::kNone, "none"},
                                                {CheckType::kExec, "exec"}}};
 constexpr NameTable<FailureAction, 2> kFailureActions{
     {{FailureAction::kInhibit, "inhibit"}, {FailureAction::kRemove, "remove"}}};
-
-template <class E, std::size_t N>
-std::string_view lookup_name(const NameTable<E, N>& table, E value) {
-    for (const auto& [e, text] : table) {
-        if (e == value) return text;
-    }
-    return "?";
-}
-
-template <class E, std::size_t N>
-std::optional<E> lookup_value(const NameTable<E, N>& table, std::string_view text) {
-    for (const auto& [e, name] : table) {
-        if (name == text) return e;
-    }
-    return std::nullopt;
-}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -120,22 +104,20 @@ std::string format_mac(const MacAddress& mac) {
     return out;
 }
 
-std::string_view name(Protocol p) { return lookup_name(kProtocols, p); }
-std::string_view name(ForwardMethod f) { return lookup_name(kForwardMethods, f); }
-std::string_view name(CheckType t) { return lookup_name(kCheckTypes, t); }
-std::string_view name(FailureAction a) { return lookup_name(kFailureActions, a); }
+std::string_view name(Protocol p) { return name_of(kProtocols, p); }
+std::string_view name(ForwardMethod f) { return name_of(kForwardMethods, f); }
+std::string_view name(CheckType t) { return name_of(kCheckTypes, t); }
+std::string_view name(FailureAction a) { return name_of(kFailureActions, a); }
 
-std::optional<Protocol> parse_protocol(std::string_view text) {
-    return lookup_value(kProtocols, text);
-}
+std::optional<Protocol> parse_protocol(std::string_view text) { return value_of(kProtocols, text); }
 std::optional<ForwardMethod> parse_forward_method(std::string_view text) {
-    return lookup_value(kForwardMethods, text);
+    return value_of(kForwardMethods, text);
 }
 std::optional<CheckType> parse_check_type(std::string_view text) {
-    return lookup_value(kCheckTypes, text);
+    return value_of(kCheckTypes, text);
 }
 std::optional<FailureAction> parse_failure_action(std::string_view text) {
-    return lookup_value(kFailureActions, text);
+    return value_of(kFailureActions, text);
 }
 
 std::string format_duration_ms(uint32_t ms) {
@@ -155,7 +137,7 @@ std::optional<ParsedSchedulerFlag> parse_scheduler_flag(std::string_view text) {
     const std::size_t dash = text.find('-');
     if (dash == std::string_view::npos) return std::nullopt;
     const std::string_view scheduler = text.substr(0, dash);
-    const std::optional<SchedulerFlag> flag = lookup_value(kSchedulerFlags, text.substr(dash + 1));
+    const std::optional<SchedulerFlag> flag = value_of(kSchedulerFlags, text.substr(dash + 1));
     for (std::string_view known : kFlagSchedulers) {
         if (flag && scheduler == known) return ParsedSchedulerFlag{known, *flag};
     }
@@ -163,7 +145,7 @@ std::optional<ParsedSchedulerFlag> parse_scheduler_flag(std::string_view text) {
 }
 
 std::string scheduler_flag_name(std::string_view scheduler, SchedulerFlag flag) {
-    return std::string(scheduler) + "-" + std::string(lookup_name(kSchedulerFlags, flag));
+    return std::string(scheduler) + "-" + std::string(name_of(kSchedulerFlags, flag));
 }
 
 }  // namespace dvs::text

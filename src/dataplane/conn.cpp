@@ -1,28 +1,21 @@
 #include "dataplane/conn.hpp"
 
+#include "common/name_table.hpp"
+
 #include "packet/wire.hpp"
 
 namespace dvs::dataplane {
 
-const char* conn_state_name(ConnState s) {
-    switch (s) {
-        case ConnState::kUdp:
-            return "UDP";
-        case ConnState::kTcpSynRecv:
-            return "SYN_RECV";
-        case ConnState::kTcpEstablished:
-            return "ESTABLISHED";
-        case ConnState::kTcpFinWait:
-            return "FIN_WAIT";
-        case ConnState::kTcpClose:
-            return "CLOSE";
-        case ConnState::kTemplate:
-            return "TEMPLATE";
-        case ConnState::kCount:
-            break;
-    }
-    return "?";
-}
+constexpr NameTable<ConnState, 6> kConnStateNames{{
+    {ConnState::kUdp, "UDP"},
+    {ConnState::kTcpSynRecv, "SYN_RECV"},
+    {ConnState::kTcpEstablished, "ESTABLISHED"},
+    {ConnState::kTcpFinWait, "FIN_WAIT"},
+    {ConnState::kTcpClose, "CLOSE"},
+    {ConnState::kTemplate, "TEMPLATE"},
+}};
+
+const char* conn_state_name(ConnState s) { return name_of(kConnStateNames, s).data(); }
 
 // A compact form of IPVS's tcp_states table: RST closes, FIN moves to the
 // fin-wait family, the client's first ACK after its SYN establishes.

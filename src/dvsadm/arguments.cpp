@@ -4,6 +4,8 @@
 
 #include "dvsadm/arguments.hpp"
 
+#include "common/name_table.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -69,32 +71,18 @@ std::optional<Protocol> parse_protocol_word(std::string_view text) {
     return std::nullopt;
 }
 
-std::string verb_word(Verb verb) {
-    switch (verb) {
-        case Verb::kStatus:
-            return "status";
-        case Verb::kReload:
-            return "reload";
-        case Verb::kSaveYaml:
-            return "save-yaml";
-        case Verb::kConns:
-            return "conns";
-        case Verb::kHealth:
-            return "health";
-        case Verb::kHa:
-            return "ha";
-        default:
-            return "";
-    }
-}
+constexpr NameTable<Verb, 6> kVerbWords{{
+    {Verb::kStatus, "status"},
+    {Verb::kReload, "reload"},
+    {Verb::kSaveYaml, "save-yaml"},
+    {Verb::kConns, "conns"},
+    {Verb::kHealth, "health"},
+    {Verb::kHa, "ha"},
+}};
 
-std::optional<Verb> dvs_verb(std::string_view word) {
-    for (Verb v :
-         {Verb::kStatus, Verb::kReload, Verb::kSaveYaml, Verb::kConns, Verb::kHealth, Verb::kHa}) {
-        if (verb_word(v) == word) return v;
-    }
-    return std::nullopt;
-}
+std::string verb_word(Verb verb) { return std::string(name_of(kVerbWords, verb, "")); }
+
+std::optional<Verb> dvs_verb(std::string_view word) { return value_of(kVerbWords, word); }
 
 Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
     Command cmd;

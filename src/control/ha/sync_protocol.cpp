@@ -1,5 +1,7 @@
 #include "control/ha/sync_protocol.hpp"
 
+#include "common/name_table.hpp"
+
 #include <cstring>
 
 namespace dvs::control::sync {
@@ -88,27 +90,17 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
 
 }  // namespace
 
-const char* decode_error_name(DecodeError e) {
-    switch (e) {
-        case DecodeError::kNone:
-            return "none";
-        case DecodeError::kTooShort:
-            return "too_short";
-        case DecodeError::kBadMagic:
-            return "bad_magic";
-        case DecodeError::kBadVersion:
-            return "bad_version";
-        case DecodeError::kBadType:
-            return "bad_type";
-        case DecodeError::kBadLength:
-            return "bad_length";
-        case DecodeError::kBadRecord:
-            return "bad_record";
-        case DecodeError::kCount:
-            break;
-    }
-    return "?";
-}
+constexpr NameTable<DecodeError, 7> kDecodeErrorNames{{
+    {DecodeError::kNone, "none"},
+    {DecodeError::kTooShort, "too_short"},
+    {DecodeError::kBadMagic, "bad_magic"},
+    {DecodeError::kBadVersion, "bad_version"},
+    {DecodeError::kBadType, "bad_type"},
+    {DecodeError::kBadLength, "bad_length"},
+    {DecodeError::kBadRecord, "bad_record"},
+}};
+
+const char* decode_error_name(DecodeError e) { return name_of(kDecodeErrorNames, e).data(); }
 
 Message decode(std::span<const uint8_t> d) {
     Message m;

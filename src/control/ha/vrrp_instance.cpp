@@ -1,5 +1,7 @@
 #include "control/ha/vrrp_instance.hpp"
 
+#include "common/name_table.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -28,17 +30,13 @@ std::vector<uint32_t> sorted(std::vector<uint32_t> v) {
 
 }  // namespace
 
-const char* to_string(VrrpState s) {
-    switch (s) {
-        case VrrpState::kInitialize:
-            return "INIT";
-        case VrrpState::kBackup:
-            return "BACKUP";
-        case VrrpState::kMaster:
-            return "MASTER";
-    }
-    return "?";
-}
+constexpr NameTable<VrrpState, 3> kVrrpStateNames{{
+    {VrrpState::kInitialize, "INIT"},
+    {VrrpState::kBackup, "BACKUP"},
+    {VrrpState::kMaster, "MASTER"},
+}};
+
+const char* to_string(VrrpState s) { return name_of(kVrrpStateNames, s, "?").data(); }
 
 std::string validate(const VrrpParams& p) {
     if (p.vrid == 0) return "vrid must be 1..255";

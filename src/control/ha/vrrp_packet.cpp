@@ -1,5 +1,7 @@
 #include "control/ha/vrrp_packet.hpp"
 
+#include "common/name_table.hpp"
+
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -32,24 +34,18 @@ uint32_t vrrp_group_address() {
     return a;
 }
 
+constexpr NameTable<VrrpDecodeError, 7> kVrrpDecodeErrorNames{{
+    {VrrpDecodeError::kNone, "ok"},
+    {VrrpDecodeError::kTooShort, "too_short"},
+    {VrrpDecodeError::kBadVersion, "bad_version"},
+    {VrrpDecodeError::kBadType, "bad_type"},
+    {VrrpDecodeError::kLengthMismatch, "length_mismatch"},
+    {VrrpDecodeError::kBadChecksum, "bad_checksum"},
+    {VrrpDecodeError::kZeroInterval, "zero_interval"},
+}};
+
 const char* to_string(VrrpDecodeError e) {
-    switch (e) {
-        case VrrpDecodeError::kNone:
-            return "ok";
-        case VrrpDecodeError::kTooShort:
-            return "too_short";
-        case VrrpDecodeError::kBadVersion:
-            return "bad_version";
-        case VrrpDecodeError::kBadType:
-            return "bad_type";
-        case VrrpDecodeError::kLengthMismatch:
-            return "length_mismatch";
-        case VrrpDecodeError::kBadChecksum:
-            return "bad_checksum";
-        case VrrpDecodeError::kZeroInterval:
-            return "zero_interval";
-    }
-    return "unknown";
+    return name_of(kVrrpDecodeErrorNames, e, "unknown").data();
 }
 
 uint16_t vrrp_checksum(std::span<const uint8_t> msg, uint32_t src, uint32_t dst) {

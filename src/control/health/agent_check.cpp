@@ -1,5 +1,7 @@
 #include "control/health/agent_check.hpp"
 
+#include "common/name_table.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -35,17 +37,13 @@ AgentReply parse_agent_reply(std::string_view line) {
     return reply;
 }
 
-const char* to_string(AgentState s) {
-    switch (s) {
-        case AgentState::kUp:
-            return "up";
-        case AgentState::kDrain:
-            return "drain";
-        case AgentState::kDown:
-            return "down";
-    }
-    return "?";
-}
+constexpr NameTable<AgentState, 3> kAgentStateNames{{
+    {AgentState::kUp, "up"},
+    {AgentState::kDrain, "drain"},
+    {AgentState::kDown, "down"},
+}};
+
+const char* to_string(AgentState s) { return name_of(kAgentStateNames, s).data(); }
 
 uint32_t scaled_weight(uint32_t weight, uint32_t percent) {
     if (weight == 0 || percent == 0) return 0;
