@@ -16,7 +16,7 @@ source "$DVS_SRC/tests/lib/topology.sh"
 
 e2e_init e2e_persistence dvsE10
 export RS_BLOB_MB=1
-export RS_HTTP_EXTRA_PORTS="80 443"
+export RS_HTTP_EXTRA_PORTS="80 443 8081"
 e2e_setup_direct "$DVS_SRC/tests/e2e/persist.yaml.in" 2 3 "1:nat:" "2:nat:" "3:nat:"
 
 # one_server JSON: the only server that answered, or "" if several did.
