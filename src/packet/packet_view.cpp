@@ -41,7 +41,7 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
     v.l3_len = be16(v.ip->total_length);
     // Frames may carry Ethernet padding beyond the IP packet, never less.
     if (v.l3_len < ihl || v.l3_len > l3_avail) return dropped(v, DropReason::kIpMalformed);
-    if (csum_fold(csum_partial(v.ip, ihl)) != 0xffff) {
+    if (ipv4_header_sum(v.ip, ihl) != 0xffff) {
         return dropped(v, DropReason::kIpBadChecksum);
     }
     // TTL 0 should never be on the wire: no method forwards it, DR and TUN

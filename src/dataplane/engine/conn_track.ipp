@@ -243,7 +243,9 @@ uint32_t ConnTracker<Io>::on_expire(const Conn& c, const Snapshot& snap) {
 template <class Io>
 void ConnTracker<Io>::account_load(uint32_t rs_id, uint16_t service_id, ConnState from,
                                    ConnState to) {
-    // kCount stands for "not in the table" on either side.
+    // kCount stands for "not in the table" on either side. Most packets
+    // leave the state as it was: nothing to move.
+    if (from == to) return;
     BackendLoadCounters& l = ctx_.counters->rs_load[rs_id];
     if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
     if (to != ConnState::kCount) (conn_is_active(to) ? l.active : l.inactive).add(1);
