@@ -53,7 +53,12 @@
       "message ring full: a persistence template's count stays high")                         \
     X(kDatapath, icmp_errors_forwarded, kCounter, "icmp errors forwarded",                    \
       "ICMP errors about a tracked connection relayed to its real server or client "          \
-      "(path MTU discovery through the balancer)")
+      "(path MTU discovery through the balancer)")                                            \
+    X(kDatapath, l4_checksum_sampled, kCounter, "checksums sampled",                          \
+      "TCP/UDP checksums verified, 1 packet in 64 on ports whose device checks none")         \
+    X(kDatapath, l4_checksum_bad, kCounter, "checksums bad",                                  \
+      "sampled TCP/UDP packets that arrived with a wrong checksum (forwarded as they are; "   \
+      "a sender with checksum offload on: ethtool -K IF tx off)")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \

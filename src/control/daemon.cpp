@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 
+#include "control/checksum_audit.hpp"
 #include "control/daemon_process.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
@@ -107,11 +108,20 @@ int Daemon::run() {
         stop_dataplane();
         return 2;
     }
+    std::vector<std::string> port_labels;
+    for (const auto& port : ports_.ports)
+        port_labels.push_back(port.name + " (" + port.device + ")");
+    ChecksumAudit checksum_audit(std::move(port_labels));
+    std::vector<const dataplane::WorkerCounters*> counters;
+    for (const auto& w : workers_) counters.push_back(&w->counters());
     boost::asio::steady_timer rate_timer(io);
     std::function<void(const boost::system::error_code&)> on_tick =
         [&](const boost::system::error_code& ec) {
             if (ec) return;
             management_->sample_rates();
+            for (const std::string& warning : checksum_audit.poll(counters)) {
+                spdlog::warn("{}", warning);
+            }
             rate_timer.expires_after(std::chrono::seconds(1));
             rate_timer.async_wait(on_tick);
         };

@@ -63,6 +63,8 @@ struct alignas(64) WorkerCounters {
     std::array<TrafficCounters, kMaxServices> services;
     std::array<TrafficCounters, kMaxRealServers> real_servers;
     std::array<BackendLoadCounters, kMaxRealServers> rs_load;
+    // l4_checksum_bad by port index: the control thread names the port.
+    std::array<Counter, kMaxPorts> l4_checksum_bad_by_port;
 
     void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
 };

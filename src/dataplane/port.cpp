@@ -42,6 +42,10 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         rc = rte_eth_dev_info_get(p.port_id, &info);
         if (rc != 0) fail(s, "device info", rc);
 
+        constexpr uint64_t kL4ChecksumOffloads =
+            RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+        p.audit_l4_checksum =
+            s.kernel_of < 0 && (info.rx_offload_capa & kL4ChecksumOffloads) != kL4ChecksumOffloads;
         p.rx_queues = static_cast<uint16_t>(std::min<uint32_t>(workers, info.max_rx_queues));
         p.tx_queues = static_cast<uint16_t>(std::min<uint32_t>(workers, info.max_tx_queues));
         if (p.tx_queues < workers) p.tx_queues = 1;  // one queue, one writer: tx_owner

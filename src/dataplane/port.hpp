@@ -37,6 +37,9 @@ struct PortInfo {
     uint8_t mac[6] = {};
     uint16_t mtu = 1500;           // IP MTU: the largest IP packet we send here
     bool mac_in_software = false;  // device cannot take the configured MAC; we filter
+    // The device verifies no TCP/UDP checksums (no RX offload for them, e.g.
+    // net_af_packet): the worker samples them in software (l4_checksum.hpp).
+    bool audit_l4_checksum = false;
     uint16_t rx_queues = 0;
     uint16_t tx_queues = 0;
     // tx_queue[w] is worker w's own TX queue, or -1 when the device has fewer

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "packet/checksum.hpp"
+#include "packet/l4_checksum.hpp"
 
 namespace dvs::dataplane {
 
@@ -27,12 +28,8 @@ uint16_t write_reset(PacketView& v, uint32_t src, uint32_t dst, uint8_t ttl, Tcp
     tcp.window = 0;
     tcp.urgent = 0;
     tcp.checksum = 0;
-    uint8_t pseudo[12] = {};
-    std::memcpy(pseudo, &ip.src, 8);
-    pseudo[9] = kIpProtoTcp;
-    const uint16_t tcp_len = be16(sizeof(TcpHdr));
-    std::memcpy(pseudo + 10, &tcp_len, 2);
-    tcp.checksum = csum_compute(&tcp, sizeof tcp, csum_partial(pseudo, sizeof pseudo));
+    tcp.checksum =
+        csum_compute(&tcp, sizeof tcp, pseudo_header_sum(ip, kIpProtoTcp, sizeof(TcpHdr)));
 
     // The TCP header moves up when the IP header had options.
     auto* out = reinterpret_cast<uint8_t*>(v.ip) + sizeof(Ipv4Hdr);

@@ -88,11 +88,29 @@ void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     if (v.kind == FrameKind::kDropped) return out_.drop(m, v.drop);
 
     const uint16_t port_index = ctx_.env.ports->index_of_port_id[m->port];
-    if (engine_detail::is_unicast_to_other(*v.eth, ctx_.env.ports->ports[port_index].mac)) {
+    const PortInfo& port = ctx_.env.ports->ports[port_index];
+    if (engine_detail::is_unicast_to_other(*v.eth, port.mac)) {
         return out_.drop(m, DropReason::kL2NotForUs);
     }
     if (v.kind == FrameKind::kArp) return nbr_.arp(m, v, snap, false);
+    if (port.audit_l4_checksum && (++ctx_.checksum_sample & 63) == 0) {
+        audit_l4_checksum(port_index, v);
+    }
     process_ipv4(m, v, snap);
+}
+
+// A sample of what arrives on ports whose device checks no L4 checksums.
+// A bad one is counted, not dropped: the real server judges it, and the
+// control thread names the port in a warning (daemon_checksum_audit).
+template <class Io>
+void Engine<Io>::audit_l4_checksum(uint16_t port_index, const PacketView& v) {
+    const L4ChecksumCheck c = check_l4_checksum(v);
+    if (c == L4ChecksumCheck::kNotChecked) return;
+    ctx_.counters->l4_checksum_sampled.add();
+    if (c == L4ChecksumCheck::kBad) {
+        ctx_.counters->l4_checksum_bad.add();
+        ctx_.counters->l4_checksum_bad_by_port[port_index].add();
+    }
 }
 
 template <class Io>

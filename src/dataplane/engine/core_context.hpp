@@ -80,10 +80,11 @@ struct CoreContext {
     ConnTable conns;
     const uint64_t tsc_hz;
     const uint64_t start_tsc;
-    uint64_t now_tsc;             // the clock the loop last set
-    uint32_t now_s = 0;           // seconds since start: the conn-table tick
-    uint16_t next_ip_id;          // IDs of packets we originate (TUN outer headers, ICMP)
-    uint32_t templates_live = 0;  // templates in conns (the rest are connections)
+    uint64_t now_tsc;              // the clock the loop last set
+    uint32_t now_s = 0;            // seconds since start: the conn-table tick
+    uint16_t next_ip_id;           // IDs of packets we originate (TUN outer headers, ICMP)
+    uint32_t templates_live = 0;   // templates in conns (the rest are connections)
+    uint32_t checksum_sample = 0;  // IPv4 packets seen on audited ports (1 in 64 checked)
     // The bulk lookup's result for the packet process_rx is processing.
     struct LookupHint {
         bool valid = false;

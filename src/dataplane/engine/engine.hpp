@@ -120,6 +120,7 @@ private:
     // classify.ipp. process: a packet from the wire, parsed by process_rx.
     void process(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void audit_l4_checksum(uint16_t port_index, const PacketView& v);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
 
     // Declaration order is construction order: the context first, then

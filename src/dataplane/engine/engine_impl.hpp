@@ -23,6 +23,7 @@
 #include "packet/frag_guard.hpp"
 #include "packet/icmp.hpp"
 #include "packet/icmp_error.hpp"
+#include "packet/l4_checksum.hpp"
 #include "packet/nat_rewrite.hpp"
 #include "packet/tcp_reset.hpp"
 #include "packet/tun_encap.hpp"
