@@ -217,8 +217,8 @@ void drain_rings(std::vector<std::unique_ptr<Engine>>& engines,
                 rte_ring* r = rings.ring[from][to];
                 if (r == nullptr) continue;
                 rte_mbuf* burst[kBurst];
-                const unsigned got = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(burst),
-                                                               kBurst, nullptr);
+                const unsigned got =
+                    rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(burst), kBurst, nullptr);
                 for (unsigned i = 0; i < got; ++i) engines[to]->from_ring(burst[i], snap);
                 moved = moved || got != 0;
             }
