@@ -53,7 +53,15 @@
       "message ring full: a persistence template's count stays high")                         \
     X(kDatapath, icmp_errors_forwarded, kCounter, "icmp errors forwarded",                    \
       "ICMP errors about a tracked connection relayed to its real server or client "          \
-      "(path MTU discovery through the balancer)")
+      "(path MTU discovery through the balancer)")                                            \
+    X(kDatapath, neighbor_evicted, kCounter, "neighbors evicted",                             \
+      "incomplete neighbour entries evicted to make room (their waiting packets dropped)")    \
+    X(kDatapath, neighbor_expired, kCounter, "neighbors expired",                             \
+      "neighbour entries removed: no ARP answer in time, or stale and unused")                \
+    X(kDatapath, neighbor_stale, kCounter, "neighbors stale",                                 \
+      "reachable neighbours not confirmed in time (re-asked at their next use)")              \
+    X(kDatapath, neighbor_learn_limited, kCounter, "neighbor learning limited",               \
+      "ARP from unknown senders not learned: over the learning rate")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \
