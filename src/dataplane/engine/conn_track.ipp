@@ -121,7 +121,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         proto.method = rs.method;
         // Only NAT replies come back through us; DR/TUN servers answer directly.
         proto.has_reply_key = rs.method == kMethodNat;
-        proto.from_template = svc.persistent;
+        proto.from_template = svc.persistent ? tmpl_.template_mark(svc.persistence_mask) : 0;
         c = ctx_.conns.insert(proto, ctx_.now_s, snap.timeouts.of(proto.state));
         if (c == nullptr) {
             if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
@@ -253,7 +253,9 @@ uint32_t ConnTracker<Io>::on_expire(const Conn& c, const Snapshot& snap) {
     sync_.emit(c, SyncOp::kRemove);
     ctx_.counters->conns_expired.add();
     account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
-    if (c.from_template) tmpl_.release_template(c.service_id, c.rs_id, c.client_ip, snap);
+    if (c.from_template) {
+        tmpl_.release_template(c.service_id, c.rs_id, c.client_ip, snap, c.from_template);
+    }
     return 0;
 }
 
