@@ -58,7 +58,15 @@
       "TCP/UDP checksums verified, 1 packet in 64 on ports whose device checks none")         \
     X(kDatapath, l4_checksum_bad, kCounter, "checksums bad",                                  \
       "sampled TCP/UDP packets that arrived with a wrong checksum (forwarded as they are; "   \
-      "a sender with checksum offload on: ethtool -K IF tx off)")
+      "a sender with checksum offload on: ethtool -K IF tx off)")                             \
+    X(kDatapath, neighbor_evicted, kCounter, "neighbors evicted",                             \
+      "incomplete neighbour entries evicted to make room (their waiting packets dropped)")    \
+    X(kDatapath, neighbor_expired, kCounter, "neighbors expired",                             \
+      "neighbour entries removed: no ARP answer in time, or stale and unused")                \
+    X(kDatapath, neighbor_stale, kCounter, "neighbors stale",                                 \
+      "reachable neighbours not confirmed in time (re-asked at their next use)")              \
+    X(kDatapath, neighbor_learn_limited, kCounter, "neighbor learning limited",               \
+      "ARP from unknown senders not learned: over the learning rate")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \

@@ -1,6 +1,5 @@
 #include "control/checksum_audit.hpp"
 
-
 namespace dvs::control {
 
 std::vector<std::string> ChecksumAudit::poll(

@@ -54,8 +54,10 @@ struct Conn {
     uint8_t method;       // control::ForwardMethod value
     uint8_t has_reply_key;
     uint32_t rs_id;
-    uint16_t controls;      // templates: connections placed by this template and still alive
-    uint8_t from_template;  // connections: placed by a persistence template (release on expiry)
+    uint16_t controls;  // templates: connections placed by this template and still alive
+    // Connections placed by a persistence template (released on expiry): the
+    // netmask's prefix length + 1 (Templates::template_mark); 0: not placed so.
+    uint8_t from_template;
     uint8_t pad;
     uint32_t expires;  // tick (seconds) at which the entry dies if idle
     // Timer-wheel and free-list links (entry indices; kNil ends a list).

@@ -6,6 +6,8 @@
 
 namespace dvs::dataplane {
 
+static_assert(FragTable::kSize < FragTable::kNone, "entry indices are 16-bit");
+
 FragTable::FragTable() { std::memset(entries_, 0, sizeof(entries_)); }
 
 uint64_t FragTable::hash(const FragKey& k) {
@@ -21,13 +23,46 @@ FragTable::Entry* FragTable::find_or_add(const FragKey& key, uint32_t now) {
         if (!e.used && free_slot == nullptr) free_slot = &e;
     }
     if (free_slot == nullptr) return nullptr;
-    free_slot->key = key;
-    free_slot->used = true;
-    free_slot->ports_known = false;
-    free_slot->n_held = 0;
-    free_slot->l4_hdr_len = 0;
-    free_slot->created = now;
-    return free_slot;
+    Entry& e = *free_slot;
+    e.key = key;
+    e.used = true;
+    e.ports_known = false;
+    e.n_held = 0;
+    e.l4_hdr_len = 0;
+    e.created = now;
+    e.total = 0;
+    e.seen = 0;
+    e.older = newest_;
+    e.newer = kNone;
+    const uint16_t idx = index_of(e);
+    if (newest_ != kNone) entries_[newest_].newer = idx;
+    newest_ = idx;
+    if (oldest_ == kNone) oldest_ = idx;
+    return &e;
+}
+
+void FragTable::release(Entry& e) {
+    if (e.older != kNone) {
+        entries_[e.older].newer = e.newer;
+    } else {
+        oldest_ = e.newer;
+    }
+    if (e.newer != kNone) {
+        entries_[e.newer].older = e.older;
+    } else {
+        newest_ = e.older;
+    }
+    e.used = false;
+}
+
+FragTable::Entry* FragTable::oldest_holding(const Entry* except) {
+    uint16_t idx = oldest_;
+    for (uint32_t i = 0; i < kEvictScan && idx != kNone; ++i) {
+        Entry& e = entries_[idx];
+        if (e.n_held != 0 && &e != except) return &e;
+        idx = e.newer;
+    }
+    return nullptr;
 }
 
 }  // namespace dvs::dataplane

@@ -27,6 +27,11 @@ enum class HandoffKind : uint8_t {
     kFragment = 3,   // an IP fragment whose ports the fragment core knows (src_port/dst_port)
     kTemplate = 4,   // a new connection of a persistent service: pick via the template here
     kScheduled = 5,  // back from the template core: create the connection to rs_id
+    // A later fragment that reached its owner before the connection its first
+    // fragment is having made on the template core: it follows the first
+    // there (kFragmentFollow) and comes back behind it (kFragmentBack).
+    kFragmentFollow = 6,
+    kFragmentBack = 7,
 };
 
 struct HandoffMeta {

@@ -12,33 +12,27 @@ uint32_t NeighborTable::slot(uint16_t port, uint32_t ip) {
     return static_cast<uint32_t>(mix64((uint64_t{port} << 32) | ip)) & (kSize - 1);
 }
 
-// Linear probing; entries are never removed (a neighbour that stops answering
-// stays as a stale entry and is re-requested), so probing can stop at the
-// first empty slot.
+// Entries are removed, so a lookup looks at every slot of the window (an
+// empty slot does not end it).
 NeighborTable::Entry* NeighborTable::find(uint16_t port, uint32_t ip) {
-    uint32_t s = slot(port, ip);
-    for (uint32_t i = 0; i < kSize; ++i, s = (s + 1) & (kSize - 1)) {
-        Entry& e = entries_[s];
-        if (e.state == State::kEmpty) return nullptr;
-        if (e.ip == ip && e.port == port) return &e;
+    const uint32_t home = slot(port, ip);
+    for (uint32_t i = 0; i < kProbe; ++i) {
+        Entry& e = entries_[(home + i) & (kSize - 1)];
+        if (e.state != State::kEmpty && e.ip == ip && e.port == port) return &e;
     }
     return nullptr;
 }
 
-NeighborTable::Entry* NeighborTable::find_or_add(uint16_t port, uint32_t ip) {
-    uint32_t s = slot(port, ip);
-    for (uint32_t i = 0; i < kSize; ++i, s = (s + 1) & (kSize - 1)) {
-        Entry& e = entries_[s];
-        if (e.state == State::kEmpty) {
-            e.ip = ip;
-            e.port = port;
-            e.state = State::kIncomplete;
-            e.n_pending = 0;
-            return &e;
-        }
-        if (e.ip == ip && e.port == port) return &e;
-    }
-    return nullptr;
+void NeighborTable::claim(Entry& e, uint16_t port, uint32_t ip, uint64_t now) {
+    e.ip = ip;
+    e.port = port;
+    e.state = State::kIncomplete;
+    e.n_pending = 0;
+    e.created_tsc = now;
+    e.confirmed_tsc = 0;
+    e.requested_tsc = 0;
+    e.used_tsc = now;
+    e.queued_tsc = 0;
 }
 
 }  // namespace dvs::dataplane

@@ -30,7 +30,7 @@ namespace dvs::dataplane {
     X(kArpMalformed,       "arp_malformed",       "truncated or not Ethernet/IPv4 ARP") \
     X(kArpIgnored,         "arp_ignored",         "ARP not about us") \
     X(kNoRoute,            "no_route",            "no route to the destination or next hop") \
-    X(kNeighborQueueFull,  "neighbor_queue_full", "too many packets waiting for one unresolved neighbour") \
+    X(kNeighborQueueFull,  "neighbor_queue_full", "too many packets waiting for one unresolved neighbour, or for all (the hold budget)") \
     X(kNeighborTableFull,  "neighbor_table_full", "no free neighbour entry for a next hop") \
     X(kNeighborUnresolved, "neighbor_unresolved", "ARP got no answer in time; queued packets dropped") \
     X(kHandoffRingFull,    "handoff_ring_full",   "owner core's ring full") \
@@ -39,7 +39,7 @@ namespace dvs::dataplane {
     X(kFragNeeded,         "frag_needed",         "TUN: too big with DF; ICMP fragmentation-needed sent to the client") \
     X(kIcmpNoConn,         "icmp_no_conn",        "ICMP error quoting a connection we do not track") \
     X(kFragTableFull,      "frag_table_full",     "no free entry to place a fragment's datagram") \
-    X(kFragHoldFull,       "frag_hold_full",      "too many fragments waiting for their first fragment") \
+    X(kFragHoldFull,       "frag_hold_full",      "too many fragments waiting for their first fragment (per datagram, or no room)") \
     X(kFragTimeout,        "frag_timeout",        "held fragments whose first fragment never came") \
     X(kFragNoConn,         "frag_no_conn",        "a later fragment whose connection is gone") \
     X(kKernelRateLimited,  "kernel_rate_limited", "for the kernel interface, over the worker's exception_path rate") \
@@ -54,7 +54,8 @@ namespace dvs::dataplane {
     X(kFragTiny,           "frag_tiny",           "first fragment without the whole TCP (or UDP) header (RFC 1858)") \
     X(kFragTinyOverlap,    "frag_tiny_overlap",   "TCP fragment at offset 8 bytes: would rewrite the flags (RFC 1858)") \
     X(kFragOverlap,        "frag_overlap",        "fragment that would change the header decided by the first one") \
-    X(kHaBackup,           "ha_backup",           "for an address whose VRRP instance is BACKUP here")
+    X(kHaBackup,           "ha_backup",           "for an address whose VRRP instance is BACKUP here") \
+    X(kFragEvicted,        "frag_evicted",        "held fragments dropped to make room: the hold budget was spent or the pool low")
 
 enum class DropReason : uint8_t {
 #define DVS_DROP_ENUM(name, text, help) name,

@@ -46,6 +46,9 @@ small_mtu_syn = client_tcp(VIP_TUN, 80, sport=46203, flags="S", seq=300)
 too_big_576 = tcp_len(46203, 600)                  # MTU 576: outer 620
 no_df_1500 = udp_len(47002, 1490, tos=0x08)        # outer 1510 > 1500: 2 fragments
 no_df_576 = udp_len(47003, 1400)                   # outer 1420 at MTU 576: 3 fragments
+# Port MTU 2040 with 2 KiB mbufs: a 2054-byte fragment frame does not fit one
+# mbuf (2048 bytes of room); fragments are cut to what an mbuf holds.
+no_df_2040 = udp_len(47004, 2030)                  # outer 2050 > 2040
 
 
 def outer_fragments(inp, rs: str, nh_mac: str, mtu: int):
@@ -151,4 +154,9 @@ CASES = [
          mtu=576,
          inputs=[no_df_576],
          expect=outer_fragments(no_df_576, RS3, RS3_MAC, 576)),
+
+    Case("MTU 2040 (above what an mbuf holds), no DF, inner 2030 bytes: fragments fit an mbuf",
+         mtu=2040,
+         inputs=[no_df_2040],
+         expect=outer_fragments(no_df_2040, RS3, RS3_MAC, 2034)),
 ]

@@ -15,6 +15,16 @@
 // fire without sleeping. The counters are written as dvsd's --stats-file
 // writes them.
 //
+// With dataplane.workers > 1 every engine gets its handoff rings and its own
+// TX queue; the frames arrive on worker 0's RX queue (one port, one queue),
+// and after each burst every ring is drained, engine by engine, until no
+// packet moves, as the workers' loops would.
+//
+// The input frames take their mbufs from the engine's pool, as a NIC's RX
+// does: a frame that finds the pool empty is lost and counted as
+// `rx_nombuf` (stats JSON, top level, beside `mbuf_pool_size` and
+// `mbuf_pool_free`, which is read after the settle time).
+//
 // EAL (for mbufs and the connection table's memory) starts with the
 // config's dataplane.eal, which for golden.yaml.in needs no privilege.
 
@@ -22,6 +32,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <array>
 #include <atomic>
@@ -30,6 +41,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -150,9 +162,15 @@ void eal_init(const char* prog, const std::vector<std::string>& eal) {
     }
 }
 
-// Everything the engine transmitted so far, in order. One port: its index
-// is not needed.
-void collect(dataplane::CapturePortIo& io, std::vector<Frame>& out) {
+void collect_one(dataplane::CapturePortIo& io, std::vector<Frame>& out);
+
+// Everything the engines transmitted so far, engine by engine, each in
+// order. One port: its index is not needed.
+void collect(std::vector<std::unique_ptr<Engine>>& engines, std::vector<Frame>& out) {
+    for (auto& engine : engines) collect_one(engine->io(), out);
+}
+
+void collect_one(dataplane::CapturePortIo& io, std::vector<Frame>& out) {
     for (const dataplane::CapturePortIo::Sent& s : io.take()) {
         rte_mbuf* m = s.m;
         // Returns a pointer into a single segment, or copies into `f` for a
@@ -165,10 +183,10 @@ void collect(dataplane::CapturePortIo& io, std::vector<Frame>& out) {
     }
 }
 
-// The case's single port as open_ports would lay it out for one worker
-// (RX queue 0, TX queue 0, DPDK port id 0), without a device: the engine's
-// port I/O is the capture.
-dataplane::PortLayout port_layout(const control::PortConfig& pc) {
+// The case's single port as open_ports would lay it out (RX queue 0 on
+// worker 0, a TX queue per worker, DPDK port id 0), without a device: the
+// engines' port I/O is the capture.
+dataplane::PortLayout port_layout(const control::PortConfig& pc, uint32_t workers) {
     dataplane::PortInfo p;
     p.name = pc.name;
     p.device = pc.device;
@@ -176,20 +194,46 @@ dataplane::PortLayout port_layout(const control::PortConfig& pc) {
     if (pc.mac) std::copy(pc.mac->begin(), pc.mac->end(), p.mac);
     p.mtu = pc.mtu;
     p.rx_queues = 1;
-    p.tx_queues = 1;
-    p.tx_queue[0] = 0;
+    p.tx_queues = static_cast<uint16_t>(workers);
+    for (uint32_t w = 0; w < workers; ++w) p.tx_queue[w] = static_cast<int32_t>(w);
     dataplane::PortLayout layout;
     layout.ports.push_back(p);
-    layout.rx_by_worker = {{{0, 0}}};
-    layout.kernel_rx_by_worker = {{}};
+    layout.rx_by_worker.assign(workers, {});
+    layout.rx_by_worker[0] = {{0, 0}};
+    layout.kernel_rx_by_worker.assign(workers, {});
     return layout;
+}
+
+// What the other workers' loops do with their rings (dataplane/worker.cpp
+// poll_rings), until nothing moves: a packet may cross several rings
+// (fragment core -> owner -> template core -> owner).
+void drain_rings(std::vector<std::unique_ptr<Engine>>& engines,
+                 const dataplane::HandoffRings& rings, const dataplane::Snapshot& snap) {
+    const auto n = static_cast<uint32_t>(engines.size());
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (uint32_t to = 0; to < n; ++to) {
+            for (uint32_t from = 0; from < n; ++from) {
+                rte_ring* r = rings.ring[from][to];
+                if (r == nullptr) continue;
+                rte_mbuf* burst[kBurst];
+                const unsigned got =
+                    rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(burst), kBurst, nullptr);
+                for (unsigned i = 0; i < got; ++i) engines[to]->from_ring(burst[i], snap);
+                moved = moved || got != 0;
+            }
+            engines[to]->poll_messages(snap);
+            engines[to]->flush();
+        }
+    }
 }
 
 int run(const Options& o, const char* prog) {
     const std::string yaml = read_file(o.config);
     const control::Config cfg = control::load_config_text(yaml, o.config);
-    if (cfg.ports.size() != 1 || cfg.dataplane.workers != 1 || !cfg.ports[0].mac) {
-        throw std::runtime_error("golden configs have one port with a mac and one worker");
+    const uint32_t workers = cfg.dataplane.workers;
+    if (cfg.ports.size() != 1 || !cfg.ports[0].mac || workers < 1 || workers > 4) {
+        throw std::runtime_error("golden configs have one port with a mac and 1-4 workers");
     }
     eal_init(prog, cfg.dataplane.eal);
     rte_mempool* pool =
@@ -200,62 +244,82 @@ int run(const Options& o, const char* prog) {
     }
     dataplane::register_handoff_field();
 
-    // As dvsd builds a worker: Config -> Snapshot -> publisher -> WorkerEnv.
-    const dataplane::PortLayout ports = port_layout(cfg.ports[0]);
-    dataplane::SnapshotPublisher publisher(1);
-    publisher.publish(control::build_snapshot(cfg, 1, 1));
+    // As dvsd builds its workers: Config -> Snapshot -> publisher -> WorkerEnv.
+    const dataplane::PortLayout ports = port_layout(cfg.ports[0], workers);
+    dataplane::SnapshotPublisher publisher(workers);
+    publisher.publish(control::build_snapshot(cfg, workers, 1));
     const dataplane::Snapshot& snap = *publisher.current();
-    dataplane::HandoffRings rings;  // none: one worker hands nothing over
+    dataplane::HandoffRings rings;  // none for one worker
+    if (workers > 1) rings = dataplane::create_handoff_rings(workers, 4096);
     std::array<const dataplane::WorkerCounters*, dataplane::kMaxWorkers> all{};
     std::atomic<bool> stop{false};
     uint64_t clock = rte_rdtsc();
     dataplane::WorkerEnv env;
-    env.n_workers = 1;
+    env.n_workers = workers;
     env.ports = &ports;
     env.snapshots = &publisher;
     env.rings = &rings;
     env.stop = &stop;
     env.all_counters = all.data();
     env.clock = &clock;
-    Engine engine(0, env, cfg.dataplane.conn_capacity, pool, clock);
-    all[0] = &engine.counters();
+    std::vector<std::unique_ptr<Engine>> engines;
+    for (uint32_t w = 0; w < workers; ++w) {
+        engines.push_back(
+            std::make_unique<Engine>(w, env, cfg.dataplane.conn_capacity, pool, clock));
+        all[w] = &engines[w]->counters();
+    }
 
     // What one loop iteration does around a burst (dataplane/worker.cpp).
     std::vector<Frame> outputs;
+    uint64_t rx_nombuf = 0;
     const std::vector<Frame> inputs = read_pcap(o.in);
     for (size_t i = 0; i < inputs.size(); i += kBurst) {
         rte_mbuf* burst[kBurst];
-        const auto n = static_cast<uint16_t>(std::min<size_t>(kBurst, inputs.size() - i));
-        if (rte_pktmbuf_alloc_bulk(pool, burst, n) != 0) throw std::runtime_error("mbuf alloc");
-        for (uint16_t j = 0; j < n; ++j) {
-            const Frame& f = inputs[i + j];
-            void* p = rte_pktmbuf_append(burst[j], static_cast<uint16_t>(f.size()));
+        uint16_t n = 0;
+        for (size_t j = i; j < std::min(i + kBurst, inputs.size()); ++j) {
+            rte_mbuf* m = rte_pktmbuf_alloc(pool);
+            if (m == nullptr) {  // the NIC finds no mbuf: the frame is lost
+                ++rx_nombuf;
+                continue;
+            }
+            const Frame& f = inputs[j];
+            void* p = rte_pktmbuf_append(m, static_cast<uint16_t>(f.size()));
             if (p == nullptr) throw std::runtime_error("input frame larger than an mbuf");
             std::memcpy(p, f.data(), f.size());
-            burst[j]->port = 0;
+            m->port = 0;
+            burst[n++] = m;
         }
-        engine.set_now(clock);
-        engine.begin_iteration(snap);
-        engine.process_rx(burst, n, snap);
-        engine.flush();
-        collect(engine.io(), outputs);
+        for (auto& e : engines) {
+            e->set_now(clock);
+            e->begin_iteration(snap);
+        }
+        if (n != 0) engines[0]->process_rx(burst, n, snap);
+        engines[0]->flush();
+        drain_rings(engines, rings, snap);
+        collect(engines, outputs);
     }
     // The loop's housekeeping while the case settles, on the test clock.
     const uint64_t step =
-        static_cast<uint64_t>(static_cast<double>(engine.tsc_hz()) * kHousekeepingStep);
+        static_cast<uint64_t>(static_cast<double>(engines[0]->tsc_hz()) * kHousekeepingStep);
     for (double t = 0; t < o.settle; t += kHousekeepingStep) {
         clock += step;
-        engine.set_now(clock);
-        engine.housekeeping(snap);
-        engine.flush();
-        collect(engine.io(), outputs);
+        for (auto& e : engines) {
+            e->set_now(clock);
+            e->housekeeping(snap);
+            e->flush();
+        }
+        drain_rings(engines, rings, snap);
+        collect(engines, outputs);
     }
     write_pcap(o.out, outputs);
 
     control::StatsView view;
     view.config = &cfg;
     view.snapshot = &snap;
-    view.workers = {&engine.counters()};
+    for (auto& e : engines) view.workers.push_back(&e->counters());
+    view.mbuf_pool_size = pool->size;
+    view.mbuf_pool_free = rte_mempool_avail_count(pool);
+    view.rx_nombuf = rx_nombuf;
     std::ofstream(o.stats) << control::render_stats_json(view);
     return 0;
 }

@@ -29,7 +29,8 @@ L4ChecksumCheck verdict(dvs::test::Frame& f) {
 void make_partial(dvs::test::Frame& f) {
     const PacketView v = parse_frame(f.data(), f.size());
     const uint16_t partial = csum_fold(pseudo_header_sum(*v.ip, v.proto, v.l4_len));
-    const size_t at = v.proto == kIpProtoTcp ? offsetof(TcpHdr, checksum) : offsetof(UdpHdr, checksum);
+    const size_t at =
+        v.proto == kIpProtoTcp ? offsetof(TcpHdr, checksum) : offsetof(UdpHdr, checksum);
     std::memcpy(v.l4 + at, &partial, 2);
 }
 
@@ -53,8 +54,8 @@ TEST_CASE("check_l4_checksum: good, corrupted and offload-partial TCP and UDP", 
 
 TEST_CASE("check_l4_checksum: what it cannot judge is not checked", "[checksum]") {
     // UDP without a checksum (0 means none).
-    auto none = make_frame(kIpProtoUdp, ip4(10, 0, 1, 2), ip4(192, 0, 2, 10), be16(40000),
-                           be16(53), kPayload, kTcpAck, false);
+    auto none = make_frame(kIpProtoUdp, ip4(10, 0, 1, 2), ip4(192, 0, 2, 10), be16(40000), be16(53),
+                           kPayload, kTcpAck, false);
     CHECK(verdict(none) == L4ChecksumCheck::kNotChecked);
 
     // A first fragment holds only part of the segment its checksum covers.

@@ -68,6 +68,13 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     switch (meta.kind) {
         case HandoffKind::kFragment:
             return dispatch(m, v, snap, known);
+        case HandoffKind::kFragmentFollow:  // on the template core, behind its first
+            return out_.handoff(owner_core(v.ip->src, known.src, ctx_.env.n_workers), m,
+                                HandoffKind::kFragmentBack, v, &known);
+        case HandoffKind::kFragmentBack: {
+            const Ports back{known.src, known.dst, true, true};
+            return dispatch(m, v, snap, back);
+        }
         case HandoffKind::kTemplate:
         case HandoffKind::kScheduled: {
             const Service* svc = snap.find_service(v.ip->dst, known.dst, v.proto);

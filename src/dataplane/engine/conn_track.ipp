@@ -18,6 +18,23 @@ ConnTracker<Io>::ConnTracker(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& n
       load_scratch_(new sched::BackendLoad[kMaxRealServers]),
       half_open_(new uint32_t[kMaxServices]()) {}
 
+// A later fragment finds no connection. For a persistent service with the
+// template on another core, its first fragment may be on the way there and
+// back (kTemplate, kScheduled) to create it: the fragment follows the same
+// path, behind the first on each FIFO ring, so it comes back after the
+// connection exists. Back from that trip, or otherwise: the connection is
+// gone (or never was).
+template <class Io>
+void ConnTracker<Io>::later_fragment_without_conn(rte_mbuf* m, PacketView& v, const Service& svc,
+                                                  const Ports& ports) {
+    if (svc.persistent && !ports.followed) {
+        const uint32_t tcore = tmpl_.template_core(svc, v.ip->src);
+        if (tcore != ctx_.id)
+            return out_.handoff(tcore, m, HandoffKind::kFragmentFollow, v, &ports);
+    }
+    out_.drop(m, DropReason::kFragNoConn);
+}
+
 template <class Io>
 void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
                               const Ports& ports, int32_t preselected_rs) {
@@ -25,7 +42,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
     Conn* c = ctx_.find_conn(key).conn;
     if (ports.later_fragment) {
         // No L4 header here: the first fragment made or found the connection.
-        if (c == nullptr) return out_.drop(m, DropReason::kFragNoConn);
+        if (c == nullptr) return later_fragment_without_conn(m, v, svc, ports);
         ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(c->state));
         ctx_.counters->services[c->service_id].pkts_in.add();
         ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
@@ -104,7 +121,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         proto.method = rs.method;
         // Only NAT replies come back through us; DR/TUN servers answer directly.
         proto.has_reply_key = rs.method == kMethodNat;
-        proto.from_template = svc.persistent;
+        proto.from_template = svc.persistent ? tmpl_.template_mark(svc.persistence_mask) : 0;
         c = ctx_.conns.insert(proto, ctx_.now_s, snap.timeouts.of(proto.state));
         if (c == nullptr) {
             if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
@@ -236,7 +253,9 @@ uint32_t ConnTracker<Io>::on_expire(const Conn& c, const Snapshot& snap) {
     sync_.emit(c, SyncOp::kRemove);
     ctx_.counters->conns_expired.add();
     account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
-    if (c.from_template) tmpl_.release_template(c.service_id, c.rs_id, c.client_ip, snap);
+    if (c.from_template) {
+        tmpl_.release_template(c.service_id, c.rs_id, c.client_ip, snap, c.from_template);
+    }
     return 0;
 }
 

@@ -54,6 +54,8 @@ public:
     void serve_dump(ConnDump& dump);
 
 private:
+    void later_fragment_without_conn(rte_mbuf* m, PacketView& v, const Service& svc,
+                                     const Ports& ports);
     void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c, Direction dir);
 
     CoreContext& ctx_;

@@ -45,6 +45,24 @@ struct WorkerEnv {
     const uint64_t* clock = nullptr;
 };
 
+// Packets a core holds for later (fragments before their first, packets
+// waiting for ARP) must never take the mbufs reception needs. Each kind may
+// hold at most a share of the pool, divided among the workers (the
+// hold budget), and nothing is held while the pool's free mbufs are below
+// the RX reserve (the pool's common ring only: mbufs in per-lcore caches
+// are free too, so the test errs on the safe side; no walk over the caches
+// per packet: one indirect call, only when a packet is about to be held).
+inline constexpr uint32_t kHoldShare = 4;       // each kind: at most 1/4 of the pool
+inline constexpr uint32_t kRxReserveShare = 4;  // hold nothing below 1/4 of the pool free
+inline uint32_t hold_budget(const rte_mempool* pool, uint32_t workers) {
+    return pool->size / (kHoldShare * (workers == 0 ? 1 : workers));
+}
+inline bool pool_low(const rte_mempool* pool) {
+    // rte_mempool_ops_get_count's body (the function is not exported).
+    const rte_mempool_ops* ops = rte_mempool_get_ops(pool->ops_index);
+    return ops->get_count(pool) < pool->size / kRxReserveShare;
+}
+
 struct CoreContext {
     // start: the TSC that is second 0 of the connection table's clock.
     CoreContext(uint32_t core_id, const WorkerEnv& worker_env, uint32_t conn_capacity,

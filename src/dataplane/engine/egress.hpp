@@ -23,6 +23,7 @@ struct FlowPorts {
     uint16_t src = 0;
     uint16_t dst = 0;
     bool later_fragment = false;  // no L4 header in this packet
+    bool followed = false;        // a later fragment back from the template core
 };
 
 template <class Io>

@@ -8,6 +8,12 @@ namespace dvs::dataplane {
 
 // All fragments of a datagram meet on its fragment core, which learns the
 // ports from the first fragment and sends every fragment on to the owner.
+// The entry ends with the datagram: once the last fragment has told the
+// total length and that many bytes have been seen, it is released, so a
+// later datagram that reuses the IP id (another connection of the same
+// host, or hosts behind one NAT address) starts afresh with its own ports.
+// A duplicate fragment counts twice and can end an entry early; a fragment
+// after that is held as if its first were lost, and times out.
 template <class Io>
 template <class Dispatch>
 void Fragments<Io>::fragment(rte_mbuf* m, PacketView& v, Dispatch&& dispatch) {
@@ -21,18 +27,26 @@ void Fragments<Io>::fragment(rte_mbuf* m, PacketView& v, Dispatch&& dispatch) {
 
     FragTable::Entry* e = table_->find_or_add(key, ctx_.now_s);
     if (e == nullptr) return out_.drop(m, DropReason::kFragTableFull);
-    const bool first = (be16(v.ip->frag_off) & kIpFragOffsetMask) == 0;
+    const uint16_t frag_off = be16(v.ip->frag_off);
+    const uint32_t offset = uint32_t{static_cast<uint16_t>(frag_off & kIpFragOffsetMask)} * 8;
+    const uint32_t bytes = v.l3_len - uint32_t{static_cast<uint8_t>(v.ip->version_ihl & 0x0f)} * 4;
+    const bool first = offset == 0;
     if (first) {
         if (!v.has_ports) return out_.drop(m, DropReason::kL4Malformed);
         if (e->ports_known) {  // seen before: a duplicate, or an attempt to move the datagram
             if (frag_first_conflicts(e->src_port, e->dst_port, v))
                 return out_.drop(m, DropReason::kFragOverlap);
-            return dispatch(m, v, Ports{v.src_port, v.dst_port, false});
+            e->seen += bytes;
+            dispatch(m, v, Ports{v.src_port, v.dst_port, false});
+            if (FragTable::complete(*e)) table_->release(*e);
+            return;
         }
         e->src_port = v.src_port;
         e->dst_port = v.dst_port;
         e->l4_hdr_len = frag_l4_header_len(v);
         e->ports_known = true;
+        e->seen += bytes;
+        if (!(frag_off & kIpFlagMoreFragments)) e->total = bytes;
         dispatch(m, v, Ports{v.src_port, v.dst_port, false});
         // Fragments that came before their first go now, in arrival order.
         const Ports later{e->src_port, e->dst_port, true};
@@ -45,18 +59,47 @@ void Fragments<Io>::fragment(rte_mbuf* m, PacketView& v, Dispatch&& dispatch) {
             }
             dispatch(h, hv, later);
         }
-        e->n_held = 0;
+        table_->clear_held(*e);
+        if (FragTable::complete(*e)) table_->release(*e);
         return;
     }
+    if (!(frag_off & kIpFlagMoreFragments)) e->total = offset + bytes;
     if (e->ports_known) {
-        if (frag_overlaps_header(be16(v.ip->frag_off), e->l4_hdr_len)) {
+        if (frag_overlaps_header(frag_off, e->l4_hdr_len)) {
             return out_.drop(m, DropReason::kFragOverlap);
         }
-        return dispatch(m, v, Ports{e->src_port, e->dst_port, true});
+        e->seen += bytes;
+        dispatch(m, v, Ports{e->src_port, e->dst_port, true});
+        if (FragTable::complete(*e)) table_->release(*e);
+        return;
     }
     if (e->n_held == FragTable::kMaxHeld) return out_.drop(m, DropReason::kFragHoldFull);
+    e->seen += bytes;
+    hold(*e, m, v);
+}
+
+// Later fragments whose first has not come are held, but never more than
+// the budget, and never while the pool is low: the oldest datagram holding
+// fragments gives its place (its fragments are dropped as frag_evicted: a
+// datagram that old has most likely lost its first). A flood of later
+// fragments from random sources thus keeps cycling through the budget
+// instead of taking the mbufs reception needs.
+template <class Io>
+void Fragments<Io>::hold(FragTable::Entry& e, rte_mbuf* m, const PacketView& v) {
+    while (table_->held() >= max_held_ || pool_low(ctx_.pool)) {
+        FragTable::Entry* victim = table_->oldest_holding(&e);
+        if (victim == nullptr) {
+            if (e.n_held == 0) table_->release(e);
+            return out_.drop(m, DropReason::kFragHoldFull);
+        }
+        for (uint8_t i = 0; i < victim->n_held; ++i) {
+            out_.drop(victim->held[i], DropReason::kFragEvicted);
+        }
+        table_->clear_held(*victim);
+        table_->release(*victim);
+    }
     stash_view(m, v);  // parsed once: restored when the first comes
-    e->held[e->n_held++] = m;
+    table_->add_held(e, m);
 }
 
 }  // namespace dvs::dataplane

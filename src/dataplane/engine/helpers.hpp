@@ -22,9 +22,12 @@ inline bool spoofs_us(const Snapshot& snap, uint32_t src) {
     return snap.is_local(src) || snap.is_vip(src);
 }
 
-inline constexpr uint64_t kArpRetryMs = 1000;     // re-send a request at most this often
-inline constexpr uint64_t kArpGiveUpMs = 3000;    // drop packets queued longer than this
-inline constexpr uint64_t kArpRefreshMs = 60000;  // re-confirm a reachable neighbour after this
+inline constexpr uint64_t kArpRetryMs = 1000;  // re-send a request at most this often
+// An incomplete or probing entry without an answer this long is removed
+// (its waiting packets dropped).
+inline constexpr uint64_t kArpGiveUpMs = 3000;
+inline constexpr uint64_t kArpReachableMs = 60000;  // reachable -> stale without confirmation
+inline constexpr uint64_t kArpStaleMs = 600000;     // a stale entry unused this long is removed
 
 // Connection tables live in hugepages: a random lookup in a large table
 // then costs cache misses only, not TLB misses too.

@@ -70,12 +70,29 @@ Neighbors<Io>::Neighbors(uint32_t id, const WorkerEnv& env, rte_mempool* pool,
       out_(out),
       now_tsc_(now_tsc),
       ms_(tsc_hz / 1000),
-      table_(std::make_unique<NeighborTable>()) {}
+      table_(std::make_unique<NeighborTable>()),
+      max_pending_(hold_budget(pool, env.n_workers)) {
+    learn_limit_.configure(kLearnRate, kLearnBurst, tsc_hz, now_tsc);
+}
 
+// An ARP packet from `ip`: a neighbour we know (asked for, or learned) is
+// confirmed and what waited for it goes. One we never asked for is learned
+// only within the learning rate: spoofed announcements from a whole subnet
+// must not fill the cache with live entries that cannot be evicted.
 template <class Io>
 void Neighbors<Io>::learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
-    NeighborTable::Entry* e = table_->find_or_add(port_index, ip);
-    if (e == nullptr) return;  // full: packets needing it are counted when they are dropped
+    Entry* e = table_->find(port_index, ip);
+    if (e == nullptr) {
+        if (!learn_limit_.take(now_tsc_)) {
+            counters_.neighbor_learn_limited.add();
+            return;
+        }
+        e = table_->find_or_add(port_index, ip, now_tsc_, [this](Entry& old) {
+            counters_.neighbor_evicted.add();
+            forget(old);
+        });
+        if (e == nullptr) return;  // every slot live: packets needing it are counted when dropped
+    }
     std::memcpy(e->mac, mac, 6);
     e->state = NeighborTable::State::kReachable;
     e->confirmed_tsc = now_tsc_;
@@ -85,6 +102,7 @@ void Neighbors<Io>::learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]
         engine_detail::set_eth(*rte_pktmbuf_mtod(p, EthHdr*), e->mac, port.mac);
         out_.transmit(port_index, p);
     }
+    pending_ -= e->n_pending;
     e->n_pending = 0;
 }
 
@@ -97,31 +115,59 @@ void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t d
 
 template <class Io>
 void Neighbors<Io>::send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
+    using State = NeighborTable::State;
     const PortInfo& port = env_.ports->ports[port_index];
     EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
     if (const StaticNeighbor* sn = snap.static_neighbor(port_index, nh_ip)) {
         engine_detail::set_eth(eth, sn->mac, port.mac);
         return out_.transmit(port_index, m);
     }
-    NeighborTable::Entry* e = table_->find_or_add(port_index, nh_ip);
+    Entry* e = table_->find_or_add(port_index, nh_ip, now_tsc_, [this](Entry& old) {
+        counters_.neighbor_evicted.add();
+        forget(old);
+    });
     if (e == nullptr) return out_.drop(m, DropReason::kNeighborTableFull);
-    if (e->state == NeighborTable::State::kReachable) {
-        if (now_tsc_ - e->confirmed_tsc > engine_detail::kArpRefreshMs * ms_ &&
-            now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms_) {
-            send_request(snap, port_index, nh_ip);
-            e->requested_tsc = now_tsc_;
-        }
-        engine_detail::set_eth(eth, e->mac, port.mac);
-        return out_.transmit(port_index, m);
+    if (e->state == State::kIncomplete) return hold(*e, m, snap);
+    e->used_tsc = now_tsc_;
+    if (e->state == State::kReachable &&
+        now_tsc_ - e->confirmed_tsc > engine_detail::kArpReachableMs * ms_) {
+        e->state = State::kStale;
+        counters_.neighbor_stale.add();
     }
-    if (e->n_pending == NeighborTable::kMaxPending)
-        return out_.drop(m, DropReason::kNeighborQueueFull);
-    if (e->n_pending == 0) e->queued_tsc = now_tsc_;
-    e->pending[e->n_pending++] = m;
-    if (e->requested_tsc == 0 || now_tsc_ - e->requested_tsc > engine_detail::kArpRetryMs * ms_) {
+    if (e->state == State::kStale) {
+        // Used again after going stale: ask (the reply makes it reachable
+        // again), keep sending to the MAC we know meanwhile.
         send_request(snap, port_index, nh_ip);
         e->requested_tsc = now_tsc_;
+        e->queued_tsc = now_tsc_;  // probing since
+        e->state = State::kProbe;
     }
+    engine_detail::set_eth(eth, e->mac, port.mac);
+    out_.transmit(port_index, m);
+}
+
+template <class Io>
+void Neighbors<Io>::hold(Entry& e, rte_mbuf* m, const Snapshot& snap) {
+    if (e.n_pending == NeighborTable::kMaxPending || pending_ >= max_pending_ || pool_low(pool_)) {
+        out_.drop(m, DropReason::kNeighborQueueFull);
+    } else {
+        if (e.n_pending == 0) e.queued_tsc = now_tsc_;
+        e.pending[e.n_pending++] = m;
+        ++pending_;
+    }
+    if (e.requested_tsc == 0 || now_tsc_ - e.requested_tsc > engine_detail::kArpRetryMs * ms_) {
+        send_request(snap, e.port, e.ip);
+        e.requested_tsc = now_tsc_;
+    }
+}
+
+template <class Io>
+void Neighbors<Io>::forget(Entry& e) {
+    for (uint8_t i = 0; i < e.n_pending; ++i) {
+        out_.drop(e.pending[i], DropReason::kNeighborUnresolved);
+    }
+    pending_ -= e.n_pending;
+    NeighborTable::remove(e);
 }
 
 template <class Io>
@@ -150,28 +196,58 @@ void Neighbors<Io>::send_request(const Snapshot& snap, uint16_t port_index, uint
     out_.transmit(port_index, m);
 }
 
+// The life cycle (neighbor_table.hpp): an entry asked for without an
+// answer for the give-up time goes (incomplete: with its waiting packets;
+// probing: it was stale and nobody confirmed it), a reachable one not
+// confirmed for the reachable time becomes stale, a stale one unused for
+// the stale time goes. Requests are repeated every second meanwhile.
 template <class Io>
 void Neighbors<Io>::expire(const Snapshot& snap) {
-    table_->for_each([&](NeighborTable::Entry& e) {
-        if (e.state != NeighborTable::State::kIncomplete || e.n_pending == 0) return;
-        if (now_tsc_ - e.queued_tsc > engine_detail::kArpGiveUpMs * ms_) {
-            for (uint8_t i = 0; i < e.n_pending; ++i) {
-                out_.drop(e.pending[i], DropReason::kNeighborUnresolved);
+    using State = NeighborTable::State;
+    const uint64_t give_up = engine_detail::kArpGiveUpMs * ms_;
+    const uint64_t retry = engine_detail::kArpRetryMs * ms_;
+    table_->for_each([&](Entry& e) {
+        switch (e.state) {
+            case State::kIncomplete:
+            case State::kProbe: {
+                // Asked since: created (incomplete), or went probing
+                // (queued_tsc: a probing entry holds no packets).
+                const uint64_t since = e.state == State::kIncomplete ? e.created_tsc : e.queued_tsc;
+                if (now_tsc_ - since > give_up) {
+                    counters_.neighbor_expired.add();
+                    return forget(e);
+                }
+                if (now_tsc_ - e.requested_tsc > retry) {
+                    send_request(snap, e.port, e.ip);
+                    e.requested_tsc = now_tsc_;
+                }
+                return;
             }
-            e.n_pending = 0;
-        } else if (now_tsc_ - e.requested_tsc > engine_detail::kArpRetryMs * ms_) {
-            send_request(snap, e.port, e.ip);
-            e.requested_tsc = now_tsc_;
+            case State::kReachable:
+                if (now_tsc_ - e.confirmed_tsc > engine_detail::kArpReachableMs * ms_) {
+                    e.state = State::kStale;
+                    counters_.neighbor_stale.add();
+                }
+                return;
+            case State::kStale:
+                if (now_tsc_ - e.used_tsc > engine_detail::kArpStaleMs * ms_) {
+                    counters_.neighbor_expired.add();
+                    NeighborTable::remove(e);
+                }
+                return;
+            case State::kEmpty:
+                return;
         }
     });
 }
 
 template <class Io>
 void Neighbors<Io>::release_held() {
-    table_->for_each([&](NeighborTable::Entry& e) {
+    table_->for_each([&](Entry& e) {
         for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
         e.n_pending = 0;
     });
+    pending_ = 0;
 }
 
 }  // namespace dvs::dataplane

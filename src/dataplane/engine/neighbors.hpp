@@ -3,6 +3,12 @@
 // MAC (static neighbours, else the ARP cache with held packets, requests,
 // retries and refreshes) and sends it through Egress; answers and learns
 // from ARP packets (neighbor.ipp). Written by its own core only.
+//
+// Bounds: packets waiting for ARP are at most kMaxPending per neighbour and
+// hold_budget() per core (core_context.hpp), and none are held while the
+// pool is low; entries follow the life cycle in neighbor_table.hpp; ARP
+// nobody asked for creates entries at most kLearnRate per second (a
+// neighbour we know is always updated).
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -11,7 +17,9 @@
 #include <memory>
 
 #include "dataplane/counters.hpp"
+#include "dataplane/engine/core_context.hpp"
 #include "dataplane/engine/egress.hpp"
+#include "dataplane/exception_path.hpp"
 #include "dataplane/neighbor_table.hpp"
 #include "dataplane/snapshot.hpp"
 #include "packet/packet_view.hpp"
@@ -36,13 +44,22 @@ public:
     void send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip);
     // A sender learned from ARP: what was held for it goes now.
     void learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]);
+
+    static constexpr uint64_t kLearnRate = 64;  // new entries from unsolicited ARP, per s
+    static constexpr uint64_t kLearnBurst = 64;
     // Housekeeping: retry unanswered requests, give up on packets held too long.
     void expire(const Snapshot& snap);
     // Shutdown: held packets are freed (not counted).
     void release_held();
 
 private:
+    using Entry = NeighborTable::Entry;
     void send_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
+    // Queues m on an unresolved entry (within the bounds) and asks again
+    // when the last request is a second old.
+    void hold(Entry& e, rte_mbuf* m, const Snapshot& snap);
+    // Drops the entry's waiting packets (no answer) and frees the slot.
+    void forget(Entry& e);
 
     const uint32_t id_;
     const WorkerEnv& env_;
@@ -52,6 +69,9 @@ private:
     const uint64_t& now_tsc_;
     const uint64_t ms_;  // TSC ticks per millisecond
     std::unique_ptr<NeighborTable> table_;
+    const uint32_t max_pending_;  // packets held for ARP on this core (hold_budget)
+    uint32_t pending_ = 0;        // held now, over all entries
+    TokenBucket learn_limit_;     // new entries from ARP nobody asked for
 };
 
 }  // namespace dvs::dataplane

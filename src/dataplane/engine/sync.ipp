@@ -116,7 +116,9 @@ void SyncAgent<Io>::remove_entry(Conn* c, const Snapshot& snap) {
     } else {
         track_.account_load(c->rs_id, c->service_id, c->state, ConnState::kCount);
         // Placed here through a template while this box was master.
-        if (c->from_template) tmpl_.release_template(c->service_id, c->rs_id, c->client_ip, snap);
+        if (c->from_template) {
+            tmpl_.release_template(c->service_id, c->rs_id, c->client_ip, snap, c->from_template);
+        }
     }
     ctx_.conns.erase(c);
 }

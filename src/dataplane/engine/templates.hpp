@@ -5,6 +5,7 @@
 // until they end. Written by its own core only; other cores reach it by
 // handoff (kTemplate) and by release messages (HandoffRings::msg).
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
 #include <cstdint>
@@ -42,8 +43,20 @@ public:
     const RealServer* template_pick(const Snapshot& snap, const Service& svc, uint32_t client_ip,
                                     const Ports& ports);
     // A connection placed by a template is gone: tell the template's core.
+    // from_template: the connection's mark (template_mark of the netmask it
+    // was placed under), so that a reload that changed the service's
+    // netmask still finds the template; 0: the service's netmask now.
     void release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
-                          const Snapshot& snap);
+                          const Snapshot& snap, uint8_t from_template = 0);
+    // Conn::from_template of a connection placed under `mask`: its prefix
+    // length + 1 (never 0), and the mask back from it.
+    static uint8_t template_mark(uint32_t mask) {
+        return static_cast<uint8_t>(__builtin_popcount(mask) + 1);
+    }
+    static uint32_t mask_of_mark(uint8_t mark) {
+        const uint32_t bits = mark - 1u;
+        return bits == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - bits));
+    }
     // Template releases from other cores.
     void poll_messages(const Snapshot& snap);
 

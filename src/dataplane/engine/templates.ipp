@@ -41,7 +41,11 @@ const RealServer* Templates<Io>::template_pick(const Snapshot& snap, const Servi
             ctx_.conns.touch(t, ctx_.now_s, svc.persistence_timeout);
             return &snap.real_servers[t->rs_id];
         }
-        ctx_.conns.erase(t);  // its server left; later releases for it are ignored
+        // Its server left; later releases for it are ignored. The peer is
+        // told as for an expiry, in case no new template replaces it there
+        // (the insert below can fail).
+        sync_.emit(*t, SyncOp::kRemove);
+        ctx_.conns.erase(t);
         --ctx_.templates_live;
     }
     const int32_t pick = track_.schedule(svc, {client_ip, ports.src, svc.vip, ports.dst, {}});
@@ -73,11 +77,12 @@ const RealServer* Templates<Io>::template_pick(const Snapshot& snap, const Servi
 // A connection placed by a template is gone: tell the template's core.
 template <class Io>
 void Templates<Io>::release_template(uint16_t service_id, uint32_t rs_id, uint32_t client_ip,
-                                     const Snapshot& snap) {
+                                     const Snapshot& snap, uint8_t from_template) {
     if (service_id >= snap.services.size() || !snap.services[service_id].present) return;
     const Service& svc = snap.services[service_id];
-    const TemplateRelease r{service_id, rs_id, client_ip & svc.persistence_mask};
-    const uint32_t tcore = template_core(svc, client_ip);
+    const uint32_t mask = from_template != 0 ? mask_of_mark(from_template) : svc.persistence_mask;
+    const TemplateRelease r{service_id, rs_id, client_ip & mask};
+    const uint32_t tcore = owner_core(client_ip & mask, svc.port, ctx_.env.n_workers);
     if (tcore == ctx_.id) return apply_release(r, snap);
     void* msg = reinterpret_cast<void*>(static_cast<uintptr_t>(r.encode()));
     if (rte_ring_sp_enqueue(ctx_.env.rings->msg[ctx_.id][tcore], msg) != 0) {

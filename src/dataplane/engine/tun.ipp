@@ -40,18 +40,22 @@ void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap
 
 // Splits an encapsulated packet that does not fit the MTU into fragments,
 // each in a new mbuf; the original is freed. Rare path: copies are fine.
+// A fragment is at most what one mbuf holds: a port MTU above that (jumbo,
+// up to 9000, with 2 KiB mbufs) gives smaller fragments, never a failed
+// append. The offset is 32-bit so that it cannot wrap before the end.
 template <class Io>
 void Forwarder<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
                                  const Snapshot& snap, const NextHop& nh) {
-    const uint16_t mtu = ctx_.env.ports->ports[nh.port].mtu;
     const auto* inner = reinterpret_cast<const uint8_t*>(v.ip);
-    for (uint16_t off = 0; off < v.l3_len;
-         off = static_cast<uint16_t>(off + fragment_payload(mtu))) {
+    uint16_t mtu = ctx_.env.ports->ports[nh.port].mtu;
+    for (uint32_t off = 0; off < v.l3_len; off += fragment_payload(mtu)) {
         rte_mbuf* f = rte_pktmbuf_alloc(ctx_.pool);
         if (f == nullptr) {
             ctx_.counters->drop(DropReason::kMbufAllocFailed);
             break;
         }
+        const uint16_t room = static_cast<uint16_t>(rte_pktmbuf_tailroom(f) - sizeof(EthHdr));
+        if (room < mtu) mtu = room;  // the same for every fragment: the offsets stay aligned
         auto* frame = reinterpret_cast<uint8_t*>(
             rte_pktmbuf_append(f, static_cast<uint16_t>(sizeof(EthHdr) + mtu)));
         if (frame == nullptr) {
@@ -59,8 +63,8 @@ void Forwarder<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const Packet
             ctx_.counters->drop(DropReason::kMbufAllocFailed);
             break;
         }
-        const uint16_t len =
-            write_fragment(frame + sizeof(EthHdr), outer, inner, v.l3_len, off, mtu);
+        const uint16_t len = write_fragment(frame + sizeof(EthHdr), outer, inner, v.l3_len,
+                                            static_cast<uint16_t>(off), mtu);
         rte_pktmbuf_trim(f, static_cast<uint16_t>(mtu - len));
         f->port = m->port;
         nbr_.send(f, snap, nh.port, nh.ip);
