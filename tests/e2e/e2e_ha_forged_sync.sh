@@ -145,6 +145,8 @@ foreign=$(adm_num 1 'foreign')
 check "20 datagrams from the wrong port or address counted as foreign (${foreign:-?})" ge "${foreign:-0}" 20
 lost=$(ha_adm_lost 1)
 check "the sequence jump is not counted as lost datagrams (${lost:-?})" eq "${lost:-x}" 0
+jumps=$(adm_num 1 'sequence jumps')
+check "but as a sequence jump (${jumps:-?})" eq "${jumps:-x}" 1
 old=$(adm_num 1 'old version')
 check "3 old-version datagrams counted (${old:-?})" eq "${old:-x}" 3
 check "and logged with the versions" quiet grep -q 'sync: .*speaks sync version 1' <(ha_lines 1)

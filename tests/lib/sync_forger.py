@@ -40,6 +40,7 @@ UDP_STATE, ESTABLISHED = 0, 2
 UPDATE, REMOVE = 1, 2
 NAT = 0
 V1_HEADER, V2_HEADER, TAG = 16, 28, 16
+STARTED = int(time.time() * 1000)  # this forger's "session" start (unix ms)
 
 
 def max_records(version):
@@ -49,8 +50,7 @@ def max_records(version):
 def header(version, kind, count, seq, sender, key):
     if version == 1:
         return struct.pack("!IBBHII", MAGIC, 1, kind, count, seq, sender)
-    started = int(time.time() * 1000)
-    return struct.pack("!IBBHIIQB3x", MAGIC, 2, kind, count, seq, sender, started, 1 if key else 0)
+    return struct.pack("!IBBHIIQB3x", MAGIC, 2, kind, count, seq, sender, STARTED, 1 if key else 0)
 
 
 def seal(version, data, key):
