@@ -163,5 +163,14 @@ TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     bad = good;
     bad[kHeaderSize + 24] = 0xff;  // a timeout beyond 30 days: would wrap the wheel
     CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 23] = 1;  // reserved fields are zero: the format has one spelling
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 31] = 1;
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize - 1] = 1;  // the header's reserved bytes too
+    CHECK(decode(bad).error == DecodeError::kBadLength);
     CHECK(std::string(decode_error_name(DecodeError::kBadRecord)) == "bad_record");
 }

@@ -11,7 +11,7 @@ namespace dvs::control {
 
 KeyFile read_key_file(const std::string& path) {
     KeyFile k;
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         k.problem = "cannot read key file " + path + ": " + std::strerror(errno);
         return k;
@@ -21,8 +21,8 @@ KeyFile read_key_file(const std::string& path) {
         return k;
     }
     if (st.st_size > static_cast<off_t>(kMaxKeyBytes + 2)) {
-        k.problem = "key file " + path + " is larger than " + std::to_string(kMaxKeyBytes) +
-                    " bytes";
+        k.problem =
+            "key file " + path + " is larger than " + std::to_string(kMaxKeyBytes) + " bytes";
         return k;
     }
     std::ifstream in(path, std::ios::binary);

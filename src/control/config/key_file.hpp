@@ -12,8 +12,8 @@ inline constexpr std::size_t kMinKeyBytes = 32;
 inline constexpr std::size_t kMaxKeyBytes = 4096;
 
 struct KeyFile {
-    std::string key;      // empty when `problem` says why
-    std::string problem;  // "" when the key is usable
+    std::string key;                     // empty when `problem` says why
+    std::string problem;                 // "" when the key is usable
     bool group_or_other_access = false;  // mode allows group/other access
 };
 

@@ -13,8 +13,8 @@ Tag SyncKey::tag(std::span<const uint8_t> data) const {
     unsigned len = 0;
     // HMAC() only fails on an allocation failure or a broken library:
     // a datagram without its tag cannot be sent, so that is fatal.
-    if (HMAC(EVP_sha256(), bytes_.data(), static_cast<int>(bytes_.size()), data.data(),
-             data.size(), full, &len) == nullptr ||
+    if (HMAC(EVP_sha256(), bytes_.data(), static_cast<int>(bytes_.size()), data.data(), data.size(),
+             full, &len) == nullptr ||
         len < kTagSize) {
         std::abort();
     }

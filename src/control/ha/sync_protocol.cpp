@@ -92,6 +92,7 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
         p[3] != static_cast<uint8_t>(dataplane::SyncOp::kRemove)) {
         return false;
     }
+    if (get16(p + 22) != 0 || get32(p + 28) != 0) return false;  // reserved: one spelling
     r = {};
     r.proto = p[0];
     r.state = state;
