@@ -169,7 +169,6 @@ _wait_until 5 has_client_conn || true
 sleep 1
 capture_stop
 h0=$(honoured 1)
-r2=$(adm_num 2 'received')
 res1=$(forge 1 removes --client 10.0.1.2) || res1='{}'
 res2=$(forge 1 updates --count "$FORGED_UPDATES" --key-file "$E2E_DIR/wrong.key") || res2='{}'
 res3=$(forge 1 requests --count 20 --interval 0.05) || res3='{}'
@@ -187,24 +186,29 @@ lost=$(ha_adm_lost 1)
 check "lb1 counted no lost datagram (${lost:-?})" eq "${lost:-x}" 0
 
 echo "-- replay the pair's own datagrams"
-r2=$(adm_num 2 'received')
-res=$(forge 2 replay --pcap "$E2E_DIR/b.pcap") || res='{}'
-sleep 0.5
-replayed2=$(adm_num 2 'replayed')
-echo "   lb1 -> lb2 replayed to lb2: $res; lb2 replayed ${replayed2:-?}, records received ${r2:-?} -> $(adm_num 2 'received')"
-check "lb2 rejected all $(json_field "$res" datagrams) replayed datagrams (${replayed2:-?})" \
-    eq "${replayed2:-x}" "$(json_field "$res" datagrams)"
-check "and took no record from them" eq "$(adm_num 2 'received')" "${r2:-x}"
-check "at least one datagram was replayed" ge "$(json_field "$res" datagrams)" 1
+# replay_checked N UNCHANGED: replay to lbN every datagram its peer sent in
+# b.pcap; check lbN refused each as replayed and that UNCHANGED N (what a
+# taken datagram would move) did not move.
+replay_checked() {
+    local n=$1 unchanged=$2 before after res sent r0 r1
+    before=$("$unchanged" "$n")
+    r0=$(adm_num "$n" replayed)
+    res=$(forge "$n" replay --pcap "$E2E_DIR/b.pcap") || res='{}'
+    sleep 0.5
+    after=$("$unchanged" "$n")
+    r1=$(adm_num "$n" replayed)
+    sent=$(json_field "$res" datagrams)
+    echo "   lb$((3 - n))'s datagrams replayed to lb$n: $res; lb$n replayed ${r0:-?} -> ${r1:-?}," \
+        "$unchanged ${before:-?} -> ${after:-?}"
+    check "at least one datagram replayed to lb$n ($sent)" ge "$sent" 1
+    check "lb$n refused all $sent as replayed ($((${r1:-0} - ${r0:-0})))" \
+        eq "$((${r1:-0} - ${r0:-0}))" "$sent"
+    check "lb$n took nothing from them ($unchanged unchanged)" eq "${after:-x}" "${before:-y}"
+}
+records_received() { adm_num "$1" 'received'; }
+replay_checked 2 records_received
 # lb2's full-transfer request, replayed more than 5 s after it was honoured.
-h0=$(honoured 1)
-res=$(forge 1 replay --pcap "$E2E_DIR/b.pcap") || res='{}'
-sleep 0.5
-replayed1=$(adm_num 1 'replayed')
-echo "   lb2 -> lb1 replayed to lb1: $res; lb1 replayed ${replayed1:-?}, honoured ${h0:-?} -> $(honoured 1)"
-check "lb1 rejected all $(json_field "$res" datagrams) replayed datagrams (${replayed1:-?})" \
-    eq "${replayed1:-x}" "$(json_field "$res" datagrams)"
-check "and honoured no replayed full-transfer request" eq "$(honoured 1)" "${h0:-x}"
+replay_checked 1 honoured
 ha_adm 1 ha | sed 's/^/   lb1: /'
 ha_adm 2 ha | sed 's/^/   lb2: /'
 check "lb1 still MASTER, lb2 BACKUP" test "$(ha_adm_state 1)/$(ha_adm_state 2)" = MASTER/BACKUP
