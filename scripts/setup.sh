@@ -15,6 +15,8 @@ PACKAGES=(
     meson ninja-build pkg-config g++
     dpdk dpdk-dev libdpdk-dev
     libyaml-cpp-dev libspdlog-dev libboost-dev nlohmann-json3-dev catch2
+    libssl-dev              # libcrypto: the MAC on sync datagrams (control/ha/sync_auth)
+    openssl                 # tests/e2e/e2e_ha_forged_sync.sh makes its key files with it
     python3 python3-scapy
     clang libclang-rt-dev   # fuzz/ (libFuzzer) and its sanitizer runtimes
     clang-format            # scripts/format-check.sh (the meson test `format`)

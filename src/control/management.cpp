@@ -340,22 +340,33 @@ mgmt::HaResponse Management::ha() const {
     }
     if (status->has_sync) {
         const SyncStatus& s = status->sync;
-        out.sync = {true,
-                    s.peer,
-                    s.requesting_full,
-                    s.records_sent,
-                    s.records_received,
-                    s.datagrams_lost,
-                    s.queued,
-                    s.last_receive_age_s,
-                    s.full_transfers_received,
-                    s.last_full_records,
-                    s.last_full_ms,
-                    s.unknown_server,
-                    s.install_ring_full,
-                    s.bad_datagrams,
-                    s.send_blocked,
-                    s.gap_repairs};
+        mgmt::HaSyncInfo& o = out.sync;
+        o.configured = true;
+        o.peer = s.peer;
+        o.requesting_full = s.requesting_full;
+        o.records_sent = s.records_sent;
+        o.records_received = s.records_received;
+        o.datagrams_lost = s.datagrams_lost;
+        o.queued = s.queued;
+        o.last_receive_age_s = s.last_receive_age_s;
+        o.full_transfers_received = s.full_transfers_received;
+        o.last_full_records = s.last_full_records;
+        o.last_full_ms = s.last_full_ms;
+        o.unknown_server = s.unknown_server;
+        o.install_ring_full = s.install_ring_full;
+        o.bad_datagrams = s.bad_datagrams;
+        o.send_blocked = s.send_blocked;
+        o.gap_repairs = s.gap_repairs;
+        o.authenticated = s.authenticated;
+        o.foreign_datagrams = s.foreign_datagrams;
+        o.unauthenticated = s.unauthenticated;
+        o.replayed = s.replayed;
+        o.bad_version = s.bad_version;
+        o.seq_jumps = s.seq_jumps;
+        o.ignored_as_master = s.ignored_as_master;
+        o.timeouts_capped = s.timeouts_capped;
+        o.full_requests_served = s.full_requests_served;
+        o.full_requests_limited = s.full_requests_limited;
     }
     const StatsView v = plane_.stats_view();
     mgmt::HaDataplaneInfo& d = out.dataplane;

@@ -404,7 +404,9 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
     }
     const mgmt::HaSyncInfo& s = ha.sync;
     if (s.configured) {
-        out += "Sync with " + s.peer + (s.requesting_full ? " (asking for its table)" : "") + "\n";
+        out += "Sync with " + s.peer +
+               (s.authenticated ? " (authenticated)" : " (NOT authenticated: no key file)") +
+               (s.requesting_full ? " (asking for its table)" : "") + "\n";
         const std::string received =
             s.last_receive_age_s < 0 ? "never" : printf_string("%.1fs ago", s.last_receive_age_s);
         out += printf_string(
@@ -424,6 +426,18 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
                 "%llu\n",
                 ull{s.unknown_server}, ull{s.install_ring_full}, ull{s.bad_datagrams});
         }
+        // Always shown: what a host on the HA link tried is visible here,
+        // apart from the loss count above.
+        out += printf_string(
+            "  refused: foreign %llu, unauthenticated %llu, replayed %llu, old version %llu; "
+            "sequence jumps %llu\n",
+            ull{s.foreign_datagrams}, ull{s.unauthenticated}, ull{s.replayed}, ull{s.bad_version},
+            ull{s.seq_jumps});
+        out += printf_string(
+            "  full-transfer requests honoured %llu, rate-limited %llu; records ignored as "
+            "master %llu; timeouts capped %llu\n",
+            ull{s.full_requests_served}, ull{s.full_requests_limited}, ull{s.ignored_as_master},
+            ull{s.timeouts_capped});
         if (s.send_blocked != 0 || s.gap_repairs != 0) {
             out += printf_string(
                 "  socket full %llu times (datagram held a tick); full transfers asked after "

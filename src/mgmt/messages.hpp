@@ -301,6 +301,11 @@ struct HaSyncInfo {
     double last_full_ms = 0;
     uint64_t unknown_server = 0, install_ring_full = 0, bad_datagrams = 0;
     uint64_t send_blocked = 0, gap_repairs = 0;
+    // What the stream refused or limited (control/ha/ha_status.hpp says each).
+    bool authenticated = false;
+    uint64_t foreign_datagrams = 0, unauthenticated = 0, replayed = 0, bad_version = 0;
+    uint64_t seq_jumps = 0, ignored_as_master = 0, timeouts_capped = 0;
+    uint64_t full_requests_served = 0, full_requests_limited = 0;
     bool operator==(const HaSyncInfo&) const = default;
 };
 

@@ -99,7 +99,10 @@
 //                           last_receive_age_s, full_transfers_received,
 //                           last_full_records, last_full_ms, unknown_server,
 //                           install_ring_full, bad_datagrams, send_blocked,
-//                           gap_repairs},
+//                           gap_repairs, authenticated: bool, foreign_datagrams,
+//                           unauthenticated, replayed, bad_version, seq_jumps,
+//                           ignored_as_master, timeouts_capped,
+//                           full_requests_served, full_requests_limited},
 //                    dataplane: {<each DVS_HA_DATAPLANE_COUNTERS entry of
 //                                common/counter_list.hpp: sync_emitted ...
 //                                garps_sent>, ha_backup_drops}

@@ -202,6 +202,16 @@ void describe(V& v, S& s) {
     v("bad_datagrams", s.bad_datagrams);
     v("send_blocked", s.send_blocked);
     v("gap_repairs", s.gap_repairs);
+    v("authenticated", s.authenticated);
+    v("foreign_datagrams", s.foreign_datagrams);
+    v("unauthenticated", s.unauthenticated);
+    v("replayed", s.replayed);
+    v("bad_version", s.bad_version);
+    v("seq_jumps", s.seq_jumps);
+    v("ignored_as_master", s.ignored_as_master);
+    v("timeouts_capped", s.timeouts_capped);
+    v("full_requests_served", s.full_requests_served);
+    v("full_requests_limited", s.full_requests_limited);
 }
 
 template <class V, class S>

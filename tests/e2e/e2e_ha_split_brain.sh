@@ -14,6 +14,9 @@
 #     priority), lb2 logs MASTER -> BACKUP; `dvsadm ha` agrees on both;
 #  5. both downloads complete intact (curl exit 0, size, sha256: no reset),
 #     and 20 new requests succeed afterwards.
+# The pair has a sync key (ha.sync.key_file): download B survives because
+# lb2 hands its table back to lb1, and a master takes a hand-back (entries
+# it lacks, for its own VIPs) only from an authenticated peer (issue 20).
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
@@ -31,6 +34,8 @@ export HA_SERVICES
 
 topo_up_ha "$P" 2 || { echo "FAIL: topology"; exit 1; }
 rs_start_servers "$P" 2 "$E2E_DIR/rs" || { echo "FAIL: real servers"; exit 1; }
+(umask 077 && openssl rand -hex 32 >"$E2E_DIR/sync.key")
+export HA_KEY_FILE=$E2E_DIR/sync.key
 ha_config 1 200
 ha_config 2 100
 ha_start_pair

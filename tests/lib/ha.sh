@@ -37,6 +37,7 @@ log_epoch() { date -d "$1" +%s.%N; }
 #   HA_VRID       default 51                    HA_SYNC     1 (default) | 0: no sync section
 #   HA_PEER       default 10.0.3.(3-N)          HA_CONN_CAPACITY, HA_MBUFS
 #   HA_SECTION    0: no ha: section at all (a plain dvsd with floating addresses)
+#   HA_KEY_FILE   ha.sync.key_file (default none: an unauthenticated stream)
 ha_config() {
     local n=$1 prio=$2 out
     out=$(ha_conf "$n")
@@ -59,7 +60,7 @@ YAML
             echo "ha:"
             echo "  interface: ha"
             if [[ ${HA_SYNC:-1} == 1 ]]; then
-                echo "  sync: { peer: $peer, port: 8848 }"
+                echo "  sync: { peer: $peer, port: 8848${HA_KEY_FILE:+, key_file: $HA_KEY_FILE} }"
             fi
             cat <<YAML
   vrrp:

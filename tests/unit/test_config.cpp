@@ -2,12 +2,17 @@
 // message each kind of mistake produces. Messages are part of the interface:
 // operators (and scripts grepping reload logs) read "FILE:LINE:COLUMN: PATH".
 
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "control/config/config.hpp"
 #include "control/config/config_diff.hpp"
 #include "control/config/config_writer.hpp"
+#include "control/config/key_file.hpp"
 #include "control/config/yaml_loader.hpp"
 
 using namespace dvs::control;
@@ -663,6 +668,38 @@ TEST_CASE("ha errors name the file, line and field", "[config]") {
                         Catch::Contains("ha.interface"));
     REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: ha0\n  vrrp: []\n"),
                         Catch::Contains("at least one VRRP instance is required"));
+}
+
+TEST_CASE("ha.sync.key_file is checked by --check and round-trips", "[config]") {
+    const std::string dir = "/tmp/dvs-unit-key-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    const auto write = [&](const std::string& name, const std::string& content) {
+        std::ofstream(dir + "/" + name) << content;
+        return dir + "/" + name;
+    };
+    const std::string good = write("good.key", std::string(64, 'a') + "\n");
+    const std::string short_key = write("short.key", "secret\n");
+    const auto with_key = [&](const std::string& path) {
+        return kHaBase + "ha:\n  interface: ha0\n  sync: { peer: 10.0.3.2, key_file: " + path +
+               " }\n  vrrp: [{ name: a, vrid: 1, addresses: [10.0.1.1] }]\n";
+    };
+    const Config c = load(with_key(good));
+    CHECK(c.ha.sync.key_file == good);
+    const std::string yaml = config_to_yaml(c);
+    CHECK(load_config_text(yaml, "w.yaml").ha == c.ha);
+    const KeyFile k = read_key_file(good);
+    CHECK(k.problem.empty());
+    CHECK(k.key == std::string(64, 'a'));  // the newline is not part of it
+    REQUIRE_THROWS_WITH(
+        load(with_key(short_key)),
+        Catch::Contains("t.yaml:9:") && Catch::Contains("ha.sync.key_file: key file " + short_key +
+                                                        " holds 6 bytes; at least 32 are needed"));
+    REQUIRE_THROWS_WITH(load(with_key(dir + "/missing.key")),
+                        Catch::Contains("ha.sync.key_file: cannot read key file " + dir +
+                                        "/missing.key: No such file or directory"));
+    REQUIRE_THROWS_WITH(load(with_key("relative.key")),
+                        Catch::Contains("ha.sync.key_file: the key file must be an absolute path"));
+    std::filesystem::remove_all(dir);
 }
 
 // ---------------------------------------------------------------------------

@@ -191,15 +191,29 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
 
     SECTION("a master streaming to its peer") {
         ha.instances = {master};
+        ha.sync.authenticated = true;
+        ha.sync.foreign_datagrams = 20;
+        ha.sync.unauthenticated = 1699;
+        ha.sync.replayed = 3;
+        ha.sync.bad_version = 1;
+        ha.sync.seq_jumps = 4;
+        ha.sync.full_requests_served = 2;
+        ha.sync.full_requests_limited = 48;
+        ha.sync.ignored_as_master = 64512;
+        ha.sync.timeouts_capped = 6;
         CHECK(format_ha(ha, now) ==
               "VRRP on ha0\n"
               "  vi1  vrid 51   MASTER  priority 200  advert 200ms  master 10.0.3.1  since 12.3s "
               "ago (master down timer expired)\n"
               "       adverts sent 60 received 2  became master 1 backup 0  dropped 0\n"
-              "Sync with 10.0.3.2:8848\n"
+              "Sync with 10.0.3.2:8848 (authenticated)\n"
               "  sent 1200 records, received 0, lost datagrams 0, queued 0 (lag), last received "
               "0.2s ago\n"
               "  full transfers received 1 (last: 1000 connections in 35 ms)\n"
+              "  refused: foreign 20, unauthenticated 1699, replayed 3, old version 1; sequence "
+              "jumps 4\n"
+              "  full-transfer requests honoured 2, rate-limited 48; records ignored as master "
+              "64512; timeouts capped 6\n"
               "  dataplane: emitted 1200 lost 0 installed 0 updated 0 removed 0 kept 0 install "
               "failed 0, garps 6, ha_backup drops 0\n");
     }
@@ -216,7 +230,16 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
                                             {0, 150, 1, 1, 1, 0, 2, 0, 3}};
         const mgmt::VrrpInstanceInfo init{"vi2", 200, "INIT", 50, 1000, 0, 0, "", {}};
         ha.instances = {backup, init};
-        ha.sync = {true, "10.0.3.1:8848", true, 0, 5, 2, 0, -1, 0, 0, 0, 3, 1, 4};
+        ha.sync = {};
+        ha.sync.configured = true;
+        ha.sync.peer = "10.0.3.1:8848";
+        ha.sync.requesting_full = true;
+        ha.sync.records_received = 5;
+        ha.sync.datagrams_lost = 2;
+        ha.sync.last_receive_age_s = -1;
+        ha.sync.unknown_server = 3;
+        ha.sync.install_ring_full = 1;
+        ha.sync.bad_datagrams = 4;
         ha.dataplane = {0, 0, 5, 1, 2, 0, 1, 0, 9};
         CHECK(format_ha(ha, now) ==
               "VRRP on ha0\n"
@@ -226,11 +249,15 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "        priority 0 sent 1 received 0  mismatched addresses 0 interval 3\n"
               "  vi2   vrid 200  INIT    priority 50   advert 1000ms  master unknown  since start\n"
               "        adverts sent 0 received 0  became master 0 backup 0  dropped 0\n"
-              "Sync with 10.0.3.1:8848 (asking for its table)\n"
+              "Sync with 10.0.3.1:8848 (NOT authenticated: no key file) (asking for its table)\n"
               "  sent 0 records, received 5, lost datagrams 2, queued 0 (lag), last received "
               "never\n"
               "  full transfers received 0\n"
               "  not installed: unknown server 3, install ring full 1; bad datagrams 4\n"
+              "  refused: foreign 0, unauthenticated 0, replayed 0, old version 0; sequence "
+              "jumps 0\n"
+              "  full-transfer requests honoured 0, rate-limited 0; records ignored as master "
+              "0; timeouts capped 0\n"
               "  dataplane: emitted 0 lost 0 installed 5 updated 1 removed 2 kept 0 install "
               "failed 1, garps 0, ha_backup drops 9\n");
     }

@@ -35,11 +35,13 @@ SyncRecord nat_conn(uint16_t client_port) {
 
 std::vector<uint8_t> bytes(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
 
+const Session kSession{0xdeadbeef, 1700000000123};
+
 }  // namespace
 
 TEST_CASE("sync datagrams round-trip records, header and sequence", "[sync]") {
     DatagramBuilder b;
-    b.start(41, 0xdeadbeef);
+    b.start(41, kSession);
     REQUIRE(b.empty());
     SyncRecord tmpl = nat_conn(0);
     tmpl.proto = 6 | dataplane::kTemplateProtoFlag;
@@ -52,21 +54,24 @@ TEST_CASE("sync datagrams round-trip records, header and sequence", "[sync]") {
     udp.state = ConnState::kUdp;
     udp.method = dataplane::kMethodDr;
     for (const SyncRecord& r : {nat_conn(40000), tmpl, gone, udp}) b.add(r);
-    const std::vector<uint8_t> d = bytes(b.finish());
+    const std::vector<uint8_t> d = bytes(b.finish(nullptr));
     REQUIRE(d.size() == kHeaderSize + 4 * kRecordSize);
-    // "DVSY", version 1, type 1, count 4, seq 41, sender: big-endian.
+    // "DVSY", version 2, type 1, count 4, seq 41, sender, started: big-endian.
     CHECK(d[0] == 'D');
     CHECK(d[3] == 'Y');
-    CHECK(d[4] == 1);
+    CHECK(d[4] == 2);
     CHECK(d[5] == 1);
     CHECK(d[7] == 4);
     CHECK(d[11] == 41);
+    CHECK(d[12] == 0xde);
+    CHECK(d[23] == (1700000000123 & 0xff));
+    CHECK(d[24] == 0);  // not signed
 
-    const Message m = decode(d);
+    const Message m = decode(d, nullptr);
     REQUIRE(m.error == DecodeError::kNone);
     CHECK(m.header.type == MessageType::kConnections);
     CHECK(m.header.seq == 41);
-    CHECK(m.header.sender == 0xdeadbeef);
+    CHECK(m.header.session == kSession);
     REQUIRE(m.records.size() == 4);
     const SyncRecord& r = m.records[0];
     const SyncRecord e = nat_conn(40000);
@@ -87,20 +92,21 @@ TEST_CASE("sync datagrams round-trip records, header and sequence", "[sync]") {
 
 TEST_CASE("a full datagram holds kMaxRecords", "[sync]") {
     DatagramBuilder b;
-    b.start(1, 2);
+    b.start(1, kSession);
     for (size_t i = 0; i < kMaxRecords; ++i) b.add(nat_conn(static_cast<uint16_t>(1000 + i)));
     REQUIRE(b.full());
-    const std::vector<uint8_t> d = bytes(b.finish());
+    const SyncKey key(std::string(64, 'k'));
+    const std::vector<uint8_t> d = bytes(b.finish(&key));  // signed: the largest
     CHECK(d.size() <= kMaxDatagram);
-    CHECK(decode(d).records.size() == kMaxRecords);
+    CHECK(decode(d, &key).records.size() == kMaxRecords);
 }
 
 TEST_CASE("full transfer request and end", "[sync]") {
-    const Message req = decode(encode_full_request(3, 4, 77));
+    const Message req = decode(encode_full_request(3, kSession, 77, nullptr), nullptr);
     REQUIRE(req.error == DecodeError::kNone);
     CHECK(req.header.type == MessageType::kFullRequest);
     CHECK(req.transfer == 77);
-    const Message end = decode(encode_full_end(5, 4, 77, 10000));
+    const Message end = decode(encode_full_end(5, kSession, 77, 10000, nullptr), nullptr);
     REQUIRE(end.error == DecodeError::kNone);
     CHECK(end.header.type == MessageType::kFullEnd);
     CHECK(end.transfer == 77);
@@ -109,9 +115,12 @@ TEST_CASE("full transfer request and end", "[sync]") {
 
 TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     DatagramBuilder b;
-    b.start(1, 2);
+    b.start(1, kSession);
     b.add(nat_conn(1));
-    const std::vector<uint8_t> good = bytes(b.finish());
+    const std::vector<uint8_t> good = bytes(b.finish(nullptr));
+    const auto decode = [](const std::vector<uint8_t>& d) {
+        return dvs::control::sync::decode(d, nullptr);
+    };
 
     CHECK(decode(std::vector<uint8_t>(good.begin(), good.begin() + 10)).error ==
           DecodeError::kTooShort);
@@ -119,8 +128,14 @@ TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     bad[0] = 'X';
     CHECK(decode(bad).error == DecodeError::kBadMagic);
     bad = good;
-    bad[4] = 2;  // a later version: refused, not misread
+    bad[4] = 3;  // a later version: refused, not misread
     CHECK(decode(bad).error == DecodeError::kBadVersion);
+    CHECK(decode(bad).version == 3);
+    // Version 1 (16-byte header): named as such, even when that short.
+    const std::vector<uint8_t> v1 = {'D', 'V', 'S', 'Y', 1, 2, 0, 0, 0, 0,
+                                     0,   1,   0,   0,   0, 2, 0, 0, 0, 7};
+    CHECK(decode(v1).error == DecodeError::kBadVersion);
+    CHECK(decode(v1).version == 1);
     bad = good;
     bad[5] = 9;
     CHECK(decode(bad).error == DecodeError::kBadType);
@@ -148,5 +163,14 @@ TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     bad = good;
     bad[kHeaderSize + 24] = 0xff;  // a timeout beyond 30 days: would wrap the wheel
     CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 23] = 1;  // reserved fields are zero: the format has one spelling
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize + 31] = 1;
+    CHECK(decode(bad).error == DecodeError::kBadRecord);
+    bad = good;
+    bad[kHeaderSize - 1] = 1;  // the header's reserved bytes too
+    CHECK(decode(bad).error == DecodeError::kBadLength);
     CHECK(std::string(decode_error_name(DecodeError::kBadRecord)) == "bad_record");
 }

@@ -73,7 +73,9 @@ void write_ha(std::ostream& o, const HaConfig& h) {
     o << "ha:\n  interface: " << quoted(h.interface) << "\n";
     if (h.sync.peer != 0) {
         o << "  sync: { peer: " << format_ipv4(h.sync.peer) << ", port: " << h.sync.port
-          << ", flush_interval: " << h.sync.flush_interval_ms << "ms }\n";
+          << ", flush_interval: " << h.sync.flush_interval_ms << "ms";
+        if (!h.sync.key_file.empty()) o << ", key_file: " << quoted(h.sync.key_file);
+        o << " }\n";
     }
     o << "  vrrp:\n";
     for (const VrrpInstanceConfig& v : h.vrrp) {

@@ -194,6 +194,9 @@ struct HaSyncConfig {
     uint32_t peer = 0;  // the other balancer (unicast UDP); 0: no sync
     uint16_t port = 8848;
     uint32_t flush_interval_ms = 10;  // how long a record may wait to be batched
+    // The shared key (key_file.hpp): every datagram carries a MAC made with
+    // it. Absolute path; "": an unauthenticated stream (dvsd warns).
+    std::string key_file;
     bool operator==(const HaSyncConfig&) const = default;
 };
 

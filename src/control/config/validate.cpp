@@ -12,6 +12,7 @@
 
 #include "common/text_codec.hpp"
 #include "control/config/config.hpp"
+#include "control/config/key_file.hpp"
 #include "sched/registry.hpp"
 
 namespace dvs::control {
@@ -305,6 +306,10 @@ void check_vrrp_address(const Config& c, uint32_t ip, const SourceMap& where,
 // Each address belongs to one instance; names and VRIDs are unique.
 void check_ha(const Config& c, const SourceMap& where) {
     if (!c.ha.enabled) return;
+    if (!c.ha.sync.key_file.empty()) {
+        const KeyFile key = read_key_file(c.ha.sync.key_file);
+        if (!key.problem.empty()) where.fail("ha.sync.key_file", key.problem);
+    }
     std::map<std::string, std::size_t> names;
     std::map<uint8_t, std::size_t> vrids;
     std::map<uint32_t, std::size_t> owner;

@@ -108,7 +108,7 @@ HaConfig read_ha(const Reader& r) {
         iface.fail("'" + h.interface + "' " + problem);
     }
     if (auto s = r.optional("sync")) {
-        s->check_keys({"peer", "port", "flush_interval"});
+        s->check_keys({"peer", "port", "flush_interval", "key_file"});
         const Reader peer = s->required("peer");
         h.sync.peer = peer.ipv4();
         if (h.sync.peer == 0 || h.sync.peer >= 0xe0000000u) {
@@ -117,6 +117,10 @@ HaConfig read_ha(const Reader& r) {
         if (auto x = s->optional("port")) h.sync.port = static_cast<uint16_t>(x->integer(1, 65535));
         if (auto x = s->optional("flush_interval"))
             h.sync.flush_interval_ms = x->duration_ms(1, 1000);
+        if (auto x = s->optional("key_file")) {
+            h.sync.key_file = x->string();
+            if (h.sync.key_file.front() != '/') x->fail("the key file must be an absolute path");
+        }
     }
     const Reader vrrp = r.required("vrrp");
     for (const Reader& item : vrrp.items()) h.vrrp.push_back(read_vrrp_instance(item));

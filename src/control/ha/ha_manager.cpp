@@ -3,6 +3,10 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
+#include "control/config/key_file.hpp"
+
 namespace dvs::control {
 
 namespace {
@@ -45,6 +49,16 @@ HaManager::HaManager(boost::asio::io_context& io, const Config& config, dataplan
         o.port = ha_.sync.port;
         o.flush_interval = std::chrono::milliseconds(ha_.sync.flush_interval_ms);
         o.workers = rings->workers();
+        if (!ha_.sync.key_file.empty()) {
+            // validate() read it already; it may have changed since.
+            KeyFile key = read_key_file(ha_.sync.key_file);
+            if (!key.problem.empty()) throw std::runtime_error("ha.sync.key_file: " + key.problem);
+            if (key.group_or_other_access) {
+                spdlog::warn("sync: key file {} is accessible to group or others (chmod 600)",
+                             ha_.sync.key_file);
+            }
+            o.key = std::move(key.key);
+        }
         sync_ = std::make_unique<SyncChannel>(io, o, *rings, std::move(snapshot),
                                               [this] { return is_master_of_any(); });
     }

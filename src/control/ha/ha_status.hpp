@@ -51,7 +51,16 @@ struct SyncStatus {
     uint64_t send_blocked = 0;  // socket buffer full: the datagram waited a tick
     uint64_t gap_repairs = 0;   // full transfers asked for after lost datagrams
     uint64_t records_received = 0, datagrams_received = 0, datagrams_lost = 0;
-    uint64_t bad_datagrams = 0, foreign_datagrams = 0;
+    bool authenticated = false;          // a key is configured: every datagram carries a MAC
+    uint64_t bad_datagrams = 0;          // malformed
+    uint64_t foreign_datagrams = 0;      // not from the peer's address and port
+    uint64_t unauthenticated = 0;        // MAC missing, wrong, or unexpected (no key here)
+    uint64_t replayed = 0;               // seen before, or of an older session (with a key)
+    uint64_t bad_version = 0;            // another version of the format (an old peer)
+    uint64_t seq_jumps = 0;              // gaps too large to count as losses (no key)
+    uint64_t ignored_as_master = 0;      // records for a VIP this box is master of
+    uint64_t timeouts_capped = 0;        // records whose timeout exceeded ours plus slack
+    uint64_t full_requests_limited = 0;  // refused: within kFullRequestEvery of the last
     uint64_t unknown_service = 0, unknown_server = 0, install_ring_full = 0;
     uint64_t full_requests_sent = 0, full_requests_served = 0, full_transfers_received = 0;
     uint64_t last_full_records = 0;

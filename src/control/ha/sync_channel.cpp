@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "control/config/config.hpp"
+#include "control/ha/sync_limits.hpp"
 #include "dataplane/flow_hash.hpp"
 
 namespace dvs::control {
@@ -28,6 +29,9 @@ constexpr int kReceiveBuffer = 16 << 20;
 // thread's work per tick; the rest waits for the next one.
 constexpr unsigned kDrainPerTick = 16384;
 constexpr auto kGapRepairEvery = std::chrono::seconds(10);
+// A full transfer costs the whole table in datagrams: at most one per this
+// interval, whoever asks (a forged request cost 3,000x its size, issue 20).
+constexpr auto kFullRequestEvery = std::chrono::seconds(5);
 
 std::string endpoint_text(uint32_t ip, uint16_t port) {
     return format_ipv4(ip) + ":" + std::to_string(port);
@@ -50,8 +54,15 @@ SyncChannel::SyncChannel(asio::io_context& io, Options opts, dataplane::SyncRing
       peer_(asio::ip::address_v4(opts_.peer), opts_.port),
       flush_timer_(io),
       request_timer_(io),
-      sender_id_(std::random_device{}()) {
+      window_(!opts_.key.empty()) {
     stats_.peer = endpoint_text(opts_.peer, opts_.port);
+    if (!opts_.key.empty()) key_.emplace(opts_.key);
+    stats_.authenticated = key_.has_value();
+    session_.sender = std::random_device{}();
+    session_.started_ms =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
 }
 
 SyncChannel::~SyncChannel() { stop(); }
@@ -87,8 +98,16 @@ void SyncChannel::start() {
         ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
     }
     running_ = true;
-    spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records)",
-                 stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size());
+    spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records{})",
+                 stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size(),
+                 key_ ? ", HMAC-SHA256 with ha.sync.key_file" : "");
+    if (!key_) {
+        spdlog::warn(
+            "sync: the stream to {} is not authenticated (no ha.sync.key_file): a host on {} "
+            "that sends from {} can remove and add this box's synced connections while it is "
+            "backup",
+            stats_.peer, opts_.interface, stats_.peer);
+    }
     receive();
     flush_tick();
 }
@@ -122,9 +141,9 @@ void SyncChannel::drain_out_rings() {
         pending_.clear();
     }
     SyncRecord batch[256];
-    builder_.start(seq_, sender_id_);
+    builder_.start(seq_, session_);
     const auto ship = [&]() {
-        const std::span<const uint8_t> d = builder_.finish();
+        const std::span<const uint8_t> d = builder_.finish(key());
         if (send(d)) return true;
         pending_.assign(d.begin(), d.end());
         return false;
@@ -144,7 +163,7 @@ void SyncChannel::drain_out_rings() {
             if (walking_) walk_records_ += n;
             if (builder_.full()) {
                 if (!ship()) return;
-                builder_.start(seq_, sender_id_);
+                builder_.start(seq_, session_);
             }
         }
     }
@@ -167,12 +186,9 @@ bool SyncChannel::send(std::span<const uint8_t> datagram) {
         return true;
     }
     ++stats_.datagrams_sent;
-    const auto header_records = datagram.size() > sync::kHeaderSize
-                                    ? (datagram.size() - sync::kHeaderSize) / sync::kRecordSize
-                                    : 0;
-    if (datagram.size() > 5 &&
+    if (datagram.size() > sync::kHeaderSize &&
         datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
-        stats_.records_sent += header_records;
+        stats_.records_sent += (uint32_t{datagram[6]} << 8) | datagram[7];  // count
     }
     return true;
 }
@@ -200,8 +216,8 @@ void SyncChannel::check_walk_done() {
         if (rte_ring_count(rings_.worker(w).out) != 0) return;
     }
     if (!pending_.empty()) return;
-    const auto end = sync::encode_full_end(seq_, sender_id_, walk_transfer_,
-                                           static_cast<uint32_t>(walk_records_));
+    const auto end = sync::encode_full_end(seq_, session_, walk_transfer_,
+                                           static_cast<uint32_t>(walk_records_), key());
     if (!send(end)) return;  // the socket is full: next tick
     walking_ = false;
     spdlog::info("sync: {} to {}: {} records", walk_transfer_ ? "full state transfer" : "hand-back",
@@ -229,7 +245,8 @@ void SyncChannel::request_full_transfer() {
     if (!running_) return;
     if (!requesting_) {
         requesting_ = true;
-        request_transfer_ = (sender_id_ ^ static_cast<uint32_t>(stats_.full_requests_sent)) | 1;
+        request_transfer_ =
+            (session_.sender ^ static_cast<uint32_t>(stats_.full_requests_sent)) | 1;
         request_started_ = std::chrono::steady_clock::now();
         request_records_ = 0;
     }
@@ -238,7 +255,7 @@ void SyncChannel::request_full_transfer() {
 
 void SyncChannel::send_full_request() {
     if (!requesting_ || !running_) return;
-    send(sync::encode_full_request(seq_, sender_id_, request_transfer_));
+    send(sync::encode_full_request(seq_, session_, request_transfer_, key()));
     ++stats_.full_requests_sent;
     request_timer_.expires_after(kFullRequestRetry);
     request_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -265,39 +282,22 @@ void SyncChannel::receive() {
 }
 
 void SyncChannel::on_datagram(std::span<const uint8_t> d) {
-    if (from_.address() != peer_.address()) {
+    // The peer sends from the port it listens on (both use opts_.port).
+    if (from_.address() != peer_.address() || from_.port() != opts_.port) {
         if (stats_.foreign_datagrams++ == 0) {
-            spdlog::warn("sync: ignoring datagrams from {} (the peer is {})",
-                         from_.address().to_string(), stats_.peer);
+            spdlog::warn("sync: ignoring datagrams from {}:{} (the peer is {})",
+                         from_.address().to_string(), from_.port(), stats_.peer);
         }
         return;
     }
-    const sync::Message msg = sync::decode(d);
-    if (msg.error != sync::DecodeError::kNone) {
-        if (stats_.bad_datagrams++ == 0) {
-            spdlog::warn("sync: malformed datagram from {} ({})", stats_.peer,
-                         sync::decode_error_name(msg.error));
-        }
-        return;
-    }
+    const sync::Message msg = sync::decode(d, key());
+    if (!admit(msg)) return;
     ++stats_.datagrams_received;
     last_receive_ = std::chrono::steady_clock::now();
-    if (have_peer_seq_ && msg.header.sender == peer_sender_) {
-        const uint32_t expected = peer_seq_ + 1;
-        if (static_cast<int32_t>(msg.header.seq - expected) > 0) {
-            stats_.datagrams_lost += msg.header.seq - expected;
-            repair_gap(msg.header.seq - expected);
-        }
-    }
-    have_peer_seq_ = true;
-    peer_sender_ = msg.header.sender;
-    peer_seq_ = msg.header.seq;
 
     switch (msg.header.type) {
         case sync::MessageType::kFullRequest:
-            ++stats_.full_requests_served;
-            if (!walking_) spdlog::info("sync: {} asks for a full state transfer", stats_.peer);
-            start_walk(msg.transfer);
+            on_full_request(msg);
             return;
         case sync::MessageType::kFullEnd: {
             const bool ours = requesting_ && msg.transfer == request_transfer_;
@@ -333,9 +333,8 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             stats_.records_received += msg.records.size();
             if (requesting_) request_records_ += msg.records.size();
             for (const SyncRecord& r : msg.records) {
-                // Keep our own entry only where we forward: master of the
-                // instance holding this VIP (with several instances the two
-                // boxes may each be master of one).
+                // Master of the instance holding this VIP? (With several
+                // instances the two boxes may each be master of one.)
                 install(r, *snap, master && !snap->ha.is_standby(r.vip));
             }
             return;
@@ -343,9 +342,81 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
     }
 }
 
+bool SyncChannel::admit(const sync::Message& msg) {
+    using sync::DecodeError;
+    if (msg.error == DecodeError::kBadVersion) {
+        if (stats_.bad_version++ == 0) {
+            spdlog::error(
+                "sync: {} speaks sync version {}, this dvsd speaks version {}: nothing it "
+                "sends is taken until both boxes run the same DVS release",
+                stats_.peer, msg.version, sync::kVersion);
+        }
+        return false;
+    }
+    if (sync::is_auth_error(msg.error)) {
+        if (stats_.unauthenticated++ == 0) {
+            const char* why = msg.error == DecodeError::kSigned
+                                  ? "it is signed, but this dvsd has no ha.sync.key_file"
+                              : msg.error == DecodeError::kUnsigned
+                                  ? "it carries no MAC (the peer has no key file?)"
+                                  : "its MAC does not match our key";
+            spdlog::error("sync: refusing a datagram from {}: {}", stats_.peer, why);
+        }
+        return false;
+    }
+    if (msg.error != DecodeError::kNone) {
+        if (stats_.bad_datagrams++ == 0) {
+            spdlog::warn("sync: malformed datagram from {} ({})", stats_.peer,
+                         sync::decode_error_name(msg.error));
+        }
+        return false;
+    }
+    const sync::SequenceWindow::Result w = window_.check(msg.header.session, msg.header.seq);
+    if (w.verdict != sync::SequenceWindow::Verdict::kFresh) {
+        if (stats_.replayed++ == 0) {
+            spdlog::warn("sync: refusing a replayed datagram from {} ({})", stats_.peer,
+                         w.verdict == sync::SequenceWindow::Verdict::kReplay
+                             ? "its sequence number was seen before"
+                             : "of a session older than the current one");
+        }
+        return false;
+    }
+    if (w.jumped) ++stats_.seq_jumps;
+    if (w.lost != 0) {
+        stats_.datagrams_lost += w.lost;
+        repair_gap(w.lost);
+    }
+    return true;
+}
+
+void SyncChannel::on_full_request(const sync::Message& msg) {
+    const auto now = std::chrono::steady_clock::now();
+    if (last_request_served_ != std::chrono::steady_clock::time_point{} &&
+        now - last_request_served_ < kFullRequestEvery) {
+        if (stats_.full_requests_limited++ == 0) {
+            spdlog::warn(
+                "sync: {} asks for full state transfers more often than once per {} s; "
+                "the extra requests are ignored",
+                stats_.peer, kFullRequestEvery.count());
+        }
+        return;
+    }
+    last_request_served_ = now;
+    ++stats_.full_requests_served;
+    if (!walking_) spdlog::info("sync: {} asks for a full state transfer", stats_.peer);
+    start_walk(msg.transfer);
+}
+
 // Gives a peer's record this box's ids and queues it for the owning worker.
-void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap, bool keep) {
+void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap, bool master) {
     SyncRecord r = in;
+    // We forward this VIP: our table is the truth. A remove is never taken
+    // (a forged one killed live connections); an update only with a key, and
+    // only for an entry we lack (a hand-back after a split brain).
+    if (master && (r.op == dataplane::SyncOp::kRemove || !key_)) {
+        ++stats_.ignored_as_master;
+        return;
+    }
     const uint8_t l4 = l4_proto(r.proto);
     const dataplane::Service* svc = r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
                                                     : snap.find_service(r.vip, r.vport, l4);
@@ -382,7 +453,12 @@ void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap,
             return;
         }
     }
-    if (keep) r.flags |= dataplane::kSyncKeepExisting;
+    if (master) r.flags |= dataplane::kSyncKeepExisting;
+    const uint32_t cap = sync::timeout_cap(r, snap.timeouts, svc->persistence_timeout);
+    if (r.timeout > cap) {
+        r.timeout = cap;
+        ++stats_.timeouts_capped;
+    }
     // The worker that owns the flow: the same hash the dataplane uses.
     const uint32_t owner =
         r.is_template() ? dataplane::owner_core(r.client_ip, r.vport, rings_.workers())

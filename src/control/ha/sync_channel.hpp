@@ -9,8 +9,18 @@
 // goes to the `in` ring of the worker that owns the flow.
 // Full transfers: a backup asks (kFullRequest, repeated every second until
 // answered); the master has its workers walk their tables into the stream
-// and ends it with kFullEnd. A master that becomes backup hands its table
-// to the new master the same way (the receiver keeps what it already has).
+// and ends it with kFullEnd, at most once per kFullRequestEvery. A master
+// that becomes backup hands its table to the new master the same way (the
+// receiver keeps what it already has).
+//
+// What a datagram must pass (issue 20), each refusal counted on its own so
+// none of them touches the loss count: the peer's address and port
+// (foreign), the version (bad_version), the MAC when a key is configured
+// (unauthenticated), the record format (bad_datagrams), the sequence window
+// (replayed: sync_window.hpp). A master takes no remove record for a VIP it
+// is master of, and no update either unless a key proves the peer sent it
+// (a hand-back after a split brain: absent entries only); timeouts are
+// capped at ours plus slack (sync_limits.hpp).
 //
 // Control thread only; the rings are its only contact with the workers.
 
@@ -21,10 +31,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "control/ha/ha_status.hpp"
 #include "control/ha/sync_protocol.hpp"
+#include "control/ha/sync_window.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/sync_rings.hpp"
 
@@ -38,6 +50,7 @@ public:
         uint16_t port = 8848;
         std::chrono::milliseconds flush_interval{10};
         uint32_t workers = 1;
+        std::string key;  // the shared key (key_file.hpp); "": unauthenticated
     };
     // The running Snapshot (ids are resolved against it), and whether this
     // box is currently VRRP master of some instance.
@@ -73,7 +86,11 @@ private:
     void send_full_request();
     void receive();
     void on_datagram(std::span<const uint8_t> d);
-    void install(const dataplane::SyncRecord& r, const dataplane::Snapshot& snap, bool keep);
+    // False: refused (counted, logged the first time).
+    bool admit(const sync::Message& msg);
+    void on_full_request(const sync::Message& msg);
+    void install(const dataplane::SyncRecord& r, const dataplane::Snapshot& snap, bool master);
+    const sync::SyncKey* key() const { return key_ ? &*key_ : nullptr; }
 
     boost::asio::io_context& io_;
     Options opts_;
@@ -89,7 +106,8 @@ private:
     sync::DatagramBuilder builder_;
     std::vector<uint8_t> pending_;  // built but refused by a full socket buffer
     std::chrono::steady_clock::time_point last_gap_repair_{};
-    uint32_t sender_id_;
+    std::optional<sync::SyncKey> key_;
+    sync::Session session_;  // ours
     uint32_t seq_ = 0;
     bool running_ = false;
 
@@ -103,10 +121,10 @@ private:
     uint32_t request_transfer_ = 0;
     std::chrono::steady_clock::time_point request_started_;
     uint64_t request_records_ = 0;
-    // The peer's datagram sequence, for loss counting.
-    bool have_peer_seq_ = false;
-    uint32_t peer_sender_ = 0;
-    uint32_t peer_seq_ = 0;
+    // The last full-transfer request honoured (the rate limit).
+    std::chrono::steady_clock::time_point last_request_served_{};
+    // The peer's sessions and sequence numbers: replays and losses.
+    sync::SequenceWindow window_;
     std::chrono::steady_clock::time_point last_receive_{};
     SyncStatus stats_;
 };

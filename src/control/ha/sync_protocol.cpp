@@ -18,6 +18,11 @@ void put32(uint8_t* p, uint32_t v) {
 }
 uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 uint32_t get32(const uint8_t* p) { return (uint32_t{get16(p)} << 16) | get16(p + 2); }
+void put64(uint8_t* p, uint64_t v) {
+    put32(p, static_cast<uint32_t>(v >> 32));
+    put32(p + 4, static_cast<uint32_t>(v));
+}
+uint64_t get64(const uint8_t* p) { return (uint64_t{get32(p)} << 32) | get32(p + 4); }
 // Addresses and ports stay in network byte order: copied as bytes.
 void put_raw32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
 void put_raw16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
@@ -32,13 +37,29 @@ uint16_t get_raw16(const uint8_t* p) {
     return v;
 }
 
-void put_header(uint8_t* p, MessageType type, uint16_t count, uint32_t seq, uint32_t sender) {
+constexpr size_t kAuthOffset = 24;
+
+void put_header(uint8_t* p, MessageType type, uint16_t count, uint32_t seq,
+                const Session& session) {
     put32(p, kMagic);
     p[4] = kVersion;
     p[5] = static_cast<uint8_t>(type);
     put16(p + 6, count);
     put32(p + 8, seq);
-    put32(p + 12, sender);
+    put32(p + 12, session.sender);
+    put64(p + 16, session.started_ms);
+    p[kAuthOffset] = 0;
+    p[kAuthOffset + 1] = p[kAuthOffset + 2] = p[kAuthOffset + 3] = 0;
+}
+
+// Marks the datagram signed (the mark is covered by the tag) and appends
+// the tag; buf has room for it. Returns the signed size.
+size_t seal(uint8_t* buf, size_t len, const SyncKey* key) {
+    if (key == nullptr) return len;
+    buf[kAuthOffset] = 1;
+    const Tag t = key->tag({buf, len});
+    std::memcpy(buf + len, t.data(), kTagSize);
+    return len + kTagSize;
 }
 
 void put_record(uint8_t* p, const dataplane::SyncRecord& r) {
@@ -71,6 +92,7 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
         p[3] != static_cast<uint8_t>(dataplane::SyncOp::kRemove)) {
         return false;
     }
+    if (get16(p + 22) != 0 || get32(p + 28) != 0) return false;  // reserved: one spelling
     r = {};
     r.proto = p[0];
     r.state = state;
@@ -90,7 +112,7 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
 
 }  // namespace
 
-constexpr NameTable<DecodeError, 7> kDecodeErrorNames{{
+constexpr NameTable<DecodeError, 10> kDecodeErrorNames{{
     {DecodeError::kNone, "none"},
     {DecodeError::kTooShort, "too_short"},
     {DecodeError::kBadMagic, "bad_magic"},
@@ -98,13 +120,18 @@ constexpr NameTable<DecodeError, 7> kDecodeErrorNames{{
     {DecodeError::kBadType, "bad_type"},
     {DecodeError::kBadLength, "bad_length"},
     {DecodeError::kBadRecord, "bad_record"},
+    {DecodeError::kUnsigned, "unsigned"},
+    {DecodeError::kBadTag, "bad_tag"},
+    {DecodeError::kSigned, "signed_without_key"},
 }};
 
 const char* decode_error_name(DecodeError e) { return name_of(kDecodeErrorNames, e).data(); }
 
-Message decode(std::span<const uint8_t> d) {
+Message decode(std::span<const uint8_t> d, const SyncKey* key) {
     Message m;
-    if (d.size() < kHeaderSize) {
+    // Magic and version first, with the least that holds them, so a peer
+    // of another version is named as such whatever its header size.
+    if (d.size() < 5) {
         m.error = DecodeError::kTooShort;
         return m;
     }
@@ -112,15 +139,47 @@ Message decode(std::span<const uint8_t> d) {
         m.error = DecodeError::kBadMagic;
         return m;
     }
+    m.version = d[4];
     if (d[4] != kVersion) {
         m.error = DecodeError::kBadVersion;
         return m;
     }
+    if (d.size() < kHeaderSize) {
+        m.error = DecodeError::kTooShort;
+        return m;
+    }
+    size_t end = d.size();
+    if (d[kAuthOffset] > 1 || d[kAuthOffset + 1] != 0 || d[kAuthOffset + 2] != 0 ||
+        d[kAuthOffset + 3] != 0) {
+        m.error = DecodeError::kBadLength;  // reserved bits: one spelling only
+        return m;
+    }
+    const bool is_signed = d[kAuthOffset] == 1;
+    if (key == nullptr && is_signed) {
+        m.error = DecodeError::kSigned;
+        return m;
+    }
+    if (key != nullptr) {
+        if (!is_signed) {
+            m.error = DecodeError::kUnsigned;
+            return m;
+        }
+        if (d.size() < kHeaderSize + kTagSize) {
+            m.error = DecodeError::kTooShort;
+            return m;
+        }
+        end = d.size() - kTagSize;
+        if (!key->verify(d.first(end), d.subspan(end))) {
+            m.error = DecodeError::kBadTag;
+            return m;
+        }
+    }
     m.header.count = get16(d.data() + 6);
     m.header.seq = get32(d.data() + 8);
-    m.header.sender = get32(d.data() + 12);
+    m.header.session.sender = get32(d.data() + 12);
+    m.header.session.started_ms = get64(d.data() + 16);
     const uint8_t* body = d.data() + kHeaderSize;
-    const size_t body_len = d.size() - kHeaderSize;
+    const size_t body_len = end - kHeaderSize;
     switch (d[5]) {
         case static_cast<uint8_t>(MessageType::kConnections):
             m.header.type = MessageType::kConnections;
@@ -160,9 +219,9 @@ Message decode(std::span<const uint8_t> d) {
     }
 }
 
-void DatagramBuilder::start(uint32_t seq, uint32_t sender) {
+void DatagramBuilder::start(uint32_t seq, const Session& session) {
     count_ = 0;
-    put_header(buf_, MessageType::kConnections, 0, seq, sender);
+    put_header(buf_, MessageType::kConnections, 0, seq, session);
 }
 
 void DatagramBuilder::add(const dataplane::SyncRecord& r) {
@@ -170,24 +229,28 @@ void DatagramBuilder::add(const dataplane::SyncRecord& r) {
     ++count_;
 }
 
-std::span<const uint8_t> DatagramBuilder::finish() {
+std::span<const uint8_t> DatagramBuilder::finish(const SyncKey* key) {
     put16(buf_ + 6, count_);
-    return {buf_, kHeaderSize + count_ * kRecordSize};
+    buf_[kAuthOffset] = 0;
+    return {buf_, seal(buf_, kHeaderSize + count_ * kRecordSize, key)};
 }
 
-std::vector<uint8_t> encode_full_request(uint32_t seq, uint32_t sender, uint32_t transfer) {
-    std::vector<uint8_t> out(kHeaderSize + 4);
-    put_header(out.data(), MessageType::kFullRequest, 0, seq, sender);
+std::vector<uint8_t> encode_full_request(uint32_t seq, const Session& session, uint32_t transfer,
+                                         const SyncKey* key) {
+    std::vector<uint8_t> out(kHeaderSize + 4 + kTagSize);
+    put_header(out.data(), MessageType::kFullRequest, 0, seq, session);
     put32(out.data() + kHeaderSize, transfer);
+    out.resize(seal(out.data(), kHeaderSize + 4, key));
     return out;
 }
 
-std::vector<uint8_t> encode_full_end(uint32_t seq, uint32_t sender, uint32_t transfer,
-                                     uint32_t total) {
-    std::vector<uint8_t> out(kHeaderSize + 8);
-    put_header(out.data(), MessageType::kFullEnd, 0, seq, sender);
+std::vector<uint8_t> encode_full_end(uint32_t seq, const Session& session, uint32_t transfer,
+                                     uint32_t total, const SyncKey* key) {
+    std::vector<uint8_t> out(kHeaderSize + 8 + kTagSize);
+    put_header(out.data(), MessageType::kFullEnd, 0, seq, session);
     put32(out.data() + kHeaderSize, transfer);
     put32(out.data() + kHeaderSize + 4, total);
+    out.resize(seal(out.data(), kHeaderSize + 8, key));
     return out;
 }
 

@@ -3,17 +3,21 @@
 // availability"). Modelled on IPVS's sync protocol v1: a header, then
 // fixed-size records. Big-endian; addresses and ports as on the wire.
 //
-//   header (16 bytes): magic "DVSY" | version 1 | type | count u16 |
-//                      seq u32 | sender u32
+//   header (28 bytes): magic "DVSY" | version 2 | type | count u16 |
+//                      seq u32 | sender u32 | started u64 | auth u8 | reserved 3
 //   kConnections: count records of 32 bytes:
 //       proto | state | method | op | client_ip | vip | rs_ip |
 //       client_port | vport | rs_port | reserved u16 | timeout u32 | reserved u32
 //   kFullRequest: transfer u32            ("send me your whole table")
 //   kFullEnd:     transfer u32 | records u32   ("that was all of it")
+//   auth 1: a 16-byte tag follows (sync_auth.hpp: HMAC-SHA256 over every
+//   byte before it); auth 0: nothing follows (no key configured).
 //
-// `seq` counts the sender's datagrams so the receiver can count losses;
-// `sender` is random per dvsd start, so a restarted peer's seq restart is
-// not taken for a loss. A receiver refuses other versions (counted), so the
+// `seq` counts the sender's datagrams; `sender` (random) and `started`
+// (unix ms) name the sender's run, its session: a restarted peer starts a
+// new one, and with a key a session older than the current one is a replay
+// (sync_window.hpp). A receiver refuses other versions with a named error
+// (version 1 had a 16-byte header without `started` and no tag), so the
 // format can change with the version number. Pure code: no sockets.
 
 #include <cstddef>
@@ -21,25 +25,33 @@
 #include <span>
 #include <vector>
 
+#include "control/ha/sync_auth.hpp"
 #include "dataplane/sync_record.hpp"
 
 namespace dvs::control::sync {
 
 inline constexpr uint32_t kMagic = 0x44565359;  // "DVSY"
-inline constexpr uint8_t kVersion = 1;
-inline constexpr size_t kHeaderSize = 16;
+inline constexpr uint8_t kVersion = 2;
+inline constexpr size_t kHeaderSize = 28;
 inline constexpr size_t kRecordSize = 32;
 inline constexpr size_t kMaxDatagram = 1400;  // fits a 1500-byte MTU with IP and UDP
-inline constexpr size_t kMaxRecords = (kMaxDatagram - kHeaderSize) / kRecordSize;
+inline constexpr size_t kMaxRecords = (kMaxDatagram - kHeaderSize - kTagSize) / kRecordSize;
 inline constexpr uint32_t kMaxTimeoutSeconds = 2592000;  // a record's timeout: at most 30 days
 
 enum class MessageType : uint8_t { kConnections = 1, kFullRequest = 2, kFullEnd = 3 };
+
+// One run of the sender's dvsd.
+struct Session {
+    uint32_t sender = 0;
+    uint64_t started_ms = 0;
+    bool operator==(const Session&) const = default;
+};
 
 struct Header {
     MessageType type = MessageType::kConnections;
     uint16_t count = 0;
     uint32_t seq = 0;
-    uint32_t sender = 0;
+    Session session;
 };
 
 enum class DecodeError : uint8_t {
@@ -50,39 +62,52 @@ enum class DecodeError : uint8_t {
     kBadType,
     kBadLength,  // the size does not match the type and count
     kBadRecord,  // a record with an impossible protocol, state, method or op
+    kUnsigned,   // we have a key; the datagram carries no tag
+    kBadTag,     // the tag does not match (another key, or altered)
+    kSigned,     // a tag, but we have no key to check it with
     kCount
 };
 const char* decode_error_name(DecodeError e);
 
+// The errors that say the datagram is not (provably) from our peer.
+inline bool is_auth_error(DecodeError e) {
+    return e == DecodeError::kUnsigned || e == DecodeError::kBadTag || e == DecodeError::kSigned;
+}
+
 struct Message {
     DecodeError error = DecodeError::kNone;
+    uint8_t version = 0;  // as read (kBadVersion says which)
     Header header;
     std::vector<dataplane::SyncRecord> records;  // kConnections (ids left 0)
     uint32_t transfer = 0;                       // kFullRequest, kFullEnd
     uint32_t total = 0;                          // kFullEnd: records in the transfer
 };
 
-Message decode(std::span<const uint8_t> datagram);
+// key: the configured key, or null (then only unsigned datagrams pass).
+// The tag is checked before anything after the header is read.
+Message decode(std::span<const uint8_t> datagram, const SyncKey* key);
 
 // Fills datagrams of connection records; the caller sends each when full()
 // or when its flush timer fires.
 class DatagramBuilder {
 public:
-    void start(uint32_t seq, uint32_t sender);
+    void start(uint32_t seq, const Session& session);
     void add(const dataplane::SyncRecord& r);
     bool full() const { return count_ == kMaxRecords; }
     bool empty() const { return count_ == 0; }
     size_t size() const { return count_; }
-    // The datagram (header count filled in); valid until the next start().
-    std::span<const uint8_t> finish();
+    // The datagram (header count filled in, signed with key unless null);
+    // valid until the next start().
+    std::span<const uint8_t> finish(const SyncKey* key);
 
 private:
     uint8_t buf_[kMaxDatagram] = {};
     uint16_t count_ = 0;
 };
 
-std::vector<uint8_t> encode_full_request(uint32_t seq, uint32_t sender, uint32_t transfer);
-std::vector<uint8_t> encode_full_end(uint32_t seq, uint32_t sender, uint32_t transfer,
-                                     uint32_t total);
+std::vector<uint8_t> encode_full_request(uint32_t seq, const Session& session, uint32_t transfer,
+                                         const SyncKey* key);
+std::vector<uint8_t> encode_full_end(uint32_t seq, const Session& session, uint32_t transfer,
+                                     uint32_t total, const SyncKey* key);
 
 }  // namespace dvs::control::sync
