@@ -7,7 +7,9 @@
 //  - at most max_connections sessions; more are closed at accept;
 //  - a request must arrive whole within `timeout` (slowloris), and its
 //    answer be taken within `timeout` (a reader that stalls);
-//  - the header may be header_limit bytes (431 and closed beyond that);
+//  - the header may be header_limit bytes (Beast counts the request line
+//    and the fields each; the read buffer, header_limit + 1 KiB, caps the
+//    sum: 431 and closed beyond either);
 //    a request with a body is refused (400);
 //  - a page is rendered at most once per `cache` and shared by every
 //    session that asks meanwhile, so a thousand scrapes cost one render.
