@@ -22,6 +22,7 @@ PACKAGES=(
     clang-format            # scripts/format-check.sh (the meson test `format`)
     iproute2 ethtool curl socat procps iputils-ping tcpdump
     keepalived              # VRRP peer of tests/e2e/e2e_vrrp_keepalived.sh and e2e_ha_keepalived.sh
+    prometheus              # scrapes dvsd in tests/e2e/e2e_monitoring.sh (promtool comes with it)
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -98,6 +98,7 @@ int Daemon::run() {
     info_signals.async_wait(on_info);
 
     start_management(io);
+    start_monitoring(io);
     health_ = std::make_unique<HealthMonitor>(io, [this] { republish("health"); });
     health_->reconcile(config_);
     if (!start_ha(io)) {
@@ -133,6 +134,7 @@ int Daemon::run() {
     io.run();
 
     if (mgmt_server_) mgmt_server_->stop();
+    monitoring_.reset();
     // Asio objects must go before the io_context they were made with (ASan
     // found the management server's timer outliving it).
     mgmt_server_.reset();

@@ -26,6 +26,8 @@
 #include "control/id_registry.hpp"
 #include "control/kernel_interface.hpp"
 #include "control/management.hpp"
+#include "control/monitoring/http_server.hpp"
+#include "control/monitoring/monitoring_view.hpp"
 #include "dataplane/handoff.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot_publisher.hpp"
@@ -66,6 +68,10 @@ private:
     // rings, the first Snapshot and the workers (dataplane_startup.cpp).
     int start_dataplane();
     void start_management(boost::asio::io_context& io);
+    // The HTTP listener of the monitoring section, if any (monitoring.cpp);
+    // without it the dataplane still runs (logged).
+    void start_monitoring(boost::asio::io_context& io);
+    monitoring::MonitoringView monitoring_view() const;
     // A validated Config (a reload or a runtime change) becomes the running
     // one: ids, Snapshot, health monitor. False with the reason when refused.
     bool apply(Config next, const std::string& origin, std::string& message);
@@ -102,11 +108,13 @@ private:
         std::string message = "initial configuration";
     } last_reload_;
     int64_t last_reload_time_ = 0;
+    uint64_t reloads_ = 0, reload_failures_ = 0;  // of the file, since start
     std::vector<std::string> needs_restart_;
     IdAssignment running_ids_;  // ids of config_'s services and servers, by position
     std::unique_ptr<HealthMonitor> health_;
     std::unique_ptr<Management> management_;
     std::unique_ptr<MgmtServer> mgmt_server_;
+    std::unique_ptr<monitoring::HttpServer> monitoring_;
     std::vector<KernelInterfacePlan> kernel_plans_;
     std::unique_ptr<dataplane::SyncRings> sync_rings_;  // with ha.sync only
     std::unique_ptr<HaManager> ha_;

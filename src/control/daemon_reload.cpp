@@ -16,17 +16,20 @@ namespace dvs::control {
 
 bool Daemon::reload_file(std::string& message) {
     last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
+    ++reloads_;
     Config next;
     try {
         next = load_config_file(opts_.config_path);
     } catch (const ConfigError& e) {
         last_reload_ = {false, e.what()};
+        ++reload_failures_;
         message = e.what();
         spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
         return false;
     }
     const bool ok = apply(std::move(next), opts_.config_path, message);
     last_reload_ = {ok, message};
+    if (!ok) ++reload_failures_;
     return ok;
 }
 

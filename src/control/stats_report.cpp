@@ -6,6 +6,8 @@
 #include <sstream>
 #include <utility>
 
+#include "control/counter_sums.hpp"
+
 namespace dvs::control {
 
 namespace {
@@ -14,35 +16,8 @@ using dataplane::DropReason;
 using dataplane::TrafficCounters;
 using dataplane::WorkerCounters;
 
-// The counters of common/counter_list.hpp summed over workers.
-struct Traffic {
-#define DVS_TRAFFIC_FIELD(name, rate_name, help) uint64_t name = 0;
-    DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
-#undef DVS_TRAFFIC_FIELD
-    void add(const TrafficCounters& t) {
-#define DVS_TRAFFIC_FIELD(name, rate_name, help) name += t.name.get();
-        DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
-#undef DVS_TRAFFIC_FIELD
-    }
-};
-
-struct WorkerTotals {
-#define DVS_WORKER_FIELD(group, name, kind, label, help) uint64_t name = 0;
-    DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
-#undef DVS_WORKER_FIELD
-    uint64_t drops[static_cast<size_t>(DropReason::kCount)] = {};
-    void add(const WorkerCounters& w) {
-#define DVS_WORKER_FIELD(group, name, kind, label, help) name += w.name.get();
-        DVS_WORKER_COUNTERS(DVS_WORKER_FIELD)
-#undef DVS_WORKER_FIELD
-        for (size_t i = 0; i < w.drops.size(); ++i) drops[i] += w.drops[i].get();
-    }
-    uint64_t total_drops() const {
-        uint64_t s = 0;
-        for (uint64_t d : drops) s += d;
-        return s;
-    }
-};
+using Traffic = TrafficSum;
+using WorkerTotals = WorkerSum;
 
 std::string ip_string(uint32_t net) { return format_ipv4(ntohl(net)); }
 
@@ -85,26 +60,14 @@ void json_traffic(std::ostringstream& o, const Traffic& t) {
 }
 
 Traffic service_traffic(const StatsView& v, uint16_t id) {
-    Traffic t;
-    for (const WorkerCounters* w : v.workers) t.add(w->services[id]);
-    return t;
+    return control::service_traffic(v.workers, id);
 }
 
-// Connections held now, as the schedulers see them (summed over workers).
 std::pair<int64_t, int64_t> rs_load(const StatsView& v, uint32_t id) {
-    int64_t active = 0, inactive = 0;
-    for (const WorkerCounters* w : v.workers) {
-        active += w->rs_load[id].active.get();
-        inactive += w->rs_load[id].inactive.get();
-    }
-    return {active, inactive};
+    return server_load(v.workers, id);
 }
 
-Traffic rs_traffic(const StatsView& v, uint32_t id) {
-    Traffic t;
-    for (const WorkerCounters* w : v.workers) t.add(w->real_servers[id]);
-    return t;
-}
+Traffic rs_traffic(const StatsView& v, uint32_t id) { return server_traffic(v.workers, id); }
 
 }  // namespace
 

@@ -159,7 +159,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
                             "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
                             "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
-                            "management, exception_path, services, ha)");
+                            "management, exception_path, monitoring, services, ha)");
     }
     SECTION("unknown nested key (typo)") {
         REQUIRE_THROWS_WITH(
@@ -775,4 +775,41 @@ TEST_CASE("restart-only keys come from a structural comparison", "[config]") {
     // The writer's YAML loads back to an equal Config (the source aside).
     Config again = load_config_text(config_to_yaml(a), a.source);
     CHECK(again == a);
+}
+
+TEST_CASE("the monitoring section", "[config]") {
+    CHECK_FALSE(load(kPorts).monitoring.enabled);
+    const Config c = load(kPorts +
+                          "monitoring:\n  listen: 127.0.0.1:9110\n"
+                          "  allow: [10.0.0.0/8, 192.0.2.7/32]\n  max_connections: 8\n"
+                          "  request_timeout: 2s\n");
+    const MonitoringConfig& m = c.monitoring;
+    CHECK(m.enabled);
+    CHECK(m.address == ip(127, 0, 0, 1));
+    CHECK(m.port == 9110);
+    REQUIRE(m.allow.size() == 2);
+    CHECK(m.allow[1] == Ipv4Prefix{ip(192, 0, 2, 7), 32});
+    CHECK(m.max_connections == 8);
+    CHECK(m.request_timeout_ms == 2000);
+    // Written and read back.
+    CHECK(load_config_text(config_to_yaml(c), "w.yaml").monitoring == m);
+
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: 127.0.0.1 }\n"),
+                        "t.yaml:3:23: monitoring.listen: expected ADDRESS:PORT, got '127.0.0.1'");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: 127.0.0.1:99999 }\n"),
+                        "t.yaml:3:23: monitoring.listen: '99999' is not a port (1..65535)");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: localhost:80 }\n"),
+                        "t.yaml:3:23: monitoring.listen: 'localhost' is not an IPv4 address");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { allow: [] }\n"),
+                        "t.yaml:3:13: monitoring: missing required key 'listen'");
+    // Never on a VIP: the dataplane serves it, not the kernel.
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "monitoring: { listen: 192.0.2.1:9110 }\n"
+                      "services: [{ name: w, vip: 192.0.2.1, port: 80, protocol: tcp, "
+                      "real_servers: [{ address: 10.0.0.5 }] }]\n"),
+        "t.yaml:3:23: monitoring.listen: 192.0.2.1 is the VIP of service 'w': listen on a "
+        "management address");
+    // A change needs a restart.
+    const Config d = load(kPorts + "monitoring: { listen: 127.0.0.1:9111 }\n");
+    CHECK(restart_only_changes(c, d) == std::vector<std::string>{"monitoring"});
 }

@@ -20,6 +20,7 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
     note(running.management.gid != next.management.gid, "management.group");
     note(running.exception_path != next.exception_path, "exception_path");
     note(running.ha != next.ha, "ha");
+    note(running.monitoring != next.monitoring, "monitoring");
     return changed;
 }
 
@@ -28,6 +29,7 @@ Config keep_restart_only(const Config& running, Config next) {
     next.management = running.management;
     next.exception_path = running.exception_path;
     next.ha = running.ha;
+    next.monitoring = running.monitoring;
     return next;
 }
 

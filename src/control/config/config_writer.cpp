@@ -137,6 +137,16 @@ std::string config_to_yaml(const Config& c) {
     o << "exception_path: { enabled: " << (e.enabled ? "true" : "false")
       << ", rate_limit_pps: " << e.rate_limit_pps << ", burst: " << e.burst
       << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
+    if (c.monitoring.enabled) {
+        const MonitoringConfig& m = c.monitoring;
+        o << "monitoring:\n  listen: \"" << format_ipv4(m.address) << ":" << m.port
+          << "\"\n  allow: [";
+        for (size_t i = 0; i < m.allow.size(); ++i) {
+            o << (i ? ", " : "") << text::format_ipv4_prefix(m.allow[i]);
+        }
+        o << "]\n  max_connections: " << m.max_connections
+          << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";
+    }
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
         o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip)

@@ -89,6 +89,19 @@ struct ManagementConfig {
     bool operator==(const ManagementConfig&) const = default;
 };
 
+// The monitoring HTTP listener (control/monitoring/): /metrics and
+// /status.json, read-only. Off unless the section is present. It runs on
+// the control thread and must not listen on a dataplane VIP.
+struct MonitoringConfig {
+    bool enabled = false;  // a monitoring: section is present
+    uint32_t address = 0;  // listen address (host order); 0.0.0.0 allowed
+    uint16_t port = 9110;
+    std::vector<Ipv4Prefix> allow;       // client networks; empty: anyone
+    uint32_t max_connections = 64;       // sessions at once; more are closed at accept
+    uint32_t request_timeout_ms = 5000;  // to read a request, and to write its answer
+    bool operator==(const MonitoringConfig&) const = default;
+};
+
 // Health checks (control/health_check.hpp runs them). A service's check
 // applies to each of its real servers; a real server may override any key.
 // What a failed server's entry in the scheduling pool becomes: weight 0
@@ -217,6 +230,7 @@ struct Config {
     TimeoutConfig timeouts;
     ManagementConfig management;
     ExceptionPathConfig exception_path;
+    MonitoringConfig monitoring;
     std::vector<ServiceConfig> services;
     HaConfig ha;
     bool operator==(const Config&) const = default;

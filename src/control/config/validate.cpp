@@ -336,6 +336,28 @@ void check_ha(const Config& c, const SourceMap& where) {
     }
 }
 
+// The listener is the control thread's, on a kernel address: a VIP (or a
+// VRRP address, which floats to the peer) belongs to the dataplane, whose
+// traffic never reaches the kernel's socket, and a VIP that later moves
+// would take the metrics with it.
+void check_monitoring(const Config& c, const SourceMap& where) {
+    if (!c.monitoring.enabled) return;
+    const uint32_t ip = c.monitoring.address;
+    for (std::size_t i = 0; i < c.services.size(); ++i) {
+        if (c.services[i].vip == ip) {
+            where.fail("monitoring.listen", format_ipv4(ip) + " is the VIP of service '" +
+                                                c.services[i].name +
+                                                "': listen on a management address");
+        }
+    }
+    for (const VrrpInstanceConfig& v : c.ha.vrrp) {
+        if (std::ranges::find(v.addresses, ip) != v.addresses.end()) {
+            where.fail("monitoring.listen", format_ipv4(ip) + " is an address of VRRP instance '" +
+                                                v.name + "': listen on a management address");
+        }
+    }
+}
+
 }  // namespace
 
 std::string interface_name_problem(const std::string& name) {
@@ -357,6 +379,7 @@ void validate(const Config& config, const SourceMap& positions) {
     check_routes_and_neighbors(config, positions);
     check_services(config, positions);
     check_ha(config, positions);
+    check_monitoring(config, positions);
 }
 
 }  // namespace dvs::control

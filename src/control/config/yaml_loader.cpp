@@ -188,6 +188,33 @@ ManagementConfig read_management(const Reader& r) {
     return m;
 }
 
+// listen: ADDRESS:PORT; allow: client prefixes (10.0.0.0/8, 192.0.2.7/32).
+MonitoringConfig read_monitoring(const Reader& r) {
+    MonitoringConfig m;
+    m.enabled = true;
+    r.check_keys({"listen", "allow", "max_connections", "request_timeout"});
+    const Reader listen = r.required("listen");
+    const std::string text = listen.string();
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) listen.fail("expected ADDRESS:PORT, got '" + text + "'");
+    const std::optional<uint32_t> address = text::parse_ipv4(text.substr(0, colon));
+    const std::string port = text.substr(colon + 1);
+    if (!address) listen.fail("'" + text.substr(0, colon) + "' is not an IPv4 address");
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
+        std::stoul(port) > 65535) {
+        listen.fail("'" + port + "' is not a port (1..65535)");
+    }
+    m.address = *address;
+    m.port = static_cast<uint16_t>(std::stoul(port));
+    if (auto s = r.optional("allow")) {
+        for (const Reader& a : s->items()) m.allow.push_back(a.prefix());
+    }
+    if (auto v = r.optional("max_connections")) m.max_connections = v->integer(1, 65536);
+    if (auto v = r.optional("request_timeout")) m.request_timeout_ms = v->duration_ms(100, 600000);
+    return m;
+}
+
 // An enum's name, read through its one table in common/text_codec;
 // `expected` lists the names for the message.
 template <typename E>
@@ -444,7 +471,7 @@ Config read_config(const Reader& root, SourceMap& positions) {
     }
     if (root.node().IsMap()) {
         root.check_keys({"dataplane", "ports", "routes", "neighbors", "timeouts", "management",
-                         "exception_path", "services", "ha"});
+                         "exception_path", "monitoring", "services", "ha"});
     }
     Config c;
     c.source = positions.origin();
@@ -463,6 +490,7 @@ Config read_config(const Reader& root, SourceMap& positions) {
     if (auto s = section(root, "timeouts")) c.timeouts = read_timeouts(*s);
     if (auto s = section(root, "management")) c.management = read_management(*s);
     if (auto s = section(root, "exception_path")) c.exception_path = read_exception_path(*s);
+    if (auto s = section(root, "monitoring")) c.monitoring = read_monitoring(*s);
     c.services = read_list<ServiceConfig>(root, "services", read_service);
     if (auto s = section(root, "ha")) c.ha = read_ha(*s);
     return c;
