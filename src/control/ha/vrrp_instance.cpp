@@ -265,8 +265,11 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
     }
     // Master.
     if (a.priority == 0) {
-        // Another master is leaving: tell the backups at once who is master.
+        // Another master is leaving: tell the backups at once who is master,
+        // and take back the ARP caches that learned its MAC (two masters
+        // after a split brain: the clients may be pointing at it).
         out.send_advert = true;
+        out.send_garp = true;
         adver_timer_ = now + advert_interval_;
         return;
     }
@@ -274,6 +277,11 @@ void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, Vr
         const bool higher = a.priority > params_.priority;
         learn_master(now, src, a.max_advert_centis);
         down_reason_ = "master down timer expired";
+        // Leaving the master role: say so with priority 0. After a split
+        // brain heals, the winner may never hear an advert of ours (we step
+        // down on its first one), so this is how it learns to re-ARP for the
+        // clients that still point at us.
+        out.send_advert_priority_zero = true;
         become_backup(now,
                       (higher ? "higher priority advert from "
                               : "equal priority advert from higher address ") +
