@@ -105,6 +105,18 @@ void inherit_checks(const ServiceConfig& s, RealServerConfig& rs) {
 
 namespace {
 
+bool in_service_pool(const dataplane::Service* svc, uint32_t id) {
+    return svc != nullptr && std::find(svc->pool.begin(), svc->pool.end(), id) != svc->pool.end();
+}
+
+// The weight the schedulers use now, as ipvsadm shows it under keepalived:
+// 0 for a server out of the pool (its check failed, drained or removed),
+// else the snapshot's weight (already scaled by its agent).
+uint32_t effective_weight(const dataplane::Snapshot& snap, const dataplane::Service* svc,
+                          uint32_t id) {
+    return in_service_pool(svc, id) ? snap.real_servers[id].weight : 0;
+}
+
 // One traffic counter set summed over every worker.
 template <typename Pick>
 Management::Totals sum_over_workers(const StatsView& v, Pick pick) {
@@ -213,6 +225,7 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
                     active += w->rs_load[id].active.get();
                     inactive += w->rs_load[id].inactive.get();
                 }
+                rs.effective_weight = effective_weight(*v.snapshot, svc, id);
                 rs.active_conns = static_cast<uint64_t>(std::max<int64_t>(active, 0));
                 rs.inactive_conns = static_cast<uint64_t>(std::max<int64_t>(inactive, 0));
                 if (r.stats) rs.stats = minus(server_totals(v, id), server_base_, id);
@@ -264,10 +277,7 @@ mgmt::HealthResponse Management::health() const {
                                                         static_cast<uint8_t>(s.protocol))
                        : nullptr;
         const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
-        auto in_pool = [&](uint32_t id) {
-            return svc != nullptr &&
-                   std::find(svc->pool.begin(), svc->pool.end(), id) != svc->pool.end();
-        };
+        auto in_pool = [&](uint32_t id) { return in_service_pool(svc, id); };
         if (s.sorry_server) {
             mgmt::SorryHealth sorry{{s.sorry_server->address, s.sorry_server->port}, false};
             if (ids_known && si < v.ids->sorry_server.size() &&
@@ -284,7 +294,7 @@ mgmt::HealthResponse Management::health() const {
             if (ids_known && i < v.ids->real_server[si].size()) {
                 const uint32_t id = v.ids->real_server[si][i];
                 h.in_pool = in_pool(id);
-                h.effective_weight = h.in_pool ? v.snapshot->real_servers[id].weight : 0;
+                h.effective_weight = effective_weight(*v.snapshot, svc, id);
             }
             if (si < report.size() && i < report[si].size()) {
                 const ServerHealthInfo& r = report[si][i];

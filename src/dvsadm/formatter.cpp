@@ -101,6 +101,12 @@ std::vector<const mgmt::ServiceInfo*> ordered(const mgmt::ListResponse& list, bo
     return out;
 }
 
+// The listing's Weight column: the effective weight, as ipvsadm shows it
+// under keepalived (0 = out of service); -S saves the configured one.
+uint32_t listed_weight(const mgmt::RealServerInfo& rs) {
+    return rs.effective_weight.value_or(rs.weight);
+}
+
 std::vector<const mgmt::RealServerInfo*> ordered(const mgmt::ServiceInfo& s, bool nosort) {
     std::vector<const mgmt::RealServerInfo*> out;
     for (const auto& rs : s.real_servers) out.push_back(&rs);
@@ -173,14 +179,14 @@ std::string service_entry(const mgmt::ServiceInfo& s, const ListOptions& o) {
                                  ull{r.inpps}, ull{r.outpps}) +
                    format_largenum(r.inbps, o.exact) + format_largenum(r.outbps, o.exact) + "\n";
         } else if (o.tun_info) {
-            out += printf_string("  -> %-28s %-7s %-13s %-6u %-10llu %-10llu\n", dest.c_str(),
-                                 forward_label(rs->forward),
-                                 rs->forward == ForwardMethod::kTun ? "ipip" : "n/a", rs->weight,
-                                 ull{rs->active_conns}, ull{rs->inactive_conns});
+            out += printf_string(
+                "  -> %-28s %-7s %-13s %-6u %-10llu %-10llu\n", dest.c_str(),
+                forward_label(rs->forward), rs->forward == ForwardMethod::kTun ? "ipip" : "n/a",
+                listed_weight(*rs), ull{rs->active_conns}, ull{rs->inactive_conns});
         } else {
             out += printf_string("  -> %-28s %-7s %-6u %-10llu %-10llu\n", dest.c_str(),
-                                 forward_label(rs->forward), rs->weight, ull{rs->active_conns},
-                                 ull{rs->inactive_conns});
+                                 forward_label(rs->forward), listed_weight(*rs),
+                                 ull{rs->active_conns}, ull{rs->inactive_conns});
         }
     }
     return out;

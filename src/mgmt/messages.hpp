@@ -154,7 +154,10 @@ struct Rates {
 
 struct RealServerInfo {
     ServerKey key;
-    uint32_t weight = 1;
+    uint32_t weight = 1;  // configured
+    // What the schedulers use now: 0 out of the pool (check failed, drained,
+    // removed), the agent-scaled weight otherwise. Absent from older dvsd.
+    std::optional<uint32_t> effective_weight;
     ForwardMethod forward = ForwardMethod::kNat;
     uint64_t active_conns = 0;
     uint64_t inactive_conns = 0;

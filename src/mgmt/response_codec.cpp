@@ -31,6 +31,7 @@ requires wire::Is<S, RealServerInfo>
 void describe(V& v, S& rs) {
     describe(v, rs.key);
     v("weight", rs.weight);
+    v("effective_weight", rs.effective_weight, wire::kLenient);
     v("forward", rs.forward);
     v("active_conns", rs.active_conns);
     v("inactive_conns", rs.inactive_conns);

@@ -155,6 +155,12 @@ check "rs2 gets no new connection" test "$(served "$E2E_DIR/r1.json" rs2)" -eq 0
 dvsadm health | tee "$E2E_DIR/health1.txt" | sed 's/^/  /'
 check "dvsadm health: rs2 down, connect refused" grep -qE '10\.0\.0\.12:8080 +http +down .*FAIL: connect refused' "$E2E_DIR/health1.txt"
 check "dvsadm health: rs1 up" grep -qE '10\.0\.0\.11:8080 +http +up ' "$E2E_DIR/health1.txt"
+# -L -n shows the weight the schedulers use (0: out), as ipvsadm under
+# keepalived; -S still saves the configured one.
+dvsadm -L -n | tee "$E2E_DIR/list1.txt" | grep -E '10\.0\.0\.1[12]:8080' | sed 's/^/  /'
+check "dvsadm -L -n: rs2 weight 0" grep -qE '^  -> 10\.0\.0\.12:8080 +Masq +0 ' "$E2E_DIR/list1.txt"
+check "dvsadm -S: rs2 saved with its configured weight" \
+    bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock -S -n | grep -qE '10\.0\.0\.12:8080 -m -w [1-9]'"
 
 echo "-- start rs2's HTTP server again"
 log_mark
@@ -190,6 +196,8 @@ echo "  500 requests: rs1 $a1, rs2 $a2, rs3 $a3 (weights 2:2:2, rs1 at 50% -> 1:
 check "none failed" test "$(failed "$E2E_DIR/r3.json")" -eq 0
 check "rs1 gets half of rs3's share (0.4..0.6)" "$DVS_PY" -c "import sys; sys.exit(0 if 0.4 <= $a1 / max($a3, 1) <= 0.6 else 1)"
 dvsadm health | grep -E '10\.0\.0\.11' | sed 's/^/  /'
+check "dvsadm -L -n: rs1 weight 1 (agent 50% of 2)" \
+    bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock -L -n | grep -qE '^  -> 10\.0\.0\.11:8080 +Masq +1 '"
 check "dvsadm health: rs1 weight 1/2, agent 50%" bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock health | grep -qE '10\.0\.0\.11:8080 .* 1/2 .*agent 50%'"
 
 echo "-- all real servers down: the sorry server answers"

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text_codec.hpp"
 #include "dvsadm/app.hpp"
 #include "dvsadm/client.hpp"
 #include "dvsadm/formatter.hpp"
@@ -108,6 +109,35 @@ TEST_CASE("-L -n, --stats, --rate, --exact, --tun-info print what ipvsadm prints
           "IP Virtual Server version 1.2.1 (size=4096)\n"
           "Prot LocalAddress:Port Scheduler Flags\n"
           "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+}
+
+TEST_CASE("-L shows the effective weight, -S saves the configured one", "[dvsadm]") {
+    mgmt::ListResponse list = canned_list();
+    const std::string saved = format_save(list);
+    const std::string listed = format_list(list, options());
+    // dvsd reports a failed check (0) and an agent at half weight.
+    // TCP 192.0.2.10:80 lists first, so its servers' rows are found first.
+    const auto web = std::find_if(list.services.begin(), list.services.end(), [](const auto& s) {
+        return s.key.port == 80 && s.key.protocol == dvs::Protocol::kTcp;
+    });
+    REQUIRE(web != list.services.end());
+    REQUIRE(web->real_servers.size() >= 2);
+    mgmt::RealServerInfo& down = web->real_servers[0];
+    mgmt::RealServerInfo& halved = web->real_servers[1];
+    down.effective_weight = 0;
+    halved.effective_weight = halved.weight / 2;
+    const std::string now = format_list(list, options());
+    CHECK(now != listed);
+    const auto row = [&](const mgmt::RealServerInfo& rs) {
+        const std::string dest =
+            dvs::text::format_ipv4(rs.key.address) + ":" + std::to_string(rs.key.port);
+        const size_t at = now.find("  -> " + dest);
+        REQUIRE(at != std::string::npos);
+        return now.substr(at, now.find('\n', at) - at);
+    };
+    CHECK(row(down).find(" 0      ") != std::string::npos);
+    CHECK(row(halved).find(" " + std::to_string(halved.weight / 2) + " ") != std::string::npos);
+    CHECK(format_save(list) == saved);  // the configured weights, unchanged
 }
 
 TEST_CASE("-c, --timeout and -S print what ipvsadm prints", "[dvsadm]") {
