@@ -129,6 +129,7 @@ int Daemon::run() {
     rate_timer.expires_after(std::chrono::seconds(1));
     rate_timer.async_wait(on_tick);
 
+    restore_connections();
     spdlog::info("dvsd ready: {} workers, {} ports, {} services", workers_.size(),
                  ports_.ports.size(), config_.services.size());
     io.run();
@@ -140,6 +141,7 @@ int Daemon::run() {
     mgmt_server_.reset();
     health_.reset();
     ha_.reset();
+    save_connections();
     stop_.store(true);
     rte_eal_mp_wait_lcore();
     report_stats("exit");
@@ -151,8 +153,8 @@ bool Daemon::start_ha(boost::asio::io_context& io) {
     if (!config_.ha.enabled) return true;
     try {
         ha_ = std::make_unique<HaManager>(
-            io, config_, sync_rings_.get(), [this] { return publisher_->current(); },
-            [this] { republish("ha"); });
+            io, config_, config_.ha.sync.peer != 0 ? sync_rings_.get() : nullptr,
+            [this] { return publisher_->current(); }, [this] { republish("ha"); });
         ha_->start();
     } catch (const std::exception& e) {
         spdlog::error("start-up failed: high availability: {}", e.what());

@@ -86,6 +86,10 @@ private:
     };
     PublishTimes publish(const Config& config, const IdAssignment& ids);
     bool start_ha(boost::asio::io_context& io);
+    // The connection table across a restart (conn_carry.cpp): saved on
+    // SIGTERM while the workers still run, restored once at start.
+    void save_connections();
+    void restore_connections();
     void report_stats(const char* why);
     void stop_dataplane();
 
@@ -116,7 +120,9 @@ private:
     std::unique_ptr<MgmtServer> mgmt_server_;
     std::unique_ptr<monitoring::HttpServer> monitoring_;
     std::vector<KernelInterfacePlan> kernel_plans_;
-    std::unique_ptr<dataplane::SyncRings> sync_rings_;  // with ha.sync only
+    // The workers' sync rings: the HA peer's stream (with ha.sync) and the
+    // restored connections at start.
+    std::unique_ptr<dataplane::SyncRings> sync_rings_;
     std::unique_ptr<HaManager> ha_;
 };
 

@@ -223,9 +223,8 @@ int Daemon::start_dataplane() {
     // No check has run yet: every server starts up (see health_monitor.hpp).
     running_ids_ = ids_.assign(config_, [](uint32_t) { return true; });
     publish(config_, running_ids_);  // every VRRP address left alone until VRRP decides
-    if (config_.ha.enabled && config_.ha.sync.peer != 0) {
-        sync_rings_ = std::make_unique<dataplane::SyncRings>(n_workers, kSyncRingSize);
-    }
+    // Always: the HA peer's records and the restored connections come this way.
+    sync_rings_ = std::make_unique<dataplane::SyncRings>(n_workers, kSyncRingSize);
 
     dataplane::WorkerEnv env;
     env.n_workers = n_workers;

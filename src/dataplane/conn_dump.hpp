@@ -20,6 +20,7 @@ struct ConnDumpFilter {  // network byte order; 0 = any
     uint32_t client = 0;
     uint32_t server = 0;
     uint8_t proto = 0;
+    bool templates = false;  // persistence templates too (the restart state file)
 
     bool matches(const Conn& c) const {
         return (vip == 0 || c.vip == vip) && (vport == 0 || c.vport == vport) &&

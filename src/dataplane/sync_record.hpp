@@ -23,6 +23,7 @@ enum class SyncOp : uint8_t {
 
 // SyncRecord::flags
 inline constexpr uint8_t kSyncKeepExisting = 1;  // install only if absent (we are master too)
+inline constexpr uint8_t kSyncRestored = 2;      // from the state file of our previous run
 
 struct SyncRecord {
     uint32_t client_ip = 0;  // a template: the masked client address

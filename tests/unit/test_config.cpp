@@ -159,7 +159,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
                             "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
                             "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
-                            "management, exception_path, monitoring, services, ha)");
+                            "management, exception_path, monitoring, restart, services, ha)");
     }
     SECTION("unknown nested key (typo)") {
         REQUIRE_THROWS_WITH(
@@ -812,4 +812,20 @@ TEST_CASE("the monitoring section", "[config]") {
     // A change needs a restart.
     const Config d = load(kPorts + "monitoring: { listen: 127.0.0.1:9111 }\n");
     CHECK(restart_only_changes(c, d) == std::vector<std::string>{"monitoring"});
+}
+
+TEST_CASE("restart.state_file: an absolute path in a directory that exists", "[config]") {
+    CHECK(load(kPorts).restart.state_file.empty());
+    CHECK(
+        load(kPorts + "restart: { state_file: /tmp/dvs-connections.state }\n").restart.state_file ==
+        "/tmp/dvs-connections.state");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "restart: { state_file: conns.state }\n"),
+        Catch::Contains("restart.state_file: the state file must be an absolute path"));
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "restart: { state_file: /nonexistent-dvs/conns.state }\n"),
+        Catch::Contains("restart.state_file: directory /nonexistent-dvs does not exist"));
+    // save-yaml writes it back.
+    const Config c = load(kPorts + "restart: { state_file: /tmp/dvs-connections.state }\n");
+    CHECK(load(config_to_yaml(c)).restart == c.restart);
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "control/ha/sync_protocol.hpp"
+#include "sync_record_fixture.hpp"
 
 using namespace dvs;
 using namespace dvs::control::sync;
@@ -16,18 +17,7 @@ using dataplane::SyncRecord;
 namespace {
 
 SyncRecord nat_conn(uint16_t client_port) {
-    SyncRecord r;
-    r.client_ip = htonl(0x0a000102);
-    r.vip = htonl(0xc000020a);
-    r.rs_ip = htonl(0x0a00000b);
-    r.client_port = htons(client_port);
-    r.vport = htons(80);
-    r.rs_port = htons(8080);
-    r.proto = 6;
-    r.state = ConnState::kTcpEstablished;
-    r.method = dataplane::kMethodNat;
-    r.op = SyncOp::kUpdate;
-    r.timeout = 899;
+    SyncRecord r = test::nat_sync_record(client_port);
     r.service_id = 7;  // local ids never travel
     r.rs_id = 9;
     return r;

@@ -147,6 +147,9 @@ std::string config_to_yaml(const Config& c) {
         o << "]\n  max_connections: " << m.max_connections
           << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";
     }
+    if (!c.restart.state_file.empty()) {
+        o << "restart: { state_file: " << quoted(c.restart.state_file) << " }\n";
+    }
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
         o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip)

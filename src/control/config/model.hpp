@@ -102,6 +102,15 @@ struct MonitoringConfig {
     bool operator==(const MonitoringConfig&) const = default;
 };
 
+// What survives a restart (README "Restarts that keep connections"): on
+// SIGTERM dvsd writes its connection table and persistence templates to
+// state_file; the next start installs them with their remaining timeouts
+// and removes the file. Read at shutdown, so a reload changes it at once.
+struct RestartConfig {
+    std::string state_file;  // absolute path; "": connections are not kept
+    bool operator==(const RestartConfig&) const = default;
+};
+
 // Health checks (control/health_check.hpp runs them). A service's check
 // applies to each of its real servers; a real server may override any key.
 // What a failed server's entry in the scheduling pool becomes: weight 0
@@ -231,6 +240,7 @@ struct Config {
     ManagementConfig management;
     ExceptionPathConfig exception_path;
     MonitoringConfig monitoring;
+    RestartConfig restart;
     std::vector<ServiceConfig> services;
     HaConfig ha;
     bool operator==(const Config&) const = default;

@@ -6,6 +6,7 @@
 #include "control/config/validate.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <string_view>
 #include <tuple>
@@ -373,6 +374,17 @@ std::string interface_name_problem(const std::string& name) {
     return {};
 }
 
+// The state file's directory must be there when dvsd saves into it (at
+// SIGTERM, too late to say so).
+void check_restart(const Config& c, const SourceMap& where) {
+    if (c.restart.state_file.empty()) return;
+    const std::filesystem::path dir = std::filesystem::path(c.restart.state_file).parent_path();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        where.fail("restart.state_file", "directory " + dir.string() + " does not exist");
+    }
+}
+
 void validate(const Config& config, const SourceMap& positions) {
     check_ports(config, positions);
     check_kernel_interfaces(config, positions);
@@ -380,6 +392,7 @@ void validate(const Config& config, const SourceMap& positions) {
     check_services(config, positions);
     check_ha(config, positions);
     check_monitoring(config, positions);
+    check_restart(config, positions);
 }
 
 }  // namespace dvs::control

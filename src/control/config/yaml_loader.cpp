@@ -188,6 +188,18 @@ ManagementConfig read_management(const Reader& r) {
     return m;
 }
 
+RestartConfig read_restart(const Reader& r) {
+    RestartConfig c;
+    r.check_keys({"state_file"});
+    if (auto v = r.optional("state_file")) {
+        c.state_file = v->string();
+        if (c.state_file.empty() || c.state_file.front() != '/') {
+            v->fail("the state file must be an absolute path");
+        }
+    }
+    return c;
+}
+
 // listen: ADDRESS:PORT; allow: client prefixes (10.0.0.0/8, 192.0.2.7/32).
 MonitoringConfig read_monitoring(const Reader& r) {
     MonitoringConfig m;
@@ -471,7 +483,7 @@ Config read_config(const Reader& root, SourceMap& positions) {
     }
     if (root.node().IsMap()) {
         root.check_keys({"dataplane", "ports", "routes", "neighbors", "timeouts", "management",
-                         "exception_path", "monitoring", "services", "ha"});
+                         "exception_path", "monitoring", "restart", "services", "ha"});
     }
     Config c;
     c.source = positions.origin();
@@ -491,6 +503,7 @@ Config read_config(const Reader& root, SourceMap& positions) {
     if (auto s = section(root, "management")) c.management = read_management(*s);
     if (auto s = section(root, "exception_path")) c.exception_path = read_exception_path(*s);
     if (auto s = section(root, "monitoring")) c.monitoring = read_monitoring(*s);
+    if (auto s = section(root, "restart")) c.restart = read_restart(*s);
     c.services = read_list<ServiceConfig>(root, "services", read_service);
     if (auto s = section(root, "ha")) c.ha = read_ha(*s);
     return c;

@@ -11,8 +11,7 @@
 #include <stdexcept>
 
 #include "control/config/config.hpp"
-#include "control/ha/sync_limits.hpp"
-#include "dataplane/flow_hash.hpp"
+#include "control/record_ids.hpp"
 
 namespace dvs::control {
 
@@ -35,10 +34,6 @@ constexpr auto kFullRequestEvery = std::chrono::seconds(5);
 
 std::string endpoint_text(uint32_t ip, uint16_t port) {
     return format_ipv4(ip) + ":" + std::to_string(port);
-}
-
-uint8_t l4_proto(uint8_t proto) {
-    return static_cast<uint8_t>(proto & ~dataplane::kTemplateProtoFlag);
 }
 
 }  // namespace
@@ -417,52 +412,20 @@ void SyncChannel::install(const SyncRecord& in, const dataplane::Snapshot& snap,
         ++stats_.ignored_as_master;
         return;
     }
-    const uint8_t l4 = l4_proto(r.proto);
-    const dataplane::Service* svc = r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
-                                                    : snap.find_service(r.vip, r.vport, l4);
-    if (svc == nullptr) {
-        ++stats_.unknown_service;
-        return;
-    }
-    r.service_id = svc->id;
-    if (r.op == dataplane::SyncOp::kUpdate) {
-        const auto matches = [&](const dataplane::RealServer& rs) {
-            const bool port_ok =
-                rs.method != dataplane::kMethodNat || rs.port == 0 || rs.port == r.rs_port;
-            return rs.present && rs.ip == r.rs_ip && rs.method == r.method && port_ok;
-        };
-        bool found = false;
-        for (uint32_t id : svc->pool) {
-            if (matches(snap.real_servers[id])) {
-                r.rs_id = id;
-                found = true;
-                break;
-            }
-        }
-        // Not in the pool: a server draining after a health check removed
-        // it, or a sorry server. Its connections still live; any present
-        // server at that address takes them.
-        for (size_t id = 0; !found && id < snap.real_servers.size(); ++id) {
-            if (matches(snap.real_servers[id])) {
-                r.rs_id = static_cast<uint32_t>(id);
-                found = true;
-            }
-        }
-        if (!found) {
+    bool capped = false;
+    switch (assign_record_ids(r, snap, capped)) {
+        case RecordIds::kUnknownService:
+            ++stats_.unknown_service;
+            return;
+        case RecordIds::kUnknownServer:
             ++stats_.unknown_server;
             return;
-        }
+        case RecordIds::kOk:
+            break;
     }
+    if (capped) ++stats_.timeouts_capped;
     if (master) r.flags |= dataplane::kSyncKeepExisting;
-    const uint32_t cap = sync::timeout_cap(r, snap.timeouts, svc->persistence_timeout);
-    if (r.timeout > cap) {
-        r.timeout = cap;
-        ++stats_.timeouts_capped;
-    }
-    // The worker that owns the flow: the same hash the dataplane uses.
-    const uint32_t owner =
-        r.is_template() ? dataplane::owner_core(r.client_ip, r.vport, rings_.workers())
-                        : dataplane::owner_core(r.client_ip, r.client_port, rings_.workers());
+    const uint32_t owner = record_owner(r, rings_.workers());
     if (rte_ring_sp_enqueue_elem(rings_.worker(owner).in, &r, sizeof(SyncRecord)) != 0) {
         ++stats_.install_ring_full;
     }

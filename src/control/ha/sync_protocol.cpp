@@ -62,6 +62,8 @@ size_t seal(uint8_t* buf, size_t len, const SyncKey* key) {
     return len + kTagSize;
 }
 
+}  // namespace
+
 void put_record(uint8_t* p, const dataplane::SyncRecord& r) {
     p[0] = r.proto;
     p[1] = static_cast<uint8_t>(r.state);
@@ -109,8 +111,6 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
     // a larger one would wrap the timer wheel's tick arithmetic.
     return r.timeout <= kMaxTimeoutSeconds;
 }
-
-}  // namespace
 
 constexpr NameTable<DecodeError, 10> kDecodeErrorNames{{
     {DecodeError::kNone, "none"},

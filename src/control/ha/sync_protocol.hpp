@@ -83,6 +83,13 @@ struct Message {
     uint32_t total = 0;                          // kFullEnd: records in the transfer
 };
 
+// One connection record in its 32-byte wire form (also the form of the
+// restart state file, control/restart/state_file.hpp). get_record is false
+// for a record no dvsd writes (impossible protocol, state, method or op,
+// reserved bytes set, a timeout over 30 days); ids are left 0.
+void put_record(uint8_t* p, const dataplane::SyncRecord& r);
+bool get_record(const uint8_t* p, dataplane::SyncRecord& r);
+
 // key: the configured key, or null (then only unsigned datagrams pass).
 // The tag is checked before anything after the header is read.
 Message decode(std::span<const uint8_t> datagram, const SyncKey* key);

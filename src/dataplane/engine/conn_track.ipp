@@ -300,7 +300,8 @@ int32_t ConnTracker<Io>::schedule(const Service& svc, const sched::FlowInfo& flo
 template <class Io>
 void ConnTracker<Io>::serve_dump(ConnDump& dump) {
     dump.cursor = ctx_.conns.scan(dump.cursor, ConnDump::kSlice, [&](const Conn& c) {
-        if (c.state == ConnState::kTemplate || !dump.filter.matches(c)) return;
+        if (c.state == ConnState::kTemplate && !dump.filter.templates) return;
+        if (!dump.filter.matches(c)) return;
         if (dump.count == dump.capacity) {
             dump.truncated = true;
             return;

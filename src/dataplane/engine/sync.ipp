@@ -106,7 +106,11 @@ void SyncAgent<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
     } else {
         track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
     }
-    ctx_.counters->sync_installed.add();
+    if (r.flags & kSyncRestored) {
+        ctx_.counters->conns_restored.add();
+    } else {
+        ctx_.counters->sync_installed.add();
+    }
 }
 
 template <class Io>
