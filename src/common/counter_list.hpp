@@ -38,6 +38,8 @@
     X(kDatapath, conns_expired, kCounter, "expired", "connections timed out")                 \
     X(kDatapath, arp_requests_sent, kCounter, "arp requests", "ARP requests sent")            \
     X(kDatapath, arp_replies_sent, kCounter, "arp replies", "ARP replies sent")               \
+    X(kDatapath, no_server_rejects, kCounter, "no-server rejects",                            \
+      "new connections answered with a TCP reset or ICMP port unreachable: no usable server") \
     X(kDatapath, conns_restored, kCounter, "restored",                                        \
       "connections and templates installed from the previous run's state file")               \
     X(kDatapath, icmp_echo_replies, kCounter, "echo replies",                                 \

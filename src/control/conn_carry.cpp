@@ -28,8 +28,7 @@ int64_t unix_ms() {
 }
 
 double ms_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t)
-        .count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
 }  // namespace
@@ -64,17 +63,18 @@ void Daemon::save_connections() {
         dataplane::ConnDump& d = workers_[w]->conn_dump();
         while (d.state.load(std::memory_order_acquire) != dataplane::ConnDump::kDone) {
             if (std::chrono::steady_clock::now() - started > kPatience) {
-                spdlog::error("restart: worker {} did not hand over its connections in time; "
-                              "{} not written",
-                              w, path);
+                spdlog::error(
+                    "restart: worker {} did not hand over its connections in time; "
+                    "{} not written",
+                    w, path);
                 return;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         for (uint32_t i = 0; i < d.count; ++i) {
             const dataplane::ConnDumpEntry& e = buffers[w][i];
-            saved.records.push_back(dataplane::SyncRecord::from_conn(
-                e.conn, dataplane::SyncOp::kUpdate, e.expires_in));
+            saved.records.push_back(
+                dataplane::SyncRecord::from_conn(e.conn, dataplane::SyncOp::kUpdate, e.expires_in));
             if (e.conn.state == dataplane::ConnState::kTemplate) ++templates;
         }
     }

@@ -54,7 +54,8 @@ void write_conn_state_file(const std::string& path, const SavedConnections& save
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) fail(tmp, std::string("cannot create: ") + std::strerror(errno));
-        out.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
+        out.write(reinterpret_cast<const char*>(buf.data()),
+                  static_cast<std::streamsize>(buf.size()));
         out.flush();
         if (!out) fail(tmp, std::string("cannot write: ") + std::strerror(errno));
     }
@@ -84,8 +85,8 @@ SavedConnections read_conn_state_file(const std::string& path) {
         fail(path, "checksum mismatch (the file was altered or torn)");
     }
     SavedConnections saved;
-    saved.saved_at_ms = static_cast<int64_t>((uint64_t{get32(buf.data() + 8)} << 32) |
-                                             get32(buf.data() + 12));
+    saved.saved_at_ms =
+        static_cast<int64_t>((uint64_t{get32(buf.data() + 8)} << 32) | get32(buf.data() + 12));
     saved.records.resize(count);
     for (uint32_t i = 0; i < count; ++i) {
         if (!sync::get_record(body + i * sync::kRecordSize, saved.records[i])) {

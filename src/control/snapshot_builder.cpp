@@ -119,6 +119,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.port = net16(sc.port);
         svc.proto = static_cast<uint8_t>(sc.protocol);
         svc.reset_on_remove = sc.reset_on_remove;
+        svc.reject_no_server = sc.reject_no_server;
         // Each worker holds its share (rounded up, at least 1) of the limit.
         svc.half_open_limit =
             sc.max_half_open == 0

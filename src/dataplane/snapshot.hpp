@@ -49,6 +49,9 @@ struct Service {
     // Connections whose real server left the service are reset at their
     // next packet (on_remove: reset) instead of draining.
     bool reset_on_remove = false;
+    // A new connection with no usable server gets a TCP reset or an ICMP
+    // port unreachable (on_no_server: reject) instead of silence.
+    bool reject_no_server = true;
     // Half-open (SYN_RECV) connections each worker may hold; 0: no limit.
     uint32_t half_open_limit = 0;
     // One per worker. Shared with the previous Snapshot when the service's

@@ -69,6 +69,12 @@ void icmp_error_nat_reply(PacketView& p, QuotedPacket& q, uint32_t vip, uint16_t
 
 uint16_t icmp_write_frag_needed(uint8_t* out, const uint8_t* orig, uint16_t orig_len, uint32_t src,
                                 uint32_t dst, uint16_t next_hop_mtu, uint16_t id) {
+    return icmp_write_unreachable(out, orig, orig_len, src, dst, kIcmpCodeFragNeeded, id,
+                                  next_hop_mtu);
+}
+
+uint16_t icmp_write_unreachable(uint8_t* out, const uint8_t* orig, uint16_t orig_len, uint32_t src,
+                                uint32_t dst, uint8_t code, uint16_t id, uint16_t next_hop_mtu) {
     const uint16_t quote = std::min(orig_len, kIcmpQuoteMax);
     const uint16_t total = static_cast<uint16_t>(sizeof(Ipv4Hdr) + sizeof(IcmpHdr) + quote);
     auto* ip = reinterpret_cast<Ipv4Hdr*>(out);
@@ -85,9 +91,9 @@ uint16_t icmp_write_frag_needed(uint8_t* out, const uint8_t* orig, uint16_t orig
     ip->checksum = csum_compute(ip, sizeof(Ipv4Hdr));
     auto* icmp = reinterpret_cast<IcmpHdr*>(out + sizeof(Ipv4Hdr));
     icmp->type = kIcmpDestUnreachable;
-    icmp->code = kIcmpCodeFragNeeded;
+    icmp->code = code;
     icmp->id = 0;                    // "unused" (RFC 1191)
-    icmp->seq = be16(next_hop_mtu);  // next-hop MTU
+    icmp->seq = be16(next_hop_mtu);  // next-hop MTU for code 4, else unused (0)
     std::memcpy(out + sizeof(Ipv4Hdr) + sizeof(IcmpHdr), orig, quote);
     icmp->checksum = 0;
     icmp->checksum = csum_compute(icmp, sizeof(IcmpHdr) + quote);

@@ -19,6 +19,7 @@ inline constexpr uint8_t kIcmpDestUnreachable = 3;
 inline constexpr uint8_t kIcmpSourceQuench = 4;
 inline constexpr uint8_t kIcmpTimeExceeded = 11;
 inline constexpr uint8_t kIcmpParameterProblem = 12;
+inline constexpr uint8_t kIcmpCodePortUnreachable = 3;
 inline constexpr uint8_t kIcmpCodeFragNeeded = 4;
 inline constexpr uint16_t kIcmpQuoteMax = 548;  // 576 - 20 (IP) - 8 (ICMP), as Linux does
 
@@ -47,5 +48,9 @@ void icmp_error_nat_reply(PacketView& p, QuotedPacket& q, uint32_t vip, uint16_t
 // Returns its length. out must hold 20 + 8 + kIcmpQuoteMax bytes.
 uint16_t icmp_write_frag_needed(uint8_t* out, const uint8_t* orig, uint16_t orig_len, uint32_t src,
                                 uint32_t dst, uint16_t next_hop_mtu, uint16_t id);
+// The same for any "destination unreachable" code (port unreachable for a
+// UDP service with no usable server); next_hop_mtu only with code 4.
+uint16_t icmp_write_unreachable(uint8_t* out, const uint8_t* orig, uint16_t orig_len, uint32_t src,
+                                uint32_t dst, uint8_t code, uint16_t id, uint16_t next_hop_mtu = 0);
 
 }  // namespace dvs::dataplane

@@ -85,6 +85,7 @@ VIP_DR = "192.0.2.20"               # tcp 80, udp 53 -> RS2
 VIP_TUN = "192.0.2.30"              # tcp 80, udp 53 -> RS3
 VIP_TUN_ROUTED = "192.0.2.31"       # tcp 80 -> 172.16.0.5
 VIP_MIXED = "192.0.2.40"            # tcp 80 rr: RS1:8080 nat, RS2 dr, RS3 tun
+VIP_EMPTY = "192.0.2.60"            # no usable server: tcp 80, udp 53, tcp 81 (drop), tcp 82 (weight 0)
 
 MAC_OF = {CLIENT: CLIENT_MAC, RS1: RS1_MAC, RS2: RS2_MAC, RS3: RS3_MAC}
 
@@ -276,6 +277,25 @@ def frag_needed(inp: Packet, mtu: int) -> Expect:
     e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / \
         IP(src=LB_CLIENT_SIDE, dst=CLIENT, ttl=64, tos=0xC0, flags=0, frag=0, proto=1, id=0) / \
         ICMP(type=3, code=4, nexthopmtu=mtu - 20) / Raw(orig[:ICMP_DATA_MAX])
+    return Expect(Ether(bytes(e)), ignore=("IP.id",))
+
+
+def reset_from_vip(inp: Packet) -> Expect:
+    """on_no_server: reject, TCP: RST|ACK from VIP:port acknowledging the SYN, TTL 64, DF."""
+    ip, tcp = inp[IP], inp[TCP]
+    e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / \
+        IP(src=ip.dst, dst=ip.src, ttl=64, tos=0, id=0, flags=DF) / \
+        TCP(sport=tcp.dport, dport=tcp.sport, seq=0, ack=tcp.seq + 1, flags="RA", window=0)
+    return Expect(Ether(bytes(e)))
+
+
+def port_unreachable_from_vip(inp: Packet) -> Expect:
+    """on_no_server: reject, UDP: ICMP 3/3 from the VIP to the client, quoting the datagram."""
+    ip = inp[IP]
+    orig = bytes(ip)
+    e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / \
+        IP(src=ip.dst, dst=ip.src, ttl=64, tos=0xC0, flags=0, frag=0, proto=1, id=0) / \
+        ICMP(type=3, code=3) / Raw(orig[:ICMP_DATA_MAX])
     return Expect(Ether(bytes(e)), ignore=("IP.id",))
 
 

@@ -188,6 +188,10 @@ struct ServiceConfig {
     // the next packet of each is answered with a TCP reset and the
     // connection forgotten (IPVS's expire_nodest_conn, plus the reset).
     bool reset_on_remove = false;  // YAML on_remove: drain | reset
+    // A new connection when no real server is usable: answered at once (TCP
+    // reset, ICMP port unreachable for UDP), as IPVS's local stack does, or
+    // dropped silently. YAML on_no_server: reject | drop.
+    bool reject_no_server = true;
     // SYN-flood bound: at most this many half-open (SYN_RECV) connections
     // at a time, shared evenly by the workers; further SYNs are dropped as
     // half_open_limit. 0: no limit (the table's capacity is the bound).

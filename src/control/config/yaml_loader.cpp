@@ -421,8 +421,8 @@ void read_scheduler_flags(const Reader& r, ServiceConfig& s) {
 ServiceConfig read_service(const Reader& r) {
     ServiceConfig s;
     r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
-                  "mh_table_size", "persistence", "on_remove", "max_half_open", "health_check",
-                  "agent_check", "sorry_server", "real_servers"});
+                  "mh_table_size", "persistence", "on_remove", "on_no_server", "max_half_open",
+                  "health_check", "agent_check", "sorry_server", "real_servers"});
     s.name = r.required("name").name();
     s.vip = r.required("vip").ipv4();
     s.port = static_cast<uint16_t>(r.required("port").integer(0, 65535));
@@ -444,6 +444,13 @@ ServiceConfig read_service(const Reader& r) {
             v->fail("expected drain or reset, got '" + what + "'");
         }
         s.reset_on_remove = what == "reset";
+    }
+    if (auto v = r.optional("on_no_server")) {
+        const std::string what = v->string();
+        if (what != "reject" && what != "drop") {
+            v->fail("expected reject or drop, got '" + what + "'");
+        }
+        s.reject_no_server = what == "reject";
     }
     if (auto v = r.optional("max_half_open")) s.max_half_open = v->integer(0, 268435456);
     if (auto v = r.optional("health_check")) s.health_check = read_health_check(*v, std::nullopt);

@@ -103,7 +103,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
             const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
             if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
         }
-        if (chosen == nullptr) return out_.drop(m, DropReason::kNoRealServer);
+        if (chosen == nullptr) return no_server(m, v, snap, svc);
         const RealServer& rs = *chosen;
         Conn proto{};
         proto.client_ip = v.ip->src;
@@ -146,6 +146,29 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
     ctx_.counters->real_servers[c->rs_id].pkts_in.add();
     ctx_.counters->real_servers[c->rs_id].bytes_in.add(v.l3_len);
     fwd_.forward(m, v, snap, *c);
+}
+
+// The client hears at once that nobody is there, as from IPVS's local stack:
+// a SYN gets a reset from the VIP (the segment rewritten in place), a UDP
+// datagram an ICMP port unreachable from the VIP. Only SYNs and first
+// datagrams get here (a non-SYN without a connection is tcp_no_conn), so
+// the answer is never to a reset; one per packet, no bigger than it.
+template <class Io>
+void ConnTracker<Io>::no_server(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                const Service& svc) {
+    // A fragment is not rewritten into a reset: its datagram is incomplete.
+    const bool whole =
+        v.has_ports && (be16(v.ip->frag_off) & (kIpFlagMoreFragments | kIpFragOffsetMask)) == 0;
+    if (!svc.reject_no_server || !whole) return out_.drop(m, DropReason::kNoRealServer);
+    ctx_.counters->drop(DropReason::kNoRealServer);
+    ctx_.counters->no_server_rejects.add();
+    if (v.proto == kIpProtoTcp) {
+        const uint16_t len = tcp_reset_to_sender(v);
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - sizeof(EthHdr) - len));
+        return nbr_.route_and_send(m, snap, v.ip->dst);
+    }
+    fwd_.send_unreachable(v, snap, kIcmpCodePortUnreachable, v.ip->dst);
+    rte_pktmbuf_free(m);
 }
 
 // Ends a connection now (its server left a service that says on_remove:

@@ -50,6 +50,9 @@ public:
     // A connection or template leaves the table (timeout or replacement).
     // Returns 0 to let it go, or ticks to keep it (a template in use).
     uint32_t on_expire(const Conn& c, const Snapshot& snap);
+    // A new connection no real server can take (pool empty or all down):
+    // counted as no_real_server, and answered unless on_no_server: drop.
+    void no_server(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
     // One slice of a connection listing (the control thread's request).
     void serve_dump(ConnDump& dump);
 

@@ -27,13 +27,16 @@ public:
 
     // By the connection's method (copied from its real server).
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+    // An ICMP "destination unreachable" with `code` to the packet's source,
+    // quoting it; from `src`, or (0) from our address on the way back.
+    void send_unreachable(const PacketView& v, const Snapshot& snap, uint8_t code, uint32_t src,
+                          uint16_t mtu = 0);
 
 private:
     void forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c);
     void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
     void tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v, const Snapshot& snap,
                       const NextHop& nh);
-    void send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu);
 
     CoreContext& ctx_;
     Egress<Io>& out_;

@@ -17,7 +17,7 @@ template <class Io>
 void Templates<Io>::template_assign(rte_mbuf* m, PacketView& v, const Snapshot& snap,
                                     const Service& svc, const Ports& ports) {
     const RealServer* rs = template_pick(snap, svc, v.ip->src, ports);
-    if (rs == nullptr) return out_.drop(m, DropReason::kNoRealServer);
+    if (rs == nullptr) return track_.no_server(m, v, snap, svc);
     const uint32_t owner = owner_core(v.ip->src, ports.src, ctx_.env.n_workers);
     if (owner == ctx_.id) return track_.inbound(m, v, snap, svc, ports, rs->id);
     out_.handoff(owner, m, HandoffKind::kScheduled, v, &ports, rs->id);

@@ -17,7 +17,8 @@ void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap
     const uint16_t inner_len = v.l3_len;
     if (inner_len + sizeof(Ipv4Hdr) > mtu) {
         if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
-            send_frag_needed(v, snap, static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
+            send_unreachable(v, snap, kIcmpCodeFragNeeded, 0,
+                             static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
             return out_.drop(m, DropReason::kFragNeeded);
         }
         Ipv4Hdr outer;
@@ -72,9 +73,11 @@ void Forwarder<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const Packet
     rte_pktmbuf_free(m);
 }
 
-// ICMP "fragmentation needed" to the client, quoting the packet as received.
+// ICMP "fragmentation needed" (TUN, too big with DF) or "port unreachable"
+// (no usable server) to the client, quoting the packet as received.
 template <class Io>
-void Forwarder<Io>::send_frag_needed(const PacketView& v, const Snapshot& snap, uint16_t mtu) {
+void Forwarder<Io>::send_unreachable(const PacketView& v, const Snapshot& snap, uint8_t code,
+                                     uint32_t src, uint16_t mtu) {
     const auto back = snap.route(v.ip->src);
     if (!back) return;
     rte_mbuf* r = rte_pktmbuf_alloc(ctx_.pool);
@@ -84,9 +87,9 @@ void Forwarder<Io>::send_frag_needed(const PacketView& v, const Snapshot& snap, 
     }
     const uint16_t room = sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(IcmpHdr) + kIcmpQuoteMax;
     auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, room));
-    const uint16_t len =
-        icmp_write_frag_needed(frame + sizeof(EthHdr), reinterpret_cast<const uint8_t*>(v.ip),
-                               v.l3_len, back->src, v.ip->src, mtu, ctx_.next_ip_id++);
+    const uint16_t len = icmp_write_unreachable(
+        frame + sizeof(EthHdr), reinterpret_cast<const uint8_t*>(v.ip), v.l3_len,
+        src != 0 ? src : back->src, v.ip->src, code, ctx_.next_ip_id++, mtu);
     rte_pktmbuf_trim(r, static_cast<uint16_t>(room - sizeof(EthHdr) - len));
     nbr_.send(r, snap, back->port, back->ip);
 }
