@@ -37,17 +37,9 @@ FALL=2
 RISE=2
 TIMEOUT_MS=400
 
-cat >"$E2E_DIR/dvs.yaml" <<YAML
-dataplane:
-  eal: ["--no-pci", "--file-prefix=$P", "--vdev=net_af_packet0,iface=wan,qdisc_bypass=0", "--vdev=net_af_packet1,iface=lan,qdisc_bypass=0"]
-  workers: 1
-  conn_capacity: 16384
-  mbufs: 4095
-  idle_sleep_us: 20
-ports:
-  - { name: wan, device: net_af_packet0, addresses: [10.0.1.1/24] }
-  - { name: lan, device: net_af_packet1, addresses: [10.0.0.1/24] }
-management: { socket: /run/dvs/$P.sock }
+{
+    e2e_base_yaml "$P"
+    cat <<YAML
 $EXCEPTION_PATH
 services:
   - name: web
@@ -62,6 +54,7 @@ services:
       - { address: 10.0.0.12, port: 8080, weight: 2 }
       - { address: 10.0.0.13, port: 8080, weight: 2 }
 YAML
+} >"$E2E_DIR/dvs.yaml"
 
 declare -A HTTP_PID
 start_http() {  # N: rs_server.py in rsN; waits until it answers
