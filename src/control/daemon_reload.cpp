@@ -12,6 +12,7 @@
 #include "control/daemon_process.hpp"
 #include "control/service_notify.hpp"
 #include "control/snapshot_builder.hpp"
+#include "control/telemetry.hpp"
 
 namespace dvs::control {
 
@@ -139,6 +140,7 @@ Daemon::PublishTimes Daemon::publish(const Config& config, const IdAssignment& i
     const auto t1 = std::chrono::steady_clock::now();
     publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
     ++version_;
+    telemetry::set_services(config);
     return {Ms(t1 - t0).count(), Ms(std::chrono::steady_clock::now() - t1).count()};
 }
 
