@@ -109,10 +109,10 @@ echo "  ok   the page is open"
 page_wait "the graphs have 5 samples" 20 \
     "Number(document.body.dataset.samples) >= 5 && Number(document.getElementById('graph-rx').dataset.points) >= 5"
 before=$(cdp "eval Number(document.body.dataset.samples)")
-sleep 3
+sleep 4
 after=$(cdp "eval Number(document.body.dataset.samples)")
-check "they take a sample every second (${before#ok } then ${after#ok } 3 s later)" \
-    test $((${after#ok } - ${before#ok })) -ge 2
+check "they take a sample every second (${before#ok } then ${after#ok } 4 s later)" \
+    test $((${after#ok } - ${before#ok })) -ge 3
 # A rate reads "950" or "6.2 k": a number, a space and an SI prefix.
 RATE_RE='/^[0-9]+(\.[0-9])?( [kMGT])?$/'
 page_wait "packets/s received is a rate > 0" 5 \
