@@ -38,7 +38,10 @@
 // Usage: loop_bench [--modes nat,dr,tun] [--protos tcp,udp]
 //                   [--conns 1000,1000000] [--new-ratio 0,0.1,1]
 //                   [--packets N] [--runs R] [--window K] [--echo]
-//                   [--cpus GEN,WORKER] [--json FILE]
+//                   [--cpus GEN,WORKER] [--json FILE] [--scrape-ms N]
+// --scrape-ms N: a thread renders /metrics from the worker's counters every
+// N ms through the whole case, floor passes included (bench/scraper.hpp):
+// compare a run with --scrape-ms 1000 against one without.
 // Needs hugepages (scripts/setup.sh) and root.
 
 #include <rte_cycles.h>
@@ -69,6 +72,7 @@
 #include "packet/checksum.hpp"
 #include "packet/tun_encap.hpp"
 #include "packet/wire.hpp"
+#include "scraper.hpp"
 
 using namespace dvs;
 using namespace dvs::dataplane;
@@ -111,6 +115,7 @@ struct Options {
     unsigned gen_cpu = 0;
     unsigned worker_cpu = 1;
     std::string json;
+    uint32_t scrape_ms = 0;  // 0: no scrape
 };
 
 std::string config_text(const std::string& mode, const std::string& proto, uint64_t capacity) {
@@ -768,6 +773,8 @@ struct Result {
     double lat_p50 = 0, lat_p99 = 0, lat_p999 = 0, floor_p50 = 0, floor_p99 = 0;
     double new_conns_per_s = 0, bytes_per_conn = 0;
     double gen_cpu = 0, worker_cpu = 0, floor_cpu = 0;  // medians of the CPU shares
+    uint64_t scrapes = 0, scrape_bytes = 0;             // with --scrape-ms
+    double scrape_render_us = 0;
     uint64_t loss = 0, drops = 0;
     std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> by_reason{};
     bool ok = true;
@@ -787,6 +794,12 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     const uint64_t capacity = std::max<uint64_t>(4096, conns + conns / 64 + fresh_max);
     bench::BenchWorker bw(config_text(mode, proto, capacity), capacity, ports, pool);
     Worker* worker = &bw.worker();
+    std::unique_ptr<bench::Scraper> scraper;
+    if (opt.scrape_ms > 0) {
+        scraper =
+            std::make_unique<bench::Scraper>(config_text(mode, proto, capacity), worker->counters(),
+                                             std::chrono::milliseconds(opt.scrape_ms));
+    }
     std::atomic<bool>& stop = bw.stop;
 
     const bool tcp = proto == "tcp";
@@ -872,6 +885,11 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
         error(std::to_string(bad) + " frames came back wrong");
         for (const std::string& e : loop.errors) error("  " + e);
     }
+    if (scraper) {
+        res.scrapes = scraper->scrapes();
+        res.scrape_render_us = scraper->mean_render_us();
+        res.scrape_bytes = scraper->page_bytes();
+    }
     return res;
 }
 
@@ -903,6 +921,8 @@ int main(int argc, char** argv) {
             opt.echo = true;
         else if (a == "--json")
             opt.json = value();
+        else if (a == "--scrape-ms")
+            opt.scrape_ms = static_cast<uint32_t>(std::stoul(value()));
         else if (a == "--cpus") {
             const auto c = parse_list<uint64_t>(value(), u64);
             if (c.size() != 2) {
@@ -1002,6 +1022,12 @@ int main(int argc, char** argv) {
                         ratio_to_floor, r.ns_per_pkt, r.lat_p50 / 1e3, r.lat_p99 / 1e3,
                         r.lat_p999 / 1e3, r.floor_p50 / 1e3, r.loss, r.drops, r.new_conns_per_s,
                         r.bytes_per_conn, r.worker_cpu, r.gen_cpu);
+                    if (opt.scrape_ms > 0) {
+                        std::printf(
+                            "     scraped every %u ms: %lu renders of /metrics (%lu bytes), "
+                            "%.0f us each on average\n",
+                            opt.scrape_ms, r.scrapes, r.scrape_bytes, r.scrape_render_us);
+                    }
                     std::fflush(stdout);
                     json << (first ? "" : ",\n") << "  {\"mode\":\"" << r.mode << "\",\"proto\":\""
                          << r.proto << "\",\"transport\":\"ring\",\"echo\":"
@@ -1019,7 +1045,8 @@ int main(int argc, char** argv) {
                          << ",\"bytes_per_conn\":" << r.bytes_per_conn
                          << ",\"worker_cpu_share\":" << r.worker_cpu
                          << ",\"floor_cpu_share\":" << r.floor_cpu
-                         << ",\"gen_cpu_share\":" << r.gen_cpu << ",\"drops\":" << r.drops
+                         << ",\"gen_cpu_share\":" << r.gen_cpu << ",\"scrape_ms\":" << opt.scrape_ms
+                         << ",\"scrapes\":" << r.scrapes << ",\"drops\":" << r.drops
                          << ",\"drops_by_reason\":{";
                     bool first_reason = true;
                     for (size_t i = 0; i < r.by_reason.size(); ++i) {

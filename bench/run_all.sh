@@ -9,7 +9,7 @@
 #                    case (mode, proto, conns, new_ratio, mpps, floor_mpps,
 #                    ratio, loss, lat_p50/p99/p999_ns, bytes_per_conn, drops...)
 #   loop.txt         the same as tables; loop.png Mpps and ratio (TCP, no new flows)
-# Usage: sudo bench/run_all.sh [--quick] [--loop-only]
+# Usage (as root): bench/run_all.sh [--quick] [--loop-only]
 #          --quick      1K and 100K conns, fewer packets
 #          --loop-only  only loop_bench (keeps dataplane.* and sched.txt)
 #        bench/run_all.sh --plot-only       (redraw the plots from the JSON files)

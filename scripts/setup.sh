@@ -23,6 +23,8 @@ PACKAGES=(
     iproute2 ethtool curl socat procps iputils-ping tcpdump
     keepalived              # VRRP peer of tests/e2e/e2e_vrrp_keepalived.sh and e2e_ha_keepalived.sh
     prometheus              # scrapes dvsd in tests/e2e/e2e_monitoring.sh (promtool comes with it)
+    chromium fonts-dejavu-core  # loads the status page in tests/e2e/e2e_status_page.sh (headless)
+    libsystemd-dev          # sd_notify: dvsd.service is Type=notify (control/service_notify)
 )
 
 log() { printf '[setup] %s\n' "$*"; }

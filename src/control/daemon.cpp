@@ -20,6 +20,7 @@
 
 #include "control/checksum_audit.hpp"
 #include "control/daemon_process.hpp"
+#include "control/service_notify.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 
@@ -63,10 +64,12 @@ int Daemon::run() {
     }
 
     int rc = 0;
+    service_notify::status("starting: EAL, ports, workers");
     try {
         rc = start_dataplane();
     } catch (const std::exception& e) {
         spdlog::error("start-up failed: {}", e.what());
+        service_notify::status(std::string("start-up failed: ") + e.what());
         rc = 2;
     }
     if (rc != 0) {
@@ -80,6 +83,7 @@ int Daemon::run() {
     stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        service_notify::stopping("stopping: VRRP hand-over, workers, final stats");
         // VRRP masters say goodbye (priority 0): the peer takes over at once.
         if (ha_) ha_->stop();
         io.stop();
@@ -132,6 +136,10 @@ int Daemon::run() {
     restore_connections();
     spdlog::info("dvsd ready: {} workers, {} ports, {} services", workers_.size(),
                  ports_.ports.size(), config_.services.size());
+    // Ports are up, the first Snapshot is published and the workers run.
+    service_notify::ready(fmt::format("forwarding: {} workers, {} ports, {} services, version {}",
+                                      workers_.size(), ports_.ports.size(), config_.services.size(),
+                                      version_));
     io.run();
 
     if (mgmt_server_) mgmt_server_->stop();

@@ -10,26 +10,32 @@
 
 #include "control/config/config_diff.hpp"
 #include "control/daemon_process.hpp"
+#include "control/service_notify.hpp"
 #include "control/snapshot_builder.hpp"
+#include "control/telemetry.hpp"
 
 namespace dvs::control {
 
 bool Daemon::reload_file(std::string& message) {
+    // systemd (ExecReload) waits for READY=1 after RELOADING=1, whatever
+    // the outcome.
+    service_notify::reloading("reloading " + opts_.config_path);
     last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
     ++reloads_;
+    bool ok = false;
     Config next;
     try {
         next = load_config_file(opts_.config_path);
+        ok = apply(std::move(next), opts_.config_path, message);
     } catch (const ConfigError& e) {
-        last_reload_ = {false, e.what()};
-        ++reload_failures_;
         message = e.what();
         spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
-        return false;
     }
-    const bool ok = apply(std::move(next), opts_.config_path, message);
     last_reload_ = {ok, message};
     if (!ok) ++reload_failures_;
+    service_notify::ready(
+        ok ? fmt::format("forwarding: reloaded, version {}", version_)
+           : fmt::format("forwarding: reload rejected, keeping version {}: {}", version_, message));
     return ok;
 }
 
@@ -134,6 +140,7 @@ Daemon::PublishTimes Daemon::publish(const Config& config, const IdAssignment& i
     const auto t1 = std::chrono::steady_clock::now();
     publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
     ++version_;
+    telemetry::set_services(config);
     return {Ms(t1 - t0).count(), Ms(std::chrono::steady_clock::now() - t1).count()};
 }
 

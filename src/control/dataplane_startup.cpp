@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "control/daemon_process.hpp"
+#include "control/telemetry.hpp"
 
 namespace dvs::control {
 
@@ -244,6 +245,7 @@ int Daemon::start_dataplane() {
         workers_.push_back(std::make_unique<Worker>(w, env, config_.dataplane.conn_capacity, pool));
     }
     for (uint32_t w = 0; w < n_workers; ++w) all_counters_[w] = &workers_[w]->counters();
+    telemetry::register_commands({all_counters_.begin(), all_counters_.begin() + n_workers});
     spdlog::info("connection table: {} entries per worker, {:.1f} bytes per entry",
                  config_.dataplane.conn_capacity, workers_[0]->conn_bytes_per_entry());
     for (uint32_t w = 0; w < n_workers; ++w) {
@@ -261,6 +263,7 @@ int Daemon::start_dataplane() {
 }
 
 void Daemon::stop_dataplane() {
+    telemetry::forget_workers();
     workers_.clear();
     // The sync rings live in EAL memory: free them before rte_eal_cleanup
     // (as a member they went in ~Daemon, after it: SIGSEGV in rte_ring_free

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "common/text_codec.hpp"
 #include "control/daemon_process.hpp"
 #include "control/monitoring/metrics_page.hpp"
@@ -16,6 +18,9 @@ monitoring::MonitoringView Daemon::monitoring_view() const {
     view.health = health_report();
     view.ha = ha_status();
     view.reloads = {reloads_, reload_failures_, last_reload_time_};
+    view.now_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
     return view;
 }
 
@@ -38,12 +43,12 @@ void Daemon::start_monitoring(boost::asio::io_context& io) {
                         return render_metrics(monitoring_view());
                     case monitoring::Page::kStatusJson:
                         return render_status_json(monitoring_view());
-                    default:
-                        return "dvsd monitoring: /metrics /status.json\n";
+                    default:  // the status page's files are compiled in
+                        return {};
                 }
             });
         spdlog::info(
-            "monitoring: http://{}/metrics and /status.json ({})", where,
+            "monitoring: http://{}/ (status page), /metrics and /status.json ({})", where,
             m.allow.empty() ? "any client" : std::to_string(m.allow.size()) + " allowed networks");
     } catch (const std::exception& e) {
         spdlog::error("monitoring listener {} unavailable: {}", where, e.what());

@@ -166,6 +166,7 @@ std::string usage_text() {
            "  --rate                              output of rate information\n"
            "  --exact                             expand numbers (display exact values)\n"
            "  --tun-info                          output of tunnel information\n"
+           "  --verbose                           -L: configured and effective weight (DVS)\n"
            "  --nosort                            disable sorting output of service/server "
            "entries\n"
            "  --numeric      -n                   accepted; output is always numeric\n"

@@ -47,6 +47,7 @@ struct ListOptions {
     bool timeout = false;      // --timeout
     bool nosort = false;       // --nosort
     bool tun_info = false;     // --tun-info
+    bool verbose = false;      // --verbose (DVS's): configured and effective weight
     bool operator==(const ListOptions&) const = default;
 };
 

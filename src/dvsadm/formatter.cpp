@@ -129,6 +129,11 @@ std::string title(const ListOptions& o) {
         return printf_string("%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
                              "Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
     }
+    if (o.verbose) {
+        return "Prot LocalAddress:Port Scheduler Flags\n"
+               "  -> RemoteAddress:Port           Forward CfgWeight EffWeight ActiveConn "
+               "InActConn\n";
+    }
     if (o.tun_info) {
         return "Prot LocalAddress:Port Scheduler Flags\n"
                "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn "
@@ -178,6 +183,12 @@ std::string service_entry(const mgmt::ServiceInfo& s, const ListOptions& o) {
             out += printf_string("  -> %-28s %8llu %8llu %8llu", dest.c_str(), ull{r.cps},
                                  ull{r.inpps}, ull{r.outpps}) +
                    format_largenum(r.inbps, o.exact) + format_largenum(r.outbps, o.exact) + "\n";
+        } else if (o.verbose) {
+            // Both weights: what the configuration says, what the scheduler
+            // uses (0 out of service, scaled by an agent).
+            out += printf_string("  -> %-28s %-7s %-9u %-9u %-10llu %-10llu\n", dest.c_str(),
+                                 forward_label(rs->forward), rs->weight, listed_weight(*rs),
+                                 ull{rs->active_conns}, ull{rs->inactive_conns});
         } else if (o.tun_info) {
             out += printf_string(
                 "  -> %-28s %-7s %-13s %-6u %-10llu %-10llu\n", dest.c_str(),

@@ -39,6 +39,7 @@ enum class Slot {
     kSort,
     kTunType,
     kTunInfo,
+    kVerbose,
     kUnsupported,
 };
 
@@ -116,6 +117,7 @@ constexpr OptSpec kOptions[] = {
     flag('\0', "sort", Slot::kSort),
     value('\0', "tun-type", Slot::kTunType, "a tunnel type"),
     flag('\0', "tun-info", Slot::kTunInfo),
+    flag('\0', "verbose", Slot::kVerbose),
     unsupported('f', "fwmark-service", ArgKind::kRequired,
                 "firewall-mark services are not supported by DVS"),
     unsupported('\0', "sctp-service", ArgKind::kRequired, "SCTP is not supported by DVS"),
@@ -349,6 +351,9 @@ private:
             case Slot::kTunInfo:
                 cmd_.list.tun_info = true;
                 break;
+            case Slot::kVerbose:
+                cmd_.list.verbose = true;
+                break;
             case Slot::kSort:  // the default; accepted for compatibility
             case Slot::kCommand:
             case Slot::kUnsupported:
@@ -420,7 +425,7 @@ private:
             case Verb::kList:
                 return {Slot::kNumeric, Slot::kConnection, Slot::kService, Slot::kTimeout,
                         Slot::kStats,   Slot::kRate,       Slot::kExact,   Slot::kNosort,
-                        Slot::kSort,    Slot::kTunInfo};
+                        Slot::kSort,    Slot::kTunInfo,    Slot::kVerbose};
             case Verb::kSave:
                 return {Slot::kNumeric};
             default:
@@ -498,11 +503,18 @@ private:
                 if (has(Slot::kConnection) || has(Slot::kTimeout)) {
                     const Slot listing =
                         has(Slot::kConnection) ? Slot::kConnection : Slot::kTimeout;
-                    for (Slot s : {Slot::kStats, Slot::kRate, Slot::kTunInfo}) {
+                    for (Slot s : {Slot::kStats, Slot::kRate, Slot::kTunInfo, Slot::kVerbose}) {
                         if (has(s)) {
                             throw UsageError(spelled(s) + " cannot be combined with " +
                                              spelled(listing));
                         }
+                    }
+                }
+                // --verbose widens the plain listing only.
+                for (Slot s : {Slot::kStats, Slot::kRate, Slot::kTunInfo}) {
+                    if (has(Slot::kVerbose) && has(s)) {
+                        throw UsageError(spelled(Slot::kVerbose) + " cannot be combined with " +
+                                         spelled(s));
                     }
                 }
                 break;

@@ -6,11 +6,13 @@
 # check on rs1, rs4 as the sorry server. Checks:
 #  - stopping rs2's HTTP server: dvsd logs up -> down within fall x
 #    interval (+ one timeout), then 200 new requests all succeed and none
-#    goes to rs2; dvsadm health shows rs2 down with the reason;
+#    goes to rs2; dvsadm health shows rs2 down with the reason; -L -n
+#    lists it with weight 0, -L -n --verbose with 2 and 0, -S with 2;
 #  - starting it again: down -> up within rise x interval (+ slack) and
 #    rs2 gets requests again;
 #  - an agent on rs1 answering "50%": in 500 requests rs1 gets half of
-#    rs3's share (weights 1:2:2 -> 100/200/200 exactly, wrr on one worker);
+#    rs3's share (weights 1:2:2 -> 100/200/200 exactly, wrr on one worker),
+#    and -L -n --verbose lists it with 2 and 1;
 #  - all three HTTP servers stopped: requests are answered by rs4 (sorry).
 # Prints the measured detection and recovery times.
 #
@@ -37,17 +39,9 @@ FALL=2
 RISE=2
 TIMEOUT_MS=400
 
-cat >"$E2E_DIR/dvs.yaml" <<YAML
-dataplane:
-  eal: ["--no-pci", "--file-prefix=$P", "--vdev=net_af_packet0,iface=wan,qdisc_bypass=0", "--vdev=net_af_packet1,iface=lan,qdisc_bypass=0"]
-  workers: 1
-  conn_capacity: 16384
-  mbufs: 4095
-  idle_sleep_us: 20
-ports:
-  - { name: wan, device: net_af_packet0, addresses: [10.0.1.1/24] }
-  - { name: lan, device: net_af_packet1, addresses: [10.0.0.1/24] }
-management: { socket: /run/dvs/$P.sock }
+{
+    e2e_base_yaml "$P"
+    cat <<YAML
 $EXCEPTION_PATH
 services:
   - name: web
@@ -62,6 +56,7 @@ services:
       - { address: 10.0.0.12, port: 8080, weight: 2 }
       - { address: 10.0.0.13, port: 8080, weight: 2 }
 YAML
+} >"$E2E_DIR/dvs.yaml"
 
 declare -A HTTP_PID
 start_http() {  # N: rs_server.py in rsN; waits until it answers
@@ -159,6 +154,8 @@ check "dvsadm health: rs1 up" grep -qE '10\.0\.0\.11:8080 +http +up ' "$E2E_DIR/
 # keepalived; -S still saves the configured one.
 dvsadm -L -n | tee "$E2E_DIR/list1.txt" | grep -E '10\.0\.0\.1[12]:8080' | sed 's/^/  /'
 check "dvsadm -L -n: rs2 weight 0" grep -qE '^  -> 10\.0\.0\.12:8080 +Masq +0 ' "$E2E_DIR/list1.txt"
+check "dvsadm -L -n --verbose: rs2 configured 2, effective 0" \
+    bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock -L -n --verbose | grep -qE '^  -> 10\.0\.0\.12:8080 +Masq +2 +0 '"
 check "dvsadm -S: rs2 saved with its configured weight" \
     bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock -S -n | grep -qE '10\.0\.0\.12:8080 -m -w [1-9]'"
 
@@ -198,6 +195,8 @@ check "rs1 gets half of rs3's share (0.4..0.6)" "$DVS_PY" -c "import sys; sys.ex
 dvsadm health | grep -E '10\.0\.0\.11' | sed 's/^/  /'
 check "dvsadm -L -n: rs1 weight 1 (agent 50% of 2)" \
     bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock -L -n | grep -qE '^  -> 10\.0\.0\.11:8080 +Masq +1 '"
+check "dvsadm -L -n --verbose: rs1 configured 2, effective 1" \
+    bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock -L -n --verbose | grep -qE '^  -> 10\.0\.0\.11:8080 +Masq +2 +1 '"
 check "dvsadm health: rs1 weight 1/2, agent 50%" bash -c "\"$DVSADM\" --socket /run/dvs/$P.sock health | grep -qE '10\.0\.0\.11:8080 .* 1/2 .*agent 50%'"
 
 echo "-- all real servers down: the sorry server answers"

@@ -17,22 +17,12 @@ source "$DVS_SRC/tests/lib/topology.sh"
 
 e2e_init e2e_monitoring dvsM1
 P=$E2E_PREFIX
-for tool in prometheus promtool; do
-    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/setup.sh)"; exit 77; }
-done
+e2e_require prometheus promtool
 PROM_PORT=19090
 
-cat >"$E2E_DIR/dvs.yaml" <<YAML
-dataplane:
-  eal: ["--no-pci", "--file-prefix=$P", "--vdev=net_af_packet0,iface=wan,qdisc_bypass=0", "--vdev=net_af_packet1,iface=lan,qdisc_bypass=0"]
-  workers: 1
-  conn_capacity: 16384
-  mbufs: 4095
-  idle_sleep_us: 20
-ports:
-  - { name: wan, device: net_af_packet0, addresses: [10.0.1.1/24] }
-  - { name: lan, device: net_af_packet1, addresses: [10.0.0.1/24] }
-management: { socket: /run/dvs/$P.sock }
+{
+    e2e_base_yaml "$P"
+    cat <<YAML
 monitoring: { listen: 127.0.0.1:9110, allow: [127.0.0.0/8] }
 services:
   - name: web
@@ -45,6 +35,7 @@ services:
       - { address: 10.0.0.11, port: 8080 }
       - { address: 10.0.0.12, port: 8080 }
 YAML
+} >"$E2E_DIR/dvs.yaml"
 
 cat >"$E2E_DIR/prometheus.yml" <<YAML
 global: { scrape_interval: 1s, evaluation_interval: 1s }

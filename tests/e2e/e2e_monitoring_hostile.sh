@@ -17,17 +17,9 @@ source "$DVS_SRC/tests/lib/topology.sh"
 e2e_init e2e_monitoring_hostile dvsM2
 P=$E2E_PREFIX
 
-cat >"$E2E_DIR/dvs.yaml" <<YAML
-dataplane:
-  eal: ["--no-pci", "--file-prefix=$P", "--vdev=net_af_packet0,iface=wan,qdisc_bypass=0", "--vdev=net_af_packet1,iface=lan,qdisc_bypass=0"]
-  workers: 1
-  conn_capacity: 16384
-  mbufs: 4095
-  idle_sleep_us: 20
-ports:
-  - { name: wan, device: net_af_packet0, addresses: [10.0.1.1/24] }
-  - { name: lan, device: net_af_packet1, addresses: [10.0.0.1/24] }
-management: { socket: /run/dvs/$P.sock }
+{
+    e2e_base_yaml "$P"
+    cat <<YAML
 monitoring: { listen: 127.0.0.1:9110, max_connections: 64, request_timeout: 2s }
 services:
   - name: web
@@ -38,6 +30,7 @@ services:
     real_servers:
       - { address: 10.0.0.11, port: 8080 }
 YAML
+} >"$E2E_DIR/dvs.yaml"
 
 TRAFFIC_PID=
 e2e_cleanup_extra() { touch "$E2E_DIR/stop-traffic"; [[ -n $TRAFFIC_PID ]] && wait "$TRAFFIC_PID" 2>/dev/null; return 0; }

@@ -21,25 +21,9 @@ export RS_BLOB_MB=50
 # write_config SERVER_LINES...: the test's config with these real servers.
 write_config() {
     {
-        cat <<YAML
-dataplane:
-  eal: ["--no-pci", "--file-prefix=$E2E_PREFIX", "--vdev=net_af_packet0,iface=wan,qdisc_bypass=0", "--vdev=net_af_packet1,iface=lan,qdisc_bypass=0"]
-  workers: 2
-  conn_capacity: 65536
-  mbufs: 8191
-  idle_sleep_us: 20
-ports:
-  - { name: wan, device: net_af_packet0, addresses: [10.0.1.1/24] }
-  - { name: lan, device: net_af_packet1, addresses: [10.0.0.1/24] }
-management: { socket: /run/dvs/$E2E_PREFIX.sock }
-services:
-  - name: web
-    vip: 192.0.2.10
-    port: 80
-    protocol: tcp
-    scheduler: wrr
-    real_servers:
-YAML
+        e2e_base_yaml "$E2E_PREFIX" 2 65536 8191
+        e2e_web_service_yaml wrr
+        echo "    real_servers:"
         local line
         for line in "$@"; do echo "      - $line"; done
     } >"$E2E_DIR/dvs.yaml.new"

@@ -603,6 +603,40 @@ for p in k.split("."): v = v[int(p)] if isinstance(v, list) else v.get(p, 0)
 print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$1" "$2"
 }
 
+# e2e_base_yaml PREFIX [WORKERS [CONN_CAPACITY [MBUFS]]]: the dataplane,
+# ports and management sections of a dvsd on topo_up's balancer (wan and
+# lan through net_af_packet, 10.0.1.1 and 10.0.0.1, the socket
+# /run/dvs/PREFIX.sock), which a test's configuration starts with.
+e2e_base_yaml() {
+    local prefix=$1 workers=${2:-1} capacity=${3:-16384} mbufs=${4:-4095}
+    cat <<YAML
+dataplane:
+  eal: ["--no-pci", "--file-prefix=$prefix", "--vdev=net_af_packet0,iface=wan,qdisc_bypass=0", "--vdev=net_af_packet1,iface=lan,qdisc_bypass=0"]
+  workers: $workers
+  conn_capacity: $capacity
+  mbufs: $mbufs
+  idle_sleep_us: 20
+ports:
+  - { name: wan, device: net_af_packet0, addresses: [10.0.1.1/24] }
+  - { name: lan, device: net_af_packet1, addresses: [10.0.0.1/24] }
+management: { socket: /run/dvs/$prefix.sock }
+YAML
+}
+
+# e2e_web_service_yaml SCHEDULER: "services:" and the head of the service
+# most tests balance, web on 192.0.2.10:80/tcp; its health_check and
+# real_servers follow.
+e2e_web_service_yaml() {
+    cat <<YAML
+services:
+  - name: web
+    vip: 192.0.2.10
+    port: 80
+    protocol: tcp
+    scheduler: $1
+YAML
+}
+
 # ------------------------------------------------------------------ e2e glue
 # e2e_init NAME: standard start of an e2e test: skip (77) unless root and the
 # tools are there, fail if dvsd is not built, make E2E_DIR, set the EXIT trap.
@@ -669,6 +703,14 @@ _e2e_cleanup() {
         rm -rf "$E2E_DIR"
     fi
     exit "$rc"
+}
+
+# e2e_require TOOL...: skip the test (77) unless every TOOL is installed.
+e2e_require() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/setup.sh)"; exit 77; }
+    done
 }
 
 # check DESCRIPTION CMD...: print and run a check; count failures.

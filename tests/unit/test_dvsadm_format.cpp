@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -128,16 +129,31 @@ TEST_CASE("-L shows the effective weight, -S saves the configured one", "[dvsadm
     halved.effective_weight = halved.weight / 2;
     const std::string now = format_list(list, options());
     CHECK(now != listed);
-    const auto row = [&](const mgmt::RealServerInfo& rs) {
+    // The first listing row of a server.
+    const auto row_in = [](const std::string& listing, const mgmt::RealServerInfo& rs) {
         const std::string dest =
             dvs::text::format_ipv4(rs.key.address) + ":" + std::to_string(rs.key.port);
-        const size_t at = now.find("  -> " + dest);
+        const size_t at = listing.find("  -> " + dest);
         REQUIRE(at != std::string::npos);
-        return now.substr(at, now.find('\n', at) - at);
+        return listing.substr(at, listing.find('\n', at) - at);
     };
+    const auto row = [&](const mgmt::RealServerInfo& rs) { return row_in(now, rs); };
     CHECK(row(down).find(" 0      ") != std::string::npos);
     CHECK(row(halved).find(" " + std::to_string(halved.weight / 2) + " ") != std::string::npos);
     CHECK(format_save(list) == saved);  // the configured weights, unchanged
+
+    // --verbose: both, configured then effective.
+    ListOptions verbose = options();
+    verbose.verbose = true;
+    const std::string both = format_list(list, verbose);
+    CHECK(both.find("  -> RemoteAddress:Port           Forward CfgWeight EffWeight ActiveConn "
+                    "InActConn\n") != std::string::npos);
+    const auto verbose_row = [&](const mgmt::RealServerInfo& rs) { return row_in(both, rs); };
+    char expected[128];
+    std::snprintf(expected, sizeof expected, " %-9u %-9u ", down.weight, 0u);
+    CHECK(verbose_row(down).find(expected) != std::string::npos);
+    std::snprintf(expected, sizeof expected, " %-9u %-9u ", halved.weight, halved.weight / 2);
+    CHECK(verbose_row(halved).find(expected) != std::string::npos);
 }
 
 TEST_CASE("-c, --timeout and -S print what ipvsadm prints", "[dvsadm]") {

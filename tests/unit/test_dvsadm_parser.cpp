@@ -88,6 +88,7 @@ TEST_CASE("option forms: bundled, attached, long, long=value, any order", "[dvsa
     CHECK(parse("--list --numeric --rate").list.rate);
     CHECK(parse("-L --timeout").list.timeout);
     CHECK(parse("-L -n --tun-info").list.tun_info);
+    CHECK(parse("-L -n --verbose").list.verbose);
     CHECK(parse("-L -n -X").list.exact);
     CHECK(parse("-L -u 192.0.2.10:53").service ==
           mgmt::ServiceKey{ip(192, 0, 2, 10), 53, Protocol::kUdp});
@@ -295,6 +296,8 @@ TEST_CASE("every malformed command line gets a message naming the problem", "[dv
         {"-L -c -t 192.0.2.10:80", "-t cannot be combined with -c"},
         {"-L --timeout -c", "--timeout cannot be combined with -c"},
         {"-L -c --stats", "--stats cannot be combined with -c"},
+        {"-L --verbose --stats", "--verbose cannot be combined with --stats"},
+        {"-L -c --verbose", "--verbose cannot be combined with -c"},
         {"-L --timeout --rate", "--rate cannot be combined with --timeout"},
         {"-a -t 192.0.2.10:80 -r 10.0.0.1 -m --tun-type ipip", "--tun-type needs -i (tunnelling)"},
         {"-a -t 192.0.2.10:80 -r 10.0.0.1 -i --tun-type gue",

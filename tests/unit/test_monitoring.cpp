@@ -29,6 +29,7 @@
 #include "control/monitoring/http_server.hpp"
 #include "control/monitoring/metrics_page.hpp"
 #include "control/monitoring/status_json.hpp"
+#include "control/monitoring/status_page.hpp"
 #include "control/snapshot_builder.hpp"
 #include "dataplane/counters.hpp"
 
@@ -102,7 +103,14 @@ TEST_CASE("requests are routed by method and path", "[monitoring]") {
           std::string_view::npos);
     CHECK(route_request("GET", "/status.json").page == Page::kStatusJson);
     CHECK(route_request("GET", "/status.json").content_type == "application/json");
-    CHECK(route_request("GET", "/").page == Page::kIndex);
+    CHECK(route_request("GET", "/").page == Page::kStatusPage);
+    CHECK(route_request("GET", "/status?refresh=1").page == Page::kStatusPage);
+    CHECK(route_request("GET", "/").content_type == "text/html; charset=utf-8");
+    CHECK(route_request("GET", "/status.js").page == Page::kStatusScript);
+    CHECK(route_request("GET", "/status.js").content_type == "text/javascript; charset=utf-8");
+    CHECK(route_request("GET", "/status.css").page == Page::kStatusStyle);
+    CHECK(route_request("GET", "/status.css").content_type == "text/css; charset=utf-8");
+    CHECK(route_request("GET", "/status.html").status == 404);
     CHECK(route_request("GET", "/metricsx").status == 404);
     CHECK(route_request("GET", "/metrics/").status == 404);
     CHECK(route_request("GET", "").status == 400);
@@ -252,6 +260,39 @@ TEST_CASE("status.json has services, servers, health, weights and drops", "[moni
     CHECK(svc["real_servers"][1]["port"] == 8080);
     CHECK(j["vrrp"].empty());
     CHECK(j["sync"].is_null());
+    CHECK(j["time_unix_ms"] == 0);
+    v.now_unix_ms = 1700000000123;
+    CHECK(nlohmann::json::parse(render_status_json(v))["time_unix_ms"] == 1700000000123);
+}
+
+TEST_CASE("the status page's files are compiled in and load nothing from elsewhere",
+          "[monitoring]") {
+    const auto html = static_page(Page::kStatusPage);
+    const auto js = static_page(Page::kStatusScript);
+    const auto css = static_page(Page::kStatusStyle);
+    REQUIRE(html);
+    REQUIRE(js);
+    REQUIRE(css);
+    CHECK(html->rfind("<!DOCTYPE html>", 0) == 0);
+    // Relative references, so the page works under any path prefix.
+    CHECK(html->find("href=\"status.css\"") != std::string_view::npos);
+    CHECK(html->find("src=\"status.js\"") != std::string_view::npos);
+    CHECK(js->find("fetch(\"status.json\"") != std::string_view::npos);
+    // The keys the script reads are ones render_status_json writes.
+    for (const char* key : {"time_unix_ms", "effective_weight", "active_conns", "drop_reasons",
+                            "queued_records", "last_check_unix_ms"}) {
+        CHECK(js->find(key) != std::string_view::npos);
+    }
+    // Offline: no CDN, no absolute URL anywhere.
+    for (const auto& file : {*html, *js, *css}) {
+        CHECK(file.find("http://") == std::string_view::npos);
+        CHECK(file.find("https://") == std::string_view::npos);
+        CHECK(file.find("src=\"//") == std::string_view::npos);
+        CHECK(file.find("@import") == std::string_view::npos);
+    }
+    CHECK_FALSE(static_page(Page::kMetrics));
+    CHECK_FALSE(static_page(Page::kStatusJson));
+    CHECK_FALSE(static_page(Page::kNone));
 }
 
 // Not run by default: `dvs_unit_tests "[.monitoring_bench]"` prints the
@@ -374,6 +415,13 @@ TEST_CASE("the listener answers GET and refuses what it must", "[monitoring]") {
                                      "GET /metrics HTTP/1.1\r\n\r\n"
                                      "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
     CHECK(two.find("HTTP/1.1 200", 10) != std::string::npos);
+    // The status page is served as compiled in, never rendered.
+    const std::string page = exchange(port, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    CHECK(page.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(page.find("Content-Type: text/html; charset=utf-8\r\n") != std::string::npos);
+    CHECK(page.substr(page.find("\r\n\r\n") + 4) == *static_page(Page::kStatusPage));
+    CHECK(exchange(port, "GET /status.js HTTP/1.1\r\nConnection: close\r\n\r\n")
+              .find("Content-Type: text/javascript; charset=utf-8\r\n") != std::string::npos);
     l.stop();
     CHECK(l.renders == 1);
 }

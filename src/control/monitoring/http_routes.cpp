@@ -7,6 +7,9 @@ namespace {
 // Prometheus text exposition format 0.0.4.
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr std::string_view kJsonType = "application/json";
+constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
+constexpr std::string_view kScriptType = "text/javascript; charset=utf-8";
+constexpr std::string_view kStyleType = "text/css; charset=utf-8";
 
 }  // namespace
 
@@ -14,7 +17,15 @@ Route route_request(std::string_view method, std::string_view target) {
     if (target.empty() || target.front() != '/') return Route{.status = 400};
     if (method != "GET") return Route{.status = 405, .allow = "GET"};
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path == "/") return Route{.status = 200, .page = Page::kIndex};
+    if (path == "/" || path == "/status") {
+        return Route{.status = 200, .page = Page::kStatusPage, .content_type = kHtmlType};
+    }
+    if (path == "/status.js") {
+        return Route{.status = 200, .page = Page::kStatusScript, .content_type = kScriptType};
+    }
+    if (path == "/status.css") {
+        return Route{.status = 200, .page = Page::kStatusStyle, .content_type = kStyleType};
+    }
     if (path == "/metrics") {
         return Route{.status = 200, .page = Page::kMetrics, .content_type = kMetricsType};
     }
@@ -35,7 +46,7 @@ std::string_view status_text(unsigned status) {
         case 431:
             return "request header fields too large\n";
         default:
-            return "not found: try /metrics or /status.json\n";
+            return "not found: try /, /metrics or /status.json\n";
     }
 }
 

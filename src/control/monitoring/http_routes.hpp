@@ -3,11 +3,15 @@
 // so the fuzz target (fuzz/fuzz_http.cpp) and the unit tests exercise
 // exactly what the listener runs. The listener is read-only: GET only.
 
+#include <cstddef>
 #include <string_view>
 
 namespace dvs::control::monitoring {
 
-enum class Page { kNone, kIndex, kMetrics, kStatusJson };
+// kStatusPage, kStatusScript and kStatusStyle are the status page's files,
+// compiled in (status_page.hpp); the others are rendered from the counters.
+enum class Page { kNone, kMetrics, kStatusJson, kStatusPage, kStatusScript, kStatusStyle };
+inline constexpr size_t kPageCount = 6;
 
 struct Route {
     unsigned status = 404;  // HTTP status to answer with

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "control/monitoring/allow_list.hpp"
+#include "control/monitoring/status_page.hpp"
 
 namespace dvs::control::monitoring {
 
@@ -20,10 +21,15 @@ struct HttpServer::State {
         std::chrono::steady_clock::time_point at{};
         std::shared_ptr<const std::string> body;
     };
-    Cached cache[4];  // by Page
+    Cached cache[kPageCount];  // by Page
 
     std::shared_ptr<const std::string> page(Page p) {
         Cached& c = cache[static_cast<size_t>(p)];
+        if (const auto file = static_page(p)) {
+            // A compiled-in file: made once, shared by every answer.
+            if (!c.body) c.body = std::make_shared<const std::string>(*file);
+            return c.body;
+        }
         const auto now = std::chrono::steady_clock::now();
         if (!c.body || now - c.at >= options.cache) {
             c.body = std::make_shared<const std::string>(render(p));

@@ -12,7 +12,8 @@
 //    sum: 431 and closed beyond either);
 //    a request with a body is refused (400);
 //  - a page is rendered at most once per `cache` and shared by every
-//    session that asks meanwhile, so a thousand scrapes cost one render.
+//    session that asks meanwhile, so a thousand scrapes cost one render;
+//    the status page's files are compiled in and never rendered.
 // Workers are never touched: the renderer reads their counters.
 //
 // Control thread only.
@@ -56,7 +57,7 @@ struct HttpServerCounters {
     uint32_t sessions = 0;       // open now
 };
 
-// Renders a page; called on the control thread.
+// Renders a page (/metrics, /status.json); called on the control thread.
 using PageRenderer = std::function<std::string(Page)>;
 
 class HttpServer {

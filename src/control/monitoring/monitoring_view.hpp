@@ -29,6 +29,7 @@ struct MonitoringView {
     std::vector<std::vector<ServerHealthInfo>> health;
     std::optional<HaStatus> ha;
     ReloadHistory reloads;
+    int64_t now_unix_ms = 0;  // when the view was taken: the pages' clock
 };
 
 }  // namespace dvs::control::monitoring

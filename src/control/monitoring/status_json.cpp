@@ -110,6 +110,7 @@ std::string render_status_json(const MonitoringView& v) {
     o["format"] = 1;
     o["version"] = kVersion;
     o["snapshot_version"] = v.stats.snapshot->version;
+    o["time_unix_ms"] = v.now_unix_ms;
     o["reloads"] = {{"attempts", v.reloads.attempts},
                     {"failures", v.reloads.failures},
                     {"last_ok", v.stats.last_reload_ok},

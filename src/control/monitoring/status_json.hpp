@@ -5,6 +5,8 @@
 // Prometheus computes them); names come from the counter lists.
 //
 //   { "format": 1, "version", "snapshot_version",
+//     "time_unix_ms" (when the counters were read: rates are differences
+//         over this clock; the status page skips an answer with no news),
 //     "reloads": { attempts, failures, last_ok, last_message, last_unix_s },
 //     "mbufs": { pool_size, pool_free, rx_nombuf },
 //     "workers": [ { id, conn_capacity, counters: {...}, drops: {...} } ],
