@@ -39,8 +39,8 @@ void Daemon::on_loaded(LoadResult result) {
         message = result.error;
         last_reload_ = {false, message};
         ++reload_failures_;
-        spdlog::error("reload rejected after {:.1f} ms, keeping version {}: {}", result.load_ms,
-                      version_, message);
+        spdlog::error("reload rejected, keeping version {}: {} (refused after {:.1f} ms)", version_,
+                      message, result.load_ms);
     } else {
         spdlog::info("reload: {} loaded and validated in {:.1f} ms", opts_.config_path,
                      result.load_ms);

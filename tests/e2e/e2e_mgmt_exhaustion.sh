@@ -10,7 +10,8 @@
 #  - afterwards every held session was closed by dvsd (the cap of 64
 #    sessions, and the 10 s idle timeout).
 # Then an attacker that reopens every closed session at once: dvsadm still
-# answers.
+# answers. Last, no hugepage file of dvsd's --file-prefix exists while it
+# runs or after its SIGTERM (--huge-unlink, issue 20).
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
@@ -101,5 +102,11 @@ wait "$hold_pid" || true
 echo "   churner: $(cat "$E2E_DIR/churn.json")"
 echo "   dvsd RSS at the end $(($(rss_kb) / 1024)) MiB, $(fds) open fds"
 
-dvsd_stop
+hugefiles() { find /dev/hugepages -maxdepth 1 -name "${P}map_*" 2>/dev/null | wc -l; }
+echo "   hugepage files of $P while dvsd runs: $(hugefiles)"
+check "no hugepage files while dvsd runs (--huge-unlink)" test "$(hugefiles)" -eq 0
+rc=0
+dvsd_stop || rc=$?
+check "dvsd stopped cleanly (status $rc)" test "$rc" -eq 0
+check "no hugepage files after its exit" test "$(hugefiles)" -eq 0
 e2e_finish
