@@ -24,7 +24,8 @@ uint64_t dataplane_hugepage_bytes(const DataplaneConfig& d);
 
 // Throws ConfigError ("FILE: dataplane.conn_capacity: ...") when the
 // dataplane needs more than `present` holds. Nothing to check when the EAL
-// arguments say --no-huge.
+// arguments say --no-huge, or when the machine has no hugepages at all (a
+// build host checking a file for another machine).
 void check_hugepage_memory(const Config& config, const HugepageMemory& present);
 
 }  // namespace dvs::control

@@ -125,4 +125,6 @@ TEST_CASE("a conn_capacity that needs more hugepages than present is refused", "
                         "or add hugepages (vm.nr_hugepages)");
     c.dataplane.eal = {"--no-huge"};
     REQUIRE_NOTHROW(check_hugepage_memory(c, present));
+    c.dataplane.eal = {};
+    REQUIRE_NOTHROW(check_hugepage_memory(c, HugepageMemory{}));  // none configured here
 }
