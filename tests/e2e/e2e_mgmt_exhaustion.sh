@@ -52,6 +52,10 @@ write_config 1 2
 topo_up "$P" 2 || { echo "FAIL: topology"; exit 1; }
 dvsd_start "$P" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
     { echo "FAIL: dvsd did not get ready"; exit 1; }
+# dvsd then runs with a limit of 1,024 open files, soft and hard (the
+# issue's setting; DPDK's EAL raises a soft limit to the hard one itself).
+prlimit --pid "$DVSD_PID" --nofile=1024:1024
+echo "   dvsd's open files limit: $(prlimit --pid "$DVSD_PID" --nofile --output SOFT,HARD --noheadings)"
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$DVSD_PID/status"; }
 fds() { find "/proc/$DVSD_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 grep -E 'open files limit' "$E2E_DIR/dvsd.log" | sed 's/^/   /' || true
