@@ -99,6 +99,8 @@ std::string config_text(const std::string& mode, uint64_t capacity) {
            "    port: 80\n"
            "    protocol: tcp\n"
            "    scheduler: rr\n"
+           // SYN-only traffic makes every connection: no SYN-flood bound.
+           "    max_half_open: 0\n"
            "    real_servers:\n"
            "      - { address: 10.0.0.11, forward: " +
            mode +

@@ -151,6 +151,8 @@ std::string config_text(const std::string& mode, const std::string& proto, uint6
            proto +
            "\n"
            "    scheduler: rr\n"
+           // SYN-only traffic makes every connection: no SYN-flood bound.
+           "    max_half_open: 0\n"
            "    real_servers:\n" +
            rs;
 }

@@ -70,7 +70,10 @@
     X(kDatapath, neighbor_stale, kCounter, "neighbors stale",                                 \
       "reachable neighbours not confirmed in time (re-asked at their next use)")              \
     X(kDatapath, neighbor_learn_limited, kCounter, "neighbor learning limited",               \
-      "ARP from unknown senders not learned: over the learning rate")
+      "ARP from unknown senders not learned: over the learning rate")                         \
+    X(kDatapath, syn_pressure, kCounter, "syn pressure",                                      \
+      "half-open connections armed with the short SYN timeout (10 s): a sixteenth of the "    \
+      "core's table was half-open (SYN flood)")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \

@@ -4,6 +4,7 @@
 // management protocol, dvsadm and logs alike. Parsers are strict and return
 // nullopt on anything else; callers phrase the error for their context.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,5 +54,12 @@ struct ParsedSchedulerFlag {
 std::optional<ParsedSchedulerFlag> parse_scheduler_flag(std::string_view text);
 // "<scheduler>-fallback" / "<scheduler>-port".
 std::string scheduler_flag_name(std::string_view scheduler, SchedulerFlag flag);
+
+// Length of the UTF-8 sequence that starts at text[i], or 0 when the bytes
+// there are not one (RFC 3629: no overlong forms, surrogates or code points
+// over U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string to_valid_utf8(std::string_view text);
 
 }  // namespace dvs::text

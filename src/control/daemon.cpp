@@ -21,6 +21,7 @@
 #include "control/checksum_audit.hpp"
 #include "control/daemon_process.hpp"
 #include "control/service_notify.hpp"
+#include "control/hugepage_check.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 
@@ -44,6 +45,27 @@ void write_stats_file(const std::string& path, const std::string& json) {
     if (ec) spdlog::error("stats: cannot rename {} to {}: {}", tmp, path, ec.message());
 }
 
+// --check: what bounds each TCP service's half-open connections (a SYN
+// flood), and which services have none (max_half_open: 0).
+void print_syn_bounds(const Config& config) {
+    std::string unbounded;
+    size_t defaulted = 0;
+    for (const ServiceConfig& s : config.services) {
+        if (s.protocol != Protocol::kTcp) continue;
+        if (s.max_half_open == 0u) unbounded += (unbounded.empty() ? "" : ", ") + s.name;
+        if (!s.max_half_open) ++defaulted;
+    }
+    if (defaulted > 0) {
+        std::printf(
+            "SYN-flood bound: %zu TCP services without max_half_open get the default, "
+            "%u half-open per worker (conn_capacity / 8)\n",
+            defaulted, default_half_open_per_worker(config.dataplane));
+    }
+    if (!unbounded.empty()) {
+        std::printf("SYN-flood bound: none for (max_half_open: 0): %s\n", unbounded.c_str());
+    }
+}
+
 }  // namespace
 
 int Daemon::run() {
@@ -51,6 +73,7 @@ int Daemon::run() {
         config_ = load_config_file(opts_.config_path);
         // The snapshot builder enforces dataplane limits; run it for --check too.
         build_snapshot(config_, config_.dataplane.workers, 0);
+        check_hugepage_memory(config_, read_hugepages());
     } catch (const ConfigError& e) {
         spdlog::error("configuration rejected: {}", e.what());
         std::fprintf(stderr, "%s\n", e.what());
@@ -60,6 +83,7 @@ int Daemon::run() {
         std::printf("%s: configuration ok (%zu ports, %zu services, %u workers)\n",
                     opts_.config_path.c_str(), config_.ports.size(), config_.services.size(),
                     config_.dataplane.workers);
+        print_syn_bounds(config_);
         return 0;
     }
 
@@ -94,19 +118,20 @@ int Daemon::run() {
             if (sig == SIGUSR1) {
                 report_stats("SIGUSR1");
             } else {
-                std::string message;  // logged by reload_file
-                reload_file(message);
+                reload_file(nullptr);  // logged when it ends
             }
             info_signals.async_wait(on_info);
         };
     info_signals.async_wait(on_info);
 
+    loader_ = std::make_unique<ConfigLoader>(io);
     start_management(io);
     start_monitoring(io);
     health_ = std::make_unique<HealthMonitor>(io, [this] { republish("health"); });
     health_->reconcile(config_);
     if (!start_ha(io)) {
         mgmt_server_.reset();
+        loader_.reset();
         health_.reset();
         stop_.store(true);
         rte_eal_mp_wait_lcore();
@@ -150,6 +175,7 @@ int Daemon::run() {
     health_.reset();
     ha_.reset();
     save_connections();
+    loader_.reset();  // joins the reload thread (it posts to io)
     stop_.store(true);
     rte_eal_mp_wait_lcore();
     report_stats("exit");
@@ -202,6 +228,9 @@ void Daemon::start_management(boost::asio::io_context& io) {
         // Someone tried the socket without the right: worth a line in the log.
         options.on_refusal = [](const std::string& why) {
             spdlog::warn("management: refused a connection: {}", why);
+        };
+        options.deferred = [this](const nlohmann::json& request, MgmtAnswer answer) {
+            return management_->handle_deferred(request, std::move(answer));
         };
         mgmt_server_ = std::make_unique<MgmtServer>(
             io, std::move(options),

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "control/config/config.hpp"
+#include "control/config_loader.hpp"
 #include "control/daemon.hpp"
 #include "control/ha/ha_manager.hpp"
 #include "control/health/health_monitor.hpp"
@@ -45,7 +46,10 @@ public:
     // ControlPlane (for the management socket).
     const Config& running_config() const override { return config_; }
     bool apply_config(Config next, std::string& message) override;
-    bool reload_file(std::string& message) override;
+    // Starts a reload of the file on the loader thread (config_loader.hpp);
+    // `done` runs on the control thread once it was applied or refused.
+    // Requests that arrive while one runs share the next load.
+    void reload_file(ReloadDone done) override;
     StatsView stats_view() const override;
     std::string config_file() const override { return opts_.config_path; }
     std::vector<std::string> needs_restart() const override { return needs_restart_; }
@@ -90,6 +94,9 @@ private:
     // SIGTERM while the workers still run, restored once at start.
     void save_connections();
     void restore_connections();
+    // The loader's answer, on the control thread: apply or record the refusal,
+    // answer the waiters, start the next load if one was asked for meanwhile.
+    void on_loaded(LoadResult result);
     void report_stats(const char* why);
     void stop_dataplane();
 
@@ -112,7 +119,12 @@ private:
         std::string message = "initial configuration";
     } last_reload_;
     int64_t last_reload_time_ = 0;
-    uint64_t reloads_ = 0, reload_failures_ = 0;  // of the file, since start
+    uint64_t reloads_ = 0, reload_failures_ = 0;   // of the file, since start
+    std::unique_ptr<ConfigLoader> loader_;         // the reload thread (while io runs)
+    bool reload_running_ = false;                  // a load is on the loader thread
+    bool reload_again_ = false;                    // someone asked during it
+    std::vector<ReloadDone> reload_waiters_;       // answered by the running load
+    std::vector<ReloadDone> next_reload_waiters_;  // answered by the next one
     std::vector<std::string> needs_restart_;
     IdAssignment running_ids_;  // ids of config_'s services and servers, by position
     std::unique_ptr<HealthMonitor> health_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 #include "control/config/config_diff.hpp"
 #include "control/daemon_process.hpp"
@@ -16,27 +17,61 @@
 
 namespace dvs::control {
 
-bool Daemon::reload_file(std::string& message) {
+// SIGHUP and dvsadm's reload. The file is read, parsed and validated on the
+// loader thread; only the apply (ids, Snapshot, publish) runs here.
+void Daemon::reload_file(ReloadDone done) {
+    if (reload_running_) {
+        // The file may have changed since the running load opened it.
+        reload_again_ = true;
+        if (done) next_reload_waiters_.push_back(std::move(done));
+        return;
+    }
+    if (done) reload_waiters_.push_back(std::move(done));
     // systemd (ExecReload) waits for READY=1 after RELOADING=1, whatever
-    // the outcome.
+    // the outcome (on_loaded).
     service_notify::reloading("reloading " + opts_.config_path);
+    reload_running_ = true;
     last_reload_time_ = static_cast<int64_t>(std::time(nullptr));
     ++reloads_;
+    spdlog::info("reload of {} started on the loader thread", opts_.config_path);
+    loader_->load(opts_.config_path, [this](LoadResult result) { on_loaded(std::move(result)); });
+}
+
+void Daemon::on_loaded(LoadResult result) {
+    std::string message;
     bool ok = false;
-    Config next;
-    try {
-        next = load_config_file(opts_.config_path);
-        ok = apply(std::move(next), opts_.config_path, message);
-    } catch (const ConfigError& e) {
-        message = e.what();
-        spdlog::error("reload rejected, keeping version {}: {}", version_, e.what());
+    if (!result.config) {
+        message = result.error;
+        last_reload_ = {false, message};
+        ++reload_failures_;
+        spdlog::error("reload rejected, keeping version {}: {} (refused after {:.1f} ms)", version_,
+                      message, result.load_ms);
+    } else {
+        spdlog::info("reload: {} loaded and validated in {:.1f} ms", opts_.config_path,
+                     result.load_ms);
+        try {
+            ok = apply(std::move(*result.config), opts_.config_path, message);
+        } catch (const ConfigError& e) {
+            message = e.what();
+            spdlog::error("reload rejected, keeping version {}: {}", version_, message);
+        }
+        last_reload_ = {ok, message};
+        if (!ok) ++reload_failures_;
     }
-    last_reload_ = {ok, message};
-    if (!ok) ++reload_failures_;
     service_notify::ready(
         ok ? fmt::format("forwarding: reloaded, version {}", version_)
            : fmt::format("forwarding: reload rejected, keeping version {}: {}", version_, message));
-    return ok;
+    std::vector<ReloadDone> waiters = std::move(reload_waiters_);
+    reload_waiters_.clear();
+    reload_running_ = false;
+    for (const ReloadDone& w : waiters) w(ok, message);
+    if (reload_again_) {
+        reload_again_ = false;
+        std::vector<ReloadDone> next = std::move(next_reload_waiters_);
+        next_reload_waiters_.clear();
+        reload_file(nullptr);
+        for (ReloadDone& w : next) reload_waiters_.push_back(std::move(w));
+    }
 }
 
 // A runtime change (management socket): the edited copy of the running
@@ -97,7 +132,10 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         times.publish_ms;
     ids_ = std::move(trial);
     running_ids_ = std::move(ids);
-    config_ = std::move(next);
+    // The replaced Config is freed on the loader thread (16,384 services
+    // are many small frees).
+    Config old = std::exchange(config_, std::move(next));
+    if (loader_) loader_->dispose(std::move(old));
     // Servers that kept their address, port and checks keep their state;
     // new ones start as overlay_for() assumed in publish().
     if (health_) health_->reconcile(config_);

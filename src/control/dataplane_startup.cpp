@@ -40,6 +40,17 @@ bool has_lcore_option(const std::vector<std::string>& eal) {
     return false;
 }
 
+// Hugepage files are unlinked as soon as they are mapped, so none stays in
+// /dev/hugepages after dvsd exits, cleanly or not (issue 20: 40 MB after
+// every exit). dvsd has no secondary processes, which is what the files
+// would be for. An operator's own memory option wins.
+bool has_hugepage_file_option(const std::vector<std::string>& eal) {
+    for (const std::string& a : eal) {
+        if (a.rfind("--huge-unlink", 0) == 0 || a == "--in-memory" || a == "--no-huge") return true;
+    }
+    return false;
+}
+
 // Without an explicit lcore list: the main lcore (the control thread) may run
 // on any CPU we have; worker i is pinned to a CPU of its own where possible.
 std::string default_lcores(uint32_t workers) {
@@ -136,6 +147,7 @@ int Daemon::start_dataplane() {
     std::vector<std::string> args = {"dvsd"};
     args.insert(args.end(), config_.dataplane.eal.begin(), config_.dataplane.eal.end());
     if (!has_lcore_option(config_.dataplane.eal)) args.push_back(default_lcores(n_workers));
+    if (!has_hugepage_file_option(config_.dataplane.eal)) args.push_back("--huge-unlink");
     std::string joined;
     for (const std::string& a : args) joined += " " + a;
     spdlog::info("EAL:{}", joined);

@@ -2,6 +2,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,20 @@ void usage(FILE* out) {
                  "  --check             validate the configuration and exit (0 = valid)\n"
                  "  --stats-file PATH   write counters as JSON here on SIGUSR1 and at exit\n"
                  "  --log-level LEVEL   trace, debug, info (default), warn, error\n");
+}
+
+// The soft limit on open files up to the hard one (often 1,024 -> 524,288):
+// management sessions, monitoring connections, health checks and reloads
+// all need descriptors, and the soft default is what a flood of sessions
+// exhausted (issue 20). The session caps bound each of them anyway.
+void raise_fd_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+    const rlim_t before = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        spdlog::info("open files limit raised from {} to {}", before, lim.rlim_cur);
+    }
 }
 
 }  // namespace
@@ -60,5 +75,6 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(spdlog::level::from_str(level));
+    raise_fd_limit();
     return dvs::control::run_daemon(opts);
 }

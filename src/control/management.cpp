@@ -463,15 +463,23 @@ nlohmann::json Management::change(const std::function<void(Config&)>& edit) {
     return mgmt::ok_response();
 }
 
+bool Management::handle_deferred(const nlohmann::json& json_request, MgmtAnswer answer) {
+    const mgmt::Request request = mgmt::parse_request(json_request);
+    if (!std::holds_alternative<mgmt::ReloadRequest>(request)) return false;
+    plane_.reload_file([answer = std::move(answer)](bool ok, const std::string& message) {
+        answer(ok ? mgmt::ok_response({{"message", message}}) : mgmt::error_response(message));
+    });
+    return true;
+}
+
 nlohmann::json Management::handle(const nlohmann::json& json_request) {
     const mgmt::Request request = mgmt::parse_request(json_request);
     return std::visit(
         Overloaded{
             [&](const mgmt::StatusRequest&) { return mgmt::ok_response(mgmt::to_json(status())); },
-            [&](const mgmt::ReloadRequest&) {
-                std::string message;
-                if (!plane_.reload_file(message)) throw mgmt::DaemonError(message);
-                return mgmt::ok_response({{"message", message}});
+            [&](const mgmt::ReloadRequest&) -> nlohmann::json {
+                // Answered by handle_deferred once the loader thread is done.
+                throw mgmt::DaemonError("internal error: reload is answered asynchronously");
             },
             [&](const mgmt::ListRequest& r) { return mgmt::ok_response(mgmt::to_json(list(r))); },
             [&](const mgmt::AddServiceRequest& r) {

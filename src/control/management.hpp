@@ -12,6 +12,7 @@
 // Control thread only.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "control/stats_report.hpp"
 #include "dataplane/conn_dump.hpp"
 #include "mgmt/protocol.hpp"
+#include "mgmt/server.hpp"
 
 namespace dvs::control {
 
@@ -35,8 +37,11 @@ public:
     // Validates and applies `next` like a reload of a file; false with a
     // message when it was refused (the running state is then unchanged).
     virtual bool apply_config(Config next, std::string& message) = 0;
-    // Reloads the configuration file; false with the reason when refused.
-    virtual bool reload_file(std::string& message) = 0;
+    // Reloads the configuration file without blocking the control thread;
+    // `done(ok, message)` runs on the control thread when the file was
+    // applied (ok) or refused (the reason).
+    using ReloadDone = std::function<void(bool ok, const std::string& message)>;
+    virtual void reload_file(ReloadDone done) = 0;
     virtual StatsView stats_view() const = 0;
     virtual std::string config_file() const = 0;
     virtual std::vector<std::string> needs_restart() const = 0;
@@ -57,6 +62,9 @@ public:
 
     // The MgmtHandler: a validated request in, the whole answer out.
     nlohmann::json handle(const nlohmann::json& request);
+    // The MgmtDeferredHandler: takes `reload` (answered when the loader
+    // thread and the apply are done); false for every other request.
+    bool handle_deferred(const nlohmann::json& request, MgmtAnswer answer);
 
     // Called once a second by the control thread: samples counters for
     // --rate (per-second differences between the last two samples).

@@ -6,10 +6,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "control/config/yaml_limits.hpp"
 #include "control/health/agent_check.hpp"
 #include "sched/registry.hpp"
 
 namespace dvs::control {
+
+// The loader refuses these counts before it builds a tree; the builder
+// checks them again.
+static_assert(kYamlLimits.max_services == dataplane::kMaxServices);
+static_assert(kYamlLimits.max_real_servers == dataplane::kMaxRealServers);
 
 namespace {
 
@@ -120,11 +126,16 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.proto = static_cast<uint8_t>(sc.protocol);
         svc.reset_on_remove = sc.reset_on_remove;
         svc.reject_no_server = sc.reject_no_server;
-        // Each worker holds its share (rounded up, at least 1) of the limit.
-        svc.half_open_limit =
-            sc.max_half_open == 0
-                ? 0
-                : std::max<uint32_t>(1, (sc.max_half_open + workers - 1) / workers);
+        // Each worker holds its share (rounded up, at least 1) of the limit;
+        // a TCP service that does not write one gets the default bound.
+        if (sc.protocol != Protocol::kTcp || sc.max_half_open == 0u) {
+            svc.half_open_limit = 0;
+        } else if (sc.max_half_open) {
+            svc.half_open_limit =
+                std::max<uint32_t>(1, (*sc.max_half_open + workers - 1) / workers);
+        } else {
+            svc.half_open_limit = default_half_open_per_worker(config.dataplane);
+        }
         if (sc.persistence) {
             svc.persistent = true;
             svc.persistence_timeout = sc.persistence->timeout;

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/text_codec.hpp"
 #include "control/counter_sums.hpp"
 
 namespace dvs::control {
@@ -21,7 +22,11 @@ using WorkerTotals = WorkerSum;
 
 std::string ip_string(uint32_t net) { return format_ipv4(ntohl(net)); }
 
-std::string json_escape(const std::string& s) {
+// Names come from the config (refused unless UTF-8) or dvsadm (JSON, so
+// UTF-8); what is not valid UTF-8 anyway becomes U+FFFD, so the file is
+// always valid JSON text (issue 20).
+std::string json_escape(const std::string& raw) {
+    const std::string s = text::to_valid_utf8(raw);
     std::string out;
     for (char c : s) {
         if (c == '"' || c == '\\') {

@@ -15,6 +15,18 @@ void* ConnTable::allocate(size_t bytes) {
     return p;
 }
 
+namespace {
+uint32_t bucket_count(uint32_t capacity) {
+    return std::max(std::bit_ceil(capacity > 2 ? capacity : 2u) / 2, 1u);
+}
+}  // namespace
+
+uint64_t ConnTable::memory_bytes(uint32_t capacity) {
+    return uint64_t{sizeof(Conn)} * (capacity ? capacity : 1) +
+           uint64_t{sizeof(Bucket)} * bucket_count(capacity) +
+           uint64_t{sizeof(uint32_t)} * kWheelSlots;
+}
+
 ConnTable::ConnTable(uint32_t capacity, TableMemory memory) : capacity_(capacity), memory_(memory) {
     entries_ = static_cast<Conn*>(allocate(sizeof(Conn) * (capacity ? capacity : 1)));
     wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));
@@ -25,7 +37,7 @@ ConnTable::ConnTable(uint32_t capacity, TableMemory memory) : capacity_(capacity
     // a resident key to its other bucket, which kept every insert succeeding
     // up to capacity in simulation at 1M and 10M entries (see
     // tests/unit/test_conn_table.cpp for the fill test).
-    const uint32_t buckets = std::max(std::bit_ceil(capacity > 2 ? capacity : 2u) / 2, 1u);
+    const uint32_t buckets = bucket_count(capacity);
     bucket_mask_ = buckets - 1;
     buckets_ = static_cast<Bucket*>(allocate(sizeof(Bucket) * buckets));
     for (uint32_t i = 0; i < kWheelSlots; ++i) wheel_[i] = kNil;

@@ -112,6 +112,9 @@ public:
     uint32_t tick() const { return tick_; }
     // Bytes of table memory (entries + index + wheel) divided by capacity.
     double bytes_per_entry() const;
+    // Bytes a table of `capacity` allocates (what --check compares with the
+    // hugepages present).
+    static uint64_t memory_bytes(uint32_t capacity);
 
     static uint64_t hash_key(const FlowKey& k) {
         const uint64_t a = (uint64_t{k.src_ip} << 32) | k.dst_ip;

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <variant>
 
 #include "mgmt/protocol.hpp"
 
@@ -110,22 +111,31 @@ bool has_supplementary_group(pid_t pid, gid_t group) {
 
 }  // namespace
 
-json handle_request_line(const MgmtHandler& handler, std::string_view line) {
-    json request;
+namespace {
+
+// The request when `line` is one the contract accepts, else the error answer.
+std::variant<json, json> parse_line(std::string_view line) {
     try {
-        request = mgmt::parse_request_line(line);
+        json request = mgmt::parse_request_line(line);
         mgmt::parse_request(request);
+        return std::variant<json, json>(std::in_place_index<0>, std::move(request));
     } catch (const mgmt::ProtocolError& e) {
-        return mgmt::error_response(e.what());
+        return std::variant<json, json>(std::in_place_index<1>, mgmt::error_response(e.what()));
     }
+}
+
+json checked_answer(json answer, const json& request) {
+    if (!answer.is_object() || !answer.contains("ok") || !answer["ok"].is_boolean()) {
+        return mgmt::error_response("internal error: dvsd built no valid answer for op '" +
+                                    request["op"].get<std::string>() + "'");
+    }
+    answer["v"] = mgmt::kVersion;
+    return answer;
+}
+
+json handle_request(const MgmtHandler& handler, const json& request) {
     try {
-        json answer = handler(request);
-        if (!answer.is_object() || !answer.contains("ok") || !answer["ok"].is_boolean()) {
-            return mgmt::error_response("internal error: dvsd built no valid answer for op '" +
-                                        request["op"].get<std::string>() + "'");
-        }
-        answer["v"] = mgmt::kVersion;
-        return answer;
+        return checked_answer(handler(request), request);
     } catch (const std::exception& e) {
         return mgmt::error_response(e.what());
     } catch (...) {
@@ -133,16 +143,28 @@ json handle_request_line(const MgmtHandler& handler, std::string_view line) {
     }
 }
 
+}  // namespace
+
+json handle_request_line(const MgmtHandler& handler, std::string_view line) {
+    std::variant<json, json> parsed = parse_line(line);
+    if (parsed.index() == 1) return std::get<1>(std::move(parsed));
+    return handle_request(handler, std::get<0>(parsed));
+}
+
 // ----------------------------------------------------------------- Session
 
 class MgmtServer::Session : public std::enable_shared_from_this<Session> {
 public:
     Session(stream_protocol::socket socket, std::shared_ptr<const MgmtHandler> handler,
-            std::optional<gid_t> group, std::function<void(const std::string&)> on_refusal)
-        : socket_(std::move(socket)),
+            std::optional<gid_t> group, std::function<void(const std::string&)> on_refusal,
+            MgmtDeferredHandler deferred, std::chrono::milliseconds idle_timeout)
+        : idle_timeout_(idle_timeout),
+          timer_(socket.get_executor()),
+          socket_(std::move(socket)),
           handler_(std::move(handler)),
           group_(group),
           on_refusal_(std::move(on_refusal)),
+          deferred_(std::move(deferred)),
           buffer_(mgmt::kMaxRequestBytes) {}
 
     void start() {
@@ -155,8 +177,12 @@ public:
         read_next();
     }
 
+    // Waiting for a deferred answer (a reload): not to be closed for room.
+    bool busy() const { return deferred_pending_; }
+
     void close() {
         closed_ = true;
+        timer_.cancel();
         boost::system::error_code ignored;
         socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
         socket_.close(ignored);
@@ -181,8 +207,18 @@ private:
         return message;
     }
 
+    // Every wait on the peer (for a request line, or for it to take an
+    // answer) is bounded by idle_timeout_.
+    void arm() {
+        timer_.expires_after(idle_timeout_);
+        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec && !self->closed_) self->close();
+        });
+    }
+
     void read_next() {
         if (closed_) return;
+        arm();
         asio::async_read_until(
             socket_, buffer_, '\n',
             [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
@@ -212,10 +248,35 @@ private:
             read_next();
             return;
         }
-        send(mgmt::encode_line(handle_request_line(*handler_, line)), /*close_after=*/false);
+        std::variant<json, json> parsed = parse_line(line);
+        if (parsed.index() == 1) {
+            send(mgmt::encode_line(std::get<1>(parsed)), /*close_after=*/false);
+            return;
+        }
+        json& request = std::get<0>(parsed);
+        if (deferred_) {
+            MgmtAnswer answer = [self = shared_from_this(), request](json reply) {
+                self->deferred_pending_ = false;
+                if (self->closed_) return;
+                self->send(mgmt::encode_line(checked_answer(std::move(reply), request)),
+                           /*close_after=*/false);
+            };
+            try {
+                timer_.cancel();
+                deferred_pending_ = true;
+                if (deferred_(request, std::move(answer))) return;
+                deferred_pending_ = false;
+            } catch (const std::exception& e) {
+                send(mgmt::encode_line(mgmt::error_response(e.what())), /*close_after=*/false);
+                return;
+            }
+        }
+        send(mgmt::encode_line(handle_request(*handler_, request)), /*close_after=*/false);
     }
 
     void send(std::string line, bool close_after) {
+        deferred_pending_ = false;
+        arm();
         out_ = std::move(line);
         asio::async_write(
             socket_, asio::buffer(out_),
@@ -228,14 +289,18 @@ private:
             });
     }
 
+    std::chrono::milliseconds idle_timeout_;
+    asio::steady_timer timer_;
     stream_protocol::socket socket_;
     std::shared_ptr<const MgmtHandler> handler_;
     std::optional<gid_t> group_;
     std::function<void(const std::string&)> on_refusal_;
+    MgmtDeferredHandler deferred_;
     pid_t peer_pid_ = 0;
     asio::streambuf buffer_;  // capped: a line that does not fit is refused
     std::string out_;         // the answer being written (one at a time)
     bool closed_ = false;
+    bool deferred_pending_ = false;
 };
 
 // ------------------------------------------------------------- MgmtServer
@@ -253,6 +318,7 @@ MgmtServer::MgmtServer(asio::io_context& io, MgmtServerOptions options, MgmtHand
     }
     make_parent_directories(path);
     remove_stale_socket(path);
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     boost::system::error_code ec;
     const stream_protocol::endpoint endpoint(path);
@@ -277,7 +343,10 @@ MgmtServer::MgmtServer(asio::io_context& io, MgmtServerOptions options, MgmtHand
     accept_next();
 }
 
-MgmtServer::~MgmtServer() { stop(); }
+MgmtServer::~MgmtServer() {
+    stop();
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
 
 void MgmtServer::stop() {
     if (!*alive_) return;
@@ -303,6 +372,10 @@ void MgmtServer::accept_next() {
         [this, alive = alive_](boost::system::error_code ec, stream_protocol::socket socket) {
             if (!*alive) return;  // stopped (or destroyed): `this` may be gone
             if (ec) {
+                if (ec == boost::system::errc::too_many_files_open ||
+                    ec == boost::system::errc::too_many_files_open_in_system) {
+                    refuse_one_pending();
+                }
                 // EMFILE and friends: try again shortly rather than spin.
                 retry_timer_.expires_after(std::chrono::milliseconds(100));
                 retry_timer_.async_wait([this, alive](boost::system::error_code timer_ec) {
@@ -315,10 +388,47 @@ void MgmtServer::accept_next() {
         });
 }
 
+// Out of file descriptors: the reserve one makes room to take the oldest
+// pending connection and close it, so its client hears a refusal at once
+// instead of hanging in the backlog.
+void MgmtServer::refuse_one_pending() {
+    if (reserve_fd_ < 0) return;
+    ::close(reserve_fd_);
+    const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (options_.on_refusal) options_.on_refusal("out of file descriptors: closed a connection");
+}
+
 void MgmtServer::on_accept(stream_protocol::socket socket) {
     std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+    if (sessions_.size() >= options_.max_sessions) {
+        // The oldest session that is not waiting for an answer makes room.
+        for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+            auto old = it->lock();
+            if (old && !old->busy()) {
+                old->close();
+                sessions_.erase(it);
+                ++sessions_closed_for_room_;
+                break;
+            }
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (options_.on_refusal && now - last_room_log_ >= std::chrono::seconds(10)) {
+            last_room_log_ = now;
+            options_.on_refusal("more than " + std::to_string(options_.max_sessions) +
+                                " sessions: closed the oldest idle ones (" +
+                                std::to_string(sessions_closed_for_room_) + " so far)");
+        }
+        if (sessions_.size() >= options_.max_sessions) {
+            boost::system::error_code ignored;
+            socket.close(ignored);  // every session awaits an answer: refuse this one
+            return;
+        }
+    }
     auto session =
-        std::make_shared<Session>(std::move(socket), handler_, options_.group, options_.on_refusal);
+        std::make_shared<Session>(std::move(socket), handler_, options_.group, options_.on_refusal,
+                                  options_.deferred, options_.idle_timeout);
     sessions_.push_back(session);
     session->start();
 }

@@ -24,6 +24,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -35,6 +38,12 @@
 namespace dvs::control {
 
 using MgmtHandler = std::function<nlohmann::json(const nlohmann::json&)>;
+// For requests whose answer takes time (a reload): called with a valid
+// request before `MgmtHandler`; returning true means it took the request and
+// will call `answer` later, on the io_context's thread, with the whole
+// answer. The connection reads nothing more until then.
+using MgmtAnswer = std::function<void(nlohmann::json)>;
+using MgmtDeferredHandler = std::function<bool(const nlohmann::json&, MgmtAnswer answer)>;
 
 // One request line in, one answer out (without the '\n'): JSON errors and
 // contract violations are answered here, valid requests go to `handler`,
@@ -47,6 +56,17 @@ struct MgmtServerOptions {
     std::optional<gid_t> group;  // also admit this group; the socket becomes 0660 root:group
     // Told about every refused connection (the daemon logs it).
     std::function<void(const std::string&)> on_refusal;
+    MgmtDeferredHandler deferred;  // optional
+    // Issue 20: 1,100 held connections locked dvsadm and SIGHUP out (no
+    // file descriptors left). At most max_sessions are open; a new one
+    // beyond that closes the session that has waited longest for a request
+    // (never one whose answer is pending), so the newest client — dvsadm,
+    // which writes its request at once — gets through. A session that has
+    // not completed a request line (or taken its answer) within
+    // idle_timeout is closed: held-open and half-sent lines cost at most
+    // max_sessions x kMaxRequestBytes of buffer.
+    std::size_t max_sessions = 64;
+    std::chrono::milliseconds idle_timeout{10000};
 };
 
 class MgmtServer {
@@ -72,12 +92,16 @@ public:
 private:
     void accept_next();
     void on_accept(boost::asio::local::stream_protocol::socket socket);
+    void refuse_one_pending();
 
     MgmtServerOptions options_;
     std::shared_ptr<const MgmtHandler> handler_;  // shared with sessions outliving a stop()
     boost::asio::local::stream_protocol::acceptor acceptor_;
-    boost::asio::steady_timer retry_timer_;  // accept back-off after e.g. EMFILE
-    std::vector<std::weak_ptr<Session>> sessions_;
+    boost::asio::steady_timer retry_timer_;         // accept back-off after e.g. EMFILE
+    std::vector<std::weak_ptr<Session>> sessions_;  // in the order they were opened
+    int reserve_fd_ = -1;  // closed to accept-and-close a connection when out of fds
+    uint64_t sessions_closed_for_room_ = 0;
+    std::chrono::steady_clock::time_point last_room_log_{};
     ino_t socket_inode_ = 0;  // to unlink only the file we created
     // False once stopped; completion handlers hold a copy, so one that runs
     // after the server is gone sees false and does not touch it.

@@ -48,7 +48,7 @@ namespace dvs::dataplane {
     X(kTcpBadFlags,        "tcp_bad_flags",       "flag set no TCP sends: SYN with FIN or RST, or none of SYN/ACK/RST") \
     X(kIcmpBadChecksum,    "icmp_bad_checksum",   "ICMP message whose checksum does not verify") \
     X(kArpConflict,        "arp_conflict",        "ARP from another host claiming one of our addresses or a VIP") \
-    X(kHalfOpenLimit,      "half_open_limit",     "a SYN over the service's max_half_open (SYN flood bound)") \
+    X(kHalfOpenLimit,      "half_open_limit",     "a SYN over the service's max_half_open, or half the table half-open (SYN flood)") \
     X(kBadSourceAddress,   "bad_source_address",  "IPv4 source 0/8, 127/8, 224/4 (multicast), 240/4 or broadcast") \
     X(kSpoofedOwnAddress,  "spoofed_own_address", "from the wire with one of our addresses or a VIP as source") \
     X(kFragTiny,           "frag_tiny",           "first fragment without the whole TCP (or UDP) header (RFC 1858)") \

@@ -72,6 +72,30 @@ check "rejects a bad real-server address, naming bad_address.yaml:$line" rejects
 { head -n 12 "$DVS_SRC/config/default.yaml"; echo "ports: [ { name: wan"; } >"$TMP/bad_syntax.yaml"
 check "rejects a YAML syntax error, naming bad_syntax.yaml:LINE" rejects "$TMP/bad_syntax.yaml"
 
+# Issue 20: invalid UTF-8 (here in a comment), deep nesting, and a table that
+# cannot fit in the machine's hugepages.
+{ head -n 5 "$DVS_SRC/config/default.yaml"; printf '# caf\xe9\n'; tail -n +6 "$DVS_SRC/config/default.yaml"; } >"$TMP/bad_utf8.yaml"
+check "rejects invalid UTF-8, naming bad_utf8.yaml:6" rejects "$TMP/bad_utf8.yaml" 6
+grep -q 'invalid UTF-8 (byte 0xe9)' <<<"$CHECK_OUT" || check "the message says invalid UTF-8" false
+{ cat "$DVS_SRC/config/default.yaml"; printf 'junk: %s\n' "$(printf '[%.0s' {1..40})"; } >"$TMP/bad_nesting.yaml"
+line=$(wc -l <"$TMP/bad_nesting.yaml")
+check "rejects deep nesting, naming bad_nesting.yaml:$line" rejects "$TMP/bad_nesting.yaml" "$line"
+check "the message says how deep" grep -q 'nested deeper than 32 levels' <<<"$CHECK_OUT"
+hp_total_mib=$(awk '{ n += $1 } END { print n }' /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages 2>/dev/null)
+hp_total_mib=$(( ${hp_total_mib:-0} * 2 ))
+if grep -q 'conn_capacity:' "$DVS_SRC/config/default.yaml"; then
+    sed -E 's/conn_capacity: [0-9]+/conn_capacity: 268435456/' "$DVS_SRC/config/default.yaml" >"$TMP/big_table.yaml"
+else
+    sed -E 's/^dataplane:/dataplane:\n  conn_capacity: 268435456/' "$DVS_SRC/config/default.yaml" >"$TMP/big_table.yaml"
+fi
+run_check "$TMP/big_table.yaml"
+echo "     exit $CHECK_RC: $(head -n 2 <<<"$CHECK_OUT")"
+if ((hp_total_mib < 20000)); then
+    check "rejects a conn_capacity beyond the hugepages (${hp_total_mib} MiB), saying how much it needs" \
+        bash -c '[[ $1 -eq 1 ]] && grep -qE "dataplane.conn_capacity: 268435456 connections x [0-9]+ workers need [0-9]+ MiB of hugepages" <<<"$2"' \
+        _ "$CHECK_RC" "$CHECK_OUT"
+fi
+
 check "rejects a missing file" bash -c '! timeout 20 "$1" --check --config "$2" >/dev/null 2>&1' _ "$DVSD" "$TMP/does-not-exist.yaml"
 
 e2e_finish

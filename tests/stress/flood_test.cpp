@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ namespace {
 
 constexpr uint32_t kCapacity = 4096;
 constexpr uint32_t kLegit = 1000;
+// New clients of the other service (api) during a flood; api has the
+// default bound (kCapacity / 8), which these SYNs stay under.
+constexpr uint32_t kNewClients = 400;
 constexpr uint32_t kFlood = 200000;
 
 const std::string kConfig =
@@ -55,10 +59,12 @@ const std::string kConfig =
 
 constexpr uint32_t kHalfOpen = 500;
 
-std::string config(bool limited) {
+// web's max_half_open: a number, 0 (no bound) or not written (the default
+// bound, an eighth of the table).
+std::string config(std::optional<uint32_t> max_half_open) {
     std::string c = kConfig;
     c.replace(c.find("%LIMIT%"), 7,
-              limited ? " max_half_open: " + std::to_string(kHalfOpen) + "," : "");
+              max_half_open ? " max_half_open: " + std::to_string(*max_half_open) + "," : "");
     return c;
 }
 
@@ -99,7 +105,7 @@ int main() {
     const uint16_t port_id = ports.ports[0].port_id;
     const unsigned pool_start = rte_mempool_avail_count(pool);
     {
-        bench::BenchWorker bw(config(false), kCapacity, ports, pool);
+        bench::BenchWorker bw(config(0), kCapacity, ports, pool);
         Worker& w = bw.worker();
         const WorkerCounters& c = w.counters();
         auto legit = [](uint32_t i) {
@@ -140,7 +146,7 @@ int main() {
     }
     {
         std::printf("-- service web with max_half_open: %u, the same flood\n", kHalfOpen);
-        bench::BenchWorker bw(config(true), kCapacity, ports, pool);
+        bench::BenchWorker bw(config(kHalfOpen), kCapacity, ports, pool);
         Worker& w = bw.worker();
         const WorkerCounters& c = w.counters();
         send(w, pool, port_id, kFlood, kTcpSyn, flood_source);
@@ -151,12 +157,12 @@ int main() {
         check(limited == kFlood - kHalfOpen, "the rest was refused as half_open_limit");
         check(drop_count(c, DropReason::kConnTableFull) == 0, "the table did not fill");
         send(
-            w, pool, port_id, kLegit, kTcpSyn,
+            w, pool, port_id, kNewClients, kTcpSyn,
             [](uint32_t i) {
                 return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16};
             },
             81);
-        check(c.conns_created.get() == kHalfOpen + kLegit,
+        check(c.conns_created.get() == kHalfOpen + kNewClients,
               "another service still takes new connections");
         // The first 500 flood sources were admitted; once they complete the
         // handshake they are no longer half-open and the quota is free.
@@ -164,8 +170,32 @@ int main() {
         send(w, pool, port_id, kHalfOpen, kTcpSyn, [](uint32_t i) {
             return std::pair<uint32_t, uint16_t>{0x0c000000u + i, 3000};
         });
-        check(c.conns_created.get() == 2 * kHalfOpen + kLegit,
+        check(c.conns_created.get() == 2 * kHalfOpen + kNewClients,
               "handshakes completed free the quota for new SYNs");
+    }
+    {
+        // Issue 20: the default configuration bounds a TCP service too.
+        const uint32_t bound = kCapacity / 8;
+        std::printf("-- service web without max_half_open (default bound %u), the same flood\n",
+                    bound);
+        bench::BenchWorker bw(config(std::nullopt), kCapacity, ports, pool);
+        Worker& w = bw.worker();
+        const WorkerCounters& c = w.counters();
+        send(w, pool, port_id, kFlood, kTcpSyn, flood_source);
+        const uint64_t limited = drop_count(c, DropReason::kHalfOpenLimit);
+        std::printf("   admitted %lu, refused as half_open_limit %lu\n", c.conns_created.get(),
+                    limited);
+        check(c.conns_created.get() == bound, "the flood got exactly the default bound");
+        check(limited == kFlood - bound, "the rest was refused as half_open_limit");
+        send(
+            w, pool, port_id, kNewClients, kTcpSyn,
+            [](uint32_t i) {
+                return std::pair<uint32_t, uint16_t>{0x0a000100u + i / 16, 1024 + i % 16};
+            },
+            81);
+        check(c.conns_created.get() == bound + kNewClients,
+              "another service still takes new connections");
+        check(c.syn_pressure.get() > 0, "the half-open entries got the short SYN timeout");
     }
     const unsigned pool_end = rte_mempool_avail_count(pool);
     check(pool_end == pool_start, "every mbuf is back in the pool (" + std::to_string(pool_end) +

@@ -13,6 +13,7 @@
 #include "control/config/config_diff.hpp"
 #include "control/config/config_writer.hpp"
 #include "control/config/key_file.hpp"
+#include "control/config/yaml_limits.hpp"
 #include "control/config/yaml_loader.hpp"
 
 using namespace dvs::control;
@@ -279,9 +280,18 @@ TEST_CASE("the document must be one mapping", "[config]") {
     REQUIRE_THROWS_WITH(load(kPorts + "ports: []\n"), "t.yaml:3:1: ports: duplicate key");
     // Found by fuzz_config: on this text YAML::LoadAll never returned
     // (800 MB in 8 s); it must be refused at once.
+    // Its byte 0xff is now refused first (issue 20); the document guard is
+    // checked on the text itself.
     REQUIRE_THROWS_WITH(load_config_file("configs/bad-loadall-loop.yaml"),
-                        "configs/bad-loadall-loop.yaml:5:1: expected a single YAML document, "
-                        "found another one");
+                        Catch::StartsWith("configs/bad-loadall-loop.yaml:4:25: invalid UTF-8"));
+    {
+        std::ifstream in("configs/bad-loadall-loop.yaml", std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        REQUIRE_THROWS_WITH(check_structure(text, "configs/bad-loadall-loop.yaml"),
+                            "configs/bad-loadall-loop.yaml:5:1: expected a single YAML "
+                            "document, found another one");
+    }
     REQUIRE_THROWS_WITH(load(kPorts + "? [a, b]\n: 1\n"),
                         "t.yaml:3:3: expected a string key, got a list");
 }

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "test_mgmt_support.hpp"
 
@@ -186,6 +189,45 @@ TEST_CASE("a request line over 64 KiB is refused and the connection closed", "[m
     RawClient client(path);
     CHECK(client.call(request)["ok"] == true);
     CHECK(daemon.received().size() == 2);
+}
+
+TEST_CASE("idle and half-sent sessions are closed after the idle timeout", "[mgmt]") {
+    TempDir dir;
+    FakeDaemon daemon;
+    control::MgmtServerOptions options{dir.path + "/dvs.sock", std::nullopt};
+    options.idle_timeout = std::chrono::milliseconds(200);
+    ServerThread server(options, daemon.handler());
+    RawClient idle(options.socket_path);
+    RawClient half(options.socket_path);
+    half.send(R"({"v":1,"op":"sta)");
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_FALSE(idle.read_line());  // EOF, not the 5 s poll limit
+    CHECK_FALSE(half.read_line());
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+    // A client that keeps talking is not cut off between requests.
+    RawClient busy(options.socket_path);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(busy.call(R"({"v":1,"op":"clear"})")["ok"] == true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+TEST_CASE("beyond max_sessions the oldest idle session makes room", "[mgmt]") {
+    TempDir dir;
+    FakeDaemon daemon;
+    control::MgmtServerOptions options{dir.path + "/dvs.sock", std::nullopt};
+    options.max_sessions = 3;
+    ServerThread server(options, daemon.handler());
+    std::vector<std::unique_ptr<RawClient>> held;
+    for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<RawClient>(options.socket_path));
+    // Each held session is accepted before the next connects.
+    for (auto& c : held) CHECK(c->call(R"({"v":1,"op":"clear"})")["ok"] == true);
+    RawClient newest(options.socket_path);
+    CHECK(newest.call(R"({"v":1,"op":"clear"})")["ok"] == true);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_FALSE(held[0]->read_line());  // the oldest was closed for it: EOF at once,
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));  // not silence
+    CHECK(held[1]->call(R"({"v":1,"op":"clear"})")["ok"] == true);
 }
 
 TEST_CASE("the socket file: directory, mode, stale files, removal on stop", "[mgmt]") {

@@ -107,6 +107,11 @@ public:
               std::move(handler))),
           thread_([this] { io_.run(); }) {}
 
+    ServerThread(control::MgmtServerOptions options, control::MgmtHandler handler)
+        : server_(
+              std::make_unique<control::MgmtServer>(io_, std::move(options), std::move(handler))),
+          thread_([this] { io_.run(); }) {}
+
     ~ServerThread() { stop(); }
 
     void stop() {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "control/config/config.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
@@ -112,6 +114,21 @@ TEST_CASE("stats JSON sums workers' counters per service and real server", "[sna
                       "\"conns\":7") != std::string::npos);
     const std::string table = control::render_stats_table(view);
     REQUIRE(table.find("no_service") != std::string::npos);
+}
+
+TEST_CASE("stats JSON is valid UTF-8 whatever bytes a name holds", "[snapshot]") {
+    // The loader refuses such a name; a Config built another way must
+    // still give a JSON file that parsers accept (issue 20).
+    auto cfg = control::load_config_text(kConfig, "test.yaml");
+    cfg.services[0].name = std::string("we\xff\xc0\xaf\"b\x01\xce\xb1");
+    const auto snap = control::build_snapshot(cfg, 1, 1);
+    auto w0 = std::make_unique<dataplane::WorkerCounters>();
+    control::StatsView view{&cfg, snap.get(), {w0.get()}, true, "initial \xfe"};
+    const std::string text = control::render_stats_json(view);
+    nlohmann::json doc;
+    REQUIRE_NOTHROW(doc = nlohmann::json::parse(text));  // throws on invalid UTF-8
+    REQUIRE(doc["services"][0]["name"] == "we\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"b\x01\xce\xb1");
+    REQUIRE(doc.dump().size() > 0);  // and it can be written back
 }
 
 TEST_CASE("snapshot: routes know our source address toward their next hop", "[snapshot]") {

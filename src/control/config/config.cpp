@@ -12,6 +12,7 @@
 
 #include "common/text_codec.hpp"
 #include "control/config/validate.hpp"
+#include "control/config/yaml_limits.hpp"
 #include "control/config/yaml_loader.hpp"
 
 namespace dvs::control {
@@ -37,7 +38,12 @@ Config load_config_file(const std::string& path) {
     std::string text;
     char buffer[8192];
     std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+    // Read at most one byte past the limit: check_text then names the size
+    // without the whole of a huge file ever being in memory.
+    while (text.size() <= kYamlLimits.max_bytes &&
+           (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+        text.append(buffer, n);
+    }
     // fopen() succeeds on a directory; the read is where that shows up.
     if (std::ferror(file.get())) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
     return load_config_text(text, path);

@@ -171,7 +171,7 @@ std::string config_to_yaml(const Config& c) {
         }
         if (s.reset_on_remove) o << "    on_remove: reset\n";
         if (!s.reject_no_server) o << "    on_no_server: drop\n";
-        if (s.max_half_open != 0) o << "    max_half_open: " << s.max_half_open << "\n";
+        if (s.max_half_open) o << "    max_half_open: " << *s.max_half_open << "\n";
         if (s.health_check) o << "    health_check: " << health_check_yaml(*s.health_check) << "\n";
         if (s.agent_check) o << "    agent_check: " << agent_check_yaml(*s.agent_check) << "\n";
         if (s.sorry_server) {

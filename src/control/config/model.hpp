@@ -34,6 +34,14 @@ struct DataplaneConfig {
     bool operator==(const DataplaneConfig&) const = default;
 };
 
+// The SYN-flood bound of a TCP service that does not write max_half_open,
+// per worker: an eighth of the worker's table (issue 20). Eight flooded
+// services fill a table; the engine's own cap (half the table half-open)
+// keeps room for established connections beyond that.
+inline uint32_t default_half_open_per_worker(const DataplaneConfig& d) {
+    return d.conn_capacity / 8 > 0 ? d.conn_capacity / 8 : 1;
+}
+
 struct PortConfig {
     std::string name;
     std::string device;                 // DPDK device name or PCI address
@@ -194,8 +202,9 @@ struct ServiceConfig {
     bool reject_no_server = true;
     // SYN-flood bound: at most this many half-open (SYN_RECV) connections
     // at a time, shared evenly by the workers; further SYNs are dropped as
-    // half_open_limit. 0: no limit (the table's capacity is the bound).
-    uint32_t max_half_open = 0;
+    // half_open_limit. Not written: default_max_half_open() of the
+    // dataplane (TCP services). 0: no limit of its own.
+    std::optional<uint32_t> max_half_open;
     std::optional<HealthCheckConfig> health_check;  // the service-wide check, as written
     std::optional<AgentCheckConfig> agent_check;
     std::optional<SorryServerConfig> sorry_server;

@@ -156,7 +156,7 @@ void check_service_settings(const ServiceConfig& s, const SourceMap& where,
                    "unknown scheduler flag '" + flag +
                        "' (expected sh-fallback, sh-port, mh-fallback or mh-port)");
     }
-    if (s.protocol != Protocol::kTcp && s.max_half_open != 0) {
+    if (s.protocol != Protocol::kTcp && s.max_half_open.value_or(0) != 0) {
         where.fail(path + ".max_half_open", "max_half_open applies to tcp services only");
     }
     if (s.port != 0) return;

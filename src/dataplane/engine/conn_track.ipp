@@ -43,7 +43,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
     if (ports.later_fragment) {
         // No L4 header here: the first fragment made or found the connection.
         if (c == nullptr) return later_fragment_without_conn(m, v, svc, ports);
-        ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(c->state));
+        ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, c->state));
         ctx_.counters->services[c->service_id].pkts_in.add();
         ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
         ctx_.counters->real_servers[c->rs_id].pkts_in.add();
@@ -76,7 +76,11 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         if (tcp && !syn_only) return out_.drop(m, DropReason::kTcpNoConn);
         if (engine_detail::spoofs_us(snap, v.ip->src))
             return out_.drop(m, DropReason::kSpoofedOwnAddress);
-        if (tcp && svc.half_open_limit != 0 && half_open_[svc.id] >= svc.half_open_limit) {
+        // A bounded service (max_half_open, or its default) also stops at
+        // half the table half-open; max_half_open: 0 means no bound at all.
+        if (tcp && svc.half_open_limit != 0 &&
+            (half_open_[svc.id] >= svc.half_open_limit ||
+             half_open_total_ >= ctx_.conns.capacity() / 2)) {
             if (preselected_rs >= 0) {
                 tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
                                        snap);
@@ -122,7 +126,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         // Only NAT replies come back through us; DR/TUN servers answer directly.
         proto.has_reply_key = rs.method == kMethodNat;
         proto.from_template = svc.persistent ? tmpl_.template_mark(svc.persistence_mask) : 0;
-        c = ctx_.conns.insert(proto, ctx_.now_s, snap.timeouts.of(proto.state));
+        c = ctx_.conns.insert(proto, ctx_.now_s, timeout_of(snap, proto.state));
         if (c == nullptr) {
             if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
             return out_.drop(m, DropReason::kConnTableFull);
@@ -138,7 +142,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         account_load(c->rs_id, c->service_id, c->state, next);
         const bool changed = next != c->state;
         c->state = next;
-        ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(next));
+        ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, next));
         if (changed) sync_.emit(*c, SyncOp::kUpdate);
     }
     ctx_.counters->services[c->service_id].pkts_in.add();
@@ -238,7 +242,7 @@ void ConnTracker<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, co
     account_load(c->rs_id, c->service_id, c->state, next);
     const bool changed = next != c->state;
     c->state = next;
-    ctx_.conns.touch(c, ctx_.now_s, snap.timeouts.of(next));
+    ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, next));
     if (changed) sync_.emit(*c, SyncOp::kUpdate);
 
     if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
@@ -291,8 +295,14 @@ void ConnTracker<Io>::account_load(uint32_t rs_id, uint16_t service_id, ConnStat
     BackendLoadCounters& l = ctx_.counters->rs_load[rs_id];
     if (from != ConnState::kCount) (conn_is_active(from) ? l.active : l.inactive).add(-1);
     if (to != ConnState::kCount) (conn_is_active(to) ? l.active : l.inactive).add(1);
-    if (from == ConnState::kTcpSynRecv) --half_open_[service_id];
-    if (to == ConnState::kTcpSynRecv) ++half_open_[service_id];
+    if (from == ConnState::kTcpSynRecv) {
+        --half_open_[service_id];
+        --half_open_total_;
+    }
+    if (to == ConnState::kTcpSynRecv) {
+        ++half_open_[service_id];
+        ++half_open_total_;
+    }
 }
 
 template <class Io>

@@ -69,6 +69,22 @@ private:
     SyncAgent<Io>& sync_;
     std::unique_ptr<sched::BackendLoad[]> load_scratch_;  // kMaxRealServers entries
     std::unique_ptr<uint32_t[]> half_open_;  // per service id: SYN_RECV connections held here
+    uint32_t half_open_total_ = 0;           // SYN_RECV connections held here, all services
+
+    // SYN-flood pressure (IPVS's secure_tcp, simplified; issue 20): once a
+    // sixteenth of this core's table is half-open, a SYN_RECV entry is armed
+    // for at most kSynPressureTimeout s, so a flood's entries leave in
+    // seconds instead of tcp_syn's minutes; and SYNs of bounded services
+    // (max_half_open or its default) are refused once half the table is
+    // half-open, whatever the per-service bounds, so established
+    // connections keep room. One compare per packet.
+    static constexpr uint32_t kSynPressureTimeout = 10;  // IPVS secure_tcp's SYN_RECV
+    uint32_t timeout_of(const Snapshot& snap, ConnState s) {
+        const uint32_t t = snap.timeouts.of(s);
+        if (s != ConnState::kTcpSynRecv || half_open_total_ < ctx_.conns.capacity() / 16) return t;
+        ctx_.counters->syn_pressure.add();
+        return t < kSynPressureTimeout ? t : kSynPressureTimeout;
+    }
 };
 
 }  // namespace dvs::dataplane
