@@ -66,7 +66,11 @@
     X(kDatapath, neighbor_stale, kCounter, "neighbors stale",                                 \
       "reachable neighbours not confirmed in time (re-asked at their next use)")              \
     X(kDatapath, neighbor_learn_limited, kCounter, "neighbor learning limited",               \
-      "ARP from unknown senders not learned: over the learning rate")
+      "ARP from unknown senders not learned: over the learning rate")                         \
+    X(kDatapath, nd_adverts_sent, kCounter, "nd adverts",                                     \
+      "IPv6 Neighbor Solicitations for our addresses answered with an advertisement")         \
+    X(kDatapath, icmp6_echo_replies, kCounter, "echo6 replies",                               \
+      "ICMPv6 echo requests to our addresses answered")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \
