@@ -42,6 +42,7 @@ echo "   neighbour: $neigh (dvsd's wan MAC $lb_mac)"
 check "the client learned $OUR6 at dvsd's MAC" grep -qi "lladdr $lb_mac" <<<"$neigh"
 
 echo "-- an address on the subnet that is not dvsd's"
+# shellcheck disable=SC2016 # $1 is bash -c's argument
 check "ping -6 2001:db8:1::99 gets no answer" \
     bash -c '! ip netns exec "$1" ping -6 -n -c 1 -W 2 2001:db8:1::99 >/dev/null 2>&1' _ "$CL"
 
