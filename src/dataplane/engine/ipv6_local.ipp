@@ -6,8 +6,7 @@
 namespace dvs::dataplane {
 
 template <class Io>
-void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap,
-                            uint16_t port_index) {
+void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index) {
     if (v.proto == kIpProtoIcmpv6) {
         switch (nd_check_solicit(v)) {
             case NsCheck::kValid:
@@ -52,8 +51,7 @@ void Ipv6Local<Io>::solicitation(rte_mbuf* m, PacketView& v, const Snapshot& sna
     } else if (len > kNdAdvertFrameLen) {
         rte_pktmbuf_trim(m, static_cast<uint16_t>(len - kNdAdvertFrameLen));
     }
-    nd_advert_in_place(rte_pktmbuf_mtod(m, uint8_t*), v,
-                       ctx_.env.ports->ports[port_index].mac);
+    nd_advert_in_place(rte_pktmbuf_mtod(m, uint8_t*), v, ctx_.env.ports->ports[port_index].mac);
     ctx_.counters->nd_adverts_sent.add();
     out_.transmit(port_index, m);
 }
