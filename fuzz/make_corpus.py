@@ -17,6 +17,8 @@ from scapy.config import conf
 
 conf.verb = 0
 from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
+from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr,  # noqa: E402
+                                IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
 from scapy.layers.l2 import ARP, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
@@ -66,6 +68,22 @@ def frames():
     }
 
 
+def ipv6_frames():
+    """IPv6 seeds for fuzz_packet only (issue 15): ND, echo, extension headers."""
+    return {
+        "ipv6_ns": Ether(src=CLI, dst="33:33:ff:00:00:01") /
+                   IPv6(src="fe80::2", dst="ff02::1:ff00:1", hlim=255) /
+                   ICMPv6ND_NS(tgt="2001:db8:1::1") / ICMPv6NDOptSrcLLAddr(lladdr=CLI),
+        "ipv6_echo": eth(IPv6(src="2001:db8:1::2", dst="2001:db8:1::1") /
+                         ICMPv6EchoRequest(id=7, seq=1, data=b"ping" * 8)),
+        "ipv6_ext_tcp": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") / IPv6ExtHdrHopByHop() /
+                            IPv6ExtHdrDestOpt() / TCP(sport=40000, dport=80, flags="S")),
+        "ipv6_routing_udp": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
+                                IPv6ExtHdrRouting(type=4, segleft=0) / UDP(sport=5000, dport=53) /
+                                Raw(b"q" * 12)),
+    }
+
+
 def write(target, name, data):
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
@@ -78,6 +96,8 @@ def main():
     for name, fr in frames().items():
         b = bytes(fr)
         write("fuzz_packet", name, struct.pack("<BIH", 3, 0x0b00000a, 0x901f) + b)
+    for name, fr in ipv6_frames().items():
+        write("fuzz_packet", name, struct.pack("<BIH", 3, 0x0b00000a, 0x901f) + bytes(fr))
         write("fuzz_icmp", name, struct.pack("<BIHH", 7, 0x0a0200c0, 0x5000, 1480) + b)
         write("fuzz_tun", name, struct.pack("<BHII", 1, 1500 - 576, 0x0100000a, 0x0d00000a) + b)
         if name.startswith("arp") or name in ("tcp_syn", "udp"):

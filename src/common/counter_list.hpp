@@ -73,7 +73,11 @@
       "ARP from unknown senders not learned: over the learning rate")                         \
     X(kDatapath, syn_pressure, kCounter, "syn pressure",                                      \
       "half-open connections armed with the short SYN timeout (10 s): a sixteenth of the "    \
-      "core's table was half-open (SYN flood)")
+      "core's table was half-open (SYN flood)")                                               \
+    X(kDatapath, nd_adverts_sent, kCounter, "nd adverts",                                     \
+      "IPv6 Neighbor Solicitations for our addresses answered with an advertisement")         \
+    X(kDatapath, icmp6_echo_replies, kCounter, "echo6 replies",                               \
+      "ICMPv6 echo requests to our addresses answered")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
 namespace dvs::text {
 
@@ -62,22 +63,144 @@ std::string format_ipv4(uint32_t host_order) {
 }
 
 std::optional<Ipv4Prefix> parse_ipv4_prefix(std::string_view text) {
-    const std::size_t slash = text.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    const std::optional<uint32_t> address = parse_ipv4(text.substr(0, slash));
-    const std::string_view length_text = text.substr(slash + 1);
-    if (!address || length_text.empty() || length_text.size() > 2 ||
-        length_text.find_first_not_of("0123456789") != std::string_view::npos) {
-        return std::nullopt;
-    }
-    unsigned length = 0;
-    std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
-    if (length > 32) return std::nullopt;
-    return Ipv4Prefix{*address, static_cast<uint8_t>(length)};
+    const std::optional<IpPrefix> prefix = parse_ip_prefix(text);
+    if (!prefix || !prefix->is_v4()) return std::nullopt;
+    return prefix->to_v4();
 }
 
 std::string format_ipv4_prefix(const Ipv4Prefix& prefix) {
     return format_ipv4(prefix.address) + "/" + std::to_string(prefix.length);
+}
+
+namespace {
+
+// Reads the groups of one side of "::" (or of the whole text) into `out`,
+// 16-bit each, a dotted IPv4 tail as two. False on anything malformed.
+bool parse_ipv6_groups(std::string_view text, std::vector<uint16_t>& out) {
+    if (text.empty()) return true;
+    while (true) {
+        const std::size_t colon = text.find(':');
+        const std::string_view group = text.substr(0, colon);
+        if (colon == std::string_view::npos && group.find('.') != std::string_view::npos) {
+            const std::optional<uint32_t> v4 = parse_ipv4(group);
+            if (!v4) return false;
+            out.push_back(static_cast<uint16_t>(*v4 >> 16));
+            out.push_back(static_cast<uint16_t>(*v4));
+            return true;
+        }
+        if (group.empty() || group.size() > 4) return false;
+        unsigned value = 0;
+        for (char c : group) {
+            const int d = hex_digit(c);
+            if (d < 0) return false;
+            value = value << 4 | static_cast<unsigned>(d);
+        }
+        out.push_back(static_cast<uint16_t>(value));
+        if (colon == std::string_view::npos) return true;
+        text.remove_prefix(colon + 1);
+    }
+}
+
+}  // namespace
+
+std::optional<std::array<uint8_t, 16>> parse_ipv6(std::string_view text) {
+    if (text.size() < 2 || text.size() > 45) return std::nullopt;
+    const std::size_t gap = text.find("::");
+    std::vector<uint16_t> head;
+    std::vector<uint16_t> tail;
+    if (gap == std::string_view::npos) {
+        if (!parse_ipv6_groups(text, head) || head.size() != 8) return std::nullopt;
+    } else {
+        const std::string_view after = text.substr(gap + 2);
+        if (after.find("::") != std::string_view::npos) return std::nullopt;
+        if (!parse_ipv6_groups(text.substr(0, gap), head) || !parse_ipv6_groups(after, tail)) {
+            return std::nullopt;
+        }
+        // An IPv4 tail belongs at the end only ("::1.2.3.4:5" is no address).
+        if (head.size() + tail.size() > 7) return std::nullopt;
+        if (text.substr(0, gap).find('.') != std::string_view::npos) return std::nullopt;
+    }
+    std::array<uint8_t, 16> bytes{};
+    auto put = [&bytes](std::size_t group, uint16_t v) {
+        bytes[2 * group] = static_cast<uint8_t>(v >> 8);
+        bytes[2 * group + 1] = static_cast<uint8_t>(v);
+    };
+    for (std::size_t i = 0; i < head.size(); ++i) put(i, head[i]);
+    for (std::size_t i = 0; i < tail.size(); ++i) put(8 - tail.size() + i, tail[i]);
+    return bytes;
+}
+
+std::string format_ipv6(const std::array<uint8_t, 16>& a) {
+    uint16_t groups[8];
+    for (int i = 0; i < 8; ++i) groups[i] = static_cast<uint16_t>(a[2 * i] << 8 | a[2 * i + 1]);
+    // The longest run of zero groups, the first of equal ones, if two or more.
+    int best = -1;
+    int best_len = 1;
+    for (int i = 0; i < 8;) {
+        if (groups[i] != 0) {
+            ++i;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && groups[j] == 0) ++j;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    std::string out;
+    char hex[8];
+    for (int i = 0; i < 8; ++i) {
+        if (i == best) {
+            out += "::";
+            i += best_len - 1;
+            continue;
+        }
+        if (!out.empty() && out.back() != ':') out += ':';
+        std::snprintf(hex, sizeof hex, "%x", groups[i]);
+        out += hex;
+    }
+    return out;
+}
+
+std::optional<IpAddress> parse_ip(std::string_view text) {
+    if (text.find(':') != std::string_view::npos) {
+        const auto v6 = parse_ipv6(text);
+        if (!v6) return std::nullopt;
+        return IpAddress::v6(*v6);
+    }
+    const auto v4 = parse_ipv4(text);
+    if (!v4) return std::nullopt;
+    return IpAddress::v4(*v4);
+}
+
+std::string format_ip(const IpAddress& address) {
+    return address.is_v4() ? format_ipv4(address.to_v4()) : format_ipv6(address.bytes);
+}
+
+std::string format_ip_bracketed(const IpAddress& address) {
+    return address.is_v4() ? format_ipv4(address.to_v4()) : "[" + format_ipv6(address.bytes) + "]";
+}
+
+std::optional<IpPrefix> parse_ip_prefix(std::string_view text) {
+    const std::size_t slash = text.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    const std::optional<IpAddress> address = parse_ip(text.substr(0, slash));
+    const std::string_view length_text = text.substr(slash + 1);
+    if (!address || length_text.empty() || length_text.size() > 3 ||
+        length_text.find_first_not_of("0123456789") != std::string_view::npos ||
+        (length_text.size() > 1 && length_text.front() == '0')) {
+        return std::nullopt;
+    }
+    unsigned length = 0;
+    std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+    if (length > address->bits()) return std::nullopt;
+    return IpPrefix{*address, static_cast<uint8_t>(length)};
+}
+
+std::string format_ip_prefix(const IpPrefix& prefix) {
+    return format_ip(prefix.address) + "/" + std::to_string(prefix.length);
 }
 
 bool is_contiguous_netmask(uint32_t mask) {

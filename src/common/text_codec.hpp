@@ -4,6 +4,7 @@
 // management protocol, dvsadm and logs alike. Parsers are strict and return
 // nullopt on anything else; callers phrase the error for their context.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,6 +23,26 @@ std::string format_ipv4(uint32_t host_order);
 // "10.0.0.1/24": a strict address, '/', a length 0..32 in at most two digits.
 std::optional<Ipv4Prefix> parse_ipv4_prefix(std::string_view text);
 std::string format_ipv4_prefix(const Ipv4Prefix& prefix);
+
+// IPv6 text (RFC 4291 2.2): eight groups of 1-4 hex digits, one "::" for a
+// run of zero groups, an embedded dotted IPv4 tail allowed; no zone ("%eth0"),
+// no brackets. Network byte order.
+std::optional<std::array<uint8_t, 16>> parse_ipv6(std::string_view text);
+// RFC 5952: lower case, no leading zeros, the longest run (the first of equal
+// ones) of two or more zero groups as "::".
+std::string format_ipv6(const std::array<uint8_t, 16>& network_order);
+
+// Either family, told apart by the text: a ':' means IPv6.
+std::optional<IpAddress> parse_ip(std::string_view text);
+std::string format_ip(const IpAddress& address);
+// "[2001:db8::1]" for IPv6 and "10.0.0.1" for IPv4: an address that a ":port"
+// follows, as ipvsadm prints and reads them.
+std::string format_ip_bracketed(const IpAddress& address);
+
+// "10.0.0.1/24" or "2001:db8::1/64": a strict address, '/', a length of at
+// most three digits without leading zeros, 0..32 or 0..128 by family.
+std::optional<IpPrefix> parse_ip_prefix(std::string_view text);
+std::string format_ip_prefix(const IpPrefix& prefix);
 
 // A netmask whose ones are contiguous from the top (255.255.255.0).
 bool is_contiguous_netmask(uint32_t mask);

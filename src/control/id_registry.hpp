@@ -38,8 +38,8 @@ public:
     IdAssignment assign(const Config& config, const std::function<bool(uint32_t)>& rs_idle);
 
 private:
-    using ServiceKey = std::tuple<uint32_t, uint16_t, Protocol>;
-    using ServerKey = std::tuple<uint16_t, uint32_t, uint16_t>;  // service id, address, port
+    using ServiceKey = std::tuple<IpAddress, uint16_t, Protocol>;
+    using ServerKey = std::tuple<uint16_t, IpAddress, uint16_t>;  // service id, address, port
 
     uint32_t max_services_;
     uint32_t max_real_servers_;

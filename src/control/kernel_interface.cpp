@@ -1,5 +1,7 @@
 #include "control/kernel_interface.hpp"
 
+#include "common/text_codec.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -36,7 +38,12 @@ std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c) {
         k.devargs = "iface=" + k.ifname;
         k.commands.push_back(
             {{"ip", "link", "set", "dev", k.ifname, "mtu", std::to_string(port.mtu), "up"}, true});
-        for (const Ipv4Prefix& a : port.addresses) {
+        // IPv6 on the exception path is a later stage of issue 15: the
+        // dataplane does not pass IPv6 to or from the kernel yet, and a tap
+        // address would make the kernel answer ND beside the dataplane.
+        for (const IpPrefix& ip : port.addresses) {
+            if (ip.is_v6()) continue;
+            const Ipv4Prefix a = ip.to_v4();
             k.commands.push_back(
                 {{"ip", "-4", "addr", "add", prefix_text(a.address, a.length), "dev", k.ifname},
                  true});
@@ -45,10 +52,10 @@ std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c) {
             // A route the kernel already has (a management default route,
             // say) is not replaced: a warning, and the kernel keeps its own.
             for (const RouteConfig& r : c.routes) {
-                if (r.port != port.name) continue;
+                if (r.port != port.name || r.prefix.is_v6()) continue;
                 k.commands.push_back(
-                    {{"ip", "-4", "route", "add", prefix_text(r.prefix.address, r.prefix.length),
-                      "via", format_ipv4(r.via), "dev", k.ifname},
+                    {{"ip", "-4", "route", "add", dvs::text::format_ip_prefix(r.prefix), "via",
+                      dvs::text::format_ip(r.via), "dev", k.ifname},
                      false});
             }
         }

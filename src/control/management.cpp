@@ -29,7 +29,7 @@ std::string key_text(const mgmt::ServiceKey& k) {
 
 std::vector<ServiceConfig>::iterator find_service(Config& c, const mgmt::ServiceKey& k) {
     return std::find_if(c.services.begin(), c.services.end(), [&](const ServiceConfig& s) {
-        return s.vip == k.vip && s.port == k.port && s.protocol == k.protocol;
+        return s.vip == IpAddress::v4(k.vip) && s.port == k.port && s.protocol == k.protocol;
     });
 }
 
@@ -46,10 +46,10 @@ uint16_t server_port(const ServiceConfig& s, uint16_t requested) {
 
 std::vector<RealServerConfig>::iterator find_server(ServiceConfig& s, const mgmt::ServerKey& k) {
     const uint16_t port = server_port(s, k.port);
-    return std::find_if(s.real_servers.begin(), s.real_servers.end(),
-                        [&](const RealServerConfig& r) {
-                            return r.address == k.address && server_port(s, r.port) == port;
-                        });
+    return std::find_if(
+        s.real_servers.begin(), s.real_servers.end(), [&](const RealServerConfig& r) {
+            return r.address == IpAddress::v4(k.address) && server_port(s, r.port) == port;
+        });
 }
 
 void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
@@ -196,14 +196,14 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
     for (const ServiceConfig& s : c.services) {
         mgmt::ServiceInfo info;
         info.name = s.name;
-        info.key = {s.vip, s.port, s.protocol};
+        info.key = {s.vip.to_v4(), s.port, s.protocol};
         info.scheduler = s.scheduler;
         if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
         if (s.sched_port) info.flags.push_back(s.scheduler + "-port");
         if (s.persistence)
             info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
         const dataplane::Service* svc =
-            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip), htons(s.port),
+            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip.to_v4()), htons(s.port),
                                                         static_cast<uint8_t>(s.protocol))
                        : nullptr;
         if (svc != nullptr && r.stats)
@@ -212,7 +212,7 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
         for (size_t i = 0; i < s.real_servers.size(); ++i) {
             const RealServerConfig& rc = s.real_servers[i];
             mgmt::RealServerInfo rs;
-            rs.key = {rc.address, server_port(s, rc.port)};
+            rs.key = {rc.address.to_v4(), server_port(s, rc.port)};
             rs.weight = rc.weight;
             rs.forward = rc.forward;
             // Ids by config position: the pool may lack a removed server.
@@ -271,9 +271,9 @@ mgmt::HealthResponse Management::health() const {
         const ServiceConfig& s = c.services[si];
         mgmt::ServiceHealth sh;
         sh.name = s.name;
-        sh.key = {s.vip, s.port, s.protocol};
+        sh.key = {s.vip.to_v4(), s.port, s.protocol};
         const dataplane::Service* svc =
-            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip), htons(s.port),
+            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip.to_v4()), htons(s.port),
                                                         static_cast<uint8_t>(s.protocol))
                        : nullptr;
         const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
@@ -289,7 +289,7 @@ mgmt::HealthResponse Management::health() const {
         for (size_t i = 0; i < s.real_servers.size(); ++i) {
             const RealServerConfig& rc = s.real_servers[i];
             mgmt::ServerHealth h;
-            h.key = {rc.address, server_port(s, rc.port)};
+            h.key = {rc.address.to_v4(), server_port(s, rc.port)};
             h.weight = rc.weight;
             if (ids_known && i < v.ids->real_server[si].size()) {
                 const uint32_t id = v.ids->real_server[si][i];
@@ -490,7 +490,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     }
                     ServiceConfig s;
                     s.name = runtime_name(c, r.service.key);
-                    s.vip = r.service.key.vip;
+                    s.vip = IpAddress::v4(r.service.key.vip);
                     s.port = r.service.key.port;
                     s.protocol = r.service.key.protocol;
                     s.scheduler = "wlc";  // ipvsadm's default
@@ -518,7 +518,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                                                 " already in service " + key_text(r.service));
                     }
                     RealServerConfig rs;
-                    rs.address = r.server.key.address;
+                    rs.address = IpAddress::v4(r.server.key.address);
                     rs.port = s.port == 0 ? 0 : server_port(s, r.server.key.port);
                     rs.weight = r.server.weight.value_or(1);
                     rs.forward = r.server.forward.value_or(ForwardMethod::kDr);  // ipvsadm's -g

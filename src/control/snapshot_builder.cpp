@@ -59,20 +59,31 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
     }
 
     for (size_t p = 0; p < config.ports.size(); ++p) {
-        for (const Ipv4Prefix& a : config.ports[p].addresses) {
+        for (const IpPrefix& ip : config.ports[p].addresses) {
+            if (ip.is_v6()) {
+                snap->local_addresses6.push_back({ip.address.bytes, static_cast<uint16_t>(p)});
+                continue;
+            }
+            const Ipv4Prefix a = ip.to_v4();
             snap->local_addresses.push_back({net32(a.address), static_cast<uint16_t>(p)});
             // Connected subnet of this address.
             snap->routes.push_back({net32(a.address & a.mask()), net32(a.mask()), a.length,
                                     static_cast<uint16_t>(p), 0});
         }
     }
-    for (const RouteConfig& r : config.routes) {
-        snap->routes.push_back({net32(r.prefix.address & r.prefix.mask()), net32(r.prefix.mask()),
-                                r.prefix.length, port_index(config, r.port), net32(r.via)});
+    // IPv6 routes and neighbours wait for IPv6 forwarding (issue 15): the
+    // dataplane answers ND and echo to its own addresses from the packet's
+    // source MAC and needs neither yet.
+    for (const RouteConfig& route : config.routes) {
+        if (route.prefix.is_v6()) continue;
+        const Ipv4Prefix r = route.prefix.to_v4();
+        snap->routes.push_back({net32(r.address & r.mask()), net32(r.mask()), r.length,
+                                port_index(config, route.port), net32(route.via.to_v4())});
     }
     for (const NeighborConfig& n : config.neighbors) {
+        if (n.address.is_v6()) continue;
         dataplane::StaticNeighbor sn;
-        sn.ip = net32(n.address);
+        sn.ip = net32(n.address.to_v4());
         sn.port = port_index(config, n.port);
         std::copy(n.mac.begin(), n.mac.end(), sn.mac);
         snap->static_neighbors.push_back(sn);
@@ -121,7 +132,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.id = ids->service[s];
         svc.present = true;
         svc.name = sc.name;
-        svc.vip = net32(sc.vip);
+        svc.vip = net32(sc.vip.to_v4());  // validate() refuses IPv6 services for now
         svc.port = net16(sc.port);
         svc.proto = static_cast<uint8_t>(sc.protocol);
         svc.reset_on_remove = sc.reset_on_remove;
@@ -151,7 +162,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             dataplane::RealServer& rs = snap->real_servers[ids->real_server[s][r]];
             rs.id = ids->real_server[s][r];
             rs.present = true;
-            rs.ip = net32(rc.address);
+            rs.ip = net32(rc.address.to_v4());
             rs.port = net16(rc.port);
             rs.method = static_cast<uint8_t>(rc.forward);
             uint32_t weight = rc.weight;
@@ -172,7 +183,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             svc.pool.push_back(rs.id);
             // A stable identity (address and port) so hashing schedulers
             // map keys the same way across rebuilds.
-            pool.push_back({weight, (uint64_t{rc.address} << 16 | rc.port) + 1});
+            pool.push_back({weight, (uint64_t{rc.address.to_v4()} << 16 | rc.port) + 1});
             signature += "/" + std::to_string(rs.id) + ":" + std::to_string(weight);
         }
         const uint32_t sorry_id =

@@ -22,6 +22,8 @@ FromKernel classify_from_kernel(const PacketView& v) {
             const bool broadcast = v.ip->dst == 0xffffffffu;
             return multicast || broadcast ? FromKernel::kMulticast : FromKernel::kRoute;
         }
+        case FrameKind::kIpv6:  // the exception path carries IPv4 only (issue 15, stage 2)
+            return FromKernel::kUnsupported;
         case FrameKind::kDropped:
             return v.drop == DropReason::kL3Unsupported ? FromKernel::kUnsupported
                                                         : FromKernel::kMalformed;

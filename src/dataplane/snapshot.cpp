@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "dataplane/flow_hash.hpp"
 
@@ -67,6 +68,19 @@ bool Snapshot::is_vip(uint32_t ip) const {
 bool Snapshot::is_local(uint32_t ip) const {
     return std::any_of(local_addresses.begin(), local_addresses.end(),
                        [ip](const LocalAddress& a) { return a.ip == ip; });
+}
+
+bool Snapshot::is_local6(const uint8_t* ip, uint16_t port) const {
+    return std::any_of(local_addresses6.begin(), local_addresses6.end(),
+                       [ip, port](const LocalAddress6& a) {
+                           return a.port == port && std::memcmp(a.ip.data(), ip, 16) == 0;
+                       });
+}
+
+bool Snapshot::is_local6(const uint8_t* ip) const {
+    return std::any_of(
+        local_addresses6.begin(), local_addresses6.end(),
+        [ip](const LocalAddress6& a) { return std::memcmp(a.ip.data(), ip, 16) == 0; });
 }
 
 // Linear longest-prefix match: routing tables here are a handful of entries.

@@ -8,6 +8,7 @@
 // scheduler instance per service (schedulers[worker]) and is its only user.
 // Addresses and ports are in network byte order.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -81,6 +82,13 @@ struct LocalAddress {
     uint16_t port = 0;
 };
 
+// An IPv6 address of ours (network byte order), kept apart from the IPv4
+// ones so IPv4 lookups stay 32-bit compares.
+struct LocalAddress6 {
+    std::array<uint8_t, 16> ip{};
+    uint16_t port = 0;
+};
+
 struct StaticNeighbor {
     uint32_t ip = 0;
     uint16_t port = 0;
@@ -120,6 +128,7 @@ struct Snapshot {
     std::vector<RealServer> real_servers;  // indexed by id; see RealServer::present
     std::vector<Route> routes;             // longest prefix first
     std::vector<LocalAddress> local_addresses;
+    std::vector<LocalAddress6> local_addresses6;
     std::vector<StaticNeighbor> static_neighbors;
     std::vector<uint32_t> vips;
     StateTimeouts timeouts;
@@ -135,6 +144,10 @@ struct Snapshot {
     const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const;
     bool is_vip(uint32_t ip) const;
     bool is_local(uint32_t ip) const;
+    // One of our IPv6 addresses on `port` (ND answers only on the port
+    // that owns the address); is_local6 on any port.
+    bool is_local6(const uint8_t* ip, uint16_t port) const;
+    bool is_local6(const uint8_t* ip) const;
     std::optional<NextHop> route(uint32_t dst) const;
     const StaticNeighbor* static_neighbor(uint16_t port, uint32_t ip) const;
 

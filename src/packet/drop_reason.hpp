@@ -15,7 +15,7 @@ namespace dvs::dataplane {
     X(kL2Malformed,        "l2_malformed",        "shorter than an Ethernet header") \
     X(kMultiSegment,       "multi_segment",       "chained mbufs (jumbo frames): not handled yet") \
     X(kL2NotForUs,         "l2_not_for_us",       "unicast to another MAC (veth/bridge flooding, promiscuous NICs)") \
-    X(kL3Unsupported,      "l3_unsupported",      "neither IPv4 nor ARP") \
+    X(kL3Unsupported,      "l3_unsupported",      "neither IPv4, IPv6 nor ARP") \
     X(kIpMalformed,        "ip_malformed",        "bad version/IHL/length, truncated") \
     X(kIpBadChecksum,      "ip_bad_checksum",     "IPv4 header checksum wrong") \
     X(kIpFragment,         "ip_fragment",         "a fragment we cannot place (not TCP/UDP, or ICMP fragmented)") \
@@ -49,13 +49,21 @@ namespace dvs::dataplane {
     X(kIcmpBadChecksum,    "icmp_bad_checksum",   "ICMP message whose checksum does not verify") \
     X(kArpConflict,        "arp_conflict",        "ARP from another host claiming one of our addresses or a VIP") \
     X(kHalfOpenLimit,      "half_open_limit",     "a SYN over the service's max_half_open, or half the table half-open (SYN flood)") \
-    X(kBadSourceAddress,   "bad_source_address",  "IPv4 source 0/8, 127/8, 224/4 (multicast), 240/4 or broadcast") \
+    X(kBadSourceAddress,   "bad_source_address",  "IPv4 source 0/8, 127/8, 224/4 (multicast), 240/4 or broadcast; IPv6 :: (but DAD), ::1, ff00::/8, ::ffff:0:0/96") \
     X(kSpoofedOwnAddress,  "spoofed_own_address", "from the wire with one of our addresses or a VIP as source") \
     X(kFragTiny,           "frag_tiny",           "first fragment without the whole TCP (or UDP) header (RFC 1858)") \
     X(kFragTinyOverlap,    "frag_tiny_overlap",   "TCP fragment at offset 8 bytes: would rewrite the flags (RFC 1858)") \
     X(kFragOverlap,        "frag_overlap",        "fragment that would change the header decided by the first one") \
     X(kHaBackup,           "ha_backup",           "for an address whose VRRP instance is BACKUP here") \
-    X(kFragEvicted,        "frag_evicted",        "held fragments dropped to make room: the hold budget was spent or the pool low")
+    X(kFragEvicted,        "frag_evicted",        "held fragments dropped to make room: the hold budget was spent or the pool low") \
+    X(kIpv6Malformed,      "ipv6_malformed",      "IPv6: truncated, bad version, or a payload length the frame does not hold") \
+    X(kIpv6ExtChain,       "ipv6_ext_chain",      "IPv6 extension headers past the bound (8 headers, 256 bytes) or hop-by-hop not first") \
+    X(kIpv6RoutingHeader,  "ipv6_routing_header", "IPv6 routing header of type 0 (RFC 5095) or with segments left") \
+    X(kIpv6Fragment,       "ipv6_fragment",       "IPv6 fragment: not handled yet (issue 15)") \
+    X(kIpv6Unhandled,      "ipv6_unhandled",      "IPv6 that is not ND or echo for our addresses: not forwarded yet (issue 15)") \
+    X(kNdInvalid,          "nd_invalid",          "Neighbor Discovery with hop limit not 255, code not 0, or too short (RFC 4861 7.1.1)") \
+    X(kNdNotOurs,          "nd_not_ours",         "Neighbor Solicitation for an address that is not ours, or other ND we do not use yet") \
+    X(kNdDadProbe,         "nd_dad_probe",        "duplicate address detection probe (from ::) for one of our addresses: never answered")
 
 enum class DropReason : uint8_t {
 #define DVS_DROP_ENUM(name, text, help) name,

@@ -1,18 +1,9 @@
 #include "packet/packet_view.hpp"
 
 #include "packet/checksum.hpp"
+#include "packet/ipv6_view.hpp"
 
 namespace dvs::dataplane {
-
-namespace {
-
-PacketView dropped(PacketView v, DropReason r) {
-    v.kind = FrameKind::kDropped;
-    v.drop = r;
-    return v;
-}
-
-}  // namespace
 
 PacketView parse_frame(uint8_t* data, uint32_t len) {
     PacketView v;
@@ -30,7 +21,10 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         v.kind = FrameKind::kArp;
         return v;
     }
-    if (type != kEtherTypeIpv4) return dropped(v, DropReason::kL3Unsupported);
+    if (type != kEtherTypeIpv4) {
+        if (type == kEtherTypeIpv6) return parse_ipv6(v, l3, l3_avail);
+        return dropped(v, DropReason::kL3Unsupported);
+    }
 
     if (l3_avail < sizeof(Ipv4Hdr)) return dropped(v, DropReason::kIpMalformed);
     v.ip = reinterpret_cast<Ipv4Hdr*>(l3);
@@ -88,15 +82,7 @@ PacketView parse_frame(uint8_t* data, uint32_t len) {
         v.src_port = v.tcp()->src_port;
         v.dst_port = v.tcp()->dst_port;
         v.tcp_flags = v.tcp()->flags;
-        // Flag sets no TCP sends (scans, and state-confusion attempts): SYN
-        // with FIN or RST would open a connection that is also closing (SYN
-        // counts as a new connection in the worker), and a segment with none
-        // of SYN, ACK, RST (null, FIN-only, "xmas") is invalid in every state
-        // (RFC 9293: every segment after the SYN carries ACK).
-        const uint8_t f = v.tcp_flags;
-        if (((f & kTcpSyn) && (f & (kTcpFin | kTcpRst))) || !(f & (kTcpSyn | kTcpAck | kTcpRst))) {
-            return dropped(v, DropReason::kTcpBadFlags);
-        }
+        if (tcp_flags_invalid(v.tcp_flags)) return dropped(v, DropReason::kTcpBadFlags);
         v.has_ports = true;
     } else if (v.proto == kIpProtoUdp) {
         if (v.l4_len < sizeof(UdpHdr)) {

@@ -16,6 +16,7 @@ namespace dvs::dataplane {
 enum class FrameKind : uint8_t {
     kIpv4,  // IPv4; l4 fields valid when has_ports
     kArp,
+    kIpv6,     // IPv6 (packet/ipv6_view.hpp): l4 after the extension headers
     kDropped,  // see drop
 };
 
@@ -26,9 +27,12 @@ struct PacketView {
     DropReason drop = DropReason::kL2Malformed;
 
     EthHdr* eth = nullptr;
-    Ipv4Hdr* ip = nullptr;  // kIpv4
+    union {
+        Ipv4Hdr* ip = nullptr;  // kIpv4
+        Ipv6Hdr* ip6;           // kIpv6 (the view stays as small as before)
+    };
     uint8_t* l4 = nullptr;  // start of the L4 header (kIpv4, not a later fragment)
-    uint16_t l3_len = 0;    // IP total length
+    uint16_t l3_len = 0;    // IP total length (IPv6: 40 + payload length)
     uint16_t l4_len = 0;    // bytes from l4 to the end of the IP packet
     uint8_t proto = 0;
     bool has_ports = false;  // TCP or UDP with a complete header
@@ -45,9 +49,26 @@ struct PacketView {
 // Parses `len` bytes at `data`. Never reads past data+len.
 PacketView parse_frame(uint8_t* data, uint32_t len);
 
+// `v` refused for reason `r` (what the parsers return).
+inline PacketView dropped(PacketView v, DropReason r) {
+    v.kind = FrameKind::kDropped;
+    v.drop = r;
+    return v;
+}
+
+// TCP flag sets no TCP sends (scans, and state-confusion attempts): SYN
+// with FIN or RST would open a connection that is also closing (SYN counts
+// as a new connection in the worker), and a segment with none of SYN, ACK,
+// RST (null, FIN-only, "xmas") is invalid in every state (RFC 9293: every
+// segment after the SYN carries ACK).
+inline bool tcp_flags_invalid(uint8_t f) {
+    return ((f & kTcpSyn) && (f & (kTcpFin | kTcpRst))) || !(f & (kTcpSyn | kTcpAck | kTcpRst));
+}
+
 // A parsed view kept as offsets (6 bytes), so that it can travel with its
 // packet (handoff rings, held fragments) and be restored without parsing
-// again: parse once. Only for views parse_frame accepted (kIpv4 or kArp),
+// again: parse once. Only for views parse_frame accepted (kIpv4 or kArp; an
+// IPv6 packet is handled on the core that read it and never travels),
 // over frame bytes unchanged since; the rest of the view follows from the
 // headers the parse validated.
 struct CompactView {

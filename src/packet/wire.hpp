@@ -9,6 +9,7 @@ namespace dvs::dataplane {
 
 inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr uint16_t kEtherTypeArp = 0x0806;
+inline constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
 inline constexpr uint8_t kIpProtoIcmp = 1;
 inline constexpr uint8_t kIpProtoTcp = 6;
 inline constexpr uint8_t kIpProtoUdp = 17;
@@ -36,6 +37,43 @@ static_assert(sizeof(Ipv4Hdr) == 20);
 inline constexpr uint16_t kIpFlagMoreFragments = 0x2000;
 inline constexpr uint16_t kIpFlagDontFragment = 0x4000;
 inline constexpr uint16_t kIpFragOffsetMask = 0x1fff;
+
+struct __attribute__((packed)) Ipv6Hdr {
+    uint32_t vtc_flow;  // version (4 bits), traffic class (8), flow label (20)
+    uint16_t payload_len;
+    uint8_t next_header;
+    uint8_t hop_limit;
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+static_assert(sizeof(Ipv6Hdr) == 40);
+inline constexpr uint8_t kIpv6HopByHop = 0;
+inline constexpr uint8_t kIpv6Routing = 43;
+inline constexpr uint8_t kIpv6FragmentHdr = 44;
+inline constexpr uint8_t kIpv6DestOptions = 60;
+inline constexpr uint8_t kIpProtoIcmpv6 = 58;
+
+// ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861) message types.
+inline constexpr uint8_t kIcmp6EchoRequest = 128;
+inline constexpr uint8_t kIcmp6EchoReply = 129;
+inline constexpr uint8_t kNdNeighborSolicit = 135;
+inline constexpr uint8_t kNdNeighborAdvert = 136;
+inline constexpr uint8_t kNdOptSourceLinkAddr = 1;
+inline constexpr uint8_t kNdOptTargetLinkAddr = 2;
+
+// Neighbor Solicitation and Advertisement share this layout: ICMPv6 type,
+// code, checksum, 32 bits of flags (NA: router, solicited, override) or
+// reserved (NS), the target address; options follow.
+struct __attribute__((packed)) NdMessage {
+    uint8_t type;
+    uint8_t code;
+    uint16_t checksum;
+    uint32_t flags;
+    uint8_t target[16];
+};
+static_assert(sizeof(NdMessage) == 24);
+inline constexpr uint32_t kNaFlagSolicited = 0x40000000;  // host order
+inline constexpr uint32_t kNaFlagOverride = 0x20000000;
 
 struct __attribute__((packed)) TcpHdr {
     uint16_t src_port;

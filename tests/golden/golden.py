@@ -43,6 +43,7 @@ from scapy.config import conf
 conf.verb = 0
 import scapy.all  # noqa: E402,F401 - load every layer now, so the unbinding below holds
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPerror, TCPerror, UDPerror  # noqa: E402
+from scapy.layers.inet6 import IPv6, in6_chksum  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import NoPayload, Packet, Raw  # noqa: E402
 from scapy.utils import checksum as inet_checksum  # noqa: E402
@@ -472,6 +473,29 @@ def _verify_l4(raw: bytes, off: int, ihl: int, total: int, proto: int, where: st
     return []
 
 
+def ipv6_checksum_errors(raw: bytes) -> list:
+    """The L4 checksum (TCP, UDP, ICMPv6) of an IPv6 frame, over the pseudo-header."""
+    if len(raw) < 54:
+        return ["IPv6 frame shorter than its header"]
+    plen = struct.unpack("!H", raw[18:20])[0]
+    end = 54 + plen
+    if end > len(raw):
+        return [f"IPv6 payload length {plen} past the frame"]
+    nh, off = raw[20], 54
+    while nh in (0, 43, 60) and off + 8 <= end:
+        nh, off = raw[off], off + (raw[off + 1] + 1) * 8
+    where = {6: 16, 17: 6, 58: 2}.get(nh)
+    if where is None or off + where + 2 > end:
+        return []
+    l4 = bytearray(raw[off:end])
+    stored = struct.unpack("!H", l4[where:where + 2])[0]
+    l4[where:where + 2] = b"\0\0"
+    computed = in6_chksum(nh, IPv6(raw[14:54]), bytes(l4))
+    if stored != computed:
+        return [f"IPv6 next header {nh} checksum {stored:#06x}, correct {computed:#06x}"]
+    return []
+
+
 def checksum_errors(pkt: Packet) -> list:
     """Every IPv4/TCP/UDP/ICMP checksum in the frame, recomputed independently.
 
@@ -480,6 +504,8 @@ def checksum_errors(pkt: Packet) -> list:
     fragments are verified after reassembly by the cases that need it.
     """
     raw = bytes(pkt)
+    if len(raw) >= 14 and raw[12:14] == b"\x86\xdd":
+        return ipv6_checksum_errors(raw)
     if len(raw) < 14 or raw[12:14] != b"\x08\x00":
         return []
     errs = []

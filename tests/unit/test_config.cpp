@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/config/config_diff.hpp"
 #include "control/config/config_writer.hpp"
@@ -22,6 +23,10 @@ namespace {
 
 constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
     return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+IpAddress ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    return IpAddress::v4(ip(a, b, c, d));
 }
 
 // The smallest valid file; inline cases append to it, so their line numbers
@@ -49,24 +54,24 @@ TEST_CASE("the full example parses to the expected values", "[config]") {
     CHECK(c.ports[0].name == "lan");
     CHECK(c.ports[0].device == "net_af_packet0");
     REQUIRE(c.ports[0].addresses.size() == 1);
-    CHECK(c.ports[0].addresses[0].address == ip(10, 0, 0, 1));
+    CHECK(c.ports[0].addresses[0].address == ip4(10, 0, 0, 1));
     CHECK(c.ports[0].addresses[0].length == 24);
     CHECK(c.ports[0].mtu == 1500);
     CHECK(c.ports[1].name == "wan");
     REQUIRE(c.ports[1].addresses.size() == 2);
-    CHECK(c.ports[1].addresses[1].address == ip(198, 51, 100, 3));
+    CHECK(c.ports[1].addresses[1].address == ip4(198, 51, 100, 3));
     CHECK(c.ports[1].mtu == 9000);
 
     REQUIRE(c.routes.size() == 2);
-    CHECK(c.routes[0].prefix.address == 0);
+    CHECK(c.routes[0].prefix.address == IpAddress::v4(0));
     CHECK(c.routes[0].prefix.length == 0);
-    CHECK(c.routes[0].via == ip(198, 51, 100, 1));
+    CHECK(c.routes[0].via == ip4(198, 51, 100, 1));
     CHECK(c.routes[0].port == "wan");
-    CHECK(c.routes[1].prefix.address == ip(172, 16, 0, 0));
+    CHECK(c.routes[1].prefix.address == ip4(172, 16, 0, 0));
     CHECK(c.routes[1].prefix.length == 12);
 
     REQUIRE(c.neighbors.size() == 2);
-    CHECK(c.neighbors[0].address == ip(10, 0, 0, 11));
+    CHECK(c.neighbors[0].address == ip4(10, 0, 0, 11));
     CHECK(c.neighbors[0].mac == MacAddress{0x02, 0, 0, 0, 0, 0x11});
     CHECK(c.neighbors[0].port == "lan");
     CHECK(c.neighbors[1].mac == MacAddress{0x02, 0xab, 0xcd, 0xef, 0x00, 0x01});
@@ -81,18 +86,18 @@ TEST_CASE("the full example parses to the expected values", "[config]") {
     REQUIRE(c.services.size() == 2);
     const ServiceConfig& web = c.services[0];
     CHECK(web.name == "web");
-    CHECK(web.vip == ip(192, 0, 2, 10));
+    CHECK(web.vip == ip4(192, 0, 2, 10));
     CHECK(web.port == 80);
     CHECK(web.protocol == Protocol::kTcp);
     CHECK(web.scheduler == "wrr");
     REQUIRE(web.real_servers.size() == 3);
-    CHECK(web.real_servers[0].address == ip(10, 0, 0, 11));
+    CHECK(web.real_servers[0].address == ip4(10, 0, 0, 11));
     CHECK(web.real_servers[0].port == 8080);
     CHECK(web.real_servers[0].weight == 3);
     CHECK(web.real_servers[0].forward == ForwardMethod::kNat);
-    CHECK(web.real_servers[1].port == 80);                    // the service port
-    CHECK(web.real_servers[1].weight == 0);                   // quiesced, still valid
-    CHECK(web.real_servers[2].address == ip(172, 16, 5, 9));  // reached via a route
+    CHECK(web.real_servers[1].port == 80);                     // the service port
+    CHECK(web.real_servers[1].weight == 0);                    // quiesced, still valid
+    CHECK(web.real_servers[2].address == ip4(172, 16, 5, 9));  // reached via a route
 
     const ServiceConfig& dns = c.services[1];
     CHECK(dns.name == "dns");
@@ -172,8 +177,8 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
     }
     SECTION("bad IPv4 address") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),
-                            "configs/bad-ipv4.yaml:5:10: services[0].vip: expected an IPv4 "
-                            "address like 10.0.0.1, got '192.0.2.256'");
+                            "configs/bad-ipv4.yaml:5:10: services[0].vip: expected an IPv4 or "
+                            "IPv6 address like 10.0.0.1 or 2001:db8::1, got '192.0.2.256'");
     }
     SECTION("bad CIDR length") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-cidr-length.yaml"),
@@ -342,15 +347,15 @@ TEST_CASE("IPv4 addresses and prefixes are parsed strictly", "[config]") {
     for (const char* bad : {"+10.0.0.1", "10.0.0.1x", "10.0.0", "10.0.0.1.2", "010.0.0.1",
                             "10..0.1", "1000.0.0.1", "10.0.0.-1", "'10.0.0.1 '"}) {
         INFO(bad);
-        CHECK(vip_error(bad).find("services[0].vip: expected an IPv4 address") !=
+        CHECK(vip_error(bad).find("services[0].vip: expected an IPv4 or IPv6 address") !=
               std::string::npos);
     }
     CHECK(vip_error("0.0.0.0") == "accepted");
     CHECK(vip_error("255.255.255.255") == "accepted");
 
     REQUIRE_THROWS_WITH(load("ports: [{ name: a, device: d, addresses: [10.0.0.1] }]\n"),
-                        "t.yaml:1:43: ports[0].addresses[0]: expected an IPv4 prefix like "
-                        "10.0.0.1/24, got '10.0.0.1'");
+                        "t.yaml:1:43: ports[0].addresses[0]: expected a prefix like "
+                        "10.0.0.1/24 or 2001:db8::1/64, got '10.0.0.1'");
     REQUIRE_THROWS_WITH(load("ports: [{ name: a, device: d, addresses: [10.0.0.1/+8] }]\n"),
                         "t.yaml:1:43: ports[0].addresses[0]: expected a prefix length 0..32, "
                         "got '10.0.0.1/+8'");
@@ -740,7 +745,7 @@ TEST_CASE("a runtime change is validated on the Config itself", "[config]") {
                         "runtime change: services[1]: duplicate service 192.0.2.1:80/tcp "
                         "(already defined by service 'w')");
     Config unroutable = c;
-    unroutable.services[0].real_servers[0].address = 0x0a090909;
+    unroutable.services[0].real_servers[0].address = IpAddress::v4(0x0a090909);
     REQUIRE_THROWS_WITH(validate_runtime_change(unroutable, "runtime change"),
                         "runtime change: services[0].real_servers[0].address: real server "
                         "10.9.9.9 is not routable (not in a port's subnet and no route covers it)");
@@ -838,4 +843,91 @@ TEST_CASE("restart.state_file: an absolute path in a directory that exists", "[c
     // save-yaml writes it back.
     const Config c = load(kPorts + "restart: { state_file: /tmp/dvs-connections.state }\n");
     CHECK(load(config_to_yaml(c)).restart == c.restart);
+}
+
+TEST_CASE("IPv6 addresses are accepted for ports, routes and neighbours", "[config]") {
+    const Config c = load(
+        "ports:\n"
+        "  - { name: lan, device: net_null0, addresses: [10.0.0.1/24, \"2001:db8:1::1/64\"] }\n"
+        "routes:\n"
+        "  - { prefix: \"2001:db8:9::/48\", via: \"2001:db8:1::fe\", port: lan }\n"
+        "  - { prefix: \"::/0\", via: \"2001:db8:1::fe\", port: lan }\n"
+        "neighbors:\n"
+        "  - { address: \"2001:db8:1::fe\", mac: \"02:00:00:00:00:fe\", port: lan }\n");
+    REQUIRE(c.ports[0].addresses.size() == 2);
+    CHECK(c.ports[0].addresses[1] == *dvs::text::parse_ip_prefix("2001:db8:1::1/64"));
+    REQUIRE(c.routes.size() == 2);
+    CHECK(c.routes[0].prefix == *dvs::text::parse_ip_prefix("2001:db8:9::/48"));
+    CHECK(c.routes[0].via == *dvs::text::parse_ip("2001:db8:1::fe"));
+    CHECK(c.routes[1].prefix.length == 0);
+    CHECK(c.neighbors[0].address == *dvs::text::parse_ip("2001:db8:1::fe"));
+    // What the writer writes reads back the same.
+    CHECK(load(config_to_yaml(c)) == c);
+}
+
+TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
+    const std::string v6_port =
+        "ports:\n"
+        "  - { name: lan, device: net_null0, addresses: [10.0.0.1/24, \"2001:db8:1::1/64\"] }\n";
+    CHECK_THROWS_WITH(
+        load("ports:\n  - { name: lan, device: net_null0, addresses: [\"2001:db8::1/129\"] }\n"),
+        "t.yaml:2:49: ports[0].addresses[0]: expected a prefix length 0..128, got "
+        "'2001:db8::1/129'");
+    CHECK_THROWS_WITH(
+        load(v6_port + "routes:\n  - { prefix: \"2001:db8:9::1/48\", via: \"2001:db8:1::fe\", "
+                       "port: lan }\n"),
+        "t.yaml:4:15: routes[0].prefix: host bits are set in 2001:db8:9::1/48 (did you mean "
+        "2001:db8:9::/48?)");
+    CHECK_THROWS_WITH(
+        load(v6_port +
+             "routes:\n  - { prefix: \"2001:db8:9::/48\", via: 10.0.0.254, port: lan }\n"),
+        "t.yaml:4:39: routes[0].via: gateway 10.0.0.254 is not of the prefix's family");
+    CHECK_THROWS_WITH(
+        load(v6_port + "routes:\n  - { prefix: \"2001:db8:9::/48\", via: \"2001:db8:2::fe\", "
+                       "port: lan }\n"),
+        "t.yaml:4:39: routes[0].via: gateway 2001:db8:2::fe is not in a connected subnet of port "
+        "'lan' (10.0.0.1/24, 2001:db8:1::1/64)");
+    // A service's family is its VIP's: one real server of the other family
+    // is an error at that server.
+    CHECK_THROWS_WITH(load(v6_port + "services:\n"
+                                     "  - name: web6\n"
+                                     "    vip: \"2001:db8:1::10\"\n"
+                                     "    port: 80\n"
+                                     "    protocol: tcp\n"
+                                     "    real_servers:\n"
+                                     "      - { address: \"2001:db8:1::11\" }\n"
+                                     "      - { address: 10.0.0.12 }\n"),
+                      "t.yaml:10:20: services[0].real_servers[1].address: real server "
+                      "10.0.0.12 is not of the VIP's family (2001:db8:1::10)");
+    CHECK_THROWS_WITH(load(v6_port + "services:\n"
+                                     "  - name: web\n"
+                                     "    vip: 10.0.0.10\n"
+                                     "    port: 80\n"
+                                     "    protocol: tcp\n"
+                                     "    real_servers: [ { address: \"2001:db8:1::11\" } ]\n"),
+                      "t.yaml:8:32: services[0].real_servers[0].address: real server "
+                      "2001:db8:1::11 is not of the VIP's family (10.0.0.10)");
+    // Later stages of issue 15, refused by name rather than half working.
+    const std::string v6_service = v6_port +
+                                   "services:\n"
+                                   "  - name: web6\n"
+                                   "    vip: \"2001:db8:1::10\"\n"
+                                   "    port: 80\n"
+                                   "    protocol: tcp\n";
+    CHECK_THROWS_WITH(
+        load(v6_service + "    real_servers: [ { address: \"2001:db8:1::11\", forward: tun } ]\n"),
+        "t.yaml:8:59: services[0].real_servers[0].forward: IPv6 not yet "
+        "supported for forward: tun (issue 15)");
+    CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60 }\n"),
+                      "t.yaml:8:18: services[0].persistence: IPv6 not yet supported for "
+                      "persistence (issue 15)");
+    CHECK_THROWS_WITH(
+        load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\" }\n"),
+        "t.yaml:8:30: services[0].sorry_server.address: IPv6 not yet supported here (issue 15)");
+    CHECK_THROWS_WITH(
+        load(v6_service + "    real_servers: [ { address: \"2001:db8:1::11\", forward: dr } ]\n"),
+        "t.yaml:5:10: services[0].vip: IPv6 services are not yet forwarded by the "
+        "dataplane (issue 15: NAT66 and DR come next)");
+    CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n"),
+                      "t.yaml:3:23: monitoring.listen: '[::1]' is not an IPv4 address");
 }

@@ -108,3 +108,114 @@ TEST_CASE("durations are written in whole seconds when they can be", "[codec]") 
     CHECK(text::format_duration_ms(500) == "500ms");
     CHECK(text::format_duration_ms(0) == "0s");
 }
+
+namespace {
+std::array<uint8_t, 16> v6(std::initializer_list<uint16_t> groups) {
+    std::array<uint8_t, 16> a{};
+    std::size_t i = 0;
+    for (uint16_t g : groups) {
+        a[i++] = static_cast<uint8_t>(g >> 8);
+        a[i++] = static_cast<uint8_t>(g);
+    }
+    return a;
+}
+}  // namespace
+
+TEST_CASE("IPv6 addresses: RFC 4291 text in, RFC 5952 text out", "[codec]") {
+    CHECK(text::parse_ipv6("2001:db8::1") == v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}));
+    CHECK(text::parse_ipv6("::") == v6({0, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(text::parse_ipv6("::1") == v6({0, 0, 0, 0, 0, 0, 0, 1}));
+    CHECK(text::parse_ipv6("fe80::") == v6({0xfe80, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(text::parse_ipv6("2001:DB8:0:0:0:0:0:10") == v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10}));
+    CHECK(text::parse_ipv6("0:0:0:0:0:0:0:0") == v6({0, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(text::parse_ipv6("1:2:3:4:5:6:7::") == v6({1, 2, 3, 4, 5, 6, 7, 0}));
+    CHECK(text::parse_ipv6("::ffff:192.0.2.1") == v6({0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201}));
+    CHECK(text::parse_ipv6("1:2:3:4:5:6:10.0.0.1") == v6({1, 2, 3, 4, 5, 6, 0x0a00, 1}));
+    for (const char* bad : {"",
+                            ":",
+                            ":::",
+                            "1:2:3:4:5:6:7",
+                            "1:2:3:4:5:6:7:8:9",
+                            "1::2::3",
+                            ":1::2",
+                            "1::2:",
+                            "12345::",
+                            "g::1",
+                            "1:2:3:4:5:6:7:8::",
+                            "::1:2:3:4:5:6:7:8",
+                            "[::1]",
+                            "fe80::1%eth0",
+                            "::1.2.3.4:5",
+                            "1.2.3.4::",
+                            "::256.0.0.1",
+                            "1:2:3:4:5:6:7:1.2.3.4",
+                            " ::1",
+                            "::1 ",
+                            "2001:db8::1/64"}) {
+        INFO(bad);
+        CHECK_FALSE(text::parse_ipv6(bad));
+    }
+    // RFC 5952: lower case, no leading zeros, the longest zero run (first of
+    // equals) compressed, a single zero group never.
+    CHECK(text::format_ipv6(v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1})) == "2001:db8::1");
+    CHECK(text::format_ipv6(v6({0, 0, 0, 0, 0, 0, 0, 0})) == "::");
+    CHECK(text::format_ipv6(v6({0, 0, 0, 0, 0, 0, 0, 1})) == "::1");
+    CHECK(text::format_ipv6(v6({0xfe80, 0, 0, 0, 0, 0, 0, 0})) == "fe80::");
+    CHECK(text::format_ipv6(v6({0x2001, 0xdb8, 0, 1, 1, 1, 1, 1})) == "2001:db8:0:1:1:1:1:1");
+    CHECK(text::format_ipv6(v6({0x2001, 0, 0, 1, 0, 0, 0, 1})) == "2001:0:0:1::1");
+    CHECK(text::format_ipv6(v6({0x2001, 0xdb8, 0, 0, 1, 0, 0, 1})) == "2001:db8::1:0:0:1");
+    CHECK(text::format_ipv6(v6({0x2001, 0xDB8, 0xABCD, 0x12, 0, 0, 0, 0})) == "2001:db8:abcd:12::");
+    for (const char* round : {"2001:db8::10", "::", "::1", "1:2:3:4:5:6:7:8", "fe80::1:2",
+                              "2001:db8:0:1:1:1:1:1", "::ffff:c000:201"}) {
+        INFO(round);
+        REQUIRE(text::parse_ipv6(round));
+        CHECK(text::format_ipv6(*text::parse_ipv6(round)) == round);
+    }
+}
+
+TEST_CASE("Family-aware addresses and prefixes", "[codec]") {
+    const auto a4 = text::parse_ip("10.0.0.1");
+    REQUIRE(a4);
+    CHECK(a4->is_v4());
+    CHECK(a4->to_v4() == 0x0a000001u);
+    CHECK(*a4 == IpAddress::v4(0x0a000001u));
+    CHECK(text::format_ip(*a4) == "10.0.0.1");
+    CHECK(text::format_ip_bracketed(*a4) == "10.0.0.1");
+
+    const auto a6 = text::parse_ip("2001:db8::10");
+    REQUIRE(a6);
+    CHECK(a6->is_v6());
+    CHECK(text::format_ip(*a6) == "2001:db8::10");
+    CHECK(text::format_ip_bracketed(*a6) == "[2001:db8::10]");
+    // The families never compare equal, whatever the bytes.
+    CHECK(IpAddress::v4(0) != IpAddress::v6({}));
+    CHECK(IpAddress::v6({}).is_unspecified());
+    CHECK_FALSE(a6->is_unspecified());
+    CHECK_FALSE(text::parse_ip("10.0.0.1:80"));
+    CHECK_FALSE(text::parse_ip("[2001:db8::1]"));
+
+    const auto p6 = text::parse_ip_prefix("2001:db8:1::1/64");
+    REQUIRE(p6);
+    CHECK(p6->length == 64);
+    CHECK(p6->address == *text::parse_ip("2001:db8:1::1"));  // host bits kept
+    CHECK(p6->network() == *text::parse_ip("2001:db8:1::"));
+    CHECK(p6->contains(*text::parse_ip("2001:db8:1::ffff")));
+    CHECK_FALSE(p6->contains(*text::parse_ip("2001:db8:2::1")));
+    CHECK_FALSE(p6->contains(*a4));
+    CHECK(text::parse_ip_prefix("2001:db8::/29")->network() == *text::parse_ip("2001:db8::"));
+    CHECK(text::parse_ip_prefix("2001:dbf::/29")->network() == *text::parse_ip("2001:db8::"));
+    CHECK(text::parse_ip_prefix("::/0")->contains(*a6));
+    CHECK(text::format_ip_prefix(*p6) == "2001:db8:1::1/64");
+
+    const auto p4 = text::parse_ip_prefix("10.0.0.1/24");
+    REQUIRE(p4);
+    CHECK(p4->to_v4() == Ipv4Prefix{0x0a000001u, 24});
+    CHECK(p4->contains(IpAddress::v4(0x0a0000feu)));
+    CHECK_FALSE(p4->contains(IpAddress::v4(0x0a000100u)));
+    for (const char* bad : {"10.0.0.1/33", "2001:db8::/129", "2001:db8::/064",
+                            "2001:db8::", "2001:db8::/", "/64", "2001:db8::/1000", "::/-1"}) {
+        INFO(bad);
+        CHECK_FALSE(text::parse_ip_prefix(bad));
+    }
+    CHECK(text::parse_ip_prefix("2001:db8::/128"));
+}

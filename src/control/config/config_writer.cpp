@@ -65,8 +65,13 @@ std::string agent_check_yaml(const AgentCheckConfig& a) {
     return o.str();
 }
 
-std::string prefix(const Ipv4Prefix& p) {
-    return format_ipv4(p.address) + "/" + std::to_string(p.length);
+// IPv6 text is quoted: a plain scalar with ':' is risky in a flow mapping.
+std::string ip(const IpAddress& a) {
+    return a.is_v6() ? "\"" + text::format_ip(a) + "\"" : text::format_ip(a);
+}
+
+std::string prefix(const IpPrefix& p) {
+    return p.is_v6() ? "\"" + text::format_ip_prefix(p) + "\"" : text::format_ip_prefix(p);
 }
 
 void write_ha(std::ostream& o, const HaConfig& h) {
@@ -116,15 +121,15 @@ std::string config_to_yaml(const Config& c) {
     if (!c.routes.empty()) {
         o << "routes:\n";
         for (const RouteConfig& r : c.routes) {
-            o << "  - { prefix: " << prefix(r.prefix) << ", via: " << format_ipv4(r.via)
+            o << "  - { prefix: " << prefix(r.prefix) << ", via: " << ip(r.via)
               << ", port: " << r.port << " }\n";
         }
     }
     if (!c.neighbors.empty()) {
         o << "neighbors:\n";
         for (const NeighborConfig& n : c.neighbors) {
-            o << "  - { address: " << format_ipv4(n.address)
-              << ", mac: " << quoted(format_mac(n.mac)) << ", port: " << n.port << " }\n";
+            o << "  - { address: " << ip(n.address) << ", mac: " << quoted(format_mac(n.mac))
+              << ", port: " << n.port << " }\n";
         }
     }
     const TimeoutConfig& t = c.timeouts;
@@ -152,9 +157,9 @@ std::string config_to_yaml(const Config& c) {
     }
     o << "services:" << (c.services.empty() ? " []\n" : "\n");
     for (const ServiceConfig& s : c.services) {
-        o << "  - name: " << s.name << "\n    vip: " << format_ipv4(s.vip)
-          << "\n    port: " << s.port << "\n    protocol: " << to_string(s.protocol)
-          << "\n    scheduler: " << s.scheduler << "\n";
+        o << "  - name: " << s.name << "\n    vip: " << ip(s.vip) << "\n    port: " << s.port
+          << "\n    protocol: " << to_string(s.protocol) << "\n    scheduler: " << s.scheduler
+          << "\n";
         if (s.sched_fallback || s.sched_port) {
             using text::SchedulerFlag;
             o << "    scheduler_flags: [";
@@ -181,7 +186,7 @@ std::string config_to_yaml(const Config& c) {
         }
         o << "    real_servers:" << (s.real_servers.empty() ? " []\n" : "\n");
         for (const RealServerConfig& r : s.real_servers) {
-            o << "      - { address: " << format_ipv4(r.address);
+            o << "      - { address: " << ip(r.address);
             if (r.port != 0) o << ", port: " << r.port;
             o << ", weight: " << r.weight << ", forward: " << to_string(r.forward);
             // An override is written whole: the effective check, which read

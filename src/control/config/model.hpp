@@ -5,7 +5,9 @@
 //
 // Written only on the control thread: by the loader, or by a runtime change
 // (management.cpp) on a copy of the running Config. Nothing here is touched
-// by a worker. Addresses are IPv4 in host byte order. Every struct compares
+// by a worker. Addresses that may be IPv6 (ports, routes, neighbours, VIPs,
+// real servers: issue 15) are IpAddress/IpPrefix; the others are still IPv4
+// in host byte order. Every struct compares
 // structurally (operator==), which is how a reload tells what changed.
 
 #include <cstdint>
@@ -21,6 +23,8 @@ namespace dvs::control {
 using dvs::CheckType;
 using dvs::FailureAction;
 using dvs::ForwardMethod;
+using dvs::IpAddress;
+using dvs::IpPrefix;
 using dvs::Ipv4Prefix;
 using dvs::MacAddress;
 using dvs::Protocol;
@@ -44,11 +48,11 @@ inline uint32_t default_half_open_per_worker(const DataplaneConfig& d) {
 
 struct PortConfig {
     std::string name;
-    std::string device;                 // DPDK device name or PCI address
-    std::vector<Ipv4Prefix> addresses;  // the balancer's own addresses on this port
-    uint16_t mtu = 1500;                // IP MTU; TUN encapsulation must fit it
-    std::optional<MacAddress> mac;      // set the port's MAC (default: the device's own)
-    std::string kernel_interface;       // exception path interface; empty: "dvs-" + name
+    std::string device;               // DPDK device name or PCI address
+    std::vector<IpPrefix> addresses;  // the balancer's own addresses on this port
+    uint16_t mtu = 1500;              // IP MTU; TUN encapsulation must fit it
+    std::optional<MacAddress> mac;    // set the port's MAC (default: the device's own)
+    std::string kernel_interface;     // exception path interface; empty: "dvs-" + name
     bool operator==(const PortConfig&) const = default;
 };
 
@@ -65,14 +69,14 @@ struct ExceptionPathConfig {
 };
 
 struct RouteConfig {
-    Ipv4Prefix prefix;
-    uint32_t via = 0;
+    IpPrefix prefix;  // host bits clear
+    IpAddress via;    // of the prefix's family
     std::string port;
     bool operator==(const RouteConfig&) const = default;
 };
 
 struct NeighborConfig {
-    uint32_t address = 0;
+    IpAddress address;
     MacAddress mac{};
     std::string port;
     bool operator==(const NeighborConfig&) const = default;
@@ -160,7 +164,7 @@ struct SorryServerConfig {
 };
 
 struct RealServerConfig {
-    uint32_t address = 0;
+    IpAddress address;  // of the service's VIP's family
     uint16_t port = 0;  // defaults to the service port
     uint32_t weight = 1;
     ForwardMethod forward = ForwardMethod::kNat;
@@ -183,7 +187,7 @@ struct PersistenceConfig {
 
 struct ServiceConfig {
     std::string name;
-    uint32_t vip = 0;
+    IpAddress vip;      // its family is the service's
     uint16_t port = 0;  // 0: every port of the VIP (needs persistence)
     Protocol protocol = Protocol::kTcp;
     std::string scheduler = "wrr";

@@ -20,6 +20,7 @@ namespace dvs::control {
 
 namespace {
 
+using text::format_ip;
 using text::format_ipv4;
 
 std::string at(const char* list, std::size_t index) {
@@ -28,27 +29,30 @@ std::string at(const char* list, std::size_t index) {
 
 std::string format_addresses(const PortConfig& port) {
     std::string out;
-    for (const Ipv4Prefix& a : port.addresses) {
-        out += (out.empty() ? "" : ", ") + text::format_ipv4_prefix(a);
+    for (const IpPrefix& a : port.addresses) {
+        out += (out.empty() ? "" : ", ") + text::format_ip_prefix(a);
     }
     return out;
 }
 
-bool in_connected_subnet(const PortConfig& port, uint32_t ip) {
-    return std::ranges::any_of(port.addresses,
-                               [ip](const Ipv4Prefix& a) { return a.contains(ip); });
+bool in_connected_subnet(const PortConfig& port, const IpAddress& ip) {
+    return std::ranges::any_of(port.addresses, [&ip](const IpPrefix& a) { return a.contains(ip); });
 }
 
-bool on_any_port(const Config& c, uint32_t ip) {
+bool on_any_port(const Config& c, const IpAddress& ip) {
     return std::ranges::any_of(c.ports,
-                               [ip](const PortConfig& p) { return in_connected_subnet(p, ip); });
+                               [&ip](const PortConfig& p) { return in_connected_subnet(p, ip); });
 }
 
-bool routable(const Config& c, uint32_t ip) {
-    return on_any_port(c, ip) || std::ranges::any_of(c.routes, [ip](const RouteConfig& r) {
+bool on_any_port(const Config& c, uint32_t ip) { return on_any_port(c, IpAddress::v4(ip)); }
+
+bool routable(const Config& c, const IpAddress& ip) {
+    return on_any_port(c, ip) || std::ranges::any_of(c.routes, [&ip](const RouteConfig& r) {
                return r.prefix.contains(ip);
            });
 }
+
+bool routable(const Config& c, uint32_t ip) { return routable(c, IpAddress::v4(ip)); }
 
 // A reference to a port by name: fails at `path` unless it names a defined port.
 const PortConfig& referenced_port(const Config& c, const std::string& name, const SourceMap& where,
@@ -105,12 +109,12 @@ void check_kernel_interfaces(const Config& c, const SourceMap& where) {
 // `ip` must be on a connected subnet of the port `path`.port names: a
 // gateway must be resolvable by ARP there, or the route can never forward
 // anything; a static neighbour is only consulted for on-link next hops.
-void check_on_link(const Config& c, const std::string& port_name, uint32_t ip,
+void check_on_link(const Config& c, const std::string& port_name, const IpAddress& ip,
                    const SourceMap& where, const std::string& path, const char* key,
                    const char* what) {
     const PortConfig& port = referenced_port(c, port_name, where, path + ".port");
     if (!in_connected_subnet(port, ip)) {
-        where.fail(path + "." + key, std::string(what) + " " + format_ipv4(ip) +
+        where.fail(path + "." + key, std::string(what) + " " + format_ip(ip) +
                                          " is not in a connected subnet of port '" + port.name +
                                          "' (" + format_addresses(port) + ")");
     }
@@ -183,11 +187,18 @@ void check_service_settings(const ServiceConfig& s, const SourceMap& where,
 // on a segment the balancer is directly attached to.
 void check_real_servers(const Config& c, const ServiceConfig& s, const SourceMap& where,
                         const std::string& service) {
-    std::map<std::pair<uint32_t, uint16_t>, std::size_t> seen;
+    std::map<std::pair<IpAddress, uint16_t>, std::size_t> seen;
     for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
         const RealServerConfig& rs = s.real_servers[j];
         const std::string path = service + "." + at("real_servers", j);
-        const std::string endpoint = format_ipv4(rs.address) + ":" + std::to_string(rs.port);
+        const std::string endpoint =
+            text::format_ip_bracketed(rs.address) + ":" + std::to_string(rs.port);
+        // The loader checks this for the file; a runtime change may not have.
+        if (rs.address.family != s.vip.family) {
+            where.fail(path + ".address", "real server " + format_ip(rs.address) +
+                                              " is not of the VIP's family (" + format_ip(s.vip) +
+                                              ")");
+        }
         if (auto [it, fresh] = seen.emplace(std::pair{rs.address, rs.port}, j); !fresh) {
             where.fail(path, "duplicate real server " + endpoint + " (same as real_servers[" +
                                  std::to_string(it->second) + "])");
@@ -201,13 +212,13 @@ void check_real_servers(const Config& c, const ServiceConfig& s, const SourceMap
         }
         if (rs.forward == ForwardMethod::kDr && !on_any_port(c, rs.address)) {
             where.fail(path + ".address",
-                       "real server " + format_ipv4(rs.address) +
+                       "real server " + format_ip(rs.address) +
                            " uses forward: dr but is not in a connected subnet of any port (DR "
                            "needs the real server on a directly attached segment)");
         }
         if (!routable(c, rs.address)) {
             where.fail(path + ".address",
-                       "real server " + format_ipv4(rs.address) +
+                       "real server " + format_ip(rs.address) +
                            " is not routable (not in a port's subnet and no route covers it)");
         }
     }
@@ -234,7 +245,7 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
     // It is scheduled only when no real server is: being both makes no sense,
     // and it would share the real server's id and counters.
     for (const RealServerConfig& rs : s.real_servers) {
-        if (rs.address == sorry.address && rs.port == sorry.port) {
+        if (rs.address == IpAddress::v4(sorry.address) && rs.port == sorry.port) {
             where.fail(path, "sorry server " + format_ipv4(sorry.address) + ":" +
                                  std::to_string(sorry.port) +
                                  " is also a real server of the service");
@@ -242,9 +253,37 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
     }
 }
 
+// What an IPv6 service cannot have yet (issue 15, stage 2): refused by
+// name, so it never half works. Persistence needs a prefix length rather
+// than a netmask, TUN needs IPv6-in-IPv6, checks need v6 probes.
+void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
+    const auto not_yet = [&](const std::string& at_path, const std::string& key) {
+        where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
+    };
+    if (s.persistence) not_yet(path, "persistence");
+    if (s.sorry_server) not_yet(path, "sorry_server");
+    if (s.health_check && s.health_check->type != CheckType::kNone) not_yet(path, "health_check");
+    if (s.agent_check) not_yet(path, "agent_check");
+    for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
+        const RealServerConfig& rs = s.real_servers[j];
+        const std::string rs_path = path + "." + at("real_servers", j);
+        if (rs.forward == ForwardMethod::kTun) {
+            where.fail(rs_path + ".forward", "IPv6 not yet supported for forward: tun (issue 15)");
+        }
+        if (rs.health_check) not_yet(rs_path, "health_check");
+        if (rs.agent_check) not_yet(rs_path, "agent_check");
+    }
+    // The dataplane parses IPv6 and answers ND and echo, but does not yet
+    // forward IPv6 to real servers: a service that would silently drop
+    // everything is refused instead.
+    where.fail(path + ".vip",
+               "IPv6 services are not yet forwarded by the dataplane (issue 15: "
+               "NAT66 and DR come next)");
+}
+
 void check_services(const Config& c, const SourceMap& where) {
     std::map<std::string, std::size_t> names;
-    std::map<std::tuple<uint32_t, uint16_t, Protocol>, std::size_t> endpoints;
+    std::map<std::tuple<IpAddress, uint16_t, Protocol>, std::size_t> endpoints;
     for (std::size_t i = 0; i < c.services.size(); ++i) {
         const ServiceConfig& s = c.services[i];
         const std::string path = at("services", i);
@@ -257,21 +296,22 @@ void check_services(const Config& c, const SourceMap& where) {
         if (auto [it, fresh] = endpoints.emplace(std::tuple{s.vip, s.port, s.protocol}, i);
             !fresh) {
             where.fail(path,
-                       "duplicate service " + format_ipv4(s.vip) + ":" + std::to_string(s.port) +
-                           "/" + std::string(text::name(s.protocol)) +
+                       "duplicate service " + text::format_ip_bracketed(s.vip) + ":" +
+                           std::to_string(s.port) + "/" + std::string(text::name(s.protocol)) +
                            " (already defined by service '" + c.services[it->second].name + "')");
         }
         // The balancer answers for its own addresses itself (ARP, SSH,
         // health checks); a VIP there would steal that traffic.
         for (const PortConfig& port : c.ports) {
-            for (const Ipv4Prefix& a : port.addresses) {
+            for (const IpPrefix& a : port.addresses) {
                 if (a.address == s.vip) {
-                    where.fail(path + ".vip", "VIP " + format_ipv4(s.vip) +
+                    where.fail(path + ".vip", "VIP " + format_ip(s.vip) +
                                                   " is an address of port '" + port.name + "'");
                 }
             }
         }
         check_real_servers(c, s, where, path);
+        if (s.vip.is_v6()) check_ipv6_service(s, where, path);
         if (s.sorry_server) check_sorry_server(c, s, where, path + ".sorry_server");
         if (s.scheduler == "mh" && s.real_servers.size() > s.mh_table_size) {
             where.fail(path, "mh_table_size " + std::to_string(s.mh_table_size) +
@@ -286,11 +326,11 @@ void check_services(const Config& c, const SourceMap& where) {
 // subnet, so it must stay) or a service VIP.
 void check_vrrp_address(const Config& c, uint32_t ip, const SourceMap& where,
                         const std::string& path) {
-    bool known =
-        std::ranges::any_of(c.services, [ip](const ServiceConfig& s) { return s.vip == ip; });
+    bool known = std::ranges::any_of(
+        c.services, [ip](const ServiceConfig& s) { return s.vip == IpAddress::v4(ip); });
     for (const PortConfig& port : c.ports) {
         for (std::size_t k = 0; k < port.addresses.size(); ++k) {
-            if (port.addresses[k].address != ip) continue;
+            if (port.addresses[k].address != IpAddress::v4(ip)) continue;
             if (k == 0) {
                 where.fail(path, format_ipv4(ip) + " is the first address of port '" + port.name +
                                      "', the box's own: list it after a fixed address of the "
@@ -345,7 +385,7 @@ void check_monitoring(const Config& c, const SourceMap& where) {
     if (!c.monitoring.enabled) return;
     const uint32_t ip = c.monitoring.address;
     for (std::size_t i = 0; i < c.services.size(); ++i) {
-        if (c.services[i].vip == ip) {
+        if (c.services[i].vip == IpAddress::v4(ip)) {
             where.fail("monitoring.listen", format_ipv4(ip) + " is the VIP of service '" +
                                                 c.services[i].name +
                                                 "': listen on a management address");

@@ -49,7 +49,7 @@ PortConfig read_port(const Reader& r) {
     p.name = r.required("name").name();
     p.device = r.required("device").string();
     const Reader addresses = r.required("addresses");
-    for (const Reader& a : addresses.items()) p.addresses.push_back(a.prefix());
+    for (const Reader& a : addresses.items()) p.addresses.push_back(a.ip_prefix());
     if (p.addresses.empty()) addresses.fail("at least one address is required");
     if (auto v = r.optional("mtu")) p.mtu = static_cast<uint16_t>(v->integer(576, 9000));
     if (auto v = r.optional("mac")) {
@@ -132,14 +132,18 @@ RouteConfig read_route(const Reader& r) {
     RouteConfig route;
     r.check_keys({"prefix", "via", "port"});
     const Reader prefix = r.required("prefix");
-    route.prefix = prefix.prefix();
+    route.prefix = prefix.ip_prefix();
     // A route with host bits set is almost always a typo for another prefix.
-    if ((route.prefix.address & ~route.prefix.mask()) != 0) {
-        const Ipv4Prefix network{route.prefix.address & route.prefix.mask(), route.prefix.length};
+    if (route.prefix.network() != route.prefix.address) {
+        const IpPrefix network{route.prefix.network(), route.prefix.length};
         prefix.fail("host bits are set in " + prefix.node().Scalar() + " (did you mean " +
-                    format_ipv4(network.address) + "/" + std::to_string(network.length) + "?)");
+                    text::format_ip_prefix(network) + "?)");
     }
-    route.via = r.required("via").ipv4();
+    const Reader via = r.required("via");
+    route.via = via.ip();
+    if (route.via.family != route.prefix.address.family) {
+        via.fail("gateway " + text::format_ip(route.via) + " is not of the prefix's family");
+    }
     route.port = r.required("port").name();
     return route;
 }
@@ -147,7 +151,7 @@ RouteConfig read_route(const Reader& r) {
 NeighborConfig read_neighbor(const Reader& r) {
     NeighborConfig n;
     r.check_keys({"address", "mac", "port"});
-    n.address = r.required("address").ipv4();
+    n.address = r.required("address").ip();
     n.mac = r.required("mac").mac();
     n.port = r.required("port").name();
     return n;
@@ -360,7 +364,13 @@ RealServerConfig read_real_server(const Reader& r, const ServiceConfig& service)
     const uint16_t service_port = service.port;
     RealServerConfig rs;
     r.check_keys({"address", "port", "weight", "forward", "health_check", "agent_check"});
-    rs.address = r.required("address").ipv4();
+    const Reader address = r.required("address");
+    rs.address = address.ip();
+    // A service's family is its VIP's; NAT46/64 is not what a real server is for.
+    if (rs.address.family != service.vip.family) {
+        address.fail("real server " + text::format_ip(rs.address) +
+                     " is not of the VIP's family (" + text::format_ip(service.vip) + ")");
+    }
     rs.port = service_port;
     if (auto v = r.optional("port")) rs.port = static_cast<uint16_t>(v->integer(1, 65535));
     if (auto v = r.optional("weight")) rs.weight = v->integer(0, 65535);
@@ -424,7 +434,7 @@ ServiceConfig read_service(const Reader& r) {
                   "mh_table_size", "persistence", "on_remove", "on_no_server", "max_half_open",
                   "health_check", "agent_check", "sorry_server", "real_servers"});
     s.name = r.required("name").name();
-    s.vip = r.required("vip").ipv4();
+    s.vip = r.required("vip").ip();
     s.port = static_cast<uint16_t>(r.required("port").integer(0, 65535));
     s.protocol = read_protocol(r.required("protocol"));
     if (auto v = r.optional("scheduler")) s.scheduler = v->string();

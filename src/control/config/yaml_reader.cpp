@@ -188,15 +188,27 @@ bool Reader::boolean() const {
     fail("expected true or false, got " + describe(node_));
 }
 
+namespace {
+
+bool looks_ipv6(const YAML::Node& node) {
+    if (!node.IsScalar()) return false;
+    const std::string& text = node.Scalar();
+    return text::parse_ipv6(std::string_view(text).substr(0, text.find('/'))).has_value();
+}
+
+}  // namespace
+
 uint32_t Reader::ipv4() const {
     std::optional<uint32_t> address;
     if (node_.IsScalar()) address = text::parse_ipv4(node_.Scalar());
+    if (!address && looks_ipv6(node_)) fail("IPv6 not yet supported here (issue 15)");
     if (!address) fail("expected an IPv4 address like 10.0.0.1, got " + describe(node_));
     return *address;
 }
 
 Ipv4Prefix Reader::prefix() const {
     std::optional<Ipv4Prefix> prefix;
+    if (looks_ipv6(node_)) fail("IPv6 not yet supported here (issue 15)");
     if (node_.IsScalar()) {
         const std::string& text = node_.Scalar();
         prefix = text::parse_ipv4_prefix(text);
@@ -207,6 +219,35 @@ Ipv4Prefix Reader::prefix() const {
         }
     }
     if (!prefix) fail("expected an IPv4 prefix like 10.0.0.1/24, got " + describe(node_));
+    return *prefix;
+}
+
+IpAddress Reader::ip() const {
+    std::optional<IpAddress> address;
+    if (node_.IsScalar()) address = text::parse_ip(node_.Scalar());
+    if (!address) {
+        fail("expected an IPv4 or IPv6 address like 10.0.0.1 or 2001:db8::1, got " +
+             describe(node_));
+    }
+    return *address;
+}
+
+IpPrefix Reader::ip_prefix() const {
+    std::optional<IpPrefix> prefix;
+    if (node_.IsScalar()) {
+        const std::string& text = node_.Scalar();
+        prefix = text::parse_ip_prefix(text);
+        // Say which half is wrong: an address without a length, or a bad length.
+        if (!prefix && text.find('/') != std::string::npos) {
+            if (const auto a = text::parse_ip(std::string_view(text).substr(0, text.find('/')))) {
+                fail("expected a prefix length 0.." + std::to_string(a->bits()) + ", got " +
+                     describe(node_));
+            }
+        }
+    }
+    if (!prefix) {
+        fail("expected a prefix like 10.0.0.1/24 or 2001:db8::1/64, got " + describe(node_));
+    }
     return *prefix;
 }
 

@@ -53,8 +53,13 @@ public:
     uint32_t integer(uint32_t lo, uint32_t hi) const;
     uint32_t duration_ms(uint32_t lo_ms, uint32_t hi_ms) const;
     bool boolean() const;
+    // IPv4 only, for the keys whose IPv6 form comes in a later stage of
+    // issue 15: an IPv6 address there is refused by name, not as a typo.
     uint32_t ipv4() const;
     Ipv4Prefix prefix() const;
+    // Either family (the keys IPv6 is accepted for).
+    IpAddress ip() const;
+    IpPrefix ip_prefix() const;
     MacAddress mac() const;
 
 private:

@@ -147,14 +147,14 @@ std::vector<dataplane::GratuitousArp> HaManager::garps_for(const VrrpInstanceCon
     for (uint32_t a : v.addresses) {
         bool placed = false;
         for (size_t p = 0; p < ports_.size() && !placed; ++p) {
-            for (const Ipv4Prefix& pa : ports_[p].addresses) {
-                if (pa.address == a) placed = true;
+            for (const IpPrefix& pa : ports_[p].addresses) {
+                if (pa.address == IpAddress::v4(a)) placed = true;
             }
             if (placed) out.push_back({htonl(a), static_cast<uint16_t>(p)});
         }
         for (size_t p = 0; p < ports_.size() && !placed; ++p) {
-            for (const Ipv4Prefix& pa : ports_[p].addresses) {
-                if (pa.contains(a)) placed = true;
+            for (const IpPrefix& pa : ports_[p].addresses) {
+                if (pa.contains(IpAddress::v4(a))) placed = true;
             }
             if (placed) out.push_back({htonl(a), static_cast<uint16_t>(p)});
         }

@@ -1,5 +1,7 @@
 #include "control/health/health_monitor.hpp"
 
+#include "common/text_codec.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -218,11 +220,14 @@ void HealthMonitor::reconcile(const Config& config) {
                 next[key] = old->second;
                 continue;
             }
-            const std::string endpoint = format_ipv4(r.address) + ":" + std::to_string(r.port);
+            const std::string endpoint =
+                text::format_ip_bracketed(r.address) + ":" + std::to_string(r.port);
             const std::string name = "service " + s.name + " real server " + endpoint;
             auto server = std::make_shared<Server>(
                 io_, name, r.health_check, r.agent_check,
-                ProbeTarget{r.address, r.port, s.name + "/" + endpoint}, [this] { changed(); });
+                // validate() refuses checks on IPv6 real servers (issue 15, stage 2).
+                ProbeTarget{r.address.to_v4(), r.port, s.name + "/" + endpoint},
+                [this] { changed(); });
             next[key] = server;
             server->start();
         }

@@ -72,7 +72,7 @@ public:
 private:
     struct Server;
     // VIP, port, protocol, address, port
-    using Key = std::tuple<uint32_t, uint16_t, Protocol, uint32_t, uint16_t>;
+    using Key = std::tuple<IpAddress, uint16_t, Protocol, IpAddress, uint16_t>;
     const Server* find(const ServiceConfig& s, const RealServerConfig& r) const;
     void changed();
 

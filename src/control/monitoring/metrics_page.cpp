@@ -32,8 +32,8 @@ struct ServiceRow {
     TrafficSum traffic;
 };
 
-std::string endpoint(uint32_t address, uint16_t port) {
-    return text::format_ipv4(address) + ":" + std::to_string(port);
+std::string endpoint(const IpAddress& address, uint16_t port) {
+    return text::format_ip_bracketed(address) + ":" + std::to_string(port);
 }
 
 void write_process(Exposition& e, const MonitoringView& v) {
@@ -108,7 +108,7 @@ void gather(const MonitoringView& v, std::vector<ServiceRow>& services,
         const ServiceConfig& sc = c.services[s];
         Labels service;
         service.add("service", sc.name)
-            .add("vip", text::format_ipv4(sc.vip))
+            .add("vip", text::format_ip(sc.vip))
             .add("port", uint64_t{sc.port})
             .add("protocol", text::name(sc.protocol));
         services.push_back({service.text(), service_traffic(v.stats.workers, ids->service[s])});

@@ -54,7 +54,7 @@ json services_json(const MonitoringView& v) {
         if (ids == nullptr || s >= ids->service.size() || s >= ids->real_server.size()) break;
         const ServiceConfig& sc = c.services[s];
         json svc = {{"name", sc.name},
-                    {"vip", text::format_ipv4(sc.vip)},
+                    {"vip", text::format_ip(sc.vip)},
                     {"port", sc.port},
                     {"protocol", text::name(sc.protocol)},
                     {"scheduler", sc.scheduler},
@@ -66,7 +66,7 @@ json services_json(const MonitoringView& v) {
             const auto [active, inactive] = server_load(v.stats.workers, id);
             const bool reported = s < v.health.size() && r < v.health[s].size();
             servers.push_back(
-                {{"address", text::format_ipv4(rc.address)},
+                {{"address", text::format_ip(rc.address)},
                  {"port", rc.port ? rc.port : sc.port},
                  {"forward", text::name(rc.forward)},
                  {"weight", rc.weight},

@@ -100,6 +100,7 @@ void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         return out_.drop(m, DropReason::kL2NotForUs);
     }
     if (v.kind == FrameKind::kArp) return nbr_.arp(m, v, snap, false);
+    if (v.kind == FrameKind::kIpv6) return ip6_.receive(m, v, snap, port_index);
     if (port.audit_l4_checksum && (++ctx_.checksum_sample & 63) == 0) {
         audit_l4_checksum(port_index, v);
     }

@@ -22,7 +22,8 @@ Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rt
       sync_(ctx_, out_, track_, tmpl_),
       tmpl_(ctx_, out_, track_, sync_),
       track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_),
-      icmp_(ctx_, out_, nbr_, fwd_, kernel_) {}
+      icmp_(ctx_, out_, nbr_, fwd_, kernel_),
+      ip6_(ctx_, out_) {}
 
 template <class Io>
 void Engine<Io>::housekeeping(const Snapshot& snap) {

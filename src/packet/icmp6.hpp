@@ -1,0 +1,49 @@
+#pragma once
+// ICMPv6 the balancer answers itself: echo (RFC 4443 4.1) and Neighbor
+// Discovery for its own addresses (RFC 4861 7.1.1, 7.2.4). Pure functions
+// over a parsed view (packet/ipv6_view.hpp has verified the checksum).
+
+#include <cstdint>
+
+#include "packet/packet_view.hpp"
+
+namespace dvs::dataplane {
+
+// True if `p` is an ICMPv6 echo request (type 128, code 0).
+bool icmp6_is_echo_request(const PacketView& p);
+
+// Turns an echo request into its reply in place: addresses swapped, type
+// 129, hop limit 64, checksum updated (the pseudo-header sum does not change
+// when source and destination swap). Ethernet is left for the sender.
+void icmp6_echo_reply_in_place(PacketView& p);
+
+// A Neighbor Solicitation, checked as RFC 4861 7.1.1 asks.
+enum class NsCheck : uint8_t {
+    kValid,
+    kNotNs,    // some other ICMPv6
+    kInvalid,  // hop limit not 255, code not 0, too short, a bad option, or a
+               // source link-layer option from :: (a DAD probe has none)
+};
+NsCheck nd_check_solicit(const PacketView& p);
+
+// The solicitation's target address (16 bytes inside the packet); only
+// after nd_check_solicit said kValid.
+inline const uint8_t* nd_target(const PacketView& p) {
+    return reinterpret_cast<const NdMessage*>(p.l4)->target;
+}
+
+// Frame length of the advertisement nd_advert_in_place writes.
+inline constexpr uint32_t kNdAdvertFrameLen =
+    sizeof(EthHdr) + sizeof(Ipv6Hdr) + sizeof(NdMessage) + 8;
+
+// Rewrites a valid solicitation (from a unicast source) into the solicited
+// advertisement for its target, from `our_mac`: Ethernet back to the
+// sender, IPv6 from the target to the solicitation's source, hop limit
+// 255, flags solicited and override, a target link-layer option, the
+// checksum over the pseudo-header. The advertisement is written from the
+// frame start and is kNdAdvertFrameLen bytes: the caller sizes the buffer
+// (it may be longer or shorter than the solicitation, whose extension
+// headers and options are dropped).
+void nd_advert_in_place(uint8_t* frame, const PacketView& ns, const uint8_t our_mac[6]);
+
+}  // namespace dvs::dataplane
