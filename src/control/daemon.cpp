@@ -20,8 +20,8 @@
 
 #include "control/checksum_audit.hpp"
 #include "control/daemon_process.hpp"
-#include "control/service_notify.hpp"
 #include "control/hugepage_check.hpp"
+#include "control/service_notify.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 

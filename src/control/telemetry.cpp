@@ -62,9 +62,9 @@ int drops_cmd(const char*, const char*, rte_tel_data* d) {
 
 std::string service_line(const ServiceConfig& s) {
     // RTE_TEL_MAX_STRING_LEN bounds a string; the name goes first.
-    std::string line = s.name + " " + text::format_ipv4(s.vip) + ":" + std::to_string(s.port) +
-                       "/" + std::string(text::name(s.protocol)) + " " + s.scheduler + ", " +
-                       std::to_string(s.real_servers.size()) + " real servers";
+    std::string line = s.name + " " + text::format_ip_bracketed(s.vip) + ":" +
+                       std::to_string(s.port) + "/" + std::string(text::name(s.protocol)) + " " +
+                       s.scheduler + ", " + std::to_string(s.real_servers.size()) + " real servers";
     if (line.size() >= RTE_TEL_MAX_STRING_LEN) line.resize(RTE_TEL_MAX_STRING_LEN - 1);
     return line;
 }

@@ -172,7 +172,7 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
             load_config_file("configs/bad-unknown-nested-key.yaml"),
             "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
             "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-            "scheduler_flags, mh_table_size, persistence, on_remove, max_half_open, health_check, "
+            "scheduler_flags, mh_table_size, persistence, on_remove, on_no_server, max_half_open, health_check, "
             "agent_check, sorry_server, real_servers)");
     }
     SECTION("bad IPv4 address") {

@@ -124,18 +124,18 @@ TEST_CASE("restored records get this run's ids by address, and capped timeouts",
     const ServiceConfig& svc = config.services.at(0);
     const RealServerConfig& rs = svc.real_servers.at(0);
     SyncRecord r = conn(40000, 10 * 24 * 3600);
-    r.vip = htonl(svc.vip);
+    r.vip = htonl(svc.vip.to_v4());
     r.vport = htons(svc.port);
     r.proto = static_cast<uint8_t>(svc.protocol);
     r.state = svc.protocol == Protocol::kUdp ? ConnState::kUdp : ConnState::kTcpEstablished;
-    r.rs_ip = htonl(rs.address);
+    r.rs_ip = htonl(rs.address.to_v4());
     r.rs_port = htons(rs.port == 0 ? svc.port : rs.port);
     r.method = static_cast<uint8_t>(rs.forward);
     bool capped = false;
     REQUIRE(assign_record_ids(r, snap, capped) == RecordIds::kOk);
     CHECK(capped);
     CHECK(r.timeout < 10 * 24 * 3600);
-    CHECK(snap.real_servers.at(r.rs_id).ip == htonl(rs.address));
+    CHECK(snap.real_servers.at(r.rs_id).ip == htonl(rs.address.to_v4()));
     CHECK(record_owner(r, 4) < 4);
 
     SyncRecord gone = r;
