@@ -168,12 +168,12 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
                             "management, exception_path, monitoring, restart, services, ha)");
     }
     SECTION("unknown nested key (typo)") {
-        REQUIRE_THROWS_WITH(
-            load_config_file("configs/bad-unknown-nested-key.yaml"),
-            "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
-            "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
-            "scheduler_flags, mh_table_size, persistence, on_remove, on_no_server, max_half_open, health_check, "
-            "agent_check, sorry_server, real_servers)");
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
+                            "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
+                            "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
+                            "scheduler_flags, mh_table_size, persistence, on_remove, on_no_server, "
+                            "max_half_open, health_check, "
+                            "agent_check, sorry_server, real_servers)");
     }
     SECTION("bad IPv4 address") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-ipv4.yaml"),
