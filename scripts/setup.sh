@@ -25,6 +25,7 @@ PACKAGES=(
     prometheus              # scrapes dvsd in tests/e2e/e2e_monitoring.sh (promtool comes with it)
     chromium fonts-dejavu-core  # loads the status page in tests/e2e/e2e_status_page.sh (headless)
     libsystemd-dev          # sd_notify: dvsd.service is Type=notify (control/service_notify)
+    bird2                   # BGP on the router and the boxes: tests/e2e/e2e_announce_health.sh, e2e_ecmp_*.sh
 )
 
 log() { printf '[setup] %s\n' "$*"; }

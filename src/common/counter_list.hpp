@@ -77,7 +77,10 @@
     X(kDatapath, nd_adverts_sent, kCounter, "nd adverts",                                     \
       "IPv6 Neighbor Solicitations for our addresses answered with an advertisement")         \
     X(kDatapath, icmp6_echo_replies, kCounter, "echo6 replies",                               \
-      "ICMPv6 echo requests to our addresses answered")
+      "ICMPv6 echo requests to our addresses answered")                                       \
+    X(kDatapath, continued_no_state, kCounter, "continued",                                   \
+      "connections whose first segment here was not a SYN, scheduled by mh and continued "    \
+      "(Maglev continuation: another box had the connection)")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \
@@ -118,7 +121,8 @@
     X(pkts_in, inpps, "packets client -> real server")                 \
     X(pkts_out, outpps, "packets real server -> client (NAT replies)") \
     X(bytes_in, inbps, "bytes client -> real server (IP length)")      \
-    X(bytes_out, outbps, "bytes real server -> client (IP length)")
+    X(bytes_out, outbps, "bytes real server -> client (IP length)")    \
+    X(continued_no_state, continuedps, "connections continued without state (Maglev continuation)")
 
 namespace dvs::counters {
 

@@ -104,14 +104,44 @@ int Daemon::run() {
     boost::asio::io_context io;
     boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
     boost::asio::signal_set info_signals(io, SIGUSR1, SIGHUP);
-    stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    auto stop_now = [&] {
         service_notify::stopping("stopping: VRRP hand-over, workers, final stats");
         // VRRP masters say goodbye (priority 0): the peer takes over at once.
         if (ha_) ha_->stop();
+        if (announcer_) {
+            announcer_->begin_stopping();  // without a grace period: withdraw now
+            announcer_->stop();
+        }
         io.stop();
-    });
+    };
+    // In a fleet, SIGTERM first withdraws the VIPs and keeps forwarding for
+    // fleet.shutdown_grace while the routers move the flows; a second
+    // signal stops at once.
+    boost::asio::steady_timer grace_timer(io);
+    std::function<void(const boost::system::error_code&, int)> on_stop =
+        [&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+            if (announcer_ && !announcer_->status().stopping &&
+                config_.fleet.shutdown_grace_ms > 0) {
+                spdlog::info("signal {}: withdrawing every VIP, forwarding for {} ms more", name,
+                             config_.fleet.shutdown_grace_ms);
+                service_notify::stopping("stopping: VIPs withdrawn, forwarding the grace period");
+                announcer_->begin_stopping();
+                grace_timer.expires_after(
+                    std::chrono::milliseconds(config_.fleet.shutdown_grace_ms));
+                grace_timer.async_wait([&](const boost::system::error_code& tec) {
+                    if (tec) return;
+                    spdlog::info("fleet: grace period over: stopping");
+                    stop_now();
+                });
+                stop_signals.async_wait(on_stop);
+                return;
+            }
+            spdlog::info("signal {}: stopping", name);
+            stop_now();
+        };
+    stop_signals.async_wait(on_stop);
     std::function<void(const boost::system::error_code&, int)> on_info =
         [&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
@@ -138,6 +168,7 @@ int Daemon::run() {
         stop_dataplane();
         return 2;
     }
+    start_fleet(io);
     std::vector<std::string> port_labels;
     for (const auto& port : ports_.ports)
         port_labels.push_back(port.name + " (" + port.device + ")");
@@ -165,6 +196,7 @@ int Daemon::run() {
     service_notify::ready(fmt::format("forwarding: {} workers, {} ports, {} services, version {}",
                                       workers_.size(), ports_.ports.size(), config_.services.size(),
                                       version_));
+    if (announcer_) announcer_->set_ready();
     io.run();
 
     if (mgmt_server_) mgmt_server_->stop();
@@ -174,6 +206,7 @@ int Daemon::run() {
     mgmt_server_.reset();
     health_.reset();
     ha_.reset();
+    announcer_.reset();
     save_connections();
     loader_.reset();  // joins the reload thread (it posts to io)
     stop_.store(true);
@@ -181,6 +214,15 @@ int Daemon::run() {
     report_stats("exit");
     stop_dataplane();
     return 0;
+}
+
+void Daemon::start_fleet(boost::asio::io_context& io) {
+    if (!config_.fleet.enabled) return;
+    std::string interface = config_.fleet.interface;
+    if (interface.empty() && !kernel_plans_.empty()) interface = kernel_plans_.front().ifname;
+    announcer_ = std::make_unique<Announcer>(io, config_.fleet, interface);
+    announcer_->update(*publisher_->current());
+    announcer_->start();
 }
 
 bool Daemon::start_ha(boost::asio::io_context& io) {

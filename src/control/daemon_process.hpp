@@ -19,6 +19,7 @@
 #include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
 #include <vector>
 
+#include "control/announce/announcer.hpp"
 #include "control/config/config.hpp"
 #include "control/config_loader.hpp"
 #include "control/daemon.hpp"
@@ -66,6 +67,14 @@ public:
     std::optional<HaStatus> ha_status() const override {
         return ha_ ? std::optional(ha_->status()) : std::nullopt;
     }
+    std::optional<FleetStatus> fleet_status() const override {
+        return announcer_ ? std::optional(announcer_->status()) : std::nullopt;
+    }
+    bool set_drained(bool drained) override {
+        if (!announcer_) return false;
+        announcer_->set_drained(drained);
+        return true;
+    }
 
 private:
     // EAL, mbuf pools, ports (with the exception path's kernel interfaces),
@@ -90,6 +99,8 @@ private:
     };
     PublishTimes publish(const Config& config, const IdAssignment& ids);
     bool start_ha(boost::asio::io_context& io);
+    // The fleet's VIP announcement (announce/announcer.hpp), when configured.
+    void start_fleet(boost::asio::io_context& io);
     // The connection table across a restart (conn_carry.cpp): saved on
     // SIGTERM while the workers still run, restored once at start.
     void save_connections();
@@ -136,6 +147,7 @@ private:
     // restored connections at start.
     std::unique_ptr<dataplane::SyncRings> sync_rings_;
     std::unique_ptr<HaManager> ha_;
+    std::unique_ptr<Announcer> announcer_;
 };
 
 }  // namespace dvs::control

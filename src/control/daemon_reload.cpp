@@ -178,6 +178,7 @@ Daemon::PublishTimes Daemon::publish(const Config& config, const IdAssignment& i
     const auto t1 = std::chrono::steady_clock::now();
     publisher_->publish(std::move(snap));  // waits one grace period, frees the old one
     ++version_;
+    if (announcer_) announcer_->update(*publisher_->current());
     telemetry::set_services(config);
     return {Ms(t1 - t0).count(), Ms(std::chrono::steady_clock::now() - t1).count()};
 }

@@ -319,6 +319,39 @@ mgmt::HealthResponse Management::health() const {
 }
 
 // High availability as HaManager reports it, plus the workers' HA counters.
+nlohmann::json Management::fleet(const mgmt::FleetRequest& r) {
+    if (r.action) {
+        if (*r.action != "drain" && *r.action != "undrain") {
+            return mgmt::error_response("fleet: unknown action '" + *r.action +
+                                        "' (expected drain or undrain)");
+        }
+        if (!plane_.set_drained(*r.action == "drain")) {
+            return mgmt::error_response("fleet: the configuration has no fleet section");
+        }
+    }
+    mgmt::FleetResponse out;
+    const std::optional<FleetStatus> f = plane_.fleet_status();
+    if (!f) return mgmt::to_json(out);
+    out.enabled = true;
+    out.ready = f->ready;
+    out.drained = f->drained;
+    out.stopping = f->stopping;
+    out.route_table = f->route_table;
+    out.interface = f->interface;
+    for (const VipVerdict& v : f->vips) {
+        out.vips.push_back({ntohl(v.vip), v.announced, std::string(to_string(v.reason))});
+    }
+    out.bird_socket = f->bird_socket;
+    out.bird_reachable = f->bird.reachable;
+    out.bird_error = f->bird.error;
+    for (const BirdProtocol& p : f->bird.bgp) out.bgp.push_back({p.name, p.state, p.info});
+    out.bird_polls = f->bird_polls;
+    out.bird_poll_failures = f->bird_poll_failures;
+    out.route_errors = f->route_errors;
+    out.last_route_error = f->last_route_error;
+    return mgmt::to_json(out);
+}
+
 mgmt::HaResponse Management::ha() const {
     mgmt::HaResponse out;
     const std::optional<HaStatus> status = plane_.ha_status();
@@ -589,6 +622,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
             [&](const mgmt::ConnsRequest& r) { return mgmt::ok_response(mgmt::to_json(conns(r))); },
             [&](const mgmt::HealthRequest&) { return mgmt::ok_response(mgmt::to_json(health())); },
             [&](const mgmt::HaRequest&) { return mgmt::ok_response(mgmt::to_json(ha())); },
+            [&](const mgmt::FleetRequest& r) { return fleet(r); },
         },
         request);
 }

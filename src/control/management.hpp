@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/announce/announcer.hpp"
 #include "control/config/config.hpp"
 #include "control/ha/ha_status.hpp"
 #include "control/health/health_monitor.hpp"
@@ -54,6 +55,10 @@ public:
     // High availability's state (VRRP instances, sync channel); empty
     // when the configuration has no ha section.
     virtual std::optional<HaStatus> ha_status() const = 0;
+    // The fleet's announcement; empty when the configuration has no fleet
+    // section. set_drained is false when there is no fleet to drain.
+    virtual std::optional<FleetStatus> fleet_status() const = 0;
+    virtual bool set_drained(bool drained) = 0;
 };
 
 class Management {
@@ -80,6 +85,7 @@ private:
     mgmt::StatusResponse status() const;
     mgmt::HealthResponse health() const;
     mgmt::HaResponse ha() const;
+    nlohmann::json fleet(const mgmt::FleetRequest& r);
     nlohmann::json change(const std::function<void(Config&)>& edit);
     mgmt::ConnsResponse conns(const mgmt::ConnsRequest& r);
 

@@ -137,6 +137,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.proto = static_cast<uint8_t>(sc.protocol);
         svc.reset_on_remove = sc.reset_on_remove;
         svc.reject_no_server = sc.reject_no_server;
+        svc.continuation = continuation_on(config, sc) && sc.scheduler == "mh";
         // Each worker holds its share (rounded up, at least 1) of the limit;
         // a TCP service that does not write one gets the default bound.
         if (sc.protocol != Protocol::kTcp || sc.max_half_open == 0u) {

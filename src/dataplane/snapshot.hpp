@@ -53,6 +53,10 @@ struct Service {
     // A new connection with no usable server gets a TCP reset or an ICMP
     // port unreachable (on_no_server: reject) instead of silence.
     bool reject_no_server = true;
+    // Maglev continuation (mh services only): a TCP segment that is not a
+    // SYN and finds no connection is scheduled and continues (counted
+    // continued_no_state) instead of being dropped as tcp_no_conn.
+    bool continuation = false;
     // Half-open (SYN_RECV) connections each worker may hold; 0: no limit.
     uint32_t half_open_limit = 0;
     // One per worker. Shared with the previous Snapshot when the service's

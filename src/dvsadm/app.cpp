@@ -77,6 +77,9 @@ int execute(const Command& cmd, const Environment& env, const std::string& socke
         case Verb::kHa:
             env.out << format_ha(mgmt::parse_ha_response(answer));
             break;
+        case Verb::kFleet:
+            env.out << format_fleet(mgmt::parse_fleet_response(answer));
+            break;
         case Verb::kReload: {
             const std::string message = mgmt::parse_message_response(answer);
             if (!message.empty()) env.out << message << "\n";
@@ -145,6 +148,8 @@ std::string usage_text() {
            "  conns                       list connections, optionally filtered\n"
            "  health                      health checks: state, last check, agent weight\n"
            "  ha                          high availability: VRRP state, peer, sync lag\n"
+           "  fleet [drain|undrain]       scale-out: VIPs announced or withdrawn (why), BGP "
+           "sessions\n"
            "  --help            -h        display this help message\n"
            "\n"
            "Options:\n"

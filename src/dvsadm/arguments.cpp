@@ -71,13 +71,14 @@ std::optional<Protocol> parse_protocol_word(std::string_view text) {
     return std::nullopt;
 }
 
-constexpr NameTable<Verb, 6> kVerbWords{{
+constexpr NameTable<Verb, 7> kVerbWords{{
     {Verb::kStatus, "status"},
     {Verb::kReload, "reload"},
     {Verb::kSaveYaml, "save-yaml"},
     {Verb::kConns, "conns"},
     {Verb::kHealth, "health"},
     {Verb::kHa, "ha"},
+    {Verb::kFleet, "fleet"},
 }};
 
 std::string verb_word(Verb verb) { return std::string(name_of(kVerbWords, verb, "")); }
@@ -89,6 +90,18 @@ Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
     cmd.verb = verb;
     const std::string name = verb_word(verb);
     std::map<std::string, bool> seen;
+    if (verb == Verb::kFleet) {
+        if (words.size() > 2)
+            throw UsageError("fleet takes at most one argument: drain or undrain");
+        if (words.size() == 2) {
+            if (words[1] != "drain" && words[1] != "undrain") {
+                throw UsageError("unexpected argument `" + words[1] +
+                                 "' for fleet (drain or undrain)");
+            }
+            cmd.fleet_action = words[1];
+        }
+        return cmd;
+    }
     for (std::size_t i = 1; i < words.size(); ++i) {
         const std::string& word = words[i];
         if (verb != Verb::kConns) {

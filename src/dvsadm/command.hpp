@@ -35,6 +35,7 @@ enum class Verb {
     kConns,
     kHealth,
     kHa,
+    kFleet,  // fleet [drain | undrain]
 };
 
 // -L's output switches.
@@ -71,9 +72,10 @@ struct Command {
     std::optional<ForwardMethod> forward;  // -g / -i / -m
     std::optional<uint32_t> weight;        // -w
     ListOptions list;
-    mgmt::SetTimeoutsRequest timeouts;   // --set
-    mgmt::ConnFilter conn_filter;        // conns --vip/--client/--server/...
-    std::optional<uint32_t> conn_limit;  // conns --limit
+    mgmt::SetTimeoutsRequest timeouts;        // --set
+    mgmt::ConnFilter conn_filter;             // conns --vip/--client/--server/...
+    std::optional<uint32_t> conn_limit;       // conns --limit
+    std::optional<std::string> fleet_action;  // fleet drain | undrain
     bool operator==(const Command&) const = default;
 };
 

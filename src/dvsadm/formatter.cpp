@@ -480,4 +480,37 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
 
 std::string format_ha(const mgmt::HaResponse& ha) { return format_ha(ha, now_unix_ms()); }
 
+std::string format_fleet(const mgmt::FleetResponse& f) {
+    if (!f.enabled) return "Fleet: not configured (no fleet section)\n";
+    std::string out =
+        "Fleet: " +
+        std::string(f.stopping  ? "stopping (VIPs withdrawn, forwarding the grace period)"
+                    : f.drained ? "drained"
+                    : f.ready   ? "active"
+                                : "starting") +
+        ", VIP routes in kernel table " + std::to_string(f.route_table) + " via " + f.interface +
+        "\n";
+    for (const mgmt::FleetVip& v : f.vips) {
+        out += "  VIP " + text::format_ipv4(v.vip) + "  " +
+               (v.announced ? "announced" : "withdrawn") + " (" + v.reason + ")\n";
+    }
+    if (f.bird_socket.empty()) return out + "BIRD: not asked (fleet.bird_socket is empty)\n";
+    if (!f.bird_reachable) {
+        out += "BIRD: not reachable on " + f.bird_socket + ": " + f.bird_error;
+    } else {
+        out += "BIRD: " + f.bird_socket;
+    }
+    out += " (" + std::to_string(f.bird_poll_failures) + " of " + std::to_string(f.bird_polls) +
+           " polls failed)\n";
+    for (const mgmt::FleetBgpSession& b : f.bgp) {
+        out += "  BGP " + b.name + "  " + (b.state == "up" ? "up" : "down") + " (" + b.state +
+               (b.info.empty() ? "" : ", " + b.info) + ")\n";
+    }
+    if (f.route_errors != 0) {
+        out += "Route errors: " + std::to_string(f.route_errors) + ", last: " + f.last_route_error +
+               "\n";
+    }
+    return out;
+}
+
 }  // namespace dvs::dvsadm

@@ -61,6 +61,8 @@ std::string format_health(const mgmt::HealthResponse& health);  // now
 // into an age.
 std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms);
 std::string format_ha(const mgmt::HaResponse& ha);  // now
+// `dvsadm fleet`: each VIP announced or withdrawn with the reason, and BGP.
+std::string format_fleet(const mgmt::FleetResponse& fleet);
 
 // "TCP  192.0.2.10:80" (ipvsadm's listing) for messages.
 std::string service_label(const mgmt::ServiceKey& key);

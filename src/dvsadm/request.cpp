@@ -76,6 +76,8 @@ mgmt::Request to_request(const Command& cmd) {
             return mgmt::HealthRequest{};
         case Verb::kHa:
             return mgmt::HaRequest{};
+        case Verb::kFleet:
+            return mgmt::FleetRequest{cmd.fleet_action};
         case Verb::kRestore:
         case Verb::kHelp:
         case Verb::kVersion:

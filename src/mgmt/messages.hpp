@@ -122,6 +122,11 @@ struct HealthRequest {
 struct HaRequest {
     bool operator==(const HaRequest&) const = default;
 };
+// The fleet (README "Scale-out"): show, or drain / undrain this box.
+struct FleetRequest {
+    std::optional<std::string> action;  // absent: show; "drain" | "undrain"
+    bool operator==(const FleetRequest&) const = default;
+};
 struct ConnsRequest {
     ConnFilter filter;
     std::optional<uint32_t> limit;
@@ -132,7 +137,7 @@ using Request =
     std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest, EditServiceRequest,
                  DelServiceRequest, AddServerRequest, EditServerRequest, DelServerRequest,
                  ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest,
-                 HealthRequest, HaRequest>;
+                 HealthRequest, HaRequest, FleetRequest>;
 
 // --------------------------------------------------------------- responses
 
@@ -329,6 +334,40 @@ struct HaResponse {
     HaSyncInfo sync;
     HaDataplaneInfo dataplane;
     bool operator==(const HaResponse&) const = default;
+};
+
+// fleet: what this box announces, and its BIRD's BGP sessions.
+struct FleetVip {
+    uint32_t vip = 0;  // host byte order
+    bool announced = false;
+    std::string reason;  // "serving", "drained", "stopping", "not_ready", "no_usable_server"
+    bool operator==(const FleetVip&) const = default;
+};
+
+struct FleetBgpSession {
+    std::string name;
+    std::string state;  // BIRD's protocol state: "up" when established
+    std::string info;
+    bool operator==(const FleetBgpSession&) const = default;
+};
+
+struct FleetResponse {
+    bool enabled = false;  // false: no fleet section; then nothing else
+    bool ready = false;
+    bool drained = false;
+    bool stopping = false;
+    uint32_t route_table = 0;
+    std::string interface;
+    std::vector<FleetVip> vips;
+    std::string bird_socket;
+    bool bird_reachable = false;
+    std::string bird_error;
+    std::vector<FleetBgpSession> bgp;
+    uint64_t bird_polls = 0;
+    uint64_t bird_poll_failures = 0;
+    uint64_t route_errors = 0;
+    std::string last_route_error;
+    bool operator==(const FleetResponse&) const = default;
 };
 
 }  // namespace dvs::mgmt

@@ -116,6 +116,16 @@
 //                 last_full_ms: milliseconds (fractional). When sync is not
 //                 configured, its other fields are zero. dataplane: the
 //                 workers' counters, summed.
+//   fleet         action?: "drain" | "undrain"   (absent: show only)
+//                 -> enabled: bool (false: no fleet section; then nothing else),
+//                    ready, drained, stopping: bool, route_table, interface,
+//                    vips: [{vip, announced: bool, reason}],
+//                    bird_socket, bird_reachable: bool, bird_error?,
+//                    bgp: [{name, state, info?}], bird_polls, bird_poll_failures,
+//                    route_errors, last_route_error?
+//                 reason: "serving" | "drained" | "stopping" | "not_ready" |
+//                 "no_usable_server"; state is BIRD's protocol state ("up" =
+//                 established). The answer is the state after the action.
 //
 // Ranges: weight 0..65535; persistence timeout 1..2592000 (default 300),
 // netmask default 255.255.255.255; timeouts 0..2592000. scheduler names and
@@ -185,6 +195,7 @@ json to_json(const ListResponse& r);
 json to_json(const ConnsResponse& r);
 json to_json(const HealthResponse& r);
 json to_json(const HaResponse& r);
+json to_json(const FleetResponse& r);
 
 // Client side. check_response throws DaemonError for ok:false and
 // ProtocolError for a malformed envelope; the parse_* functions call it
@@ -195,6 +206,7 @@ ListResponse parse_list_response(const json& response);
 ConnsResponse parse_conns_response(const json& response);
 HealthResponse parse_health_response(const json& response);
 HaResponse parse_ha_response(const json& response);
+FleetResponse parse_fleet_response(const json& response);
 std::string parse_message_response(const json& response);  // reload: "message"
 std::string parse_yaml_response(const json& response);     // save_yaml: "yaml"
 

@@ -74,6 +74,10 @@ void describe(V& v, S& q) {
 }
 
 template <class V, class S>
+requires wire::Is<S, FleetRequest>
+void describe(V& v, S& q) { v("action", q.action, wire::kNonEmpty); }
+
+template <class V, class S>
 requires wire::Is<S, ConnsRequest>
 void describe(V& v, S& q) {
     v("filter", q.filter, wire::kOmitDefault);
@@ -116,6 +120,8 @@ template <>
 constexpr std::string_view kOpName<HealthRequest> = "health";
 template <>
 constexpr std::string_view kOpName<HaRequest> = "ha";
+template <>
+constexpr std::string_view kOpName<FleetRequest> = "fleet";
 
 // Fills the alternative of Request whose op name is `op`.
 template <std::size_t I = 0>

@@ -10,10 +10,17 @@ namespace dvs::mgmt {
 
 // ------------------------------------------------------------ field lists
 
+// Traffic counters added after version 1: a dvsd older than them does not
+// send them, and a newer dvsadm reads their absence as 0.
+constexpr wire::Presence traffic_presence(std::string_view key) {
+    return key == "continued_no_state" || key == "continuedps" ? wire::kDefault
+                                                               : wire::Presence::kRequired;
+}
+
 template <class V, class S>
 requires wire::Is<S, Counters>
 void describe(V& v, S& c) {
-#define DVS_TRAFFIC_FIELD(name, rate_name, help) v(#name, c.name);
+#define DVS_TRAFFIC_FIELD(name, rate_name, help) v(#name, c.name, traffic_presence(#name));
     DVS_TRAFFIC_COUNTERS(DVS_TRAFFIC_FIELD)
 #undef DVS_TRAFFIC_FIELD
 }
@@ -21,7 +28,8 @@ void describe(V& v, S& c) {
 template <class V, class S>
 requires wire::Is<S, Rates>
 void describe(V& v, S& r) {
-#define DVS_RATE_FIELD(name, rate_name, help) v(#rate_name, r.rate_name);
+#define DVS_RATE_FIELD(name, rate_name, help) \
+    v(#rate_name, r.rate_name, traffic_presence(#rate_name));
     DVS_TRAFFIC_COUNTERS(DVS_RATE_FIELD)
 #undef DVS_RATE_FIELD
 }
@@ -235,6 +243,43 @@ void describe(V& v, S& r) {
     v("dataplane", r.dataplane);
 }
 
+template <class V, class S>
+requires wire::Is<S, FleetVip>
+void describe(V& v, S& f) {
+    v("vip", f.vip, wire::kIpv4);
+    v("announced", f.announced);
+    v("reason", f.reason);
+}
+
+template <class V, class S>
+requires wire::Is<S, FleetBgpSession>
+void describe(V& v, S& b) {
+    v("name", b.name);
+    v("state", b.state);
+    v("info", b.info, wire::kDefault);
+}
+
+template <class V, class S>
+requires wire::Is<S, FleetResponse>
+void describe(V& v, S& r) {
+    v("enabled", r.enabled);
+    if (!r.enabled) return;  // no fleet section: nothing else is sent
+    v("ready", r.ready);
+    v("drained", r.drained);
+    v("stopping", r.stopping);
+    v("route_table", r.route_table);
+    v("interface", r.interface);
+    v("vips", r.vips);
+    v("bird_socket", r.bird_socket);
+    v("bird_reachable", r.bird_reachable);
+    v("bird_error", r.bird_error, wire::kDefault);
+    v("bgp", r.bgp);
+    v("bird_polls", r.bird_polls);
+    v("bird_poll_failures", r.bird_poll_failures);
+    v("route_errors", r.route_errors);
+    v("last_route_error", r.last_route_error, wire::kDefault);
+}
+
 namespace {
 
 template <class T>
@@ -296,6 +341,7 @@ json to_json(const ListResponse& r) { return write_answer(r); }
 json to_json(const ConnsResponse& r) { return write_answer(r); }
 json to_json(const HealthResponse& r) { return write_answer(r); }
 json to_json(const HaResponse& r) { return write_answer(r); }
+json to_json(const FleetResponse& r) { return write_answer(r); }
 
 const json& check_response(const json& response) {
     if (!response.is_object()) {
@@ -327,6 +373,7 @@ ListResponse parse_list_response(const json& r) { return read_answer<ListRespons
 ConnsResponse parse_conns_response(const json& r) { return read_answer<ConnsResponse>(r); }
 HealthResponse parse_health_response(const json& r) { return read_answer<HealthResponse>(r); }
 HaResponse parse_ha_response(const json& r) { return read_answer<HaResponse>(r); }
+FleetResponse parse_fleet_response(const json& r) { return read_answer<FleetResponse>(r); }
 
 std::string parse_message_response(const json& r) { return read_answer<MessageAnswer>(r).message; }
 

@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-TABLES = ["nat", "dr", "tun", "icmp", "frag", "misc", "malformed", "neigh", "ipv6"]
+TABLES = ["nat", "dr", "tun", "icmp", "frag", "misc", "malformed", "neigh", "ipv6", "fleet"]
 
 
 def main() -> int:

@@ -47,7 +47,7 @@ topo_log() { printf '[topo] %s\n' "$*" >&2; }
 topo_namespaces() {
     local prefix=$1
     ip netns list 2>/dev/null | awk '{print $1}' |
-        grep -E "^${prefix}-(lb|lb[12]|ka|fg|cl|sw|gw|rs[0-9]+|ha[0-9]+)$" || true
+        grep -E "^${prefix}-(lb|lb[0-9]+|ka|fg|cl|sw|gw|rs[0-9]+|ha[0-9]+)$" || true
 }
 
 # _topo_ns_setup NS: lo up, IPv6 off (before any interface arrives).

@@ -162,17 +162,18 @@ TEST_CASE("a file with no services is valid", "[config]") {
 
 TEST_CASE("bad files name file, line, column, key path and problem", "[config]") {
     SECTION("unknown top-level key") {
-        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
-                            "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
-                            "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
-                            "management, exception_path, monitoring, restart, services, ha)");
+        REQUIRE_THROWS_WITH(
+            load_config_file("configs/bad-unknown-top-key.yaml"),
+            "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
+            "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
+            "management, exception_path, monitoring, restart, services, ha, fleet)");
     }
     SECTION("unknown nested key (typo)") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
                             "configs/bad-unknown-nested-key.yaml:8:5: services[0]: unknown key "
                             "'sheduler' (expected one of: name, vip, port, protocol, scheduler, "
                             "scheduler_flags, mh_table_size, persistence, on_remove, on_no_server, "
-                            "max_half_open, health_check, "
+                            "max_half_open, continuation, health_check, "
                             "agent_check, sorry_server, real_servers)");
     }
     SECTION("bad IPv4 address") {

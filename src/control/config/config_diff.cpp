@@ -21,6 +21,7 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
     note(running.exception_path != next.exception_path, "exception_path");
     note(running.ha != next.ha, "ha");
     note(running.monitoring != next.monitoring, "monitoring");
+    note(running.fleet != next.fleet, "fleet");
     return changed;
 }
 
@@ -30,6 +31,7 @@ Config keep_restart_only(const Config& running, Config next) {
     next.exception_path = running.exception_path;
     next.ha = running.ha;
     next.monitoring = running.monitoring;
+    next.fleet = running.fleet;
     return next;
 }
 

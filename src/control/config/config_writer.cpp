@@ -96,6 +96,14 @@ void write_ha(std::ostream& o, const HaConfig& h) {
     }
 }
 
+void write_fleet(std::ostream& o, const FleetConfig& f) {
+    o << "fleet:\n  route_table: " << f.route_table << "\n";
+    if (!f.interface.empty()) o << "  interface: " << quoted(f.interface) << "\n";
+    o << "  start_drained: " << (f.start_drained ? "true" : "false")
+      << "\n  shutdown_grace: " << format_duration_ms(f.shutdown_grace_ms)
+      << "\n  bird_socket: " << quoted(f.bird_socket) << "\n";
+}
+
 }  // namespace
 
 std::string config_to_yaml(const Config& c) {
@@ -177,6 +185,8 @@ std::string config_to_yaml(const Config& c) {
         if (s.reset_on_remove) o << "    on_remove: reset\n";
         if (!s.reject_no_server) o << "    on_no_server: drop\n";
         if (s.max_half_open) o << "    max_half_open: " << *s.max_half_open << "\n";
+        if (s.continuation)
+            o << "    continuation: " << (*s.continuation ? "true" : "false") << "\n";
         if (s.health_check) o << "    health_check: " << health_check_yaml(*s.health_check) << "\n";
         if (s.agent_check) o << "    agent_check: " << agent_check_yaml(*s.agent_check) << "\n";
         if (s.sorry_server) {
@@ -202,6 +212,7 @@ std::string config_to_yaml(const Config& c) {
         }
     }
     if (c.ha.enabled) write_ha(o, c.ha);
+    if (c.fleet.enabled) write_fleet(o, c.fleet);
     return o.str();
 }
 

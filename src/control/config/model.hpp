@@ -209,6 +209,11 @@ struct ServiceConfig {
     // half_open_limit. Not written: default_max_half_open() of the
     // dataplane (TCP services). 0: no limit of its own.
     std::optional<uint32_t> max_half_open;
+    // Maglev continuation (README "Scale-out"): a TCP segment that is not a
+    // SYN and finds no connection is scheduled by mh and its connection
+    // continues, as another box of the fleet would have placed it. mh only.
+    // Unset: on when the file has a fleet section (continuation_on()).
+    std::optional<bool> continuation;
     std::optional<HealthCheckConfig> health_check;  // the service-wide check, as written
     std::optional<AgentCheckConfig> agent_check;
     std::optional<SorryServerConfig> sorry_server;
@@ -247,6 +252,22 @@ struct HaConfig {
     bool operator==(const HaConfig&) const = default;
 };
 
+// Scale-out (README "Scale-out"): this box is one of several behind ECMP
+// routers. dvsd keeps a /32 route per announced VIP in a kernel routing
+// table of the exception path's namespace; the box's BIRD learns that table
+// and announces it over BGP (control/announce/).
+struct FleetConfig {
+    bool enabled = false;      // a fleet: section is present
+    uint32_t route_table = 0;  // required: 1..252 (not main, local or default)
+    // The interface the VIP routes point at; "": the first port's kernel
+    // interface (the exception path).
+    std::string interface;
+    bool start_drained = false;          // announce nothing until `dvsadm fleet undrain`
+    uint32_t shutdown_grace_ms = 10000;  // SIGTERM: withdraw, forward this long, stop
+    std::string bird_socket = "/run/bird/bird.ctl";  // "": do not ask BIRD
+    bool operator==(const FleetConfig&) const = default;
+};
+
 struct Config {
     std::string source;  // file the config came from, for messages
     DataplaneConfig dataplane;
@@ -260,7 +281,14 @@ struct Config {
     RestartConfig restart;
     std::vector<ServiceConfig> services;
     HaConfig ha;
+    FleetConfig fleet;
     bool operator==(const Config&) const = default;
 };
+
+// Whether a service continues connections it has no state for: what the
+// file says, else on for mh services of a fleet.
+inline bool continuation_on(const Config& c, const ServiceConfig& s) {
+    return s.continuation.value_or(c.fleet.enabled && s.scheduler == "mh" && !s.persistence);
+}
 
 }  // namespace dvs::control

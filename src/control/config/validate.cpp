@@ -399,6 +399,16 @@ void check_monitoring(const Config& c, const SourceMap& where) {
     }
 }
 
+// The VIP routes need an interface: the exception path's, unless named.
+void check_fleet(const Config& c, const SourceMap& where) {
+    if (!c.fleet.enabled) return;
+    if (c.fleet.interface.empty() && !c.exception_path.enabled) {
+        where.fail("fleet",
+                   "needs exception_path (BIRD talks BGP through it and the VIP routes "
+                   "point at its interface) or fleet.interface");
+    }
+}
+
 }  // namespace
 
 std::string interface_name_problem(const std::string& name) {
@@ -431,6 +441,7 @@ void validate(const Config& config, const SourceMap& positions) {
     check_routes_and_neighbors(config, positions);
     check_services(config, positions);
     check_ha(config, positions);
+    check_fleet(config, positions);
     check_monitoring(config, positions);
     check_restart(config, positions);
 }

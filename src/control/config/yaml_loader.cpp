@@ -128,6 +128,29 @@ HaConfig read_ha(const Reader& r) {
     return h;
 }
 
+FleetConfig read_fleet(const Reader& r) {
+    FleetConfig f;
+    f.enabled = true;
+    r.check_keys({"route_table", "interface", "start_drained", "shutdown_grace", "bird_socket"});
+    // 253..255 are the kernel's default, main and local tables.
+    f.route_table = static_cast<uint32_t>(r.required("route_table").integer(1, 252));
+    if (auto v = r.optional("interface")) {
+        f.interface = v->string();
+        if (const std::string problem = interface_name_problem(f.interface); !problem.empty()) {
+            v->fail("'" + f.interface + "' " + problem);
+        }
+    }
+    if (auto v = r.optional("start_drained")) f.start_drained = v->boolean();
+    if (auto v = r.optional("shutdown_grace")) f.shutdown_grace_ms = v->duration_ms(0, 3600000);
+    if (auto v = r.optional("bird_socket")) {
+        f.bird_socket = v->string();
+        if (!f.bird_socket.empty() && f.bird_socket.front() != '/') {
+            v->fail("the BIRD control socket must be an absolute path");
+        }
+    }
+    return f;
+}
+
 RouteConfig read_route(const Reader& r) {
     RouteConfig route;
     r.check_keys({"prefix", "via", "port"});
@@ -432,7 +455,7 @@ ServiceConfig read_service(const Reader& r) {
     ServiceConfig s;
     r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
                   "mh_table_size", "persistence", "on_remove", "on_no_server", "max_half_open",
-                  "health_check", "agent_check", "sorry_server", "real_servers"});
+                  "continuation", "health_check", "agent_check", "sorry_server", "real_servers"});
     s.name = r.required("name").name();
     s.vip = r.required("vip").ip();
     s.port = static_cast<uint16_t>(r.required("port").integer(0, 65535));
@@ -464,6 +487,19 @@ ServiceConfig read_service(const Reader& r) {
     }
     if (auto v = r.optional("max_half_open")) {
         s.max_half_open = static_cast<uint32_t>(v->integer(0, 268435456));
+    }
+    if (auto v = r.optional("continuation")) {
+        s.continuation = v->boolean();
+        // Another box picks the same server only by the same Maglev table.
+        if (*s.continuation && s.scheduler != "mh") {
+            v->fail(
+                "continuation applies to scheduler mh only (every box must pick the same "
+                "server), not " +
+                s.scheduler);
+        }
+        if (*s.continuation && s.persistence) {
+            v->fail("continuation cannot be combined with persistence (templates are per box)");
+        }
     }
     if (auto v = r.optional("health_check")) s.health_check = read_health_check(*v, std::nullopt);
     if (auto v = r.optional("agent_check")) s.agent_check = read_agent_check(*v, std::nullopt);
@@ -502,7 +538,7 @@ Config read_config(const Reader& root, SourceMap& positions) {
     }
     if (root.node().IsMap()) {
         root.check_keys({"dataplane", "ports", "routes", "neighbors", "timeouts", "management",
-                         "exception_path", "monitoring", "restart", "services", "ha"});
+                         "exception_path", "monitoring", "restart", "services", "ha", "fleet"});
     }
     Config c;
     c.source = positions.origin();
@@ -525,6 +561,7 @@ Config read_config(const Reader& root, SourceMap& positions) {
     if (auto s = section(root, "restart")) c.restart = read_restart(*s);
     c.services = read_list<ServiceConfig>(root, "services", read_service);
     if (auto s = section(root, "ha")) c.ha = read_ha(*s);
+    if (auto s = section(root, "fleet")) c.fleet = read_fleet(*s);
     return c;
 }
 

@@ -73,12 +73,17 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
     }
     if (c == nullptr) {
-        if (tcp && !syn_only) return out_.drop(m, DropReason::kTcpNoConn);
+        // Maglev continuation: the segment belongs to a connection another
+        // box of the fleet placed; mh picks the same server here, so the
+        // connection carries on. It is not half-open, and it comes before
+        // any no-server reset (that is only ever for a SYN).
+        const bool continued = tcp && !syn_only && svc.continuation;
+        if (tcp && !syn_only && !continued) return out_.drop(m, DropReason::kTcpNoConn);
         if (engine_detail::spoofs_us(snap, v.ip->src))
             return out_.drop(m, DropReason::kSpoofedOwnAddress);
         // A bounded service (max_half_open, or its default) also stops at
         // half the table half-open; max_half_open: 0 means no bound at all.
-        if (tcp && svc.half_open_limit != 0 &&
+        if (tcp && !continued && svc.half_open_limit != 0 &&
             (half_open_[svc.id] >= svc.half_open_limit ||
              half_open_total_ >= ctx_.conns.capacity() / 2)) {
             if (preselected_rs >= 0) {
@@ -107,7 +112,10 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
             const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
             if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
         }
-        if (chosen == nullptr) return no_server(m, v, snap, svc);
+        if (chosen == nullptr) {
+            if (continued) return out_.drop(m, DropReason::kTcpNoConn);  // never a reset
+            return no_server(m, v, snap, svc);
+        }
         const RealServer& rs = *chosen;
         Conn proto{};
         proto.client_ip = v.ip->src;
@@ -119,7 +127,12 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         // so does a NAT server of a port-0 service configured without a port.
         proto.rs_port = rs.method == kMethodNat && rs.port != 0 ? rs.port : ports.dst;
         proto.proto = v.proto;
-        proto.state = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
+        // A continued segment finds the handshake long done: an ACK is
+        // established, a FIN or RST moves on from there.
+        proto.state = !tcp        ? ConnState::kUdp
+                      : continued ? tcp_next_state(ConnState::kTcpEstablished, Direction::kInbound,
+                                                   v.tcp_flags)
+                                  : ConnState::kTcpSynRecv;
         proto.service_id = svc.id;
         proto.rs_id = rs.id;
         proto.method = rs.method;
@@ -136,6 +149,11 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         ctx_.counters->conns_created.add();
         ctx_.counters->services[c->service_id].conns.add();
         ctx_.counters->real_servers[c->rs_id].conns.add();
+        if (continued) {
+            ctx_.counters->continued_no_state.add();
+            ctx_.counters->services[c->service_id].continued_no_state.add();
+            ctx_.counters->real_servers[c->rs_id].continued_no_state.add();
+        }
     } else {
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;

@@ -1,0 +1,147 @@
+// Scale-out (issue 16): which VIPs a box announces and why, what BIRD's
+// `show protocols` says about BGP, and the fleet / continuation settings.
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "control/announce/announce_decision.hpp"
+#include "control/announce/announcer.hpp"
+#include "control/announce/bird_status.hpp"
+#include "control/config/config.hpp"
+#include "control/config/config_writer.hpp"
+#include "control/health/health_overlay.hpp"
+#include "control/snapshot_builder.hpp"
+#include "dataplane/snapshot.hpp"
+
+using namespace dvs::control;
+
+namespace {
+
+const uint32_t kVipA = htonl(0xc0000246);  // 192.0.2.70
+const uint32_t kVipB = htonl(0xc0000247);  // 192.0.2.71
+
+AnnounceInputs serving_box() {
+    AnnounceInputs in;
+    in.ready = true;
+    in.vips = {{kVipA, 2, 1}, {kVipB, 1, 0}};
+    return in;
+}
+
+const std::string kFleetConfig = R"(
+exception_path: { enabled: true }
+ports:
+  - { name: lan, device: "net_null0", addresses: ["10.0.0.1/24"] }
+fleet:
+  route_table: 100
+services:
+  - { name: mh, vip: 192.0.2.70, port: 80, protocol: tcp, scheduler: mh,
+      real_servers: [{ address: 10.0.0.11, forward: dr }] }
+  - { name: off, vip: 192.0.2.70, port: 81, protocol: tcp, scheduler: mh, continuation: false,
+      real_servers: [{ address: 10.0.0.11, forward: dr }] }
+  - { name: rr, vip: 192.0.2.71, port: 80, protocol: tcp, scheduler: rr,
+      real_servers: [{ address: 10.0.0.11, forward: dr }] }
+)";
+
+}  // namespace
+
+TEST_CASE("announce: a ready box announces VIPs with a usable server", "[announce]") {
+    const std::vector<VipVerdict> v = decide_announcements(serving_box());
+    REQUIRE(v.size() == 2);
+    CHECK(v[0] == VipVerdict{kVipA, true, AnnounceReason::kServing});
+    CHECK(v[1] == VipVerdict{kVipB, false, AnnounceReason::kNoUsableServer});
+}
+
+TEST_CASE("announce: box-wide reasons withdraw every VIP, stopping first", "[announce]") {
+    AnnounceInputs in = serving_box();
+    in.ready = false;
+    CHECK(decide_announcements(in)[0] == VipVerdict{kVipA, false, AnnounceReason::kNotReady});
+    in.drained = true;
+    CHECK(decide_announcements(in)[0] == VipVerdict{kVipA, false, AnnounceReason::kDrained});
+    in.stopping = true;
+    CHECK(decide_announcements(in)[0] == VipVerdict{kVipA, false, AnnounceReason::kStopping});
+    in = serving_box();
+    in.drained = true;
+    for (const VipVerdict& d : decide_announcements(in)) {
+        CHECK_FALSE(d.announced);
+        CHECK(d.reason == AnnounceReason::kDrained);
+    }
+    CHECK(to_string(AnnounceReason::kNoUsableServer) == "no_usable_server");
+}
+
+TEST_CASE("announce: the Snapshot says which VIPs have a usable server", "[announce]") {
+    Config c = load_config_text(kFleetConfig, "fleet.yaml");
+    std::unique_ptr<dvs::dataplane::Snapshot> snap = build_snapshot(c, 1, 1);
+    std::vector<VipServing> v = vips_serving(*snap);
+    REQUIRE(v.size() == 2);
+    CHECK(v[0].vip == kVipA);
+    CHECK(v[0].services == 2);
+    CHECK(v[0].usable_services == 2);
+    // A health check's verdict: weight 0, no usable server on 192.0.2.71.
+    HealthOverlay failed;
+    failed.servers = {{}, {}, {ServerVerdict{true}}};
+    snap = build_snapshot(c, 1, 2, nullptr, nullptr, &failed);
+    v = vips_serving(*snap);
+    CHECK(v[1].usable_services == 0);
+    CHECK_FALSE(decide_announcements({true, false, false, v})[1].announced);
+}
+
+TEST_CASE("announce: BIRD's show protocols, BGP rows only", "[announce]") {
+    const std::string reply =
+        "0001 BIRD 2.0.12 ready.\n"
+        "2002-Name       Proto      Table      State  Since         Info\n"
+        "1002-device1    Device     ---        up     06:30:11.123  \n"
+        " kernel1    Kernel     master4    up     06:30:11.123  \n"
+        " router     BGP        ---        up     06:30:13.456  Established   \n"
+        " spare      BGP        ---        start  06:30:13.456  Active        Socket: Connection "
+        "refused\n"
+        "0000 \n";
+    const std::vector<BirdProtocol> p = parse_bird_protocols(reply);
+    REQUIRE(p.size() == 2);
+    CHECK(p[0] == BirdProtocol{"router", "up", "06:30:13.456  Established"});
+    CHECK(p[1].name == "spare");
+    CHECK(p[1].state == "start");
+    CHECK(parse_bird_protocols("0001 BIRD 2.0.12 ready.\n0000 \n").empty());
+}
+
+TEST_CASE("fleet config: continuation is on for mh services of a fleet, off otherwise",
+          "[announce]") {
+    const Config c = load_config_text(kFleetConfig, "fleet.yaml");
+    CHECK(c.fleet.enabled);
+    CHECK(c.fleet.route_table == 100);
+    CHECK(c.fleet.shutdown_grace_ms == 10000);
+    CHECK(continuation_on(c, c.services[0]));
+    CHECK_FALSE(continuation_on(c, c.services[1]));  // continuation: false
+    CHECK_FALSE(continuation_on(c, c.services[2]));  // rr
+    std::unique_ptr<dvs::dataplane::Snapshot> snap = build_snapshot(c, 1, 1);
+    CHECK(snap->services[0].continuation);
+    CHECK_FALSE(snap->services[1].continuation);
+    CHECK_FALSE(snap->services[2].continuation);
+    // Without a fleet section an mh service keeps today's behaviour.
+    Config alone = c;
+    alone.fleet = {};
+    CHECK_FALSE(continuation_on(alone, alone.services[0]));
+    // Written back and read again: the same configuration.
+    CHECK(load_config_text(config_to_yaml(c), "fleet.yaml") == c);
+}
+
+TEST_CASE("fleet config: errors name the key", "[announce]") {
+    const std::string base = R"(
+exception_path: { enabled: true }
+ports:
+  - { name: lan, device: "net_null0", addresses: ["10.0.0.1/24"] }
+)";
+    REQUIRE_THROWS_WITH(
+        load_config_text(base + "services:\n  - { name: s, vip: 192.0.2.70, port: 80, protocol: "
+                                "tcp, scheduler: rr, continuation: true, real_servers: [] }\n",
+                         "f.yaml"),
+        Catch::Contains("f.yaml:6:") &&
+            Catch::Contains("continuation applies to scheduler mh only"));
+    REQUIRE_THROWS_WITH(load_config_text(base + "fleet: { route_table: 254 }\n", "f.yaml"),
+                        Catch::Contains("fleet.route_table"));
+    REQUIRE_THROWS_WITH(
+        load_config_text("ports:\n  - { name: lan, device: \"net_null0\", addresses: "
+                         "[\"10.0.0.1/24\"] }\nfleet: { route_table: 100 }\n",
+                         "f.yaml"),
+        Catch::Contains("needs exception_path"));
+}
