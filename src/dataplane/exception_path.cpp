@@ -1,5 +1,7 @@
 #include "dataplane/exception_path.hpp"
 
+#include <cstring>
+
 #include "packet/arp.hpp"
 
 namespace dvs::dataplane {
@@ -18,6 +20,7 @@ FromKernel classify_from_kernel(const PacketView& v) {
                        : FromKernel::kUnsupported;
         case FrameKind::kIpv4: {
             const uint8_t first = reinterpret_cast<const uint8_t*>(&v.ip->dst)[0];
+            if (is_vrrp_advert(v)) return FromKernel::kVrrp;
             const bool multicast = (first & 0xf0) == 0xe0;
             const bool broadcast = v.ip->dst == 0xffffffffu;
             return multicast || broadcast ? FromKernel::kMulticast : FromKernel::kRoute;
@@ -29,6 +32,12 @@ FromKernel classify_from_kernel(const PacketView& v) {
                                                         : FromKernel::kMalformed;
     }
     return FromKernel::kUnsupported;
+}
+
+bool is_vrrp_advert(const PacketView& v) {
+    static const uint8_t kGroup[4] = {224, 0, 0, 18};
+    return v.kind == FrameKind::kIpv4 && v.proto == kIpProtoVrrp &&
+           std::memcmp(&v.ip->dst, kGroup, 4) == 0;
 }
 
 bool icmp_error_quotes_ipip(const PacketView& v) {

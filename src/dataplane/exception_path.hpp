@@ -56,12 +56,18 @@ private:
 enum class FromKernel : uint8_t {
     kRoute,        // unicast IPv4: route it like anything else
     kArpRequest,   // the kernel resolving a next hop: the dataplane answers
-    kMulticast,    // IPv4 multicast or limited broadcast: not forwarded
+    kVrrp,         // a VRRP advert (224.0.0.18, protocol 112): out on the wire port as is
+    kMulticast,    // other IPv4 multicast or limited broadcast: not forwarded
     kUnsupported,  // IPv6, other EtherTypes, ARP replies/announcements
     kMalformed,    // parse failed: the frame's own drop reason applies
 };
 
 FromKernel classify_from_kernel(const PacketView& v);
+
+// VRRP's group and protocol (RFC 5798): adverts pass between the wire and
+// the exception path both ways, so `ha.interface` may be a port's tap.
+inline constexpr uint8_t kIpProtoVrrp = 112;
+bool is_vrrp_advert(const PacketView& v);
 
 // True for an ICMP error quoting an IP-in-IP packet: about our own TUN
 // traffic, not about a kernel socket (left to the dataplane, see ICMP in

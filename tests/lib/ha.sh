@@ -38,10 +38,14 @@ log_epoch() { date -d "$1" +%s.%N; }
 #   HA_PEER       default 10.0.3.(3-N)          HA_CONN_CAPACITY, HA_MBUFS
 #   HA_SECTION    0: no ha: section at all (a plain dvsd with floating addresses)
 #   HA_KEY_FILE   ha.sync.key_file (default none: an unauthenticated stream)
+#   HA_ON_PORT    1: ha.interface is lan's exception-path tap, not the ha link
 ha_config() {
     local n=$1 prio=$2 out
     out=$(ha_conf "$n")
     local peer=${HA_PEER:-10.0.3.$((3 - n))}
+    # HA_ON_PORT=1: VRRP and the sync stream on lan's exception-path tap
+    # (dvs-lan), the peer at its fixed lan address (issue 16).
+    [[ ${HA_ON_PORT:-0} == 1 ]] && peer=${HA_PEER:-$(ha_peer_of "$n")}
     {
         cat <<YAML
 dataplane:
@@ -56,9 +60,10 @@ ports:
 timeouts: { tcp: 900, tcp_fin: 120, udp: 300 }
 management: { socket: $(ha_sock "$n") }
 YAML
+        [[ ${HA_ON_PORT:-0} == 1 ]] && echo "exception_path: { enabled: true }"
         if [[ ${HA_SECTION:-1} != 0 ]]; then
             echo "ha:"
-            echo "  interface: ha"
+            if [[ ${HA_ON_PORT:-0} == 1 ]]; then echo "  interface: dvs-lan"; else echo "  interface: ha"; fi
             if [[ ${HA_SYNC:-1} == 1 ]]; then
                 echo "  sync: { peer: $peer, port: 8848${HA_KEY_FILE:+, key_file: $HA_KEY_FILE} }"
             fi
@@ -241,7 +246,14 @@ ha_wait_master() { ha_wait_log "$1" "$2" 'vrrp vi1: [A-Z]+ -> MASTER' "$3"; }
 # ha_wait_synced N FROM_LINE TIMEOUT_S: timestamp of N's "full state
 # transfer from <the other> done".
 ha_wait_synced() {
-    ha_wait_log "$1" "$2" "sync: full state transfer from 10\.0\.3\.$((3 - $1))(:[0-9]+)? done" "$3"
+    local peer
+    peer=$(ha_peer_of "$1")
+    ha_wait_log "$1" "$2" "sync: full state transfer from ${peer//./\\.}(:[0-9]+)? done" "$3"
+}
+# ha_peer_of N: the other box's sync address (its ha link, or its lan port
+# with HA_ON_PORT=1).
+ha_peer_of() {
+    if [[ ${HA_ON_PORT:-0} == 1 ]]; then echo "10.0.0.$((5 - $1))"; else echo "10.0.3.$((3 - $1))"; fi
 }
 
 # ha_start_pair: start lb1 (must become MASTER), then lb2 (must be BACKUP and

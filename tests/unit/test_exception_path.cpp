@@ -75,6 +75,14 @@ TEST_CASE("frames from the kernel: route unicast IPv4, answer ARP requests, drop
     Frame bcast = make_frame(kIpProtoUdp, ip4(10, 0, 0, 1), ip4(255, 255, 255, 255), be16(68),
                              be16(67), std::vector<uint8_t>(20, 1));
     CHECK(classify_from_kernel(parse_frame(bcast.data(), bcast.size())) == FromKernel::kMulticast);
+    // VRRP adverts leave for the wire (ha.interface on a port's tap, issue
+    // 16); another protocol to the same group does not.
+    Frame vrrp = make_frame(kIpProtoVrrp, ip4(10, 0, 0, 3), ip4(224, 0, 0, 18), 0, 0,
+                            std::vector<uint8_t>(20, 1));
+    CHECK(classify_from_kernel(parse_frame(vrrp.data(), vrrp.size())) == FromKernel::kVrrp);
+    Frame udp18 = make_frame(kIpProtoUdp, ip4(10, 0, 0, 3), ip4(224, 0, 0, 18), be16(1), be16(1),
+                             std::vector<uint8_t>(20, 1));
+    CHECK(classify_from_kernel(parse_frame(udp18.data(), udp18.size())) == FromKernel::kMulticast);
 
     uint8_t arp[kArpFrameLen];
     const uint8_t mac[6] = {2, 0, 0, 0, 0, 1};

@@ -135,6 +135,9 @@ void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) 
         return out_.drop(m, DropReason::kIcmpUnhandled);
     }
     if (!v.has_ports) {
+        // A VRRP advert from the wire: to the exception path, where
+        // ha.interface may be this port's tap (without one: no_service).
+        if (is_vrrp_advert(v) && kernel_.to_kernel(m)) return;  // counted to_kernel
         if (snap.is_local(v.ip->dst)) return icmp_.local(m, v, snap);
         return out_.drop(m, DropReason::kNoService);
     }

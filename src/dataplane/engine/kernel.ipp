@@ -63,6 +63,14 @@ void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapsh
             ctx_.counters->kernel_arp_replies.add();
             return out_.transmit(kernel_port, m);
         }
+        case FromKernel::kVrrp: {
+            // VRRP on a port's tap (ha.interface): the advert leaves by the
+            // wire port as the kernel made it (TTL 255, group MAC), from the
+            // port's MAC. Counted by from_kernel.
+            const auto wire_port = ctx_.env.ports->ports[kernel_port].wire_port;
+            std::memcpy(rte_pktmbuf_mtod(m, EthHdr*)->src, ctx_.env.ports->ports[wire_port].mac, 6);
+            return out_.transmit(static_cast<uint16_t>(wire_port), m);
+        }
         case FromKernel::kMulticast:
             return out_.drop(m, DropReason::kKernelMulticast);
         case FromKernel::kUnsupported:
