@@ -3,7 +3,8 @@
 # while a real server of it is healthy. One dvsd box with its own BIRD, a
 # router running BIRD (tests/lib/fleet.sh):
 #  - up: the router learns 192.0.2.70 over BGP from the box; `dvsadm fleet`
-#    says "announced (serving)" and the BGP session is up;
+#    says "announced (serving)" and the BGP session is up; dvsd, started
+#    before BIRD, logged BIRD's absence once and found it later;
 #  - every real server stops: the health checks fail, dvsd withdraws the
 #    route, the VIP leaves the router's table; dvsadm says no_usable_server;
 #  - the servers come back: the VIP is announced again and requests succeed.
@@ -19,12 +20,21 @@ export RS_BLOB_MB=1
 
 fleet_up 1
 check "the router learned $FLEET_VIP from the box" fleet_path_via 1
+# dvsd started before its BIRD: it announced into the kernel table anyway,
+# said once that BIRD was not there, and found it on a later poll.
+log=$(fleet_log 1)
+check "dvsd logged BIRD's absence once ($(grep -c 'BIRD not reachable' "$log") lines)" \
+    test "$(grep -c 'BIRD not reachable' "$log")" -eq 1
+check "dvsd found BIRD on a later poll" _wait_until 6 grep -q "fleet: BIRD answers" "$log"
 fleet=$(fleet_adm 1 fleet)
 fleet_indent <<<"$fleet"
 check "dvsadm fleet: $FLEET_VIP announced (serving)" grep -q "VIP $FLEET_VIP  announced (serving)" <<<"$fleet"
 # shellcheck disable=SC2317 # called through check
 _bgp_up() { fleet_adm 1 fleet | grep -q "BGP uplink  up"; }
 check "dvsadm fleet: BIRD's BGP session to the router is up" _wait_until 10 _bgp_up
+# polls: "F P" from dvsadm fleet's "(F of P polls failed)".
+polls() { fleet_adm 1 fleet | sed -nE 's/.*\(([0-9]+) of ([0-9]+) polls failed\).*/\1 \2/p'; }
+read -r failed_then polls_then <<<"$(polls)"
 res=$(ip netns exec "$E2E_PREFIX-cl" "$DVS_PY" "$DVS_LIB/http_client.py" \
     --url "http://$FLEET_VIP/whoami" --count 20 --timeout 3 --deadline 30) || true
 check "20 requests through the router and the box succeed ($res)" \
@@ -54,5 +64,10 @@ res=$(ip netns exec "$E2E_PREFIX-cl" "$DVS_PY" "$DVS_LIB/http_client.py" \
     --url "http://$FLEET_VIP/whoami" --count 20 --timeout 3 --deadline 30) || true
 check "20 requests succeed again ($res)" test "$(json_field "$res" ok)" -eq 20
 
+# Every poll since BIRD answered succeeded: a BIRD that answers never
+# counts as a failure, whatever the size of its reply.
+read -r failed_now polls_now <<<"$(polls)"
+check "no BIRD poll failed once BIRD was up ($failed_then -> $failed_now failed, $polls_then -> $polls_now polls)" \
+    test "$failed_now" -eq "$failed_then" -a "$polls_now" -gt "$polls_then"
 fleet_stop_checked 1
 e2e_finish

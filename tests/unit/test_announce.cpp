@@ -2,6 +2,12 @@
 // `show protocols` says about BGP, and the fleet / continuation settings.
 #include <arpa/inet.h>
 
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -102,6 +108,59 @@ TEST_CASE("announce: BIRD's show protocols, BGP rows only", "[announce]") {
     CHECK(p[1].name == "spare");
     CHECK(p[1].state == "start");
     CHECK(parse_bird_protocols("0001 BIRD 2.0.12 ready.\n0000 \n").empty());
+}
+
+TEST_CASE("announce: a BIRD reply that arrives in pieces is read whole, within the deadline",
+          "[announce]") {
+    // BIRD writes its greeting, then the table a moment later: the query
+    // must wait for the last line, not spin on the lines it already has.
+    namespace asio = boost::asio;
+    using asio::local::stream_protocol;
+    const std::string path = "/tmp/dvs-test-bird-" + std::to_string(::getpid()) + ".ctl";
+    ::unlink(path.c_str());
+    asio::io_context io;
+    stream_protocol::acceptor acceptor(io, stream_protocol::endpoint(path));
+    stream_protocol::socket peer(io);
+    asio::steady_timer later(io);
+    const std::string greeting = "0001 BIRD 2.0.12 ready.\n";
+    const std::string table =
+        "2002-Name       Proto      Table      State  Since         Info\n"
+        "1002-uplink     BGP        ---        up     06:30:13.456  Established\n"
+        "0000 \n";
+    acceptor.async_accept(peer, [&](const boost::system::error_code& ec) {
+        REQUIRE_FALSE(ec);
+        asio::write(peer, asio::buffer(greeting));
+        later.expires_after(std::chrono::milliseconds(200));
+        later.async_wait(
+            [&](const boost::system::error_code&) { asio::write(peer, asio::buffer(table)); });
+    });
+    BirdPoll got;
+    bool done = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    BirdStatusQuery::start(io, path, std::chrono::milliseconds(2000), [&](BirdPoll p) {
+        got = std::move(p);
+        done = true;
+    });
+    io.run();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    ::unlink(path.c_str());
+    REQUIRE(done);
+    CHECK(got.reachable);
+    CHECK(got.error.empty());
+    REQUIRE(got.bgp.size() == 1);
+    CHECK(got.bgp[0].state == "up");
+    CHECK(took < std::chrono::milliseconds(1500));  // answered, not timed out
+}
+
+TEST_CASE("announce: no BIRD on the socket is an error at once, not a wait", "[announce]") {
+    boost::asio::io_context io;
+    BirdPoll got;
+    got.reachable = true;
+    BirdStatusQuery::start(io, "/tmp/dvs-test-no-bird.ctl", std::chrono::milliseconds(2000),
+                           [&](BirdPoll p) { got = std::move(p); });
+    io.run();
+    CHECK_FALSE(got.reachable);
+    CHECK(got.error.find("No such file") != std::string::npos);
 }
 
 TEST_CASE("fleet config: continuation is on for mh services of a fleet, off otherwise",

@@ -1,7 +1,6 @@
 #include "control/announce/bird_status.hpp"
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <sstream>
 
@@ -91,15 +90,19 @@ void BirdStatusQuery::run(const std::string& socket_path, std::chrono::milliseco
         });
 }
 
+// Whatever arrives is appended until the reply's last line is in (a read
+// until '\n' would return at once while an earlier line is buffered).
 void BirdStatusQuery::read_more() {
     auto self = shared_from_this();
-    boost::asio::async_read_until(
-        socket_, boost::asio::dynamic_buffer(buffer_, kMaxReply), '\n',
-        [self](const boost::system::error_code& ec, size_t) {
+    socket_.async_read_some(
+        boost::asio::buffer(chunk_), [self](const boost::system::error_code& ec, size_t n) {
+            self->buffer_.append(self->chunk_.data(), n);
             if (reply_complete(self->buffer_)) {
                 return self->finish({true, "", parse_bird_protocols(self->buffer_)});
             }
             if (ec) return self->finish({false, "read: " + ec.message(), {}});
+            if (self->buffer_.size() > kMaxReply)
+                return self->finish({false, "reply too long", {}});
             self->read_more();
         });
 }

@@ -5,6 +5,7 @@
 // blocks anything (workers never see it at all). Announcing does not depend
 // on it (vip_routes.hpp): this is for `dvsadm fleet` and the logs.
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -48,6 +49,7 @@ private:
 
     boost::asio::local::stream_protocol::socket socket_;
     boost::asio::steady_timer timer_;
+    std::array<char, 4096> chunk_{};
     std::string buffer_;
     Done done_;
     bool finished_ = false;
