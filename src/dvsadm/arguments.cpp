@@ -71,10 +71,11 @@ std::optional<Protocol> parse_protocol_word(std::string_view text) {
     return std::nullopt;
 }
 
-constexpr NameTable<Verb, 6> kVerbWords{{
+constexpr NameTable<Verb, 7> kVerbWords{{
     {Verb::kStatus, "status"},
     {Verb::kReload, "reload"},
     {Verb::kSaveYaml, "save-yaml"},
+    {Verb::kSaveRuntime, "save-runtime"},
     {Verb::kConns, "conns"},
     {Verb::kHealth, "health"},
     {Verb::kHa, "ha"},
@@ -91,6 +92,13 @@ Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
     std::map<std::string, bool> seen;
     for (std::size_t i = 1; i < words.size(); ++i) {
         const std::string& word = words[i];
+        if (verb == Verb::kReload && word == "--dry-run" && !cmd.dry_run) {
+            cmd.dry_run = true;
+            continue;
+        }
+        if (verb == Verb::kReload) {
+            throw UsageError("reload takes only --dry-run (got `" + word + "')");
+        }
         if (verb != Verb::kConns) {
             throw UsageError(name + " takes no arguments (got `" + word + "')");
         }
