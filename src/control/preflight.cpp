@@ -63,11 +63,19 @@ std::string check_path(size_t service, size_t server, bool override_written, con
     return s + "." + key;
 }
 
+// One warning per check as written (the service's, or a server's own), with
+// every unreachable server it covers: a pool of 1,000 gives one line.
 void health_warnings(const Config& config, const SourceMap& positions, const KernelProbe& probe,
                      std::vector<PreflightWarning>& out) {
     if (config.exception_path.enabled || !probe.route_error) return;
+    constexpr size_t kNamed = 8;  // servers named in one warning; the rest are counted
     for (size_t i = 0; i < config.services.size(); ++i) {
         const ServiceConfig& s = config.services[i];
+        struct Group {
+            std::string path, key, why, servers;
+            size_t count = 0;
+        };
+        std::vector<Group> groups;
         for (size_t j = 0; j < s.real_servers.size(); ++j) {
             const RealServerConfig& rs = s.real_servers[j];
             if (!rs.address.is_v4()) continue;
@@ -77,13 +85,24 @@ void health_warnings(const Config& config, const SourceMap& positions, const Ker
             if (!why) continue;
             const char* key = checked ? "health_check" : "agent_check";
             const bool own = checked ? rs.health_check_override : rs.agent_check_override;
+            const std::string path = check_path(i, j, own, key);
+            auto g = std::find_if(groups.begin(), groups.end(),
+                                  [&](const Group& x) { return x.path == path; });
+            if (g == groups.end()) g = groups.insert(groups.end(), Group{path, key, *why, "", 0});
+            if (g->count < kNamed) {
+                g->servers += (g->count == 0 ? "" : ", ") + format_ipv4(rs.address.to_v4());
+            }
+            ++g->count;
+        }
+        for (const Group& g : groups) {
+            std::string who = (g.count == 1 ? "real server " : "real servers ") + g.servers;
+            if (g.count > kNamed) who += " and " + std::to_string(g.count - kNamed) + " more";
             out.push_back({positions.message(
-                check_path(i, j, own, key),
-                "service " + s.name + ": no path to real server " +
-                    format_ipv4(rs.address.to_v4()) + " for its " + key + " (" + *why +
-                    "): the exception path is off and the kernel has no route to it, so the "
-                    "check will fail and the server go down; enable exception_path or give "
-                    "dvsd's network namespace a route to it")});
+                g.path, "service " + s.name + ": no path to " + who + " for its " + g.key + " (" +
+                            g.why +
+                            "): the exception path is off and the kernel has no route, so the "
+                            "check will fail and the server go down; enable exception_path or "
+                            "give dvsd's network namespace a route")});
         }
     }
 }

@@ -120,7 +120,7 @@ if [[ $EUID -eq 0 ]] && command -v unshare >/dev/null; then
     ns_check "true"
     echo "     exit $CHECK_RC: $(grep -m3 warning <<<"$CHECK_OUT")"
     check "--check warns: the health check has no route (checked.yaml:$hc_line)" \
-        grep -qE "^warning: .*/checked.yaml:$hc_line:[0-9]+: services\[0\]\.health_check: service web: no path to real server 10\.0\.0\.11 .*exception path is off" <<<"$CHECK_OUT"
+        grep -qE "^warning: .*/checked.yaml:$hc_line:[0-9]+: services\[0\]\.health_check: service web: no path to real servers 10\.0\.0\.11, 10\.0\.0\.12, 10\.0\.0\.13 .*exception path is off" <<<"$CHECK_OUT"
     check "--check still exits 0 with warnings" test "$CHECK_RC" -eq 0
     check "--check warns: interface wan does not exist" \
         grep -qE "^warning: .*/checked.yaml:[0-9]+:[0-9]+: ports\[0\]\.device: port wan: interface wan \(net_af_packet0\) does not exist" <<<"$CHECK_OUT"

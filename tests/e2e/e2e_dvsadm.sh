@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016
 # e2e_dvsadm: the management socket and dvsadm against a running dvsd.
 #  - -L -n lists the file's services in ipvsadm's format;
 #  - -A/-a add a service and two NAT real servers at runtime, traffic flows;

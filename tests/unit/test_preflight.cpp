@@ -104,3 +104,14 @@ TEST_CASE("preflight: the interface behind a device comes from its --vdev", "[co
     CHECK(port_kernel_interface(d, "net_af_packet1").empty());
     CHECK(port_kernel_interface(d, "0000:01:00.0").empty());
 }
+
+TEST_CASE("preflight: one warning per check, naming every server it covers", "[config]") {
+    std::string yaml = kYaml;
+    yaml.replace(yaml.find("10.0.0.11"), 9, "10.9.0.11");
+    yaml.replace(yaml.find(", health_check: { fall: 2 }"), 27, "");
+    const ParsedConfig parsed = parse_config_text(yaml, "f.yaml");
+    const auto w = preflight_warnings(parsed.config, parsed.positions, fake());
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].text.find("no path to real servers 10.9.0.11, 10.9.0.12 for its health_check") !=
+          std::string::npos);
+}
