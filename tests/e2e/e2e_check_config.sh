@@ -62,6 +62,8 @@ check "accepts config/demo.yaml.in rendered with 2 workers" accepts "$TMP/render
 sed 's/scheduler: wrr/scheduler: bogus/' "$DVS_SRC/config/default.yaml" >"$TMP/bad_scheduler.yaml"
 line=$(grep -n 'scheduler: bogus' "$TMP/bad_scheduler.yaml" | cut -d: -f1)
 check "rejects an unknown scheduler, naming bad_scheduler.yaml:$line" rejects "$TMP/bad_scheduler.yaml" "$line"
+n=$(grep -c "bad_scheduler.yaml:$line" <<<"$CHECK_OUT" || true)
+check "--check prints the error once ($n times)" test "$n" -eq 1
 
 # A semantic error: a real server address that is not an IPv4 address.
 sed '0,/address: 10.0.0.12/s//address: 10.0.0.300/' "$DVS_SRC/config/default.yaml" >"$TMP/bad_address.yaml"
