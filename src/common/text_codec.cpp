@@ -236,6 +236,19 @@ std::optional<Protocol> parse_protocol(std::string_view text) { return value_of(
 std::optional<ForwardMethod> parse_forward_method(std::string_view text) {
     return value_of(kForwardMethods, text);
 }
+
+std::string_view ipvsadm_switch(ForwardMethod f) {
+    switch (f) {
+        case ForwardMethod::kDr:
+            return "-g";
+        case ForwardMethod::kTun:
+            return "-i";
+        case ForwardMethod::kNat:
+            break;
+    }
+    return "-m";
+}
+
 std::optional<CheckType> parse_check_type(std::string_view text) {
     return value_of(kCheckTypes, text);
 }

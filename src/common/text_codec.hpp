@@ -55,6 +55,8 @@ std::string format_mac(const MacAddress& mac);
 // "ping"/"exec"; "inhibit"/"remove".
 std::string_view name(Protocol p);
 std::string_view name(ForwardMethod f);
+// ipvsadm's switch for a method: -m (NAT), -g (DR), -i (TUN).
+std::string_view ipvsadm_switch(ForwardMethod f);
 std::string_view name(CheckType t);
 std::string_view name(FailureAction a);
 std::optional<Protocol> parse_protocol(std::string_view text);

@@ -21,6 +21,7 @@
 #include "control/checksum_audit.hpp"
 #include "control/daemon_process.hpp"
 #include "control/hugepage_check.hpp"
+#include "control/preflight.hpp"
 #include "control/service_notify.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
@@ -69,22 +70,41 @@ void print_syn_bounds(const Config& config) {
 }  // namespace
 
 int Daemon::run() {
+    std::vector<PreflightWarning> warnings;
     try {
-        config_ = load_config_file(opts_.config_path);
+        ParsedConfig parsed = read_config_file(opts_.config_path);
+        config_ = std::move(parsed.config);
+        warnings = preflight_warnings(config_, parsed.positions, kernel_probe());
         // The snapshot builder enforces dataplane limits; run it for --check too.
         build_snapshot(config_, config_.dataplane.workers, 0);
         check_hugepage_memory(config_, read_hugepages());
     } catch (const ConfigError& e) {
-        spdlog::error("configuration rejected: {}", e.what());
-        std::fprintf(stderr, "%s\n", e.what());
+        // --check answers on stderr once; a start logs it (issue 19: both, twice).
+        if (opts_.check_only) {
+            std::fprintf(stderr, "%s\n", e.what());
+        } else {
+            spdlog::error("configuration rejected: {}", e.what());
+        }
         return 1;
+    }
+    if (config_.overlay_loaded) {
+        spdlog::info("services and timeouts from {} (saved runtime changes), not from {}",
+                     config_.runtime_overlay, opts_.config_path);
     }
     if (opts_.check_only) {
         std::printf("%s: configuration ok (%zu ports, %zu services, %u workers)\n",
                     opts_.config_path.c_str(), config_.ports.size(), config_.services.size(),
                     config_.dataplane.workers);
         print_syn_bounds(config_);
+        for (const PreflightWarning& w : warnings) std::printf("warning: %s\n", w.text.c_str());
         return 0;
+    }
+    for (const PreflightWarning& w : warnings) {
+        if (w.stops_start) {
+            spdlog::error("start-up failed: {}", w.text);
+            return 2;
+        }
+        spdlog::warn("{}", w.text);
     }
 
     int rc = 0;
@@ -271,6 +291,7 @@ void Daemon::start_management(boost::asio::io_context& io) {
         options.on_refusal = [](const std::string& why) {
             spdlog::warn("management: refused a connection: {}", why);
         };
+        options.on_request = [this](uid_t uid, pid_t pid) { management_->set_caller({uid, pid}); };
         options.deferred = [this](const nlohmann::json& request, MgmtAnswer answer) {
             return management_->handle_deferred(request, std::move(answer));
         };

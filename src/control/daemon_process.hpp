@@ -51,6 +51,8 @@ public:
     // `done` runs on the control thread once it was applied or refused.
     // Requests that arrive while one runs share the next load.
     void reload_file(ReloadDone done) override;
+    void load_file_only(LoadedDone done) override;
+    bool save_runtime(std::string& message) override;
     StatsView stats_view() const override;
     std::string config_file() const override { return opts_.config_path; }
     std::vector<std::string> needs_restart() const override { return needs_restart_; }

@@ -7,9 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <utility>
 
+#include "control/config/config_changes.hpp"
 #include "control/config/config_diff.hpp"
+#include "control/config/config_writer.hpp"
 #include "control/daemon_process.hpp"
 #include "control/service_notify.hpp"
 #include "control/snapshot_builder.hpp"
@@ -37,6 +41,48 @@ void Daemon::reload_file(ReloadDone done) {
     loader_->load(opts_.config_path, [this](LoadResult result) { on_loaded(std::move(result)); });
 }
 
+// reload --dry-run: the same load on the loader thread, compared, not applied.
+void Daemon::load_file_only(LoadedDone done) {
+    loader_->load(opts_.config_path, [this, done = std::move(done)](LoadResult result) {
+        done(result.config ? &*result.config : nullptr, result.error);
+        if (result.config) loader_->dispose(std::move(*result.config));
+    });
+}
+
+bool Daemon::save_runtime(std::string& message) {
+    const std::string& path = config_.runtime_overlay;
+    if (path.empty()) {
+        message = "no runtime_overlay in " + opts_.config_path +
+                  ": add `runtime_overlay: /etc/dvs/dvs.runtime.yaml` (any absolute path) to "
+                  "save runtime changes without rewriting the file, or print them with save-yaml";
+        return false;
+    }
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << runtime_overlay_yaml(config_, stamp);
+        f.flush();
+        if (!f) {
+            message = "cannot write " + tmp;
+            return false;
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        message = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+        return false;
+    }
+    message = "services and timeouts saved to " + path + " (" + opts_.config_path +
+              " is unchanged; its services and timeouts apply again once " + path + " is removed)";
+    return true;
+}
+
 void Daemon::on_loaded(LoadResult result) {
     std::string message;
     bool ok = false;
@@ -49,8 +95,13 @@ void Daemon::on_loaded(LoadResult result) {
     } else {
         spdlog::info("reload: {} loaded and validated in {:.1f} ms", opts_.config_path,
                      result.load_ms);
+        if (result.config->overlay_loaded) {
+            spdlog::info("reload: services and timeouts from {} (saved runtime changes)",
+                         result.config->runtime_overlay);
+        }
         try {
             ok = apply(std::move(*result.config), opts_.config_path, message);
+            if (ok && management_) management_->file_reloaded(opts_.config_path);
         } catch (const ConfigError& e) {
             message = e.what();
             spdlog::error("reload rejected, keeping version {}: {}", version_, message);
@@ -82,7 +133,7 @@ bool Daemon::apply_config(Config next, std::string& message) {
     try {
         validate_runtime_change(next, next.source);
     } catch (const ConfigError& e) {
-        message = e.what();
+        message = in_dvsadm_terms(next, e.what());
         spdlog::warn("runtime change refused: {}", message);
         return false;
     }
@@ -123,8 +174,10 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         });
         times = publish(next, ids);
     } catch (const ConfigError& e) {
-        message = e.what();
-        spdlog::error("{}: rejected, keeping version {}: {}", origin, version_, e.what());
+        message = origin == next.source && origin == "runtime change"
+                      ? in_dvsadm_terms(next, e.what())
+                      : std::string(e.what());
+        spdlog::error("{}: rejected, keeping version {}: {}", origin, version_, message);
         return false;
     }
     const double built_ms =

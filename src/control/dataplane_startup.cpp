@@ -16,7 +16,9 @@
 #include <stdexcept>
 
 #include "control/daemon_process.hpp"
+#include "control/eal_lock.hpp"
 #include "control/port_facing.hpp"
+#include "control/preflight.hpp"
 #include "control/telemetry.hpp"
 
 namespace dvs::control {
@@ -122,13 +124,19 @@ void configure_kernel_interfaces(const Config& config,
                              command_text(cmd.argv), err);
             }
         }
-        if (config.ports[k.port_index].device.rfind("net_af_packet", 0) == 0) {
-            spdlog::warn(
-                "exception path: port {} is a net_af_packet device: the kernel still "
-                "receives every frame on the interface it reads and, holding the port's "
-                "addresses on {}, answers them itself; set rp_filter=1 and 'arp off' on "
-                "that interface (README, exception path)",
-                k.port, k.ifname);
+        const PortConfig& port = config.ports[k.port_index];
+        if (port.device.rfind("net_af_packet", 0) == 0) {
+            const std::string iface = port_kernel_interface(config.dataplane, port.device);
+            const std::string missing =
+                iface.empty() ? "" : af_packet_kernel_settings_missing(iface);
+            if (!missing.empty()) {
+                spdlog::warn(
+                    "exception path: port {} is a net_af_packet device: the kernel still "
+                    "receives every frame on {} and, holding the port's addresses on {}, "
+                    "answers them itself; on {}: {} (sysctl net.ipv4.conf.{}.rp_filter=1; ip "
+                    "link set dev {} arp off; README, exception path)",
+                    k.port, iface, k.ifname, iface, missing, iface, iface);
+            }
         }
         spdlog::info(
             "exception path: port {} <-> kernel interface {} (kernel MAC {}, the kernel "
@@ -153,12 +161,21 @@ int Daemon::start_dataplane() {
     for (const std::string& a : args) joined += " " + a;
     spdlog::info("EAL:{}", joined);
 
+    if (const std::optional<std::string> busy = eal_prefix_in_use(config_.dataplane.eal)) {
+        spdlog::error("start-up failed: {}", *busy);
+        return 2;
+    }
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    rte_errno = 0;
     if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
-        spdlog::error("EAL initialisation failed: {} (check hugepages and dataplane.eal)",
-                      rte_strerror(rte_errno));
+        // EAL often fails without setting rte_errno ("Success"): its own
+        // lines above say why; name what is usually wrong.
+        spdlog::error(
+            "EAL initialisation failed{} (see the EAL lines above; check hugepages and "
+            "dataplane.eal)",
+            rte_errno != 0 ? std::string(": ") + rte_strerror(rte_errno) : "");
         return 2;
     }
     eal_up_ = true;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/version.hpp"
 #include "control/daemon.hpp"
 
 namespace {
@@ -15,6 +16,7 @@ namespace {
 void usage(FILE* out) {
     std::fprintf(out,
                  "usage: dvsd --config FILE [--check] [--stats-file PATH] [--log-level LEVEL]\n"
+                 "       dvsd --version\n"
                  "  --config FILE       YAML configuration (see config/example.yaml)\n"
                  "  --check             validate the configuration and exit (0 = valid)\n"
                  "  --stats-file PATH   write counters as JSON here on SIGUSR1 and at exit\n"
@@ -57,6 +59,9 @@ int main(int argc, char** argv) {
             opts.stats_file = value("--stats-file");
         } else if (a == "--log-level") {
             level = value("--log-level");
+        } else if (a == "--version" || a == "-V") {
+            std::printf("dvsd (DVS) %s\n", dvs::version());
+            return 0;
         } else if (a == "--help" || a == "-h") {
             usage(stdout);
             return 0;

@@ -1,12 +1,14 @@
 #include "control/management.hpp"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <thread>
 #include <variant>
 
 #include "common/text_codec.hpp"
+#include "control/config/config_changes.hpp"
 #include "control/config/config_writer.hpp"
 
 namespace dvs::control {
@@ -50,6 +52,28 @@ std::vector<RealServerConfig>::iterator find_server(ServiceConfig& s, const mgmt
         s.real_servers.begin(), s.real_servers.end(), [&](const RealServerConfig& r) {
             return r.address == IpAddress::v4(k.address) && server_port(s, r.port) == port;
         });
+}
+
+// "no real server A:P in service ...", with a hint when the address is
+// there on another port (issue 19: `-e -r 10.1.0.12` without its port).
+[[noreturn]] void no_server(const ServiceConfig& s, const mgmt::ServiceKey& service,
+                            const mgmt::ServerKey& k) {
+    const uint16_t port = server_port(s, k.port);
+    std::string message = "no real server " + format_ipv4(k.address) + ":" + std::to_string(port) +
+                          " in service " + key_text(service);
+    std::string others;
+    for (const RealServerConfig& r : s.real_servers) {
+        if (r.address != IpAddress::v4(k.address)) continue;
+        others += (others.empty() ? "" : ", ") + format_ipv4(k.address) + ":" +
+                  std::to_string(server_port(s, r.port));
+    }
+    if (!others.empty()) {
+        message += " (it has " + others + "; give the real server's port: -r " +
+                   others.substr(0, others.find(',')) + ")";
+    } else if (k.port == 0) {
+        message += " (-r without a port means the service's port " + std::to_string(s.port) + ")";
+    }
+    throw mgmt::DaemonError(message);
 }
 
 void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
@@ -196,6 +220,7 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
     for (const ServiceConfig& s : c.services) {
         mgmt::ServiceInfo info;
         info.name = s.name;
+        info.options = service_options_yaml(s);
         info.key = {s.vip.to_v4(), s.port, s.protocol};
         info.scheduler = s.scheduler;
         if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
@@ -252,6 +277,7 @@ mgmt::StatusResponse Management::status() const {
         s.drops[std::string(dataplane::kDropReasonNames[i])] = n;
     }
     s.needs_restart = plane_.needs_restart();
+    s.unsaved_changes = changes_.unsaved();
     for (size_t i = 0; i < dataplane::kWorkerCounterFields.size(); ++i) {
         uint64_t n = 0;
         for (const WorkerCounters* w : v.workers)
@@ -488,17 +514,31 @@ mgmt::ConnsResponse Management::conns(const mgmt::ConnsRequest& r) {
 }
 
 // Edits a copy of the running config and applies it like a reload.
-nlohmann::json Management::change(const std::function<void(Config&)>& edit) {
+nlohmann::json Management::change(const std::string& op, const std::function<void(Config&)>& edit) {
     Config next = plane_.running_config();
     edit(next);
+    const std::vector<std::string> what = describe_changes(plane_.running_config(), next);
     std::string message;
     if (!plane_.apply_config(std::move(next), message)) throw mgmt::DaemonError(message);
+    changes_.record(caller_, op, what);
     return mgmt::ok_response();
 }
 
 bool Management::handle_deferred(const nlohmann::json& json_request, MgmtAnswer answer) {
     const mgmt::Request request = mgmt::parse_request(json_request);
     if (!std::holds_alternative<mgmt::ReloadRequest>(request)) return false;
+    if (std::get<mgmt::ReloadRequest>(request).dry_run) {
+        plane_.load_file_only(
+            [this, answer = std::move(answer)](const Config* loaded, const std::string& error) {
+                if (loaded == nullptr) {
+                    answer(mgmt::error_response(error));
+                    return;
+                }
+                answer(mgmt::ok_response(
+                    {{"changes", describe_changes(plane_.running_config(), *loaded)}}));
+            });
+        return true;
+    }
     plane_.reload_file([answer = std::move(answer)](bool ok, const std::string& message) {
         answer(ok ? mgmt::ok_response({{"message", message}}) : mgmt::error_response(message));
     });
@@ -516,7 +556,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
             },
             [&](const mgmt::ListRequest& r) { return mgmt::ok_response(mgmt::to_json(list(r))); },
             [&](const mgmt::AddServiceRequest& r) {
-                return change([&](Config& c) {
+                return change("add_service", [&](Config& c) {
                     if (find_service(c, r.service.key) != c.services.end()) {
                         throw mgmt::DaemonError("service " + key_text(r.service.key) +
                                                 " already exists");
@@ -532,11 +572,12 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 });
             },
             [&](const mgmt::EditServiceRequest& r) {
-                return change(
-                    [&](Config& c) { apply_spec(require_service(c, r.service.key), r.service); });
+                return change("edit_service", [&](Config& c) {
+                    apply_spec(require_service(c, r.service.key), r.service);
+                });
             },
             [&](const mgmt::DelServiceRequest& r) {
-                return change([&](Config& c) {
+                return change("del_service", [&](Config& c) {
                     const auto it = find_service(c, r.service);
                     if (it == c.services.end())
                         throw mgmt::DaemonError("no service " + key_text(r.service));
@@ -544,7 +585,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 });
             },
             [&](const mgmt::AddServerRequest& r) {
-                return change([&](Config& c) {
+                return change("add_server", [&](Config& c) {
                     ServiceConfig& s = require_service(c, r.service);
                     if (find_server(s, r.server.key) != s.real_servers.end()) {
                         throw mgmt::DaemonError("real server " + format_ipv4(r.server.key.address) +
@@ -560,31 +601,47 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 });
             },
             [&](const mgmt::EditServerRequest& r) {
-                return change([&](Config& c) {
+                return change("edit_server", [&](Config& c) {
                     ServiceConfig& s = require_service(c, r.service);
                     const auto it = find_server(s, r.server.key);
-                    if (it == s.real_servers.end()) {
-                        throw mgmt::DaemonError("no real server " +
-                                                format_ipv4(r.server.key.address) + " in service " +
-                                                key_text(r.service));
-                    }
+                    if (it == s.real_servers.end()) no_server(s, r.service, r.server.key);
                     if (r.server.weight) it->weight = *r.server.weight;
                     if (r.server.forward) it->forward = *r.server.forward;
                 });
             },
             [&](const mgmt::DelServerRequest& r) {
-                return change([&](Config& c) {
+                return change("del_server", [&](Config& c) {
                     ServiceConfig& s = require_service(c, r.service);
                     const auto it = find_server(s, r.server);
-                    if (it == s.real_servers.end()) {
-                        throw mgmt::DaemonError("no real server " + format_ipv4(r.server.address) +
-                                                " in service " + key_text(r.service));
-                    }
+                    if (it == s.real_servers.end()) no_server(s, r.service, r.server);
                     s.real_servers.erase(it);
                 });
             },
+            [&](const mgmt::SetServiceOptionsRequest& r) {
+                return change("set_service_options", [&](Config& c) {
+                    ServiceConfig& s = require_service(c, r.service);
+                    const std::optional<HealthCheckConfig> old_check = s.health_check;
+                    const std::optional<AgentCheckConfig> old_agent = s.agent_check;
+                    try {
+                        apply_service_options_text(r.options, "service options", s);
+                    } catch (const ConfigError& e) {
+                        throw mgmt::DaemonError(std::string("# dvs: options of ") +
+                                                key_text(r.service) + ": " + e.what());
+                    }
+                    // Servers without checks of their own follow the service's.
+                    for (RealServerConfig& rs : s.real_servers) {
+                        if (!rs.health_check_override && rs.health_check == old_check) {
+                            rs.health_check = s.health_check;
+                            if (rs.health_check && rs.health_check->type == CheckType::kNone)
+                                rs.health_check.reset();
+                        }
+                        if (!rs.agent_check_override && rs.agent_check == old_agent)
+                            rs.agent_check = s.agent_check;
+                    }
+                });
+            },
             [&](const mgmt::ClearRequest&) {
-                return change([](Config& c) { c.services.clear(); });
+                return change("clear", [](Config& c) { c.services.clear(); });
             },
             [&](const mgmt::ZeroRequest& r) {
                 const StatsView v = plane_.stats_view();
@@ -610,11 +667,19 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 return mgmt::ok_response();
             },
             [&](const mgmt::SetTimeoutsRequest& r) {
-                return change([&](Config& c) {
+                return change("set_timeouts", [&](Config& c) {
                     if (r.tcp) c.timeouts.tcp = r.tcp;
                     if (r.tcp_fin) c.timeouts.tcp_fin = r.tcp_fin;
                     if (r.udp) c.timeouts.udp = r.udp;
                 });
+            },
+            [&](const mgmt::SaveRuntimeRequest&) {
+                std::string message;
+                if (!plane_.save_runtime(message)) throw mgmt::DaemonError(message);
+                spdlog::info("audit: dvsadm uid {} pid {}: save-runtime: {}", caller_.uid,
+                             caller_.pid, message);
+                changes_.saved();
+                return mgmt::ok_response({{"message", message}});
             },
             [&](const mgmt::SaveYamlRequest&) {
                 return mgmt::ok_response({{"yaml", config_to_yaml(plane_.running_config())}});

@@ -23,6 +23,7 @@
 #include "control/config/config.hpp"
 #include "control/ha/ha_status.hpp"
 #include "control/health/health_monitor.hpp"
+#include "control/runtime_changes.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/conn_dump.hpp"
 #include "mgmt/protocol.hpp"
@@ -43,6 +44,13 @@ public:
     // applied (ok) or refused (the reason).
     using ReloadDone = std::function<void(bool ok, const std::string& message)>;
     virtual void reload_file(ReloadDone done) = 0;
+    // Loads the file like a reload and hands the result (or the error) to
+    // `done` on the control thread without applying it (reload --dry-run).
+    using LoadedDone = std::function<void(const Config* loaded, const std::string& error)>;
+    virtual void load_file_only(LoadedDone done) = 0;
+    // Writes the running services and timeouts to the runtime overlay
+    // (Config::runtime_overlay); false with the reason when it cannot.
+    virtual bool save_runtime(std::string& message) = 0;
     virtual StatsView stats_view() const = 0;
     virtual std::string config_file() const = 0;
     virtual std::vector<std::string> needs_restart() const = 0;
@@ -71,6 +79,13 @@ public:
     // thread and the apply are done); false for every other request.
     bool handle_deferred(const nlohmann::json& request, MgmtAnswer answer);
 
+    // Who sent the request about to be handled (the server's on_request).
+    void set_caller(const Caller& who) { caller_ = who; }
+    // A reload of the file replaced the running configuration: the runtime
+    // changes not saved are gone (each is logged).
+    void file_reloaded(const std::string& file) { changes_.discard(file); }
+    size_t unsaved_changes() const { return changes_.unsaved(); }
+
     // Called once a second by the control thread: samples counters for
     // --rate (per-second differences between the last two samples).
     void sample_rates();
@@ -86,10 +101,14 @@ private:
     mgmt::HealthResponse health() const;
     mgmt::HaResponse ha() const;
     nlohmann::json fleet(const mgmt::FleetRequest& r);
-    nlohmann::json change(const std::function<void(Config&)>& edit);
+    // Applies `edit` to a copy of the running Config; `op` names the
+    // request in the audit line when it changed nothing.
+    nlohmann::json change(const std::string& op, const std::function<void(Config&)>& edit);
     mgmt::ConnsResponse conns(const mgmt::ConnsRequest& r);
 
     ControlPlane& plane_;
+    Caller caller_;
+    RuntimeChanges changes_;
     // Zeroed counters: what the counters read at `zero` is subtracted.
     std::vector<Totals> service_base_, server_base_;
     // Rate samples.

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <utility>
 
+#include "common/version.hpp"
 #include "dvsadm/client.hpp"
 #include "dvsadm/formatter.hpp"
 #include "dvsadm/parser.hpp"
@@ -50,11 +51,48 @@ int restore(const Environment& env, const std::string& socket_path) {
     return kExitOk;
 }
 
+// --json: the answer's body, checked like the text views check it (a
+// malformed answer is an error, not output), without the envelope.
+nlohmann::json json_view(const Command& cmd, const nlohmann::json& answer) {
+    switch (cmd.verb) {
+        case Verb::kList:
+            if (cmd.list.connections) {
+                mgmt::parse_conns_response(answer);
+            } else {
+                mgmt::parse_list_response(answer);
+            }
+            break;
+        case Verb::kConns:
+            mgmt::parse_conns_response(answer);
+            break;
+        case Verb::kStatus:
+            mgmt::parse_status_response(answer);
+            break;
+        case Verb::kHealth:
+            mgmt::parse_health_response(answer);
+            break;
+        case Verb::kHa:
+            mgmt::parse_ha_response(answer);
+            break;
+        default:
+            mgmt::check_response(answer);
+            break;
+    }
+    nlohmann::json body = answer;
+    body.erase("v");
+    body.erase("ok");
+    return body;
+}
+
 int execute(const Command& cmd, const Environment& env, const std::string& socket_path) {
     if (cmd.verb == Verb::kRestore) return restore(env, socket_path);
 
     Client client(socket_path);
     const nlohmann::json answer = client.call(mgmt::to_json(to_request(cmd)));
+    if (cmd.json) {
+        env.out << json_view(cmd, answer).dump(2) << "\n";
+        return kExitOk;
+    }
     switch (cmd.verb) {
         case Verb::kList:
             if (cmd.list.connections) {
@@ -80,7 +118,14 @@ int execute(const Command& cmd, const Environment& env, const std::string& socke
         case Verb::kFleet:
             env.out << format_fleet(mgmt::parse_fleet_response(answer));
             break;
+        case Verb::kSaveRuntime:
         case Verb::kReload: {
+            if (cmd.dry_run) {
+                const std::vector<std::string> changes = mgmt::parse_changes_response(answer);
+                if (changes.empty()) env.out << "a reload would change nothing\n";
+                for (const std::string& c : changes) env.out << c << "\n";
+                break;
+            }
             const std::string message = mgmt::parse_message_response(answer);
             if (!message.empty()) env.out << message << "\n";
             break;
@@ -124,7 +169,7 @@ std::string usage_text() {
            "  dvsadm -L|l [-t|u service-address] [options]\n"
            "  dvsadm -Z [-t|u service-address]\n"
            "  dvsadm --set tcp tcpfin udp\n"
-           "  dvsadm status | reload | save-yaml | health | ha\n"
+           "  dvsadm status | reload [--dry-run] | save-yaml | save-runtime | health | ha\n"
            "  dvsadm conns [--vip A[:port]] [--client A] [--server A] [--protocol tcp|udp]\n"
            "               [--limit N]\n"
            "  dvsadm -h\n"
@@ -145,6 +190,9 @@ std::string usage_text() {
            "  status                      dvsd's state: workers, last reload, drops\n"
            "  reload                      re-read the configuration file\n"
            "  save-yaml                   print the running configuration as YAML\n"
+           "  save-runtime                write services and timeouts to the config's "
+           "runtime_overlay\n"
+           "  reload --dry-run            list what a reload of the file would change\n"
            "  conns                       list connections, optionally filtered\n"
            "  health                      health checks: state, last check, agent weight\n"
            "  ha                          high availability: VRRP state, peer, sync lag\n"
@@ -175,6 +223,8 @@ std::string usage_text() {
            "  --nosort                            disable sorting output of service/server "
            "entries\n"
            "  --numeric      -n                   accepted; output is always numeric\n"
+           "  --json                              -L, status, health, ha, conns: print dvsd's\n"
+           "                                      answer as JSON (for scripts)\n"
            "  --socket PATH                       dvsd's socket (else $DVS_SOCKET, else\n"
            "                                      /run/dvs/dvs.sock)\n"
            "\n"
@@ -195,8 +245,8 @@ int run(const std::vector<std::string>& args, const Environment& env) {
         return kExitOk;
     }
     if (cmd.verb == Verb::kVersion) {
-        env.out << "dvsadm (DVS) speaking management protocol version " << mgmt::kVersion
-                << ", ipvsadm v1.31 compatible\n";
+        env.out << "dvsadm (DVS) " << dvs::version() << ", speaking management protocol version "
+                << mgmt::kVersion << ", ipvsadm v1.31 compatible\n";
         return kExitOk;
     }
     const std::string socket_path =

@@ -75,6 +75,7 @@ constexpr NameTable<Verb, 7> kVerbWords{{
     {Verb::kStatus, "status"},
     {Verb::kReload, "reload"},
     {Verb::kSaveYaml, "save-yaml"},
+    {Verb::kSaveRuntime, "save-runtime"},
     {Verb::kConns, "conns"},
     {Verb::kHealth, "health"},
     {Verb::kHa, "ha"},
@@ -104,6 +105,13 @@ Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
     }
     for (std::size_t i = 1; i < words.size(); ++i) {
         const std::string& word = words[i];
+        if (verb == Verb::kReload && word == "--dry-run" && !cmd.dry_run) {
+            cmd.dry_run = true;
+            continue;
+        }
+        if (verb == Verb::kReload) {
+            throw UsageError("reload takes only --dry-run (got `" + word + "')");
+        }
         if (verb != Verb::kConns) {
             throw UsageError(name + " takes no arguments (got `" + word + "')");
         }

@@ -69,18 +69,6 @@ const char* forward_label(ForwardMethod f) {
     return "Masq";
 }
 
-const char* forward_switch(ForwardMethod f) {
-    switch (f) {
-        case ForwardMethod::kDr:
-            return "-g";
-        case ForwardMethod::kTun:
-            return "-i";
-        case ForwardMethod::kNat:
-            break;
-    }
-    return "-m";
-}
-
 std::string join_flags(const std::vector<std::string>& flags) {
     std::string out;
     for (const std::string& f : flags) out += (out.empty() ? "" : ",") + f;
@@ -253,9 +241,13 @@ std::string format_save(const mgmt::ListResponse& list) {
         }
         if (!s->flags.empty()) out += " -b " + join_flags(s->flags);
         out += "\n";
+        // What ipvsadm cannot say (the name, checks, ...): a comment for
+        // ipvsadm, read back by dvsadm -R.
+        if (!s->options.empty()) out += "# dvs: " + name + " " + s->options + "\n";
         for (const mgmt::RealServerInfo* rs : ordered(*s, false)) {
             out += "-a " + name + " -r " + addr_port(rs->key.address, rs->key.port) + " " +
-                   forward_switch(rs->forward) + " -w " + std::to_string(rs->weight);
+                   std::string(text::ipvsadm_switch(rs->forward)) + " -w " +
+                   std::to_string(rs->weight);
             // ipvsadm 1.31 names the tunnel type of every -i server.
             if (rs->forward == ForwardMethod::kTun) out += " --tun-type ipip";
             out += "\n";
@@ -306,6 +298,11 @@ std::string format_status(const mgmt::StatusResponse& s) {
     std::string restart;
     for (const std::string& key : s.needs_restart) restart += (restart.empty() ? "" : ", ") + key;
     row("needs restart:", restart.empty() ? "nothing" : restart);
+    row("unsaved changes:", s.unsaved_changes == 0
+                                ? std::string("none")
+                                : std::to_string(s.unsaved_changes) +
+                                      " (dvsadm changes a reload of the file would discard; dvsadm "
+                                      "save-runtime keeps them)");
     // The workers' counters, when dvsd sends them (it has since the field
     // came), laid out like the drops.
     if (!s.counters.empty()) {

@@ -538,12 +538,18 @@ private:
 }  // namespace
 
 Command parse_command_line(const std::vector<std::string>& args) {
-    // --socket goes with any command, so it is taken out first.
+    // --socket and --json go with any command, so they are taken out first.
     std::optional<std::string> socket;
+    bool json = false;
     std::vector<std::string> words;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& word = args[i];
         std::optional<std::string> value;
+        if (word == "--json") {
+            if (json) throw UsageError("--json given twice");
+            json = true;
+            continue;
+        }
         if (word == "--socket") {
             if (i + 1 >= args.size() || looks_like_option(args[i + 1])) {
                 throw UsageError("--socket needs a path");
@@ -569,6 +575,14 @@ Command parse_command_line(const std::vector<std::string>& args) {
         cmd = IpvsadmParser().parse(words);
     }
     cmd.socket = std::move(socket);
+    if (json && cmd.verb != Verb::kList && cmd.verb != Verb::kStatus && cmd.verb != Verb::kHealth &&
+        cmd.verb != Verb::kHa && cmd.verb != Verb::kConns) {
+        throw UsageError("--json goes with -L, status, health, ha and conns");
+    }
+    if (json && cmd.verb == Verb::kList && cmd.list.timeout) {
+        throw UsageError("--json cannot be used with --timeout");
+    }
+    cmd.json = json;
     return cmd;
 }
 
@@ -602,6 +616,24 @@ std::vector<std::string> split_words(std::string_view line) {
 }
 
 std::optional<Command> parse_restore_line(std::string_view line) {
+    // "# dvs: -t VIP:PORT { name: web, health_check: {...} }": what -S
+    // wrote for the keys ipvsadm cannot say. Other comments are comments.
+    constexpr std::string_view kDvs = "# dvs: ";
+    if (line.substr(0, kDvs.size()) == kDvs) {
+        const std::string rest(line.substr(kDvs.size()));
+        const auto space = rest.find(' ');
+        const auto brace = rest.find('{');
+        if (rest.size() < 3 || (rest[0] != '-') || space == std::string::npos ||
+            brace == std::string::npos) {
+            throw UsageError("a `# dvs:' line needs -t|-u VIP:PORT and { options }");
+        }
+        std::vector<std::string> words = split_words(rest.substr(0, brace));
+        words.insert(words.begin(), "-E");  // parsed like -E -t VIP:PORT: same checks
+        Command cmd = parse_command_line(words);
+        cmd.verb = Verb::kServiceOptions;
+        cmd.service_options = rest.substr(brace);
+        return cmd;
+    }
     std::vector<std::string> words = split_words(line);
     if (!words.empty() && (words.front() == "ipvsadm" || words.front() == "dvsadm")) {
         words.erase(words.begin());

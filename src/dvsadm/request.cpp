@@ -67,9 +67,13 @@ mgmt::Request to_request(const Command& cmd) {
         case Verb::kStatus:
             return mgmt::StatusRequest{};
         case Verb::kReload:
-            return mgmt::ReloadRequest{};
+            return mgmt::ReloadRequest{cmd.dry_run};
         case Verb::kSaveYaml:
             return mgmt::SaveYamlRequest{};
+        case Verb::kSaveRuntime:
+            return mgmt::SaveRuntimeRequest{};
+        case Verb::kServiceOptions:
+            return mgmt::SetServiceOptionsRequest{*cmd.service, cmd.service_options};
         case Verb::kConns:
             return mgmt::ConnsRequest{cmd.conn_filter, cmd.conn_limit};
         case Verb::kHealth:

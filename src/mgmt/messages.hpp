@@ -66,6 +66,7 @@ struct StatusRequest {
     bool operator==(const StatusRequest&) const = default;
 };
 struct ReloadRequest {
+    bool dry_run = false;  // load and compare only: the answer lists what would change
     bool operator==(const ReloadRequest&) const = default;
 };
 struct ListRequest {
@@ -113,6 +114,15 @@ struct SetTimeoutsRequest {
     uint32_t udp = 0;
     bool operator==(const SetTimeoutsRequest&) const = default;
 };
+// dvsadm -R's "# dvs:" line: the keys ipvsadm cannot say, as YAML.
+struct SetServiceOptionsRequest {
+    ServiceKey service;
+    std::string options;  // a YAML mapping (name, health_check, ...)
+    bool operator==(const SetServiceOptionsRequest&) const = default;
+};
+struct SaveRuntimeRequest {
+    bool operator==(const SaveRuntimeRequest&) const = default;
+};
 struct SaveYamlRequest {
     bool operator==(const SaveYamlRequest&) const = default;
 };
@@ -137,7 +147,8 @@ using Request =
     std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest, EditServiceRequest,
                  DelServiceRequest, AddServerRequest, EditServerRequest, DelServerRequest,
                  ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest,
-                 HealthRequest, HaRequest, FleetRequest>;
+                 HealthRequest, HaRequest, SaveRuntimeRequest, SetServiceOptionsRequest,
+                 FleetRequest>;
 
 // --------------------------------------------------------------- responses
 
@@ -173,6 +184,9 @@ struct RealServerInfo {
 
 struct ServiceInfo {
     std::string name;
+    // What ipvsadm rules cannot say (name, checks, ...) as a YAML mapping,
+    // for -S's "# dvs:" line; empty from an older dvsd.
+    std::string options;
     ServiceKey key;
     std::string scheduler;
     std::vector<std::string> flags;
@@ -213,6 +227,8 @@ struct StatusResponse {
     // The workers' counters summed, by name (common/counter_list.hpp);
     // empty from a dvsd older than the field.
     std::map<std::string, uint64_t> counters;
+    // dvsadm changes since the file was last loaded (a reload discards them).
+    uint64_t unsaved_changes = 0;
     bool operator==(const StatusResponse&) const = default;
 };
 

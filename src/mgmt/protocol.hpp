@@ -209,6 +209,8 @@ HaResponse parse_ha_response(const json& response);
 FleetResponse parse_fleet_response(const json& response);
 std::string parse_message_response(const json& response);  // reload: "message"
 std::string parse_yaml_response(const json& response);     // save_yaml: "yaml"
+std::vector<std::string> parse_changes_response(
+    const json& response);  // reload --dry-run: "changes"
 
 // One line on the wire: compact JSON and '\n'. Never throws on bad UTF-8
 // (replaced with U+FFFD), so an echoed garbage byte cannot break a reply.

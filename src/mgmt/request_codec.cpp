@@ -41,9 +41,20 @@ void describe(V& v, S& f) {
 
 // The ops without fields.
 template <class V, class S>
-requires wire::Is<S, StatusRequest> || wire::Is<S, ReloadRequest> || wire::Is<S, ClearRequest> ||
-    wire::Is<S, SaveYamlRequest> || wire::Is<S, HealthRequest> || wire::Is<S, HaRequest>
+requires wire::Is<S, StatusRequest> || wire::Is<S, ClearRequest> || wire::Is<S, SaveYamlRequest> ||
+    wire::Is<S, HealthRequest> || wire::Is<S, HaRequest> || wire::Is<S, SaveRuntimeRequest>
 void describe(V&, S&) {}
+
+template <class V, class S>
+requires wire::Is<S, SetServiceOptionsRequest>
+void describe(V& v, S& q) {
+    v("service", q.service);
+    v("options", q.options);
+}
+
+template <class V, class S>
+requires wire::Is<S, ReloadRequest>
+void describe(V& v, S& q) { v("dry_run", q.dry_run, wire::kOmitDefault); }
 
 template <class V, class S>
 requires wire::Is<S, ListRequest>
@@ -122,6 +133,10 @@ template <>
 constexpr std::string_view kOpName<HaRequest> = "ha";
 template <>
 constexpr std::string_view kOpName<FleetRequest> = "fleet";
+template <>
+constexpr std::string_view kOpName<SaveRuntimeRequest> = "save_runtime";
+template <>
+constexpr std::string_view kOpName<SetServiceOptionsRequest> = "set_service_options";
 
 // Fills the alternative of Request whose op name is `op`.
 template <std::size_t I = 0>

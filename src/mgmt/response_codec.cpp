@@ -51,6 +51,7 @@ template <class V, class S>
 requires wire::Is<S, ServiceInfo>
 void describe(V& v, S& s) {
     v("name", s.name, wire::kDefault);
+    v("options", s.options, wire::kOmitDefault);
     describe(v, s.key);
     v("scheduler", s.scheduler);
     v("flags", s.flags, wire::kDefault);
@@ -93,6 +94,7 @@ void describe(V& v, S& s) {
     v("drops", s.drops);
     v("needs_restart", s.needs_restart);
     v("counters", s.counters, wire::kDefault);
+    v("unsaved_changes", s.unsaved_changes, wire::kDefault);
 }
 
 template <class V, class S>
@@ -311,6 +313,13 @@ struct MessageAnswer {
 struct YamlAnswer {
     std::string yaml;
 };
+struct ChangesAnswer {
+    std::vector<std::string> changes;
+};
+
+template <class V, class S>
+requires wire::Is<S, ChangesAnswer>
+void describe(V& v, S& a) { v("changes", a.changes); }
 
 template <class V, class S>
 requires wire::Is<S, MessageAnswer>
@@ -378,6 +387,10 @@ FleetResponse parse_fleet_response(const json& r) { return read_answer<FleetResp
 std::string parse_message_response(const json& r) { return read_answer<MessageAnswer>(r).message; }
 
 std::string parse_yaml_response(const json& r) { return read_answer<YamlAnswer>(r).yaml; }
+
+std::vector<std::string> parse_changes_response(const json& r) {
+    return read_answer<ChangesAnswer>(r).changes;
+}
 
 std::string encode_line(const json& message) {
     std::string line = message.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -157,7 +157,8 @@ class MgmtServer::Session : public std::enable_shared_from_this<Session> {
 public:
     Session(stream_protocol::socket socket, std::shared_ptr<const MgmtHandler> handler,
             std::optional<gid_t> group, std::function<void(const std::string&)> on_refusal,
-            MgmtDeferredHandler deferred, std::chrono::milliseconds idle_timeout)
+            MgmtDeferredHandler deferred, std::function<void(uid_t, pid_t)> on_request,
+            std::chrono::milliseconds idle_timeout)
         : idle_timeout_(idle_timeout),
           timer_(socket.get_executor()),
           socket_(std::move(socket)),
@@ -165,6 +166,7 @@ public:
           group_(group),
           on_refusal_(std::move(on_refusal)),
           deferred_(std::move(deferred)),
+          on_request_(std::move(on_request)),
           buffer_(mgmt::kMaxRequestBytes) {}
 
     void start() {
@@ -197,11 +199,12 @@ private:
             return std::string("permission denied: cannot read peer credentials: ") +
                    std::strerror(errno);
         }
+        peer_uid_ = cred.uid;
+        peer_pid_ = cred.pid;
         if (cred.uid == 0) return std::nullopt;
         if (group_ && (cred.gid == *group_ || has_supplementary_group(cred.pid, *group_))) {
             return std::nullopt;
         }
-        peer_pid_ = cred.pid;
         std::string message = "permission denied: uid " + std::to_string(cred.uid) + " is not root";
         if (group_) message += " or in group " + std::to_string(*group_);
         return message;
@@ -254,6 +257,7 @@ private:
             return;
         }
         json& request = std::get<0>(parsed);
+        if (on_request_) on_request_(peer_uid_, peer_pid_);
         if (deferred_) {
             MgmtAnswer answer = [self = shared_from_this(), request](json reply) {
                 self->deferred_pending_ = false;
@@ -296,6 +300,8 @@ private:
     std::optional<gid_t> group_;
     std::function<void(const std::string&)> on_refusal_;
     MgmtDeferredHandler deferred_;
+    std::function<void(uid_t, pid_t)> on_request_;
+    uid_t peer_uid_ = 0;
     pid_t peer_pid_ = 0;
     asio::streambuf buffer_;  // capped: a line that does not fit is refused
     std::string out_;         // the answer being written (one at a time)
@@ -428,7 +434,7 @@ void MgmtServer::on_accept(stream_protocol::socket socket) {
     }
     auto session =
         std::make_shared<Session>(std::move(socket), handler_, options_.group, options_.on_refusal,
-                                  options_.deferred, options_.idle_timeout);
+                                  options_.deferred, options_.on_request, options_.idle_timeout);
     sessions_.push_back(session);
     session->start();
 }

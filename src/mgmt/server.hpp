@@ -57,6 +57,9 @@ struct MgmtServerOptions {
     // Told about every refused connection (the daemon logs it).
     std::function<void(const std::string&)> on_refusal;
     MgmtDeferredHandler deferred;  // optional
+    // Told the peer's uid and pid (SO_PEERCRED) just before each request
+    // goes to a handler, on the same thread: whom a change is audited to.
+    std::function<void(uid_t uid, pid_t pid)> on_request;  // optional
     // Issue 20: 1,100 held connections locked dvsadm and SIGHUP out (no
     // file descriptors left). At most max_sessions are open; a new one
     // beyond that closes the session that has waited longest for a request

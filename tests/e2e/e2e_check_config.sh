@@ -62,6 +62,8 @@ check "accepts config/demo.yaml.in rendered with 2 workers" accepts "$TMP/render
 sed 's/scheduler: wrr/scheduler: bogus/' "$DVS_SRC/config/default.yaml" >"$TMP/bad_scheduler.yaml"
 line=$(grep -n 'scheduler: bogus' "$TMP/bad_scheduler.yaml" | cut -d: -f1)
 check "rejects an unknown scheduler, naming bad_scheduler.yaml:$line" rejects "$TMP/bad_scheduler.yaml" "$line"
+n=$(grep -c "bad_scheduler.yaml:$line" <<<"$CHECK_OUT" || true)
+check "--check prints the error once ($n times)" test "$n" -eq 1
 
 # A semantic error: a real server address that is not an IPv4 address.
 sed '0,/address: 10.0.0.12/s//address: 10.0.0.300/' "$DVS_SRC/config/default.yaml" >"$TMP/bad_address.yaml"
@@ -103,6 +105,46 @@ if ((hp_total_mib < 20000)); then
     check "rejects a conn_capacity beyond the hugepages (${hp_total_mib} MiB), saying how much it needs" \
         bash -c '[[ $1 -eq 1 ]] && grep -qE "dataplane.conn_capacity: 268435456 connections x [0-9]+ workers need [0-9]+ MiB of hugepages" <<<"$2"' \
         _ "$CHECK_RC" "$CHECK_OUT"
+fi
+
+# Issue 19: what will not work is a warning. In an empty network namespace
+# (unshare -n: no routes, no interfaces) a health check has no path to its
+# real servers and the ports' interfaces do not exist; then a down veth.
+if [[ $EUID -eq 0 ]] && command -v unshare >/dev/null; then
+    awk '{ print } /^    scheduler: wrr/ { print "    health_check: { type: tcp, interval: 1s, timeout: 500ms }" }' \
+        "$DVS_SRC/config/default.yaml" >"$TMP/checked.yaml"
+    hc_line=$(grep -n 'health_check: { type: tcp' "$TMP/checked.yaml" | cut -d: -f1)
+    ns_check() {  # ns_check SETUP: --check in a fresh namespace after SETUP
+        CHECK_RC=0
+        CHECK_OUT=$(timeout 20 unshare -n bash -c "$1"'; "$0" --check --config "$1" 2>&1' \
+            "$DVSD" "$TMP/checked.yaml" </dev/null) || CHECK_RC=$?
+    }
+    ns_check "true"
+    echo "     exit $CHECK_RC: $(grep -m3 warning <<<"$CHECK_OUT")"
+    check "--check warns: the health check has no route (checked.yaml:$hc_line)" \
+        grep -qE "^warning: .*/checked.yaml:$hc_line:[0-9]+: services\[0\]\.health_check: service web: no path to real servers 10\.0\.0\.11, 10\.0\.0\.12, 10\.0\.0\.13 .*exception path is off" <<<"$CHECK_OUT"
+    check "--check still exits 0 with warnings" test "$CHECK_RC" -eq 0
+    check "--check warns: interface wan does not exist" \
+        grep -qE "^warning: .*/checked.yaml:[0-9]+:[0-9]+: ports\[0\]\.device: port wan: interface wan \(net_af_packet0\) does not exist" <<<"$CHECK_OUT"
+    ns_check "ip link add wan type veth peer name wan-p; ip link add lan type veth peer name lan-p; ip link set lan up; ip link set lo up; ip route add 10.0.0.0/24 dev lo"
+    echo "     exit $CHECK_RC: $(grep -m3 warning <<<"$CHECK_OUT")"
+    check "--check warns: interface wan is down" \
+        grep -qE "ports\[0\]\.device: port wan: interface wan \(net_af_packet0\) is down" <<<"$CHECK_OUT"
+    check "--check warns: interface lan is up but not running (its peer is down)" \
+        grep -qE "ports\[1\]\.device: port lan: interface lan \(net_af_packet1\) is up but not running" <<<"$CHECK_OUT"
+    check "--check: no route warning once the kernel has a route" \
+        bash -c '! grep -q "no path to real server" <<<"$1"' _ "$CHECK_OUT"
+    # Start-up: a port whose interface does not exist stops dvsd before EAL,
+    # naming the interface (the README's first run on a machine without it).
+    CHECK_RC=0
+    CHECK_OUT=$(timeout 20 unshare -n "$DVSD" --config "$TMP/checked.yaml" 2>&1 </dev/null) || CHECK_RC=$?
+    echo "     exit $CHECK_RC: $(grep -m2 -E 'warn|error' <<<"$CHECK_OUT")"
+    check "start-up logs the health-check warning" \
+        grep -qE "warning.*checked.yaml:$hc_line:[0-9]+: services\[0\]\.health_check: .*no path to real server" <<<"$CHECK_OUT"
+    check "start-up fails naming the missing interface wan" \
+        bash -c '[[ $1 -eq 2 ]] && grep -qE "start-up failed: .*port wan: interface wan \(net_af_packet0\) does not exist" <<<"$2"' _ "$CHECK_RC" "$CHECK_OUT"
+else
+    echo "  --   not root: the namespace warnings are not checked"
 fi
 
 check "rejects a missing file" bash -c '! timeout 20 "$1" --check --config "$2" >/dev/null 2>&1' _ "$DVSD" "$TMP/does-not-exist.yaml"

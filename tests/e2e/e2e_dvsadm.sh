@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016
 # e2e_dvsadm: the management socket and dvsadm against a running dvsd.
 #  - -L -n lists the file's services in ipvsadm's format;
 #  - -A/-a add a service and two NAT real servers at runtime, traffic flows;
@@ -63,6 +64,16 @@ n_none=$(adm conns --client 10.9.9.9 | grep -c "192.0.2" || true)
 check "conns --client filters (none for 10.9.9.9: $n_none)" test "$n_none" -eq 0
 
 echo "-- -S, -C, -R"
+# Issue 19: what ipvsadm cannot say travels as "# dvs:" lines -R reads back.
+adm -R <<<'# dvs: -t 192.0.2.10:80 { health_check: { type: tcp, interval: 1s, timeout: 500ms } }'
+# dvsd's namespace has no kernel route to the real servers here: the check
+# fails from the start, which is a warning, not an info line.
+for _ in $(seq 50); do
+    grep -q "down since its first check" "$DVSD_LOG" && break
+    sleep 0.1
+done
+check "a server down from its first check is logged as a warning" \
+    grep -Eq "warning health: service web real server 10\.0\.0\.1[123]:8080: up -> down .*down since its first check" "$DVSD_LOG"
 saved=$(adm -S -n)
 echo "$saved" | sed 's/^/   /'
 check "-S has the runtime service" grep -q "^-A -t 192.0.2.60:80 -s rr" <<<"$saved"
@@ -72,6 +83,13 @@ res=$(whoami_n 3 http://192.0.2.60/whoami)
 check "-C: the VIP no longer answers ($(json_field "$res" failed) failed)" test "$(json_field "$res" failed)" -eq 3
 adm -R <<<"$saved"
 check "-R: -S after restore equals the saved rules" test "$(adm -S -n)" = "$saved"
+check "-S: the service's name and check on a # dvs: line" \
+    grep -q "^# dvs: -t 192.0.2.10:80 { name: web, health_check: { type: tcp" <<<"$saved"
+yaml=$(adm save-yaml)
+check "-S/-C/-R kept the name web" grep -q "name: web$" <<<"$yaml"
+check "-S/-C/-R kept the health check" grep -q "health_check: { type: tcp, interval: 1s, timeout: 500ms" <<<"$yaml"
+check "-R of plain ipvsadm rules still works (no # dvs: lines)" \
+    bash -c '"$2" --socket "$3" -C && grep -v "^# dvs:" <<<"$1" | "$2" --socket "$3" -R' _ "$saved" "$DVSADM" "$SOCK"
 res=$(whoami_n 10 http://192.0.2.60/whoami)
 check "-R: traffic flows again" test "$(json_field "$res" ok)" -eq 10
 
@@ -100,6 +118,54 @@ print(s.recv(4096).decode().strip())' "$SOCK")
 echo "   garbage -> $reply"
 check "garbage gets an error answer" grep -q '"ok":false' <<<"$reply"
 check "and the daemon still serves" adm -L -n
+# Issue 19: dvsadm's errors in its own terms, with a hint for -e without the
+# real server's port.
+rc=0; adm -e -t 192.0.2.60:80 -r 10.0.0.12 -w 3 2>"$E2E_DIR/err" || rc=$?
+check "-e without the port: exit 1 and a hint ($(cat "$E2E_DIR/err"))" \
+    grep -qF "dvsadm: no real server 10.0.0.12:80 in service tcp 192.0.2.60:80 (it has 10.0.0.12:8080; give the real server's port: -r 10.0.0.12:8080)" "$E2E_DIR/err"
+rc=0; adm -a -t 192.0.2.60:80 -r 10.9.9.9:80 -m 2>"$E2E_DIR/err" || rc=$?
+check "a refused change names -t and -r, not a YAML position ($(cat "$E2E_DIR/err"))" \
+    bash -c '[[ $1 -eq 1 ]] && grep -qE "^dvsadm: -t 192\.0\.2\.60:80 \(tcp-192_0_2_60-80\) -r 10\.9\.9\.9:80: " "$2" && ! grep -q "runtime change" "$2"' _ "$rc" "$E2E_DIR/err"
+# A second dvsd with the same --file-prefix names the first, not "Success".
+rc=0; timeout 30 ip netns exec "$E2E_PREFIX-lb" "$DVSD" --config "$E2E_DIR/dvs.yaml" \
+    >"$E2E_DIR/second.log" 2>&1 </dev/null || rc=$?
+check "a second instance: exit 2 naming the prefix and the first dvsd ($(grep -m1 -o 'start-up failed.*' "$E2E_DIR/second.log" | cut -c1-120))" \
+    bash -c '[[ $1 -eq 2 ]] && grep -qE "start-up failed: dataplane.eal: --file-prefix=$3 is in use by process $4 \(dvsd\)" "$2" && ! grep -q "Success" "$2"' \
+    _ "$rc" "$E2E_DIR/second.log" "$E2E_PREFIX" "$DVSD_PID"
+check "and the first still serves" adm -L -n
+
+echo "-- issue 19: audit lines, unsaved changes, reload --dry-run, save-runtime"
+check "audit: -e logged in dvsadm's terms with uid and pid" \
+    grep -Eq "audit: dvsadm uid 0 pid [0-9]+: -e -t 192\.0\.2\.60:80 \(tcp-192_0_2_60-80\) -r 10\.0\.0\.12:8080: weight 1 -> 5" "$DVSD_LOG"
+check "audit: -A logged" grep -Eq "audit: dvsadm uid 0 pid [0-9]+: -A -t 192\.0\.2\.60:80 \(tcp-192_0_2_60-80\) -s rr" "$DVSD_LOG"
+check "audit: --set logged" grep -Eq "audit: dvsadm uid 0 pid [0-9]+: --set: tcp 900 -> 1000, tcp_fin 120 -> 60, udp 300 -> 200" "$DVSD_LOG"
+st=$(adm status)
+unsaved=$(sed -nE 's/^unsaved changes: +([0-9]+).*/\1/p' <<<"$st")
+check "status counts the unsaved runtime changes (${unsaved:-none})" test "${unsaved:-0}" -ge 5
+dry=$(adm reload --dry-run)
+echo "$dry" | sed 's/^/   /'
+check "reload --dry-run: the runtime service would go" grep -q "^-D -t 192.0.2.60:80 (tcp-192_0_2_60-80)" <<<"$dry"
+check "reload --dry-run: the timeouts would return" grep -q "^--set: tcp 1000 -> 900" <<<"$dry"
+check "reload --dry-run applied nothing" grep -q "192.0.2.60:80" <<<"$(adm -L -n)"
+adm reload >/dev/null
+check "a reload logs each discarded change" \
+    grep -Eq "reload of .*dvs.yaml discards runtime change: -A -t 192\.0\.2\.60:80 .*\(dvsadm uid 0 pid [0-9]+, " "$DVSD_LOG"
+check "after the reload nothing is unsaved" grep -Eq "^unsaved changes: +none" <<<"$(adm status)"
+rc=0; adm save-runtime >/dev/null 2>"$E2E_DIR/err" || rc=$?
+check "save-runtime without runtime_overlay: exit 1 naming the key ($(cat "$E2E_DIR/err"))" \
+    bash -c '[[ $1 -eq 1 ]] && grep -q "no runtime_overlay in" "$2"' _ "$rc" "$E2E_DIR/err"
+printf '# saved dvsadm changes live here (issue 19)\nruntime_overlay: %s\n' "$E2E_DIR/runtime.yaml" >>"$E2E_DIR/dvs.yaml"
+adm reload >/dev/null
+adm -e -t 192.0.2.10:80 -r 10.0.0.11:8080 -m -w 7
+cp "$E2E_DIR/dvs.yaml" "$E2E_DIR/dvs.yaml.before"
+msg=$(adm save-runtime)
+echo "   $msg"
+check "save-runtime wrote the overlay" grep -q "weight: 7" "$E2E_DIR/runtime.yaml"
+check "save-runtime left the operator's file (and its comments) as it was" cmp -s "$E2E_DIR/dvs.yaml" "$E2E_DIR/dvs.yaml.before"
+check "after save-runtime nothing is unsaved" grep -Eq "^unsaved changes: +none" <<<"$(adm status)"
+adm reload >/dev/null
+check "a reload keeps the saved change (weight 7)" grep -Eq "^  -> 10.0.0.11:8080 +Masq +7 " <<<"$(adm -L -n)"
+check "--check reads the overlay too" "$DVSD" --check --config "$E2E_DIR/dvs.yaml"
 
 e2e_stop_checked
 e2e_finish

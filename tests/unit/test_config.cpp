@@ -162,11 +162,11 @@ TEST_CASE("a file with no services is valid", "[config]") {
 
 TEST_CASE("bad files name file, line, column, key path and problem", "[config]") {
     SECTION("unknown top-level key") {
-        REQUIRE_THROWS_WITH(
-            load_config_file("configs/bad-unknown-top-key.yaml"),
-            "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
-            "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
-            "management, exception_path, monitoring, restart, services, ha, fleet)");
+        REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-top-key.yaml"),
+                            "configs/bad-unknown-top-key.yaml:3:1: unknown key 'servics' "
+                            "(expected one of: dataplane, ports, routes, neighbors, timeouts, "
+                            "management, exception_path, monitoring, restart, services, ha, "
+                            "fleet, runtime_overlay)");
     }
     SECTION("unknown nested key (typo)") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-unknown-nested-key.yaml"),
@@ -261,8 +261,10 @@ TEST_CASE("bad files name file, line, column, key path and problem", "[config]")
     }
     SECTION("YAML syntax error") {
         REQUIRE_THROWS_WITH(load_config_file("configs/bad-yaml-syntax.yaml"),
-                            "configs/bad-yaml-syntax.yaml:6:4: invalid YAML: end of sequence not "
-                            "found");
+                            "configs/bad-yaml-syntax.yaml:6:4: invalid YAML: bad indentation: "
+                            "'port: 80' starts at column 4, which matches no list or mapping "
+                            "above (line 5 starts at column 5); indent it like the entries it "
+                            "belongs with");
     }
     SECTION("missing file") {
         REQUIRE_THROWS_WITH(load_config_file("configs/does-not-exist.yaml"),

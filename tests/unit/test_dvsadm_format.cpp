@@ -363,6 +363,27 @@ TEST_CASE("dvsadm end to end against a management server", "[dvsadm]") {
         CHECK(r.out == read_file(kGolden + "list_numeric.txt"));
     }
 
+    SECTION("--json prints dvsd's answer for scripts (issue 19)") {
+        Run r = dvsadm(with_socket({"-L", "-n", "--json"}));
+        CHECK(r.code == 0);
+        const json listed = json::parse(r.out);
+        json expected = json::parse(read_file(kGolden + "list_response.json"));
+        expected.erase("v");
+        expected.erase("ok");
+        CHECK(listed == expected);
+        CHECK(mgmt::parse_list_response(json::parse(read_file(kGolden + "list_response.json"))) ==
+              canned_list());
+        const json status = json::parse(dvsadm(with_socket({"--json", "status"})).out);
+        CHECK(status.contains("snapshot_version"));
+        CHECK(status.contains("drops"));
+        CHECK_FALSE(status.contains("ok"));
+        const json ha = json::parse(dvsadm(with_socket({"ha", "--json"})).out);
+        CHECK(ha == json::parse(R"({"enabled":false})"));
+        r = dvsadm(with_socket({"-A", "-t", "192.0.2.40:80", "--json"}));
+        CHECK(r.code == kExitUsage);
+        CHECK(r.err.find("--json goes with -L, status, health, ha and conns") != std::string::npos);
+    }
+
     SECTION("changes are sent, refusals reported with exit 1") {
         Run r = dvsadm(with_socket({"-A", "-t", "192.0.2.40:80", "-s", "rr"}));
         CHECK(r.code == 0);

@@ -57,6 +57,9 @@ TEST_CASE("every op in the contract parses and writes back unchanged", "[mgmt]")
         R"({"v":1,"op":"ha"})",
         R"({"v":1,"op":"fleet"})",
         R"({"v":1,"op":"fleet","action":"drain"})",
+        R"({"v":1,"op":"reload","dry_run":true})",
+        R"({"v":1,"op":"save_runtime"})",
+        R"({"v":1,"op":"set_service_options","options":"{ name: web }","service":{"port":80,"protocol":"tcp","vip":"192.0.2.10"}})",
         R"({"v":1,"op":"conns","filter":{"client":"10.0.1.5","port":80,"protocol":"tcp","server":"10.0.0.11","vip":"192.0.2.10"},"limit":50})",
     };
     std::vector<std::string> ops_seen;
@@ -120,7 +123,8 @@ TEST_CASE("garbage, versions and unknown ops get clear errors", "[mgmt]") {
     CHECK(refusal(R"({"v":1,"op":"flush"})") ==
           "unknown op \"flush\" (known: status, reload, list, add_service, edit_service, "
           "del_service, add_server, edit_server, del_server, clear, zero, set_timeouts, "
-          "save_yaml, conns, health, ha, fleet)");
+          "save_yaml, conns, health, ha, save_runtime, set_service_options, "
+          "fleet)");
 }
 
 TEST_CASE("field errors name the field and the problem", "[mgmt]") {

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <memory>
 
+#include <unistd.h>
+
 #include "common/text_codec.hpp"
 #include "control/config/validate.hpp"
 #include "control/config/yaml_limits.hpp"
@@ -33,6 +35,12 @@ Config load_config_text(const std::string& text, const std::string& source) {
 }
 
 Config load_config_file(const std::string& path) {
+    return std::move(read_config_file(path).config);
+}
+
+namespace {
+
+std::string read_text(const std::string& path) {
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
     if (!file) throw ConfigError(path + ": cannot open: " + std::strerror(errno));
     std::string text;
@@ -46,7 +54,19 @@ Config load_config_file(const std::string& path) {
     }
     // fopen() succeeds on a directory; the read is where that shows up.
     if (std::ferror(file.get())) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
-    return load_config_text(text, path);
+    return text;
+}
+
+}  // namespace
+
+ParsedConfig read_config_file(const std::string& path) {
+    ParsedConfig parsed = parse_config_text(read_text(path), path);
+    const std::string& overlay = parsed.config.runtime_overlay;
+    if (!overlay.empty() && ::access(overlay.c_str(), F_OK) == 0) {
+        apply_overlay_text(read_text(overlay), overlay, parsed.config);
+    }
+    validate(parsed.config, parsed.positions);
+    return parsed;
 }
 
 void validate_runtime_change(const Config& config, const std::string& origin) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "control/config/model.hpp"
+#include "control/config/yaml_loader.hpp"
 
 namespace dvs::control {
 
@@ -23,6 +24,9 @@ public:
 // Reads a YAML file, then validates it. Throws ConfigError naming file, line
 // and key on the first problem found; never returns a partially valid Config.
 Config load_config_file(const std::string& path);
+
+// Same, keeping where each key was written (warnings that name a line).
+ParsedConfig read_config_file(const std::string& path);
 
 // Same, from text (tests); `source` is the name used in messages.
 Config load_config_text(const std::string& text, const std::string& source);

@@ -104,67 +104,14 @@ void write_fleet(std::ostream& o, const FleetConfig& f) {
       << "\n  bird_socket: " << quoted(f.bird_socket) << "\n";
 }
 
-}  // namespace
-
-std::string config_to_yaml(const Config& c) {
-    std::ostringstream o;
-    o << "# Written by dvsd (save-yaml): the running configuration, loadable as is.\n";
-    o << "dataplane:\n  eal: [";
-    for (size_t i = 0; i < c.dataplane.eal.size(); ++i) {
-        o << (i ? ", " : "") << quoted(c.dataplane.eal[i]);
-    }
-    o << "]\n  workers: " << c.dataplane.workers
-      << "\n  conn_capacity: " << c.dataplane.conn_capacity << "\n  mbufs: " << c.dataplane.mbufs
-      << "\n  idle_sleep_us: " << c.dataplane.idle_sleep_us << "\n";
-    o << "ports:\n";
-    for (const PortConfig& p : c.ports) {
-        o << "  - { name: " << p.name << ", device: " << quoted(p.device) << ", addresses: [";
-        for (size_t i = 0; i < p.addresses.size(); ++i)
-            o << (i ? ", " : "") << prefix(p.addresses[i]);
-        o << "], mtu: " << p.mtu;
-        if (p.mac) o << ", mac: " << quoted(format_mac(*p.mac));
-        if (!p.kernel_interface.empty()) o << ", kernel_interface: " << p.kernel_interface;
-        o << " }\n";
-    }
-    if (!c.routes.empty()) {
-        o << "routes:\n";
-        for (const RouteConfig& r : c.routes) {
-            o << "  - { prefix: " << prefix(r.prefix) << ", via: " << ip(r.via)
-              << ", port: " << r.port << " }\n";
-        }
-    }
-    if (!c.neighbors.empty()) {
-        o << "neighbors:\n";
-        for (const NeighborConfig& n : c.neighbors) {
-            o << "  - { address: " << ip(n.address) << ", mac: " << quoted(format_mac(n.mac))
-              << ", port: " << n.port << " }\n";
-        }
-    }
-    const TimeoutConfig& t = c.timeouts;
+void write_timeouts(std::ostream& o, const TimeoutConfig& t) {
     o << "timeouts: { tcp: " << t.tcp << ", tcp_syn: " << t.tcp_syn << ", tcp_fin: " << t.tcp_fin
       << ", tcp_close: " << t.tcp_close << ", udp: " << t.udp << " }\n";
-    o << "management: { socket: " << quoted(c.management.socket);
-    if (!c.management.group.empty()) o << ", group: " << quoted(c.management.group);
-    o << " }\n";
-    const ExceptionPathConfig& e = c.exception_path;
-    o << "exception_path: { enabled: " << (e.enabled ? "true" : "false")
-      << ", rate_limit_pps: " << e.rate_limit_pps << ", burst: " << e.burst
-      << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
-    if (c.monitoring.enabled) {
-        const MonitoringConfig& m = c.monitoring;
-        o << "monitoring:\n  listen: \"" << format_ipv4(m.address) << ":" << m.port
-          << "\"\n  allow: [";
-        for (size_t i = 0; i < m.allow.size(); ++i) {
-            o << (i ? ", " : "") << text::format_ipv4_prefix(m.allow[i]);
-        }
-        o << "]\n  max_connections: " << m.max_connections
-          << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";
-    }
-    if (!c.restart.state_file.empty()) {
-        o << "restart: { state_file: " << quoted(c.restart.state_file) << " }\n";
-    }
-    o << "services:" << (c.services.empty() ? " []\n" : "\n");
-    for (const ServiceConfig& s : c.services) {
+}
+
+void write_services(std::ostream& o, const std::vector<ServiceConfig>& services) {
+    o << "services:" << (services.empty() ? " []\n" : "\n");
+    for (const ServiceConfig& s : services) {
         o << "  - name: " << s.name << "\n    vip: " << ip(s.vip) << "\n    port: " << s.port
           << "\n    protocol: " << to_string(s.protocol) << "\n    scheduler: " << s.scheduler
           << "\n";
@@ -211,8 +158,98 @@ std::string config_to_yaml(const Config& c) {
             o << " }\n";
         }
     }
+}
+
+}  // namespace
+
+std::string config_to_yaml(const Config& c) {
+    std::ostringstream o;
+    o << "# Written by dvsd (save-yaml): the running configuration, loadable as is.\n";
+    o << "dataplane:\n  eal: [";
+    for (size_t i = 0; i < c.dataplane.eal.size(); ++i) {
+        o << (i ? ", " : "") << quoted(c.dataplane.eal[i]);
+    }
+    o << "]\n  workers: " << c.dataplane.workers
+      << "\n  conn_capacity: " << c.dataplane.conn_capacity << "\n  mbufs: " << c.dataplane.mbufs
+      << "\n  idle_sleep_us: " << c.dataplane.idle_sleep_us << "\n";
+    o << "ports:\n";
+    for (const PortConfig& p : c.ports) {
+        o << "  - { name: " << p.name << ", device: " << quoted(p.device) << ", addresses: [";
+        for (size_t i = 0; i < p.addresses.size(); ++i)
+            o << (i ? ", " : "") << prefix(p.addresses[i]);
+        o << "], mtu: " << p.mtu;
+        if (p.mac) o << ", mac: " << quoted(format_mac(*p.mac));
+        if (!p.kernel_interface.empty()) o << ", kernel_interface: " << p.kernel_interface;
+        o << " }\n";
+    }
+    if (!c.routes.empty()) {
+        o << "routes:\n";
+        for (const RouteConfig& r : c.routes) {
+            o << "  - { prefix: " << prefix(r.prefix) << ", via: " << ip(r.via)
+              << ", port: " << r.port << " }\n";
+        }
+    }
+    if (!c.neighbors.empty()) {
+        o << "neighbors:\n";
+        for (const NeighborConfig& n : c.neighbors) {
+            o << "  - { address: " << ip(n.address) << ", mac: " << quoted(format_mac(n.mac))
+              << ", port: " << n.port << " }\n";
+        }
+    }
+    write_timeouts(o, c.timeouts);
+    o << "management: { socket: " << quoted(c.management.socket);
+    if (!c.management.group.empty()) o << ", group: " << quoted(c.management.group);
+    o << " }\n";
+    const ExceptionPathConfig& e = c.exception_path;
+    o << "exception_path: { enabled: " << (e.enabled ? "true" : "false")
+      << ", rate_limit_pps: " << e.rate_limit_pps << ", burst: " << e.burst
+      << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
+    if (c.monitoring.enabled) {
+        const MonitoringConfig& m = c.monitoring;
+        o << "monitoring:\n  listen: \"" << format_ipv4(m.address) << ":" << m.port
+          << "\"\n  allow: [";
+        for (size_t i = 0; i < m.allow.size(); ++i) {
+            o << (i ? ", " : "") << text::format_ipv4_prefix(m.allow[i]);
+        }
+        o << "]\n  max_connections: " << m.max_connections
+          << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";
+    }
+    if (!c.restart.state_file.empty()) {
+        o << "restart: { state_file: " << quoted(c.restart.state_file) << " }\n";
+    }
+    write_services(o, c.services);
     if (c.ha.enabled) write_ha(o, c.ha);
     if (c.fleet.enabled) write_fleet(o, c.fleet);
+    if (!c.runtime_overlay.empty()) o << "runtime_overlay: " << quoted(c.runtime_overlay) << "\n";
+    return o.str();
+}
+
+std::string service_options_yaml(const ServiceConfig& s) {
+    std::ostringstream o;
+    o << "{ name: " << s.name;
+    if (s.scheduler == "mh") o << ", mh_table_size: " << s.mh_table_size;
+    if (s.reset_on_remove) o << ", on_remove: reset";
+    if (!s.reject_no_server) o << ", on_no_server: drop";
+    if (s.max_half_open) o << ", max_half_open: " << *s.max_half_open;
+    if (s.continuation) o << ", continuation: " << (*s.continuation ? "true" : "false");
+    if (s.health_check) o << ", health_check: " << health_check_yaml(*s.health_check);
+    if (s.agent_check) o << ", agent_check: " << agent_check_yaml(*s.agent_check);
+    if (s.sorry_server) {
+        o << ", sorry_server: { address: " << format_ipv4(s.sorry_server->address);
+        if (s.sorry_server->port != 0) o << ", port: " << s.sorry_server->port;
+        o << ", forward: " << to_string(s.sorry_server->forward) << " }";
+    }
+    o << " }";
+    return o.str();
+}
+
+std::string runtime_overlay_yaml(const Config& c, const std::string& stamp) {
+    std::ostringstream o;
+    o << "# Written by dvsd (dvsadm save-runtime, " << stamp << "): the running services and\n"
+      << "# timeouts. They replace those of " << c.source << " while this file exists;\n"
+      << "# delete it (and reload) to go back to that file's.\n";
+    write_timeouts(o, c.timeouts);
+    write_services(o, c.services);
     return o.str();
 }
 

@@ -10,4 +10,12 @@ namespace dvs::control {
 
 std::string config_to_yaml(const Config& config);
 
+// A service's keys that ipvsadm rules cannot say, as one YAML flow
+// mapping (apply_service_options_text reads it): dvsadm -S's "# dvs:" line.
+std::string service_options_yaml(const ServiceConfig& service);
+
+// The runtime overlay's text (Config::runtime_overlay): a comment saying
+// when and by what it was written (`stamp`), then timeouts and services.
+std::string runtime_overlay_yaml(const Config& config, const std::string& stamp);
+
 }  // namespace dvs::control

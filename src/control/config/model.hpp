@@ -270,6 +270,12 @@ struct FleetConfig {
 
 struct Config {
     std::string source;  // file the config came from, for messages
+    // Where `dvsadm save-runtime` writes the running services and timeouts
+    // (absolute path; "": runtime changes can only be printed, save-yaml).
+    // When the file exists, its services and timeouts replace this file's
+    // (README "Runtime changes"): the operator's file is never rewritten.
+    std::string runtime_overlay;
+    bool overlay_loaded = false;  // services and timeouts came from runtime_overlay
     DataplaneConfig dataplane;
     std::vector<PortConfig> ports;
     std::vector<RouteConfig> routes;

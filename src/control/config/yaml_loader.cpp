@@ -16,6 +16,7 @@
 #include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/config/validate.hpp"
+#include "control/config/yaml_errors.hpp"
 #include "control/config/yaml_limits.hpp"
 #include "control/config/yaml_reader.hpp"
 
@@ -451,17 +452,9 @@ void read_scheduler_flags(const Reader& r, ServiceConfig& s) {
     }
 }
 
-ServiceConfig read_service(const Reader& r) {
-    ServiceConfig s;
-    r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
-                  "mh_table_size", "persistence", "on_remove", "on_no_server", "max_half_open",
-                  "continuation", "health_check", "agent_check", "sorry_server", "real_servers"});
-    s.name = r.required("name").name();
-    s.vip = r.required("vip").ip();
-    s.port = static_cast<uint16_t>(r.required("port").integer(0, 65535));
-    s.protocol = read_protocol(r.required("protocol"));
-    if (auto v = r.optional("scheduler")) s.scheduler = v->string();
-    if (auto v = r.optional("scheduler_flags")) read_scheduler_flags(*v, s);
+// The keys of a service that ipvsadm's rules cannot say (dvsadm -S writes
+// them as a "# dvs:" line, -R gives them back through here too).
+void read_service_options(const Reader& r, ServiceConfig& s) {
     if (auto v = r.optional("mh_table_size")) {
         s.mh_table_size = v->integer(251, 1048573);
         if (!is_prime(s.mh_table_size)) {
@@ -470,7 +463,6 @@ ServiceConfig read_service(const Reader& r) {
         }
         if (s.scheduler != "mh") v->fail("mh_table_size applies to scheduler mh only");
     }
-    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v);
     if (auto v = r.optional("on_remove")) {
         const std::string what = v->string();
         if (what != "drain" && what != "reset") {
@@ -504,6 +496,21 @@ ServiceConfig read_service(const Reader& r) {
     if (auto v = r.optional("health_check")) s.health_check = read_health_check(*v, std::nullopt);
     if (auto v = r.optional("agent_check")) s.agent_check = read_agent_check(*v, std::nullopt);
     if (auto v = r.optional("sorry_server")) s.sorry_server = read_sorry_server(*v, s.port);
+}
+
+ServiceConfig read_service(const Reader& r) {
+    ServiceConfig s;
+    r.check_keys({"name", "vip", "port", "protocol", "scheduler", "scheduler_flags",
+                  "mh_table_size", "persistence", "on_remove", "on_no_server", "max_half_open",
+                  "continuation", "health_check", "agent_check", "sorry_server", "real_servers"});
+    s.name = r.required("name").name();
+    s.vip = r.required("vip").ip();
+    s.port = static_cast<uint16_t>(r.required("port").integer(0, 65535));
+    s.protocol = read_protocol(r.required("protocol"));
+    if (auto v = r.optional("scheduler")) s.scheduler = v->string();
+    if (auto v = r.optional("scheduler_flags")) read_scheduler_flags(*v, s);
+    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v);
+    read_service_options(r, s);
     // A service may have no real servers yet: it exists, and drops traffic.
     if (auto list = r.optional("real_servers")) {
         for (const Reader& item : list->items())
@@ -538,7 +545,8 @@ Config read_config(const Reader& root, SourceMap& positions) {
     }
     if (root.node().IsMap()) {
         root.check_keys({"dataplane", "ports", "routes", "neighbors", "timeouts", "management",
-                         "exception_path", "monitoring", "restart", "services", "ha", "fleet"});
+                         "exception_path", "monitoring", "restart", "services", "ha", "fleet",
+                         "runtime_overlay"});
     }
     Config c;
     c.source = positions.origin();
@@ -562,6 +570,12 @@ Config read_config(const Reader& root, SourceMap& positions) {
     c.services = read_list<ServiceConfig>(root, "services", read_service);
     if (auto s = section(root, "ha")) c.ha = read_ha(*s);
     if (auto s = section(root, "fleet")) c.fleet = read_fleet(*s);
+    if (auto v = root.optional("runtime_overlay")) {
+        c.runtime_overlay = v->string();
+        if (c.runtime_overlay.empty() || c.runtime_overlay.front() != '/') {
+            v->fail("the runtime overlay must be an absolute path");
+        }
+    }
     return c;
 }
 
@@ -573,12 +587,36 @@ YAML::Node load_single_document(const std::string& text, const std::string& sour
     try {
         return YAML::Load(text);
     } catch (const YAML::Exception& e) {
-        throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                          std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+        const YamlErrorText x = explain_yaml_error(text, e.mark.line, e.mark.column, e.msg);
+        throw ConfigError(source + ":" + std::to_string(x.line) + ":" + std::to_string(x.column) +
+                          ": invalid YAML: " + x.message);
     }
 }
 
 }  // namespace
+
+void apply_service_options_text(const std::string& text, const std::string& source,
+                                ServiceConfig& service) {
+    const YAML::Node document = load_single_document(text, source);
+    SourceMap positions(source);
+    const Reader root(document, positions, "", document.Mark());
+    if (!root.node().IsMap()) root.fail("expected a mapping of service keys");
+    root.check_keys({"name", "mh_table_size", "on_remove", "on_no_server", "max_half_open",
+                     "continuation", "health_check", "agent_check", "sorry_server"});
+    if (auto v = root.optional("name")) service.name = v->name();
+    read_service_options(root, service);
+}
+
+void apply_overlay_text(const std::string& text, const std::string& source, Config& config) {
+    const YAML::Node document = load_single_document(text, source);
+    SourceMap positions(source);
+    const Reader root(document, positions, "", document.Mark());
+    if (!root.node().IsMap()) root.fail("expected a mapping with timeouts and services");
+    root.check_keys({"timeouts", "services"});
+    if (auto s = section(root, "timeouts")) config.timeouts = read_timeouts(*s);
+    config.services = read_list<ServiceConfig>(root, "services", read_service);
+    config.overlay_loaded = true;
+}
 
 ParsedConfig parse_config_text(const std::string& text, const std::string& source) {
     const YAML::Node document = load_single_document(text, source);

@@ -20,4 +20,16 @@ struct ParsedConfig {
 // `source` names the text in messages (the file name).
 ParsedConfig parse_config_text(const std::string& text, const std::string& source);
 
+// A service's keys that ipvsadm rules cannot carry (name, checks, sorry
+// server, on_remove, on_no_server, max_half_open, mh_table_size), as one
+// YAML mapping: what `dvsadm -S` writes on its "# dvs:" lines. Read over
+// `service` as the file would read them.
+void apply_service_options_text(const std::string& text, const std::string& source,
+                                ServiceConfig& service);
+
+// The runtime overlay (model.hpp Config::runtime_overlay): a mapping with
+// `timeouts` and `services`, read as the main file reads them; they replace
+// `config`'s. Errors name `source` (the overlay file) and its lines.
+void apply_overlay_text(const std::string& text, const std::string& source, Config& config);
+
 }  // namespace dvs::control

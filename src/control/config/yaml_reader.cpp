@@ -156,8 +156,9 @@ uint32_t Reader::integer(uint32_t lo, uint32_t hi) const {
     return static_cast<uint32_t>(value);
 }
 
-// "2s", "500ms", or plain digits meaning seconds (like every other duration
-// in the file). Health checks want sub-second values, hence ms.
+// "2s" or "500ms". Plain digits are refused (issue 19: `interval: 2` was
+// taken as seconds while the README says durations need a unit); the
+// message says what to write. Health checks want sub-second values, hence ms.
 uint32_t Reader::duration_ms(uint32_t lo_ms, uint32_t hi_ms) const {
     const std::string expected = "expected a duration like 2s or 500ms, " +
                                  text::format_duration_ms(lo_ms) + ".." +
@@ -170,6 +171,12 @@ uint32_t Reader::duration_ms(uint32_t lo_ms, uint32_t hi_ms) const {
         text.remove_suffix(2);
     } else if (text.size() > 1 && text.back() == 's') {
         text.remove_suffix(1);
+    } else if (!text.empty() && text.size() <= 9 &&
+               text.find_first_not_of("0123456789") == std::string_view::npos) {
+        const std::string n(text);
+        fail("a duration needs a unit: write " + n + "s for seconds or " + n +
+             "ms for milliseconds (" + text::format_duration_ms(lo_ms) + ".." +
+             text::format_duration_ms(hi_ms) + "), got " + n);
     }
     uint64_t value = 0;
     const bool digits_only = !text.empty() && text.size() <= 9 &&

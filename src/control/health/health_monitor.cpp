@@ -178,7 +178,16 @@ private:
         ++info.transitions;
         info.since_ms = unix_ms();
         info.state = after;
-        spdlog::info("health: {}: {} -> {} ({})", name_, before, after, reason);
+        // Down is worth a warning; down from the very first check most of all:
+        // the server was never seen up (a route, a firewall, a wrong port).
+        if (std::string_view(after) == "down" && !confirmed_) {
+            spdlog::warn("health: {}: {} -> {} ({}): down since its first check", name_, before,
+                         after, reason);
+        } else if (std::string_view(after) == "down") {
+            spdlog::warn("health: {}: {} -> {} ({})", name_, before, after, reason);
+        } else {
+            spdlog::info("health: {}: {} -> {} ({})", name_, before, after, reason);
+        }
         notify_();
     }
 
