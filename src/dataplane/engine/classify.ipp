@@ -62,6 +62,11 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     const HandoffMeta& meta = handoff_meta(m);
     if (meta.kind == HandoffKind::kTransmit) return out_.transmit(meta.port_index, m);
     PacketView v = restore_view(m);
+    if (v.kind == FrameKind::kIpv6) {
+        if (meta.kind == HandoffKind::kLearn) return ip6_.learn_only(m, v, snap);
+        ctx_.counters->handoff_in.add();
+        return fwd6_.owned(m, v, snap);
+    }
     if (meta.kind == HandoffKind::kLearn) return nbr_.arp(m, v, snap, true);
     ctx_.counters->handoff_in.add();
     const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
