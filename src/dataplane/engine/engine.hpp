@@ -115,6 +115,7 @@ public:
     uint32_t id() const { return ctx_.id; }
     const WorkerCounters& counters() const { return *ctx_.counters; }
     const ConnTable& conn_table() const { return ctx_.conns; }
+    const ConnTable6& conn_table6() const { return ctx_.conns6; }
     ConnDump& conn_dump() { return dump_; }
     uint64_t start_tsc() const { return ctx_.start_tsc; }
     uint64_t tsc_hz() const { return ctx_.tsc_hz; }
@@ -126,6 +127,8 @@ private:
     // classify.ipp. process: a packet from the wire, parsed by process_rx.
     void process(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    template <class Slot>
+    void prefetch_ipv6(const Slot* view, uint16_t n);
     void audit_l4_checksum(uint16_t port_index, const PacketView& v);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
 
