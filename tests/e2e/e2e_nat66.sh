@@ -6,7 +6,8 @@
 # real servers 2001:db8:2::11..13 with Neighbor Solicitations and rewrites
 # both directions. Checked: a 50 MiB download intact (sha256) while IPv4
 # HTTP requests go to 192.0.2.10 at the same time, a UDP exchange, the
-# spread over the servers, no checksum errors at either end.
+# spread over the servers, no checksum errors at either end, IPv6 packets
+# handed between the two workers.
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
@@ -16,7 +17,9 @@ e2e_init e2e_nat66 dvsN66
 export RS_IPV6=1
 VIP6=2001:db8:10::80
 
-e2e_config "$E2E_DIR/dvs4.yaml" 1 || { echo "FAIL: could not render the configuration"; exit 1; }
+# Two workers: each reads one port, so NAT66 replies (lan) reach the other
+# worker than their client's packets (wan) and cross the handoff rings.
+e2e_config "$E2E_DIR/dvs4.yaml" 2 || { echo "FAIL: could not render the configuration"; exit 1; }
 # The demo config, dual stack: IPv6 on both ports and two IPv6 services.
 sed -e 's|addresses: \[10.0.1.1/24\]|addresses: [10.0.1.1/24, "2001:db8:1::1/64"]|' \
     -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|' \
@@ -94,8 +97,12 @@ stat() { dvs_py show_stats.py "$E2E_DIR/stats.json" get "$1" 0; }
 solicits=$(stat totals.nd_solicits_sent)
 adverts=$(stat totals.nd_adverts_sent)
 created=$(stat totals.conns_created)
+handoffs=$(stat totals.handoff_in)
+check "packets crossed between the two workers ($handoffs)" test "$handoffs" -ge 1000
 check "dvsd resolved the servers with Neighbor Solicitations ($solicits)" test "$solicits" -ge 3
-check "dvsd answered the kernels' solicitations ($adverts)" test "$adverts" -ge 2
+# The client asks for 2001:db8:1::1; the servers may learn 2001:db8:2::1
+# from dvsd's own solicitations (their source link-layer option) instead.
+check "dvsd answered the client's solicitation ($adverts)" test "$adverts" -ge 1
 check "connections were created for both families ($created)" test "$created" -ge 50
 
 e2e_stop_checked
