@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "control/daemon_process.hpp"
+#include "control/port_facing.hpp"
 #include "control/telemetry.hpp"
 
 namespace dvs::control {
@@ -190,8 +191,11 @@ int Daemon::start_dataplane() {
     dataplane::register_handoff_field();
 
     std::vector<dataplane::PortSpec> specs;
-    for (const PortConfig& p : config_.ports) {
+    const PortFacingPlan facing = plan_port_facing(config_);
+    for (size_t i = 0; i < config_.ports.size(); ++i) {
+        const PortConfig& p = config_.ports[i];
         dataplane::PortSpec spec{p.name, p.device, p.mtu};
+        spec.facing = facing.facing[i];
         if (p.mac) {
             spec.set_mac = true;
             std::copy(p.mac->begin(), p.mac->end(), spec.mac);
@@ -210,6 +214,23 @@ int Daemon::start_dataplane() {
             p.tx_queues,
             p.tx_queues < n_workers ? ", TX owned by worker " + std::to_string(p.tx_owner)
                                     : std::string());
+        if (p.wire_port < 0 && n_workers > 1) {
+            // Which path brings a packet to the worker owning its flow.
+            const size_t i = &p - ports_.ports.data();
+            if (p.rss_steered) {
+                spdlog::info(
+                    "port {}: RSS steers each flow to its worker (hashing the {}, "
+                    "which is the client: {})",
+                    p.name,
+                    facing.facing[i] == dataplane::PortFacing::kClients ? "source" : "destination",
+                    facing.why[i]);
+            } else {
+                spdlog::info(
+                    "port {}: packets reach their flow's worker through the handoff "
+                    "ring: RSS cannot steer ({})",
+                    p.name, p.rss_why);
+            }
+        }
         if (p.mac_in_software) {
             spdlog::warn(
                 "port {}: device cannot set its MAC; using the configured MAC in "

@@ -3,12 +3,14 @@
 //
 // The owner core of a flow is a function of the client endpoint only, so an
 // inbound packet (client is the source) and a NAT reply (client is the
-// destination) of one connection map to the same core and table.
+// destination) of one connection map to the same core and table. It is the
+// queue a NIC steering by RSS on that endpoint delivers the packet to
+// (rss_hash.hpp), so on such NICs no packet needs the handoff ring.
 
 #include <cstdint>
-
 #include <cstring>
 
+#include "dataplane/rss_hash.hpp"
 #include "packet/flow_key.hpp"
 #include "sched/hash.hpp"
 
@@ -33,15 +35,17 @@ inline uint64_t hash_flow(const FlowKey6& k) {
 
 // ip and port in network byte order; result in [0, n_workers).
 inline uint32_t owner_core(uint32_t client_ip, uint16_t client_port, uint32_t n_workers) {
-    const uint64_t h = mix64((uint64_t{client_ip} << 16) ^ client_port ^ 0x5bd1e995ULL);
-    return static_cast<uint32_t>(((h >> 32) * n_workers) >> 32);
+    const uint32_t entry = rss_hash_endpoint4(client_ip, client_port) & (kRetaEntries - 1);
+    return worker_of_reta_entry(entry, n_workers);
 }
 
 }  // namespace dvs::dataplane
 
 namespace dvs::dataplane {
 
-// The IPv6 client's owner core: its address folded to 32 bits, then as IPv4.
+// The IPv6 client's owner core: its address folded to 32 bits, then as
+// IPv4 (software steering only: a NIC's RSS over IPv6 hashes the whole
+// address, so IPv6 flows may take the handoff ring on RSS-steered ports).
 inline uint32_t owner_core(const Ip6& client_ip, uint16_t client_port, uint32_t n_workers) {
     return owner_core(client_ip.fold(), client_port, n_workers);
 }

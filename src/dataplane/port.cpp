@@ -3,7 +3,10 @@
 #include <rte_ethdev.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
+
+#include "dataplane/rss_hash.hpp"
 
 namespace dvs::dataplane {
 
@@ -16,6 +19,19 @@ constexpr uint16_t kKernelDesc = 256;
 [[noreturn]] void fail(const PortSpec& s, const std::string& what, int rc) {
     throw std::runtime_error("port '" + s.name + "' (" + s.device + "): " + what + ": " +
                              rte_strerror(rc < 0 ? -rc : rc));
+}
+
+// Entry i of the device's RETA names queue steering_reta()[i].
+int program_reta(uint16_t port_id, uint16_t reta_size, uint32_t workers) {
+    const std::vector<uint16_t> want = steering_reta(reta_size, workers);
+    std::vector<rte_eth_rss_reta_entry64> conf(reta_size / RTE_ETH_RETA_GROUP_SIZE +
+                                               (reta_size % RTE_ETH_RETA_GROUP_SIZE != 0));
+    for (uint32_t i = 0; i < reta_size; ++i) {
+        auto& group = conf[i / RTE_ETH_RETA_GROUP_SIZE];
+        group.mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
+        group.reta[i % RTE_ETH_RETA_GROUP_SIZE] = want[i];
+    }
+    return rte_eth_dev_rss_reta_update(port_id, conf.data(), reta_size);
 }
 
 }  // namespace
@@ -57,10 +73,24 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         }
 
         rte_eth_conf conf{};
+        RssPlan rss;
+        std::array<uint8_t, kRssKey.size()> key = kRssKey;  // rss_conf wants it mutable
         if (p.rx_queues > 1) {
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-            conf.rx_adv_conf.rss_conf.rss_hf =
-                (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+            rss = plan_rss({info.flow_type_rss_offloads, info.reta_size, info.hash_key_size,
+                            p.rx_queues, workers},
+                           s.facing);
+            if (rss.steer) {
+                conf.rx_adv_conf.rss_conf.rss_key = key.data();
+                conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(key.size());
+                conf.rx_adv_conf.rss_conf.rss_hf = rss.rss_hf;
+            } else {
+                conf.rx_adv_conf.rss_conf.rss_hf =
+                    (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+                    info.flow_type_rss_offloads;
+            }
+        } else {
+            rss.why = "one RX queue";
         }
         rc = rte_eth_dev_configure(p.port_id, p.rx_queues, p.tx_queues, &conf);
         if (rc != 0) fail(s, "configure", rc);
@@ -81,8 +111,13 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         for (uint16_t q = 0; q < p.rx_queues; ++q) {
             rc = rte_eth_rx_queue_setup(p.port_id, q, rxd, socket, nullptr, pool_by_socket[socket]);
             if (rc != 0) fail(s, "rx queue " + std::to_string(q), rc);
-            // Spread queues of all ports round-robin so each worker polls a share.
             auto& polled = s.kernel_of >= 0 ? layout.kernel_rx_by_worker : layout.rx_by_worker;
+            if (rss.steer) {
+                // The RETA names queue q for worker q's flows.
+                polled[q].push_back({static_cast<uint16_t>(idx), q});
+                continue;
+            }
+            // Spread queues of all ports round-robin so each worker polls a share.
             polled[next_worker].push_back({static_cast<uint16_t>(idx), q});
             if (q == 0) p.tx_owner = next_worker;
             next_worker = (next_worker + 1) % workers;
@@ -113,6 +148,18 @@ PortLayout open_ports(const std::vector<PortSpec>& specs, uint32_t workers,
         p.mtu = s.mtu;
         rc = rte_eth_dev_start(p.port_id);
         if (rc != 0) fail(s, "start", rc);
+        if (rss.steer) {
+            rc = program_reta(p.port_id, info.reta_size, workers);
+            if (rc != 0) {
+                // The device keeps its own table: packets reach their owner
+                // through the ring, as on a device that cannot steer.
+                rss.steer = false;
+                rss.why =
+                    std::string("updating its indirection table failed: ") + rte_strerror(-rc);
+            }
+        }
+        p.rss_steered = rss.steer;
+        p.rss_why = rss.why;
         if (p.mac_in_software) {
             std::copy(s.mac, s.mac + 6, p.mac);
             rc = rte_eth_promiscuous_enable(p.port_id);

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/rss_steering.hpp"
+
 namespace dvs::dataplane {
 
 inline constexpr uint32_t kMaxWorkers = 32;
@@ -23,6 +25,9 @@ struct PortSpec {
     // >= 0: this device is the kernel interface (net_tap) of port kernel_of
     // (index in the spec list); it gets one RX and one TX queue.
     int32_t kernel_of = -1;
+    // Which endpoint is the client in packets arriving here: the one RSS
+    // steering hashes, where the device can (rss_steering.hpp).
+    PortFacing facing = PortFacing::kClients;
 };
 
 struct RxQueueRef {
@@ -42,6 +47,10 @@ struct PortInfo {
     bool audit_l4_checksum = false;
     uint16_t rx_queues = 0;
     uint16_t tx_queues = 0;
+    // RSS puts each packet on its owner worker's queue (rss_steering.hpp);
+    // otherwise rss_why says why not, and the handoff ring does it.
+    bool rss_steered = false;
+    std::string rss_why;
     // tx_queue[w] is worker w's own TX queue, or -1 when the device has fewer
     // TX queues than workers; such a worker passes packets to tx_owner over
     // its handoff ring, because a TX queue must have a single writer.
