@@ -13,8 +13,13 @@
 // table), and bytes per connection (table memory / capacity) with the
 // process's resident size after filling.
 //
+// Mode nat6 is NAT66: 80-byte IPv6 frames to an IPv6 VIP, the connections in
+// the IPv6 table, which holds conn_capacity / 8: the case sizes
+// conn_capacity eight times its connections (so keep it to 125,000 or so),
+// and its B/conn is the IPv6 table's.
+//
 // Usage: dataplane_bench [--conns 1000,100000,1000000,10000000]
-//                        [--modes nat,dr,tun] [--packets N] [--runs R]
+//                        [--modes nat,dr,tun,nat6] [--packets N] [--runs R]
 //                        [--json FILE] [--lcore CPU]
 // Needs hugepages (scripts/setup.sh) and root.
 
@@ -79,7 +84,38 @@ double rss_mib() {
     return 0;
 }
 
+// NAT66: the same service over IPv6 (clients 2001:db8:100::/64 via a gateway).
+std::string config_text6(uint64_t capacity) {
+    std::string servers;
+    for (int i = 1; i <= 4; ++i) {
+        servers += "      - { address: \"2001:db8::1" + std::to_string(i) + "\", forward: nat }\n";
+    }
+    return "dataplane: { workers: 1, conn_capacity: " + std::to_string(capacity) +
+           " }\n"
+           "ports:\n"
+           "  - { name: p0, device: net_null0, addresses: [10.0.0.1/24, \"2001:db8::1/64\"] }\n"
+           "routes:\n"
+           "  - { prefix: \"::/0\", via: \"2001:db8::fe\", port: p0 }\n"
+           "neighbors:\n"
+           "  - { address: \"2001:db8::fe\", mac: \"02:00:00:00:00:fe\", port: p0 }\n"
+           "  - { address: \"2001:db8::11\", mac: \"02:00:00:00:00:11\", port: p0 }\n"
+           "  - { address: \"2001:db8::12\", mac: \"02:00:00:00:00:12\", port: p0 }\n"
+           "  - { address: \"2001:db8::13\", mac: \"02:00:00:00:00:13\", port: p0 }\n"
+           "  - { address: \"2001:db8::14\", mac: \"02:00:00:00:00:14\", port: p0 }\n"
+           "timeouts: { tcp: 100000, tcp_syn: 100000 }\n"
+           "services:\n"
+           "  - name: bench6\n"
+           "    vip: \"2001:db8:10::10\"\n"
+           "    port: 80\n"
+           "    protocol: tcp\n"
+           "    scheduler: rr\n"
+           "    max_half_open: 0\n"
+           "    real_servers:\n" +
+           servers;
+}
+
 std::string config_text(const std::string& mode, uint64_t capacity) {
+    if (mode == "nat6") return config_text6(capacity);
     return "dataplane: { workers: 1, conn_capacity: " + std::to_string(capacity) +
            " }\n"
            "ports:\n"
@@ -182,6 +218,62 @@ private:
     uint8_t tpl_[64];
 };
 
+// The IPv6 twin: an 80-byte client -> [2001:db8:10::10]:80 TCP frame, per
+// flow the low 32 bits of the source address and the port change.
+class PacketSource6 {
+public:
+    PacketSource6() {
+        std::memset(tpl_, 0, sizeof tpl_);
+        auto* eth = reinterpret_cast<EthHdr*>(tpl_);
+        std::memcpy(eth->dst, kOurMac, 6);
+        const uint8_t client_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+        std::memcpy(eth->src, client_mac, 6);
+        eth->ether_type = be16(kEtherTypeIpv6);
+        auto* ip = reinterpret_cast<Ipv6Hdr*>(tpl_ + sizeof(EthHdr));
+        ip->vtc_flow = be32(6u << 28);
+        ip->payload_len = be16(sizeof(TcpHdr) + 6);
+        ip->next_header = kIpProtoTcp;
+        ip->hop_limit = 64;
+        const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x01, 0};  // 2001:db8:100::
+        const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+        std::memcpy(ip->src, src, 16);
+        std::memcpy(ip->dst, dst, 16);
+        auto* tcp = reinterpret_cast<TcpHdr*>(tpl_ + sizeof(EthHdr) + sizeof(Ipv6Hdr));
+        tcp->dst_port = be16(80);
+        tcp->data_off = 5 << 4;
+        tcp->window = be16(65535);
+        uint32_t sum = csum_partial(ip->src, 32);
+        const uint32_t tail[2] = {be32(sizeof(TcpHdr) + 6), be32(kIpProtoTcp)};
+        sum = csum_partial(tail, sizeof tail, sum);
+        tcp->checksum = csum_compute(tcp, sizeof(TcpHdr) + 6, sum);
+    }
+
+    void fill(rte_mbuf* m, uint64_t flow, uint8_t flags) const {
+        auto* p = rte_pktmbuf_mtod(m, uint8_t*);
+        std::memcpy(p, tpl_, kFrameLen);
+        m->data_len = m->pkt_len = kFrameLen;
+        m->port = port_id;
+        auto* ip = reinterpret_cast<Ipv6Hdr*>(p + sizeof(EthHdr));
+        auto* tcp = reinterpret_cast<TcpHdr*>(p + sizeof(EthHdr) + sizeof(Ipv6Hdr));
+        const uint32_t low = PacketSource::client_ip(flow);  // the IPv4 source's numbering
+        const uint16_t sport = PacketSource::client_port(flow);
+        std::memcpy(ip->src + 12, &low, 4);
+        uint16_t c = csum_update32(tcp->checksum, 0, low);
+        c = csum_update16(c, 0, sport);
+        const uint16_t old_word = static_cast<uint16_t>(tcp->data_off);
+        tcp->src_port = sport;
+        tcp->flags = flags;
+        c = csum_update16(c, old_word, static_cast<uint16_t>(tcp->data_off | (flags << 8)));
+        tcp->checksum = c;
+    }
+
+    uint16_t port_id = 0;
+
+private:
+    static constexpr uint16_t kFrameLen = 14 + 40 + 20 + 6;
+    uint8_t tpl_[kFrameLen];
+};
+
 // xorshift: random flow order, so a large table is not walked sequentially.
 struct Rng {
     uint64_t s = 0x9e3779b97f4a7c15ull;
@@ -196,8 +288,9 @@ struct Rng {
 enum class Pass { kGen, kFloor, kDvs };
 
 // Runs `packets` packets through one pass; returns seconds and TSC cycles.
+template <class Source>
 std::pair<double, uint64_t> run_pass(Pass pass, Worker& worker, rte_mempool* pool,
-                                     const PacketSource& src, uint64_t flows, uint64_t packets,
+                                     const Source& src, uint64_t flows, uint64_t packets,
                                      uint16_t port_id) {
     rte_mbuf* burst[kBurst];
     Rng rng;
@@ -234,16 +327,19 @@ std::pair<double, uint64_t> run_pass(Pass pass, Worker& worker, rte_mempool* poo
     return {std::chrono::duration<double>(t1 - t0).count(), c1 - c0};
 }
 
+template <class Source>
 Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
                 const PortLayout& ports, rte_mempool* pool) {
     Result r;
     r.mode = mode;
     r.conns = conns;
-    const uint64_t capacity = std::max<uint64_t>(1024, conns + conns / 64);
+    const bool v6 = mode == "nat6";
+    // IPv6 connections go to the IPv6 table, an eighth of conn_capacity.
+    const uint64_t capacity = std::max<uint64_t>(1024, conns + conns / 64) * (v6 ? 8 : 1);
     bench::BenchWorker bw(config_text(mode, capacity), capacity, ports, pool);
     Worker* worker = &bw.worker();
 
-    PacketSource src;
+    Source src;
     src.port_id = ports.ports[0].port_id;
 
     // Fill the table: one SYN per flow, in order.
@@ -259,7 +355,7 @@ Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
     const double fill_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.new_conns_per_s = conns / fill_s;
-    r.bytes_per_conn = worker->conn_bytes_per_entry();
+    r.bytes_per_conn = v6 ? worker->conn6_bytes_per_entry() : worker->conn_bytes_per_entry();
     r.rss_mib = rss_mib();
     const uint64_t created = worker->counters().conns_created.get();
     if (created != conns) {
@@ -346,7 +442,8 @@ int main(int argc, char** argv) {
     bool all_ok = true;
     for (const std::string& mode : opt.modes) {
         for (uint64_t conns : opt.conns) {
-            const Result r = run_case(mode, conns, opt, ports, pool);
+            const Result r = mode == "nat6" ? run_case<PacketSource6>(mode, conns, opt, ports, pool)
+                                            : run_case<PacketSource>(mode, conns, opt, ports, pool);
             std::printf("%-4s %9lu %8.2f %8.2f %6.2f %8.1f %9.1f %12.0f %9.1f %8.0f %6lu\n",
                         r.mode.c_str(), r.conns, r.mpps, r.floor_mpps, r.mpps / r.floor_mpps,
                         r.ns_per_pkt, r.cycles_per_pkt, r.new_conns_per_s, r.bytes_per_conn,

@@ -39,7 +39,7 @@ HugepageMemory read_hugepages(const std::string& sysfs_dir) {
 }
 
 uint64_t dataplane_hugepage_bytes(const DataplaneConfig& d) {
-    return uint64_t{d.workers} * dataplane::ConnTable::memory_bytes(d.conn_capacity) +
+    return uint64_t{d.workers} * dataplane::worker_tables_bytes(d.conn_capacity) +
            uint64_t{d.mbufs} * kMbufBytes;
 }
 
@@ -51,8 +51,7 @@ void check_hugepage_memory(const Config& config, const HugepageMemory& present) 
     // No hugepages at all: a machine that checks files for another one (a
     // build host); start-up there fails in EAL anyway, with its own message.
     if (present.total_bytes == 0) return;
-    const uint64_t tables =
-        uint64_t{d.workers} * dataplane::ConnTable::memory_bytes(d.conn_capacity);
+    const uint64_t tables = uint64_t{d.workers} * dataplane::worker_tables_bytes(d.conn_capacity);
     const uint64_t mbufs = uint64_t{d.mbufs} * kMbufBytes;
     if (tables + mbufs <= present.total_bytes) return;
     throw ConfigError(config.source +

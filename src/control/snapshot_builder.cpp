@@ -8,6 +8,7 @@
 
 #include "control/config/yaml_limits.hpp"
 #include "control/health/agent_check.hpp"
+#include "sched/hash.hpp"
 #include "sched/registry.hpp"
 
 namespace dvs::control {
@@ -25,6 +26,19 @@ static_assert(dataplane::kMethodNat == static_cast<uint8_t>(ForwardMethod::kNat)
 
 uint32_t net32(uint32_t host) { return htonl(host); }
 uint16_t net16(uint16_t host) { return htons(host); }
+
+dataplane::Ip6 ip6(const IpAddress& a) { return dataplane::Ip6::from(a.bytes.data()); }
+
+// A real server's stable identity for the hashing schedulers (mh keeps a
+// server's slots while it stays): address and port. IPv4 keeps the form it
+// always had; IPv6 mixes the 128 bits down to 64.
+uint64_t backend_key(const IpAddress& a, uint16_t port) {
+    if (a.is_v4()) return (uint64_t{a.to_v4()} << 16 | port) + 1;
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; ++i) hi = hi << 8 | a.bytes[i];
+    for (int i = 8; i < 16; ++i) lo = lo << 8 | a.bytes[i];
+    return sched::detail::mix64(hi ^ sched::detail::mix64(lo ^ port)) | 1;
+}
 
 uint16_t port_index(const Config& c, const std::string& name) {
     for (size_t i = 0; i < c.ports.size(); ++i) {
@@ -62,6 +76,11 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         for (const IpPrefix& ip : config.ports[p].addresses) {
             if (ip.is_v6()) {
                 snap->local_addresses6.push_back({ip.address.bytes, static_cast<uint16_t>(p)});
+                dataplane::Route6 connected;
+                connected.prefix = ip6(ip.network());
+                connected.length = ip.length;
+                connected.port = static_cast<uint16_t>(p);
+                snap->routes6.push_back(connected);
                 continue;
             }
             const Ipv4Prefix a = ip.to_v4();
@@ -71,17 +90,29 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
                                     static_cast<uint16_t>(p), 0});
         }
     }
-    // IPv6 routes and neighbours wait for IPv6 forwarding (issue 15): the
-    // dataplane answers ND and echo to its own addresses from the packet's
-    // source MAC and needs neither yet.
     for (const RouteConfig& route : config.routes) {
-        if (route.prefix.is_v6()) continue;
+        if (route.prefix.is_v6()) {
+            dataplane::Route6 r;
+            r.prefix = ip6(route.prefix.network());
+            r.length = route.prefix.length;
+            r.port = port_index(config, route.port);
+            r.via = ip6(route.via);
+            snap->routes6.push_back(r);
+            continue;
+        }
         const Ipv4Prefix r = route.prefix.to_v4();
         snap->routes.push_back({net32(r.address & r.mask()), net32(r.mask()), r.length,
                                 port_index(config, route.port), net32(route.via.to_v4())});
     }
     for (const NeighborConfig& n : config.neighbors) {
-        if (n.address.is_v6()) continue;
+        if (n.address.is_v6()) {
+            dataplane::StaticNeighbor6 sn;
+            sn.ip = ip6(n.address);
+            sn.port = port_index(config, n.port);
+            std::copy(n.mac.begin(), n.mac.end(), sn.mac);
+            snap->static_neighbors6.push_back(sn);
+            continue;
+        }
         dataplane::StaticNeighbor sn;
         sn.ip = net32(n.address.to_v4());
         sn.port = port_index(config, n.port);
@@ -132,7 +163,13 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
         svc.id = ids->service[s];
         svc.present = true;
         svc.name = sc.name;
-        svc.vip = net32(sc.vip.to_v4());  // validate() refuses IPv6 services for now
+        // A service's family is its VIP's; validate() holds its servers to it.
+        svc.v6 = sc.vip.is_v6();
+        if (svc.v6) {
+            svc.vip6 = ip6(sc.vip);
+        } else {
+            svc.vip = net32(sc.vip.to_v4());
+        }
         svc.port = net16(sc.port);
         svc.proto = static_cast<uint8_t>(sc.protocol);
         svc.reset_on_remove = sc.reset_on_remove;
@@ -163,7 +200,11 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             dataplane::RealServer& rs = snap->real_servers[ids->real_server[s][r]];
             rs.id = ids->real_server[s][r];
             rs.present = true;
-            rs.ip = net32(rc.address.to_v4());
+            if (rc.address.is_v6()) {
+                rs.ip6 = ip6(rc.address);
+            } else {
+                rs.ip = net32(rc.address.to_v4());
+            }
             rs.port = net16(rc.port);
             rs.method = static_cast<uint8_t>(rc.forward);
             uint32_t weight = rc.weight;
@@ -184,7 +225,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             svc.pool.push_back(rs.id);
             // A stable identity (address and port) so hashing schedulers
             // map keys the same way across rebuilds.
-            pool.push_back({weight, (uint64_t{rc.address.to_v4()} << 16 | rc.port) + 1});
+            pool.push_back({weight, backend_key(rc.address, rc.port)});
             signature += "/" + std::to_string(rs.id) + ":" + std::to_string(weight);
         }
         const uint32_t sorry_id =
@@ -233,7 +274,11 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             }
             svc.schedulers.push_back(std::move(sched));
         }
-        if (std::find(snap->vips.begin(), snap->vips.end(), svc.vip) == snap->vips.end()) {
+        if (svc.v6) {
+            if (std::find(snap->vips6.begin(), snap->vips6.end(), svc.vip6) == snap->vips6.end()) {
+                snap->vips6.push_back(svc.vip6);
+            }
+        } else if (std::find(snap->vips.begin(), snap->vips.end(), svc.vip) == snap->vips.end()) {
             snap->vips.push_back(svc.vip);
         }
     }

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <sstream>
 #include <utility>
@@ -21,6 +23,16 @@ using Traffic = TrafficSum;
 using WorkerTotals = WorkerSum;
 
 std::string ip_string(uint32_t net) { return format_ipv4(ntohl(net)); }
+
+// A service's VIP and its servers' addresses, of the service's family;
+// `bracketed` for the text table's ADDRESS:PORT.
+std::string ip_string(const dataplane::Service& svc, uint32_t v4, const dataplane::Ip6& v6,
+                      bool bracketed) {
+    if (!svc.v6) return ip_string(v4);
+    std::array<uint8_t, 16> bytes;
+    std::copy(std::begin(v6.b), std::end(v6.b), bytes.begin());
+    return bracketed ? "[" + text::format_ipv6(bytes) + "]" : text::format_ipv6(bytes);
+}
 
 // Names come from the config (refused unless UTF-8) or dvsadm (JSON, so
 // UTF-8); what is not valid UTF-8 anyway becomes U+FFFD, so the file is
@@ -99,15 +111,16 @@ std::string render_stats_json(const StatsView& v) {
     for (const dataplane::Service& svc : v.snapshot->services) {
         if (!svc.present) continue;
         o << (first_service ? "" : ",") << "{\"name\":\"" << json_escape(svc.name)
-          << "\",\"vip\":\"" << ip_string(svc.vip) << "\",\"port\":" << ntohs(svc.port)
-          << ",\"protocol\":\"" << (svc.proto == 6 ? "tcp" : "udp") << "\",\"scheduler\":\""
+          << "\",\"vip\":\"" << ip_string(svc, svc.vip, svc.vip6, false)
+          << "\",\"port\":" << ntohs(svc.port) << ",\"protocol\":\""
+          << (svc.proto == 6 ? "tcp" : "udp") << "\",\"scheduler\":\""
           << (svc.schedulers.empty() ? "" : std::string(svc.schedulers[0]->name())) << "\",";
         first_service = false;
         json_traffic(o, service_traffic(v, svc.id));
         o << ",\"real_servers\":[";
         for (size_t r = 0; r < svc.pool.size(); ++r) {
             const dataplane::RealServer& rs = v.snapshot->real_servers[svc.pool[r]];
-            o << (r ? "," : "") << "{\"address\":\"" << ip_string(rs.ip)
+            o << (r ? "," : "") << "{\"address\":\"" << ip_string(svc, rs.ip, rs.ip6, false)
               << "\",\"port\":" << ntohs(rs.port) << ",\"weight\":" << rs.weight
               << ",\"forward\":\"" << to_string(static_cast<ForwardMethod>(rs.method)) << "\",";
             json_traffic(o, rs_traffic(v, rs.id));
@@ -167,9 +180,9 @@ std::string render_stats_table(const StatsView& v) {
         const Traffic t = service_traffic(v, svc.id);
         std::snprintf(line, sizeof line,
                       "service %s %s:%u/%s conns %lu pkts in/out %lu/%lu bytes in/out %lu/%lu\n",
-                      svc.name.c_str(), ip_string(svc.vip).c_str(), ntohs(svc.port),
-                      svc.proto == 6 ? "tcp" : "udp", t.conns, t.pkts_in, t.pkts_out, t.bytes_in,
-                      t.bytes_out);
+                      svc.name.c_str(), ip_string(svc, svc.vip, svc.vip6, true).c_str(),
+                      ntohs(svc.port), svc.proto == 6 ? "tcp" : "udp", t.conns, t.pkts_in,
+                      t.pkts_out, t.bytes_in, t.bytes_out);
         o << line;
         for (uint32_t id : svc.pool) {
             const dataplane::RealServer& rs = v.snapshot->real_servers[id];
@@ -177,7 +190,7 @@ std::string render_stats_table(const StatsView& v) {
             std::snprintf(line, sizeof line,
                           "  -> %s:%u %s weight %u conns %lu pkts in/out %lu/%lu bytes in/out "
                           "%lu/%lu\n",
-                          ip_string(rs.ip).c_str(), ntohs(rs.port),
+                          ip_string(svc, rs.ip, rs.ip6, true).c_str(), ntohs(rs.port),
                           to_string(static_cast<ForwardMethod>(rs.method)), rs.weight, r.conns,
                           r.pkts_in, r.pkts_out, r.bytes_in, r.bytes_out);
             o << line;

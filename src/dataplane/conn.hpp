@@ -70,6 +70,32 @@ struct Conn {
 };
 static_assert(sizeof(Conn) <= 64, "a connection entry must fit one cache line");
 
+// An IPv6 connection: Conn's fields with 128-bit addresses, in its own
+// table (ConnTable6), so Conn stays 48 bytes. Persistence templates are
+// IPv4 only for now (an IPv6 service cannot be persistent yet).
+struct Conn6 {
+    Ip6 client_ip;
+    Ip6 vip;
+    Ip6 rs_ip;
+    uint16_t client_port;
+    uint16_t vport;
+    uint16_t rs_port;
+    uint8_t proto;
+    ConnState state;
+    uint16_t service_id;
+    uint8_t method;
+    uint8_t has_reply_key;
+    uint32_t rs_id;
+    uint32_t expires;
+    uint32_t wheel_tick;
+    uint32_t next;
+    uint32_t prev;
+
+    FlowKey6 inbound_key() const { return {client_ip, vip, client_port, vport, proto}; }
+    FlowKey6 reply_key() const { return {rs_ip, client_ip, rs_port, client_port, proto}; }
+};
+static_assert(sizeof(Conn6) <= 96);
+
 // Per-state idle timeouts, in ticks (seconds).
 struct StateTimeouts {
     // kTemplate's entry is unused: templates take the service's persistence timeout.

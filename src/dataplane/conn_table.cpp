@@ -7,7 +7,8 @@
 
 namespace dvs::dataplane {
 
-void* ConnTable::allocate(size_t bytes) {
+template <class Entry, class Key>
+void* BasicConnTable<Entry, Key>::allocate(size_t bytes) {
     void* p = memory_.allocate ? memory_.allocate(bytes, 64)
                                : ::operator new (bytes, std::align_val_t{64});
     if (p == nullptr) throw std::bad_alloc();
@@ -21,14 +22,17 @@ uint32_t bucket_count(uint32_t capacity) {
 }
 }  // namespace
 
-uint64_t ConnTable::memory_bytes(uint32_t capacity) {
-    return uint64_t{sizeof(Conn)} * (capacity ? capacity : 1) +
+template <class Entry, class Key>
+uint64_t BasicConnTable<Entry, Key>::memory_bytes(uint32_t capacity) {
+    return uint64_t{sizeof(Entry)} * (capacity ? capacity : 1) +
            uint64_t{sizeof(Bucket)} * bucket_count(capacity) +
            uint64_t{sizeof(uint32_t)} * kWheelSlots;
 }
 
-ConnTable::ConnTable(uint32_t capacity, TableMemory memory) : capacity_(capacity), memory_(memory) {
-    entries_ = static_cast<Conn*>(allocate(sizeof(Conn) * (capacity ? capacity : 1)));
+template <class Entry, class Key>
+BasicConnTable<Entry, Key>::BasicConnTable(uint32_t capacity, TableMemory memory)
+    : capacity_(capacity), memory_(memory) {
+    entries_ = static_cast<Entry*>(allocate(sizeof(Entry) * (capacity ? capacity : 1)));
     wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));
     // Two keys per NAT connection: at most 4 of 8 slots per bucket on
     // average when full (half the slots; a quarter just above a power of
@@ -45,7 +49,8 @@ ConnTable::ConnTable(uint32_t capacity, TableMemory memory) : capacity_(capacity
     free_head_ = capacity ? 0 : kNil;
 }
 
-ConnTable::~ConnTable() {
+template <class Entry, class Key>
+BasicConnTable<Entry, Key>::~BasicConnTable() {
     for (void* p :
          {static_cast<void*>(entries_), static_cast<void*>(buckets_), static_cast<void*>(wheel_)}) {
         if (p == nullptr) continue;
@@ -57,14 +62,17 @@ ConnTable::~ConnTable() {
     }
 }
 
-double ConnTable::bytes_per_entry() const {
-    const double bytes = double(sizeof(Conn)) * capacity_ +
+template <class Entry, class Key>
+double BasicConnTable<Entry, Key>::bytes_per_entry() const {
+    const double bytes = double(sizeof(Entry)) * capacity_ +
                          double(sizeof(Bucket)) * (bucket_mask_ + 1) +
                          double(sizeof(uint32_t)) * kWheelSlots;
     return capacity_ ? bytes / capacity_ : 0;
 }
 
-ConnTable::Hit ConnTable::lookup(const FlowKey& key, uint64_t h) const {
+template <class Entry, class Key>
+typename BasicConnTable<Entry, Key>::Hit BasicConnTable<Entry, Key>::lookup(const Key& key,
+                                                                            uint64_t h) const {
     const uint16_t sig = signature(h);
     uint32_t b = home_bucket(h);
     for (int probe = 0; probe < 2; ++probe) {
@@ -72,9 +80,9 @@ ConnTable::Hit ConnTable::lookup(const FlowKey& key, uint64_t h) const {
         for (int s = 0; s < 8; ++s) {
             if (bk.sig[s] != sig) continue;
             const uint32_t ref = bk.ref[s];
-            Conn* c = &entries_[ref >> 1];
+            Entry* c = &entries_[ref >> 1];
             const auto dir = static_cast<Direction>(ref & 1);
-            const FlowKey k = dir == Direction::kInbound ? c->inbound_key() : c->reply_key();
+            const Key k = dir == Direction::kInbound ? c->inbound_key() : c->reply_key();
             if (k == key) return {c, dir};
         }
         if (bk.spilled == 0) break;
@@ -83,7 +91,8 @@ ConnTable::Hit ConnTable::lookup(const FlowKey& key, uint64_t h) const {
     return {};
 }
 
-bool ConnTable::index_add(const FlowKey& k, uint32_t ref) {
+template <class Entry, class Key>
+bool BasicConnTable<Entry, Key>::index_add(const Key& k, uint32_t ref) {
     const uint64_t h = hash_key(k);
     const uint32_t home = home_bucket(h);
     const uint32_t alternate = alternate_bucket(h);
@@ -115,9 +124,10 @@ bool ConnTable::index_add(const FlowKey& k, uint32_t ref) {
 
 // Moves the key in slot `s` of bucket `b` to its other bucket, if that has
 // a free slot, keeping the home buckets' spill counts right.
-bool ConnTable::relocate(uint32_t b, int s) {
+template <class Entry, class Key>
+bool BasicConnTable<Entry, Key>::relocate(uint32_t b, int s) {
     const uint32_t ref = buckets_[b].ref[s];
-    const Conn& c = entries_[ref >> 1];
+    const Entry& c = entries_[ref >> 1];
     const uint64_t h = hash_key(
         static_cast<Direction>(ref & 1) == Direction::kInbound ? c.inbound_key() : c.reply_key());
     const uint32_t home = home_bucket(h);
@@ -139,7 +149,8 @@ bool ConnTable::relocate(uint32_t b, int s) {
     return false;
 }
 
-void ConnTable::index_remove(const FlowKey& k, uint32_t ref) {
+template <class Entry, class Key>
+void BasicConnTable<Entry, Key>::index_remove(const Key& k, uint32_t ref) {
     const uint64_t h = hash_key(k);
     const uint32_t home = home_bucket(h);
     for (int probe = 0; probe < 2; ++probe) {
@@ -153,8 +164,9 @@ void ConnTable::index_remove(const FlowKey& k, uint32_t ref) {
     }
 }
 
-void ConnTable::wheel_link(uint32_t idx, uint32_t at_tick) {
-    Conn& c = entries_[idx];
+template <class Entry, class Key>
+void BasicConnTable<Entry, Key>::wheel_link(uint32_t idx, uint32_t at_tick) {
+    Entry& c = entries_[idx];
     uint32_t& head = wheel_[at_tick & (kWheelSlots - 1)];
     c.wheel_tick = at_tick;
     c.prev = kNil;
@@ -163,8 +175,9 @@ void ConnTable::wheel_link(uint32_t idx, uint32_t at_tick) {
     head = idx;
 }
 
-void ConnTable::wheel_unlink(uint32_t idx) {
-    Conn& c = entries_[idx];
+template <class Entry, class Key>
+void BasicConnTable<Entry, Key>::wheel_unlink(uint32_t idx) {
+    Entry& c = entries_[idx];
     if (c.prev != kNil) {
         entries_[c.prev].next = c.next;
     } else {
@@ -173,15 +186,16 @@ void ConnTable::wheel_unlink(uint32_t idx) {
     if (c.next != kNil) entries_[c.next].prev = c.prev;
 }
 
-Conn* ConnTable::insert(const Conn& proto, uint32_t now, uint32_t timeout) {
+template <class Entry, class Key>
+Entry* BasicConnTable<Entry, Key>::insert(const Entry& proto, uint32_t now, uint32_t timeout) {
     if (free_head_ == kNil) return nullptr;
     const uint32_t idx = free_head_;
-    Conn& c = entries_[idx];
+    Entry& c = entries_[idx];
     const uint32_t next_free = c.next;
     c = proto;
     // A refused insert leaves the slot free: its free-list link (which the
     // copy overwrote) and its "not in use" mark come back.
-    const auto refuse = [&]() -> Conn* {
+    const auto refuse = [&]() -> Entry* {
         c.next = next_free;
         c.expires = 0;
         return nullptr;
@@ -202,7 +216,8 @@ Conn* ConnTable::insert(const Conn& proto, uint32_t now, uint32_t timeout) {
     return &c;
 }
 
-void ConnTable::touch(Conn* c, uint32_t now, uint32_t timeout) {
+template <class Entry, class Key>
+void BasicConnTable<Entry, Key>::touch(Entry* c, uint32_t now, uint32_t timeout) {
     c->expires = now + timeout;
     // Entries sit in the slot of their earliest possible expiry; only an
     // earlier expiry (e.g. ESTABLISHED -> CLOSE) needs a move.
@@ -214,7 +229,8 @@ void ConnTable::touch(Conn* c, uint32_t now, uint32_t timeout) {
     }
 }
 
-void ConnTable::erase(Conn* c) {
+template <class Entry, class Key>
+void BasicConnTable<Entry, Key>::erase(Entry* c) {
     const uint32_t idx = index_of(c);
     index_remove(c->inbound_key(), idx << 1);
     if (c->has_reply_key) index_remove(c->reply_key(), idx << 1 | 1);
@@ -222,12 +238,16 @@ void ConnTable::erase(Conn* c) {
     release(idx);
 }
 
-void ConnTable::release(uint32_t idx) {
+template <class Entry, class Key>
+void BasicConnTable<Entry, Key>::release(uint32_t idx) {
     entries_[idx].expires = 0;  // marks the slot free for scan()
     entries_[idx].next = free_head_;
     free_head_ = idx;
     --size_;
     ++generation_;
 }
+
+template class BasicConnTable<Conn, FlowKey>;
+template class BasicConnTable<Conn6, FlowKey6>;
 
 }  // namespace dvs::dataplane

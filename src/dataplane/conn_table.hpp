@@ -15,6 +15,13 @@
 // both are full, a resident key moves to its own other bucket to make room.
 // A NAT connection has two keys (inbound and reply) that both reference the
 // same entry.
+//
+// One template, two tables: ConnTable holds IPv4 connections (Conn, 32-bit
+// addresses, at most 64 bytes) and ConnTable6 IPv6 ones (Conn6, 128-bit
+// addresses), so IPv6 never makes an IPv4 entry bigger or an IPv4 key
+// compare longer. The code is the same; an Entry provides inbound_key(),
+// reply_key(), has_reply_key and the wheel fields (expires, wheel_tick,
+// next, prev), and hash_flow(Key) is the key's hash.
 
 #include <cstdint>
 #include <memory>
@@ -32,24 +39,25 @@ struct TableMemory {
     void (*release)(void* p) = nullptr;
 };
 
-class ConnTable {
+template <class Entry, class Key>
+class BasicConnTable {
 public:
     static constexpr uint32_t kNil = UINT32_MAX;
     static constexpr uint32_t kWheelSlots = 1024;  // ticks; longer timeouts are re-armed
 
     struct Hit {
-        Conn* conn = nullptr;
+        Entry* conn = nullptr;
         Direction dir = Direction::kInbound;
     };
 
-    explicit ConnTable(uint32_t capacity, TableMemory memory = {});
-    ~ConnTable();
-    ConnTable(const ConnTable&) = delete;
-    ConnTable& operator=(const ConnTable&) = delete;
+    explicit BasicConnTable(uint32_t capacity, TableMemory memory = {});
+    ~BasicConnTable();
+    BasicConnTable(const BasicConnTable&) = delete;
+    BasicConnTable& operator=(const BasicConnTable&) = delete;
 
-    Hit lookup(const FlowKey& key) const { return lookup(key, hash_key(key)); }
+    Hit lookup(const Key& key) const { return lookup(key, hash_key(key)); }
     // The same, with hash_key(key) already computed.
-    Hit lookup(const FlowKey& key, uint64_t hash) const;
+    Hit lookup(const Key& key, uint64_t hash) const;
     // Changes whenever an entry is inserted or removed: a lookup result
     // taken at the same generation is still valid.
     uint32_t generation() const { return generation_; }
@@ -65,20 +73,20 @@ public:
             // 48-byte entries: one in four straddles two cache lines.
             const auto* e = reinterpret_cast<const char*>(&entries_[bk.ref[s] >> 1]);
             prefetch(e);
-            prefetch(e + sizeof(Conn) - 1);
+            prefetch(e + sizeof(Entry) - 1);
         }
     }
 
     // Copies the identity and forwarding fields of `c`, indexes its inbound
     // key (and its reply key when c.has_reply_key) and arms its timer at
     // now + timeout. Returns nullptr when the table or the index is full.
-    Conn* insert(const Conn& c, uint32_t now, uint32_t timeout);
+    Entry* insert(const Entry& c, uint32_t now, uint32_t timeout);
 
     // Records activity: the entry now expires at now + timeout.
-    void touch(Conn* c, uint32_t now, uint32_t timeout);
+    void touch(Entry* c, uint32_t now, uint32_t timeout);
 
     // Removes the entry at once (its keys and its timer).
-    void erase(Conn* c);
+    void erase(Entry* c);
 
     // Runs the wheel up to `now`; calls on_expire(Conn&) for each entry that
     // has been idle past its timeout. on_expire returns 0 to remove the entry,
@@ -89,7 +97,7 @@ public:
     // once per timeout of a live entry, which is when a master refreshes the
     // peer's copy (connection sync).
     struct NoRearm {
-        void operator()(const Conn&) const {}
+        void operator()(const Entry&) const {}
     };
     template <typename OnExpire, typename OnRearm = NoRearm>
     void advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm = {});
@@ -102,7 +110,7 @@ public:
     uint32_t scan(uint32_t from, uint32_t count, F&& f) const {
         const uint32_t end = count < capacity_ - from ? from + count : capacity_;
         for (uint32_t i = from; i < end; ++i) {
-            if (entries_[i].expires != 0) f(static_cast<const Conn&>(entries_[i]));
+            if (entries_[i].expires != 0) f(static_cast<const Entry&>(entries_[i]));
         }
         return end;
     }
@@ -116,11 +124,7 @@ public:
     // hugepages present).
     static uint64_t memory_bytes(uint32_t capacity);
 
-    static uint64_t hash_key(const FlowKey& k) {
-        const uint64_t a = (uint64_t{k.src_ip} << 32) | k.dst_ip;
-        const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
-        return mix64(a ^ mix64(b));
-    }
+    static uint64_t hash_key(const Key& k) { return hash_flow(k); }
 
 private:
     // GCC deletes a loop whose only effect is __builtin_prefetch (it did so
@@ -149,10 +153,10 @@ private:
     uint32_t alternate_bucket(uint64_t h) const {
         return static_cast<uint32_t>(h >> 24) & bucket_mask_;
     }
-    bool index_add(const FlowKey& k, uint32_t ref);
+    bool index_add(const Key& k, uint32_t ref);
     bool relocate(uint32_t bucket, int slot);
-    void index_remove(const FlowKey& k, uint32_t ref);
-    uint32_t index_of(const Conn* c) const { return static_cast<uint32_t>(c - entries_); }
+    void index_remove(const Key& k, uint32_t ref);
+    uint32_t index_of(const Entry* c) const { return static_cast<uint32_t>(c - entries_); }
     void* allocate(size_t bytes);
     void wheel_link(uint32_t idx, uint32_t at_tick);
     void wheel_unlink(uint32_t idx);
@@ -165,13 +169,32 @@ private:
     uint32_t tick_ = 0;  // last tick the wheel has processed
     uint32_t generation_ = 0;
     TableMemory memory_;
-    Conn* entries_ = nullptr;
+    Entry* entries_ = nullptr;
     Bucket* buckets_ = nullptr;
     uint32_t* wheel_ = nullptr;  // slot heads
 };
 
+// The two tables (conn_table.cpp instantiates both).
+using ConnTable = BasicConnTable<Conn, FlowKey>;
+using ConnTable6 = BasicConnTable<Conn6, FlowKey6>;
+extern template class BasicConnTable<Conn, FlowKey>;
+extern template class BasicConnTable<Conn6, FlowKey6>;
+
+// Each worker's IPv6 table holds an eighth of its IPv4 capacity (at least
+// 1024): IPv6 entries are 80 bytes, and a dual-stack box mostly sees IPv4
+// today; the IPv4 table keeps the whole conn_capacity.
+inline uint32_t conn6_capacity(uint32_t conn_capacity) {
+    return conn_capacity / 8 > 1024 ? conn_capacity / 8 : 1024;
+}
+// Hugepage bytes of one worker's two tables (what --check compares).
+inline uint64_t worker_tables_bytes(uint32_t conn_capacity) {
+    return ConnTable::memory_bytes(conn_capacity) +
+           ConnTable6::memory_bytes(conn6_capacity(conn_capacity));
+}
+
+template <class Entry, class Key>
 template <typename OnExpire, typename OnRearm>
-void ConnTable::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) {
+void BasicConnTable<Entry, Key>::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) {
     if (static_cast<int32_t>(now - tick_) <= 0) return;
     // After a stall longer than the wheel, one pass over every slot suffices:
     // each entry sits at most kWheelSlots-1 ticks ahead of when it was armed.
@@ -180,7 +203,7 @@ void ConnTable::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) 
     for (uint32_t t = from; t != now + 1; ++t) {
         uint32_t idx = wheel_[t & (kWheelSlots - 1)];
         while (idx != kNil) {
-            Conn& c = entries_[idx];
+            Entry& c = entries_[idx];
             const uint32_t next = c.next;
             if (static_cast<int32_t>(c.wheel_tick - now) > 0) {
                 // Armed for a later lap of the wheel; stays.
@@ -200,7 +223,7 @@ void ConnTable::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) 
                 const uint32_t horizon = now + kWheelSlots - 1;
                 wheel_link(idx,
                            static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
-                on_rearm(static_cast<const Conn&>(c));
+                on_rearm(static_cast<const Entry&>(c));
             }
             idx = next;
         }

@@ -8,8 +8,10 @@
 // (rss_hash.hpp), so on such NICs no packet needs the handoff ring.
 
 #include <cstdint>
+#include <cstring>
 
 #include "dataplane/rss_hash.hpp"
+#include "packet/flow_key.hpp"
 #include "sched/hash.hpp"
 
 namespace dvs::dataplane {
@@ -17,10 +19,35 @@ namespace dvs::dataplane {
 // One mixer for the whole project (MurmurHash3's finaliser).
 using sched::detail::mix64;
 
+// The connection tables' hashes (conn_table.hpp).
+inline uint64_t hash_flow(const FlowKey& k) {
+    const uint64_t a = (uint64_t{k.src_ip} << 32) | k.dst_ip;
+    const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
+    return mix64(a ^ mix64(b));
+}
+inline uint64_t hash_flow(const FlowKey6& k) {
+    uint64_t w[4];
+    std::memcpy(w, k.src_ip.b, 16);
+    std::memcpy(w + 2, k.dst_ip.b, 16);
+    const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
+    return mix64(mix64(w[0] ^ mix64(w[1])) ^ mix64(w[2] ^ mix64(w[3] ^ mix64(b))));
+}
+
 // ip and port in network byte order; result in [0, n_workers).
 inline uint32_t owner_core(uint32_t client_ip, uint16_t client_port, uint32_t n_workers) {
     const uint32_t entry = rss_hash_endpoint4(client_ip, client_port) & (kRetaEntries - 1);
     return worker_of_reta_entry(entry, n_workers);
+}
+
+}  // namespace dvs::dataplane
+
+namespace dvs::dataplane {
+
+// The IPv6 client's owner core: its address folded to 32 bits, then as
+// IPv4 (software steering only: a NIC's RSS over IPv6 hashes the whole
+// address, so IPv6 flows may take the handoff ring on RSS-steered ports).
+inline uint32_t owner_core(const Ip6& client_ip, uint16_t client_port, uint32_t n_workers) {
+    return owner_core(client_ip.fold(), client_port, n_workers);
 }
 
 }  // namespace dvs::dataplane

@@ -57,7 +57,12 @@ inline HandoffMeta& handoff_meta(rte_mbuf* m) {
 // back later without parsing (restore_view): on the core m was handed to,
 // or on this one (a held fragment).
 inline void stash_view(rte_mbuf* m, const PacketView& v) { handoff_meta(m).view = compact_view(v); }
+// An IPv6 view is parsed again: its L4 offset may pass what CompactView
+// holds (extension headers), and IPv6 crosses cores only for its services.
 inline PacketView restore_view(rte_mbuf* m) {
+    if (handoff_meta(m).view.kind == FrameKind::kIpv6) {
+        return parse_frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
+    }
     return restore_view(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m),
                         handoff_meta(m).view);
 }

@@ -16,13 +16,16 @@ void Snapshot::finalize() {
     const uint32_t slots = std::bit_ceil(std::max<uint32_t>(8, uint32_t(services.size()) * 4));
     service_slots_.assign(slots, -1);
     service_mask_ = slots - 1;
+    service6_slots_.assign(slots, -1);
     for (size_t i = 0; i < services.size(); ++i) {
         const Service& s = services[i];
         if (!s.present) continue;
-        uint32_t h = service_hash(s.vip, s.port, s.proto) & service_mask_;
-        while (service_slots_[h] != -1) h = (h + 1) & service_mask_;
-        service_slots_[h] = static_cast<int32_t>(i);
+        std::vector<int32_t>& table = s.v6 ? service6_slots_ : service_slots_;
+        uint32_t h = service_hash(s.v6 ? s.vip6.fold() : s.vip, s.port, s.proto) & service_mask_;
+        while (table[h] != -1) h = (h + 1) & service_mask_;
+        table[h] = static_cast<int32_t>(i);
     }
+    finalize6();
     std::stable_sort(routes.begin(), routes.end(),
                      [](const Route& a, const Route& b) { return a.length > b.length; });
     // Source for what we originate (TUN outer headers, ICMP errors, ARP):
@@ -43,6 +46,77 @@ void Snapshot::finalize() {
             }
         }
     }
+}
+
+void Snapshot::finalize6() {
+    std::stable_sort(routes6.begin(), routes6.end(),
+                     [](const Route6& a, const Route6& b) { return a.length > b.length; });
+    // As for IPv4: our address on the subnet of the neighbour, else the
+    // port's first IPv6 address.
+    for (Route6& r : routes6) {
+        const Ip6 neighbour = r.via.is_unspecified() ? r.prefix : r.via;
+        r.src = Ip6{};
+        for (const LocalAddress6& la : local_addresses6) {
+            if (la.port != r.port) continue;
+            const Ip6 ours = Ip6::from(la.ip.data());
+            if (r.src.is_unspecified()) r.src = ours;
+            const bool connected =
+                std::any_of(routes6.begin(), routes6.end(), [&](const Route6& c) {
+                    return c.via.is_unspecified() && c.port == la.port &&
+                           prefix6_matches(ours, c.prefix, c.length) &&
+                           prefix6_matches(neighbour, c.prefix, c.length);
+                });
+            if (connected) {
+                r.src = ours;
+                break;
+            }
+        }
+    }
+}
+
+bool prefix6_matches(const Ip6& a, const Ip6& b, uint8_t length) {
+    const unsigned whole = length / 8;
+    if (std::memcmp(a.b, b.b, whole) != 0) return false;
+    const unsigned rest = length % 8;
+    if (rest == 0) return true;
+    const auto mask = static_cast<uint8_t>(0xff << (8 - rest));
+    return (a.b[whole] & mask) == (b.b[whole] & mask);
+}
+
+const Service* Snapshot::find_service6(const Ip6& vip, uint16_t port, uint8_t proto) const {
+    for (const uint16_t p : {port, uint16_t{0}}) {
+        uint32_t h = service_hash(vip.fold(), p, proto) & service_mask_;
+        for (;;) {
+            const int32_t i = service6_slots_[h];
+            if (i < 0) break;
+            const Service& s = services[i];
+            if (s.vip6 == vip && s.port == p && s.proto == proto) return &s;
+            h = (h + 1) & service_mask_;
+        }
+        if (port == 0) break;
+    }
+    return nullptr;
+}
+
+bool Snapshot::is_vip6(const uint8_t* ip) const {
+    return std::any_of(vips6.begin(), vips6.end(),
+                       [ip](const Ip6& v) { return std::memcmp(v.b, ip, 16) == 0; });
+}
+
+std::optional<NextHop6> Snapshot::route6(const Ip6& dst) const {
+    for (const Route6& r : routes6) {
+        if (prefix6_matches(dst, r.prefix, r.length)) {
+            return NextHop6{r.port, r.via.is_unspecified() ? dst : r.via, r.src};
+        }
+    }
+    return std::nullopt;
+}
+
+const StaticNeighbor6* Snapshot::static_neighbor6(uint16_t port, const Ip6& ip) const {
+    for (const StaticNeighbor6& n : static_neighbors6) {
+        if (n.ip == ip && n.port == port) return &n;
+    }
+    return nullptr;
 }
 
 const Service* Snapshot::find_service(uint32_t vip, uint16_t port, uint8_t proto) const {

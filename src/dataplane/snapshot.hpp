@@ -34,6 +34,7 @@ struct RealServer {
     uint16_t port = 0;
     uint32_t weight = 1;
     uint8_t method = 0;  // control::ForwardMethod value
+    Ip6 ip6;             // an IPv6 service's server (ip is then 0)
 };
 
 struct Service {
@@ -41,6 +42,8 @@ struct Service {
     bool present = false;  // false: an id not in use
     std::string name;
     uint32_t vip = 0;
+    bool v6 = false;  // an IPv6 service: vip6 is its VIP (vip is 0), its servers are IPv6
+    Ip6 vip6;
     uint16_t port = 0;
     uint8_t proto = 0;
     std::vector<uint32_t> pool;  // real server ids, in scheduler pool order
@@ -81,6 +84,24 @@ struct NextHop {
     uint32_t src = 0;  // our address facing that neighbour: source of what we originate
 };
 
+// IPv6 routing, apart from IPv4's (the same longest-prefix rules).
+struct Route6 {
+    Ip6 prefix;  // host bits cleared
+    uint8_t length = 0;
+    uint16_t port = 0;
+    Ip6 via;  // unspecified: directly connected
+    Ip6 src;  // our address on the next hop's subnet (set by finalize)
+};
+
+struct NextHop6 {
+    uint16_t port = 0;
+    Ip6 ip;   // neighbour to resolve
+    Ip6 src;  // our address facing it
+};
+
+// The first `length` bits of a and b are equal.
+bool prefix6_matches(const Ip6& a, const Ip6& b, uint8_t length);
+
 struct LocalAddress {
     uint32_t ip = 0;
     uint16_t port = 0;
@@ -95,6 +116,12 @@ struct LocalAddress6 {
 
 struct StaticNeighbor {
     uint32_t ip = 0;
+    uint16_t port = 0;
+    uint8_t mac[6] = {};
+};
+
+struct StaticNeighbor6 {
+    Ip6 ip;
     uint16_t port = 0;
     uint8_t mac[6] = {};
 };
@@ -135,6 +162,9 @@ struct Snapshot {
     std::vector<LocalAddress6> local_addresses6;
     std::vector<StaticNeighbor> static_neighbors;
     std::vector<uint32_t> vips;
+    std::vector<Route6> routes6;  // longest prefix first
+    std::vector<StaticNeighbor6> static_neighbors6;
+    std::vector<Ip6> vips6;
     StateTimeouts timeouts;
     HaView ha;
 
@@ -155,10 +185,18 @@ struct Snapshot {
     std::optional<NextHop> route(uint32_t dst) const;
     const StaticNeighbor* static_neighbor(uint16_t port, uint32_t ip) const;
 
+    // IPv6: the same questions over the IPv6 halves.
+    const Service* find_service6(const Ip6& vip, uint16_t port, uint8_t proto) const;
+    bool is_vip6(const uint8_t* ip) const;
+    std::optional<NextHop6> route6(const Ip6& dst) const;
+    const StaticNeighbor6* static_neighbor6(uint16_t port, const Ip6& ip) const;
+
 private:
     std::vector<int32_t> service_slots_;  // open addressing over services; -1 empty
     uint32_t service_mask_ = 0;
+    std::vector<int32_t> service6_slots_;  // the same over IPv6 services (by vip6.fold())
     static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
+    void finalize6();
 };
 
 }  // namespace dvs::dataplane

@@ -3,6 +3,7 @@
 // table is keyed by and what ICMP errors quote.
 
 #include <cstdint>
+#include <cstring>
 
 namespace dvs::dataplane {
 
@@ -15,6 +16,38 @@ struct FlowKey {
     uint8_t proto = 0;
 
     bool operator==(const FlowKey&) const = default;
+};
+
+// An IPv6 address as 16 bytes in network order (the dataplane's value type:
+// copied, compared, hashed; never parsed here).
+struct Ip6 {
+    uint8_t b[16] = {};
+
+    static Ip6 from(const uint8_t* p) {
+        Ip6 a;
+        std::memcpy(a.b, p, 16);
+        return a;
+    }
+    bool operator==(const Ip6& o) const { return std::memcmp(b, o.b, 16) == 0; }
+    bool is_unspecified() const { return *this == Ip6{}; }
+    // The four 32-bit words XORed (as IPVS folds an IPv6 address for
+    // sh/dh: ip_vs_sh_hashkey), in network order like an IPv4 address.
+    uint32_t fold() const {
+        uint32_t w[4];
+        std::memcpy(w, b, 16);
+        return w[0] ^ w[1] ^ w[2] ^ w[3];
+    }
+};
+
+// The IPv6 flow identity (the IPv6 connection table's key).
+struct FlowKey6 {
+    Ip6 src_ip;
+    Ip6 dst_ip;
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    uint8_t proto = 0;
+
+    bool operator==(const FlowKey6&) const = default;
 };
 
 }  // namespace dvs::dataplane

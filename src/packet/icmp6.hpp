@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "packet/flow_key.hpp"
 #include "packet/packet_view.hpp"
 
 namespace dvs::dataplane {
@@ -45,5 +46,34 @@ inline constexpr uint32_t kNdAdvertFrameLen =
 // (it may be longer or shorter than the solicitation, whose extension
 // headers and options are dropped).
 void nd_advert_in_place(uint8_t* frame, const PacketView& ns, const uint8_t our_mac[6]);
+
+// Resolving next hops (RFC 4861 7.2.2): a solicitation for `target` from
+// `src` (our address on the link) and `our_mac`, to the target's
+// solicited-node multicast address ff02::1:ffXX:XXXX (MAC 33:33:ff:XX:XX:XX),
+// hop limit 255, with our source link-layer address. Writes
+// kNdSolicitFrameLen bytes from the frame start.
+inline constexpr uint32_t kNdSolicitFrameLen = kNdAdvertFrameLen;
+void nd_build_solicit(uint8_t* frame, const uint8_t our_mac[6], const Ip6& src, const Ip6& target);
+
+// What a neighbour tells about itself: an advertisement (valid as RFC 4861
+// 7.1.2 asks: hop limit 255, code 0, no multicast target, well-formed
+// options) its target and target link-layer address; a valid solicitation
+// from a unicast source its source and source link-layer address. `found`
+// is false when the packet carries no such pair.
+struct NdSender {
+    bool found = false;
+    bool invalid = false;  // an advertisement that fails the checks
+    Ip6 ip;
+    uint8_t mac[6] = {};
+};
+NdSender nd_sender(const PacketView& p);
+
+// ICMPv6 Time Exceeded, hop limit exceeded in transit (type 3, code 0), to
+// the packet's source from `src`, quoting as much of the packet as keeps
+// the error within the IPv6 minimum MTU (RFC 4443 2.4(c)). Written from
+// the frame start into `cap` bytes (Ethernet addresses left to the sender,
+// EtherType set); returns the frame length, 0 if `cap` is too small.
+inline constexpr uint32_t kIcmp6ErrorMaxFrame = 14 + 1280;
+uint32_t icmp6_time_exceeded(uint8_t* frame, uint32_t cap, const PacketView& p, const Ip6& src);
 
 }  // namespace dvs::dataplane

@@ -68,7 +68,7 @@ inline bool tcp_flags_invalid(uint8_t f) {
 // A parsed view kept as offsets (6 bytes), so that it can travel with its
 // packet (handoff rings, held fragments) and be restored without parsing
 // again: parse once. Only for views parse_frame accepted (kIpv4 or kArp; an
-// IPv6 packet is handled on the core that read it and never travels),
+// IPv6 packet that travels is parsed again: see handoff.hpp),
 // over frame bytes unchanged since; the rest of the view follows from the
 // headers the parse validated.
 struct CompactView {

@@ -54,6 +54,7 @@ inline constexpr uint8_t kIpv6DestOptions = 60;
 inline constexpr uint8_t kIpProtoIcmpv6 = 58;
 
 // ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861) message types.
+inline constexpr uint8_t kIcmp6TimeExceeded = 3;
 inline constexpr uint8_t kIcmp6EchoRequest = 128;
 inline constexpr uint8_t kIcmp6EchoReply = 129;
 inline constexpr uint8_t kNdNeighborSolicit = 135;

@@ -8,8 +8,9 @@ with our MAC in a target link-layer option, whether the solicitation came
 to the solicited-node multicast group or to the address itself, with or
 without a source link-layer option. A DAD probe (from ::) is never answered.
 Echo to our address is answered with type 129 and hop limit 64. IPv6 that
-is not ND or echo for us is not forwarded yet (ipv6_unhandled). IPv4 keeps
-working in the same run.
+is neither ND or echo for us nor for a service (cases_nat6.py,
+cases_dr6.py) is dropped (ipv6_unhandled). IPv4 keeps working in the same
+run.
 """
 
 from scapy.layers.inet import TCP, UDP
@@ -107,9 +108,14 @@ CASES = [
     Case("NS with hop limit 64 (routed from elsewhere): invalid",
          inputs=[ns(hlim=64)], expect=[], drops={"nd_invalid": 1}),
 
-    Case("NA from a neighbour: not used yet (no IPv6 forwarding)",
-         inputs=[frame6(IPv6(src=HOST6, dst=OUR6, hlim=255) / ICMPv6ND_NA(tgt=HOST6, S=1))],
-         expect=[], drops={"nd_not_ours": 1}),
+    Case("NA from a neighbour: learned from (consumed, nothing sent, nothing dropped)",
+         inputs=[frame6(IPv6(src=HOST6, dst=OUR6, hlim=255) / ICMPv6ND_NA(tgt=HOST6, S=1) /
+                        ICMPv6NDOptDstLLAddr(lladdr=CLIENT_MAC))],
+         expect=[], drops={}),
+
+    Case("NA with hop limit 64 (routed from elsewhere): invalid",
+         inputs=[frame6(IPv6(src=HOST6, dst=OUR6, hlim=64) / ICMPv6ND_NA(tgt=HOST6, S=1))],
+         expect=[], drops={"nd_invalid": 1}),
 
     Case("echo request to our address: reply, hop limit 64, checksum valid",
          inputs=[echo6()], expect=[echo6_reply()], counters={"icmp6_echo_replies": 1}),
@@ -127,10 +133,10 @@ CASES = [
     Case("echo request with odd-length data: answered, checksum valid",
          inputs=[echo6(data=b"x" * 101)], expect=[echo6_reply(data=b"x" * 101)]),
 
-    Case("echo request to an address that is not ours: not forwarded yet",
+    Case("echo request to an address that is not ours: not forwarded",
          inputs=[echo6(dst="2001:db8:1::99")], expect=[], drops={"ipv6_unhandled": 1}),
 
-    Case("TCP to our IPv6 address: not handled yet",
+    Case("TCP to our IPv6 address (no service there): not handled",
          inputs=[frame6(IPv6(src=HOST6, dst=OUR6) / TCP(sport=40000, dport=22, flags="S"))],
          expect=[], drops={"ipv6_unhandled": 1}),
 

@@ -25,6 +25,7 @@ import http.server
 import os
 import random
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -170,6 +171,27 @@ class HTTPServer(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
 
+class HTTPServer6(HTTPServer):
+    address_family = socket.AF_INET6
+
+    def server_bind(self) -> None:
+        # http.server's server_bind asks getfqdn() for the address: a reverse
+        # lookup that stalls for seconds in a namespace without DNS.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = str(self.server_address[0])
+        self.server_port = self.server_address[1]
+
+
+def udp6_loop(sock: socket.socket, name: bytes) -> None:
+    """The UDP echo over IPv6 (NAT66 servers: the kernel's source is right)."""
+    while True:
+        try:
+            data, peer = sock.recvfrom(65535)
+            sock.sendto(name + b" " + data, peer)
+        except OSError:
+            continue
+
+
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # Linux; Python may lack the name
 
 
@@ -201,6 +223,8 @@ def main() -> int:
     ap.add_argument("--blob-mb", type=int, default=50)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--bind", default="0.0.0.0")
+    ap.add_argument("--bind6", action="append", default=[],
+                    help="also serve HTTP and UDP on this IPv6 address (repeatable)")
     args = ap.parse_args()
 
     blob, sha = make_blob(args.dir, args.blob_mb)
@@ -219,6 +243,15 @@ def main() -> int:
                          daemon=True).start()
     httpd = HTTPServer((args.bind, args.http_port), Handler)
     httpd.cfg = cfg
+    for addr6 in args.bind6:
+        for port in [args.http_port] + args.extra_http_port:
+            srv6 = HTTPServer6((addr6, port), Handler)
+            srv6.cfg = cfg
+            threading.Thread(target=srv6.serve_forever, kwargs={"poll_interval": 0.2},
+                             daemon=True).start()
+        usock6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        usock6.bind((addr6, args.udp_port))
+        threading.Thread(target=udp6_loop, args=(usock6, args.name.encode()), daemon=True).start()
     ports = ",".join(str(p) for p in [args.http_port] + args.extra_http_port)
     print(f"{args.name}: http :{ports} udp :{args.udp_port} "
           f"blob {args.blob_mb} MiB sha256 {sha}", file=sys.stderr, flush=True)

@@ -73,13 +73,18 @@ def render(doc):
     lines.append(table(rows, ["", "rx", "tx", "handoff out", "handoff in", "conns active",
                               "conns created", "drops"], right=set(range(1, 7))))
     scols = ["conns", "pkts_in", "pkts_out", "bytes_in", "bytes_out"]
+
+    def endpoint(address, port) -> str:
+        address = str(address)
+        return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
     for svc in doc.get("services", []):
         lines.append("")
-        lines.append(f"Service {svc.get('name')}  {svc.get('vip')}:{svc.get('port')}/"
+        lines.append(f"Service {svc.get('name')}  {endpoint(svc.get('vip'), svc.get('port'))}/"
                      f"{svc.get('protocol')}")
         rows = []
         for rs in svc.get("real_servers", []):
-            rows.append([f"{rs.get('address')}:{rs.get('port')}", rs.get("weight", ""),
+            rows.append([endpoint(rs.get("address"), rs.get("port")), rs.get("weight", ""),
                          rs.get("forward", "")] + [rs.get(c, 0) for c in scols])
         rows.append(["service total", "", ""] + [svc.get(c, 0) for c in scols])
         lines.append(table(rows, ["real server", "weight", "fwd", "conns", "pkts in",

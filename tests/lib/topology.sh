@@ -161,6 +161,55 @@ topo_up() {
     topo_log "up: ${all[*]}"
 }
 
+# topo_add_ipv6_direct PREFIX NUM_RS VIP6: the IPv6 half of `topo_up ...
+# direct` (after topo_add_ipv6): the gw routes between the servers' subnet
+# (lan 2001:db8:2::fe/64) and the client's eth1 (2001:db8:3::1/64 <->
+# 2001:db8:3::2/64); each rsN holds VIP6/128 on lo and answers the client
+# (2001:db8:1::/64) through the gw. The servers answer ND for the VIP on lo
+# only (IPv6 addresses are per interface), so dvsd alone owns it on the wire.
+topo_add_ipv6_direct() {
+    local prefix=$1 nrs=$2 vip6=$3 gw=$1-gw cl=$1-cl ns i
+    _topo_ipv6_on "$gw" lan && _topo_ipv6_on "$gw" cl || return 1
+    ip netns exec "$gw" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
+    ip -n "$gw" -6 addr add 2001:db8:2::fe/64 dev lan nodad || return 1
+    ip -n "$gw" -6 addr add 2001:db8:3::1/64 dev cl nodad || return 1
+    ip -n "$gw" -6 route add 2001:db8:1::/64 via 2001:db8:3::2 dev cl || return 1
+    _topo_ipv6_on "$cl" eth1 || return 1
+    ip -n "$cl" -6 addr add 2001:db8:3::2/64 dev eth1 nodad || return 1
+    for ((i = 1; i <= nrs; i++)); do
+        ns=$prefix-rs$i
+        ip -n "$ns" -6 addr add "$vip6/128" dev lo nodad || return 1
+        ip -n "$ns" -6 route add 2001:db8:1::/64 via 2001:db8:2::fe dev eth0 || return 1
+    done
+}
+
+# _topo_ipv6_on NS IF: IPv6 on (on IF and lo), without DAD.
+_topo_ipv6_on() {
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+        net.ipv6.conf.default.accept_dad=0 "net.ipv6.conf.$2.accept_dad=0" &&
+        ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            "net.ipv6.conf.$2.disable_ipv6=0" "net.ipv6.conf.lo.disable_ipv6=0"
+}
+
+# topo_add_ipv6 PREFIX NUM_RS: IPv6 in the client and the real servers (the
+# namespaces start with it off): client 2001:db8:1::2/64 (default via
+# dvsd's 2001:db8:1::1), rsN 2001:db8:2::(10+N)/64 (default via dvsd's
+# 2001:db8:2::1); no duplicate address detection (nodad, accept_dad=0), so
+# the addresses are usable at once. dvsd's namespace keeps IPv6 off: its
+# kernel must not answer Neighbor Discovery beside the dataplane.
+topo_add_ipv6() {
+    local prefix=$1 nrs=$2 ns i
+    _topo_ipv6_on "$prefix-cl" eth0 || return 1
+    ip -n "$prefix-cl" -6 addr add 2001:db8:1::2/64 dev eth0 nodad || return 1
+    ip -n "$prefix-cl" -6 route add default via 2001:db8:1::1 dev eth0 || return 1
+    for ((i = 1; i <= nrs; i++)); do
+        ns=$prefix-rs$i
+        _topo_ipv6_on "$ns" eth0 || return 1
+        ip -n "$ns" -6 addr add "2001:db8:2::$((10 + i))/64" dev eth0 nodad || return 1
+        ip -n "$ns" -6 route add default via 2001:db8:2::1 dev eth0 || return 1
+    done
+}
+
 # topo_add_mgmt PREFIX ADDRESS/LEN: a management interface for dvsd's own
 # sockets (health checks): veth "mgmt" in PREFIX-lb, with a kernel address,
 # plugged into the switch next to the real servers. The DPDK ports keep no
@@ -413,15 +462,24 @@ _rs_answers() {
 # rsN (name rsN), logs in DIR; waits until each answers over HTTP.
 # RS_HTTP_EXTRA_PORTS="80 ..." makes every server listen on those too (DR
 # and TUN cannot change the port: the VIP port must be the RS port).
+# RS_IPV6=1 makes rsN serve on its IPv6 address (topo_add_ipv6) as well,
+# and on each address of RS_IPV6_VIPS (DR: the VIP on its loopback).
 RS_HTTP_EXTRA_PORTS=${RS_HTTP_EXTRA_PORTS:-}
+RS_IPV6=${RS_IPV6:-}
+RS_IPV6_VIPS=${RS_IPV6_VIPS:-}
 rs_start_servers() {
     local prefix=$1 nrs=$2 dir=$3 i ns ip pid port
-    local pids=() extra=()
+    local pids=() extra=() v6=()
     for port in $RS_HTTP_EXTRA_PORTS; do extra+=(--extra-http-port "$port"); done
     mkdir -p "$dir"
     for ((i = 1; i <= nrs; i++)); do
         ns=$prefix-rs$i
-        ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/rs_server.py" --name "rs$i" \
+        v6=()
+        if [[ -n $RS_IPV6 ]]; then
+            v6=(--bind6 "2001:db8:2::$((10 + i))")
+            for port in $RS_IPV6_VIPS; do v6+=(--bind6 "$port"); done
+        fi
+        ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/rs_server.py" --name "rs$i" "${v6[@]}" \
             --http-port 8080 "${extra[@]}" --udp-port 5353 --blob-mb "$RS_BLOB_MB" --dir "$dir" \
             </dev/null >"$dir/rs$i.log" 2>&1 &
         pids+=($!)
@@ -861,7 +919,7 @@ e2e_blob_checked() {
     local url=$1 out code size secs speed got_sha local_sha
     local_sha=$(sha256sum "$E2E_DIR/rs/blob-${RS_BLOB_MB}MiB.bin" | cut -d' ' -f1)
     echo "-- GET $url (${RS_BLOB_MB} MiB)"
-    out=$(ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 90 -o "$E2E_DIR/blob.out" \
+    out=$(ip netns exec "$E2E_PREFIX-cl" curl -sS -g --max-time 90 -o "$E2E_DIR/blob.out" \
         -w '%{http_code} %{size_download} %{time_total} %{speed_download}' "$url" 2>&1) || true
     echo "   curl: $out"
     read -r code size secs speed <<<"$out" || true
@@ -875,6 +933,43 @@ e2e_blob_checked() {
             'BEGIN { printf "   throughput: %.1f MiB/s, %d bytes in %.2f s\n", s / 1048576, b, t }'
     fi
     rm -f "$E2E_DIR/blob.out"
+}
+
+# e2e_ipv6_service_checked VIP6 COUNT: an IPv6 service of three servers
+# (rr) through dvsd, with the IPv4 web service of the same dvsd alongside:
+# six HTTP requests to [VIP6]:80 reach rs1..rs3, then the RS_BLOB_MB MiB
+# blob comes intact (e2e_blob_checked) while COUNT IPv4 requests to
+# 192.0.2.10 run at the same time, all answered.
+e2e_ipv6_service_checked() {
+    local vip6=$1 count=$2 names="" rs v4_pid v4_ok
+    # Six requests: rr is per worker, and with two workers one of them
+    # takes at least three, so every server answers whatever the split.
+    echo "-- HTTP over IPv6 to [$vip6]:80, six requests (rr over three servers)"
+    for _ in 1 2 3 4 5 6; do
+        names+=$(ip netns exec "$E2E_PREFIX-cl" curl -sS -g -m 5 "http://[$vip6]/whoami" 2>&1 ||
+            true)" "
+    done
+    echo "   answered by: $names"
+    for rs in rs1 rs2 rs3; do
+        check "$rs answered over IPv6" grep -qw "$rs" <<<"$names"
+    done
+    echo "-- the blob over IPv6 while $count IPv4 requests go to 192.0.2.10"
+    (
+        local ok=0 code
+        for ((i = 0; i < count; i++)); do
+            code=$(ip netns exec "$E2E_PREFIX-cl" curl -s -o /dev/null -m 5 -w '%{http_code}' \
+                http://192.0.2.10/whoami || true)
+            [[ $code == 200 ]] && ok=$((ok + 1))
+            sleep 0.2
+        done
+        echo "$ok" >"$E2E_DIR/v4.ok"
+    ) &
+    v4_pid=$!
+    e2e_blob_checked "http://[$vip6]/blob"
+    wait "$v4_pid" || true
+    v4_ok=$(cat "$E2E_DIR/v4.ok" 2>/dev/null || echo 0)
+    check "the IPv4 service answered $count of $count meanwhile (got $v4_ok)" \
+        test "$v4_ok" -eq "$count"
 }
 
 # if_mac NS IF: the MAC address of IF in NS.

@@ -114,13 +114,13 @@ TEST_CASE("a conn_capacity that needs more hugepages than present is refused", "
     REQUIRE(present.free_bytes == 200ull << 20);
 
     Config c = load(kPorts);
-    c.dataplane.conn_capacity = 1 << 20;  // the default: 48 + 32 MiB per worker
+    c.dataplane.conn_capacity = 1 << 20;  // the default: 48 + 32 MiB per worker, 14 MiB IPv6
     c.dataplane.workers = 2;
     REQUIRE_NOTHROW(check_hugepage_memory(c, present));
     c.dataplane.conn_capacity = 16 << 20;
     REQUIRE_THROWS_WITH(check_hugepage_memory(c, present),
                         "t.yaml: dataplane.conn_capacity: 16777216 connections x 2 workers need "
-                        "2561 MiB of hugepages, and 16383 mbufs 37 MiB: 2598 MiB in all; this "
+                        "3009 MiB of hugepages, and 16383 mbufs 37 MiB: 3046 MiB in all; this "
                         "machine has 1024 MiB of hugepages (200 MiB free). Lower conn_capacity "
                         "or add hugepages (vm.nr_hugepages)");
     c.dataplane.eal = {"--no-huge"};

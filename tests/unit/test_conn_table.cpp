@@ -272,3 +272,60 @@ TEST_CASE("advance calls on_rearm for entries touched since they were armed", "[
     CHECK(expired == std::vector<uint32_t>{1, 2});
     CHECK(rearmed.size() == 1);
 }
+
+namespace {
+
+Ip6 addr6(uint8_t last, uint8_t word = 0) {
+    Ip6 a;
+    a.b[0] = 0x20;
+    a.b[1] = 0x01;
+    a.b[2] = 0x0d;
+    a.b[3] = 0xb8;
+    a.b[8] = word;
+    a.b[15] = last;
+    return a;
+}
+
+Conn6 make_conn6(uint8_t client, uint16_t client_port) {
+    Conn6 c{};
+    c.client_ip = addr6(client, 1);
+    c.vip = addr6(0x80);
+    c.rs_ip = addr6(0x11, 2);
+    c.client_port = client_port;
+    c.vport = 80;
+    c.rs_port = 8080;
+    c.proto = 6;
+    c.state = ConnState::kTcpSynRecv;
+    c.has_reply_key = 1;
+    return c;
+}
+
+}  // namespace
+
+// IPv6 connections live in their own table so that Conn does not grow.
+TEST_CASE("the IPv6 table: 128-bit keys both ways, expiry, and an IPv4 entry that did not grow",
+          "[conn][ipv6]") {
+    STATIC_REQUIRE(sizeof(Conn) == 48);
+    ConnTable6 t(256);
+    Conn6* c = t.insert(make_conn6(7, 1000), 0, 10);
+    REQUIRE(c != nullptr);
+    CHECK(t.lookup(c->inbound_key()).conn == c);
+    const auto rep = t.lookup(c->reply_key());
+    CHECK(rep.conn == c);
+    CHECK(rep.dir == Direction::kReply);
+    // Keys that differ only in the high half of an address are different keys.
+    FlowKey6 other = c->inbound_key();
+    other.src_ip.b[2] ^= 1;
+    CHECK(t.lookup(other).conn == nullptr);
+    for (uint16_t p = 0; p < 200; ++p) REQUIRE(t.insert(make_conn6(8, p), 0, 5) != nullptr);
+    CHECK(t.size() == 201);
+    int expired = 0;
+    t.advance(6, [&](const Conn6&) {
+        ++expired;
+        return 0u;
+    });
+    CHECK(expired == 200);
+    CHECK(t.lookup(c->inbound_key()).conn == c);
+    CHECK(conn6_capacity(8 * 4096) == 4096);
+    CHECK(conn6_capacity(100) == 1024);
+}

@@ -3,11 +3,13 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <set>
 #include <stdexcept>
 #include <vector>
 
+#include "packet/flow_key.hpp"
 #include "sched/dh.hpp"
 #include "sched/mh.hpp"
 #include "sched/registry.hpp"
@@ -229,4 +231,42 @@ TEST_CASE("mh: a key of 0 stands for the pool index", "[sched]") {
     MaglevHash a(implicit, {});
     MaglevHash b(explicit_keys, {});
     REQUIRE(std::equal(a.table().begin(), a.table().end(), b.table().begin()));
+}
+
+// IPv6 clients reach sh, dh and mh folded to 32 bits (the four words
+// XORed, as IPVS's ip_vs_sh_hashkey does): every part of the address counts.
+TEST_CASE("sh, dh and mh hash IPv6 addresses through the fold", "[sched][hash][ipv6]") {
+    dvs::dataplane::Ip6 a;
+    const uint8_t bytes[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a};
+    std::memcpy(a.b, bytes, 16);
+    CHECK(a.fold() == htonl(0x20010db8u ^ 0x0au));
+    // The same address is the same fold; a change in any word moves it.
+    for (int i = 0; i < 16; ++i) {
+        dvs::dataplane::Ip6 b = a;
+        b.b[i] ^= 0x40;
+        CHECK(b.fold() != a.fold());
+    }
+    // Spread: 4,096 clients of one /64 (the low 64 bits random, as SLAAC
+    // privacy addresses are) over three equal servers: each near a third.
+    for (const char* name : {"sh", "mh"}) {
+        auto s = make_scheduler(name, pool({1, 1, 1}), {});
+        std::mt19937_64 rng(15);
+        int hits[3] = {};
+        for (int i = 0; i < 4096; ++i) {
+            dvs::dataplane::Ip6 c = a;
+            const uint64_t low = rng();
+            std::memcpy(c.b + 8, &low, 8);
+            const int32_t pick = s->pick(FlowInfo{c.fold(), htons(40000), a.fold(), htons(80), {}});
+            REQUIRE(pick >= 0);
+            ++hits[pick];
+        }
+        INFO(name << ": " << hits[0] << " " << hits[1] << " " << hits[2]);
+        for (int h : hits) CHECK((h > 1100 && h < 1650));
+    }
+    // dh hashes the VIP: one IPv6 VIP always goes to one server.
+    auto d = make_scheduler("dh", pool({1, 1, 1}), {});
+    const int32_t first = d->pick(FlowInfo{htonl(1), 1, a.fold(), htons(80), {}});
+    for (uint32_t i = 2; i < 50; ++i) {
+        CHECK(d->pick(FlowInfo{htonl(i), 1, a.fold(), htons(80), {}}) == first);
+    }
 }

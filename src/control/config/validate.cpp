@@ -253,9 +253,10 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
     }
 }
 
-// What an IPv6 service cannot have yet (issue 15, stage 2): refused by
-// name, so it never half works. Persistence needs a prefix length rather
-// than a netmask, TUN needs IPv6-in-IPv6, checks need v6 probes.
+// What an IPv6 service cannot have yet (issue 15): refused by name, so it
+// never half works. The dataplane forwards IPv6 by NAT66 and DR;
+// persistence needs templates keyed by 128-bit prefixes, TUN needs
+// IPv6-in-IPv6 with Packet Too Big, checks need v6 probes.
 void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
     const auto not_yet = [&](const std::string& at_path, const std::string& key) {
         where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
@@ -268,17 +269,13 @@ void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const st
         const RealServerConfig& rs = s.real_servers[j];
         const std::string rs_path = path + "." + at("real_servers", j);
         if (rs.forward == ForwardMethod::kTun) {
-            where.fail(rs_path + ".forward", "IPv6 not yet supported for forward: tun (issue 15)");
+            where.fail(rs_path + ".forward",
+                       "IPv6 services forward by nat or dr; tun (IPv6-in-IPv6) is not yet "
+                       "supported (issue 15)");
         }
         if (rs.health_check) not_yet(rs_path, "health_check");
         if (rs.agent_check) not_yet(rs_path, "agent_check");
     }
-    // The dataplane parses IPv6 and answers ND and echo, but does not yet
-    // forward IPv6 to real servers: a service that would silently drop
-    // everything is refused instead.
-    where.fail(path + ".vip",
-               "IPv6 services are not yet forwarded by the dataplane (issue 15: "
-               "NAT66 and DR come next)");
 }
 
 void check_services(const Config& c, const SourceMap& where) {

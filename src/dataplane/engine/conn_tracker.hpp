@@ -53,6 +53,8 @@ public:
     // A new connection no real server can take (pool empty or all down):
     // counted as no_real_server, and answered unless on_no_server: drop.
     void no_server(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
+    // SYN_RECV connections of the service held on this core (both families).
+    uint32_t half_open(uint16_t service_id) const { return half_open_[service_id]; }
     // One slice of a connection listing (the control thread's request).
     void serve_dump(ConnDump& dump);
 

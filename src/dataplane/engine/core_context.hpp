@@ -71,7 +71,8 @@ struct CoreContext {
           env(worker_env),
           pool(mbuf_pool),
           counters(std::make_unique<WorkerCounters>()),
-          conns(conn_capacity, std::move(memory)),
+          conns(conn_capacity, memory),
+          conns6(conn6_capacity(conn_capacity), memory),
           tsc_hz(rte_get_tsc_hz()),
           start_tsc(start),
           now_tsc(start),
@@ -96,6 +97,7 @@ struct CoreContext {
     rte_mempool* const pool;
     const std::unique_ptr<WorkerCounters> counters;
     ConnTable conns;
+    ConnTable6 conns6;  // IPv6 connections (engine/ipv6_forward.ipp), apart so Conn stays small
     const uint64_t tsc_hz;
     const uint64_t start_tsc;
     uint64_t now_tsc;              // the clock the loop last set

@@ -10,7 +10,8 @@
 // Forwarder<Io> (NAT/DR/TUN), ConnTracker<Io> (connection state, load,
 // scheduling, expiry), Templates<Io> (persistence), SyncAgent<Io> (HA sync,
 // gratuitous ARP), IcmpHandler<Io> (ICMP errors, echo, local traffic),
-// Ipv6Local<Io> (IPv6 for our own addresses: ND and echo). All
+// Ipv6Forward<Io> (IPv6 services: NAT66, DR), Ipv6Local<Io> (IPv6 for our
+// own addresses: ND and echo). All
 // are written by their own core only; the control thread reads counters()
 // and talks through conn_dump(). The loop (dataplane/worker.hpp)
 // receives bursts and feeds them here; the engine transmits through `Io`, a
@@ -29,6 +30,7 @@
 //   nat.ipp dr.ipp tun.ipp   Forwarder: the forwarding methods (TUN with PMTU)
 //   icmp.ipp          IcmpHandler: ICMP errors about connections, echo, local traffic
 //   ipv6_local.ipp    Ipv6Local: Neighbor Discovery and ICMPv6 echo for our addresses
+//   ipv6_forward.ipp  Ipv6Forward: IPv6 services (NAT66, DR) and their connections
 //   neighbor.ipp      Neighbors: ARP, the neighbour cache, routing a packet out
 //   fragment.ipp      Fragments: fragments meet on their fragment core
 //   templates.ipp     Templates: persistence templates on their template core
@@ -55,6 +57,7 @@
 #include "dataplane/engine/forwarder.hpp"
 #include "dataplane/engine/fragments.hpp"
 #include "dataplane/engine/icmp_handler.hpp"
+#include "dataplane/engine/ipv6_forward.hpp"
 #include "dataplane/engine/ipv6_local.hpp"
 #include "dataplane/engine/kernel_path.hpp"
 #include "dataplane/engine/neighbors.hpp"
@@ -112,6 +115,7 @@ public:
     uint32_t id() const { return ctx_.id; }
     const WorkerCounters& counters() const { return *ctx_.counters; }
     const ConnTable& conn_table() const { return ctx_.conns; }
+    const ConnTable6& conn_table6() const { return ctx_.conns6; }
     ConnDump& conn_dump() { return dump_; }
     uint64_t start_tsc() const { return ctx_.start_tsc; }
     uint64_t tsc_hz() const { return ctx_.tsc_hz; }
@@ -123,6 +127,8 @@ private:
     // classify.ipp. process: a packet from the wire, parsed by process_rx.
     void process(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    template <class Slot>
+    void prefetch_ipv6(const Slot* view, uint16_t n);
     void audit_l4_checksum(uint16_t port_index, const PacketView& v);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
 
@@ -139,6 +145,7 @@ private:
     Templates<Io> tmpl_;     // persistence (templates.ipp)
     ConnTracker<Io> track_;  // connection state (conn_track.ipp)
     IcmpHandler<Io> icmp_;   // ICMP errors, echo, local traffic (icmp.ipp)
+    Ipv6Forward<Io> fwd6_;   // IPv6 services: NAT66, DR (ipv6_forward.ipp)
     Ipv6Local<Io> ip6_;      // ND and ICMPv6 echo for our addresses (ipv6_local.ipp)
     uint32_t last_tick_ = 0;
     ConnDump dump_;

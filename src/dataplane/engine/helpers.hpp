@@ -57,10 +57,15 @@ inline bool is_unicast_to_other(const EthHdr& eth, const uint8_t our_mac[6]) {
     return std::memcmp(eth.dst, our_mac, 6) != 0;
 }
 
-inline void set_eth(EthHdr& eth, const uint8_t dst[6], const uint8_t src[6]) {
+inline void set_eth(EthHdr& eth, const uint8_t dst[6], const uint8_t src[6],
+                    uint16_t ether_type = kEtherTypeIpv4) {
     std::memcpy(eth.dst, dst, 6);
     std::memcpy(eth.src, src, 6);
-    eth.ether_type = be16(kEtherTypeIpv4);
+    eth.ether_type = be16(ether_type);
 }
+
+// The EtherType of what a neighbour table's entries carry.
+inline constexpr uint16_t ether_type_of(uint32_t) { return kEtherTypeIpv4; }
+inline constexpr uint16_t ether_type_of(const Ip6&) { return kEtherTypeIpv6; }
 
 }  // namespace dvs::dataplane::engine_detail

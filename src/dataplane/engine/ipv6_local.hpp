@@ -1,15 +1,18 @@
 #pragma once
-// IPv6 addressed to the balancer itself, for one core (ipv6_local.ipp):
-// Neighbor Discovery for our addresses (solicited advertisements) and
-// ICMPv6 echo. Answers go back to the sender's MAC on the port they came
-// in on: no IPv6 route or neighbour is needed for them. Everything else
-// IPv6 is counted and dropped until IPv6 forwarding lands (issue 15).
-// Written by its own core only; handled where it is read (no handoff).
+// IPv6 arriving at one core (ipv6_local.ipp): Neighbor Discovery for our
+// addresses and VIPs (solicited advertisements), learning neighbours from
+// advertisements and solicitations (every core learns: copies go to the
+// others, as for ARP), ICMPv6 echo to our addresses and VIPs. Answers go
+// back to the sender's MAC on the port they came in on. TCP and UDP go on
+// to Ipv6Forward (services, NAT66 replies); the rest is counted and dropped.
+// Written by its own core only.
 
 #include <rte_mbuf.h>
 
 #include "dataplane/engine/core_context.hpp"
 #include "dataplane/engine/egress.hpp"
+#include "dataplane/engine/ipv6_forward.hpp"
+#include "dataplane/engine/neighbors.hpp"
 #include "dataplane/snapshot.hpp"
 #include "packet/packet_view.hpp"
 
@@ -18,19 +21,27 @@ namespace dvs::dataplane {
 template <class Io>
 class Ipv6Local {
 public:
-    Ipv6Local(CoreContext& ctx, Egress<Io>& out) : ctx_(ctx), out_(out) {}
+    Ipv6Local(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr, Ipv6Forward<Io>& fwd6)
+        : ctx_(ctx), out_(out), nbr_(nbr), fwd6_(fwd6) {}
     Ipv6Local(const Ipv6Local&) = delete;
     Ipv6Local& operator=(const Ipv6Local&) = delete;
 
     // A parsed IPv6 packet (FrameKind::kIpv6) read on `port_index`.
     void receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index);
+    // Another core's copy of an advertisement or solicitation: learn, free.
+    void learn_only(rte_mbuf* m, PacketView& v, const Snapshot& snap);
 
 private:
     void solicitation(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index);
     void echo(rte_mbuf* m, PacketView& v, uint16_t port_index);
+    // Learns the sender of an NA/NS here and hands copies to the other
+    // cores. False: an invalid advertisement (the caller drops it).
+    bool learn(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index);
 
     CoreContext& ctx_;
     Egress<Io>& out_;
+    Neighbors<Io>& nbr_;
+    Ipv6Forward<Io>& fwd6_;
 };
 
 }  // namespace dvs::dataplane

@@ -1,4 +1,4 @@
-// IPv6 for the balancer itself: Neighbor Discovery and echo.
+// IPv6 as it arrives: Neighbor Discovery, echo, then services (Ipv6Forward).
 // Part of Engine<Io> (engine.hpp); included by engine_impl.hpp.
 
 #pragma once
@@ -7,25 +7,67 @@ namespace dvs::dataplane {
 
 template <class Io>
 void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index) {
+    if (v.has_ports) {
+        if (fwd6_.receive(m, v, snap)) return;
+        return out_.drop(m, DropReason::kIpv6Unhandled);
+    }
     if (v.proto == kIpProtoIcmpv6) {
         switch (nd_check_solicit(v)) {
             case NsCheck::kValid:
+                learn(m, v, snap, port_index);
                 return solicitation(m, v, snap, port_index);
             case NsCheck::kInvalid:
                 return out_.drop(m, DropReason::kNdInvalid);
             case NsCheck::kNotNs:
                 break;
         }
-        // Router and neighbour advertisements, redirects: nothing uses
-        // them until IPv6 forwarding has a neighbour table.
         const uint8_t type = v.l4_len > 0 ? v.l4[0] : 0;
+        if (type == kNdNeighborAdvert) {
+            if (!learn(m, v, snap, port_index)) return out_.drop(m, DropReason::kNdInvalid);
+            rte_pktmbuf_free(m);  // consumed
+            return;
+        }
+        // Router solicitations and advertisements, redirects: not used.
         if (type >= 133 && type <= 137) return out_.drop(m, DropReason::kNdNotOurs);
-        if (icmp6_is_echo_request(v) && snap.is_local6(v.ip6->dst)) {
+        if (icmp6_is_echo_request(v) && (snap.is_local6(v.ip6->dst) || snap.is_vip6(v.ip6->dst))) {
             if (snap.is_local6(v.ip6->src)) return out_.drop(m, DropReason::kSpoofedOwnAddress);
             return echo(m, v, port_index);
         }
     }
     out_.drop(m, DropReason::kIpv6Unhandled);
+}
+
+// RFC 4861 7.2.5 and 7.2.3: an advertisement's target link-layer address,
+// a solicitation's source link-layer address. Learned (within the rules of
+// Neighbors: connected subnets, the learning rate for strangers) here and
+// on every other core, whose resolutions may be waiting for it.
+template <class Io>
+bool Ipv6Local<Io>::learn(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index) {
+    const NdSender s = nd_sender(v);
+    if (s.invalid) return false;
+    if (!s.found) return true;
+    if (snap.is_local6(s.ip.b) || snap.is_vip6(s.ip.b)) return true;  // never learn ours
+    nbr_.learn6(snap, port_index, s.ip, s.mac);
+    for (uint32_t w = 0; w < ctx_.env.n_workers; ++w) {
+        if (w == ctx_.id) continue;
+        rte_mbuf* copy = rte_pktmbuf_copy(m, ctx_.pool, 0, UINT32_MAX);
+        if (copy == nullptr) {
+            ctx_.counters->drop(DropReason::kMbufAllocFailed);
+            continue;
+        }
+        copy->port = m->port;
+        out_.handoff(w, copy, HandoffKind::kLearn, v);
+    }
+    return true;
+}
+
+template <class Io>
+void Ipv6Local<Io>::learn_only(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    const NdSender s = nd_sender(v);
+    if (s.found && !snap.is_local6(s.ip.b) && !snap.is_vip6(s.ip.b)) {
+        nbr_.learn6(snap, ctx_.env.ports->index_of_port_id[m->port], s.ip, s.mac);
+    }
+    rte_pktmbuf_free(m);
 }
 
 // RFC 4861 7.2.3/7.2.4: a valid solicitation for an address of ours on this
@@ -36,7 +78,10 @@ void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, ui
 template <class Io>
 void Ipv6Local<Io>::solicitation(rte_mbuf* m, PacketView& v, const Snapshot& snap,
                                  uint16_t port_index) {
-    if (!snap.is_local6(nd_target(v), port_index)) return out_.drop(m, DropReason::kNdNotOurs);
+    // Our addresses on this port, and VIPs on any port (as ARP answers them).
+    if (!snap.is_local6(nd_target(v), port_index) && !snap.is_vip6(nd_target(v))) {
+        return out_.drop(m, DropReason::kNdNotOurs);
+    }
     static constexpr uint8_t kUnspecified[16] = {};
     if (std::memcmp(v.ip6->src, kUnspecified, 16) == 0) {
         return out_.drop(m, DropReason::kNdDadProbe);

@@ -23,12 +23,13 @@ Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rt
       tmpl_(ctx_, out_, track_, sync_),
       track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_),
       icmp_(ctx_, out_, nbr_, fwd_, kernel_),
-      ip6_(ctx_, out_) {}
+      fwd6_(ctx_, out_, nbr_, track_, sync_),
+      ip6_(ctx_, out_, nbr_, fwd6_) {}
 
 template <class Io>
 void Engine<Io>::housekeeping(const Snapshot& snap) {
     ctx_.now_s = static_cast<uint32_t>((ctx_.now_tsc - ctx_.start_tsc) / ctx_.tsc_hz);
-    ctx_.counters->conns_active.set(ctx_.conns.size() - ctx_.templates_live);
+    ctx_.counters->conns_active.set(ctx_.conns.size() + ctx_.conns6.size() - ctx_.templates_live);
     ctx_.counters->templates_active.set(ctx_.templates_live);
     if (dump_.state.load(std::memory_order_acquire) == ConnDump::kRequested) {
         track_.serve_dump(dump_);
@@ -38,7 +39,8 @@ void Engine<Io>::housekeeping(const Snapshot& snap) {
     ctx_.conns.advance(
         ctx_.now_s, [&](const Conn& c) { return track_.on_expire(c, snap); },
         [&](const Conn& c) { sync_.emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
-    ctx_.counters->conns_active.set(ctx_.conns.size() - ctx_.templates_live);
+    ctx_.conns6.advance(ctx_.now_s, [&](const Conn6& c) { return fwd6_.on_expire(c); });
+    ctx_.counters->conns_active.set(ctx_.conns.size() + ctx_.conns6.size() - ctx_.templates_live);
     frags_.expire();
     nbr_.expire(snap);
 }

@@ -71,6 +71,7 @@ Neighbors<Io>::Neighbors(uint32_t id, const WorkerEnv& env, rte_mempool* pool,
       now_tsc_(now_tsc),
       ms_(tsc_hz / 1000),
       table_(std::make_unique<NeighborTable>()),
+      table6_(std::make_unique<NeighborTable6>()),
       max_pending_(hold_budget(pool, env.n_workers)) {
     learn_limit_.configure(kLearnRate, kLearnBurst, tsc_hz, now_tsc);
 }
@@ -80,30 +81,44 @@ Neighbors<Io>::Neighbors(uint32_t id, const WorkerEnv& env, rte_mempool* pool,
 // only within the learning rate: spoofed announcements from a whole subnet
 // must not fill the cache with live entries that cannot be evicted.
 template <class Io>
-void Neighbors<Io>::learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
-    Entry* e = table_->find(port_index, ip);
+template <class Table>
+void Neighbors<Io>::learn_in(Table& table, uint16_t port_index, const typename Table::Address& ip,
+                             const uint8_t mac[6]) {
+    using Entry = typename Table::Entry;
+    Entry* e = table.find(port_index, ip);
     if (e == nullptr) {
         if (!learn_limit_.take(now_tsc_)) {
             counters_.neighbor_learn_limited.add();
             return;
         }
-        e = table_->find_or_add(port_index, ip, now_tsc_, [this](Entry& old) {
+        e = table.find_or_add(port_index, ip, now_tsc_, [this](Entry& old) {
             counters_.neighbor_evicted.add();
             forget(old);
         });
         if (e == nullptr) return;  // every slot live: packets needing it are counted when dropped
     }
     std::memcpy(e->mac, mac, 6);
-    e->state = NeighborTable::State::kReachable;
+    e->state = Table::State::kReachable;
     e->confirmed_tsc = now_tsc_;
     const PortInfo& port = env_.ports->ports[port_index];
     for (uint8_t i = 0; i < e->n_pending; ++i) {
         rte_mbuf* p = e->pending[i];
-        engine_detail::set_eth(*rte_pktmbuf_mtod(p, EthHdr*), e->mac, port.mac);
+        engine_detail::set_eth(*rte_pktmbuf_mtod(p, EthHdr*), e->mac, port.mac,
+                               engine_detail::ether_type_of(ip));
         out_.transmit(port_index, p);
     }
     pending_ -= e->n_pending;
     e->n_pending = 0;
+}
+
+// Only neighbours on a connected IPv6 subnet of the receiving port (the
+// route to them is the port itself, no gateway) are learned, as for ARP.
+template <class Io>
+void Neighbors<Io>::learn6(const Snapshot& snap, uint16_t port_index, const Ip6& ip,
+                           const uint8_t mac[6]) {
+    const auto nh = snap.route6(ip);
+    if (!nh || nh->port != port_index || !(nh->ip == ip)) return;
+    learn_in(*table6_, port_index, ip, mac);
 }
 
 template <class Io>
@@ -114,15 +129,31 @@ void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t d
 }
 
 template <class Io>
-void Neighbors<Io>::send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
-    using State = NeighborTable::State;
+void Neighbors<Io>::route_and_send6(rte_mbuf* m, const Snapshot& snap, const Ip6& dst) {
+    const auto nh = snap.route6(dst);
+    if (!nh) return out_.drop(m, DropReason::kNoRoute);
+    send6(m, snap, nh->port, nh->ip);
+}
+
+template <class Io>
+template <class Table>
+void Neighbors<Io>::send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
+                            const typename Table::Address& nh_ip) {
+    using State = typename Table::State;
+    using Entry = typename Table::Entry;
+    constexpr uint16_t ether_type = engine_detail::ether_type_of(typename Table::Address{});
     const PortInfo& port = env_.ports->ports[port_index];
     EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
-    if (const StaticNeighbor* sn = snap.static_neighbor(port_index, nh_ip)) {
+    if constexpr (ether_type == kEtherTypeIpv6) {
+        if (const StaticNeighbor6* sn = snap.static_neighbor6(port_index, nh_ip)) {
+            engine_detail::set_eth(eth, sn->mac, port.mac, ether_type);
+            return out_.transmit(port_index, m);
+        }
+    } else if (const StaticNeighbor* sn = snap.static_neighbor(port_index, nh_ip)) {
         engine_detail::set_eth(eth, sn->mac, port.mac);
         return out_.transmit(port_index, m);
     }
-    Entry* e = table_->find_or_add(port_index, nh_ip, now_tsc_, [this](Entry& old) {
+    Entry* e = table.find_or_add(port_index, nh_ip, now_tsc_, [this](Entry& old) {
         counters_.neighbor_evicted.add();
         forget(old);
     });
@@ -142,11 +173,12 @@ void Neighbors<Io>::send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
         e->queued_tsc = now_tsc_;  // probing since
         e->state = State::kProbe;
     }
-    engine_detail::set_eth(eth, e->mac, port.mac);
+    engine_detail::set_eth(eth, e->mac, port.mac, ether_type);
     out_.transmit(port_index, m);
 }
 
 template <class Io>
+template <class Entry>
 void Neighbors<Io>::hold(Entry& e, rte_mbuf* m, const Snapshot& snap) {
     if (e.n_pending == NeighborTable::kMaxPending || pending_ >= max_pending_ || pool_low(pool_)) {
         out_.drop(m, DropReason::kNeighborQueueFull);
@@ -162,12 +194,14 @@ void Neighbors<Io>::hold(Entry& e, rte_mbuf* m, const Snapshot& snap) {
 }
 
 template <class Io>
+template <class Entry>
 void Neighbors<Io>::forget(Entry& e) {
     for (uint8_t i = 0; i < e.n_pending; ++i) {
         out_.drop(e.pending[i], DropReason::kNeighborUnresolved);
     }
     pending_ -= e.n_pending;
-    NeighborTable::remove(e);
+    e.state = decltype(e.state)::kEmpty;
+    e.n_pending = 0;
 }
 
 template <class Io>
@@ -196,6 +230,33 @@ void Neighbors<Io>::send_request(const Snapshot& snap, uint16_t port_index, uint
     out_.transmit(port_index, m);
 }
 
+template <class Io>
+void Neighbors<Io>::send_request(const Snapshot& snap, uint16_t port_index, const Ip6& target) {
+    // Source: our address facing the target (the route's), else the port's
+    // first IPv6 address; none (a port without IPv6): nothing to ask from.
+    Ip6 src;
+    const auto nh = snap.route6(target);
+    if (nh && nh->port == port_index) src = nh->src;
+    if (src.is_unspecified()) {
+        for (const LocalAddress6& la : snap.local_addresses6) {
+            if (la.port == port_index) {
+                src = Ip6::from(la.ip.data());
+                break;
+            }
+        }
+    }
+    if (src.is_unspecified()) return;
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) {
+        counters_.drop(DropReason::kMbufAllocFailed);
+        return;
+    }
+    auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kNdSolicitFrameLen));
+    nd_build_solicit(frame, env_.ports->ports[port_index].mac, src, target);
+    counters_.nd_solicits_sent.add();
+    out_.transmit(port_index, m);
+}
+
 // The life cycle (neighbor_table.hpp): an entry asked for without an
 // answer for the give-up time goes (incomplete: with its waiting packets;
 // probing: it was stale and nobody confirmed it), a reachable one not
@@ -203,10 +264,18 @@ void Neighbors<Io>::send_request(const Snapshot& snap, uint16_t port_index, uint
 // the stale time goes. Requests are repeated every second meanwhile.
 template <class Io>
 void Neighbors<Io>::expire(const Snapshot& snap) {
-    using State = NeighborTable::State;
+    expire_in(*table_, snap);
+    expire_in(*table6_, snap);
+}
+
+template <class Io>
+template <class Table>
+void Neighbors<Io>::expire_in(Table& table, const Snapshot& snap) {
+    using State = typename Table::State;
+    using Entry = typename Table::Entry;
     const uint64_t give_up = engine_detail::kArpGiveUpMs * ms_;
     const uint64_t retry = engine_detail::kArpRetryMs * ms_;
-    table_->for_each([&](Entry& e) {
+    table.for_each([&](Entry& e) {
         switch (e.state) {
             case State::kIncomplete:
             case State::kProbe: {
@@ -232,7 +301,7 @@ void Neighbors<Io>::expire(const Snapshot& snap) {
             case State::kStale:
                 if (now_tsc_ - e.used_tsc > engine_detail::kArpStaleMs * ms_) {
                     counters_.neighbor_expired.add();
-                    NeighborTable::remove(e);
+                    Table::remove(e);
                 }
                 return;
             case State::kEmpty:
@@ -243,10 +312,12 @@ void Neighbors<Io>::expire(const Snapshot& snap) {
 
 template <class Io>
 void Neighbors<Io>::release_held() {
-    table_->for_each([&](Entry& e) {
+    const auto free_held = [](auto& e) {
         for (uint8_t i = 0; i < e.n_pending; ++i) rte_pktmbuf_free(e.pending[i]);
         e.n_pending = 0;
-    });
+    };
+    table_->for_each(free_held);
+    table6_->for_each(free_held);
     pending_ = 0;
 }
 

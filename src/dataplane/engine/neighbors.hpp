@@ -2,7 +2,10 @@
 // Next hops of one core's engine: routes a packet, resolves the next hop's
 // MAC (static neighbours, else the ARP cache with held packets, requests,
 // retries and refreshes) and sends it through Egress; answers and learns
-// from ARP packets (neighbor.ipp). Written by its own core only.
+// from ARP packets (neighbor.ipp). IPv6 next hops the same way, resolved by
+// Neighbor Solicitations to the solicited-node address and learned from
+// advertisements and solicitations (a second table, NeighborTable6: the
+// same bounds, life cycle and counters). Written by its own core only.
 //
 // Bounds: packets waiting for ARP are at most kMaxPending per neighbour and
 // hold_budget() per core (core_context.hpp), and none are held while the
@@ -41,9 +44,21 @@ public:
     // Sends an IPv4 packet towards `dst_ip` via the route table.
     void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
     // Sends to the next hop nh_ip on the port (held while it is resolved).
-    void send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip);
+    void send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
+        send_in(*table_, m, snap, port_index, nh_ip);
+    }
     // A sender learned from ARP: what was held for it goes now.
-    void learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]);
+    void learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
+        learn_in(*table_, port_index, ip, mac);
+    }
+    // IPv6: the same over the IPv6 routes and NeighborTable6.
+    void route_and_send6(rte_mbuf* m, const Snapshot& snap, const Ip6& dst);
+    void send6(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, const Ip6& nh_ip) {
+        send_in(*table6_, m, snap, port_index, nh_ip);
+    }
+    // A neighbour's address from an advertisement or solicitation received
+    // on `port_index` (learned only on a connected IPv6 subnet of it).
+    void learn6(const Snapshot& snap, uint16_t port_index, const Ip6& ip, const uint8_t mac[6]);
 
     static constexpr uint64_t kLearnRate = 64;  // new entries from unsolicited ARP, per s
     static constexpr uint64_t kLearnBurst = 64;
@@ -53,12 +68,23 @@ public:
     void release_held();
 
 private:
-    using Entry = NeighborTable::Entry;
+    template <class Table>
+    void send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
+                 const typename Table::Address& nh_ip);
+    template <class Table>
+    void learn_in(Table& table, uint16_t port_index, const typename Table::Address& ip,
+                  const uint8_t mac[6]);
+    template <class Table>
+    void expire_in(Table& table, const Snapshot& snap);
     void send_request(const Snapshot& snap, uint16_t port_index, uint32_t target_ip);
+    // A Neighbor Solicitation (to the solicited-node multicast address).
+    void send_request(const Snapshot& snap, uint16_t port_index, const Ip6& target);
     // Queues m on an unresolved entry (within the bounds) and asks again
     // when the last request is a second old.
+    template <class Entry>
     void hold(Entry& e, rte_mbuf* m, const Snapshot& snap);
     // Drops the entry's waiting packets (no answer) and frees the slot.
+    template <class Entry>
     void forget(Entry& e);
 
     const uint32_t id_;
@@ -69,6 +95,7 @@ private:
     const uint64_t& now_tsc_;
     const uint64_t ms_;  // TSC ticks per millisecond
     std::unique_ptr<NeighborTable> table_;
+    std::unique_ptr<NeighborTable6> table6_;
     const uint32_t max_pending_;  // packets held for ARP on this core (hold_budget)
     uint32_t pending_ = 0;        // held now, over all entries
     TokenBucket learn_limit_;     // new entries from ARP nobody asked for

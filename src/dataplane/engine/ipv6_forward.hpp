@@ -1,0 +1,74 @@
+#pragma once
+// IPv6 services for one core's engine (ipv6_forward.ipp): NAT66 and DR.
+// An IPv6 packet that is not for the balancer itself (Ipv6Local) comes
+// here: to an IPv6 VIP it is tracked in the core's IPv6 connection table
+// (CoreContext::conns6, Conn6 entries) and forwarded to the connection's
+// real server; otherwise it may be a NAT66 server's reply. The owner core
+// is the client endpoint's, as for IPv4 (the address folded to 32 bits), so
+// both directions of a connection meet in one table; a packet read on
+// another core is handed over (and parsed again there: an IPv6 view does
+// not fit the compact handoff form).
+//
+// Shared with IPv4: the scheduler instances, the load gauges and half-open
+// bounds (ConnTracker::schedule, account_load), the neighbour resolution
+// (Neighbors::route_and_send6, send6), the counters. Not yet for IPv6:
+// persistence, TUN, sync records (counted as sync_v6_skipped), ICMPv6 errors
+// about connections, fragments (refused by the parse), resets for removed
+// servers, and the connection listing and restart file.
+// Written by its own core only.
+
+#include <rte_mbuf.h>
+
+#include "dataplane/engine/conn_tracker.hpp"
+#include "dataplane/engine/core_context.hpp"
+#include "dataplane/engine/egress.hpp"
+#include "dataplane/engine/neighbors.hpp"
+#include "dataplane/exception_path.hpp"
+#include "dataplane/snapshot.hpp"
+#include "packet/packet_view.hpp"
+
+namespace dvs::dataplane {
+
+template <class Io>
+class SyncAgent;
+
+template <class Io>
+class Ipv6Forward {
+public:
+    Ipv6Forward(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr, ConnTracker<Io>& track,
+                SyncAgent<Io>& sync);
+    Ipv6Forward(const Ipv6Forward&) = delete;
+    Ipv6Forward& operator=(const Ipv6Forward&) = delete;
+
+    // A TCP or UDP packet that is not for our own addresses: to its owner
+    // core, or handled here. False: neither a service's nor a reply's (the
+    // caller counts it).
+    bool receive(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    // Handed over by another core: this core owns the flow.
+    void owned(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    // The wheel's expiry of an IPv6 connection.
+    uint32_t on_expire(const Conn6& c);
+
+    // ICMPv6 errors we originate, per core (RFC 4443 2.4(f) asks for a limit).
+    static constexpr uint64_t kErrorRate = 100;  // per second
+    static constexpr uint64_t kErrorBurst = 20;
+
+private:
+    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
+    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
+    // Hop limit 1 (or 0): Time Exceeded to the sender, within the rate.
+    void time_exceeded(rte_mbuf* m, const PacketView& v, const Snapshot& snap);
+    // An IPv6 connection change a master would send its peer: no IPv6 sync
+    // record exists yet, so it is counted instead.
+    void emit_sync();
+
+    CoreContext& ctx_;
+    Egress<Io>& out_;
+    Neighbors<Io>& nbr_;
+    ConnTracker<Io>& track_;
+    SyncAgent<Io>& sync_;
+    TokenBucket error_limit_;
+};
+
+}  // namespace dvs::dataplane

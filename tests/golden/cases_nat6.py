@@ -1,0 +1,167 @@
+"""NAT66 (issue 15, stage 2): IPv6 VIP 2001:db8:10::80 tcp/80 -> [2001:db8:1::11]:8080,
+udp/53 -> [2001:db8:1::11]:5353; 2001:db8:30::80 tcp/80 -> [2001:db8:1::13]:8080,
+a server with no static neighbour (resolved by Neighbor Solicitation).
+
+Inbound: Ethernet to the server, IPv6 destination and destination port
+rewritten, hop limit - 1, everything else unchanged; the TCP/UDP checksum
+is updated incrementally over the IPv6 pseudo-header and verified here
+independently (scapy's in6_chksum). Replies: source back to VIP:port, hop
+limit - 1, to the client. Hop limit 1 is never forwarded: Time Exceeded
+(type 3 code 0) from our address on the client's subnet, quoting the packet.
+IPv4 services keep working in the same run.
+"""
+
+from scapy.layers.inet import TCP, UDP
+from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+                                ICMPv6NDOptSrcLLAddr, ICMPv6TimeExceeded, IPv6,
+                                IPv6ExtHdrDestOpt)
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+
+from golden import (CLIENT_MAC, OUR_MAC, RS1, RS1_MAC, RS3_MAC, VIP_NAT, Case, Expect,
+                    _rebuilt, client_tcp, nat_inbound)
+
+OUR6 = "2001:db8:1::1"
+CLIENT6 = "2001:db8:1::2"
+VIP6 = "2001:db8:10::80"
+VIP6_ND = "2001:db8:30::80"
+RS6 = "2001:db8:1::11"
+RS6_ND = "2001:db8:1::13"
+
+
+def frame6(ip, src_mac: str = CLIENT_MAC, dst_mac: str = OUR_MAC):
+    return Ether(bytes(Ether(dst=dst_mac, src=src_mac) / ip))
+
+
+def c_tcp(vip: str = VIP6, dport: int = 80, sport: int = 50000, flags: str = "S",
+          seq: int = 1000, ack: int = 0, data: bytes = b"", hlim: int = 64, ext=None):
+    ip = IPv6(src=CLIENT6, dst=vip, hlim=hlim, tc=0x28, fl=0x12345)
+    if ext is not None:
+        ip = ip / ext
+    return frame6(ip / TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack) / Raw(data))
+
+
+def c_udp(sport: int = 51000, data: bytes = b"query6", hlim: int = 64):
+    return frame6(IPv6(src=CLIENT6, dst=VIP6, hlim=hlim) / UDP(sport=sport, dport=53) / Raw(data))
+
+
+def rs_tcp(cport: int, flags: str = "SA", seq: int = 5000, ack: int = 1001, data: bytes = b"",
+           src: str = RS6, sport: int = 8080, hlim: int = 64):
+    return frame6(IPv6(src=src, dst=CLIENT6, hlim=hlim) /
+                  TCP(sport=sport, dport=cport, flags=flags, seq=seq, ack=ack) / Raw(data),
+                  src_mac=RS1_MAC)
+
+
+def rs_udp(cport: int, data: bytes = b"answer6"):
+    return frame6(IPv6(src=RS6, dst=CLIENT6, hlim=64) / UDP(sport=5353, dport=cport) / Raw(data),
+                  src_mac=RS1_MAC)
+
+
+def nat6_inbound(inp, rs: str = RS6, rs_port: int = 8080, rs_mac: str = RS1_MAC) -> Expect:
+    e = inp.copy()
+    e[Ether].dst, e[Ether].src = rs_mac, OUR_MAC
+    e[IPv6].dst = rs
+    e[IPv6].hlim -= 1
+    (e[TCP] if TCP in e else e[UDP]).dport = rs_port
+    return Expect(_rebuilt(e))
+
+
+def nat6_reply(inp, vport: int = 80) -> Expect:
+    e = inp.copy()
+    e[Ether].dst, e[Ether].src = CLIENT_MAC, OUR_MAC
+    e[IPv6].src = VIP6
+    e[IPv6].hlim -= 1
+    (e[TCP] if TCP in e else e[UDP]).sport = vport
+    return Expect(_rebuilt(e))
+
+
+def time_exceeded(inp) -> Expect:
+    e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / IPv6(src=OUR6, dst=CLIENT6, hlim=64) / \
+        ICMPv6TimeExceeded(code=0) / Raw(bytes(inp[IPv6]))
+    return Expect(Ether(bytes(e)))
+
+
+syn = c_tcp()
+synack = rs_tcp(50000)
+ack = c_tcp(flags="A", seq=1001, ack=5001)
+get = c_tcp(flags="PA", seq=1001, ack=5001, data=b"GET /six HTTP/1.1\r\n\r\n")
+answer = rs_tcp(50000, flags="PA", seq=5001, ack=1022, data=b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 999)
+query = c_udp()
+reply = rs_udp(51000)
+syn_nd = c_tcp(vip=VIP6_ND, sport=50100)
+
+CASES = [
+    Case("tcp SYN: NAT66 to [RS]:8080, hop limit - 1, flow label and class kept, checksum right",
+         inputs=[syn], expect=[nat6_inbound(syn)], counters={"conns_created": 1}),
+
+    Case("tcp handshake, request and answer both ways: replies from VIP:80",
+         inputs=[syn, synack, ack, get, answer],
+         expect=[nat6_inbound(syn), nat6_reply(synack), nat6_inbound(ack), nat6_inbound(get),
+                 nat6_reply(answer)]),
+
+    Case("udp query and answer: NAT66 both ways (checksum never 0)",
+         inputs=[query, reply], expect=[nat6_inbound(query, rs_port=5353), nat6_reply(reply, 53)]),
+
+    Case("SYN behind a destination options header: rewritten past it",
+         inputs=[c_tcp(sport=50001, ext=IPv6ExtHdrDestOpt())],
+         expect=[nat6_inbound(c_tcp(sport=50001, ext=IPv6ExtHdrDestOpt()))]),
+
+    Case("hop limit 1: Time Exceeded to the client from our address, quoting the packet",
+         inputs=[c_tcp(sport=50002, hlim=1)], expect=[time_exceeded(c_tcp(sport=50002, hlim=1))],
+         drops={"ttl_exceeded": 1}, counters={"icmp6_time_exceeded": 1}),
+
+    Case("reply with hop limit 1: Time Exceeded to the server",
+         inputs=[syn, rs_tcp(50000, hlim=1)],
+         expect=[nat6_inbound(syn),
+                 Expect(Ether(bytes(Ether(dst=RS1_MAC, src=OUR_MAC) /
+                                    IPv6(src=OUR6, dst=RS6, hlim=64) / ICMPv6TimeExceeded(code=0) /
+                                    Raw(bytes(rs_tcp(50000, hlim=1)[IPv6])))))],
+         drops={"ttl_exceeded": 1}),
+
+    Case("no service on that port: dropped",
+         inputs=[c_tcp(dport=81, sport=50003)], expect=[], drops={"no_service": 1}),
+
+    Case("a reply that matches no connection: dropped",
+         inputs=[rs_tcp(50004)], expect=[], drops={"no_service": 1}),
+
+    Case("tcp ACK without a connection: dropped (tcp_no_conn)",
+         inputs=[c_tcp(sport=50005, flags="A", seq=2, ack=2)], expect=[],
+         drops={"tcp_no_conn": 1}),
+
+    Case("SYN from a VIP (spoofed): dropped",
+         inputs=[frame6(IPv6(src=VIP6, dst=VIP6) / TCP(sport=1, dport=80, flags="S"))],
+         expect=[], drops={"spoofed_own_address": 1}),
+
+    Case("server not yet resolved: SYN held, NS to its solicited-node group; NA sends it",
+         inputs=[syn_nd,
+                 frame6(IPv6(src=RS6_ND, dst=OUR6, hlim=255) / ICMPv6ND_NA(tgt=RS6_ND, S=1) /
+                        ICMPv6NDOptDstLLAddr(lladdr=RS3_MAC), src_mac=RS3_MAC)],
+         expect=[Expect(Ether(bytes(Ether(dst="33:33:ff:00:00:13", src=OUR_MAC) /
+                                    IPv6(src=OUR6, dst="ff02::1:ff00:13", hlim=255) /
+                                    ICMPv6ND_NS(tgt=RS6_ND) /
+                                    ICMPv6NDOptSrcLLAddr(lladdr=OUR_MAC)))),
+                 nat6_inbound(syn_nd, rs=RS6_ND, rs_mac=RS3_MAC)],
+         counters={"nd_solicits_sent": 1}),
+
+    Case("server never answers NS: the held SYN is dropped after 3 s",
+         inputs=[syn_nd], settle=4.5,
+         expect=lambda outs, ins: [] if all(ICMPv6ND_NS in o for o in outs) and outs else
+         [f"expected only solicitations, got {[o.summary() for o in outs]}"],
+         drops={"neighbor_unresolved": 1}),
+
+    Case("NS for the VIP: answered with our MAC, from the VIP",
+         inputs=[frame6(IPv6(src=CLIENT6, dst="ff02::1:ff00:80", hlim=255) /
+                        ICMPv6ND_NS(tgt=VIP6) / ICMPv6NDOptSrcLLAddr(lladdr=CLIENT_MAC),
+                        dst_mac="33:33:ff:00:00:80")],
+         expect=[Expect(Ether(bytes(Ether(dst=CLIENT_MAC, src=OUR_MAC) /
+                                    IPv6(src=VIP6, dst=CLIENT6, hlim=255) /
+                                    ICMPv6ND_NA(R=0, S=1, O=1, tgt=VIP6) /
+                                    ICMPv6NDOptDstLLAddr(lladdr=OUR_MAC))))],
+         counters={"nd_adverts_sent": 1}),
+
+    Case("dual stack: an IPv4 NAT connection and an IPv6 one in one run",
+         inputs=[client_tcp(VIP_NAT, 80, sport=47001, flags="S"), syn],
+         expect=[nat_inbound(client_tcp(VIP_NAT, 80, sport=47001, flags="S"), RS1, 8080),
+                 nat6_inbound(syn)],
+         counters={"conns_created": 2}),
+]
