@@ -71,7 +71,7 @@ std::optional<Protocol> parse_protocol_word(std::string_view text) {
     return std::nullopt;
 }
 
-constexpr NameTable<Verb, 7> kVerbWords{{
+constexpr NameTable<Verb, 8> kVerbWords{{
     {Verb::kStatus, "status"},
     {Verb::kReload, "reload"},
     {Verb::kSaveYaml, "save-yaml"},

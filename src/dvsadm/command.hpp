@@ -74,12 +74,12 @@ struct Command {
     std::optional<ForwardMethod> forward;  // -g / -i / -m
     std::optional<uint32_t> weight;        // -w
     ListOptions list;
-    mgmt::SetTimeoutsRequest timeouts;   // --set
-    mgmt::ConnFilter conn_filter;        // conns --vip/--client/--server/...
-    std::optional<uint32_t> conn_limit;  // conns --limit
-    bool dry_run = false;                // reload --dry-run
-    bool json = false;                   // --json: the answer as JSON, for scripts
-    std::string service_options;         // kServiceOptions: the YAML mapping
+    mgmt::SetTimeoutsRequest timeouts;        // --set
+    mgmt::ConnFilter conn_filter;             // conns --vip/--client/--server/...
+    std::optional<uint32_t> conn_limit;       // conns --limit
+    bool dry_run = false;                     // reload --dry-run
+    bool json = false;                        // --json: the answer as JSON, for scripts
+    std::string service_options;              // kServiceOptions: the YAML mapping
     std::optional<std::string> fleet_action;  // fleet drain | undrain
     bool operator==(const Command&) const = default;
 };

@@ -143,12 +143,11 @@ struct ConnsRequest {
     bool operator==(const ConnsRequest&) const = default;
 };
 
-using Request =
-    std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest, EditServiceRequest,
-                 DelServiceRequest, AddServerRequest, EditServerRequest, DelServerRequest,
-                 ClearRequest, ZeroRequest, SetTimeoutsRequest, SaveYamlRequest, ConnsRequest,
-                 HealthRequest, HaRequest, SaveRuntimeRequest, SetServiceOptionsRequest,
-                 FleetRequest>;
+using Request = std::variant<StatusRequest, ReloadRequest, ListRequest, AddServiceRequest,
+                             EditServiceRequest, DelServiceRequest, AddServerRequest,
+                             EditServerRequest, DelServerRequest, ClearRequest, ZeroRequest,
+                             SetTimeoutsRequest, SaveYamlRequest, ConnsRequest, HealthRequest,
+                             HaRequest, SaveRuntimeRequest, SetServiceOptionsRequest, FleetRequest>;
 
 // --------------------------------------------------------------- responses
 
