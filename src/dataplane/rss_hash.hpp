@@ -54,14 +54,16 @@ template <uint32_t Bytes>
 struct ToeplitzTable {
     static_assert(Bytes * 8 + 32 <= kRssKey.size() * 8, "the key is too short for this input");
     uint32_t t[Bytes][256] = {};
+    // Few constant-evaluation steps (clang stops at about a million): each
+    // key window once, and each entry from the entry without its lowest bit.
     constexpr ToeplitzTable() {
+        uint32_t window[Bytes * 8] = {};
+        for (uint32_t bit = 0; bit < Bytes * 8; ++bit) window[bit] = key_window(bit);
         for (uint32_t pos = 0; pos < Bytes; ++pos) {
-            for (uint32_t v = 0; v < 256; ++v) {
-                uint32_t h = 0;
-                for (uint32_t bit = 0; bit < 8; ++bit) {
-                    if (v & (0x80u >> bit)) h ^= key_window(pos * 8 + bit);
-                }
-                t[pos][v] = h;
+            for (uint32_t v = 1; v < 256; ++v) {
+                uint32_t low = 0;  // index of v's lowest set bit, LSB = 0
+                while (!(v & (1u << low))) ++low;
+                t[pos][v] = t[pos][v & (v - 1)] ^ window[pos * 8 + (7 - low)];
             }
         }
     }
