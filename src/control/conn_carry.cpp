@@ -21,12 +21,6 @@ namespace dvs::control {
 
 namespace {
 
-int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 double ms_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
@@ -78,7 +72,7 @@ void Daemon::save_connections() {
             if (e.conn.state == dataplane::ConnState::kTemplate) ++templates;
         }
     }
-    saved.saved_at_ms = unix_ms();
+    saved.saved_at_ms = unix_now_ms();
     try {
         write_conn_state_file(path, saved);
     } catch (const std::exception& e) {
@@ -92,13 +86,14 @@ void Daemon::save_connections() {
 // Runs once, after the first Snapshot is published and the workers run.
 // A missing file is the normal first start; an unreadable one is logged and
 // left for the operator (renamed), and dvsd starts with an empty table.
-void Daemon::restore_connections() {
+// Returns when the restored entries were saved.
+std::optional<int64_t> Daemon::restore_connections() {
     const std::string& path = config_.restart.state_file;
-    if (path.empty() || !sync_rings_) return;
+    if (path.empty() || !sync_rings_) return std::nullopt;
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
         spdlog::info("restart: no saved connections at {}", path);
-        return;
+        return std::nullopt;
     }
     const auto started = std::chrono::steady_clock::now();
     SavedConnections saved;
@@ -108,11 +103,11 @@ void Daemon::restore_connections() {
         const std::string kept = path + ".bad";
         std::filesystem::rename(path, kept, ec);
         spdlog::warn("restart: saved connections not restored: {} (kept as {})", e.what(), kept);
-        return;
+        return std::nullopt;
     }
     // Installed once: a later crash must not bring back this old table.
     std::filesystem::remove(path, ec);
-    const int64_t away_ms = std::max<int64_t>(0, unix_ms() - saved.saved_at_ms);
+    const int64_t away_ms = std::max<int64_t>(0, unix_now_ms() - saved.saved_at_ms);
     const auto away_s = static_cast<uint32_t>((away_ms + 999) / 1000);
     const dataplane::Snapshot* snap = publisher_->current();
     size_t queued = 0, expired = 0, unknown = 0, capped_n = 0, ring_full = 0;
@@ -148,6 +143,7 @@ void Daemon::restore_connections() {
         "configured, {} timeouts capped, {} not installed in time",
         queued, saved.records.size(), away_ms / 1000.0, ms_since(started), expired, unknown,
         capped_n, ring_full);
+    return saved.saved_at_ms;
 }
 
 }  // namespace dvs::control

@@ -2,6 +2,7 @@
 
 #include <boost/crc.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,12 @@ uint32_t crc_of(const uint8_t* data, size_t len) {
 }
 
 }  // namespace
+
+int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 void write_conn_state_file(const std::string& path, const SavedConnections& saved) {
     std::vector<uint8_t> buf(kHeaderSize + saved.records.size() * sync::kRecordSize);

@@ -27,6 +27,10 @@ struct SavedConnections {
     std::vector<dataplane::SyncRecord> records;
 };
 
+// The wall clock in unix ms, as saved_at_ms holds it (the time away spans
+// two processes, so no monotonic clock serves).
+int64_t unix_now_ms();
+
 // Both throw std::runtime_error naming the file and what is wrong with it.
 void write_conn_state_file(const std::string& path, const SavedConnections& saved);
 SavedConnections read_conn_state_file(const std::string& path);

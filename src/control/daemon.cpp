@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "control/checksum_audit.hpp"
+#include "control/conn_state_file.hpp"
 #include "control/daemon_process.hpp"
 #include "control/hugepage_check.hpp"
 #include "control/preflight.hpp"
@@ -124,8 +125,7 @@ int Daemon::run() {
     boost::asio::io_context io;
     boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
     boost::asio::signal_set info_signals(io, SIGUSR1, SIGHUP);
-    auto stop_now = [&] {
-        service_notify::stopping("stopping: VRRP hand-over, workers, final stats");
+    auto leave = [&] {
         // VRRP masters say goodbye (priority 0): the peer takes over at once.
         if (ha_) ha_->stop();
         if (announcer_) {
@@ -134,6 +134,20 @@ int Daemon::run() {
         }
         io.stop();
     };
+    auto stop_now = [&] {
+        service_notify::stopping("stopping: VRRP hand-over, workers, final stats");
+        leave();
+    };
+    // A controlled restart leaves as SIGTERM does, but systemd hears no
+    // STOPPING=1: the reload it was told of ends with the new READY=1.
+    boost::asio::steady_timer restart_timer(io);
+    leave_for_restart_ = [&] {
+        // The reload's answer to dvsadm goes out first.
+        restart_timer.expires_after(std::chrono::milliseconds(100));
+        restart_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) leave();
+        });
+    };
     // In a fleet, SIGTERM first withdraws the VIPs and keeps forwarding for
     // fleet.shutdown_grace while the routers move the flows; a second
     // signal stops at once.
@@ -141,6 +155,7 @@ int Daemon::run() {
     std::function<void(const boost::system::error_code&, int)> on_stop =
         [&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
+            reexec_ = false;  // a stop wins over a controlled restart under way
             const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
             if (announcer_ && !announcer_->status().stopping &&
                 config_.fleet.shutdown_grace_ms > 0) {
@@ -168,7 +183,7 @@ int Daemon::run() {
             if (sig == SIGUSR1) {
                 report_stats("SIGUSR1");
             } else {
-                reload_file(nullptr);  // logged when it ends
+                reload_file(nullptr, false);  // logged when it ends
             }
             info_signals.async_wait(on_info);
         };
@@ -209,9 +224,13 @@ int Daemon::run() {
     rate_timer.expires_after(std::chrono::seconds(1));
     rate_timer.async_wait(on_tick);
 
-    restore_connections();
+    const std::optional<int64_t> saved_at_ms = restore_connections();
     spdlog::info("dvsd ready: {} workers, {} ports, {} services", workers_.size(),
                  ports_.ports.size(), config_.services.size());
+    if (saved_at_ms) {
+        spdlog::info("restart: forwarding again {} ms after the connections were saved",
+                     unix_now_ms() - *saved_at_ms);
+    }
     // Ports are up, the first Snapshot is published and the workers run.
     service_notify::ready(fmt::format("forwarding: {} workers, {} ports, {} services, version {}",
                                       workers_.size(), ports_.ports.size(), config_.services.size(),
@@ -227,12 +246,18 @@ int Daemon::run() {
     health_.reset();
     ha_.reset();
     announcer_.reset();
+    leave_for_restart_ = nullptr;
     save_connections();
     loader_.reset();  // joins the reload thread (it posts to io)
     stop_.store(true);
     rte_eal_mp_wait_lcore();
-    report_stats("exit");
+    report_stats(reexec_ ? "controlled restart" : "exit");
     stop_dataplane();
+    if (reexec_) {
+        spdlog::info(
+            "controlled restart: EAL, ports and the management socket released; {} follows",
+            opts_.config_path);
+    }
     return 0;
 }
 
@@ -313,9 +338,13 @@ void Daemon::report_stats(const char* why) {
     write_stats_file(opts_.stats_file, render_stats_json(view));
 }
 
-int run_daemon(const DaemonOptions& options) {
+DaemonExit run_daemon(const DaemonOptions& options) {
     Daemon d(options);
-    return d.run();
+    DaemonExit exit;
+    exit.status = d.run();
+    exit.reexec = d.reexec_requested();
+    exit.fallback_config = d.fallback_config();
+    return exit;
 }
 
 }  // namespace dvs::control

@@ -13,7 +13,17 @@ struct DaemonOptions {
     bool check_only = false;
 };
 
-// Returns the process exit code: 0 ok, 1 bad configuration, 2 runtime failure.
-int run_daemon(const DaemonOptions& options);
+// How run_daemon ended. `reexec`: a controlled restart (controlled_restart.cpp)
+// saved the connections and released EAL, ports and the management socket;
+// main() re-executes dvsd with its own argv, and `fallback_config` (the
+// running Config as YAML) is what the new process starts from if the new
+// file fails to start.
+struct DaemonExit {
+    int status = 0;  // 0 ok, 1 bad configuration, 2 runtime failure
+    bool reexec = false;
+    std::string fallback_config;
+};
+
+DaemonExit run_daemon(const DaemonOptions& options);
 
 }  // namespace dvs::control

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include "control/announce/announcer.hpp"
 #include "control/config/config.hpp"
+#include "control/config/config_diff.hpp"
 #include "control/config_loader.hpp"
 #include "control/daemon.hpp"
 #include "control/ha/ha_manager.hpp"
@@ -50,7 +52,7 @@ public:
     // Starts a reload of the file on the loader thread (config_loader.hpp);
     // `done` runs on the control thread once it was applied or refused.
     // Requests that arrive while one runs share the next load.
-    void reload_file(ReloadDone done) override;
+    void reload_file(ReloadDone done, bool restart) override;
     void load_file_only(LoadedDone done) override;
     bool save_runtime(std::string& message) override;
     StatsView stats_view() const override;
@@ -77,6 +79,11 @@ public:
         announcer_->set_drained(drained);
         return true;
     }
+    // After run(): it ended for a controlled restart; main() re-executes
+    // dvsd, with fallback_config() (the previous running Config as YAML) to
+    // start from should the new file not start.
+    bool reexec_requested() const { return reexec_; }
+    const std::string& fallback_config() const { return fallback_config_; }
 
 private:
     // EAL, mbuf pools, ports (with the exception path's kernel interfaces),
@@ -106,7 +113,18 @@ private:
     // The connection table across a restart (conn_carry.cpp): saved on
     // SIGTERM while the workers still run, restored once at start.
     void save_connections();
-    void restore_connections();
+    // Returns when the restored entries were saved (unix ms), if any were.
+    std::optional<int64_t> restore_connections();
+    // A reload that needs a restart, with restart.when_needed or
+    // `dvsadm reload --restart` (controlled_restart.cpp): checks `next` as a
+    // start would, keeps the running Config as the fallback file and has
+    // run() end for main() to re-execute dvsd. False with the reason when
+    // `next` would not start; nothing changes then.
+    bool controlled_restart(const Config& next, const std::vector<std::string>& why,
+                            std::string& message);
+    // A reload that adds or removes port addresses: the exception path's
+    // kernel interfaces follow (the Snapshot follows from the Config).
+    void apply_port_addresses(const std::vector<PortAddressChange>& changes);
     // The loader's answer, on the control thread: apply or record the refusal,
     // answer the waiters, start the next load if one was asked for meanwhile.
     void on_loaded(LoadResult result);
@@ -139,6 +157,10 @@ private:
     std::vector<ReloadDone> reload_waiters_;       // answered by the running load
     std::vector<ReloadDone> next_reload_waiters_;  // answered by the next one
     std::vector<std::string> needs_restart_;
+    bool restart_asked_ = false;  // the running load is a `dvsadm reload --restart`
+    bool reexec_ = false;         // run() ends for a controlled restart
+    std::string fallback_config_;
+    std::function<void()> leave_for_restart_;  // set while run()'s io_context runs
     IdAssignment running_ids_;  // ids of config_'s services and servers, by position
     std::unique_ptr<HealthMonitor> health_;
     std::unique_ptr<Management> management_;

@@ -23,7 +23,9 @@ namespace dvs::control {
 
 // SIGHUP and dvsadm's reload. The file is read, parsed and validated on the
 // loader thread; only the apply (ids, Snapshot, publish) runs here.
-void Daemon::reload_file(ReloadDone done) {
+void Daemon::reload_file(ReloadDone done, bool restart) {
+    // Folded into a running load, the request applies to that load's file.
+    if (restart) restart_asked_ = true;
     if (reload_running_) {
         // The file may have changed since the running load opened it.
         reload_again_ = true;
@@ -99,15 +101,33 @@ void Daemon::on_loaded(LoadResult result) {
             spdlog::info("reload: services and timeouts from {} (saved runtime changes)",
                          result.config->runtime_overlay);
         }
-        try {
-            ok = apply(std::move(*result.config), opts_.config_path, message);
-            if (ok && management_) management_->file_reloaded(opts_.config_path);
-        } catch (const ConfigError& e) {
-            message = e.what();
-            spdlog::error("reload rejected, keeping version {}: {}", version_, message);
+        const bool asked = std::exchange(restart_asked_, false);
+        const std::vector<std::string> restart = restart_only_changes(config_, *result.config);
+        if (asked || (!restart.empty() && result.config->restart.when_needed)) {
+            if (controlled_restart(*result.config, restart, message)) {
+                // No READY=1: the new process sends it once it forwards.
+                last_reload_ = {true, message};
+                std::vector<ReloadDone> waiters = std::move(reload_waiters_);
+                reload_waiters_.clear();
+                for (ReloadDone& w : next_reload_waiters_) waiters.push_back(std::move(w));
+                next_reload_waiters_.clear();
+                reload_again_ = false;
+                for (const ReloadDone& w : waiters) w(true, message);
+                return;
+            }
+            ++reload_failures_;
+            last_reload_ = {false, message};
+        } else {
+            try {
+                ok = apply(std::move(*result.config), opts_.config_path, message);
+                if (ok && management_) management_->file_reloaded(opts_.config_path);
+            } catch (const ConfigError& e) {
+                message = e.what();
+                spdlog::error("reload rejected, keeping version {}: {}", version_, message);
+            }
+            last_reload_ = {ok, message};
+            if (!ok) ++reload_failures_;
         }
-        last_reload_ = {ok, message};
-        if (!ok) ++reload_failures_;
     }
     service_notify::ready(
         ok ? fmt::format("forwarding: reloaded, version {}", version_)
@@ -150,7 +170,10 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         // Routes, neighbours and services were validated against the new
         // ports; with the running ports kept they must still make sense.
         if (std::find(restart.begin(), restart.end(), "ports") != restart.end()) {
-            message = "the ports section changed and needs a restart; nothing applied";
+            message =
+                "the ports section changed and needs a restart; nothing applied "
+                "(restart: { when_needed: true } or `dvsadm reload --restart` restarts dvsd "
+                "with it, keeping connections)";
             spdlog::error("{}: rejected, keeping version {}: {} ({})", origin, version_, message,
                           list);
             return false;
@@ -158,6 +181,7 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
         spdlog::warn("{}: needs restart to take effect, left as running: {}", origin, list);
         next = keep_restart_only(config_, std::move(next));
     }
+    const std::vector<PortAddressChange> addresses = port_address_changes(config_, next);
     IdRegistry trial = ids_;
     IdAssignment ids;
     PublishTimes times;
@@ -192,6 +216,7 @@ bool Daemon::apply(Config next, const std::string& origin, std::string& message)
     // Servers that kept their address, port and checks keep their state;
     // new ones start as overlay_for() assumed in publish().
     if (health_) health_->reconcile(config_);
+    apply_port_addresses(addresses);
     size_t servers = 0;
     for (const ServiceConfig& s : config_.services) servers += s.real_servers.size();
     message = "version " + std::to_string(version_) + " applied";

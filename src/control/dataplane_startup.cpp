@@ -112,6 +112,11 @@ void configure_kernel_interfaces(const Config& config,
         if (const std::string err = disable_ipv6(k.ifname); !err.empty()) {
             spdlog::warn("exception path: {}: IPv6 left on: {}", k.ifname, err);
         }
+        // A reload may remove the port's first address (port_addresses.cpp):
+        // without this the kernel would drop the others of its subnet with it.
+        if (const std::string err = promote_secondaries(k.ifname); !err.empty()) {
+            spdlog::warn("exception path: {}: promote_secondaries left off: {}", k.ifname, err);
+        }
         for (const KernelCommand& cmd : k.commands) {
             const std::string err = run_command(cmd.argv);
             if (err.empty()) {

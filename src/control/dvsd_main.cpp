@@ -3,10 +3,17 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <pthread.h>
+#include <unistd.h>
 
+#include <csignal>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "common/version.hpp"
 #include "control/daemon.hpp"
@@ -37,11 +44,40 @@ void raise_fd_limit() {
     }
 }
 
+// Set by a controlled restart for the process it executes: the previous
+// running configuration, to start from if the new one does not start.
+constexpr const char* kFallbackEnv = "DVS_RESTART_FALLBACK";
+
+// Re-executes dvsd (the same binary, by /proc/self/exe) with `args`. The PID
+// stays (systemd's MAINPID with it); every descriptor but 0-2 closes at
+// exec, those EAL and libraries opened without O_CLOEXEC too. Returns only
+// when exec failed.
+int reexec(const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    // The signal mask survives exec: the new image starts with none blocked.
+    sigset_t none;
+    sigemptyset(&none);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+    spdlog::default_logger()->flush();
+    ::execv("/proc/self/exe", argv.data());
+    spdlog::error("controlled restart: cannot execute /proc/self/exe: {}", std::strerror(errno));
+    return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     dvs::control::DaemonOptions opts;
     std::string level = "info";
+    const std::vector<std::string> args(argv, argv + argc);
+    std::string fallback;
+    if (const char* f = std::getenv(kFallbackEnv)) {
+        fallback = f;
+        ::unsetenv(kFallbackEnv);  // one fallback only, and not for a later restart
+    }
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&](const char* name) -> std::string {
@@ -81,5 +117,25 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(spdlog::level::from_str(level));
     raise_fd_limit();
-    return dvs::control::run_daemon(opts);
+    const dvs::control::DaemonExit exit = dvs::control::run_daemon(opts);
+    if (exit.reexec) {
+        if (!exit.fallback_config.empty()) ::setenv(kFallbackEnv, exit.fallback_config.c_str(), 1);
+        spdlog::info("controlled restart: executing dvsd again (pid {})", ::getpid());
+        return reexec(args);
+    }
+    if (exit.status != 0 && !fallback.empty()) {
+        // The file the controlled restart validated did not start (ports,
+        // EAL): the box must not stay down. Start again from what ran.
+        std::vector<std::string> again = args;
+        for (size_t i = 1; i + 1 < again.size(); ++i) {
+            if (again[i] == "--config" || again[i] == "-c") again[i + 1] = fallback;
+        }
+        spdlog::error(
+            "controlled restart: {} did not start (above); starting again with the previous "
+            "configuration, kept as {}; reloads read that file until dvsd is started again "
+            "with {}",
+            opts.config_path, fallback, opts.config_path);
+        return reexec(again);
+    }
+    return exit.status;
 }

@@ -64,6 +64,21 @@ std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c) {
     return plans;
 }
 
+std::vector<KernelCommand> address_change_commands(const PortAddressChange& change,
+                                                   const std::string& ifname) {
+    std::vector<KernelCommand> out;
+    auto add = [&](const IpPrefix& ip, const char* verb) {
+        if (ip.is_v6()) return;
+        const Ipv4Prefix a = ip.to_v4();
+        out.push_back(
+            {{"ip", "-4", "addr", verb, prefix_text(a.address, a.length), "dev", ifname}, false});
+    };
+    // Removed first: an address moved to another length is deleted, then added.
+    for (const IpPrefix& ip : change.removed) add(ip, "del");
+    for (const IpPrefix& ip : change.added) add(ip, "add");
+    return out;
+}
+
 std::string command_text(const std::vector<std::string>& argv) {
     std::string s;
     for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
@@ -120,8 +135,9 @@ std::optional<MacAddress> read_interface_mac(const std::string& ifname) {
     return mac;
 }
 
-std::string disable_ipv6(const std::string& ifname) {
-    const std::string path = "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
+namespace {
+
+std::string write_sysctl(const std::string& path) {
     std::ofstream f(path);
     if (!f) return "cannot open " + path;
     f << "1\n";
@@ -129,5 +145,16 @@ std::string disable_ipv6(const std::string& ifname) {
     if (!f) return "cannot write " + path;
     return {};
 }
+
+}  // namespace
+
+std::string promote_secondaries(const std::string& ifname) {
+    return write_sysctl("/proc/sys/net/ipv4/conf/" + ifname + "/promote_secondaries");
+}
+
+std::string disable_ipv6(const std::string& ifname) {
+    return write_sysctl("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6");
+}
+
 
 }  // namespace dvs::control

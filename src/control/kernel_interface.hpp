@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "control/config/config.hpp"
+#include "control/config/config_diff.hpp"
 
 namespace dvs::control {
 
@@ -30,6 +31,12 @@ struct KernelInterfacePlan {
 // One plan per port, in port order. Pure: builds names and argv only.
 std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c);
 
+// The `ip -4 addr add/del` commands that give a port's kernel interface the
+// addresses a reload added and take the removed ones (IPv6 stays off the
+// exception path, as at start-up). Pure.
+std::vector<KernelCommand> address_change_commands(const PortAddressChange& change,
+                                                   const std::string& ifname);
+
 // A command line as a log would show it.
 std::string command_text(const std::vector<std::string>& argv);
 
@@ -43,5 +50,9 @@ std::optional<MacAddress> read_interface_mac(const std::string& ifname);
 // Turns IPv6 off on the interface (its router solicitations would only be
 // dropped). Returns "" or what went wrong.
 std::string disable_ipv6(const std::string& ifname);
+
+// Turns promote_secondaries on: deleting the interface's primary address of
+// a subnet keeps the others of that subnet. Returns "" or what went wrong.
+std::string promote_secondaries(const std::string& ifname);
 
 }  // namespace dvs::control

@@ -539,9 +539,11 @@ bool Management::handle_deferred(const nlohmann::json& json_request, MgmtAnswer 
             });
         return true;
     }
-    plane_.reload_file([answer = std::move(answer)](bool ok, const std::string& message) {
-        answer(ok ? mgmt::ok_response({{"message", message}}) : mgmt::error_response(message));
-    });
+    plane_.reload_file(
+        [answer = std::move(answer)](bool ok, const std::string& message) {
+            answer(ok ? mgmt::ok_response({{"message", message}}) : mgmt::error_response(message));
+        },
+        std::get<mgmt::ReloadRequest>(request).restart);
     return true;
 }
 

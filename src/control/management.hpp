@@ -41,9 +41,11 @@ public:
     virtual bool apply_config(Config next, std::string& message) = 0;
     // Reloads the configuration file without blocking the control thread;
     // `done(ok, message)` runs on the control thread when the file was
-    // applied (ok) or refused (the reason).
+    // applied (ok) or refused (the reason). `restart`: apply it by a
+    // controlled restart (dvsadm reload --restart) even when no change
+    // needs one; ok then means validated and restarting.
     using ReloadDone = std::function<void(bool ok, const std::string& message)>;
-    virtual void reload_file(ReloadDone done) = 0;
+    virtual void reload_file(ReloadDone done, bool restart) = 0;
     // Loads the file like a reload and hands the result (or the error) to
     // `done` on the control thread without applying it (reload --dry-run).
     using LoadedDone = std::function<void(const Config* loaded, const std::string& error)>;

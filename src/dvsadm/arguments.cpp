@@ -105,12 +105,16 @@ Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
     }
     for (std::size_t i = 1; i < words.size(); ++i) {
         const std::string& word = words[i];
-        if (verb == Verb::kReload && word == "--dry-run" && !cmd.dry_run) {
+        if (verb == Verb::kReload && word == "--dry-run" && !cmd.dry_run && !cmd.restart) {
             cmd.dry_run = true;
             continue;
         }
+        if (verb == Verb::kReload && word == "--restart" && !cmd.dry_run && !cmd.restart) {
+            cmd.restart = true;
+            continue;
+        }
         if (verb == Verb::kReload) {
-            throw UsageError("reload takes only --dry-run (got `" + word + "')");
+            throw UsageError("reload takes one of --dry-run or --restart (got `" + word + "')");
         }
         if (verb != Verb::kConns) {
             throw UsageError(name + " takes no arguments (got `" + word + "')");

@@ -78,6 +78,7 @@ struct Command {
     mgmt::ConnFilter conn_filter;             // conns --vip/--client/--server/...
     std::optional<uint32_t> conn_limit;       // conns --limit
     bool dry_run = false;                     // reload --dry-run
+    bool restart = false;                     // reload --restart
     bool json = false;                        // --json: the answer as JSON, for scripts
     std::string service_options;              // kServiceOptions: the YAML mapping
     std::optional<std::string> fleet_action;  // fleet drain | undrain

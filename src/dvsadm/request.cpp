@@ -67,7 +67,7 @@ mgmt::Request to_request(const Command& cmd) {
         case Verb::kStatus:
             return mgmt::StatusRequest{};
         case Verb::kReload:
-            return mgmt::ReloadRequest{cmd.dry_run};
+            return mgmt::ReloadRequest{cmd.dry_run, cmd.restart};
         case Verb::kSaveYaml:
             return mgmt::SaveYamlRequest{};
         case Verb::kSaveRuntime:

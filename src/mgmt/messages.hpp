@@ -67,6 +67,7 @@ struct StatusRequest {
 };
 struct ReloadRequest {
     bool dry_run = false;  // load and compare only: the answer lists what would change
+    bool restart = false;  // apply by a controlled restart (re-execute dvsd)
     bool operator==(const ReloadRequest&) const = default;
 };
 struct ListRequest {

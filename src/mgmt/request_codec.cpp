@@ -54,7 +54,10 @@ void describe(V& v, S& q) {
 
 template <class V, class S>
 requires wire::Is<S, ReloadRequest>
-void describe(V& v, S& q) { v("dry_run", q.dry_run, wire::kOmitDefault); }
+void describe(V& v, S& q) {
+    v("dry_run", q.dry_run, wire::kOmitDefault);
+    v("restart", q.restart, wire::kOmitDefault);
+}
 
 template <class V, class S>
 requires wire::Is<S, ListRequest>

@@ -11,6 +11,7 @@
 
 #include "common/text_codec.hpp"
 #include "control/config/config.hpp"
+#include "control/config/config_changes.hpp"
 #include "control/config/config_diff.hpp"
 #include "control/config/config_writer.hpp"
 #include "control/config/key_file.hpp"
@@ -846,6 +847,55 @@ TEST_CASE("restart.state_file: an absolute path in a directory that exists", "[c
     // save-yaml writes it back.
     const Config c = load(kPorts + "restart: { state_file: /tmp/dvs-connections.state }\n");
     CHECK(load(config_to_yaml(c)).restart == c.restart);
+}
+
+TEST_CASE("restart.when_needed needs the state file and round-trips", "[config][restart]") {
+    CHECK_FALSE(load(kPorts).restart.when_needed);
+    const Config c =
+        load(kPorts + "restart: { state_file: /tmp/dvs-connections.state, when_needed: true }\n");
+    CHECK(c.restart.when_needed);
+    CHECK(load(config_to_yaml(c)).restart == c.restart);
+    REQUIRE_THROWS_WITH(load(kPorts + "restart: { when_needed: true }\n"),
+                        Catch::Contains("t.yaml:4:30: restart.when_needed: a controlled restart "
+                                        "keeps connections in restart.state_file: set it too"));
+}
+
+TEST_CASE("a port's addresses are hot; any other port change needs a restart",
+          "[config][restart]") {
+    const Config a = load(
+        "ports:\n"
+        "  - { name: wan, device: net_null0, addresses: [10.0.1.1/24] }\n"
+        "  - { name: lan, device: net_null1, addresses: [10.0.0.1/24, 10.0.0.2/24] }\n");
+    Config b = a;
+    b.ports[0].addresses.push_back(IpPrefix::v4({ip(10, 0, 1, 2), 24}));
+    b.ports[1].addresses = {IpPrefix::v4({ip(10, 0, 0, 2), 24})};  // 10.0.0.1 removed
+    CHECK(restart_only_changes(a, b).empty());
+    const std::vector<PortAddressChange> changes = port_address_changes(a, b);
+    REQUIRE(changes.size() == 2);
+    CHECK(changes[0].port == 0);
+    CHECK(changes[0].name == "wan");
+    CHECK(changes[0].added == std::vector<IpPrefix>{IpPrefix::v4({ip(10, 0, 1, 2), 24})});
+    CHECK(changes[0].removed.empty());
+    CHECK(changes[1].name == "lan");
+    CHECK(changes[1].added.empty());
+    CHECK(changes[1].removed == std::vector<IpPrefix>{IpPrefix::v4({ip(10, 0, 0, 1), 24})});
+    // The same set in another order is no change.
+    Config c = a;
+    std::swap(c.ports[1].addresses[0], c.ports[1].addresses[1]);
+    CHECK(port_address_changes(a, c).empty());
+    // reload --dry-run says what a reload would do, in the same terms.
+    CHECK(describe_changes(a, b) ==
+          std::vector<std::string>{"port wan: address 10.0.1.2/24 added",
+                                   "port lan: address 10.0.0.1/24 removed"});
+    // Beyond addresses: the whole section needs a restart, no address change is offered.
+    Config d = b;
+    d.ports[0].mtu = 1400;
+    CHECK(restart_only_changes(a, d) == std::vector<std::string>{"ports"});
+    CHECK(port_address_changes(a, d).empty());
+    Config e = a;
+    e.ports.pop_back();
+    CHECK(restart_only_changes(a, e) == std::vector<std::string>{"ports"});
+    CHECK(port_address_changes(a, e).empty());
 }
 
 TEST_CASE("IPv6 addresses are accepted for ports, routes and neighbours", "[config]") {

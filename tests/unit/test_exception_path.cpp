@@ -249,6 +249,21 @@ TEST_CASE("kernel interface plan: a net_tap per port, its addresses, its routes"
     CHECK(dvs::control::plan_kernel_interfaces(no_routes)[0].commands.size() == 2);
 }
 
+TEST_CASE("a reload's port address changes become ip addr del/add on the kernel interface",
+          "[exception][restart]") {
+    const Config a = load(kTwoPorts + "exception_path: { enabled: true }\n");
+    Config b = a;
+    b.ports[0].addresses.push_back(b.ports[1].addresses[0]);  // 10.0.0.1/24 on wan too
+    b.ports[0].addresses.erase(b.ports[0].addresses.begin());  // 10.0.1.1/24 gone
+    const auto changes = dvs::control::port_address_changes(a, b);
+    REQUIRE(changes.size() == 1);
+    const auto cmds = dvs::control::address_change_commands(changes[0], "dvs-wan");
+    REQUIRE(cmds.size() == 2);
+    CHECK(dvs::control::command_text(cmds[0].argv) == "ip -4 addr del 10.0.1.1/24 dev dvs-wan");
+    CHECK(dvs::control::command_text(cmds[1].argv) == "ip -4 addr add 10.0.0.1/24 dev dvs-wan");
+    CHECK_FALSE(cmds[0].required);
+}
+
 TEST_CASE("run_command reports the exit status and what the command printed", "[exception]") {
     CHECK(dvs::control::run_command({"true"}).empty());
     const std::string err = dvs::control::run_command({"sh", "-c", "echo oops >&2; exit 3"});

@@ -138,5 +138,5 @@ TEST_CASE("dvsadm reload --dry-run", "[dvsadm]") {
     CHECK(parse_command_line({"reload", "--dry-run"}).dry_run);
     CHECK_FALSE(parse_command_line({"reload"}).dry_run);
     CHECK_THROWS_WITH(parse_command_line({"reload", "--now"}),
-                      "reload takes only --dry-run (got `--now')");
+                      "reload takes one of --dry-run or --restart (got `--now')");
 }

@@ -162,6 +162,15 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
     for (const std::string& key : restart_only_changes(before, after)) {
         out.push_back(key + ": changed (needs a restart)");
     }
+    for (const PortAddressChange& c : port_address_changes(before, after)) {
+        for (const IpPrefix& p : c.added) {
+            out.push_back("port " + c.name + ": address " + text::format_ip_prefix(p) + " added");
+        }
+        for (const IpPrefix& p : c.removed) {
+            out.push_back("port " + c.name + ": address " + text::format_ip_prefix(p) +
+                          " removed");
+        }
+    }
     if (before.routes != after.routes) out.push_back("routes: changed");
     if (before.neighbors != after.neighbors) out.push_back("neighbors: changed");
     if (before.restart != after.restart) out.push_back("restart: changed");

@@ -215,7 +215,8 @@ std::string config_to_yaml(const Config& c) {
           << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";
     }
     if (!c.restart.state_file.empty()) {
-        o << "restart: { state_file: " << quoted(c.restart.state_file) << " }\n";
+        o << "restart: { state_file: " << quoted(c.restart.state_file)
+          << (c.restart.when_needed ? ", when_needed: true" : "") << " }\n";
     }
     write_services(o, c.services);
     if (c.ha.enabled) write_ha(o, c.ha);

@@ -118,8 +118,12 @@ struct MonitoringConfig {
 // SIGTERM dvsd writes its connection table and persistence templates to
 // state_file; the next start installs them with their remaining timeouts
 // and removes the file. Read at shutdown, so a reload changes it at once.
+// when_needed: a reload whose changes need a restart (config_diff) is done
+// as a controlled restart (control/controlled_restart) instead of being
+// refused or kept as running; it needs state_file.
 struct RestartConfig {
     std::string state_file;  // absolute path; "": connections are not kept
+    bool when_needed = false;
     bool operator==(const RestartConfig&) const = default;
 };
 

@@ -218,11 +218,17 @@ ManagementConfig read_management(const Reader& r) {
 
 RestartConfig read_restart(const Reader& r) {
     RestartConfig c;
-    r.check_keys({"state_file"});
+    r.check_keys({"state_file", "when_needed"});
     if (auto v = r.optional("state_file")) {
         c.state_file = v->string();
         if (c.state_file.empty() || c.state_file.front() != '/') {
             v->fail("the state file must be an absolute path");
+        }
+    }
+    if (auto v = r.optional("when_needed")) {
+        c.when_needed = v->boolean();
+        if (c.when_needed && c.state_file.empty()) {
+            v->fail("a controlled restart keeps connections in restart.state_file: set it too");
         }
     }
     return c;
