@@ -64,8 +64,8 @@ std::string write_fallback(const Config& running, const std::string& state_file)
     const std::string tmp = path + ".tmp";
     {
         std::ofstream f(tmp, std::ios::trunc);
-        f << "# dvsd's running configuration before a controlled restart (pid "
-          << ::getpid() << "): started from if the new file fails to start.\n"
+        f << "# dvsd's running configuration before a controlled restart (pid " << ::getpid()
+          << "): started from if the new file fails to start.\n"
           << config_to_yaml(copy);
         f.flush();
         if (!f) return {};
@@ -90,8 +90,8 @@ bool Daemon::controlled_restart(const Config& next, const std::vector<std::strin
         return false;
     }
     if (const std::string problem = start_problems(config_, next); !problem.empty()) {
-        message = "controlled restart refused, keeping version " + std::to_string(version_) +
-                  ": " + problem;
+        message = "controlled restart refused, keeping version " + std::to_string(version_) + ": " +
+                  problem;
         spdlog::error("{}", message);
         return false;
     }

@@ -161,7 +161,7 @@ private:
     bool reexec_ = false;         // run() ends for a controlled restart
     std::string fallback_config_;
     std::function<void()> leave_for_restart_;  // set while run()'s io_context runs
-    IdAssignment running_ids_;  // ids of config_'s services and servers, by position
+    IdAssignment running_ids_;                 // ids of config_'s services and servers, by position
     std::unique_ptr<HealthMonitor> health_;
     std::unique_ptr<Management> management_;
     std::unique_ptr<MgmtServer> mgmt_server_;

@@ -140,7 +140,7 @@ void Daemon::on_loaded(LoadResult result) {
         reload_again_ = false;
         std::vector<ReloadDone> next = std::move(next_reload_waiters_);
         next_reload_waiters_.clear();
-        reload_file(nullptr);
+        reload_file(nullptr, false);  // restart_asked_ stays as asked
         for (ReloadDone& w : next) reload_waiters_.push_back(std::move(w));
     }
 }

@@ -1,9 +1,9 @@
 // dvsd: the DVS daemon. Parses the command line and hands over to run_daemon.
 
+#include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>

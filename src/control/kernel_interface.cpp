@@ -156,5 +156,4 @@ std::string disable_ipv6(const std::string& ifname) {
     return write_sysctl("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6");
 }
 
-
 }  // namespace dvs::control

@@ -10,6 +10,9 @@
 #    then READY=1 with a STATUS naming the new version; a file that fails
 #    validation gives RELOADING=1 then READY=1 too, the STATUS saying it was
 #    rejected;
+#  - a controlled restart (restart.when_needed, a dataplane change): RELOADING=1,
+#    a "restarting:" STATUS, no STOPPING=1, then READY=1 from the re-executed
+#    process (same PID);
 #  - SIGTERM: STOPPING=1;
 #  - dvsd.service: `systemd-analyze verify` accepts it (with this build's
 #    dvsd), it is Type=notify with ExecReload sending SIGHUP, and
@@ -107,6 +110,27 @@ print("    STATUS:", last["STATUS"])
 assert "reload rejected" in last["STATUS"], last
 ' "$NOTIFY"
 check "dvsd still forwards" test "$(ip netns exec "$P-cl" curl -s --max-time 3 http://192.0.2.10/whoami | cut -c1-2)" = rs
+
+echo "-- a controlled restart (issue 19): a reload for systemd, the same PID"
+write_config wrr
+printf 'restart: { state_file: %s, when_needed: true }\n' "$E2E_DIR/conns.state" >>"$E2E_DIR/dvs.yaml"
+kill -HUP "$DVSD_PID"
+check "RELOADING=1 then READY=1 (the restart section applies live)" wait_notes READY 4 10
+sed -i 's/idle_sleep_us: 20/idle_sleep_us: 10/' "$E2E_DIR/dvs.yaml"
+kill -HUP "$DVSD_PID"
+check "RELOADING=1, then READY=1 from the re-executed dvsd" wait_notes READY 5 30
+check "no STOPPING=1 in between; a restarting STATUS; READY's STATUS is a start's" "$DVS_PY" -c '
+import json, sys
+fields = [json.loads(l)["fields"] for l in open(sys.argv[1])]
+i = [k for k, f in enumerate(fields) if f.get("RELOADING") == "1"][-1]
+j = next(k for k, f in enumerate(fields) if k > i and f.get("READY") == "1")
+between = fields[i + 1:j]
+print("    between:", [f.get("STATUS") for f in between], "READY:", fields[j]["STATUS"])
+assert not any(f.get("STOPPING") == "1" for f in between), between
+assert any(f.get("STATUS", "").startswith("restarting:") for f in between), between
+assert " workers, " in fields[j]["STATUS"], fields[j]
+' "$NOTIFY"
+check "the same dvsd process runs ($DVSD_PID)" kill -0 "$DVSD_PID"
 
 echo "-- SIGTERM"
 check "dvsd stops cleanly" dvsd_stop

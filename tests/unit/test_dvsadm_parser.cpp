@@ -325,7 +325,8 @@ TEST_CASE("every malformed command line gets a message naming the problem", "[dv
         // DVS verbs
         {"status now", "status takes no arguments (got `now')"},
         {"reload -f", "reload takes one of --dry-run or --restart (got `-f')"},
-        {"reload --dry-run --restart", "reload takes one of --dry-run or --restart (got `--restart')"},
+        {"reload --dry-run --restart",
+         "reload takes one of --dry-run or --restart (got `--restart')"},
         {"conns --vip", "--vip needs an address"},
         {"conns --vip x",
          "invalid virtual address `x' (expected VIP[:port] with a numeric IPv4 "

@@ -253,7 +253,7 @@ TEST_CASE("a reload's port address changes become ip addr del/add on the kernel 
           "[exception][restart]") {
     const Config a = load(kTwoPorts + "exception_path: { enabled: true }\n");
     Config b = a;
-    b.ports[0].addresses.push_back(b.ports[1].addresses[0]);  // 10.0.0.1/24 on wan too
+    b.ports[0].addresses.push_back(b.ports[1].addresses[0]);   // 10.0.0.1/24 on wan too
     b.ports[0].addresses.erase(b.ports[0].addresses.begin());  // 10.0.1.1/24 gone
     const auto changes = dvs::control::port_address_changes(a, b);
     REQUIRE(changes.size() == 1);

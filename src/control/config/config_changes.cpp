@@ -167,8 +167,7 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
             out.push_back("port " + c.name + ": address " + text::format_ip_prefix(p) + " added");
         }
         for (const IpPrefix& p : c.removed) {
-            out.push_back("port " + c.name + ": address " + text::format_ip_prefix(p) +
-                          " removed");
+            out.push_back("port " + c.name + ": address " + text::format_ip_prefix(p) + " removed");
         }
     }
     if (before.routes != after.routes) out.push_back("routes: changed");
