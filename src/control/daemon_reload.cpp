@@ -88,6 +88,8 @@ bool Daemon::save_runtime(std::string& message) {
 void Daemon::on_loaded(LoadResult result) {
     std::string message;
     bool ok = false;
+    // Asked for this load only: a refused file does not leave it for the next SIGHUP.
+    const bool asked = std::exchange(restart_asked_, false);
     if (!result.config) {
         message = result.error;
         last_reload_ = {false, message};
@@ -101,7 +103,6 @@ void Daemon::on_loaded(LoadResult result) {
             spdlog::info("reload: services and timeouts from {} (saved runtime changes)",
                          result.config->runtime_overlay);
         }
-        const bool asked = std::exchange(restart_asked_, false);
         const std::vector<std::string> restart = restart_only_changes(config_, *result.config);
         if (asked || (!restart.empty() && result.config->restart.when_needed)) {
             if (controlled_restart(*result.config, restart, message)) {

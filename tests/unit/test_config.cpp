@@ -856,7 +856,7 @@ TEST_CASE("restart.when_needed needs the state file and round-trips", "[config][
     CHECK(c.restart.when_needed);
     CHECK(load(config_to_yaml(c)).restart == c.restart);
     REQUIRE_THROWS_WITH(load(kPorts + "restart: { when_needed: true }\n"),
-                        Catch::Contains("t.yaml:4:30: restart.when_needed: a controlled restart "
+                        Catch::Contains("t.yaml:3:25: restart.when_needed: a controlled restart "
                                         "keeps connections in restart.state_file: set it too"));
 }
 
