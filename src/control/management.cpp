@@ -240,6 +240,7 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
             rs.key = {rc.address.to_v4(), server_port(s, rc.port)};
             rs.weight = rc.weight;
             rs.forward = rc.forward;
+            rs.options = server_options_yaml(rc);
             // Ids by config position: the pool may lack a removed server.
             const size_t position = static_cast<size_t>(&s - c.services.data());
             if (svc != nullptr && v.ids != nullptr && position < v.ids->real_server.size() &&
@@ -622,6 +623,19 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
             [&](const mgmt::SetServiceOptionsRequest& r) {
                 return change("set_service_options", [&](Config& c) {
                     ServiceConfig& s = require_service(c, r.service);
+                    if (r.server) {
+                        const auto it = find_server(s, *r.server);
+                        if (it == s.real_servers.end()) no_server(s, r.service, *r.server);
+                        try {
+                            apply_server_options_text(r.options, "server options", s, *it);
+                        } catch (const ConfigError& e) {
+                            throw mgmt::DaemonError(
+                                std::string("# dvs: options of ") + key_text(r.service) + " -r " +
+                                format_ipv4(r.server->address) + ":" +
+                                std::to_string(r.server->port) + ": " + e.what());
+                        }
+                        return;
+                    }
                     const std::optional<HealthCheckConfig> old_check = s.health_check;
                     const std::optional<AgentCheckConfig> old_agent = s.agent_check;
                     try {

@@ -251,6 +251,11 @@ std::string format_save(const mgmt::ListResponse& list) {
             // ipvsadm 1.31 names the tunnel type of every -i server.
             if (rs->forward == ForwardMethod::kTun) out += " --tun-type ipip";
             out += "\n";
+            // The server's own checks, read back by -R after its -a line.
+            if (!rs->options.empty()) {
+                out += "# dvs: " + name + " -r " + addr_port(rs->key.address, rs->key.port) + " " +
+                       rs->options + "\n";
+            }
         }
     }
     return out;

@@ -628,7 +628,10 @@ std::optional<Command> parse_restore_line(std::string_view line) {
             throw UsageError("a `# dvs:' line needs -t|-u VIP:PORT and { options }");
         }
         std::vector<std::string> words = split_words(rest.substr(0, brace));
-        words.insert(words.begin(), "-E");  // parsed like -E -t VIP:PORT: same checks
+        // Parsed like -E -t VIP:PORT (a service's options) or -e -t VIP:PORT
+        // -r RIP:PORT (a real server's own checks): the same checks.
+        const bool server = std::find(words.begin(), words.end(), "-r") != words.end();
+        words.insert(words.begin(), server ? "-e" : "-E");
         Command cmd = parse_command_line(words);
         cmd.verb = Verb::kServiceOptions;
         cmd.service_options = rest.substr(brace);

@@ -72,8 +72,14 @@ mgmt::Request to_request(const Command& cmd) {
             return mgmt::SaveYamlRequest{};
         case Verb::kSaveRuntime:
             return mgmt::SaveRuntimeRequest{};
-        case Verb::kServiceOptions:
-            return mgmt::SetServiceOptionsRequest{*cmd.service, cmd.service_options};
+        case Verb::kServiceOptions: {
+            mgmt::SetServiceOptionsRequest q{*cmd.service, cmd.service_options, std::nullopt};
+            if (cmd.server) {
+                q.server = mgmt::ServerKey{cmd.server->address,
+                                           cmd.server->port.value_or(cmd.service->port)};
+            }
+            return q;
+        }
         case Verb::kConns:
             return mgmt::ConnsRequest{cmd.conn_filter, cmd.conn_limit};
         case Verb::kHealth:

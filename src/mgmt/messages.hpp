@@ -119,6 +119,9 @@ struct SetTimeoutsRequest {
 struct SetServiceOptionsRequest {
     ServiceKey service;
     std::string options;  // a YAML mapping (name, health_check, ...)
+    // Set: the options are one real server's own checks (health_check,
+    // agent_check), from a "# dvs: -t VIP:PORT -r RIP:PORT { ... }" line.
+    std::optional<ServerKey> server;
     bool operator==(const SetServiceOptionsRequest&) const = default;
 };
 struct SaveRuntimeRequest {
@@ -175,6 +178,9 @@ struct RealServerInfo {
     // removed), the agent-scaled weight otherwise. Absent from older dvsd.
     std::optional<uint32_t> effective_weight;
     ForwardMethod forward = ForwardMethod::kNat;
+    // The server's own checks (overriding the service's) as a YAML mapping,
+    // for -S's "# dvs: ... -r" line; empty when it follows the service.
+    std::string options;
     uint64_t active_conns = 0;
     uint64_t inactive_conns = 0;
     std::optional<Counters> stats;

@@ -50,6 +50,7 @@ requires wire::Is<S, SetServiceOptionsRequest>
 void describe(V& v, S& q) {
     v("service", q.service);
     v("options", q.options);
+    v("server", q.server, wire::kLenient);
 }
 
 template <class V, class S>

@@ -41,6 +41,7 @@ void describe(V& v, S& rs) {
     v("weight", rs.weight);
     v("effective_weight", rs.effective_weight, wire::kLenient);
     v("forward", rs.forward);
+    v("options", rs.options, wire::kOmitDefault);
     v("active_conns", rs.active_conns);
     v("inactive_conns", rs.inactive_conns);
     v.group(rs.stats, "conns");  // present when stats was asked for

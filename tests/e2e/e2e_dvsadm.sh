@@ -66,6 +66,8 @@ check "conns --client filters (none for 10.9.9.9: $n_none)" test "$n_none" -eq 0
 echo "-- -S, -C, -R"
 # Issue 19: what ipvsadm cannot say travels as "# dvs:" lines -R reads back.
 adm -R <<<'# dvs: -t 192.0.2.10:80 { health_check: { type: tcp, interval: 1s, timeout: 500ms } }'
+# A real server's own check travels on a "# dvs: ... -r" line.
+adm -R <<<'# dvs: -t 192.0.2.10:80 -r 10.0.0.11:8080 { health_check: { type: tcp, interval: 2s, timeout: 700ms } }'
 # dvsd's namespace has no kernel route to the real servers here: the check
 # fails from the start, which is a warning, not an info line.
 for _ in $(seq 50); do
@@ -85,7 +87,10 @@ adm -R <<<"$saved"
 check "-R: -S after restore equals the saved rules" test "$(adm -S -n)" = "$saved"
 check "-S: the service's name and check on a # dvs: line" \
     grep -q "^# dvs: -t 192.0.2.10:80 { name: web, health_check: { type: tcp" <<<"$saved"
+check "-S: a real server's own check on a # dvs: -r line" \
+    grep -q "^# dvs: -t 192.0.2.10:80 -r 10.0.0.11:8080 { health_check: { type: tcp, interval: 2s, timeout: 700ms" <<<"$saved"
 yaml=$(adm save-yaml)
+check "-S/-C/-R kept the real server's own check" grep -q "health_check: { type: tcp, interval: 2s, timeout: 700ms" <<<"$yaml"
 check "-S/-C/-R kept the name web" grep -q "name: web$" <<<"$yaml"
 check "-S/-C/-R kept the health check" grep -q "health_check: { type: tcp, interval: 1s, timeout: 500ms" <<<"$yaml"
 check "-R of plain ipvsadm rules still works (no # dvs: lines)" \

@@ -121,6 +121,30 @@ TEST_CASE("-S's # dvs: line carries the name and the checks back", "[config]") {
     CHECK(s.health_check == a.services[0].health_check);
 }
 
+TEST_CASE("-S's # dvs: -r line carries a real server's own checks back", "[config]") {
+    const Config a = load_config_text(
+        kHead +
+            "    protocol: tcp\n"
+            "    health_check: { type: http, path: /health, interval: 1s, timeout: 500ms }\n"
+            "    real_servers:\n"
+            "      - { address: 10.0.0.11, port: 8080,\n"
+            "          health_check: { type: tcp, interval: 2s, timeout: 1s } }\n"
+            "      - { address: 10.0.0.12, port: 8080 }\n",
+        "t.yaml");
+    const ServiceConfig& svc = a.services[0];
+    const std::string line = server_options_yaml(svc.real_servers[0]);
+    CHECK(line.rfind("{ health_check: { type: tcp", 0) == 0);
+    CHECK(server_options_yaml(svc.real_servers[1]).empty());  // follows the service
+    // -R: the -a line made the server with the service's check; the line overrides it.
+    RealServerConfig rs = svc.real_servers[1];
+    REQUIRE(rs.health_check == svc.health_check);
+    apply_server_options_text(line, "x", svc, rs);
+    CHECK(rs.health_check_override);
+    CHECK(rs.health_check == svc.real_servers[0].health_check);
+    CHECK_THROWS_WITH(apply_server_options_text("{ name: x }", "x", svc, rs),
+                      Catch::Contains("name"));
+}
+
 TEST_CASE("dvsadm -R reads a # dvs: line; other comments stay comments", "[dvsadm]") {
     using namespace dvs::dvsadm;
     const auto cmd = parse_restore_line("# dvs: -t 192.0.2.10:80 { name: web }");
@@ -128,6 +152,14 @@ TEST_CASE("dvsadm -R reads a # dvs: line; other comments stay comments", "[dvsad
     CHECK(cmd->verb == Verb::kServiceOptions);
     CHECK(cmd->service->port == 80);
     CHECK(cmd->service_options == "{ name: web }");
+    CHECK_FALSE(cmd->server);
+    const auto srv = parse_restore_line(
+        "# dvs: -t 192.0.2.10:80 -r 10.0.0.11:8080 { health_check: { type: tcp } }");
+    REQUIRE(srv);
+    CHECK(srv->verb == Verb::kServiceOptions);
+    REQUIRE(srv->server);
+    CHECK(srv->server->port == 8080);
+    CHECK(srv->service_options == "{ health_check: { type: tcp } }");
     CHECK_FALSE(parse_restore_line("# a comment"));
     CHECK_THROWS_WITH(parse_restore_line("# dvs: web"),
                       "a `# dvs:' line needs -t|-u VIP:PORT and { options }");

@@ -244,6 +244,19 @@ std::string service_options_yaml(const ServiceConfig& s) {
     return o.str();
 }
 
+std::string server_options_yaml(const RealServerConfig& r) {
+    std::string out;
+    if (r.health_check_override) {
+        out += "health_check: " +
+               (r.health_check ? health_check_yaml(*r.health_check) : "{ type: none }");
+    }
+    if (r.agent_check_override && r.agent_check) {
+        out += (out.empty() ? "" : ", ") + std::string("agent_check: ") +
+               agent_check_yaml(*r.agent_check);
+    }
+    return out.empty() ? out : "{ " + out + " }";
+}
+
 std::string runtime_overlay_yaml(const Config& c, const std::string& stamp) {
     std::ostringstream o;
     o << "# Written by dvsd (dvsadm save-runtime, " << stamp << "): the running services and\n"

@@ -14,6 +14,11 @@ std::string config_to_yaml(const Config& config);
 // mapping (apply_service_options_text reads it): dvsadm -S's "# dvs:" line.
 std::string service_options_yaml(const ServiceConfig& service);
 
+// A real server's own checks (health_check, agent_check overrides) as one
+// YAML flow mapping (apply_server_options_text reads it); "" when it has
+// none and follows the service's.
+std::string server_options_yaml(const RealServerConfig& server);
+
 // The runtime overlay's text (Config::runtime_overlay): a comment saying
 // when and by what it was written (`stamp`), then timeouts and services.
 std::string runtime_overlay_yaml(const Config& config, const std::string& stamp);

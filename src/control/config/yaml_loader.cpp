@@ -613,6 +613,24 @@ void apply_service_options_text(const std::string& text, const std::string& sour
     read_service_options(root, service);
 }
 
+void apply_server_options_text(const std::string& text, const std::string& source,
+                               const ServiceConfig& service, RealServerConfig& rs) {
+    const YAML::Node document = load_single_document(text, source);
+    SourceMap positions(source);
+    const Reader r(document, positions, "", document.Mark());
+    if (!r.node().IsMap()) r.fail("expected a mapping of a real server's checks");
+    r.check_keys({"health_check", "agent_check"});
+    if (auto v = r.optional("health_check")) {
+        rs.health_check = read_health_check(*v, service.health_check);
+        rs.health_check_override = true;
+        if (rs.health_check && rs.health_check->type == CheckType::kNone) rs.health_check.reset();
+    }
+    if (auto v = r.optional("agent_check")) {
+        rs.agent_check = read_agent_check(*v, service.agent_check);
+        rs.agent_check_override = true;
+    }
+}
+
 void apply_overlay_text(const std::string& text, const std::string& source, Config& config) {
     const YAML::Node document = load_single_document(text, source);
     SourceMap positions(source);

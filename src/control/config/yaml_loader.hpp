@@ -27,6 +27,12 @@ ParsedConfig parse_config_text(const std::string& text, const std::string& sourc
 void apply_service_options_text(const std::string& text, const std::string& source,
                                 ServiceConfig& service);
 
+// A real server's own checks (server_options_yaml's mapping: health_check,
+// agent_check), read over `server` as the file reads a server's keys, on
+// top of `service`'s checks; they become overrides.
+void apply_server_options_text(const std::string& text, const std::string& source,
+                               const ServiceConfig& service, RealServerConfig& server);
+
 // The runtime overlay (model.hpp Config::runtime_overlay): a mapping with
 // `timeouts` and `services`, read as the main file reads them; they replace
 // `config`'s. Errors name `source` (the overlay file) and its lines.
