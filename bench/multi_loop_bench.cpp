@@ -30,8 +30,11 @@
 // fails the case, as do lost or wrong frames (loop_traffic.hpp's Sink
 // checks every frame; one in 64, and every fill frame, fully).
 //
-// Per case (mode x proto x conns x dispatch): a fill pass (one SYN per flow:
-// new_conns_per_s), then --runs pairs of passes (floor, dvs) of --packets
+// Per case (mode x proto x conns x dispatch): a fill pass (per flow a SYN,
+// then an ACK: handshakes per second are new_conns_per_s; with the
+// handshake done, no entry is half-open, so the SYN-flood pressure timeout,
+// 10 s once a sixteenth of a table is half-open, cannot empty the tables
+// before a long fill ends), then --runs pairs of passes (floor, dvs) of --packets
 // packets to established flows at random; medians reported, per worker too.
 //
 // Usage: multi_loop_bench [--workers N] [--generators G] [--cpus C0,C1,...]
@@ -312,8 +315,11 @@ void run_generator(PassCtx& c, GenState& g) {
             if (rte_pktmbuf_alloc_bulk(c.pool, b, want) == 0) {
                 const uint64_t tsc = rte_rdtsc();
                 for (uint16_t i = 0; i < want; ++i) {
-                    const uint64_t k = fill ? g.sent + i : rng.below(g.flows);
-                    c.gen->fill(b[i], static_cast<uint32_t>(g.id + k * c.n_gens), fill, tsc);
+                    // Fill: each flow's SYN, then its ACK (same queue, so in order).
+                    const uint64_t j = g.sent + i;
+                    const uint64_t k = fill ? j / 2 : rng.below(g.flows);
+                    const bool syn = fill && j % 2 == 0;
+                    c.gen->fill(b[i], static_cast<uint32_t>(g.id + k * c.n_gens), syn, tsc);
                 }
                 const uint32_t failed = c.wan->enqueue(c.rings->wan_rx.data(), b, want);
                 if (failed != 0) {  // cannot happen inside the window
@@ -399,7 +405,7 @@ PassResult Runner::run(PassKind kind, Target target, uint64_t packets, uint64_t 
         for (uint32_t w = g; w < n_w; w += n_g) s->sinks.push_back(w);
         s->forwarded.assign(n_w, 0);
         s->flows = g < conns ? (conns - g + n_g - 1) / n_g : 0;
-        s->packets = kind == PassKind::kFill ? s->flows : (s->flows ? packets / n_g : 0);
+        s->packets = kind == PassKind::kFill ? 2 * s->flows : (s->flows ? packets / n_g : 0);
         gens.push_back(std::move(s));
     }
     PassCtx c;
