@@ -51,6 +51,7 @@ using namespace dvs;
 using namespace dvs::dataplane;
 using dvs::bench::drops_total;
 using dvs::bench::median;
+using dvs::bench::Rng;
 
 namespace {
 
@@ -274,17 +275,6 @@ private:
     uint8_t tpl_[kFrameLen];
 };
 
-// xorshift: random flow order, so a large table is not walked sequentially.
-struct Rng {
-    uint64_t s = 0x9e3779b97f4a7c15ull;
-    uint64_t next() {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        return s;
-    }
-};
-
 enum class Pass { kGen, kFloor, kDvs };
 
 // Runs `packets` packets through one pass; returns seconds and TSC cycles.
@@ -305,13 +295,7 @@ std::pair<double, uint64_t> run_pass(Pass pass, Worker& worker, rte_mempool* poo
                 rte_pktmbuf_free_bulk(burst, kBurst);
                 break;
             case Pass::kFloor: {
-                for (uint16_t i = 0; i < kBurst; ++i) {
-                    auto* eth = rte_pktmbuf_mtod(burst[i], EthHdr*);
-                    uint8_t tmp[6];
-                    std::memcpy(tmp, eth->dst, 6);
-                    std::memcpy(eth->dst, eth->src, 6);
-                    std::memcpy(eth->src, tmp, 6);
-                }
+                bench::swap_macs(burst, kBurst);
                 uint16_t sent = 0;
                 while (sent < kBurst)
                     sent += rte_eth_tx_burst(port_id, 0, burst + sent, kBurst - sent);
@@ -460,8 +444,7 @@ int main(int argc, char** argv) {
             all_ok = all_ok && r.ok;
         }
     }
-    json << "\n]\n";
-    if (!opt.json.empty()) std::ofstream(opt.json) << json.str();
+    bench::write_json(json, opt.json);
     close_ports(ports);
     rte_eal_cleanup();
     return all_ok ? 0 : 1;

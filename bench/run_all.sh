@@ -9,13 +9,22 @@
 #                    case (mode, proto, conns, new_ratio, mpps, floor_mpps,
 #                    ratio, loss, lat_p50/p99/p999_ns, bytes_per_conn, drops...)
 #   loop.txt         the same as tables; loop.png Mpps and ratio (TCP, no new flows)
+#   multi.json       N workers over net_ring with RSS-like dispatch
+#                    (multi_loop_bench, NAT TCP with replies): one object per
+#                    case (dispatch, workers, conns, mpps, floor_mpps, ratio,
+#                    worker_mpps, handoff_out, handoff_share, ...); multi.txt
 # Usage (as root): bench/run_all.sh [--quick] [--loop-only]
 #          --quick      1K and 100K conns, fewer packets
-#          --loop-only  only loop_bench (keeps dataplane.* and sched.txt)
+#          --loop-only  only loop_bench and multi_loop_bench (keeps
+#                       dataplane.* and sched.txt)
 #        bench/run_all.sh --plot-only       (redraw the plots from the JSON files)
 # The benchmark pins itself to CPU 1 (BENCH_LCORE); loop_bench uses CPU 0 for
 # its generator (BENCH_GEN_LCORE) and BENCH_LCORE for the worker. Keep the
-# machine quiet.
+# machine quiet. multi_loop_bench: BENCH_MW_WORKERS workers (default 1) and
+# BENCH_MW_GENERATORS generator lcores (default 1) on BENCH_MW_CPUS
+# (generators first; default BENCH_GEN_LCORE,BENCH_LCORE), e.g. on 16 cores:
+#   BENCH_MW_WORKERS=8 BENCH_MW_GENERATORS=4 \
+#   BENCH_MW_CPUS=0,1,2,3,4,5,6,7,8,9,10,11 bench/run_all.sh --loop-only
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=bench/results
@@ -26,6 +35,7 @@ runs=5
 loop_conns=1000,100000,1000000,10000000
 loop_new_conns=1000,1000000     # new_ratio 1 (every packet a new flow) at these only
 loop_packets=2000000
+multi_conns=1000,1000000
 quick=0 plot_only=0 loop_only=0
 for arg in "$@"; do
     case $arg in
@@ -37,7 +47,7 @@ for arg in "$@"; do
 done
 if (( quick )); then
     conns=1000,100000; packets=1000000; runs=3
-    loop_conns=1000,100000; loop_new_conns=1000; loop_packets=500000
+    loop_conns=1000,100000; loop_new_conns=1000; loop_packets=500000; multi_conns=1000
 fi
 
 lcore=${BENCH_LCORE:-1}
@@ -70,6 +80,13 @@ if (( !plot_only )); then
     /usr/bin/python3 -c 'import json,sys; json.dump([r for f in sys.argv[2:] for r in json.load(open(f))], open(sys.argv[1], "w"), indent=1)' \
         "$out/loop.json" "$tmp_loop"/a.json "$tmp_loop"/b.json "$tmp_loop"/c.json
     rm -rf "$tmp_loop"
+    mw_workers=${BENCH_MW_WORKERS:-1}
+    mw_generators=${BENCH_MW_GENERATORS:-1}
+    mw_cpus=${BENCH_MW_CPUS:-$gen_lcore,$lcore}
+    echo "[bench] multi-worker loop: $mw_workers workers, $mw_generators generators, CPUs $mw_cpus"
+    build/bench/multi_loop_bench --workers "$mw_workers" --generators "$mw_generators" \
+        --cpus "$mw_cpus" --conns "$multi_conns" --packets "$loop_packets" --runs "$runs" \
+        --echo --json "$out/multi.json" | grep -v "^TELEMETRY" | tee "$out/multi.txt"
 fi
 command -v gnuplot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null
 
@@ -118,3 +135,4 @@ if [[ -f $out/loop.json ]]; then
 fi
 echo "[bench] wrote $out/dataplane.json $out/dataplane.txt $out/sched.txt $out/dataplane.png"
 echo "[bench] wrote $out/loop.json $out/loop.txt $out/loop.png"
+echo "[bench] wrote $out/multi.json $out/multi.txt"
