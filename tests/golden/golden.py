@@ -488,7 +488,7 @@ def ipv6_checksum_errors(raw: bytes) -> list:
     if end > len(raw):
         return [f"IPv6 payload length {plen} past the frame"]
     nh, off = raw[20], 54
-    while nh in (0, 43, 60) and off + 8 <= end:
+    while nh in (0, 43, 44, 60) and off + 8 <= end:
         nh, off = raw[off], off + (raw[off + 1] + 1) * 8
     if nh == 41 and raw[20] == 41:
         return [f"inner {e}" for e in ipv6_checksum_errors(raw[:14] + raw[off:end])]
