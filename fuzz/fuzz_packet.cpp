@@ -15,7 +15,11 @@
 //  - IPv6 (issue 15): an accepted view lies inside the frame and inside the
 //    payload length, its L4 header sits behind at most 8 extension headers
 //    of at most 256 bytes, an ICMPv6 checksum verifies; the echo reply and
-//    the neighbour advertisement made from it parse again, checksum valid.
+//    the neighbour advertisement made from it parse again, checksum valid;
+//    an ICMPv6 error rewritten for a NAT66 server (icmp6_error) parses
+//    again with a valid checksum and quotes the server's address and port;
+//    an IPv6 packet behind tun6_write_outer parses as next header 41 whose
+//    payload is the packet, byte for byte.
 
 #include <algorithm>
 #include <cstring>
@@ -23,8 +27,10 @@
 #include "fuzz_check.hpp"
 #include "packet/checksum.hpp"
 #include "packet/icmp6.hpp"
+#include "packet/icmp6_error.hpp"
 #include "packet/ipv6_view.hpp"
 #include "packet/nat_rewrite.hpp"
+#include "packet/tun_encap.hpp"
 
 using namespace dvs::dataplane;
 using dvs::fuzz::Range;
@@ -219,6 +225,47 @@ void check_ttl(std::vector<uint8_t> frame) {
 
 }  // namespace
 
+// A server address made from the input's new IPv4 address (2001:db8::/96).
+Ip6 server6(uint32_t new_ip) {
+    Ip6 a;
+    a.b[0] = 0x20;
+    a.b[1] = 0x01;
+    a.b[2] = 0x0d;
+    a.b[3] = 0xb8;
+    std::memcpy(a.b + 12, &new_ip, 4);
+    return a;
+}
+
+void check_icmp6_error(std::vector<uint8_t> frame, uint32_t new_ip, uint16_t new_port) {
+    PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    QuotedPacket6 q;
+    if (!icmp6_is_error(v) || !icmp6_parse_quoted(v, q)) return;
+    FUZZ_CHECK(inside(v, q.ip, sizeof(Ipv6Hdr)) && inside(v, q.l4, q.l4_len) && q.l4_len >= 8);
+    const Ip6 rs = server6(new_ip);
+    icmp6_error_nat_inbound(v, q, rs, new_port);
+    const PacketView again = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    FUZZ_CHECK(again.kind == FrameKind::kIpv6 && icmp6_checksum_ok(again));
+    QuotedPacket6 q2;
+    FUZZ_CHECK(icmp6_parse_quoted(again, q2));
+    FUZZ_CHECK(q2.reversed.dst_ip == rs && q2.reversed.dst_port == new_port);
+}
+
+void check_tun6(const std::vector<uint8_t>& frame, uint32_t new_ip) {
+    const PacketView v =
+        parse_frame(const_cast<uint8_t*>(frame.data()), static_cast<uint32_t>(frame.size()));
+    if (v.kind != FrameKind::kIpv6) return;
+    std::vector<uint8_t> out(sizeof(EthHdr) + sizeof(Ipv6Hdr) + v.l3_len);
+    std::memcpy(out.data(), frame.data(), sizeof(EthHdr));
+    std::memcpy(out.data() + sizeof(EthHdr) + sizeof(Ipv6Hdr), v.ip6, v.l3_len);
+    auto* outer = reinterpret_cast<Ipv6Hdr*>(out.data() + sizeof(EthHdr));
+    tun6_write_outer(*outer, *v.ip6, v.l3_len, server6(new_ip), server6(~new_ip));
+    const PacketView t = parse_frame(out.data(), static_cast<uint32_t>(out.size()));
+    FUZZ_CHECK(t.kind == FrameKind::kIpv6 && t.proto == kIpProtoIpv6 && !t.has_ports);
+    FUZZ_CHECK(t.l4 == out.data() + sizeof(EthHdr) + sizeof(Ipv6Hdr) && t.l4_len == v.l3_len);
+    FUZZ_CHECK(std::memcmp(t.l4, v.ip6, v.l3_len) == 0 && t.ip6->hop_limit == kTun6HopLimit);
+    FUZZ_CHECK(tun6_inner_mtu(static_cast<uint16_t>(v.l3_len)) >= kIpv6MinMtu);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     dvs::fuzz::Input in(data, size);
     const auto flags = in.take<uint8_t>();
@@ -244,5 +291,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_ip_only_nat(frame, false, new_ip);
     check_ttl(frame);
     check_icmp6_answers(frame);
+    check_icmp6_error(frame, new_ip, new_port);
+    check_tun6(frame, new_ip);
     return 0;
 }

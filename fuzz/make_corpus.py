@@ -18,7 +18,8 @@ from scapy.config import conf
 conf.verb = 0
 from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
 from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr,  # noqa: E402
-                                IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+                                ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                                IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
 from scapy.layers.l2 import ARP, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
@@ -81,6 +82,21 @@ def ipv6_frames():
         "ipv6_routing_udp": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
                                 IPv6ExtHdrRouting(type=4, segleft=0) / UDP(sport=5000, dport=53) /
                                 Raw(b"q" * 12)),
+        # An error about a connection, quoting VIP -> client (icmp6_error).
+        "ipv6_ptb_quote": eth(IPv6(src="2001:db8:77::1", dst="2001:db8::10") /
+                              ICMPv6PacketTooBig(mtu=1400) /
+                              Raw(bytes(IPv6(src="2001:db8::10", dst="2001:db8:1::2") /
+                                        TCP(sport=80, dport=40000, flags="SA")))),
+        # Fragments: a first one, an atomic one, one inside another (issue 15).
+        "ipv6_frag_first": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
+                               IPv6ExtHdrFragment(m=1, id=9) / TCP(sport=40001, dport=80) /
+                               Raw(b"f" * 64)),
+        "ipv6_frag_atomic": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
+                                IPv6ExtHdrFragment(m=0, id=10) / UDP(sport=5001, dport=53) /
+                                Raw(b"a" * 16)),
+        "ipv6_frag_nested": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
+                                IPv6ExtHdrFragment(m=1, id=11) / IPv6ExtHdrFragment(m=1, id=12) /
+                                TCP(sport=40002, dport=80)),
     }
 
 
@@ -96,12 +112,12 @@ def main():
     for name, fr in frames().items():
         b = bytes(fr)
         write("fuzz_packet", name, struct.pack("<BIH", 3, 0x0b00000a, 0x901f) + b)
-    for name, fr in ipv6_frames().items():
-        write("fuzz_packet", name, struct.pack("<BIH", 3, 0x0b00000a, 0x901f) + bytes(fr))
         write("fuzz_icmp", name, struct.pack("<BIHH", 7, 0x0a0200c0, 0x5000, 1480) + b)
         write("fuzz_tun", name, struct.pack("<BHII", 1, 1500 - 576, 0x0100000a, 0x0d00000a) + b)
         if name.startswith("arp") or name in ("tcp_syn", "udp"):
             write("fuzz_arp", name, bytes.fromhex("020000000101") + struct.pack("<I", 0x0101000a) + b)
+    for name, fr in ipv6_frames().items():
+        write("fuzz_packet", name, struct.pack("<BIH", 3, 0x0b00000a, 0x901f) + bytes(fr))
 
     for path in sorted(glob.glob(os.path.join(SRC, "config", "*.yaml*")) +
                        [os.path.join(SRC, "tests", "golden", "golden.yaml.in")]):

@@ -88,7 +88,10 @@
       "IPv6 connection changes not sent to the HA peer (no IPv6 sync records yet)")           \
     X(kDatapath, continued_no_state, kCounter, "continued",                                   \
       "connections whose first segment here was not a SYN, scheduled by mh and continued "    \
-      "(Maglev continuation: another box had the connection)")
+      "(Maglev continuation: another box had the connection)")                                \
+    X(kDatapath, icmp6_packet_too_big, kCounter, "packet too big6",                           \
+      "ICMPv6 Packet Too Big sent to clients whose packet did not fit an IPv6 tunnel (TUN; "  \
+      "rate limited)")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \

@@ -59,11 +59,14 @@ namespace dvs::dataplane {
     X(kIpv6Malformed,      "ipv6_malformed",      "IPv6: truncated, bad version, or a payload length the frame does not hold") \
     X(kIpv6ExtChain,       "ipv6_ext_chain",      "IPv6 extension headers past the bound (8 headers, 256 bytes) or hop-by-hop not first") \
     X(kIpv6RoutingHeader,  "ipv6_routing_header", "IPv6 routing header of type 0 (RFC 5095) or with segments left") \
-    X(kIpv6Fragment,       "ipv6_fragment",       "IPv6 fragment: not handled yet (issue 15)") \
+    X(kIpv6Fragment,       "ipv6_fragment",       "IPv6 fragment that passed the guards: not followed yet (issue 15)") \
     X(kIpv6Unhandled,      "ipv6_unhandled",      "IPv6 neither for a service, nor a NAT66 reply, nor ND or echo for our addresses") \
     X(kNdInvalid,          "nd_invalid",          "Neighbor Discovery with hop limit not 255, code not 0, or too short (RFC 4861 7.1.1)") \
     X(kNdNotOurs,          "nd_not_ours",         "Neighbor Solicitation for an address that is not ours, or other ND we do not use yet") \
-    X(kNdDadProbe,         "nd_dad_probe",        "duplicate address detection probe (from ::) for one of our addresses: never answered")
+    X(kNdDadProbe,         "nd_dad_probe",        "duplicate address detection probe (from ::) for one of our addresses: never answered") \
+    X(kPacketTooBig,       "packet_too_big",      "TUN over IPv6: the encapsulated packet exceeds the egress MTU; ICMPv6 Packet Too Big sent to the client (rate limited)") \
+    X(kIpv6FragChain,      "ipv6_frag_chain",     "IPv6 first fragment without the whole header chain up to and including the TCP/UDP header (RFC 7112)") \
+    X(kIpv6FragNested,     "ipv6_frag_nested",    "IPv6 fragment header inside a fragment (a fragment of a fragment)")
 
 enum class DropReason : uint8_t {
 #define DVS_DROP_ENUM(name, text, help) name,

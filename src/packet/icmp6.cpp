@@ -152,7 +152,8 @@ NdSender nd_sender(const PacketView& p) {
     return out;
 }
 
-uint32_t icmp6_time_exceeded(uint8_t* frame, uint32_t cap, const PacketView& p, const Ip6& src) {
+uint32_t icmp6_error(uint8_t* frame, uint32_t cap, const PacketView& p, const Ip6& src,
+                     uint8_t type, uint8_t code, uint32_t param) {
     constexpr uint32_t kHeaders = sizeof(EthHdr) + sizeof(Ipv6Hdr) + 8;
     const uint32_t limit = cap < kIcmp6ErrorMaxFrame ? cap : kIcmp6ErrorMaxFrame;
     if (limit <= kHeaders) return 0;
@@ -173,9 +174,11 @@ uint32_t icmp6_time_exceeded(uint8_t* frame, uint32_t cap, const PacketView& p, 
     std::memcpy(ip->src, src.b, 16);
     std::memcpy(ip->dst, p.ip6->src, 16);
     uint8_t* l4 = frame + sizeof(EthHdr) + sizeof(Ipv6Hdr);
-    l4[0] = kIcmp6TimeExceeded;
-    l4[1] = 0;
-    std::memset(l4 + 2, 0, 6);
+    l4[0] = type;
+    l4[1] = code;
+    std::memset(l4 + 2, 0, 2);
+    const uint32_t param_be = be32(param);
+    std::memcpy(l4 + 4, &param_be, 4);
     const uint16_t checksum =
         csum_compute(l4, payload, ipv6_pseudo_sum(*ip, payload, kIpProtoIcmpv6));
     std::memcpy(l4 + 2, &checksum, 2);

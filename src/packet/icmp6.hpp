@@ -68,12 +68,14 @@ struct NdSender {
 };
 NdSender nd_sender(const PacketView& p);
 
-// ICMPv6 Time Exceeded, hop limit exceeded in transit (type 3, code 0), to
-// the packet's source from `src`, quoting as much of the packet as keeps
-// the error within the IPv6 minimum MTU (RFC 4443 2.4(c)). Written from
-// the frame start into `cap` bytes (Ethernet addresses left to the sender,
-// EtherType set); returns the frame length, 0 if `cap` is too small.
+// An ICMPv6 error (RFC 4443 3: Time Exceeded type 3, Packet Too Big type 2
+// with `param` the MTU, ...) to the packet's source from `src`, quoting as
+// much of the packet as keeps the error within the IPv6 minimum MTU (RFC
+// 4443 2.4(c)). Written from the frame start into `cap` bytes (Ethernet
+// addresses left to the sender, EtherType set); returns the frame length,
+// 0 if `cap` is too small.
 inline constexpr uint32_t kIcmp6ErrorMaxFrame = 14 + 1280;
-uint32_t icmp6_time_exceeded(uint8_t* frame, uint32_t cap, const PacketView& p, const Ip6& src);
+uint32_t icmp6_error(uint8_t* frame, uint32_t cap, const PacketView& p, const Ip6& src,
+                     uint8_t type, uint8_t code, uint32_t param);
 
 }  // namespace dvs::dataplane

@@ -49,14 +49,49 @@ PacketView parse_ipv6(PacketView v, uint8_t* l3, uint32_t l3_avail) {
     uint8_t next = ip.next_header;
     uint32_t off = sizeof(Ipv6Hdr);
     unsigned headers = 0;
+    // A first fragment must hold the whole chain up to the L4 header (RFC
+    // 7112): what it lacks is a truncation the reassembled packet would
+    // not have, and no filter could see.
+    DropReason cut = DropReason::kIpv6Malformed;
+    bool first_fragment = false;
+    bool fragment_seen = false;
     while (next == kIpv6HopByHop || next == kIpv6Routing || next == kIpv6DestOptions ||
            next == kIpv6FragmentHdr) {
         if (++headers > kIpv6MaxExtHeaders) return dropped(v, DropReason::kIpv6ExtChain);
         // RFC 8200 4.1: hop-by-hop only right after the IPv6 header.
         if (next == kIpv6HopByHop && headers != 1) return dropped(v, DropReason::kIpv6ExtChain);
-        if (off + 8 > v.l3_len) return dropped(v, DropReason::kIpv6Malformed);
+        if (off + 8 > v.l3_len) return dropped(v, cut);
         const uint8_t* h = l3 + off;
-        if (next == kIpv6FragmentHdr) return dropped(v, DropReason::kIpv6Fragment);
+        if (next == kIpv6FragmentHdr) {
+            // A fragment inside a fragment: no sender makes one (RFC 8200
+            // 4.5 fragments once, at the source).
+            if (fragment_seen) return dropped(v, DropReason::kIpv6FragNested);
+            fragment_seen = true;
+            if (off + 8 - sizeof(Ipv6Hdr) > kIpv6MaxExtBytes) {
+                return dropped(v, DropReason::kIpv6ExtChain);
+            }
+            const uint16_t frag = static_cast<uint16_t>(h[2] << 8 | h[3]);
+            const uint16_t frag_offset = frag >> 3;
+            const bool more = frag & 1;
+            if (frag_offset == 0 && !more) {  // an atomic fragment (RFC 6946): a whole packet
+                next = h[0];
+                off += 8;
+                continue;
+            }
+            if (frag_offset != 0) {
+                // A later fragment: no L4 header. One at 8 bytes into TCP can
+                // only mean to overwrite the flags (RFC 1858, as for IPv4).
+                if (h[0] == kIpProtoTcp && frag_offset == 1) {
+                    return dropped(v, DropReason::kFragTinyOverlap);
+                }
+                return dropped(v, DropReason::kIpv6Fragment);
+            }
+            first_fragment = true;
+            cut = DropReason::kIpv6FragChain;
+            next = h[0];
+            off += 8;
+            continue;
+        }
         const uint32_t len = (h[1] + 1u) * 8u;
         if (next == kIpv6Routing && (h[2] == 0 || h[3] != 0)) {
             return dropped(v, DropReason::kIpv6RoutingHeader);  // type 0, or segments left
@@ -64,7 +99,7 @@ PacketView parse_ipv6(PacketView v, uint8_t* l3, uint32_t l3_avail) {
         if (off + len - sizeof(Ipv6Hdr) > kIpv6MaxExtBytes) {
             return dropped(v, DropReason::kIpv6ExtChain);
         }
-        if (off + len > v.l3_len) return dropped(v, DropReason::kIpv6Malformed);
+        if (off + len > v.l3_len) return dropped(v, cut);
         next = h[0];
         off += len;
     }
@@ -76,6 +111,19 @@ PacketView parse_ipv6(PacketView v, uint8_t* l3, uint32_t l3_avail) {
         return dropped(v, DropReason::kBadSourceAddress);
     }
 
+    if (first_fragment) {
+        // The chain's L4 header must be whole here too (RFC 7112), TCP's
+        // options included (RFC 1858's tiny fragment, as for IPv4).
+        const uint32_t fixed = next == kIpProtoTcp   ? sizeof(TcpHdr)
+                               : next == kIpProtoUdp ? sizeof(UdpHdr)
+                                                     : 0;
+        if (v.l4_len < fixed) return dropped(v, DropReason::kIpv6FragChain);
+        if (next == kIpProtoTcp && (v.tcp()->data_off >> 4) * 4u > v.l4_len) {
+            return dropped(v, DropReason::kFragTiny);
+        }
+        // Its ports are whole, but fragments are not followed yet.
+        return dropped(v, DropReason::kIpv6Fragment);
+    }
     if (next == kIpProtoTcp) {
         if (v.l4_len < sizeof(TcpHdr)) return dropped(v, DropReason::kL4Malformed);
         const uint32_t doff = (v.tcp()->data_off >> 4) * 4u;

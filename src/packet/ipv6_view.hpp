@@ -8,8 +8,14 @@
 // kIpv6MaxExtHeaders extension headers or kIpv6MaxExtBytes of them, or a
 // hop-by-hop header that is not first (ipv6_ext_chain); a routing header of
 // type 0 (RFC 5095) or one with segments left, which would make us a router
-// of source routes (ipv6_routing_header); fragments (ipv6_fragment, issue 15
-// stage 2); sources no host sends from (bad_source_address); the L4 checks
+// of source routes (ipv6_routing_header); fragments (ipv6_fragment: not
+// followed yet), after the guards every fragment must pass: a fragment
+// header inside a fragment (ipv6_frag_nested), a first fragment without
+// the whole header chain and L4 header (RFC 7112: ipv6_frag_chain) or
+// without TCP's options (frag_tiny), a TCP fragment at offset 8 bytes
+// (frag_tiny_overlap); an atomic fragment (offset 0, no more fragments,
+// RFC 6946) is a whole packet and goes on; sources no host sends from
+// (bad_source_address); the L4 checks
 // of IPv4 (tcp_bad_flags, l4_malformed), plus a UDP checksum of 0, which
 // IPv6 forbids (RFC 8200 8.1); an ICMPv6 checksum that does not verify
 // (icmp_bad_checksum). The source :: passes only for ICMPv6: a DAD probe.

@@ -24,6 +24,16 @@ void tun_write_outer(Ipv4Hdr& outer, const Ipv4Hdr& inner, uint16_t inner_len, u
     outer.checksum = csum_compute(&outer, sizeof(Ipv4Hdr));
 }
 
+void tun6_write_outer(Ipv6Hdr& outer, const Ipv6Hdr& inner, uint16_t inner_len, const Ip6& src,
+                      const Ip6& dst) {
+    outer.vtc_flow = be32((6u << 28) | (be32(inner.vtc_flow) & 0x0fffffffu));
+    outer.payload_len = be16(inner_len);
+    outer.next_header = kIpProtoIpv6;
+    outer.hop_limit = kTun6HopLimit;
+    std::memcpy(outer.src, src.b, 16);
+    std::memcpy(outer.dst, dst.b, 16);
+}
+
 uint16_t write_fragment(uint8_t* out, const Ipv4Hdr& outer, const uint8_t* payload,
                         uint16_t payload_len, uint16_t offset, uint16_t mtu) {
     const uint16_t chunk =

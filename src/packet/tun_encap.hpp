@@ -1,10 +1,12 @@
 #pragma once
-// IP-in-IP (TUN) encapsulation and outer-packet fragmentation. Pure
+// IP-in-IP and IPv6-in-IPv6 (TUN) encapsulation, and outer-packet
+// fragmentation (IPv4). Pure
 // functions over bytes (no DPDK); the worker does the mbuf handling.
 // Addresses in network byte order.
 
 #include <cstdint>
 
+#include "packet/flow_key.hpp"
 #include "packet/wire.hpp"
 
 namespace dvs::dataplane {
@@ -16,6 +18,23 @@ inline constexpr uint8_t kTunTtl = 64;
 // DF copied from the inner header, TTL 64, protocol 4, checksum computed.
 void tun_write_outer(Ipv4Hdr& outer, const Ipv4Hdr& inner, uint16_t inner_len, uint32_t src,
                      uint32_t dst, uint16_t id);
+
+// IPv6-in-IPv6 (RFC 2473): the outer header for `inner` (inner_len bytes
+// of IPv6 packet): traffic class and flow label copied from the inner
+// header (the flow stays one flow on the path, RFC 6438's aim), hop limit
+// 64, next header 41. No extension headers: no tunnel encapsulation limit
+// option (we never nest tunnels).
+inline constexpr uint8_t kTun6HopLimit = 64;
+void tun6_write_outer(Ipv6Hdr& outer, const Ipv6Hdr& inner, uint16_t inner_len, const Ip6& src,
+                      const Ip6& dst);
+
+// The ICMPv6 Packet Too Big MTU for a tunnel over a link of `link_mtu`:
+// what is left for the inner packet, never below the IPv6 minimum (a path
+// below it is the tunnel's to fragment, RFC 2473 7.1; we do not).
+inline uint16_t tun6_inner_mtu(uint16_t link_mtu) {
+    const int inner = int{link_mtu} - int{sizeof(Ipv6Hdr)};
+    return static_cast<uint16_t>(inner < kIpv6MinMtu ? kIpv6MinMtu : inner);
+}
 
 // Payload bytes per fragment of an IP packet with a 20-byte header at `mtu`.
 inline uint16_t fragment_payload(uint16_t mtu) { return static_cast<uint16_t>((mtu - 20) & ~7u); }

@@ -52,9 +52,15 @@ inline constexpr uint8_t kIpv6Routing = 43;
 inline constexpr uint8_t kIpv6FragmentHdr = 44;
 inline constexpr uint8_t kIpv6DestOptions = 60;
 inline constexpr uint8_t kIpProtoIcmpv6 = 58;
+inline constexpr uint8_t kIpProtoIpv6 = 41;  // IPv6 in IPv6 (RFC 2473)
+// RFC 8200 5: every link carries 1280-byte IPv6 packets.
+inline constexpr uint16_t kIpv6MinMtu = 1280;
 
 // ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861) message types.
+inline constexpr uint8_t kIcmp6DestUnreachable = 1;
+inline constexpr uint8_t kIcmp6PacketTooBig = 2;
 inline constexpr uint8_t kIcmp6TimeExceeded = 3;
+inline constexpr uint8_t kIcmp6ParamProblem = 4;
 inline constexpr uint8_t kIcmp6EchoRequest = 128;
 inline constexpr uint8_t kIcmp6EchoReply = 129;
 inline constexpr uint8_t kNdNeighborSolicit = 135;

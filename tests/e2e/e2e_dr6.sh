@@ -16,11 +16,8 @@ e2e_init e2e_dr6 dvsD6
 VIP6=2001:db8:20::80
 export RS_IPV6=1 RS_IPV6_VIPS=$VIP6 RS_HTTP_EXTRA_PORTS=80
 
-e2e_config "$E2E_DIR/dvs4.yaml" 1 || { echo "FAIL: could not render the configuration"; exit 1; }
-sed -e 's|addresses: \[10.0.1.1/24\]|addresses: [10.0.1.1/24, "2001:db8:1::1/64"]|' \
-    -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|' \
-    "$E2E_DIR/dvs4.yaml" >"$E2E_DIR/dvs.yaml"
-cat >>"$E2E_DIR/dvs.yaml" <<YAML
+e2e_setup_ipv6_direct "$VIP6" DR "$(
+    cat <<YAML
   - name: web6-dr
     vip: "$VIP6"
     port: 80
@@ -31,10 +28,7 @@ cat >>"$E2E_DIR/dvs.yaml" <<YAML
       - { address: "2001:db8:2::12", forward: dr }
       - { address: "2001:db8:2::13", forward: dr }
 YAML
-topo_up "$E2E_PREFIX" 3 direct || { echo "FAIL: could not build the namespace topology"; exit 1; }
-topo_add_ipv6 "$E2E_PREFIX" 3 || { echo "FAIL: could not turn IPv6 on"; exit 1; }
-topo_add_ipv6_direct "$E2E_PREFIX" 3 "$VIP6" || { echo "FAIL: could not route IPv6 for DR"; exit 1; }
-rs_start_servers "$E2E_PREFIX" 3 "$E2E_DIR/rs" || { echo "FAIL: real servers did not come up"; exit 1; }
+)"
 dvsd_start "$E2E_PREFIX" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
     { echo "FAIL: dvsd did not get ready"; exit 1; }
 

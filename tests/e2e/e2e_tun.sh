@@ -65,22 +65,9 @@ reasm_after=$(reasm_oks)
 check "the real servers reassembled fragmented outer packets ($reasm_before -> $reasm_after)" \
     test "$reasm_after" -ge $((reasm_before + 6))
 
-echo "-- PUT http://$VIP/upload (${UPLOAD_MB} MiB, DF set: PMTU discovery)"
-before=$(ip -n "$E2E_PREFIX-cl" route get "$VIP" | tr -s ' \n' ' ')
-echo "   route before: $before"
-head -c $((UPLOAD_MB * 1048576)) /dev/urandom >"$E2E_DIR/upload.bin"
-up_sha=$(sha256sum "$E2E_DIR/upload.bin" | cut -d' ' -f1)
-answer=$(ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 60 -T "$E2E_DIR/upload.bin" \
-    "http://$VIP/upload" 2>&1) || true
-echo "   answer: $answer"
-read -r got_sha got_len got_name <<<"$answer" || true
-check "upload answered by a real server (${got_name:-none})" test -n "${got_name:-}"
-check "server got $((UPLOAD_MB * 1048576)) bytes (${got_len:-0})" \
-    test "${got_len:-0}" = "$((UPLOAD_MB * 1048576))"
-check "sha256 of the uploaded body matches ($up_sha)" test "${got_sha:-}" = "$up_sha"
-after=$(ip -n "$E2E_PREFIX-cl" route get "$VIP" | tr -s ' \n' ' ')
-echo "   route after: $after"
-check "client route cache to $VIP holds mtu 1480" grep -qE '(^| )mtu 1480( |$)' <<<"$after"
+# DF set: dvsd answers the client's 1500-byte segments with ICMP
+# fragmentation needed (MTU 1480) and the client's kernel resends smaller.
+e2e_upload_checked "http://$VIP/upload" "$UPLOAD_MB" 1480
 
 # Now that the client's path MTU to the VIP is 1480, a 1500-byte datagram
 # without DF leaves the client in two fragments. Note: DPDK's net_af_packet

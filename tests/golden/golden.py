@@ -385,9 +385,11 @@ def field_diffs(out: Packet, exp: Expect | Packet) -> list:
     raw = bytes(out)
     if exp.ip_bytes is not None and raw[14:] != exp.ip_bytes:
         diffs.append(f"IP packet not byte-identical: {_bytes_diff(raw[14:], exp.ip_bytes)}")
-    if exp.inner_bytes is not None and IP in o:
-        ihl = o[IP].ihl * 4
-        inner = raw[14 + ihl:]
+    if exp.inner_bytes is not None and (IP in o or IPv6 in o):
+        if IP in o:
+            inner = raw[14 + o[IP].ihl * 4:]
+        else:  # IPv6-in-IPv6: the outer header has no extension headers
+            inner = raw[54:54 + o[IPv6].plen]
         if inner != exp.inner_bytes:
             diffs.append(f"inner packet not byte-identical: {_bytes_diff(inner, exp.inner_bytes)}")
     return diffs
@@ -475,7 +477,10 @@ def _verify_l4(raw: bytes, off: int, ihl: int, total: int, proto: int, where: st
 
 
 def ipv6_checksum_errors(raw: bytes) -> list:
-    """The L4 checksum (TCP, UDP, ICMPv6) of an IPv6 frame, over the pseudo-header."""
+    """The L4 checksum (TCP, UDP, ICMPv6) of an IPv6 frame, over the pseudo-header.
+
+    IPv6-in-IPv6 (next header 41, TUN): the inner packet's, once.
+    """
     if len(raw) < 54:
         return ["IPv6 frame shorter than its header"]
     plen = struct.unpack("!H", raw[18:20])[0]
@@ -483,8 +488,10 @@ def ipv6_checksum_errors(raw: bytes) -> list:
     if end > len(raw):
         return [f"IPv6 payload length {plen} past the frame"]
     nh, off = raw[20], 54
-    while nh in (0, 43, 60) and off + 8 <= end:
+    while nh in (0, 43, 44, 60) and off + 8 <= end:
         nh, off = raw[off], off + (raw[off + 1] + 1) * 8
+    if nh == 41 and raw[20] == 41:
+        return [f"inner {e}" for e in ipv6_checksum_errors(raw[:14] + raw[off:end])]
     where = {6: 16, 17: 6, 58: 2}.get(nh)
     if where is None or off + where + 2 > end:
         return []

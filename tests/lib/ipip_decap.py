@@ -12,7 +12,16 @@ balancer cannot decapsulate in the kernel. This does it in userspace:
          on lo and is delivered locally; the answer leaves by the routing
          table (straight to the client, not through the balancer).
 
-  ipip_decap.py [--dev tunl-dvs] [--allow-src 10.0.0.1] [--stats-every 0]
+  ipip_decap.py [--dev tunl-dvs] [--allow-src 10.0.0.1] [--stats-every 0] [--ipv6]
+
+With --ipv6 it is IPv6-in-IPv6 (RFC 2473; the kernel has no ip6tnl either):
+a raw AF_INET6 socket for next header 41, which the kernel hands the outer
+payload (the inner IPv6 packet, checked: version 6, payload length within
+what arrived) with the outer source as the peer address and the outer hop
+limit and traffic class as ancillary data; IPv6 is turned on on the device.
+Its counts: outer_ttl holds the outer hop limits, tclass_mismatch the
+packets whose outer traffic class differs from the inner one (the DF counts
+stay 0).
 
 Prints "ipip_decap ready dev=NAME" once the device is up, and a counts line
 on SIGTERM/SIGINT (and every --stats-every seconds if > 0), then exits 0.
@@ -43,6 +52,7 @@ TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
 IPPROTO_IPIP = 4
+IPPROTO_IPV6 = 41
 
 running = True
 
@@ -75,9 +85,9 @@ def link_up(name: str) -> None:
     raise RuntimeError("the ip command was not found")
 
 
-def set_sysctl(dev: str, key: str, value: str) -> None:
+def set_sysctl(dev: str, key: str, value: str, family: str = "ipv4") -> None:
     try:
-        with open(f"/proc/sys/net/ipv4/conf/{dev}/{key}", "w") as f:
+        with open(f"/proc/sys/net/{family}/conf/{dev}/{key}", "w") as f:
             f.write(value)
     except OSError as e:
         print(f"ipip_decap: could not set {dev}.{key}={value}: {e}", file=sys.stderr, flush=True)
@@ -101,6 +111,21 @@ def check_outer(pkt: bytes) -> tuple[int, str]:
     return ihl * 4, ""
 
 
+def check_inner6(inner: bytes) -> str:
+    if len(inner) < 40:
+        return "short inner IPv6 packet"
+    if inner[0] >> 4 != 6:
+        return f"inner version {inner[0] >> 4}"
+    plen = struct.unpack_from("!H", inner, 4)[0]
+    if 40 + plen > len(inner):
+        return f"inner payload length {plen} / {len(inner)} bytes"
+    return ""
+
+
+def tclass_of(ip6: bytes) -> int:
+    return (struct.unpack_from("!I", ip6, 0)[0] >> 20) & 0xFF
+
+
 def check_inner(inner: bytes) -> str:
     if len(inner) < 20:
         return "short inner packet"
@@ -120,26 +145,35 @@ def main() -> int:
                     help="accept outer packets only from these addresses (repeatable)")
     ap.add_argument("--stats-every", type=float, default=0.0)
     ap.add_argument("--log-errors", type=int, default=10, help="log the first N rejects")
+    ap.add_argument("--ipv6", action="store_true", help="IPv6-in-IPv6 (next header 41)")
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    allow = {ipaddress.IPv4Address(a).packed for a in args.allow_src}
+    allow = {ipaddress.ip_address(a).packed for a in args.allow_src}
 
     tun_fd, dev = open_tun(args.dev)
+    if args.ipv6:
+        set_sysctl(dev, "disable_ipv6", "0", "ipv6")
+        set_sysctl(dev, "accept_dad", "0", "ipv6")
     link_up(dev)
     # The inner packet arrives on this device but the route back to the
     # client is another one: no reverse-path filtering here.
     set_sysctl(dev, "rp_filter", "0")
     set_sysctl(dev, "accept_local", "1")
 
-    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPIP)
+    if args.ipv6:
+        raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_IPV6)
+        raw.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+        raw.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)
+    else:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPIP)
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     raw.setblocking(False)
 
     counts = {"rx": 0, "decap": 0, "bad_outer": 0, "bad_inner": 0, "foreign_src": 0,
               "write_err": 0, "tun_out": 0, "outer_df": 0, "outer_no_df": 0,
-              "df_mismatch": 0, "outer_src": {}, "outer_ttl": {}}
+              "df_mismatch": 0, "tclass_mismatch": 0, "outer_src": {}, "outer_ttl": {}}
     logged = 0
 
     def reject(kind: str, why: str) -> None:
@@ -148,6 +182,32 @@ def main() -> int:
         if logged < args.log_errors:
             logged += 1
             print(f"ipip_decap: dropped ({kind}): {why}", file=sys.stderr, flush=True)
+
+    def decap6(inner: bytes, anc: list, peer: tuple) -> None:
+        src = ipaddress.IPv6Address(peer[0].split("%")[0])
+        if allow and src.packed not in allow:
+            reject("foreign_src", f"outer source {src}")
+            return
+        why = check_inner6(inner)
+        if why:
+            reject("bad_inner", why)
+            return
+        hlim, tclass = None, None
+        for level, kind, data in anc:
+            if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_HOPLIMIT:
+                hlim = struct.unpack("i", data[:4])[0]
+            elif level == socket.IPPROTO_IPV6 and kind == socket.IPV6_TCLASS:
+                tclass = struct.unpack("i", data[:4])[0]
+        counts["outer_src"][str(src)] = counts["outer_src"].get(str(src), 0) + 1
+        counts["outer_ttl"][str(hlim)] = counts["outer_ttl"].get(str(hlim), 0) + 1
+        if tclass is not None and tclass != tclass_of(inner):
+            counts["tclass_mismatch"] += 1
+        total = 40 + struct.unpack_from("!H", inner, 4)[0]
+        try:
+            os.write(tun_fd, inner[:total])
+            counts["decap"] += 1
+        except OSError as e:
+            reject("write_err", f"write to {dev}: {e}")
 
     print(f"ipip_decap ready dev={dev} pid={os.getpid()}", file=sys.stderr, flush=True)
     next_stats = time.monotonic() + args.stats_every if args.stats_every > 0 else None
@@ -159,6 +219,14 @@ def main() -> int:
             continue
         if raw in readable:
             for _ in range(256):
+                if args.ipv6:
+                    try:
+                        inner, anc, _flags, peer = raw.recvmsg(65535, 256)
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    counts["rx"] += 1
+                    decap6(inner, anc, peer)
+                    continue
                 try:
                     pkt = raw.recv(65535)
                 except (BlockingIOError, InterruptedError):

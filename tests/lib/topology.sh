@@ -383,9 +383,20 @@ rs_mode() {
 
 _decap_ready() { grep -q 'ipip_decap ready' "$1" 2>/dev/null; }
 
-# _rs_start_decap PREFIX N: run ipip_decap.py in rsN, wait until it is ready.
+# rs_tun6 PREFIX N: rsN as an IPv6 TUN real server: ipip_decap.py --ipv6
+# (IPv6-in-IPv6; the test kernel has no ip6tnl) feeding tun device
+# RS_DECAP_DEV. The VIP on lo and the route back to the client through the
+# gw come from topo_add_ipv6_direct. Stopped by rs_decap_stop or topo_down.
+rs_tun6() {
+    _rs_start_decap "$1" "$2" --ipv6 || return 1
+    topo_log "rs$2: tun (IPv6-in-IPv6)"
+}
+
+# _rs_start_decap PREFIX N [ARG...]: run ipip_decap.py (with ARGs) in rsN,
+# wait until it is ready.
 _rs_start_decap() {
     local prefix=$1 n=$2 ns=$1-rs$2 pid
+    shift 2
     local dir=${RS_MODE_DIR:-${E2E_DIR:-/tmp}}
     local log=$dir/ipip-rs$n.log
     mkdir -p "$dir"
@@ -395,7 +406,7 @@ _rs_start_decap() {
             return 1
         fi
     fi
-    ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/ipip_decap.py" --dev "$RS_DECAP_DEV" \
+    ip netns exec "$ns" "$DVS_PY" "$DVS_LIB/ipip_decap.py" --dev "$RS_DECAP_DEV" "$@" \
         </dev/null >"$log" 2>&1 &
     pid=$!
     if ! _wait_until 10 _decap_ready "$log"; then
@@ -970,6 +981,59 @@ e2e_ipv6_service_checked() {
     v4_ok=$(cat "$E2E_DIR/v4.ok" 2>/dev/null || echo 0)
     check "the IPv4 service answered $count of $count meanwhile (got $v4_ok)" \
         test "$v4_ok" -eq "$count"
+}
+
+# e2e_setup_ipv6_direct VIP6 METHOD SERVICE_YAML: the demo config (one
+# worker) with IPv6 addresses on both ports plus SERVICE_YAML (services
+# list items), the `direct` topology with IPv6 (the servers hold VIP6 on lo
+# and answer through the gw), the real servers (RS_IPV6, RS_IPV6_VIPS,
+# RS_HTTP_EXTRA_PORTS as exported by the test), then dvsd. METHOD is only
+# named in failure messages. Any failure ends the test with FAIL.
+e2e_setup_ipv6_direct() {
+    local vip6=$1 method=$2 services=$3
+    e2e_config "$E2E_DIR/dvs4.yaml" 1 || { echo "FAIL: could not render the configuration"; exit 1; }
+    sed -e 's|addresses: \[10.0.1.1/24\]|addresses: [10.0.1.1/24, "2001:db8:1::1/64"]|' \
+        -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|' \
+        "$E2E_DIR/dvs4.yaml" >"$E2E_DIR/dvs.yaml"
+    printf '%s\n' "$services" >>"$E2E_DIR/dvs.yaml"
+    topo_up "$E2E_PREFIX" 3 direct || { echo "FAIL: could not build the namespace topology"; exit 1; }
+    topo_add_ipv6 "$E2E_PREFIX" 3 || { echo "FAIL: could not turn IPv6 on"; exit 1; }
+    topo_add_ipv6_direct "$E2E_PREFIX" 3 "$vip6" ||
+        { echo "FAIL: could not route IPv6 for $method"; exit 1; }
+    rs_start_servers "$E2E_PREFIX" 3 "$E2E_DIR/rs" ||
+        { echo "FAIL: real servers did not come up"; exit 1; }
+}
+
+# e2e_upload_checked URL MB MTU [-6]: PUT MB MiB of random bytes to URL
+# (a real server's /upload) from the client; checks that a server answered
+# with the whole body's length and sha256, and that afterwards the client's
+# route cache to the URL's host holds `mtu MTU` (path MTU discovery through
+# the balancer). -6: the host is IPv6 (in brackets in URL).
+e2e_upload_checked() {
+    local url=$1 mb=$2 mtu=$3 family=${4:-} host before after answer up_sha t0
+    local got_sha got_len got_name fam=()
+    [[ -n $family ]] && fam=("$family")
+    host=${url#http://}
+    host=${host%%/*}
+    host=${host#[}
+    host=${host%]}
+    echo "-- PUT $url (${mb} MiB, path MTU discovery)"
+    before=$(ip -n "$E2E_PREFIX-cl" "${fam[@]}" route get "$host" | tr -s ' \n' ' ')
+    echo "   route before: $before"
+    head -c $((mb * 1048576)) /dev/urandom >"$E2E_DIR/upload.bin"
+    up_sha=$(sha256sum "$E2E_DIR/upload.bin" | cut -d' ' -f1)
+    t0=$SECONDS
+    answer=$(ip netns exec "$E2E_PREFIX-cl" curl -sS -g --max-time 60 -T "$E2E_DIR/upload.bin" \
+        "$url" 2>&1) || true
+    echo "   answer after $((SECONDS - t0)) s: $answer"
+    read -r got_sha got_len got_name <<<"$answer" || true
+    check "upload answered by a real server (${got_name:-none})" test -n "${got_name:-}"
+    check "server got $((mb * 1048576)) bytes (${got_len:-0})" \
+        test "${got_len:-0}" = "$((mb * 1048576))"
+    check "sha256 of the uploaded body matches ($up_sha)" test "${got_sha:-}" = "$up_sha"
+    after=$(ip -n "$E2E_PREFIX-cl" "${fam[@]}" route get "$host" | tr -s ' \n' ' ')
+    echo "   route after: $after"
+    check "client route cache to $host holds mtu $mtu" grep -qE "(^| )mtu $mtu( |\$)" <<<"$after"
 }
 
 # if_mac NS IF: the MAC address of IF in NS.

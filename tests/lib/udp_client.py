@@ -5,6 +5,7 @@ flow for the balancer), and check every answer.
   udp_client.py --addr 192.0.2.10 --port 53 --count 30 --timeout 2
 
 An answer must come from exactly ADDR:PORT and read b"NAME " + payload.
+ADDR may be IPv6 (written as the server answers from it, e.g. 2001:db8::80).
 --size N pads every payload to N bytes; --no-df sends without the DF bit
 (IP_PMTUDISC_DONT), so a too-big packet may be fragmented on the way.
 Prints {"ok":N,"failed":N,"by_server":{"rs1":N,...},"errors":[...],
@@ -45,7 +46,8 @@ def main() -> int:
         payload = f"ping-{i}".encode()
         if len(payload) < args.size:
             payload += b"." * (args.size - len(payload))
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(socket.AF_INET6 if ":" in args.addr else socket.AF_INET,
+                          socket.SOCK_DGRAM)
         if args.no_df:
             s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
         s.settimeout(args.timeout)
@@ -58,7 +60,7 @@ def main() -> int:
                 except socket.timeout:
                     err = f"datagram {i}: no answer within {args.timeout}s"
                     continue
-                if peer != (args.addr, args.port):
+                if peer[:2] != (args.addr, args.port):  # IPv6 adds flow info and scope
                     err = f"datagram {i}: answer from {peer[0]}:{peer[1]}, expected {args.addr}:{args.port}"
                     break
                 name, sep, echoed = data.partition(b" ")

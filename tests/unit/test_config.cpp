@@ -967,24 +967,22 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
                                    "    vip: \"2001:db8:1::10\"\n"
                                    "    port: 80\n"
                                    "    protocol: tcp\n";
-    CHECK_THROWS_WITH(
-        load(v6_service + "    real_servers: [ { address: \"2001:db8:1::11\", forward: tun } ]\n"),
-        "t.yaml:8:59: services[0].real_servers[0].forward: IPv6 services forward by nat or dr; "
-        "tun (IPv6-in-IPv6) is not yet supported (issue 15)");
     CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60 }\n"),
                       "t.yaml:8:18: services[0].persistence: IPv6 not yet supported for "
                       "persistence (issue 15)");
     CHECK_THROWS_WITH(
         load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\" }\n"),
         "t.yaml:8:30: services[0].sorry_server.address: IPv6 not yet supported here (issue 15)");
-    // NAT66 and DR are forwarded (stage 2).
+    // NAT66, DR and TUN (IPv6-in-IPv6) are forwarded (stage 2).
     const Config nat66 = load(v6_service +
                               "    real_servers:\n"
                               "      - { address: \"2001:db8:1::11\", port: 8080 }\n"
-                              "      - { address: \"2001:db8:1::12\", forward: dr }\n");
+                              "      - { address: \"2001:db8:1::12\", forward: dr }\n"
+                              "      - { address: \"2001:db8:1::13\", forward: tun }\n");
     REQUIRE(nat66.services.size() == 1);
     CHECK(nat66.services[0].vip.is_v6());
     CHECK(nat66.services[0].real_servers[1].forward == ForwardMethod::kDr);
+    CHECK(nat66.services[0].real_servers[2].forward == ForwardMethod::kTun);
     CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n"),
                       "t.yaml:3:23: monitoring.listen: '[::1]' is not an IPv4 address");
 }

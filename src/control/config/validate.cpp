@@ -254,9 +254,9 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
 }
 
 // What an IPv6 service cannot have yet (issue 15): refused by name, so it
-// never half works. The dataplane forwards IPv6 by NAT66 and DR;
-// persistence needs templates keyed by 128-bit prefixes, TUN needs
-// IPv6-in-IPv6 with Packet Too Big, checks need v6 probes.
+// never half works. The dataplane forwards IPv6 by NAT66, DR and TUN
+// (IPv6-in-IPv6); persistence needs templates keyed by 128-bit prefixes,
+// checks need v6 probes.
 void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
     const auto not_yet = [&](const std::string& at_path, const std::string& key) {
         where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
@@ -268,11 +268,6 @@ void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const st
     for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
         const RealServerConfig& rs = s.real_servers[j];
         const std::string rs_path = path + "." + at("real_servers", j);
-        if (rs.forward == ForwardMethod::kTun) {
-            where.fail(rs_path + ".forward",
-                       "IPv6 services forward by nat or dr; tun (IPv6-in-IPv6) is not yet "
-                       "supported (issue 15)");
-        }
         if (rs.health_check) not_yet(rs_path, "health_check");
         if (rs.agent_check) not_yet(rs_path, "agent_check");
     }

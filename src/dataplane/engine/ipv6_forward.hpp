@@ -1,5 +1,7 @@
 #pragma once
-// IPv6 services for one core's engine (ipv6_forward.ipp): NAT66 and DR.
+// IPv6 services for one core's engine (ipv6_forward.ipp): NAT66 and DR,
+// TUN as IPv6-in-IPv6 (tun6.ipp), and ICMPv6 errors about their
+// connections (icmp6_errors.ipp).
 // An IPv6 packet that is not for the balancer itself (Ipv6Local) comes
 // here: to an IPv6 VIP it is tracked in the core's IPv6 connection table
 // (CoreContext::conns6, Conn6 entries) and forwarded to the connection's
@@ -12,10 +14,8 @@
 // Shared with IPv4: the scheduler instances, the load gauges and half-open
 // bounds (ConnTracker::schedule, account_load), the neighbour resolution
 // (Neighbors::route_and_send6, send6), the counters. Not yet for IPv6:
-// persistence, TUN, sync records (counted as sync_v6_skipped), ICMPv6 errors
-// about connections, fragments (refused by the parse), resets for removed
-// servers, and the connection listing and restart file.
-// Written by its own core only.
+// persistence, sync records (counted as sync_v6_skipped), fragments (refused by the parse), resets
+// for removed servers, and the connection listing and restart file. Written by its own core only.
 
 #include <rte_mbuf.h>
 
@@ -44,8 +44,12 @@ public:
     // core, or handled here. False: neither a service's nor a reply's (the
     // caller counts it).
     bool receive(rte_mbuf* m, PacketView& v, const Snapshot& snap);
-    // Handed over by another core: this core owns the flow.
+    // Handed over by another core: this core owns the flow (or the error).
     void owned(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    // An ICMPv6 error not addressed to us (icmp6_errors.ipp): from outside
+    // about a connection (to its real server), or from a NAT66 real server
+    // (to the client, rewritten). To its owner core first.
+    void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     // The wheel's expiry of an IPv6 connection.
     uint32_t on_expire(const Conn6& c);
 
@@ -57,8 +61,15 @@ private:
     void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
+    // TUN (tun6.ipp): the unchanged packet behind an outer IPv6 header to
+    // the real server, if it fits the egress MTU; else Packet Too Big.
+    void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
     // Hop limit 1 (or 0): Time Exceeded to the sender, within the rate.
     void time_exceeded(rte_mbuf* m, const PacketView& v, const Snapshot& snap);
+    // An ICMPv6 error about `v` to its source from our address facing it,
+    // within the rate (RFC 4443 2.4(f)). True if one was sent; `v`'s
+    // packet stays the caller's.
+    bool send_error(const PacketView& v, const Snapshot& snap, uint8_t type, uint32_t param);
     // An IPv6 connection change a master would send its peer: no IPv6 sync
     // record exists yet, so it is counted instead.
     void emit_sync();

@@ -1,4 +1,5 @@
-// IPv6 services: NAT66 and DR, their connections, hop limits.
+// IPv6 services: NAT66 and DR, their connections, hop limits, the ICMPv6
+// errors we originate (TUN is in tun6.ipp).
 // Ipv6Forward<Io> (ipv6_forward.hpp); included by engine_impl.hpp.
 
 #pragma once
@@ -40,6 +41,7 @@ bool Ipv6Forward<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap) 
 
 template <class Io>
 void Ipv6Forward<Io>::owned(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (!v.has_ports) return icmp_error(m, v, snap);  // only errors are handed over portless
     if (const Service* svc = snap.find_service6(Ip6::from(v.ip6->dst), v.dst_port, v.proto)) {
         return inbound(m, v, snap, *svc);
     }
@@ -110,9 +112,11 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap,
 
 // NAT66: destination VIP:vport -> RIP:rport, a router hop (hop limit
 // decremented). DR: the packet unchanged to the server's MAC on a directly
-// attached segment, as for IPv4 (no hop: the hop limit stays).
+// attached segment, as for IPv4 (no hop: the hop limit stays). TUN:
+// tun6.ipp.
 template <class Io>
 void Ipv6Forward<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c) {
+    if (c.method == kMethodTun) return forward_tun(m, v, snap, c);
     if (c.method == kMethodDr) {
         const auto nh = snap.route6(c.rs_ip);
         if (!nh) return out_.drop(m, DropReason::kNoRoute);
@@ -149,37 +153,37 @@ void Ipv6Forward<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
 }
 
 // RFC 4443 3.3: a router that would forward a packet with hop limit 1 (or
-// 0) drops it and tells the source, from our address facing it.
+// 0) drops it and tells the source.
 template <class Io>
 void Ipv6Forward<Io>::time_exceeded(rte_mbuf* m, const PacketView& v, const Snapshot& snap) {
-    ctx_.counters->drop(DropReason::kTtlExceeded);
+    if (send_error(v, snap, kIcmp6TimeExceeded, 0)) ctx_.counters->icmp6_time_exceeded.add();
+    out_.drop(m, DropReason::kTtlExceeded);
+}
+
+template <class Io>
+bool Ipv6Forward<Io>::send_error(const PacketView& v, const Snapshot& snap, uint8_t type,
+                                 uint32_t param) {
     const Ip6 to = Ip6::from(v.ip6->src);
     const auto nh = snap.route6(to);
-    if (!nh || nh->src.is_unspecified()) {
-        rte_pktmbuf_free(m);
-        return;
-    }
+    if (!nh || nh->src.is_unspecified()) return false;
     if (!error_limit_.take(ctx_.now_tsc)) {
         ctx_.counters->icmp6_errors_limited.add();
-        rte_pktmbuf_free(m);
-        return;
+        return false;
     }
     rte_mbuf* e = rte_pktmbuf_alloc(ctx_.pool);
     if (e == nullptr) {
         ctx_.counters->drop(DropReason::kMbufAllocFailed);
-        rte_pktmbuf_free(m);
-        return;
+        return false;
     }
     const uint32_t room = rte_pktmbuf_tailroom(e);
     auto* frame = rte_pktmbuf_mtod(e, uint8_t*);
-    const uint32_t len = icmp6_time_exceeded(frame, room, v, nh->src);
-    rte_pktmbuf_free(m);
+    const uint32_t len = icmp6_error(frame, room, v, nh->src, type, 0, param);
     if (len == 0 || rte_pktmbuf_append(e, static_cast<uint16_t>(len)) == nullptr) {
         rte_pktmbuf_free(e);
-        return;
+        return false;
     }
-    ctx_.counters->icmp6_time_exceeded.add();
     nbr_.send6(e, snap, nh->port, nh->ip);
+    return true;
 }
 
 template <class Io>
