@@ -12,9 +12,9 @@
 // Shared with IPv4: the scheduler instances, the load gauges and half-open
 // bounds (ConnTracker::schedule, account_load), the neighbour resolution
 // (Neighbors::route_and_send6, send6), the counters. Not yet for IPv6:
-// persistence, TUN, sync records (counted as sync_v6_skipped), ICMPv6 errors
-// about connections, fragments (refused by the parse), resets for removed
-// servers, and the connection listing and restart file.
+// persistence, TUN, ICMPv6 errors about connections, fragments (refused by
+// the parse), resets for removed servers, and the restart file. Sync records
+// go to the HA peer as for IPv4 (SyncRecord with kSyncIpv6).
 // Written by its own core only.
 
 #include <rte_mbuf.h>
@@ -59,9 +59,6 @@ private:
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
     // Hop limit 1 (or 0): Time Exceeded to the sender, within the rate.
     void time_exceeded(rte_mbuf* m, const PacketView& v, const Snapshot& snap);
-    // An IPv6 connection change a master would send its peer: no IPv6 sync
-    // record exists yet, so it is counted instead.
-    void emit_sync();
 
     CoreContext& ctx_;
     Egress<Io>& out_;
