@@ -86,7 +86,7 @@ VIP_DR = "192.0.2.20"               # tcp 80, udp 53 -> RS2
 VIP_TUN = "192.0.2.30"              # tcp 80, udp 53 -> RS3
 VIP_TUN_ROUTED = "192.0.2.31"       # tcp 80 -> 172.16.0.5
 VIP_MIXED = "192.0.2.40"            # tcp 80 rr: RS1:8080 nat, RS2 dr, RS3 tun
-VIP_MH = "192.0.2.70"               # mh: tcp 80 -> RS2 dr, 81 -> RS1:8080 nat (continuation), 82 empty, 83 plain
+VIP_MH = "192.0.2.70"               # mh: tcp 80 -> RS2 dr, 81 -> RS1:8080 nat (continuation), 82 empty, 83 plain, 84 continuation with max_half_open 1
 VIP_EMPTY = "192.0.2.60"            # no usable server: tcp 80, udp 53, tcp 81 (drop), tcp 82 (weight 0)
 
 MAC_OF = {CLIENT: CLIENT_MAC, RS1: RS1_MAC, RS2: RS2_MAC, RS3: RS3_MAC}

@@ -81,9 +81,18 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         if (tcp && !syn_only && !continued) return out_.drop(m, DropReason::kTcpNoConn);
         if (engine_detail::spoofs_us(snap, v.ip->src))
             return out_.drop(m, DropReason::kSpoofedOwnAddress);
+        // A SYN makes a half-open entry; so does a continued ACK: until the
+        // flow's next segment shows it is real, it is bounded and timed out
+        // like one, so an ACK flood of made-up tuples cannot fill the table
+        // with ESTABLISHED entries. A continued FIN or RST moves on from
+        // ESTABLISHED (the close completes at the server).
+        ConnState initial = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
+        if (continued && (v.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
+            initial = tcp_next_state(ConnState::kTcpEstablished, Direction::kInbound, v.tcp_flags);
+        }
         // A bounded service (max_half_open, or its default) also stops at
         // half the table half-open; max_half_open: 0 means no bound at all.
-        if (tcp && !continued && svc.half_open_limit != 0 &&
+        if (initial == ConnState::kTcpSynRecv && svc.half_open_limit != 0 &&
             (half_open_[svc.id] >= svc.half_open_limit ||
              half_open_total_ >= ctx_.conns.capacity() / 2)) {
             if (preselected_rs >= 0) {
@@ -127,12 +136,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         // so does a NAT server of a port-0 service configured without a port.
         proto.rs_port = rs.method == kMethodNat && rs.port != 0 ? rs.port : ports.dst;
         proto.proto = v.proto;
-        // A continued segment finds the handshake long done: an ACK is
-        // established, a FIN or RST moves on from there.
-        proto.state = !tcp        ? ConnState::kUdp
-                      : continued ? tcp_next_state(ConnState::kTcpEstablished, Direction::kInbound,
-                                                   v.tcp_flags)
-                                  : ConnState::kTcpSynRecv;
+        proto.state = initial;
         proto.service_id = svc.id;
         proto.rs_id = rs.id;
         proto.method = rs.method;
