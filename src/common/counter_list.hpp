@@ -84,8 +84,6 @@
       "ICMPv6 Time Exceeded sent for packets with hop limit 1 (rate limited)")                \
     X(kDatapath, icmp6_errors_limited, kCounter, "icmp6 errors limited",                      \
       "ICMPv6 errors not sent: over the rate limit (the packet is still dropped)")            \
-    X(kDatapath, sync_v6_skipped, kCounter, "sync v6 skipped",                                \
-      "IPv6 connection changes not sent to the HA peer (no IPv6 sync records yet)")           \
     X(kDatapath, continued_no_state, kCounter, "continued",                                   \
       "connections whose first segment here was not a SYN, scheduled by mh and continued "    \
       "(Maglev continuation: another box had the connection)")                                \

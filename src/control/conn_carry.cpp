@@ -35,6 +35,8 @@ void Daemon::save_connections() {
     const auto started = std::chrono::steady_clock::now();
     constexpr auto kPatience = std::chrono::seconds(10);
     std::vector<std::vector<dataplane::ConnDumpEntry>> buffers(workers_.size());
+    std::vector<std::vector<dataplane::ConnDumpEntry6>> buffers6(workers_.size());
+    const uint32_t capacity6 = dataplane::conn6_capacity(config_.dataplane.conn_capacity);
     for (size_t w = 0; w < workers_.size(); ++w) {
         dataplane::ConnDump& d = workers_[w]->conn_dump();
         // A listing the management socket started before it closed: let it end.
@@ -47,8 +49,10 @@ void Daemon::save_connections() {
         d.filter.templates = true;
         d.out = buffers[w].data();
         d.capacity = config_.dataplane.conn_capacity;
-        d.count = d.cursor = 0;
-        d.truncated = false;
+        buffers6[w].resize(capacity6);
+        d.out6 = buffers6[w].data();
+        d.capacity6 = capacity6;
+        d.restart();
         d.state.store(dataplane::ConnDump::kRequested, std::memory_order_release);
     }
     SavedConnections saved;
@@ -70,6 +74,11 @@ void Daemon::save_connections() {
             saved.records.push_back(
                 dataplane::SyncRecord::from_conn(e.conn, dataplane::SyncOp::kUpdate, e.expires_in));
             if (e.conn.state == dataplane::ConnState::kTemplate) ++templates;
+        }
+        for (uint32_t i = 0; i < d.count6; ++i) {
+            const dataplane::ConnDumpEntry6& e = buffers6[w][i];
+            saved.records.push_back(dataplane::SyncRecord::from_conn6(
+                e.conn, dataplane::SyncOp::kUpdate, e.expires_in));
         }
     }
     saved.saved_at_ms = unix_now_ms();

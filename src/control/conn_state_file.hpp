@@ -8,6 +8,11 @@
 //   count records of 32 bytes, in the sync stream's form (sync_protocol.hpp;
 //   `timeout` is the seconds the entry had left when it was saved)
 //
+// Version 2 (issue 15) adds IPv6 connections: the header is 28 bytes, with
+// count6 u32 after crc32, and count6 records of 64 bytes (the sync stream's
+// IPv6 form) follow the IPv4 ones. A file without IPv6 connections is still
+// written as version 1, so a dvsd from before IPv6 reads it; both are read.
+//
 // Big-endian. crc32 covers the records, so a torn or edited file is refused
 // as a whole rather than half-installed. Written to a temporary file and
 // renamed, so a crash while saving leaves the previous file or none.
@@ -23,8 +28,8 @@
 namespace dvs::control {
 
 struct SavedConnections {
-    int64_t saved_at_ms = 0;  // unix time
-    std::vector<dataplane::SyncRecord> records;
+    int64_t saved_at_ms = 0;                     // unix time
+    std::vector<dataplane::SyncRecord> records;  // both families (SyncRecord::is_v6)
 };
 
 // The wall clock in unix ms, as saved_at_ms holds it (the time away spans

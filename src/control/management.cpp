@@ -24,14 +24,30 @@ struct Overloaded : F... {
 template <typename... F>
 Overloaded(F...) -> Overloaded<F...>;
 
+// "192.0.2.10:80" or "[2001:db8::10]:80", as dvsadm writes them.
+std::string endpoint_text(const IpAddress& address, uint16_t port) {
+    return text::format_ip_bracketed(address) + ":" + std::to_string(port);
+}
+
 std::string key_text(const mgmt::ServiceKey& k) {
-    return std::string(text::name(k.protocol)) + " " + format_ipv4(k.vip) + ":" +
-           std::to_string(k.port);
+    return std::string(text::name(k.protocol)) + " " + endpoint_text(k.vip, k.port);
+}
+
+// The running Snapshot's service for a configured one (either family).
+const dataplane::Service* snapshot_service(const dataplane::Snapshot* snap,
+                                           const ServiceConfig& s) {
+    if (snap == nullptr) return nullptr;
+    const auto proto = static_cast<uint8_t>(s.protocol);
+    if (s.vip.is_v4()) return snap->find_exact_service(htonl(s.vip.to_v4()), htons(s.port), proto);
+    // find_service6 falls back to the VIP's port-0 service: only the exact one counts.
+    const dataplane::Service* svc =
+        snap->find_service6(dataplane::Ip6::from(s.vip.bytes.data()), htons(s.port), proto);
+    return svc != nullptr && svc->port == htons(s.port) ? svc : nullptr;
 }
 
 std::vector<ServiceConfig>::iterator find_service(Config& c, const mgmt::ServiceKey& k) {
     return std::find_if(c.services.begin(), c.services.end(), [&](const ServiceConfig& s) {
-        return s.vip == IpAddress::v4(k.vip) && s.port == k.port && s.protocol == k.protocol;
+        return s.vip == k.vip && s.port == k.port && s.protocol == k.protocol;
     });
 }
 
@@ -48,10 +64,10 @@ uint16_t server_port(const ServiceConfig& s, uint16_t requested) {
 
 std::vector<RealServerConfig>::iterator find_server(ServiceConfig& s, const mgmt::ServerKey& k) {
     const uint16_t port = server_port(s, k.port);
-    return std::find_if(
-        s.real_servers.begin(), s.real_servers.end(), [&](const RealServerConfig& r) {
-            return r.address == IpAddress::v4(k.address) && server_port(s, r.port) == port;
-        });
+    return std::find_if(s.real_servers.begin(), s.real_servers.end(),
+                        [&](const RealServerConfig& r) {
+                            return r.address == k.address && server_port(s, r.port) == port;
+                        });
 }
 
 // "no real server A:P in service ...", with a hint when the address is
@@ -59,13 +75,12 @@ std::vector<RealServerConfig>::iterator find_server(ServiceConfig& s, const mgmt
 [[noreturn]] void no_server(const ServiceConfig& s, const mgmt::ServiceKey& service,
                             const mgmt::ServerKey& k) {
     const uint16_t port = server_port(s, k.port);
-    std::string message = "no real server " + format_ipv4(k.address) + ":" + std::to_string(port) +
-                          " in service " + key_text(service);
+    std::string message =
+        "no real server " + endpoint_text(k.address, port) + " in service " + key_text(service);
     std::string others;
     for (const RealServerConfig& r : s.real_servers) {
-        if (r.address != IpAddress::v4(k.address)) continue;
-        others += (others.empty() ? "" : ", ") + format_ipv4(k.address) + ":" +
-                  std::to_string(server_port(s, r.port));
+        if (r.address != k.address) continue;
+        others += (others.empty() ? "" : ", ") + endpoint_text(k.address, server_port(s, r.port));
     }
     if (!others.empty()) {
         message += " (it has " + others + "; give the real server's port: -r " +
@@ -105,9 +120,10 @@ void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
 
 // A name for a service added at runtime: unique, readable, valid as a key.
 std::string runtime_name(const Config& c, const mgmt::ServiceKey& k) {
-    std::string base = std::string(text::name(k.protocol)) + "-" + format_ipv4(k.vip) + "-" +
+    std::string base = std::string(text::name(k.protocol)) + "-" + text::format_ip(k.vip) + "-" +
                        std::to_string(k.port);
     std::replace(base.begin(), base.end(), '.', '_');
+    std::replace(base.begin(), base.end(), ':', '_');
     std::string name = base;
     for (int n = 2; std::any_of(c.services.begin(), c.services.end(),
                                 [&](const ServiceConfig& s) { return s.name == name; });
@@ -125,6 +141,48 @@ void inherit_checks(const ServiceConfig& s, RealServerConfig& rs) {
     rs.agent_check = s.agent_check;
 }
 
+IpAddress address_of(const dataplane::Ip6& a) { return IpAddress::v6(std::to_array(a.b)); }
+IpAddress address_of(uint32_t network_order) { return IpAddress::v4(ntohl(network_order)); }
+
+// One dumped connection, either family, as dvsadm -c shows it.
+template <class Entry>  // dataplane::Conn or Conn6
+mgmt::ConnInfo conn_info(const Entry& c, uint32_t expires_in) {
+    mgmt::ConnInfo info;
+    info.protocol = static_cast<Protocol>(c.proto);
+    info.client = address_of(c.client_ip);
+    info.client_port = ntohs(c.client_port);
+    info.vip = address_of(c.vip);
+    info.vport = ntohs(c.vport);
+    info.server = address_of(c.rs_ip);
+    info.server_port = ntohs(c.rs_port);
+    info.state = dataplane::conn_state_name(c.state);
+    info.expires_in = expires_in;
+    return info;
+}
+
+// dvsadm conns' filter for the workers: an address names its family.
+dataplane::ConnDumpFilter dump_filter(const mgmt::ConnFilter& f) {
+    dataplane::ConnDumpFilter out;
+    auto set = [&](const std::optional<IpAddress>& a, uint32_t& v4, dataplane::Ip6& v6) {
+        if (!a) return;
+        const uint8_t family = a->is_v4() ? 4 : 6;
+        if (out.family != 0 && out.family != family) {
+            throw mgmt::DaemonError("the connection filter mixes IPv4 and IPv6 addresses");
+        }
+        out.family = family;
+        if (a->is_v4()) {
+            v4 = htonl(a->to_v4());
+        } else {
+            v6 = dataplane::Ip6::from(a->bytes.data());
+        }
+    };
+    set(f.vip, out.vip, out.vip6);
+    set(f.client, out.client, out.client6);
+    set(f.server, out.server, out.server6);
+    if (f.port) out.vport = htons(*f.port);
+    if (f.protocol) out.proto = static_cast<uint8_t>(*f.protocol);
+    return out;
+}
 }  // namespace
 
 namespace {
@@ -221,23 +279,20 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
         mgmt::ServiceInfo info;
         info.name = s.name;
         info.options = service_options_yaml(s);
-        info.key = {s.vip.to_v4(), s.port, s.protocol};
+        info.key = {s.vip, s.port, s.protocol};
         info.scheduler = s.scheduler;
         if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
         if (s.sched_port) info.flags.push_back(s.scheduler + "-port");
         if (s.persistence)
             info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
-        const dataplane::Service* svc =
-            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip.to_v4()), htons(s.port),
-                                                        static_cast<uint8_t>(s.protocol))
-                       : nullptr;
+        const dataplane::Service* svc = snapshot_service(v.snapshot, s);
         if (svc != nullptr && r.stats)
             info.stats = minus(service_totals(v, svc->id), service_base_, svc->id);
         if (svc != nullptr && r.rate) info.rate = rate_of(service_rate_, svc->id);
         for (size_t i = 0; i < s.real_servers.size(); ++i) {
             const RealServerConfig& rc = s.real_servers[i];
             mgmt::RealServerInfo rs;
-            rs.key = {rc.address.to_v4(), server_port(s, rc.port)};
+            rs.key = {rc.address, server_port(s, rc.port)};
             rs.weight = rc.weight;
             rs.forward = rc.forward;
             rs.options = server_options_yaml(rc);
@@ -298,15 +353,13 @@ mgmt::HealthResponse Management::health() const {
         const ServiceConfig& s = c.services[si];
         mgmt::ServiceHealth sh;
         sh.name = s.name;
-        sh.key = {s.vip.to_v4(), s.port, s.protocol};
-        const dataplane::Service* svc =
-            v.snapshot ? v.snapshot->find_exact_service(htonl(s.vip.to_v4()), htons(s.port),
-                                                        static_cast<uint8_t>(s.protocol))
-                       : nullptr;
+        sh.key = {s.vip, s.port, s.protocol};
+        const dataplane::Service* svc = snapshot_service(v.snapshot, s);
         const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
         auto in_pool = [&](uint32_t id) { return in_service_pool(svc, id); };
         if (s.sorry_server) {
-            mgmt::SorryHealth sorry{{s.sorry_server->address, s.sorry_server->port}, false};
+            mgmt::SorryHealth sorry{{IpAddress::v4(s.sorry_server->address), s.sorry_server->port},
+                                    false};
             if (ids_known && si < v.ids->sorry_server.size() &&
                 v.ids->sorry_server[si] != kNoSorryServer) {
                 sorry.active = in_pool(v.ids->sorry_server[si]);
@@ -316,7 +369,7 @@ mgmt::HealthResponse Management::health() const {
         for (size_t i = 0; i < s.real_servers.size(); ++i) {
             const RealServerConfig& rc = s.real_servers[i];
             mgmt::ServerHealth h;
-            h.key = {rc.address.to_v4(), server_port(s, rc.port)};
+            h.key = {rc.address, server_port(s, rc.port)};
             h.weight = rc.weight;
             if (ids_known && i < v.ids->real_server[si].size()) {
                 const uint32_t id = v.ids->real_server[si][i];
@@ -462,21 +515,19 @@ mgmt::ConnsResponse Management::conns(const mgmt::ConnsRequest& r) {
             throw mgmt::DaemonError("a connection listing is still running; try again");
         }
     }
-    dataplane::ConnDumpFilter filter;
-    if (r.filter.vip) filter.vip = htonl(*r.filter.vip);
-    if (r.filter.port) filter.vport = htons(*r.filter.port);
-    if (r.filter.client) filter.client = htonl(*r.filter.client);
-    if (r.filter.server) filter.server = htonl(*r.filter.server);
-    if (r.filter.protocol) filter.proto = static_cast<uint8_t>(*r.filter.protocol);
+    const dataplane::ConnDumpFilter filter = dump_filter(r.filter);
     dump_buffers_.resize(dumps.size());
+    dump_buffers6_.resize(dumps.size());
     for (size_t w = 0; w < dumps.size(); ++w) {
         dump_buffers_[w].resize(limit);
+        dump_buffers6_[w].resize(limit);
         dataplane::ConnDump& d = *dumps[w];
         d.filter = filter;
         d.out = dump_buffers_[w].data();
         d.capacity = limit;
-        d.count = d.cursor = 0;
-        d.truncated = false;
+        d.out6 = dump_buffers6_[w].data();
+        d.capacity6 = limit;
+        d.restart();
         d.state.store(dataplane::ConnDump::kRequested, std::memory_order_release);
     }
     const auto deadline = std::chrono::steady_clock::now() + kPatience;
@@ -489,27 +540,20 @@ mgmt::ConnsResponse Management::conns(const mgmt::ConnsRequest& r) {
         }
     }
     mgmt::ConnsResponse out;
+    auto add = [&](const auto& c, uint32_t expires_in) {
+        if (out.conns.size() == limit) {
+            out.truncated = true;
+            return;
+        }
+        out.conns.push_back(conn_info(c, expires_in));
+    };
     for (size_t w = 0; w < dumps.size(); ++w) {
         const dataplane::ConnDump& d = *dumps[w];
         out.truncated = out.truncated || d.truncated;
-        for (uint32_t i = 0; i < d.count; ++i) {
-            if (out.conns.size() == limit) {
-                out.truncated = true;
-                break;
-            }
-            const dataplane::Conn& c = dump_buffers_[w][i].conn;
-            mgmt::ConnInfo info;
-            info.protocol = static_cast<Protocol>(c.proto);
-            info.client = ntohl(c.client_ip);
-            info.client_port = ntohs(c.client_port);
-            info.vip = ntohl(c.vip);
-            info.vport = ntohs(c.vport);
-            info.server = ntohl(c.rs_ip);
-            info.server_port = ntohs(c.rs_port);
-            info.state = dataplane::conn_state_name(c.state);
-            info.expires_in = dump_buffers_[w][i].expires_in;
-            out.conns.push_back(std::move(info));
-        }
+        for (uint32_t i = 0; i < d.count; ++i)
+            add(dump_buffers_[w][i].conn, dump_buffers_[w][i].expires_in);
+        for (uint32_t i = 0; i < d.count6; ++i)
+            add(dump_buffers6_[w][i].conn, dump_buffers6_[w][i].expires_in);
     }
     return out;
 }
@@ -566,7 +610,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                     }
                     ServiceConfig s;
                     s.name = runtime_name(c, r.service.key);
-                    s.vip = IpAddress::v4(r.service.key.vip);
+                    s.vip = r.service.key.vip;
                     s.port = r.service.key.port;
                     s.protocol = r.service.key.protocol;
                     s.scheduler = "wlc";  // ipvsadm's default
@@ -591,11 +635,18 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 return change("add_server", [&](Config& c) {
                     ServiceConfig& s = require_service(c, r.service);
                     if (find_server(s, r.server.key) != s.real_servers.end()) {
-                        throw mgmt::DaemonError("real server " + format_ipv4(r.server.key.address) +
+                        throw mgmt::DaemonError("real server " +
+                                                text::format_ip(r.server.key.address) +
                                                 " already in service " + key_text(r.service));
                     }
                     RealServerConfig rs;
-                    rs.address = IpAddress::v4(r.server.key.address);
+                    if (r.server.key.address.family != s.vip.family) {
+                        throw mgmt::DaemonError(
+                            "real server " + text::format_ip(r.server.key.address) +
+                            " is not of the family of service " + key_text(r.service) +
+                            " (IPv4 VIPs take IPv4 real servers, IPv6 VIPs IPv6 ones)");
+                    }
+                    rs.address = r.server.key.address;
                     rs.port = s.port == 0 ? 0 : server_port(s, r.server.key.port);
                     rs.weight = r.server.weight.value_or(1);
                     rs.forward = r.server.forward.value_or(ForwardMethod::kDr);  // ipvsadm's -g
@@ -666,8 +717,10 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                 server_base_.resize(v.snapshot->real_servers.size());
                 for (const dataplane::Service& svc : v.snapshot->services) {
                     if (!svc.present) continue;
+                    const IpAddress vip = svc.v6 ? IpAddress::v6(std::to_array(svc.vip6.b))
+                                                 : IpAddress::v4(ntohl(svc.vip));
                     if (r.service &&
-                        !(ntohl(svc.vip) == r.service->vip && ntohs(svc.port) == r.service->port &&
+                        !(vip == r.service->vip && ntohs(svc.port) == r.service->port &&
                           svc.proto == static_cast<uint8_t>(r.service->protocol))) {
                         continue;
                     }

@@ -119,6 +119,7 @@ private:
     // Buffers the workers copy connections into; kept across requests, since
     // a worker that has not finished may still write into them.
     std::vector<std::vector<dataplane::ConnDumpEntry>> dump_buffers_;
+    std::vector<std::vector<dataplane::ConnDumpEntry6>> dump_buffers6_;
 };
 
 }  // namespace dvs::control

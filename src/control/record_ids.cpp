@@ -9,15 +9,17 @@ RecordIds assign_record_ids(dataplane::SyncRecord& r, const dataplane::Snapshot&
                             bool& capped) {
     capped = false;
     const auto l4 = static_cast<uint8_t>(r.proto & ~dataplane::kTemplateProtoFlag);
-    const dataplane::Service* svc = r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
-                                                    : snap.find_service(r.vip, r.vport, l4);
+    const dataplane::Service* svc = r.is_v6()         ? snap.find_service6(r.vip6, r.vport, l4)
+                                    : r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
+                                                      : snap.find_service(r.vip, r.vport, l4);
     if (svc == nullptr) return RecordIds::kUnknownService;
     r.service_id = svc->id;
     if (r.op == dataplane::SyncOp::kUpdate) {
         const auto matches = [&](const dataplane::RealServer& rs) {
             const bool port_ok =
                 rs.method != dataplane::kMethodNat || rs.port == 0 || rs.port == r.rs_port;
-            return rs.present && rs.ip == r.rs_ip && rs.method == r.method && port_ok;
+            const bool address_ok = r.is_v6() ? rs.ip == 0 && rs.ip6 == r.rs_ip6 : rs.ip == r.rs_ip;
+            return rs.present && address_ok && rs.method == r.method && port_ok;
         };
         bool found = false;
         for (uint32_t id : svc->pool) {
@@ -44,6 +46,7 @@ RecordIds assign_record_ids(dataplane::SyncRecord& r, const dataplane::Snapshot&
 }
 
 uint32_t record_owner(const dataplane::SyncRecord& r, uint32_t workers) {
+    if (r.is_v6()) return dataplane::owner_core(r.client_ip6, r.client_port, workers);
     return r.is_template() ? dataplane::owner_core(r.client_ip, r.vport, workers)
                            : dataplane::owner_core(r.client_ip, r.client_port, workers);
 }

@@ -25,29 +25,49 @@ std::optional<uint64_t> parse_number(std::string_view text, uint64_t max) {
     return value;
 }
 
-// "A.B.C.D[:port]"; `what` names it in messages ("service address").
+// "A.B.C.D[:port]", "[IPv6][:port]" or a bare IPv6 address (ipvsadm's
+// parse_service: brackets are how an IPv6 address takes a port).
 AddressPort parse_address_port(const std::string& text, std::string_view what,
                                std::string_view form) {
     const std::string quoted = "`" + text + "'";
     if (text.empty()) throw UsageError("empty " + std::string(what));
-    if (text[0] == '[' || std::count(text.begin(), text.end(), ':') > 1) {
-        throw UsageError("invalid " + std::string(what) + " " + quoted +
-                         ": IPv6 is not supported by DVS");
+    std::string address_text = text;
+    std::optional<std::string> port_text;
+    if (text[0] == '[') {
+        const auto close = text.find(']');
+        if (close == std::string::npos) {
+            throw UsageError("invalid " + std::string(what) + " " + quoted +
+                             " (no `]' closes the IPv6 address; write [2001:db8::10]:80)");
+        }
+        address_text = text.substr(1, close - 1);
+        const std::string rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':') {
+                throw UsageError("invalid " + std::string(what) + " " + quoted +
+                                 " (after `]' comes `:port')");
+            }
+            port_text = rest.substr(1);
+        }
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+        const auto colon = text.find(':');
+        address_text = text.substr(0, colon);
+        port_text = text.substr(colon + 1);
     }
-    const auto colon = text.rfind(':');
-    AddressPort out;
-    auto address = text::parse_ipv4(std::string_view(text).substr(0, colon));
-    if (!address) {
+    auto address = text::parse_ip(address_text);
+    const bool bracketed = text[0] == '[';
+    if (!address || (bracketed && !address->is_v6()) ||
+        (!bracketed && address->is_v6() && address_text != text)) {
         throw UsageError("invalid " + std::string(what) + " " + quoted + " (expected " +
                          std::string(form) +
-                         " with a numeric IPv4 address; dvsadm does not resolve host names)");
+                         " with a numeric IPv4 address, or [IPv6]:port; dvsadm does not resolve "
+                         "host names)");
     }
+    AddressPort out;
     out.address = *address;
-    if (colon != std::string::npos) {
-        const std::string port = text.substr(colon + 1);
-        auto value = parse_number(port, 65535);
+    if (port_text) {
+        auto value = parse_number(*port_text, 65535);
         if (!value) {
-            throw UsageError("invalid port `" + port + "' in " + quoted +
+            throw UsageError("invalid port `" + *port_text + "' in " + quoted +
                              " (0..65535; dvsadm does not resolve service names)");
         }
         out.port = static_cast<uint16_t>(*value);
@@ -149,10 +169,10 @@ Command parse_dvs_verb(Verb verb, const std::vector<std::string>& words) {
             cmd.conn_filter.vip = ap.address;
             cmd.conn_filter.port = ap.port;
         } else if (option == "--client" || option == "--server") {
-            auto address = text::parse_ipv4(value);
+            auto address = text::parse_ip(value);
             if (!address) {
                 throw UsageError("invalid address `" + value + "' for " + option +
-                                 " (a numeric IPv4 address)");
+                                 " (a numeric IPv4 or IPv6 address)");
             }
             (option == "--client" ? cmd.conn_filter.client : cmd.conn_filter.server) = *address;
         } else if (option == "--protocol") {

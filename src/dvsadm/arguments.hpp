@@ -22,12 +22,13 @@ bool looks_like_option(const std::string& word);
 std::optional<uint64_t> parse_number(std::string_view text, uint64_t max);
 
 struct AddressPort {
-    uint32_t address = 0;
+    IpAddress address;
     std::optional<uint16_t> port;
 };
 
-// "A.B.C.D[:port]"; `what` names it in messages ("service address"), `form`
-// shows how to write it ("VIP[:port]").
+// "A.B.C.D[:port]", "[2001:db8::10][:port]" or "2001:db8::10"; `what` names
+// it in messages ("service address"), `form` shows how to write it
+// ("VIP[:port]").
 AddressPort parse_address_port(const std::string& text, std::string_view what,
                                std::string_view form);
 

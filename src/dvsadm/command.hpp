@@ -56,7 +56,7 @@ struct ListOptions {
 
 // -r RIP[:port] as typed: the port may be left out.
 struct ServerArg {
-    uint32_t address = 0;
+    IpAddress address;
     std::optional<uint16_t> port;
     bool operator==(const ServerArg&) const = default;
 };
@@ -67,7 +67,7 @@ struct Command {
     std::optional<mgmt::ServiceKey> service;  // -t / -u VIP[:port]
     std::optional<std::string> scheduler;     // -s
     std::optional<uint32_t> persistent;       // -p [timeout] (300 without one)
-    std::optional<uint32_t> netmask;          // -M, host byte order
+    std::optional<uint32_t> netmask;          // -M of an IPv4 service, host byte order
     std::optional<std::vector<std::string>>
         sched_flags;                       // -b, normalised (flag-1 -> sh-fallback...)
     std::optional<ServerArg> server;       // -r

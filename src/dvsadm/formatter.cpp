@@ -50,8 +50,9 @@ int64_t now_unix_ms() {
         .count();
 }
 
-std::string addr_port(uint32_t address, uint16_t port) {
-    return text::format_ipv4(address) + ":" + std::to_string(port);
+// "10.0.0.1:80" or "[2001:db8::10]:80" (ipvsadm's addrport_to_anyname).
+std::string addr_port(const IpAddress& address, uint16_t port) {
+    return text::format_ip_bracketed(address) + ":" + std::to_string(port);
 }
 
 const char* protocol_upper(Protocol p) { return p == Protocol::kUdp ? "UDP" : "TCP"; }
@@ -342,19 +343,18 @@ std::string format_health(const mgmt::HealthResponse& health, int64_t now_ms) {
         return printf_string("%.1fs ago", s < 0 ? 0.0 : s);
     };
     for (const mgmt::ServiceHealth& s : health.services) {
-        out += printf_string("%s %s:%u %s\n", std::string(text::name(s.key.protocol)).c_str(),
-                             text::format_ipv4(s.key.vip).c_str(), s.key.port, s.name.c_str());
+        out += printf_string("%s %s %s\n", std::string(text::name(s.key.protocol)).c_str(),
+                             addr_port(s.key.vip, s.key.port).c_str(), s.name.c_str());
         if (s.sorry_server) {
             out += printf_string(
-                "  sorry server %s:%u %s\n", text::format_ipv4(s.sorry_server->key.address).c_str(),
-                s.sorry_server->key.port,
+                "  sorry server %s %s\n",
+                addr_port(s.sorry_server->key.address, s.sorry_server->key.port).c_str(),
                 s.sorry_server->active ? "ACTIVE (no real server is healthy)" : "standby");
         }
         out += printf_string("  %-21s %-5s %-5s %-13s %-6s %-10s %s\n", "real server", "check",
                              "state", "since", "weight", "last check", "result");
         for (const mgmt::ServerHealth& h : s.real_servers) {
-            const std::string endpoint =
-                text::format_ipv4(h.key.address) + ":" + std::to_string(h.key.port);
+            const std::string endpoint = addr_port(h.key.address, h.key.port);
             const std::string weight =
                 h.in_pool ? std::to_string(h.effective_weight) + "/" + std::to_string(h.weight)
                           : "out/" + std::to_string(h.weight);

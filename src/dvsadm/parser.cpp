@@ -121,7 +121,11 @@ constexpr OptSpec kOptions[] = {
     unsupported('f', "fwmark-service", ArgKind::kRequired,
                 "firewall-mark services are not supported by DVS"),
     unsupported('\0', "sctp-service", ArgKind::kRequired, "SCTP is not supported by DVS"),
-    unsupported('6', "ipv6", ArgKind::kNone, "IPv6 is not supported by DVS"),
+    // ipvsadm's -6 only marks a -f (firewall-mark) service as IPv6; other
+    // services take their family from the address.
+    unsupported('6', "ipv6", ArgKind::kNone,
+                "it marks a firewall-mark service (-f) as IPv6, and DVS has no -f; an IPv6 "
+                "service is written with its address: -t [2001:db8::10]:80"),
     unsupported('x', "u-threshold", ArgKind::kRequired,
                 "connection thresholds are not supported by DVS"),
     unsupported('y', "l-threshold", ArgKind::kRequired,
@@ -484,6 +488,13 @@ private:
                 need_service(command);
                 if (!cmd_.server) {
                     throw UsageError(command + " needs a real server: -r RIP[:port]");
+                }
+                if (cmd_.server->address.family != cmd_.service->vip.family) {
+                    throw UsageError(
+                        spelled(Slot::kServer) + " " + text::format_ip(cmd_.server->address) +
+                        ": a real server has its service's family (" +
+                        (cmd_.service->vip.is_v6() ? "IPv6" : "IPv4") +
+                        " here); DVS does not put IPv6 servers behind IPv4 VIPs or the reverse");
                 }
                 if (has(Slot::kTunType) && cmd_.forward != ForwardMethod::kTun) {
                     throw UsageError(spelled(Slot::kTunType) + " needs -i (tunnelling)");

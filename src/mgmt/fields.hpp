@@ -10,7 +10,7 @@ namespace dvs::mgmt {
 template <class V, class S>
 requires wire::Is<S, ServiceKey>
 void describe(V& v, S& k) {
-    v("vip", k.vip, wire::kIpv4);
+    v("vip", k.vip, wire::kIp);
     v("port", k.port);
     v("protocol", k.protocol);
 }
@@ -18,7 +18,7 @@ void describe(V& v, S& k) {
 template <class V, class S>
 requires wire::Is<S, ServerKey>
 void describe(V& v, S& k) {
-    v("address", k.address, wire::kIpv4);
+    v("address", k.address, wire::kIp);
     v("port", k.port);
 }
 

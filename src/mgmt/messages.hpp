@@ -1,7 +1,9 @@
 #pragma once
 // The management protocol's messages as C++ values (the contract and the
 // wire format are in mgmt/protocol.hpp). Plain structs, compared with ==;
-// addresses are host byte order. The protocol has its own types so that
+// IPv4-only addresses are uint32_t in host byte order; those that may be
+// IPv6 too (services, real servers, connections: issue 15) are IpAddress,
+// "192.0.2.10" or "2001:db8::10" on the wire. The protocol has its own types so that
 // dvsadm and the protocol need nothing from dvsd's configuration.
 
 #include <cstdint>
@@ -19,7 +21,7 @@ namespace dvs::mgmt {
 // ---------------------------------------------------------------- requests
 
 struct ServiceKey {
-    uint32_t vip = 0;  // host byte order
+    IpAddress vip;  // its family is the service's
     uint16_t port = 0;
     Protocol protocol = Protocol::kTcp;
     bool operator==(const ServiceKey&) const = default;
@@ -41,7 +43,7 @@ struct ServiceSpec {
 };
 
 struct ServerKey {
-    uint32_t address = 0;
+    IpAddress address;  // of the service's family
     uint16_t port = 0;
     bool operator==(const ServerKey&) const = default;
 };
@@ -54,10 +56,10 @@ struct ServerSpec {
 };
 
 struct ConnFilter {
-    std::optional<uint32_t> vip;
+    std::optional<IpAddress> vip;
     std::optional<uint16_t> port;
-    std::optional<uint32_t> client;
-    std::optional<uint32_t> server;
+    std::optional<IpAddress> client;
+    std::optional<IpAddress> server;
     std::optional<Protocol> protocol;
     bool operator==(const ConnFilter&) const = default;
 };
@@ -240,11 +242,11 @@ struct StatusResponse {
 
 struct ConnInfo {
     Protocol protocol = Protocol::kTcp;
-    uint32_t client = 0;
+    IpAddress client;  // the three of one family
     uint16_t client_port = 0;
-    uint32_t vip = 0;
+    IpAddress vip;
     uint16_t vport = 0;
-    uint32_t server = 0;
+    IpAddress server;
     uint16_t server_port = 0;
     std::string state;
     uint32_t expires_in = 0;

@@ -32,10 +32,10 @@ void describe(V& v, S& s) {
 template <class V, class S>
 requires wire::Is<S, ConnFilter>
 void describe(V& v, S& f) {
-    v("vip", f.vip, wire::kIpv4);
+    v("vip", f.vip, wire::kIp);
     v("port", f.port);
-    v("client", f.client, wire::kIpv4);
-    v("server", f.server, wire::kIpv4);
+    v("client", f.client, wire::kIp);
+    v("server", f.server, wire::kIp);
     v("protocol", f.protocol);
 }
 

@@ -102,11 +102,11 @@ template <class V, class S>
 requires wire::Is<S, ConnInfo>
 void describe(V& v, S& c) {
     v("protocol", c.protocol);
-    v("client", c.client, wire::kIpv4);
+    v("client", c.client, wire::kIp);
     v("client_port", c.client_port);
-    v("vip", c.vip, wire::kIpv4);
+    v("vip", c.vip, wire::kIp);
     v("vport", c.vport);
-    v("server", c.server, wire::kIpv4);
+    v("server", c.server, wire::kIp);
     v("server_port", c.server_port);
     v("state", c.state);
     v("expires_in", c.expires_in);

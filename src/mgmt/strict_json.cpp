@@ -155,6 +155,17 @@ void decode(const Node& n, uint32_t& out, Netmask) {
     }
 }
 
+void decode(const Node& n, IpAddress& out, Ip) {
+    if (n.value().is_string()) {
+        if (auto a = text::parse_ip(n.value().get_ref<const std::string&>())) {
+            out = *a;
+            return;
+        }
+    }
+    n.fail("must be an IPv4 or IPv6 address like \"192.0.2.10\" or \"2001:db8::10\", got " +
+           shown(n.value()));
+}
+
 void decode(const Node& n, Protocol& out, AsIs) {
     out = by_name(n, text::parse_protocol, "\"tcp\" or \"udp\"");
 }
@@ -170,6 +181,8 @@ json encode(uint32_t address, Ipv4OrEmpty) {
 }
 
 json encode(uint32_t mask, Netmask) { return text::format_ipv4(mask); }
+
+json encode(const IpAddress& address, Ip) { return text::format_ip(address); }
 
 json encode(Protocol p, AsIs) { return std::string(text::name(p)); }
 

@@ -7,7 +7,7 @@
 //     template <class V, class S>
 //         requires Is<S, ServiceKey>
 //     void describe(V& v, S& k) {
-//         v("vip", k.vip, kIpv4);   // key, member, then options:
+//         v("vip", k.vip, kIp);     // key, member, then options:
 //         v("port", k.port);        //   a value format and/or a Presence
 //         v("protocol", k.protocol);
 //     }
@@ -54,6 +54,7 @@ struct AsIs {};
 struct Ipv4 {};         // uint32_t host order <-> "192.0.2.10"
 struct Ipv4OrEmpty {};  // the same, 0 <-> ""
 struct Netmask {};      // Ipv4, contiguous
+struct Ip {};           // IpAddress <-> "192.0.2.10" or "2001:db8::10"
 struct NonEmpty {};     // a string that must not be ""
 struct SchedulerFlag {};
 struct Range {  // an integer in min..max
@@ -63,6 +64,7 @@ struct Range {  // an integer in min..max
 inline constexpr Ipv4 kIpv4;
 inline constexpr Ipv4OrEmpty kIpv4OrEmpty;
 inline constexpr Netmask kNetmask;
+inline constexpr Ip kIp;
 inline constexpr NonEmpty kNonEmpty;
 inline constexpr SchedulerFlag kSchedulerFlag;
 
@@ -118,6 +120,7 @@ void decode(const Node& n, double& out, AsIs);
 void decode(const Node& n, uint32_t& out, Ipv4);
 void decode(const Node& n, uint32_t& out, Ipv4OrEmpty);
 void decode(const Node& n, uint32_t& out, Netmask);
+void decode(const Node& n, IpAddress& out, Ip);
 void decode(const Node& n, Protocol& out, AsIs);
 void decode(const Node& n, ForwardMethod& out, AsIs);
 
@@ -130,6 +133,7 @@ inline json encode(const std::string& value, SchedulerFlag) { return value; }
 json encode(uint32_t address, Ipv4);
 json encode(uint32_t address, Ipv4OrEmpty);
 json encode(uint32_t mask, Netmask);
+json encode(const IpAddress& address, Ip);
 json encode(Protocol p, AsIs);
 json encode(ForwardMethod f, AsIs);
 

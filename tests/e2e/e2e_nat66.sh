@@ -19,21 +19,11 @@ VIP6=2001:db8:10::80
 
 # Two workers: each reads one port, so NAT66 replies (lan) reach the other
 # worker than their client's packets (wan) and cross the handoff rings.
-e2e_config "$E2E_DIR/dvs4.yaml" 2 || { echo "FAIL: could not render the configuration"; exit 1; }
+e2e_config_dual_stack "$E2E_DIR/dvs.yaml" 2 ||
+    { echo "FAIL: could not render the dual-stack configuration"; exit 1; }
 # The demo config, dual stack: IPv6 on both ports and two IPv6 services.
-sed -e 's|addresses: \[10.0.1.1/24\]|addresses: [10.0.1.1/24, "2001:db8:1::1/64"]|' \
-    -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|' \
-    "$E2E_DIR/dvs4.yaml" >"$E2E_DIR/dvs.yaml"
+e2e_web6_service "$VIP6" >>"$E2E_DIR/dvs.yaml"
 cat >>"$E2E_DIR/dvs.yaml" <<YAML
-  - name: web6
-    vip: "$VIP6"
-    port: 80
-    protocol: tcp
-    scheduler: rr
-    real_servers:
-      - { address: "2001:db8:2::11", port: 8080, forward: nat }
-      - { address: "2001:db8:2::12", port: 8080, forward: nat }
-      - { address: "2001:db8:2::13", port: 8080, forward: nat }
   - name: echo6
     vip: "$VIP6"
     port: 53
@@ -44,7 +34,6 @@ cat >>"$E2E_DIR/dvs.yaml" <<YAML
       - { address: "2001:db8:2::12", port: 5353 }
       - { address: "2001:db8:2::13", port: 5353 }
 YAML
-grep -q '2001:db8:2::1/64' "$E2E_DIR/dvs.yaml" || { echo "FAIL: no IPv6 address in the config"; exit 1; }
 topo_up "$E2E_PREFIX" 3 || { echo "FAIL: could not build the namespace topology"; exit 1; }
 topo_add_ipv6 "$E2E_PREFIX" 3 || { echo "FAIL: could not turn IPv6 on"; exit 1; }
 rs_start_servers "$E2E_PREFIX" 3 "$E2E_DIR/rs" || { echo "FAIL: real servers did not come up"; exit 1; }

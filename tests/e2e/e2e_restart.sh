@@ -30,12 +30,12 @@ check "the first start found no saved connections" \
 ip netns exec "$E2E_PREFIX-cl" sysctl -qw net.ipv4.tcp_rmem="4096 32768 65536"
 local_sha=$(sha256sum "$E2E_DIR/rs/blob-${RS_BLOB_MB}MiB.bin" | cut -d' ' -f1)
 echo "-- $DOWNLOADS downloads of ${RS_BLOB_MB} MiB at $RATE each"
-pids=()
+DL_PIDS=()
 for i in $(seq 1 "$DOWNLOADS"); do
     ip netns exec "$E2E_PREFIX-cl" curl -sS --max-time 120 --limit-rate "$RATE" \
         -o "$E2E_DIR/dl-$i.out" -w '%{http_code} %{size_download}\n' \
         http://192.0.2.10/blob >"$E2E_DIR/dl-$i.res" 2>&1 &
-    pids+=($!)
+    DL_PIDS[i]=$!
 done
 sleep 4
 
@@ -53,19 +53,10 @@ check "SIGTERM saved the downloads' connections ($saved >= $DOWNLOADS)" test "$s
 grep 'restart:' "$E2E_DIR/dvsd-2.log" | sed 's/^/   /' || true
 check "the state file was consumed" test ! -e "$STATE"
 
-failed=0
-for i in $(seq 1 "$DOWNLOADS"); do
-    wait "${pids[$((i - 1))]}" || true
-    read -r code size <"$E2E_DIR/dl-$i.res" || true
-    got=$(sha256sum "$E2E_DIR/dl-$i.out" 2>/dev/null | cut -d' ' -f1) || got=""
-    if [[ ${code:-} != 200 || ${size:-0} != $((RS_BLOB_MB * 1048576)) || $got != "$local_sha" ]]; then
-        echo "   download $i: $(cat "$E2E_DIR/dl-$i.res")"
-        failed=$((failed + 1))
-    fi
-    rm -f "$E2E_DIR/dl-$i.out"
-done
-check "all $DOWNLOADS downloads finished intact across the restart ($failed failed)" \
-    test "$failed" -eq 0
+# shellcheck disable=SC2046 # a list of ids
+e2e_downloads_failed "$local_sha" $((RS_BLOB_MB * 1048576)) $(seq 1 "$DOWNLOADS")
+check "all $DOWNLOADS downloads finished intact across the restart ($DL_FAILED failed)" \
+    test "$DL_FAILED" -eq 0
 
 e2e_stats "$E2E_DIR/stats.json" >/dev/null
 cp "$E2E_DIR/stats.json" "$E2E_DIR/after.json"

@@ -838,6 +838,54 @@ e2e_config() {
         "FILE_PREFIX=$E2E_PREFIX" "WORKERS=$workers" "SOCKET=/run/dvs/$E2E_PREFIX.sock"
 }
 
+# e2e_config_dual_stack OUT WORKERS: the same with IPv6 addresses on both
+# ports (wan 2001:db8:1::1/64, lan 2001:db8:2::1/64), for topo_add_ipv6.
+e2e_config_dual_stack() {
+    local out=$1 workers=$2
+    e2e_config "$out.v4" "$workers" || return 1
+    sed -e 's|addresses: \[10.0.1.1/24\]|addresses: [10.0.1.1/24, "2001:db8:1::1/64"]|' \
+        -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|' \
+        "$out.v4" >"$out"
+    grep -q '2001:db8:2::1/64' "$out"
+}
+
+# e2e_downloads_failed SHA BYTES ID...: waits for downloads started in the
+# background as $E2E_DIR/dl-ID.out (curl -w '%{http_code} %{size_download}'
+# into dl-ID.res, its pid in DL_PIDS[ID]) and sets DL_FAILED to how many did
+# not finish intact (200, BYTES bytes, sha256 SHA); names each failure and
+# removes the outputs. Not in $(...): the downloads are this shell's children.
+e2e_downloads_failed() {
+    local sha=$1 bytes=$2 id code size got
+    DL_FAILED=0
+    shift 2
+    for id in "$@"; do
+        wait "${DL_PIDS[$id]}" || true
+        read -r code size <"$E2E_DIR/dl-$id.res" || true
+        got=$(sha256sum "$E2E_DIR/dl-$id.out" 2>/dev/null | cut -d' ' -f1) || got=""
+        if [[ ${code:-} != 200 || ${size:-0} != "$bytes" || $got != "$sha" ]]; then
+            echo "   download $id: $(cat "$E2E_DIR/dl-$id.res")"
+            DL_FAILED=$((DL_FAILED + 1))
+        fi
+        rm -f "$E2E_DIR/dl-$id.out"
+    done
+}
+
+# e2e_web6_service VIP6: the YAML of a service list entry "web6": TCP port
+# 80 of VIP6, rr over the three servers' port 8080 by NAT66.
+e2e_web6_service() {
+    cat <<YAML
+  - name: web6
+    vip: "$1"
+    port: 80
+    protocol: tcp
+    scheduler: rr
+    real_servers:
+      - { address: "2001:db8:2::11", port: 8080, forward: nat }
+      - { address: "2001:db8:2::12", port: 8080, forward: nat }
+      - { address: "2001:db8:2::13", port: 8080, forward: nat }
+YAML
+}
+
 # e2e_client_checked LABEL COUNT CLIENT.py ARGS...: runs a client from
 # tests/lib in the client namespace, keeps its JSON result in E2E_RES, and
 # checks that all COUNT exchanges succeeded and every real server (rs1..rs3)

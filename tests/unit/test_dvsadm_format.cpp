@@ -91,7 +91,8 @@ TEST_CASE("-L -n, --stats, --rate, --exact, --tun-info print what ipvsadm prints
     CHECK(format_list(list, tun) == read_file(kGolden + "list_tun_info.txt"));
 
     // One service: no header, as ipvsadm's list_service.
-    const mgmt::ServiceKey shop{(192u << 24) | (2u << 8) | 10u, 443, dvs::Protocol::kTcp};
+    const mgmt::ServiceKey shop{dvs::IpAddress::v4((192u << 24) | (2u << 8) | 10u), 443,
+                                dvs::Protocol::kTcp};
     CHECK(format_list(list, options(), shop) == read_file(kGolden + "list_service.txt"));
     mgmt::ServiceKey missing = shop;
     missing.port = 444;
@@ -132,7 +133,7 @@ TEST_CASE("-L shows the effective weight, -S saves the configured one", "[dvsadm
     // The first listing row of a server.
     const auto row_in = [](const std::string& listing, const mgmt::RealServerInfo& rs) {
         const std::string dest =
-            dvs::text::format_ipv4(rs.key.address) + ":" + std::to_string(rs.key.port);
+            dvs::text::format_ip(rs.key.address) + ":" + std::to_string(rs.key.port);
         const size_t at = listing.find("  -> " + dest);
         REQUIRE(at != std::string::npos);
         return listing.substr(at, listing.find('\n', at) - at);
@@ -164,6 +165,83 @@ TEST_CASE("-c, --timeout and -S print what ipvsadm prints", "[dvsadm]") {
               read_file(kGolden + "conns_response.json")))) == read_file(kGolden + "conns.txt"));
     CHECK(format_status(mgmt::parse_status_response(json::parse(
               read_file(kGolden + "status_response.json")))) == read_file(kGolden + "status.txt"));
+}
+
+// A dual-stack table: an IPv6 service (NAT and DR servers, a # dvs: line)
+// next to an IPv4 one (issue 15).
+mgmt::ListResponse dual_stack_list() {
+    return mgmt::parse_list_response(json::parse(R"({"v":1,"ok":true,"services":[
+      {"name":"web6","options":"{name: web6}","vip":"2001:db8::10","port":80,"protocol":"tcp",
+       "scheduler":"rr","flags":[],"persistence":null,"real_servers":[
+        {"address":"2001:db8:2::12","port":80,"weight":1,"forward":"dr","active_conns":0,
+         "inactive_conns":1},
+        {"address":"2001:db8:2::11","port":8080,"weight":2,"forward":"nat","active_conns":3,
+         "inactive_conns":0}]},
+      {"name":"web","vip":"192.0.2.10","port":80,"protocol":"tcp","scheduler":"wrr",
+       "flags":[],"persistence":null,"real_servers":[
+        {"address":"10.0.0.11","port":8080,"weight":1,"forward":"nat","active_conns":0,
+         "inactive_conns":0}]}],
+      "timeouts":{"tcp":900,"tcp_fin":120,"udp":300}})"));
+}
+
+TEST_CASE("IPv6: -L -n, -S and -c print addresses in brackets as ipvsadm does", "[dvsadm]") {
+    const mgmt::ListResponse list = dual_stack_list();
+    // ipvsadm sorts IPv4 before IPv6 (by family, then address).
+    CHECK(format_list(list, options()) ==
+          "IP Virtual Server version 1.2.1 (size=4096)\n"
+          "Prot LocalAddress:Port Scheduler Flags\n"
+          "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+          "TCP  192.0.2.10:80 wrr\n"
+          "  -> 10.0.0.11:8080               Masq    1      0          0         \n"
+          "TCP  [2001:db8::10]:80 rr\n"
+          "  -> [2001:db8:2::11]:8080        Masq    2      3          0         \n"
+          "  -> [2001:db8:2::12]:80          Route   1      0          1         \n");
+    CHECK(format_save(list) ==
+          "-A -t 192.0.2.10:80 -s wrr\n"
+          "-a -t 192.0.2.10:80 -r 10.0.0.11:8080 -m -w 1\n"
+          "-A -t [2001:db8::10]:80 -s rr\n"
+          "# dvs: -t [2001:db8::10]:80 {name: web6}\n"
+          "-a -t [2001:db8::10]:80 -r [2001:db8:2::11]:8080 -m -w 2\n"
+          "-a -t [2001:db8::10]:80 -r [2001:db8:2::12]:80 -g -w 1\n");
+    const mgmt::ServiceKey web6{*dvs::text::parse_ip("2001:db8::10"), 80, dvs::Protocol::kTcp};
+    CHECK(format_list(list, options(), web6).find("TCP  [2001:db8::10]:80 rr\n") !=
+          std::string::npos);
+    mgmt::ServiceKey missing = web6;
+    missing.port = 81;
+    CHECK_THROWS_MATCHES(format_list(list, options(), missing), LookupError,
+                         Catch::Message("No such service: tcp [2001:db8::10]:81"));
+
+    // -S read back by -R: the same requests, the # dvs: line included.
+    std::vector<std::string> verbs;
+    std::istringstream saved(format_save(list));
+    std::string line;
+    while (std::getline(saved, line)) {
+        auto cmd = parse_restore_line(line);
+        REQUIRE(cmd);
+        if (cmd->verb == Verb::kServiceOptions) {
+            CHECK(cmd->service == web6);
+            CHECK(cmd->service_options == "{name: web6}");
+            continue;
+        }
+        verbs.push_back(mgmt::to_json(to_request(*cmd)).dump());
+    }
+    CHECK(verbs.size() == 5);
+    CHECK(std::count_if(verbs.begin(), verbs.end(), [](const std::string& v) {
+              return v.find("\"vip\":\"2001:db8::10\"") != std::string::npos;
+          }) == 3);
+
+    const mgmt::ConnsResponse conns = mgmt::parse_conns_response(json::parse(R"({"v":1,"ok":true,
+      "conns":[{"protocol":"tcp","client":"2001:db8:1::5","client_port":40001,
+                "vip":"2001:db8::10","vport":80,"server":"2001:db8:2::11","server_port":8080,
+                "state":"ESTABLISHED","expires_in":899},
+               {"protocol":"udp","client":"10.0.1.6","client_port":5353,"vip":"192.0.2.10",
+                "vport":53,"server":"10.0.0.11","server_port":53,"state":"UDP",
+                "expires_in":300}]})"));
+    CHECK(format_conns(conns) ==
+          "IPVS connection entries\n"
+          "pro expire state       source             virtual            destination\n"
+          "TCP 14:59  ESTABLISHED [2001:db8:1::5]:40001 [2001:db8::10]:80  [2001:db8:2::11]:8080\n"
+          "UDP 05:00  UDP         10.0.1.6:5353      192.0.2.10:53      10.0.0.11:53\n");
 }
 
 TEST_CASE("ipvsadm's large-number columns", "[dvsadm]") {

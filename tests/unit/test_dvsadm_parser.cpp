@@ -21,6 +21,10 @@ constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
     return (a << 24) | (b << 16) | (c << 8) | d;
 }
 
+dvs::IpAddress addr(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    return dvs::IpAddress::v4((a << 24) | (b << 16) | (c << 8) | d);
+}
+
 std::vector<std::string> words(const std::string& line) { return split_words(line); }
 
 Command parse(const std::string& line) { return parse_command_line(words(line)); }
@@ -50,7 +54,7 @@ TEST_CASE("no arguments lists the table, like ipvsadm", "[dvsadm]") {
 TEST_CASE("option forms: bundled, attached, long, long=value, any order", "[dvsadm]") {
     const auto expected = parse("-A -t 192.0.2.10:80 -s rr -p 600 -M 255.255.255.0");
     CHECK(expected.verb == Verb::kAddService);
-    CHECK(expected.service == mgmt::ServiceKey{ip(192, 0, 2, 10), 80, Protocol::kTcp});
+    CHECK(expected.service == mgmt::ServiceKey{addr(192, 0, 2, 10), 80, Protocol::kTcp});
     CHECK(expected.scheduler == "rr");
     CHECK(expected.persistent == 600u);
     CHECK(expected.netmask == ip(255, 255, 255, 0));
@@ -91,7 +95,7 @@ TEST_CASE("option forms: bundled, attached, long, long=value, any order", "[dvsa
     CHECK(parse("-L -n --verbose").list.verbose);
     CHECK(parse("-L -n -X").list.exact);
     CHECK(parse("-L -u 192.0.2.10:53").service ==
-          mgmt::ServiceKey{ip(192, 0, 2, 10), 53, Protocol::kUdp});
+          mgmt::ServiceKey{addr(192, 0, 2, 10), 53, Protocol::kUdp});
 }
 
 TEST_CASE("service commands become requests with ipvsadm's defaults", "[dvsadm]") {
@@ -164,6 +168,75 @@ TEST_CASE("server commands: -g by default, weight 1, ports like ipvsadm", "[dvsa
           json::parse(R"({"address":"10.0.0.11","port":80})"));
 }
 
+TEST_CASE("IPv6 services and servers in ipvsadm's syntax (issue 15)", "[dvsadm]") {
+    using nlohmann::json;
+    CHECK(request("-A -t [2001:db8::10]:80 -s rr") == json::parse(R"({"v":1,"op":"add_service",
+          "service":{"vip":"2001:db8::10","port":80,"protocol":"tcp","scheduler":"rr",
+          "flags":[],"persistence":null}})"));
+    // Written in full or with upper case, an address is the same address.
+    CHECK(request("-A -u [2001:DB8:0::10]:53") == request("-A -u [2001:db8::10]:53"));
+    CHECK(parse("-A -t [2001:db8::10]:80").service->vip.is_v6());
+    // Without a port, the brackets may go (ipvsadm's parse_service).
+    CHECK(request("-A -t 2001:db8::10 -s rr -p")["service"]["port"] == 0);
+    CHECK(request("-A -t [2001:db8::10] -s rr -p") == request("-A -t 2001:db8::10 -s rr -p"));
+    CHECK(request("-a -t [2001:db8::10]:80 -r [2001:db8:2::11]:8080 -m") ==
+          json::parse(R"({"v":1,"op":"add_server","service":{"vip":"2001:db8::10","port":80,
+          "protocol":"tcp"},"server":{"address":"2001:db8:2::11","port":8080,"weight":1,
+          "forward":"nat"}})"));
+    CHECK(request("-a -t [2001:db8::10]:80 -r [2001:db8:2::11] -g -w 2")["server"] ==
+          json::parse(R"({"address":"2001:db8:2::11","port":80,"weight":2,"forward":"dr"})"));
+    CHECK(request("-a -t [2001:db8::10]:80 -r 2001:db8:2::12")["server"] ==
+          json::parse(R"({"address":"2001:db8:2::12","port":80,"weight":1,"forward":"dr"})"));
+    CHECK(request("-e -t [2001:db8::10]:80 -r [2001:db8:2::11]:8080 -m -w 0")["server"] ==
+          json::parse(R"({"address":"2001:db8:2::11","port":8080,"weight":0,"forward":"nat"})"));
+    CHECK(request("-d -t [2001:db8::10]:80 -r [2001:db8:2::11]:8080") ==
+          json::parse(R"({"v":1,"op":"del_server","service":{"vip":"2001:db8::10","port":80,
+          "protocol":"tcp"},"server":{"address":"2001:db8:2::11","port":8080}})"));
+    CHECK(request("-D -t [2001:db8::10]:80") == json::parse(R"({"v":1,"op":"del_service",
+          "service":{"vip":"2001:db8::10","port":80,"protocol":"tcp"}})"));
+    CHECK(request("-L -n -t [2001:db8::10]:80") == json::parse(R"({"v":1,"op":"list"})"));
+    CHECK(request("conns --vip [2001:db8::10]:80 --client 2001:db8:1::5 --server "
+                  "2001:db8:2::11") ==
+          json::parse(R"({"v":1,"op":"conns","filter":{"vip":"2001:db8::10","port":80,
+          "client":"2001:db8:1::5","server":"2001:db8:2::11"}})"));
+    const auto restore = parse_restore_line("# dvs: -t [2001:db8::10]:80 { name: web6 }");
+    REQUIRE(restore);
+    CHECK(restore->service->vip.is_v6());
+    CHECK(restore->service_options == "{ name: web6 }");
+
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"-A -t [2001:db8::10:80",
+         "invalid service address `[2001:db8::10:80' (no `]' closes the IPv6 address; write "
+         "[2001:db8::10]:80)"},
+        {"-A -t [2001:db8::10]80",
+         "invalid service address `[2001:db8::10]80' (after `]' comes `:port')"},
+        {"-A -t [192.0.2.10]:80",
+         "invalid service address `[192.0.2.10]:80' (expected VIP[:port] with a numeric IPv4 "
+         "address, or [IPv6]:port; dvsadm does not resolve host names)"},
+        {"-A -t [2001:db8::g]:80",
+         "invalid service address `[2001:db8::g]:80' (expected VIP[:port] with a numeric IPv4 "
+         "address, or [IPv6]:port; dvsadm does not resolve host names)"},
+        {"-A -t [2001:db8::10]:99999",
+         "invalid port `99999' in `[2001:db8::10]:99999' (0..65535; dvsadm does not resolve "
+         "service names)"},
+        {"-a -t [2001:db8::10]:80 -r 10.0.0.11 -m",
+         "-r 10.0.0.11: a real server has its service's family (IPv6 here); DVS does not put "
+         "IPv6 servers behind IPv4 VIPs or the reverse"},
+        {"-a -t 192.0.2.10:80 -r [2001:db8:2::11]:80 -m",
+         "-r 2001:db8:2::11: a real server has its service's family (IPv4 here); DVS does not "
+         "put IPv6 servers behind IPv4 VIPs or the reverse"},
+        {"-A -6 -t [2001:db8::10]:80",
+         "-6: it marks a firewall-mark service (-f) as IPv6, and DVS has no -f; an IPv6 service "
+         "is written with its address: -t [2001:db8::10]:80"},
+        {"conns --client 2001:db8::zz",
+         "invalid address `2001:db8::zz' for --client (a numeric IPv4 or IPv6 address)"},
+    };
+    for (const auto& [line, message] : cases) {
+        INFO("dvsadm " << line);
+        CHECK(usage_error(line) == message);
+    }
+}
+
 TEST_CASE("table-wide commands and DVS verbs", "[dvsadm]") {
     using nlohmann::json;
     CHECK(request("-C") == json::parse(R"({"v":1,"op":"clear"})"));
@@ -216,19 +289,16 @@ TEST_CASE("every malformed command line gets a message naming the problem", "[dv
         // bad values
         {"-A -t foo:80",
          "invalid service address `foo:80' (expected VIP[:port] with a numeric "
-         "IPv4 address; dvsadm does not resolve host names)"},
+         "IPv4 address, or [IPv6]:port; dvsadm does not resolve host names)"},
         {"-A -t 192.0.2.10:http",
          "invalid port `http' in `192.0.2.10:http' (0..65535; dvsadm "
          "does not resolve service names)"},
         {"-A -t 192.0.2.10:65536",
          "invalid port `65536' in `192.0.2.10:65536' (0..65535; "
          "dvsadm does not resolve service names)"},
-        {"-A -t [2001:db8::1]:80",
-         "invalid service address `[2001:db8::1]:80': IPv6 is not "
-         "supported by DVS"},
         {"-a -t 192.0.2.10:80 -r 10.0.0",
          "invalid real server address `10.0.0' (expected "
-         "RIP[:port] with a numeric IPv4 address; dvsadm does "
+         "RIP[:port] with a numeric IPv4 address, or [IPv6]:port; dvsadm does "
          "not resolve host names)"},
         {"-a -t 192.0.2.10:80 -r 10.0.0.1 -w 65536", "invalid weight `65536' (0..65535)"},
         {"-a -t 192.0.2.10:80 -r 10.0.0.1 -w -1", "-w needs a weight"},
@@ -330,9 +400,9 @@ TEST_CASE("every malformed command line gets a message naming the problem", "[dv
         {"conns --vip", "--vip needs an address"},
         {"conns --vip x",
          "invalid virtual address `x' (expected VIP[:port] with a numeric IPv4 "
-         "address; dvsadm does not resolve host names)"},
+         "address, or [IPv6]:port; dvsadm does not resolve host names)"},
         {"conns --client 10.0.1",
-         "invalid address `10.0.1' for --client (a numeric IPv4 "
+         "invalid address `10.0.1' for --client (a numeric IPv4 or IPv6 "
          "address)"},
         {"conns --protocol sctp", "invalid protocol `sctp' (tcp or udp)"},
         {"conns --limit 0", "invalid limit `0' (1..4294967295)"},

@@ -32,6 +32,10 @@ constexpr uint32_t ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
     return (a << 24) | (b << 16) | (c << 8) | d;
 }
 
+dvs::IpAddress addr(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    return dvs::IpAddress::v4((a << 24) | (b << 16) | (c << 8) | d);
+}
+
 }  // namespace
 
 TEST_CASE("every op in the contract parses and writes back unchanged", "[mgmt]") {
@@ -47,6 +51,10 @@ TEST_CASE("every op in the contract parses and writes back unchanged", "[mgmt]")
         R"({"v":1,"op":"add_server","server":{"address":"10.0.0.11","forward":"nat","port":8080,"weight":3},"service":{"port":80,"protocol":"tcp","vip":"192.0.2.10"}})",
         R"({"v":1,"op":"edit_server","server":{"address":"10.0.0.11","port":8080,"weight":0},"service":{"port":80,"protocol":"tcp","vip":"192.0.2.10"}})",
         R"({"v":1,"op":"del_server","server":{"address":"10.0.0.11","port":8080},"service":{"port":80,"protocol":"tcp","vip":"192.0.2.10"}})",
+        // Issue 15: IPv6 services, servers and connection filters.
+        R"({"v":1,"op":"add_service","service":{"port":80,"protocol":"tcp","vip":"2001:db8::10"}})",
+        R"({"v":1,"op":"add_server","server":{"address":"2001:db8:2::11","forward":"nat","port":8080,"weight":1},"service":{"port":80,"protocol":"tcp","vip":"2001:db8::10"}})",
+        R"({"v":1,"op":"conns","filter":{"client":"2001:db8:1::5","port":80,"vip":"2001:db8::10"}})",
         R"({"v":1,"op":"clear"})",
         R"({"v":1,"op":"zero"})",
         R"({"v":1,"op":"zero","service":{"port":80,"protocol":"tcp","vip":"192.0.2.10"}})",
@@ -82,7 +90,7 @@ TEST_CASE("typed requests carry the values", "[mgmt]") {
         R"({"v":1,"op":"add_service","service":{"vip":"192.0.2.10","port":443,"protocol":"tcp",)"
         R"("scheduler":"wlc","persistence":{"timeout":600,"netmask":"255.255.255.0"}}})"));
     const auto& add = std::get<AddServiceRequest>(r);
-    CHECK(add.service.key == ServiceKey{ip(192, 0, 2, 10), 443, Protocol::kTcp});
+    CHECK(add.service.key == ServiceKey{addr(192, 0, 2, 10), 443, Protocol::kTcp});
     CHECK(add.service.scheduler == "wlc");
     CHECK_FALSE(add.service.flags.has_value());
     REQUIRE(add.service.persistence.has_value());
@@ -100,7 +108,7 @@ TEST_CASE("typed requests carry the values", "[mgmt]") {
     const auto server = std::get<AddServerRequest>(parse_request(parse_request_line(
         R"({"v":1,"op":"add_server","service":{"vip":"1.2.3.4","port":80,"protocol":"tcp"},)"
         R"("server":{"address":"10.0.0.2","port":80,"forward":"tun"}})")));
-    CHECK(server.server.key == ServerKey{ip(10, 0, 0, 2), 80});
+    CHECK(server.server.key == ServerKey{addr(10, 0, 0, 2), 80});
     CHECK(server.server.forward == ForwardMethod::kTun);
     CHECK_FALSE(server.server.weight.has_value());
 }
@@ -137,7 +145,8 @@ TEST_CASE("field errors name the field and the problem", "[mgmt]") {
     CHECK(
         refusal(
             R"({"v":1,"op":"add_service","service":{"vip":"192.0.2","port":80,"protocol":"tcp"}})") ==
-        "field 'service.vip' must be an IPv4 address like \"192.0.2.10\", got \"192.0.2\"");
+        "field 'service.vip' must be an IPv4 or IPv6 address like \"192.0.2.10\" or "
+        "\"2001:db8::10\", got \"192.0.2\"");
     CHECK(
         refusal(
             R"({"v":1,"op":"add_service","service":{"vip":"192.0.2.10","port":"80","protocol":"tcp"}})") ==
@@ -210,7 +219,8 @@ TEST_CASE("field errors name the field and the problem", "[mgmt]") {
     CHECK(refusal(R"({"v":1,"op":"conns","limit":0})") ==
           "field 'limit' must be an integer 1..4294967295, got 0");
     CHECK(refusal(R"({"v":1,"op":"conns","filter":{"client":"x"}})") ==
-          "field 'filter.client' must be an IPv4 address like \"192.0.2.10\", got \"x\"");
+          "field 'filter.client' must be an IPv4 or IPv6 address like \"192.0.2.10\" or "
+          "\"2001:db8::10\", got \"x\"");
 }
 
 TEST_CASE("responses: envelope helpers and typed round trips", "[mgmt]") {
@@ -226,14 +236,14 @@ TEST_CASE("responses: envelope helpers and typed round trips", "[mgmt]") {
     ListResponse list;
     ServiceInfo s;
     s.name = "web";
-    s.key = {ip(192, 0, 2, 10), 80, Protocol::kTcp};
+    s.key = {addr(192, 0, 2, 10), 80, Protocol::kTcp};
     s.scheduler = "sh";
     s.flags = {"sh-port"};
     s.persistence = Persistence{600, ip(255, 255, 255, 0)};
     s.stats = Counters{1, 2, 3, 4, 5};
     s.rate = Rates{6, 7, 8, 9, 10};
     RealServerInfo rs;
-    rs.key = {ip(10, 0, 0, 11), 8080};
+    rs.key = {addr(10, 0, 0, 11), 8080};
     rs.weight = 3;
     rs.forward = ForwardMethod::kDr;
     rs.active_conns = 4;
@@ -260,8 +270,8 @@ TEST_CASE("responses: envelope helpers and typed round trips", "[mgmt]") {
     CHECK(parse_status_response(to_json(status)) == status);
 
     ConnsResponse conns;
-    conns.conns.push_back(ConnInfo{Protocol::kUdp, ip(10, 0, 1, 5), 5353, ip(192, 0, 2, 10), 53,
-                                   ip(10, 0, 0, 11), 53, "UDP", 299});
+    conns.conns.push_back(ConnInfo{Protocol::kUdp, addr(10, 0, 1, 5), 5353, addr(192, 0, 2, 10), 53,
+                                   addr(10, 0, 0, 11), 53, "UDP", 299});
     conns.truncated = true;
     CHECK(parse_conns_response(to_json(conns)) == conns);
 
@@ -385,5 +395,6 @@ TEST_CASE("address helpers are strict", "[mgmt]") {
     CHECK(text::is_contiguous_netmask(0xffffffff));
     CHECK_FALSE(text::is_contiguous_netmask(0xff00ff00));
     CHECK(refusal(R"({"v":1,"op":"conns","filter":{"vip":"010.0.0.1"}})") ==
-          "field 'filter.vip' must be an IPv4 address like \"192.0.2.10\", got \"010.0.0.1\"");
+          "field 'filter.vip' must be an IPv4 or IPv6 address like \"192.0.2.10\" or "
+          "\"2001:db8::10\", got \"010.0.0.1\"");
 }

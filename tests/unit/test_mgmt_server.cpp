@@ -131,7 +131,8 @@ TEST_CASE("garbage is answered with an error and the connection stays usable", "
     CHECK(client.call(R"({"v":1,"op":"explode"})")["error"].get<std::string>().rfind(
               "unknown op \"explode\" (known: status,", 0) == 0);
     CHECK(client.call(R"({"v":1,"op":"add_service","service":{"vip":"x"}})") ==
-          error_response("field 'service.vip' must be an IPv4 address like \"192.0.2.10\", got "
+          error_response("field 'service.vip' must be an IPv4 or IPv6 address like \"192.0.2.10\" "
+                         "or \"2001:db8::10\", got "
                          "\"x\""));
     CHECK(client.call(R"({"v":9,"op":"status"})") ==
           error_response("unsupported protocol version 9 (dvsd speaks version 1)"));

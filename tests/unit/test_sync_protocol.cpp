@@ -127,8 +127,12 @@ TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     CHECK(decode(v1).error == DecodeError::kBadVersion);
     CHECK(decode(v1).version == 1);
     bad = good;
-    bad[5] = 9;
+    bad[5] = 0;
     CHECK(decode(bad).error == DecodeError::kBadType);
+    bad = good;
+    bad[5] = 9;  // a type of a later DVS: skipped, named apart from malformed ones
+    CHECK(decode(bad).error == DecodeError::kUnknownType);
+    CHECK(decode(bad).header.seq == 1);
     bad = good;
     bad[7] = 2;  // count says 2, one record present
     CHECK(decode(bad).error == DecodeError::kBadLength);
@@ -163,4 +167,78 @@ TEST_CASE("malformed sync datagrams are refused with a reason", "[sync]") {
     bad[kHeaderSize - 1] = 1;  // the header's reserved bytes too
     CHECK(decode(bad).error == DecodeError::kBadLength);
     CHECK(std::string(decode_error_name(DecodeError::kBadRecord)) == "bad_record");
+}
+
+namespace {
+
+SyncRecord nat6_conn(uint16_t client_port) {
+    SyncRecord r = test::nat6_sync_record(client_port);
+    r.service_id = 3;  // local ids never travel
+    r.rs_id = 4;
+    return r;
+}
+
+using test::same_wire_fields6;
+
+}  // namespace
+
+TEST_CASE("IPv6 connections travel in datagrams of their own type (issue 15)", "[sync]") {
+    DatagramBuilder b(MessageType::kConnections6);
+    b.start(5, kSession);
+    SyncRecord udp = nat6_conn(5353);
+    udp.proto = 17;
+    udp.state = ConnState::kUdp;
+    udp.method = dataplane::kMethodDr;
+    SyncRecord gone = nat6_conn(40001);
+    gone.op = SyncOp::kRemove;
+    for (const SyncRecord& r : {nat6_conn(40000), udp, gone}) b.add(r);
+    b.set_seq(6);  // the number current when it goes
+    const std::vector<uint8_t> d = bytes(b.finish(nullptr));
+    REQUIRE(d.size() == kHeaderSize + 3 * kRecord6Size);
+    CHECK(d[4] == 2);  // still version 2: a new type, not a new version
+    CHECK(d[5] == 4);
+    CHECK(d[11] == 6);
+
+    const Message m = decode(d, nullptr);
+    REQUIRE(m.error == DecodeError::kNone);
+    CHECK(m.header.type == MessageType::kConnections6);
+    CHECK(m.header.seq == 6);
+    REQUIRE(m.records.size() == 3);
+    CHECK(same_wire_fields6(nat6_conn(40000), m.records[0]));
+    CHECK(same_wire_fields6(udp, m.records[1]));
+    CHECK(same_wire_fields6(gone, m.records[2]));
+    CHECK(m.records[0].service_id == 0);  // ids stay local
+    CHECK(m.records[0].rs_id == 0);
+
+    // Signed like the IPv4 datagrams.
+    const SyncKey key(std::string(32, '7'));
+    b.start(7, kSession);
+    b.add(nat6_conn(1));
+    const std::vector<uint8_t> s = bytes(b.finish(&key));
+    CHECK(decode(s, &key).error == DecodeError::kNone);
+    auto forged = s;
+    forged[kHeaderSize + 5] ^= 1;
+    CHECK(decode(forged, &key).error == DecodeError::kBadTag);
+
+    // A full datagram, and the malformed ones.
+    b.start(8, kSession);
+    while (!b.full()) b.add(nat6_conn(static_cast<uint16_t>(1000 + b.size())));
+    CHECK(b.size() == kMaxRecords6);
+    CHECK(b.finish(&key).size() <= kMaxDatagram);
+    auto bad = d;
+    bad[kHeaderSize + 58] = 1;  // reserved
+    CHECK(decode(bad, nullptr).error == DecodeError::kBadRecord);
+    bad = d;
+    bad[kHeaderSize] = 6 | dataplane::kTemplateProtoFlag;  // no IPv6 templates
+    bad[kHeaderSize + 1] = static_cast<uint8_t>(ConnState::kTemplate);
+    CHECK(decode(bad, nullptr).error == DecodeError::kBadRecord);
+    bad = d;
+    bad.resize(kHeaderSize + 2 * kRecord6Size + kRecordSize);  // an IPv4 record's size
+    CHECK(decode(bad, nullptr).error == DecodeError::kBadLength);
+
+    // What a peer from before IPv6 records makes of such a datagram: a type
+    // it does not know, refused alone (IPv4 datagrams still pass).
+    bad = d;
+    bad[5] = 5;
+    CHECK(decode(bad, nullptr).error == DecodeError::kUnknownType);
 }

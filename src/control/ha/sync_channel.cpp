@@ -93,6 +93,8 @@ void SyncChannel::start() {
         ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
     }
     running_ = true;
+    builder_.start(seq_, session_);
+    builder6_.start(seq_, session_);
     spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records{})",
                  stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size(),
                  key_ ? ", HMAC-SHA256 with ha.sync.key_file" : "");
@@ -135,34 +137,41 @@ void SyncChannel::drain_out_rings() {
         if (!send(pending_)) return;
         pending_.clear();
     }
+    // The builders keep what they hold between ticks (one of them may be
+    // part full when the other's datagram is refused); each datagram gets
+    // its sequence number when it goes.
     SyncRecord batch[256];
-    builder_.start(seq_, session_);
-    const auto ship = [&]() {
-        const std::span<const uint8_t> d = builder_.finish(key());
-        if (send(d)) return true;
-        pending_.assign(d.begin(), d.end());
-        return false;
+    const auto ship = [&](sync::DatagramBuilder& b) {
+        b.set_seq(seq_);
+        const std::span<const uint8_t> d = b.finish(key());
+        const bool sent = send(d);
+        if (!sent) pending_.assign(d.begin(), d.end());
+        b.start(seq_, session_);
+        return sent;
     };
     for (uint32_t w = 0; w < rings_.workers(); ++w) {
         rte_ring* out = rings_.worker(w).out;
         unsigned taken = 0;
         while (taken < kDrainPerTick) {
-            // Never more than fits the datagram being built, so a blocked
+            // Never more than fits either datagram being built, so a blocked
             // send leaves every other record in its ring.
-            const unsigned room = static_cast<unsigned>(sync::kMaxRecords - builder_.size());
+            const auto room = static_cast<unsigned>(std::min(
+                builder_.capacity() - builder_.size(), builder6_.capacity() - builder6_.size()));
             const unsigned n = rte_ring_sc_dequeue_burst_elem(out, batch, sizeof(SyncRecord),
                                                               std::min(room, 256u), nullptr);
             if (n == 0) break;
             taken += n;
-            for (unsigned i = 0; i < n; ++i) builder_.add(batch[i]);
+            for (unsigned i = 0; i < n; ++i)
+                (batch[i].is_v6() ? builder6_ : builder_).add(batch[i]);
             if (walking_) walk_records_ += n;
-            if (builder_.full()) {
-                if (!ship()) return;
-                builder_.start(seq_, session_);
+            for (sync::DatagramBuilder* b : {&builder_, &builder6_}) {
+                if (b->full() && !ship(*b)) return;
             }
         }
     }
-    if (!builder_.empty()) ship();
+    for (sync::DatagramBuilder* b : {&builder_, &builder6_}) {
+        if (!b->empty() && !ship(*b)) return;
+    }
 }
 
 bool SyncChannel::send(std::span<const uint8_t> datagram) {
@@ -182,7 +191,8 @@ bool SyncChannel::send(std::span<const uint8_t> datagram) {
     }
     ++stats_.datagrams_sent;
     if (datagram.size() > sync::kHeaderSize &&
-        datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections)) {
+        (datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections) ||
+         datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections6))) {
         stats_.records_sent += (uint32_t{datagram[6]} << 8) | datagram[7];  // count
     }
     return true;
@@ -321,7 +331,8 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             }
             return;
         }
-        case sync::MessageType::kConnections: {
+        case sync::MessageType::kConnections:
+        case sync::MessageType::kConnections6: {
             const dataplane::Snapshot* snap = snapshot_();
             if (snap == nullptr) return;
             const bool master = is_master_();
@@ -330,7 +341,8 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             for (const SyncRecord& r : msg.records) {
                 // Master of the instance holding this VIP? (With several
                 // instances the two boxes may each be master of one.)
-                install(r, *snap, master && !snap->ha.is_standby(r.vip));
+                // IPv6 VIPs are not VRRP addresses: the box's role decides.
+                install(r, *snap, master && (r.is_v6() || !snap->ha.is_standby(r.vip)));
             }
             return;
         }
@@ -356,6 +368,17 @@ bool SyncChannel::admit(const sync::Message& msg) {
                                   ? "it carries no MAC (the peer has no key file?)"
                                   : "its MAC does not match our key";
             spdlog::error("sync: refusing a datagram from {}: {}", stats_.peer, why);
+        }
+        return false;
+    }
+    if (msg.error == DecodeError::kUnknownType) {
+        // A later message type from our authenticated peer (a newer DVS):
+        // skipped and counted, its sequence number taken so that it does
+        // not look like a lost datagram.
+        window_.check(msg.header.session, msg.header.seq);
+        if (stats_.bad_datagrams++ == 0) {
+            spdlog::warn("sync: skipping datagrams of type {} from {} (a newer DVS?)",
+                         static_cast<int>(msg.header.type), stats_.peer);
         }
         return false;
     }

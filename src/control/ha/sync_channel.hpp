@@ -103,7 +103,8 @@ private:
     boost::asio::steady_timer request_timer_;
     boost::asio::ip::udp::endpoint from_;
     std::array<uint8_t, 65536> rx_buf_{};
-    sync::DatagramBuilder builder_;
+    sync::DatagramBuilder builder_;  // IPv4 records
+    sync::DatagramBuilder builder6_{sync::MessageType::kConnections6};
     std::vector<uint8_t> pending_;  // built but refused by a full socket buffer
     std::chrono::steady_clock::time_point last_gap_repair_{};
     std::optional<sync::SyncKey> key_;

@@ -80,7 +80,11 @@ void put_record(uint8_t* p, const dataplane::SyncRecord& r) {
     put32(p + 28, 0);
 }
 
-bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
+namespace {
+
+// The four leading bytes both record forms share: false for a combination
+// no dvsd writes.
+bool get_record_head(const uint8_t* p, dataplane::SyncRecord& r) {
     using dataplane::ConnState;
     const uint8_t l4 = p[0] & static_cast<uint8_t>(~dataplane::kTemplateProtoFlag);
     const bool is_template = (p[0] & dataplane::kTemplateProtoFlag) != 0;
@@ -94,12 +98,19 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
         p[3] != static_cast<uint8_t>(dataplane::SyncOp::kRemove)) {
         return false;
     }
-    if (get16(p + 22) != 0 || get32(p + 28) != 0) return false;  // reserved: one spelling
     r = {};
     r.proto = p[0];
     r.state = state;
     r.method = p[2];
     r.op = static_cast<dataplane::SyncOp>(p[3]);
+    return true;
+}
+
+}  // namespace
+
+bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
+    if (!get_record_head(p, r)) return false;
+    if (get16(p + 22) != 0 || get32(p + 28) != 0) return false;  // reserved: one spelling
     r.client_ip = get_raw32(p + 4);
     r.vip = get_raw32(p + 8);
     r.rs_ip = get_raw32(p + 12);
@@ -112,12 +123,44 @@ bool get_record(const uint8_t* p, dataplane::SyncRecord& r) {
     return r.timeout <= kMaxTimeoutSeconds;
 }
 
-constexpr NameTable<DecodeError, 10> kDecodeErrorNames{{
+void put_record6(uint8_t* p, const dataplane::SyncRecord& r) {
+    p[0] = r.proto;
+    p[1] = static_cast<uint8_t>(r.state);
+    p[2] = r.method;
+    p[3] = static_cast<uint8_t>(r.op);
+    std::memcpy(p + 4, r.client_ip6.b, 16);
+    std::memcpy(p + 20, r.vip6.b, 16);
+    std::memcpy(p + 36, r.rs_ip6.b, 16);
+    put_raw16(p + 52, r.client_port);
+    put_raw16(p + 54, r.vport);
+    put_raw16(p + 56, r.rs_port);
+    put16(p + 58, 0);
+    put32(p + 60, r.timeout);
+}
+
+bool get_record6(const uint8_t* p, dataplane::SyncRecord& r) {
+    if (!get_record_head(p, r)) return false;
+    if (get16(p + 58) != 0) return false;  // reserved: one spelling
+    // Persistence templates are IPv4 only (Conn6 has none).
+    if (r.is_template()) return false;
+    r.flags = dataplane::kSyncIpv6;
+    r.client_ip6 = dataplane::Ip6::from(p + 4);
+    r.vip6 = dataplane::Ip6::from(p + 20);
+    r.rs_ip6 = dataplane::Ip6::from(p + 36);
+    r.client_port = get_raw16(p + 52);
+    r.vport = get_raw16(p + 54);
+    r.rs_port = get_raw16(p + 56);
+    r.timeout = get32(p + 60);
+    return r.timeout <= kMaxTimeoutSeconds;
+}
+
+constexpr NameTable<DecodeError, 11> kDecodeErrorNames{{
     {DecodeError::kNone, "none"},
     {DecodeError::kTooShort, "too_short"},
     {DecodeError::kBadMagic, "bad_magic"},
     {DecodeError::kBadVersion, "bad_version"},
     {DecodeError::kBadType, "bad_type"},
+    {DecodeError::kUnknownType, "unknown_type"},
     {DecodeError::kBadLength, "bad_length"},
     {DecodeError::kBadRecord, "bad_record"},
     {DecodeError::kUnsigned, "unsigned"},
@@ -182,20 +225,26 @@ Message decode(std::span<const uint8_t> d, const SyncKey* key) {
     const size_t body_len = end - kHeaderSize;
     switch (d[5]) {
         case static_cast<uint8_t>(MessageType::kConnections):
-            m.header.type = MessageType::kConnections;
-            if (m.header.count > kMaxRecords || body_len != m.header.count * kRecordSize) {
+        case static_cast<uint8_t>(MessageType::kConnections6): {
+            const bool v6 = d[5] == static_cast<uint8_t>(MessageType::kConnections6);
+            const size_t size = v6 ? kRecord6Size : kRecordSize;
+            m.header.type = static_cast<MessageType>(d[5]);
+            if (m.header.count > (v6 ? kMaxRecords6 : kMaxRecords) ||
+                body_len != m.header.count * size) {
                 m.error = DecodeError::kBadLength;
                 return m;
             }
             m.records.resize(m.header.count);
             for (size_t i = 0; i < m.header.count; ++i) {
-                if (!get_record(body + i * kRecordSize, m.records[i])) {
+                const uint8_t* p = body + i * size;
+                if (!(v6 ? get_record6(p, m.records[i]) : get_record(p, m.records[i]))) {
                     m.records.clear();
                     m.error = DecodeError::kBadRecord;
                     return m;
                 }
             }
             return m;
+        }
         case static_cast<uint8_t>(MessageType::kFullRequest):
             m.header.type = MessageType::kFullRequest;
             if (m.header.count != 0 || body_len != 4) {
@@ -213,26 +262,37 @@ Message decode(std::span<const uint8_t> d, const SyncKey* key) {
             m.transfer = get32(body);
             m.total = get32(body + 4);
             return m;
-        default:
+        case 0:
             m.error = DecodeError::kBadType;
+            return m;
+        default:
+            m.header.type = static_cast<MessageType>(d[5]);
+            m.error = DecodeError::kUnknownType;
             return m;
     }
 }
 
 void DatagramBuilder::start(uint32_t seq, const Session& session) {
     count_ = 0;
-    put_header(buf_, MessageType::kConnections, 0, seq, session);
+    put_header(buf_, type_, 0, seq, session);
 }
 
+void DatagramBuilder::set_seq(uint32_t seq) { put32(buf_ + 8, seq); }
+
 void DatagramBuilder::add(const dataplane::SyncRecord& r) {
-    put_record(buf_ + kHeaderSize + count_ * kRecordSize, r);
+    uint8_t* p = buf_ + kHeaderSize + count_ * record_size();
+    if (type_ == MessageType::kConnections6) {
+        put_record6(p, r);
+    } else {
+        put_record(p, r);
+    }
     ++count_;
 }
 
 std::span<const uint8_t> DatagramBuilder::finish(const SyncKey* key) {
     put16(buf_ + 6, count_);
     buf_[kAuthOffset] = 0;
-    return {buf_, seal(buf_, kHeaderSize + count_ * kRecordSize, key)};
+    return {buf_, seal(buf_, kHeaderSize + count_ * record_size(), key)};
 }
 
 std::vector<uint8_t> encode_full_request(uint32_t seq, const Session& session, uint32_t transfer,

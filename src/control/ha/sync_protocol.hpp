@@ -8,6 +8,9 @@
 //   kConnections: count records of 32 bytes:
 //       proto | state | method | op | client_ip | vip | rs_ip |
 //       client_port | vport | rs_port | reserved u16 | timeout u32 | reserved u32
+//   kConnections6: count records of 64 bytes, IPv6 connections (issue 15):
+//       proto | state | method | op | client_ip (16) | vip (16) | rs_ip (16) |
+//       client_port | vport | rs_port | reserved u16 | timeout u32 | reserved u32
 //   kFullRequest: transfer u32            ("send me your whole table")
 //   kFullEnd:     transfer u32 | records u32   ("that was all of it")
 //   auth 1: a 16-byte tag follows (sync_auth.hpp: HMAC-SHA256 over every
@@ -19,6 +22,13 @@
 // (sync_window.hpp). A receiver refuses other versions with a named error
 // (version 1 had a 16-byte header without `started` and no tag), so the
 // format can change with the version number. Pure code: no sockets.
+//
+// IPv6 connections travel in datagrams of their own type, never mixed with
+// IPv4 records, so the format stays version 2: a peer from before them
+// refuses those datagrams alone (bad_type, counted in bad_datagrams) and
+// keeps installing the IPv4 ones. A message type this code does not know
+// is likewise skipped and counted (DecodeError::kUnknownType), so a later
+// type reaches this peer the same way.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,11 +44,18 @@ inline constexpr uint32_t kMagic = 0x44565359;  // "DVSY"
 inline constexpr uint8_t kVersion = 2;
 inline constexpr size_t kHeaderSize = 28;
 inline constexpr size_t kRecordSize = 32;
+inline constexpr size_t kRecord6Size = 64;
 inline constexpr size_t kMaxDatagram = 1400;  // fits a 1500-byte MTU with IP and UDP
 inline constexpr size_t kMaxRecords = (kMaxDatagram - kHeaderSize - kTagSize) / kRecordSize;
+inline constexpr size_t kMaxRecords6 = (kMaxDatagram - kHeaderSize - kTagSize) / kRecord6Size;
 inline constexpr uint32_t kMaxTimeoutSeconds = 2592000;  // a record's timeout: at most 30 days
 
-enum class MessageType : uint8_t { kConnections = 1, kFullRequest = 2, kFullEnd = 3 };
+enum class MessageType : uint8_t {
+    kConnections = 1,
+    kFullRequest = 2,
+    kFullEnd = 3,
+    kConnections6 = 4,
+};
 
 // One run of the sender's dvsd.
 struct Session {
@@ -59,12 +76,13 @@ enum class DecodeError : uint8_t {
     kTooShort,
     kBadMagic,
     kBadVersion,
-    kBadType,
-    kBadLength,  // the size does not match the type and count
-    kBadRecord,  // a record with an impossible protocol, state, method or op
-    kUnsigned,   // we have a key; the datagram carries no tag
-    kBadTag,     // the tag does not match (another key, or altered)
-    kSigned,     // a tag, but we have no key to check it with
+    kBadType,      // a type number no version of the format had (0)
+    kUnknownType,  // a later type than this code knows: skipped
+    kBadLength,    // the size does not match the type and count
+    kBadRecord,    // a record with an impossible protocol, state, method or op
+    kUnsigned,     // we have a key; the datagram carries no tag
+    kBadTag,       // the tag does not match (another key, or altered)
+    kSigned,       // a tag, but we have no key to check it with
     kCount
 };
 const char* decode_error_name(DecodeError e);
@@ -78,7 +96,7 @@ struct Message {
     DecodeError error = DecodeError::kNone;
     uint8_t version = 0;  // as read (kBadVersion says which)
     Header header;
-    std::vector<dataplane::SyncRecord> records;  // kConnections (ids left 0)
+    std::vector<dataplane::SyncRecord> records;  // kConnections, kConnections6 (ids left 0)
     uint32_t transfer = 0;                       // kFullRequest, kFullEnd
     uint32_t total = 0;                          // kFullEnd: records in the transfer
 };
@@ -89,25 +107,42 @@ struct Message {
 // reserved bytes set, a timeout over 30 days); ids are left 0.
 void put_record(uint8_t* p, const dataplane::SyncRecord& r);
 bool get_record(const uint8_t* p, dataplane::SyncRecord& r);
+// The same for an IPv6 connection, 64 bytes (get_record6 sets kSyncIpv6).
+void put_record6(uint8_t* p, const dataplane::SyncRecord& r);
+bool get_record6(const uint8_t* p, dataplane::SyncRecord& r);
 
 // key: the configured key, or null (then only unsigned datagrams pass).
 // The tag is checked before anything after the header is read.
 Message decode(std::span<const uint8_t> datagram, const SyncKey* key);
 
-// Fills datagrams of connection records; the caller sends each when full()
-// or when its flush timer fires.
+// Fills datagrams of connection records of one family (kConnections or
+// kConnections6); the caller sends each when full() or when its flush timer
+// fires.
 class DatagramBuilder {
 public:
+    explicit DatagramBuilder(MessageType type = MessageType::kConnections) : type_(type) {}
     void start(uint32_t seq, const Session& session);
+    // r's family must be the builder's.
     void add(const dataplane::SyncRecord& r);
-    bool full() const { return count_ == kMaxRecords; }
+    size_t capacity() const {
+        return type_ == MessageType::kConnections6 ? kMaxRecords6 : kMaxRecords;
+    }
+    bool full() const { return count_ == capacity(); }
     bool empty() const { return count_ == 0; }
+    // The sequence number start() wrote, replaced (a datagram built over
+    // several ticks takes the number current when it is sent).
+    void set_seq(uint32_t seq);
     size_t size() const { return count_; }
     // The datagram (header count filled in, signed with key unless null);
     // valid until the next start().
     std::span<const uint8_t> finish(const SyncKey* key);
 
 private:
+    size_t record_size() const {
+        return type_ == MessageType::kConnections6 ? kRecord6Size : kRecordSize;
+    }
+
+    MessageType type_;
     uint8_t buf_[kMaxDatagram] = {};
     uint16_t count_ = 0;
 };

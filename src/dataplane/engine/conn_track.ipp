@@ -351,19 +351,32 @@ int32_t ConnTracker<Io>::schedule(const Service& svc, const sched::FlowInfo& flo
     return s.pick(with_load);
 }
 
-// One slice of a connection listing per housekeeping pass.
+// One slice of a connection listing per housekeeping pass: the IPv4 table,
+// then the IPv6 one (when the requester gave it room).
 template <class Io>
 void ConnTracker<Io>::serve_dump(ConnDump& dump) {
-    dump.cursor = ctx_.conns.scan(dump.cursor, ConnDump::kSlice, [&](const Conn& c) {
-        if (c.state == ConnState::kTemplate && !dump.filter.templates) return;
-        if (!dump.filter.matches(c)) return;
-        if (dump.count == dump.capacity) {
-            dump.truncated = true;
-            return;
-        }
-        dump.out[dump.count++] = {c, ctx_.seconds_left(c)};
-    });
-    if (dump.cursor >= ctx_.conns.capacity() || dump.truncated) {
+    if (dump.cursor < ctx_.conns.capacity()) {
+        dump.cursor = ctx_.conns.scan(dump.cursor, ConnDump::kSlice, [&](const Conn& c) {
+            if (c.state == ConnState::kTemplate && !dump.filter.templates) return;
+            if (!dump.filter.matches(c)) return;
+            if (dump.count == dump.capacity) {
+                dump.truncated = true;
+                return;
+            }
+            dump.out[dump.count++] = {c, ctx_.seconds_left(c)};
+        });
+    } else if (dump.capacity6 != 0 && dump.cursor6 < ctx_.conns6.capacity()) {
+        dump.cursor6 = ctx_.conns6.scan(dump.cursor6, ConnDump::kSlice, [&](const Conn6& c) {
+            if (!dump.filter.matches(c)) return;
+            if (dump.count6 == dump.capacity6) {
+                dump.truncated = true;
+                return;
+            }
+            dump.out6[dump.count6++] = {c, ctx_.seconds_left(c)};
+        });
+    }
+    const bool v6_done = dump.capacity6 == 0 || dump.cursor6 >= ctx_.conns6.capacity();
+    if ((dump.cursor >= ctx_.conns.capacity() && v6_done) || dump.truncated) {
         dump.state.store(ConnDump::kDone, std::memory_order_release);
     }
 }

@@ -88,7 +88,8 @@ struct CoreContext {
         }
         return conns.lookup(key);
     }
-    uint32_t seconds_left(const Conn& c) const {
+    template <class Entry>  // Conn or Conn6
+    uint32_t seconds_left(const Entry& c) const {
         return static_cast<int32_t>(c.expires - now_s) > 0 ? c.expires - now_s : 0;
     }
 

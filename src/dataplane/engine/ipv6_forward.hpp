@@ -14,8 +14,10 @@
 // Shared with IPv4: the scheduler instances, the load gauges and half-open
 // bounds (ConnTracker::schedule, account_load), the neighbour resolution
 // (Neighbors::route_and_send6, send6), the counters. Not yet for IPv6:
-// persistence, sync records (counted as sync_v6_skipped), fragments (refused by the parse), resets
-// for removed servers, and the connection listing and restart file. Written by its own core only.
+// persistence, fragments past the guards (later fragments are not followed
+// to their connection), resets for removed servers. Sync records go to the
+// HA peer as for IPv4 (SyncRecord with kSyncIpv6), and the restart file
+// carries IPv6 connections. Written by its own core only.
 
 #include <rte_mbuf.h>
 
@@ -70,9 +72,6 @@ private:
     // within the rate (RFC 4443 2.4(f)). True if one was sent; `v`'s
     // packet stays the caller's.
     bool send_error(const PacketView& v, const Snapshot& snap, uint8_t type, uint32_t param);
-    // An IPv6 connection change a master would send its peer: no IPv6 sync
-    // record exists yet, so it is counted instead.
-    void emit_sync();
 
     CoreContext& ctx_;
     Egress<Io>& out_;

@@ -14,11 +14,6 @@ Ipv6Forward<Io>::Ipv6Forward(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& n
 }
 
 template <class Io>
-void Ipv6Forward<Io>::emit_sync() {
-    if (sync_.on()) ctx_.counters->sync_v6_skipped.add();
-}
-
-template <class Io>
 bool Ipv6Forward<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     const Ip6 dst = Ip6::from(v.ip6->dst);
     uint32_t owner;
@@ -91,7 +86,7 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap,
         c = ctx_.conns6.insert(proto, ctx_.now_s, snap.timeouts.of(proto.state));
         if (c == nullptr) return out_.drop(m, DropReason::kConnTableFull);
         track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
-        emit_sync();
+        sync_.emit(*c, SyncOp::kUpdate);
         ctx_.counters->conns_created.add();
         ctx_.counters->services[c->service_id].conns.add();
         ctx_.counters->real_servers[c->rs_id].conns.add();
@@ -99,9 +94,10 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap,
         const ConnState next =
             tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
         track_.account_load(c->rs_id, c->service_id, c->state, next);
-        if (next != c->state) emit_sync();
+        const bool changed = next != c->state;
         c->state = next;
         ctx_.conns6.touch(c, ctx_.now_s, snap.timeouts.of(next));
+        if (changed) sync_.emit(*c, SyncOp::kUpdate);
     }
     ctx_.counters->services[c->service_id].pkts_in.add();
     ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
@@ -140,9 +136,10 @@ void Ipv6Forward<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
                                ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
                                : ConnState::kUdp;
     track_.account_load(c->rs_id, c->service_id, c->state, next);
-    if (next != c->state) emit_sync();
+    const bool changed = next != c->state;
     c->state = next;
     ctx_.conns6.touch(c, ctx_.now_s, snap.timeouts.of(next));
+    if (changed) sync_.emit(*c, SyncOp::kUpdate);
     if (!decrement_hop_limit(*v.ip6)) return time_exceeded(m, v, snap);
     ctx_.counters->services[c->service_id].pkts_out.add();
     ctx_.counters->services[c->service_id].bytes_out.add(v.l3_len);
@@ -188,7 +185,7 @@ bool Ipv6Forward<Io>::send_error(const PacketView& v, const Snapshot& snap, uint
 
 template <class Io>
 uint32_t Ipv6Forward<Io>::on_expire(const Conn6& c) {
-    emit_sync();
+    sync_.emit(c, SyncOp::kRemove);
     ctx_.counters->conns_expired.add();
     track_.account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
     return 0;

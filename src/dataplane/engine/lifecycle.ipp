@@ -39,7 +39,9 @@ void Engine<Io>::housekeeping(const Snapshot& snap) {
     ctx_.conns.advance(
         ctx_.now_s, [&](const Conn& c) { return track_.on_expire(c, snap); },
         [&](const Conn& c) { sync_.emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
-    ctx_.conns6.advance(ctx_.now_s, [&](const Conn6& c) { return fwd6_.on_expire(c); });
+    ctx_.conns6.advance(
+        ctx_.now_s, [&](const Conn6& c) { return fwd6_.on_expire(c); },
+        [&](const Conn6& c) { sync_.emit(c, SyncOp::kUpdate); });
     ctx_.counters->conns_active.set(ctx_.conns.size() + ctx_.conns6.size() - ctx_.templates_live);
     frags_.expire();
     nbr_.expire(snap);

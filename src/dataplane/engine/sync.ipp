@@ -52,6 +52,7 @@ void SyncAgent<Io>::poll(const Snapshot& snap, uint32_t& work) {
 // A record from the peer, with our ids, for a flow this worker owns.
 template <class Io>
 void SyncAgent<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
+    if (r.is_v6()) return install_synced6(r);
     const ConnTable::Hit hit = ctx_.conns.lookup(r.key());
     Conn* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
     if (r.op == SyncOp::kRemove) {
@@ -113,6 +114,64 @@ void SyncAgent<Io>::install_synced(const SyncRecord& r, const Snapshot& snap) {
     }
 }
 
+// The same for an IPv6 connection (no templates: Conn6 has none).
+template <class Io>
+void SyncAgent<Io>::install_synced6(const SyncRecord& r) {
+    const ConnTable6::Hit hit = ctx_.conns6.lookup(r.key6());
+    Conn6* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
+    const auto take_out = [&](Conn6* entry) {
+        track_.account_load(entry->rs_id, entry->service_id, entry->state, ConnState::kCount);
+        ctx_.conns6.erase(entry);
+    };
+    if (r.op == SyncOp::kRemove) {
+        if (c != nullptr) {
+            take_out(c);
+            ctx_.counters->sync_removed.add();
+        }
+        return;
+    }
+    const uint32_t timeout = r.timeout + engine_detail::kSyncGraceSeconds;
+    if (c != nullptr) {
+        if (r.flags & kSyncKeepExisting) {
+            ctx_.counters->sync_kept.add();
+            return;
+        }
+        if (c->rs_ip == r.rs_ip6 && c->rs_port == r.rs_port && c->method == r.method &&
+            c->rs_id == r.rs_id) {
+            track_.account_load(c->rs_id, c->service_id, c->state, r.state);
+            c->state = r.state;
+            ctx_.conns6.touch(c, ctx_.now_s, timeout);
+            ctx_.counters->sync_updated.add();
+            return;
+        }
+        take_out(c);  // now on another server: replaced below
+    }
+    Conn6 proto{};
+    proto.client_ip = r.client_ip6;
+    proto.vip = r.vip6;
+    proto.rs_ip = r.rs_ip6;
+    proto.client_port = r.client_port;
+    proto.vport = r.vport;
+    proto.rs_port = r.rs_port;
+    proto.proto = r.proto;
+    proto.state = r.state;
+    proto.service_id = r.service_id;
+    proto.rs_id = r.rs_id;
+    proto.method = r.method;
+    proto.has_reply_key = r.method == kMethodNat;
+    c = ctx_.conns6.insert(proto, ctx_.now_s, timeout);
+    if (c == nullptr) {
+        ctx_.counters->sync_install_failed.add();
+        return;
+    }
+    track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+    if (r.flags & kSyncRestored) {
+        ctx_.counters->conns_restored.add();
+    } else {
+        ctx_.counters->sync_installed.add();
+    }
+}
+
 template <class Io>
 void SyncAgent<Io>::remove_entry(Conn* c, const Snapshot& snap) {
     if (c->state == ConnState::kTemplate) {
@@ -135,15 +194,23 @@ void SyncAgent<Io>::serve_full_sync(WorkerSyncRings& rings) {
     if (wanted == full_served_) return;
     if (!walking_) {
         walking_ = true;
-        walk_cursor_ = 0;
+        walk_cursor_ = walk_cursor6_ = 0;
     }
     flush();
     if (rte_ring_free_count(rings.out) < engine_detail::kFullSyncSlice + kSyncBatch) return;
-    walk_cursor_ = ctx_.conns.scan(walk_cursor_, engine_detail::kFullSyncSlice, [&](const Conn& c) {
-        push(SyncRecord::from_conn(c, SyncOp::kUpdate, ctx_.seconds_left(c)));
-    });
+    if (walk_cursor_ < ctx_.conns.capacity()) {
+        walk_cursor_ =
+            ctx_.conns.scan(walk_cursor_, engine_detail::kFullSyncSlice, [&](const Conn& c) {
+                push(SyncRecord::from_conn(c, SyncOp::kUpdate, ctx_.seconds_left(c)));
+            });
+    } else {
+        walk_cursor6_ =
+            ctx_.conns6.scan(walk_cursor6_, engine_detail::kFullSyncSlice, [&](const Conn6& c) {
+                push(SyncRecord::from_conn6(c, SyncOp::kUpdate, ctx_.seconds_left(c)));
+            });
+    }
     flush();
-    if (walk_cursor_ >= ctx_.conns.capacity()) {
+    if (walk_cursor_ >= ctx_.conns.capacity() && walk_cursor6_ >= ctx_.conns6.capacity()) {
         walking_ = false;
         full_served_ = wanted;
         rings.full_done.store(wanted, std::memory_order_release);

@@ -47,6 +47,9 @@ public:
     void emit(const Conn& c, SyncOp op) {
         if (on_) push(SyncRecord::from_conn(c, op, ctx_.seconds_left(c)));
     }
+    void emit(const Conn6& c, SyncOp op) {
+        if (on_) push(SyncRecord::from_conn6(c, op, ctx_.seconds_left(c)));
+    }
     void push(const SyncRecord& r);
     void flush();
     // Installs what the peer sent and serves full transfers.
@@ -54,6 +57,7 @@ public:
 
 private:
     void install_synced(const SyncRecord& r, const Snapshot& snap);
+    void install_synced6(const SyncRecord& r);
     void serve_full_sync(WorkerSyncRings& rings);
     // Takes an entry out (a peer's remove or replacement): its load, and the
     // count of the template that placed it, are given back; not counted as
@@ -70,8 +74,9 @@ private:
     bool on_ = false;
     uint16_t count_ = 0;
     SyncRecord buf_[kSyncBatch];
-    bool walking_ = false;  // a full transfer is being walked
-    uint32_t walk_cursor_ = 0;
+    bool walking_ = false;      // a full transfer is being walked
+    uint32_t walk_cursor_ = 0;  // in the IPv4 table, then walk_cursor6_ in the IPv6 one
+    uint32_t walk_cursor6_ = 0;
     uint32_t full_served_ = 0;  // last full_requested value completed
     uint64_t garp_seen_ = 0;    // Snapshot::ha.garp_generation served
 };
