@@ -682,8 +682,7 @@ nlohmann::json Management::handle(const nlohmann::json& json_request) {
                         } catch (const ConfigError& e) {
                             throw mgmt::DaemonError(
                                 std::string("# dvs: options of ") + key_text(r.service) + " -r " +
-                                format_ipv4(r.server->address) + ":" +
-                                std::to_string(r.server->port) + ": " + e.what());
+                                endpoint_text(r.server->address, r.server->port) + ": " + e.what());
                         }
                         return;
                     }
