@@ -23,7 +23,9 @@
 // window shows latency nearer to an idle forwarder's.
 //
 // Per case (mode x proto x conns x new_ratio): a fill pass through the loop
-// (one SYN, or first UDP datagram, per flow: new_conns_per_s), then --runs
+// (per TCP flow a SYN then an ACK, so no entry stays half-open and the
+// SYN-pressure timeout cannot expire flows of a long fill; per UDP flow its
+// first datagram: new_conns_per_s), then --runs
 // pairs of passes (floor, dvs) of --packets packets each; medians reported.
 // In a measured pass a fraction new_ratio of packets opens a fresh flow (SYN
 // on a client tuple never used before); the rest go to one of the N flows at
@@ -107,7 +109,8 @@ struct Rings {
 // What the traffic of one pass is.
 struct PassSpec {
     Target target = Target::kDvs;
-    bool fill = false;  // flows first .. first+count-1 in order, all new
+    bool fill = false;       // flows first .. first+count-1 in order, all new
+    bool handshake = false;  // fill: each flow's SYN is followed by its ACK
     uint64_t packets = 0;
     uint32_t first = 0;        // fill: first flow
     uint64_t established = 0;  // measured pass: flows 0 .. established-1 exist
@@ -290,8 +293,9 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
                         uint32_t flow;
                         bool syn;
                         if (spec.fill) {
-                            flow = spec.first + static_cast<uint32_t>(r.sent + i);
-                            syn = true;
+                            const uint64_t k = r.sent + i;
+                            flow = spec.first + static_cast<uint32_t>(spec.handshake ? k / 2 : k);
+                            syn = !spec.handshake || k % 2 == 0;
                         } else if (all_new || rng.next() < new_threshold) {
                             flow = (*spec.next_fresh)++;
                             syn = true;
@@ -390,12 +394,13 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     Sink sink(mode, tcp, echo, gen.l4_len());
     sink.expect_flows(conns);
 
-    // Fill: one new flow per packet, in order.
+    // Fill: the flows in order, a TCP flow's handshake (SYN, ACK) at once.
     const uint64_t created0 = worker->counters().conns_created.get();
     PassSpec fill;
     fill.target = Target::kDvs;
     fill.fill = true;
-    fill.packets = conns;
+    fill.handshake = tcp;
+    fill.packets = tcp ? 2 * conns : conns;
     fill.first = 0;
     const PassResult f = loop.run(fill, gen, sink, worker, &stop);
     res.new_conns_per_s = f.seconds > 0 ? static_cast<double>(conns) / f.seconds : 0;
