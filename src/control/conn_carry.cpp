@@ -36,7 +36,8 @@ void Daemon::save_connections() {
     constexpr auto kPatience = std::chrono::seconds(10);
     std::vector<std::vector<dataplane::ConnDumpEntry>> buffers(workers_.size());
     std::vector<std::vector<dataplane::ConnDumpEntry6>> buffers6(workers_.size());
-    const uint32_t capacity6 = dataplane::conn6_capacity(config_.dataplane.conn_capacity);
+    const uint32_t capacity6 = dataplane::conn6_capacity(config_.dataplane.conn_capacity,
+                                                         config_.dataplane.conn6_capacity);
     for (size_t w = 0; w < workers_.size(); ++w) {
         dataplane::ConnDump& d = workers_[w]->conn_dump();
         // A listing the management socket started before it closed: let it end.

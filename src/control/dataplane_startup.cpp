@@ -289,6 +289,7 @@ int Daemon::start_dataplane() {
     env.rings = &rings_;
     env.stop = &stop_;
     env.idle_sleep_us = config_.dataplane.idle_sleep_us;
+    env.conn6_capacity = config_.dataplane.conn6_capacity;
     env.all_counters = all_counters_.data();  // filled below, before any worker runs
     env.sync = sync_rings_.get();
     if (config_.exception_path.enabled) {
@@ -301,8 +302,13 @@ int Daemon::start_dataplane() {
     }
     for (uint32_t w = 0; w < n_workers; ++w) all_counters_[w] = &workers_[w]->counters();
     telemetry::register_commands({all_counters_.begin(), all_counters_.begin() + n_workers});
-    spdlog::info("connection table: {} entries per worker, {:.1f} bytes per entry",
-                 config_.dataplane.conn_capacity, workers_[0]->conn_bytes_per_entry());
+    spdlog::info(
+        "connection table: {} entries per worker, {:.1f} bytes per entry; IPv6: {} entries per "
+        "worker, {:.1f} bytes per entry",
+        config_.dataplane.conn_capacity, workers_[0]->conn_bytes_per_entry(),
+        dataplane::conn6_capacity(config_.dataplane.conn_capacity,
+                                  config_.dataplane.conn6_capacity),
+        workers_[0]->conn6_bytes_per_entry());
     for (uint32_t w = 0; w < n_workers; ++w) {
         const int rc =
             rte_eal_remote_launch([](void* arg) { return static_cast<Worker*>(arg)->run(); },

@@ -39,7 +39,7 @@ HugepageMemory read_hugepages(const std::string& sysfs_dir) {
 }
 
 uint64_t dataplane_hugepage_bytes(const DataplaneConfig& d) {
-    return uint64_t{d.workers} * dataplane::worker_tables_bytes(d.conn_capacity) +
+    return uint64_t{d.workers} * dataplane::worker_tables_bytes(d.conn_capacity, d.conn6_capacity) +
            uint64_t{d.mbufs} * kMbufBytes;
 }
 
@@ -51,16 +51,19 @@ void check_hugepage_memory(const Config& config, const HugepageMemory& present) 
     // No hugepages at all: a machine that checks files for another one (a
     // build host); start-up there fails in EAL anyway, with its own message.
     if (present.total_bytes == 0) return;
-    const uint64_t tables = uint64_t{d.workers} * dataplane::worker_tables_bytes(d.conn_capacity);
+    const uint64_t tables =
+        uint64_t{d.workers} * dataplane::worker_tables_bytes(d.conn_capacity, d.conn6_capacity);
     const uint64_t mbufs = uint64_t{d.mbufs} * kMbufBytes;
     if (tables + mbufs <= present.total_bytes) return;
-    throw ConfigError(config.source +
-                      ": dataplane.conn_capacity: " + std::to_string(d.conn_capacity) +
-                      " connections x " + std::to_string(d.workers) + " workers need " +
-                      mib(tables) + " of hugepages, and " + std::to_string(d.mbufs) + " mbufs " +
-                      mib(mbufs) + ": " + mib(tables + mbufs) + " in all; this machine has " +
-                      mib(present.total_bytes) + " of hugepages (" + mib(present.free_bytes) +
-                      " free). Lower conn_capacity or add hugepages (vm.nr_hugepages)");
+    throw ConfigError(
+        config.source + ": dataplane.conn_capacity: " + std::to_string(d.conn_capacity) +
+        " connections (and " +
+        std::to_string(dataplane::conn6_capacity(d.conn_capacity, d.conn6_capacity)) + " IPv6) x " +
+        std::to_string(d.workers) + " workers need " + mib(tables) + " of hugepages, and " +
+        std::to_string(d.mbufs) + " mbufs " + mib(mbufs) + ": " + mib(tables + mbufs) +
+        " in all; this machine has " + mib(present.total_bytes) + " of hugepages (" +
+        mib(present.free_bytes) +
+        " free). Lower conn_capacity (or conn6_capacity) or add hugepages (vm.nr_hugepages)");
 }
 
 }  // namespace dvs::control

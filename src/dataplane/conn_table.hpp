@@ -180,16 +180,18 @@ using ConnTable6 = BasicConnTable<Conn6, FlowKey6>;
 extern template class BasicConnTable<Conn, FlowKey>;
 extern template class BasicConnTable<Conn6, FlowKey6>;
 
-// Each worker's IPv6 table holds an eighth of its IPv4 capacity (at least
-// 1024): IPv6 entries are 80 bytes, and a dual-stack box mostly sees IPv4
-// today; the IPv4 table keeps the whole conn_capacity.
-inline uint32_t conn6_capacity(uint32_t conn_capacity) {
+// Each worker's IPv6 table holds `configured` entries
+// (dataplane.conn6_capacity) or, when that is 0, an eighth of its IPv4
+// capacity (at least 1024): IPv6 entries are 80 bytes, and a dual-stack box
+// mostly sees IPv4 today; the IPv4 table keeps the whole conn_capacity.
+inline uint32_t conn6_capacity(uint32_t conn_capacity, uint32_t configured = 0) {
+    if (configured != 0) return configured;
     return conn_capacity / 8 > 1024 ? conn_capacity / 8 : 1024;
 }
 // Hugepage bytes of one worker's two tables (what --check compares).
-inline uint64_t worker_tables_bytes(uint32_t conn_capacity) {
+inline uint64_t worker_tables_bytes(uint32_t conn_capacity, uint32_t conn6_configured = 0) {
     return ConnTable::memory_bytes(conn_capacity) +
-           ConnTable6::memory_bytes(conn6_capacity(conn_capacity));
+           ConnTable6::memory_bytes(conn6_capacity(conn_capacity, conn6_configured));
 }
 
 template <class Entry, class Key>

@@ -48,7 +48,7 @@ public:
     uint32_t id() const { return id_; }
     const WorkerCounters& counters() const { return engine_.counters(); }
     double conn_bytes_per_entry() const { return engine_.conn_table().bytes_per_entry(); }
-    // The IPv6 table's (conn6_capacity(conn_capacity) entries).
+    // The IPv6 table's (conn6_capacity(conn_capacity, env.conn6_capacity) entries).
     double conn6_bytes_per_entry() const { return engine_.conn_table6().bytes_per_entry(); }
     // The TSC the worker counts time from (its start), and ticks per second:
     // what a test clock (WorkerEnv::clock) is set relative to.

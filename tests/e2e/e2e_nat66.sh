@@ -21,6 +21,8 @@ VIP6=2001:db8:10::80
 # worker than their client's packets (wan) and cross the handoff rings.
 e2e_config_dual_stack "$E2E_DIR/dvs.yaml" 2 ||
     { echo "FAIL: could not render the dual-stack configuration"; exit 1; }
+# The IPv6 table sized on its own (default: conn_capacity / 8, at least 1024).
+sed -i 's/^  conn_capacity: .*/&\n  conn6_capacity: 4096/' "$E2E_DIR/dvs.yaml"
 # The demo config, dual stack: IPv6 on both ports and two IPv6 services.
 e2e_web6_service "$VIP6" >>"$E2E_DIR/dvs.yaml"
 cat >>"$E2E_DIR/dvs.yaml" <<YAML
@@ -39,6 +41,8 @@ topo_add_ipv6 "$E2E_PREFIX" 3 || { echo "FAIL: could not turn IPv6 on"; exit 1; 
 rs_start_servers "$E2E_PREFIX" 3 "$E2E_DIR/rs" || { echo "FAIL: real servers did not come up"; exit 1; }
 dvsd_start "$E2E_PREFIX" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
     { echo "FAIL: dvsd did not get ready"; exit 1; }
+check "dvsd sized the IPv6 table from dataplane.conn6_capacity" \
+    grep -q "IPv6: 4096 entries per worker" "$E2E_DIR/dvsd.log"
 CL=$E2E_PREFIX-cl
 for ns in "$CL" "$E2E_PREFIX-rs1" "$E2E_PREFIX-rs2" "$E2E_PREFIX-rs3"; do
     ip netns exec "$ns" nstat -n >/dev/null 2>&1 || true  # count from here

@@ -48,6 +48,7 @@ TEST_CASE("the full example parses to the expected values", "[config]") {
                                    "--vdev=net_af_packet0,iface=veth-lb,qdisc_bypass=0"});
     CHECK(c.dataplane.workers == 2);
     CHECK(c.dataplane.conn_capacity == 1048576);
+    CHECK(c.dataplane.conn6_capacity == 0);  // not written: an eighth of conn_capacity
     CHECK(c.dataplane.mbufs == 32767);
     CHECK(c.dataplane.idle_sleep_us == 50);
 
@@ -330,6 +331,9 @@ TEST_CASE("numbers are plain decimals within range", "[config]") {
         load(kPorts + "dataplane: { conn_capacity: 99999999999999999999 }\n"),
         "t.yaml:3:29: dataplane.conn_capacity: expected an integer 1024..268435456, got "
         "'99999999999999999999'");
+    REQUIRE_THROWS_WITH(load(kPorts + "dataplane: { conn6_capacity: 100 }\n"),
+                        "t.yaml:3:30: dataplane.conn6_capacity: expected an integer "
+                        "1024..268435456, got '100'");
     REQUIRE_THROWS_WITH(load(kPorts + "timeouts: { udp: [1] }\n"),
                         "t.yaml:3:18: timeouts.udp: expected an integer 1..2592000, got a list");
     REQUIRE_THROWS_WITH(
@@ -566,6 +570,11 @@ TEST_CASE("config_to_yaml round-trips every key", "[config]") {
     CHECK(d.services[0].persistence->netmask == 0xffff0000);
     CHECK(d.services[0].real_servers[0].weight == 0);
     CHECK(d.services[0].real_servers[0].forward == ForwardMethod::kDr);
+    // The IPv6 table's size, written only when set.
+    const Config e = load(kPorts + "dataplane: { conn_capacity: 65536, conn6_capacity: 200000 }\n");
+    CHECK(e.dataplane.conn6_capacity == 200000);
+    CHECK(load_config_text(config_to_yaml(e), "w.yaml").dataplane == e.dataplane);
+    CHECK(config_to_yaml(d).find("conn6_capacity") == std::string::npos);
 }
 
 TEST_CASE("on_remove and management.group", "[config]") {

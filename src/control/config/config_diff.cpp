@@ -54,6 +54,7 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
     note(a.eal != b.eal, "dataplane.eal");
     note(a.workers != b.workers, "dataplane.workers");
     note(a.conn_capacity != b.conn_capacity, "dataplane.conn_capacity");
+    note(a.conn6_capacity != b.conn6_capacity, "dataplane.conn6_capacity");
     note(a.mbufs != b.mbufs, "dataplane.mbufs");
     note(a.idle_sleep_us != b.idle_sleep_us, "dataplane.idle_sleep_us");
     note(ports_differ_beyond_addresses(running.ports, next.ports), "ports");

@@ -170,8 +170,10 @@ std::string config_to_yaml(const Config& c) {
         o << (i ? ", " : "") << quoted(c.dataplane.eal[i]);
     }
     o << "]\n  workers: " << c.dataplane.workers
-      << "\n  conn_capacity: " << c.dataplane.conn_capacity << "\n  mbufs: " << c.dataplane.mbufs
-      << "\n  idle_sleep_us: " << c.dataplane.idle_sleep_us << "\n";
+      << "\n  conn_capacity: " << c.dataplane.conn_capacity;
+    if (c.dataplane.conn6_capacity != 0) o << "\n  conn6_capacity: " << c.dataplane.conn6_capacity;
+    o << "\n  mbufs: " << c.dataplane.mbufs << "\n  idle_sleep_us: " << c.dataplane.idle_sleep_us
+      << "\n";
     o << "ports:\n";
     for (const PortConfig& p : c.ports) {
         o << "  - { name: " << p.name << ", device: " << quoted(p.device) << ", addresses: [";

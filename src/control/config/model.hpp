@@ -33,6 +33,7 @@ struct DataplaneConfig {
     std::vector<std::string> eal;      // passed to rte_eal_init after argv[0]
     uint32_t workers = 1;              // worker lcores; the control thread is extra
     uint32_t conn_capacity = 1 << 20;  // connections per worker
+    uint32_t conn6_capacity = 0;       // IPv6 connections per worker; 0: conn_capacity / 8, >= 1024
     uint32_t mbufs = 16383;            // mbufs in each socket's pool
     uint32_t idle_sleep_us = 0;  // sleep this long after an idle poll streak (0 = pure polling)
     bool operator==(const DataplaneConfig&) const = default;

@@ -33,12 +33,13 @@ using text::format_ipv4;
 
 DataplaneConfig read_dataplane(const Reader& r) {
     DataplaneConfig d;
-    r.check_keys({"eal", "workers", "conn_capacity", "mbufs", "idle_sleep_us"});
+    r.check_keys({"eal", "workers", "conn_capacity", "conn6_capacity", "mbufs", "idle_sleep_us"});
     if (auto eal = r.optional("eal")) {
         for (const Reader& arg : eal->items()) d.eal.push_back(arg.string());
     }
     if (auto v = r.optional("workers")) d.workers = v->integer(1, 64);
     if (auto v = r.optional("conn_capacity")) d.conn_capacity = v->integer(1024, 268435456);
+    if (auto v = r.optional("conn6_capacity")) d.conn6_capacity = v->integer(1024, 268435456);
     if (auto v = r.optional("mbufs")) d.mbufs = v->integer(1023, 4194303);
     if (auto v = r.optional("idle_sleep_us")) d.idle_sleep_us = v->integer(0, 100000);
     return d;

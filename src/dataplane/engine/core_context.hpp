@@ -31,6 +31,9 @@ struct WorkerEnv {
     const HandoffRings* rings = nullptr;
     const std::atomic<bool>* stop = nullptr;
     uint32_t idle_sleep_us = 0;
+    // IPv6 connection entries per worker (dataplane.conn6_capacity); 0: the
+    // default share of the IPv4 capacity (conn6_capacity in conn_table.hpp).
+    uint32_t conn6_capacity = 0;
     // Every worker's counters, indexed by worker id; filled before launch.
     // Read here for the per-backend load that lc/wlc/sed/nq schedule by.
     const WorkerCounters* const* all_counters = nullptr;
@@ -72,7 +75,7 @@ struct CoreContext {
           pool(mbuf_pool),
           counters(std::make_unique<WorkerCounters>()),
           conns(conn_capacity, memory),
-          conns6(conn6_capacity(conn_capacity), memory),
+          conns6(conn6_capacity(conn_capacity, worker_env.conn6_capacity), memory),
           tsc_hz(rte_get_tsc_hz()),
           start_tsc(start),
           now_tsc(start),
