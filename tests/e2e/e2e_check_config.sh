@@ -103,7 +103,7 @@ run_check "$TMP/big_table.yaml"
 echo "     exit $CHECK_RC: $(head -n 2 <<<"$CHECK_OUT")"
 if ((hp_total_mib < 20000)); then
     check "rejects a conn_capacity beyond the hugepages (${hp_total_mib} MiB), saying how much it needs" \
-        bash -c '[[ $1 -eq 1 ]] && grep -qE "dataplane.conn_capacity: 268435456 connections x [0-9]+ workers need [0-9]+ MiB of hugepages" <<<"$2"' \
+        bash -c '[[ $1 -eq 1 ]] && grep -qE "dataplane.conn_capacity: 268435456 connections \(and [0-9]+ IPv6\) x [0-9]+ workers need [0-9]+ MiB of hugepages" <<<"$2"' \
         _ "$CHECK_RC" "$CHECK_OUT"
 fi
 
