@@ -89,7 +89,10 @@
       "(Maglev continuation: another box had the connection)")                                \
     X(kDatapath, icmp6_packet_too_big, kCounter, "packet too big6",                           \
       "ICMPv6 Packet Too Big sent to clients whose packet did not fit an IPv6 tunnel (TUN; "  \
-      "rate limited)")
+      "rate limited)")                                                                        \
+    X(kDatapath, fragments_followed, kCounter, "fragments followed",                          \
+      "IPv4 and IPv6 fragments sent on with the ports of their datagram's first fragment "    \
+      "(counted on the core where the datagram's fragments meet)")
 
 #define DVS_KERNEL_COUNTERS(X)                                      \
     X(kKernel, to_kernel, kCounter, "to kernel",                    \

@@ -8,10 +8,16 @@ namespace dvs::dataplane {
 
 static_assert(FragTable::kSize < FragTable::kNone, "entry indices are 16-bit");
 
-FragTable::FragTable() { std::memset(entries_, 0, sizeof(entries_)); }
+FragTable::FragTable() {
+    for (Entry& e : entries_) e = Entry{};
+}
 
 uint64_t FragTable::hash(const FragKey& k) {
-    return mix64((uint64_t{k.src} << 32 | k.dst) ^ mix64(uint64_t{k.id} << 8 | k.proto));
+    uint64_t w[4];
+    std::memcpy(w, k.src.b, 16);
+    std::memcpy(w + 2, k.dst.b, 16);
+    const uint64_t idp = uint64_t{k.id} << 8 | k.proto;
+    return mix64(mix64(w[0] ^ mix64(w[1])) ^ mix64(w[2] ^ mix64(w[3] ^ mix64(idp))));
 }
 
 FragTable::Entry* FragTable::find_or_add(const FragKey& key, uint32_t now) {

@@ -5,7 +5,8 @@
 // their owner core by themselves. All fragments of a datagram first meet on
 // one core chosen by (src, dst, id, proto) — its "fragment core" — where
 // this table remembers the ports read from the first fragment. Fragments
-// that arrive before their first are held briefly. No reassembly.
+// that arrive before their first are held briefly. No reassembly. IPv4 and
+// IPv6 datagrams share the table, its bounds and its counters.
 //
 // An entry lives until its datagram is complete (the last fragment told the
 // total length and as many bytes have been seen: release()), or at most
@@ -18,15 +19,36 @@
 #include <rte_mbuf.h>
 
 #include <cstdint>
+#include <cstring>
+
+#include "packet/flow_key.hpp"
 
 namespace dvs::dataplane {
 
+// A datagram of either family: IPv4 addresses as IPv4-mapped IPv6 ones
+// (::ffff:a.b.c.d), which no IPv6 packet carries as its source (parse_ipv6
+// refuses it), so one table serves both without a family field.
 struct FragKey {
-    uint32_t src;
-    uint32_t dst;
-    uint16_t id;
+    Ip6 src;
+    Ip6 dst;
+    uint32_t id;  // IPv4's 16 bits, or IPv6's 32 (network byte order)
     uint8_t proto;
     bool operator==(const FragKey&) const = default;
+
+    static FragKey v4(uint32_t src, uint32_t dst, uint16_t id, uint8_t proto) {
+        return {mapped(src), mapped(dst), id, proto};
+    }
+    static FragKey v6(const uint8_t* src, const uint8_t* dst, uint32_t id, uint8_t proto) {
+        return {Ip6::from(src), Ip6::from(dst), id, proto};
+    }
+
+private:
+    static Ip6 mapped(uint32_t a) {
+        Ip6 m;
+        m.b[10] = m.b[11] = 0xff;
+        std::memcpy(m.b + 12, &a, 4);
+        return m;
+    }
 };
 
 class FragTable {

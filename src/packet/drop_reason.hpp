@@ -59,7 +59,7 @@ namespace dvs::dataplane {
     X(kIpv6Malformed,      "ipv6_malformed",      "IPv6: truncated, bad version, or a payload length the frame does not hold") \
     X(kIpv6ExtChain,       "ipv6_ext_chain",      "IPv6 extension headers past the bound (8 headers, 256 bytes) or hop-by-hop not first") \
     X(kIpv6RoutingHeader,  "ipv6_routing_header", "IPv6 routing header of type 0 (RFC 5095) or with segments left") \
-    X(kIpv6Fragment,       "ipv6_fragment",       "IPv6 fragment that passed the guards: not followed yet (issue 15)") \
+    X(kIpv6Fragment,       "ipv6_fragment",       "IPv6 fragment whose fragmentable part is not TCP or UDP itself: not followed") \
     X(kIpv6Unhandled,      "ipv6_unhandled",      "IPv6 neither for a service, nor a NAT66 reply, nor ND or echo for our addresses") \
     X(kNdInvalid,          "nd_invalid",          "Neighbor Discovery with hop limit not 255, code not 0, or too short (RFC 4861 7.1.1)") \
     X(kNdNotOurs,          "nd_not_ours",         "Neighbor Solicitation for an address that is not ours, or other ND we do not use yet") \

@@ -84,9 +84,19 @@ PacketView parse_ipv6(PacketView v, uint8_t* l3, uint32_t l3_avail) {
                 if (h[0] == kIpProtoTcp && frag_offset == 1) {
                     return dropped(v, DropReason::kFragTinyOverlap);
                 }
-                return dropped(v, DropReason::kIpv6Fragment);
+                // Followed to its connection (engine/fragments.hpp) when its
+                // fragmentable part is TCP or UDP itself.
+                if (h[0] != kIpProtoTcp && h[0] != kIpProtoUdp) {
+                    return dropped(v, DropReason::kIpv6Fragment);
+                }
+                if (is_unspecified(ip.src)) return dropped(v, DropReason::kBadSourceAddress);
+                v.proto = h[0];
+                v.frag6 = static_cast<uint16_t>(off);
+                v.kind = FrameKind::kIpv6;
+                return v;
             }
             first_fragment = true;
+            v.frag6 = static_cast<uint16_t>(off);
             cut = DropReason::kIpv6FragChain;
             next = h[0];
             off += 8;
@@ -121,8 +131,12 @@ PacketView parse_ipv6(PacketView v, uint8_t* l3, uint32_t l3_avail) {
         if (next == kIpProtoTcp && (v.tcp()->data_off >> 4) * 4u > v.l4_len) {
             return dropped(v, DropReason::kFragTiny);
         }
-        // Its ports are whole, but fragments are not followed yet.
-        return dropped(v, DropReason::kIpv6Fragment);
+        // Only TCP and UDP are followed, and only when they are the whole
+        // fragmentable part (what the later fragments name too).
+        const uint8_t carried = v.frag6_hdr()->next_header;
+        if (carried != kIpProtoTcp && carried != kIpProtoUdp) {
+            return dropped(v, DropReason::kIpv6Fragment);
+        }
     }
     if (next == kIpProtoTcp) {
         if (v.l4_len < sizeof(TcpHdr)) return dropped(v, DropReason::kL4Malformed);
@@ -136,7 +150,9 @@ PacketView parse_ipv6(PacketView v, uint8_t* l3, uint32_t l3_avail) {
     } else if (next == kIpProtoUdp) {
         if (v.l4_len < sizeof(UdpHdr)) return dropped(v, DropReason::kL4Malformed);
         const uint16_t ulen = be16(v.udp()->length);
-        if (ulen < sizeof(UdpHdr) || ulen > v.l4_len || v.udp()->checksum == 0) {
+        // A first fragment carries the start of the datagram UDP's length covers.
+        const uint32_t carried = first_fragment ? 0xffff : v.l4_len;
+        if (ulen < sizeof(UdpHdr) || ulen > carried || v.udp()->checksum == 0) {
             return dropped(v, DropReason::kL4Malformed);
         }
         v.src_port = v.udp()->src_port;

@@ -8,12 +8,14 @@
 // kIpv6MaxExtHeaders extension headers or kIpv6MaxExtBytes of them, or a
 // hop-by-hop header that is not first (ipv6_ext_chain); a routing header of
 // type 0 (RFC 5095) or one with segments left, which would make us a router
-// of source routes (ipv6_routing_header); fragments (ipv6_fragment: not
-// followed yet), after the guards every fragment must pass: a fragment
-// header inside a fragment (ipv6_frag_nested), a first fragment without
-// the whole header chain and L4 header (RFC 7112: ipv6_frag_chain) or
-// without TCP's options (frag_tiny), a TCP fragment at offset 8 bytes
-// (frag_tiny_overlap); an atomic fragment (offset 0, no more fragments,
+// of source routes (ipv6_routing_header); the fragments that fail a guard:
+// a fragment header inside a fragment (ipv6_frag_nested), a first fragment
+// without the whole header chain and L4 header (RFC 7112: ipv6_frag_chain)
+// or without TCP's options (frag_tiny), a TCP fragment at offset 8 bytes
+// (frag_tiny_overlap), a fragment whose fragmentable part is not TCP or UDP
+// itself (ipv6_fragment: not followed). A fragment that passes is kIpv6
+// with frag6 set (its ports only in the first: the engine follows the rest,
+// engine/fragments.hpp); an atomic fragment (offset 0, no more fragments,
 // RFC 6946) is a whole packet and goes on; sources no host sends from
 // (bad_source_address); the L4 checks
 // of IPv4 (tcp_bad_flags, l4_malformed), plus a UDP checksum of 0, which

@@ -55,4 +55,12 @@ void nat6_rewrite_source(PacketView& p, const Ip6& new_ip, uint16_t new_port) {
     p.src_port = new_port;
 }
 
+void nat6_rewrite_ip_destination(PacketView& p, const Ip6& new_ip) {
+    std::memcpy(p.ip6->dst, new_ip.b, 16);
+}
+
+void nat6_rewrite_ip_source(PacketView& p, const Ip6& new_ip) {
+    std::memcpy(p.ip6->src, new_ip.b, 16);
+}
+
 }  // namespace dvs::dataplane

@@ -16,6 +16,12 @@ namespace dvs::dataplane {
 void nat6_rewrite_destination(PacketView& p, const Ip6& new_ip, uint16_t new_port);
 void nat6_rewrite_source(PacketView& p, const Ip6& new_ip, uint16_t new_port);
 
+// A later fragment (no L4 header): the address alone. Its datagram's
+// checksum is in the first fragment, which the rewrite above updated for
+// the same change.
+void nat6_rewrite_ip_destination(PacketView& p, const Ip6& new_ip);
+void nat6_rewrite_ip_source(PacketView& p, const Ip6& new_ip);
+
 // A router hop: false (and nothing changed) when the hop limit is 1 or 0,
 // which the packet may not pass (answered with Time Exceeded).
 inline bool decrement_hop_limit(Ipv6Hdr& ip) {

@@ -31,7 +31,7 @@ struct PacketView {
         Ipv4Hdr* ip = nullptr;  // kIpv4
         Ipv6Hdr* ip6;           // kIpv6 (the view stays as small as before)
     };
-    uint8_t* l4 = nullptr;  // start of the L4 header (kIpv4, not a later fragment)
+    uint8_t* l4 = nullptr;  // start of the L4 header (none in a later fragment)
     uint16_t l3_len = 0;    // IP total length (IPv6: 40 + payload length)
     uint16_t l4_len = 0;    // bytes from l4 to the end of the IP packet
     uint8_t proto = 0;
@@ -39,11 +39,18 @@ struct PacketView {
     uint16_t src_port = 0;   // network byte order
     uint16_t dst_port = 0;   // network byte order
     uint8_t tcp_flags = 0;
+    // kIpv6 fragments (not atomic ones): the fragment header's offset from
+    // ip6, 0 for a whole packet. A later fragment has no l4 and no ports;
+    // proto is the fragment header's next header (TCP or UDP).
+    uint16_t frag6 = 0;
 
     ArpHdr* arp = nullptr;  // kArp
 
     TcpHdr* tcp() const { return reinterpret_cast<TcpHdr*>(l4); }
     UdpHdr* udp() const { return reinterpret_cast<UdpHdr*>(l4); }
+    Ipv6FragHdr* frag6_hdr() const {
+        return reinterpret_cast<Ipv6FragHdr*>(reinterpret_cast<uint8_t*>(ip6) + frag6);
+    }
 };
 
 // Parses `len` bytes at `data`. Never reads past data+len.

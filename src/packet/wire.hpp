@@ -51,6 +51,15 @@ inline constexpr uint8_t kIpv6HopByHop = 0;
 inline constexpr uint8_t kIpv6Routing = 43;
 inline constexpr uint8_t kIpv6FragmentHdr = 44;
 inline constexpr uint8_t kIpv6DestOptions = 60;
+// RFC 8200 4.5: the fragment header; offset in 8-byte units (13 bits), then
+// 2 reserved bits and M (more fragments), as IPv4's offset.
+struct __attribute__((packed)) Ipv6FragHdr {
+    uint8_t next_header;  // the first header of the fragmentable part, in every fragment
+    uint8_t reserved;
+    uint16_t offset_m;  // offset << 3 | M
+    uint32_t id;
+};
+static_assert(sizeof(Ipv6FragHdr) == 8);
 inline constexpr uint8_t kIpProtoIcmpv6 = 58;
 inline constexpr uint8_t kIpProtoIpv6 = 41;  // IPv6 in IPv6 (RFC 2473)
 // RFC 8200 5: every link carries 1280-byte IPv6 packets.

@@ -489,7 +489,9 @@ def ipv6_checksum_errors(raw: bytes) -> list:
         return [f"IPv6 payload length {plen} past the frame"]
     nh, off = raw[20], 54
     while nh in (0, 43, 44, 60) and off + 8 <= end:
-        nh, off = raw[off], off + (raw[off + 1] + 1) * 8
+        if nh == 44 and struct.unpack("!H", raw[off + 2:off + 4])[0] & 0xfff9:
+            return []  # a fragment (not atomic): verified after reassembly by its case
+        nh, off = raw[off], off + (8 if nh == 44 else (raw[off + 1] + 1) * 8)
     if nh == 41 and raw[20] == 41:
         return [f"inner {e}" for e in ipv6_checksum_errors(raw[:14] + raw[off:end])]
     where = {6: 16, 17: 6, 58: 2}.get(nh)

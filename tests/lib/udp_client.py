@@ -6,7 +6,9 @@ flow for the balancer), and check every answer.
 
 An answer must come from exactly ADDR:PORT and read b"NAME " + payload.
 ADDR may be IPv6 (written as the server answers from it, e.g. 2001:db8::80).
---size N pads every payload to N bytes; --no-df sends without the DF bit
+--size N pads every payload to N bytes (--random: with bytes that differ
+from datagram to datagram and along it, so a misplaced fragment shows);
+--no-df sends without the DF bit
 (IP_PMTUDISC_DONT), so a too-big packet may be fragmented on the way.
 Prints {"ok":N,"failed":N,"by_server":{"rs1":N,...},"errors":[...],
         "replies":[first few "NAME payload" strings]}
@@ -14,6 +16,7 @@ Prints {"ok":N,"failed":N,"by_server":{"rs1":N,...},"errors":[...],
 
 import argparse
 import json
+import random
 import socket
 import sys
 import time
@@ -34,6 +37,7 @@ def main() -> int:
     ap.add_argument("--max-errors", type=int, default=5)
     ap.add_argument("--size", type=int, default=0, help="pad each payload to this many bytes")
     ap.add_argument("--no-df", action="store_true", help="send without DF (IP_PMTUDISC_DONT)")
+    ap.add_argument("--random", action="store_true", help="pad with pseudo-random bytes")
     args = ap.parse_args()
 
     ok = failed = 0
@@ -45,7 +49,8 @@ def main() -> int:
     for i in range(args.count):
         payload = f"ping-{i}".encode()
         if len(payload) < args.size:
-            payload += b"." * (args.size - len(payload))
+            pad = args.size - len(payload)
+            payload += random.Random(i).randbytes(pad) if args.random else b"." * pad
         s = socket.socket(socket.AF_INET6 if ":" in args.addr else socket.AF_INET,
                           socket.SOCK_DGRAM)
         if args.no_df:

@@ -2,6 +2,9 @@
 // addresses and the fragment rules of RFC 1858 / RFC 3128.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "packet/frag_guard.hpp"
 #include "packet/packet_view.hpp"
 #include "packet_builder.hpp"
@@ -125,4 +128,77 @@ TEST_CASE("frag_guard: later fragments cannot replace the decided header", "[hos
     REQUIRE_FALSE(frag_first_conflicts(be16(1000), be16(53), v));
     REQUIRE(frag_first_conflicts(be16(1001), be16(53), v));
     REQUIRE(frag_first_conflicts(be16(1000), be16(54), v));
+}
+
+namespace {
+
+// An IPv6 UDP fragment from 2001:db8:1::2 to 2001:db8:10::80: the fixed
+// header, a fragment header (next header `carried`, id 0x01020304), then
+// `body` (the fragmentable part's bytes this fragment carries).
+std::vector<uint8_t> frag6(uint8_t carried, uint16_t offset8, bool more,
+                           const std::vector<uint8_t>& body) {
+    std::vector<uint8_t> f(14 + 40 + 8);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    uint8_t* ip = f.data() + 14;
+    ip[0] = 0x60;
+    const uint16_t plen = static_cast<uint16_t>(8 + body.size());
+    ip[4] = static_cast<uint8_t>(plen >> 8);
+    ip[5] = static_cast<uint8_t>(plen);
+    ip[6] = kIpv6FragmentHdr;
+    ip[7] = 64;
+    const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80};
+    std::copy(src, src + 16, ip + 8);
+    std::copy(dst, dst + 16, ip + 24);
+    uint8_t* fh = ip + 40;
+    fh[0] = carried;
+    const uint16_t om = static_cast<uint16_t>(offset8 << 3 | (more ? 1 : 0));
+    fh[2] = static_cast<uint8_t>(om >> 8);
+    fh[3] = static_cast<uint8_t>(om);
+    fh[4] = 1, fh[5] = 2, fh[6] = 3, fh[7] = 4;
+    f.insert(f.end(), body.begin(), body.end());
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("IPv6 fragments: parse_ipv6 hands them on, frag_fields reads them", "[hostile][parse]") {
+    SECTION("a first UDP fragment: ports, frag6, UDP length past what it carries") {
+        std::vector<uint8_t> udp = {0xc3, 0x50, 0x00, 0x35, 0x0f, 0xa8, 0x12, 0x34};  // len 4008
+        udp.resize(1448, 0x5a);
+        auto f = frag6(kIpProtoUdp, 0, true, udp);
+        const PacketView v = parse_frame(f.data(), static_cast<uint32_t>(f.size()));
+        REQUIRE(v.kind == FrameKind::kIpv6);
+        REQUIRE(v.has_ports);
+        REQUIRE(v.src_port == be16(50000));
+        REQUIRE(v.dst_port == be16(53));
+        REQUIRE(v.frag6 == 40);
+        const FragFields ff = frag_fields(v);
+        REQUIRE(ff.offset8 == 0);
+        REQUIRE(ff.more);
+        REQUIRE(ff.bytes == 1448);
+        REQUIRE(ff.id == be32(0x01020304));
+        REQUIRE(frag_l4_header_len(v) == 8);
+    }
+    SECTION("a later fragment: no L4 header, no ports, proto from the fragment header") {
+        auto f = frag6(kIpProtoUdp, 181, false, std::vector<uint8_t>(1112, 0x5a));
+        const PacketView v = parse_frame(f.data(), static_cast<uint32_t>(f.size()));
+        REQUIRE(v.kind == FrameKind::kIpv6);
+        REQUIRE_FALSE(v.has_ports);
+        REQUIRE(v.l4 == nullptr);
+        REQUIRE(v.proto == kIpProtoUdp);
+        const FragFields ff = frag_fields(v);
+        REQUIRE(ff.offset8 == 181);
+        REQUIRE_FALSE(ff.more);
+        REQUIRE(ff.bytes == 1112);
+    }
+    SECTION("fragments of anything but TCP or UDP itself: ipv6_fragment") {
+        auto later = frag6(kIpv6DestOptions, 10, true, std::vector<uint8_t>(16, 0));
+        REQUIRE(parse_frame(later.data(), static_cast<uint32_t>(later.size())).drop ==
+                DropReason::kIpv6Fragment);
+        auto icmp = frag6(kIpProtoIcmpv6, 0, true, std::vector<uint8_t>(16, 0));
+        REQUIRE(parse_frame(icmp.data(), static_cast<uint32_t>(icmp.size())).drop ==
+                DropReason::kIpv6Fragment);
+    }
 }

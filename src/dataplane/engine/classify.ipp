@@ -89,6 +89,10 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     if (v.kind == FrameKind::kIpv6) {
         if (meta.kind == HandoffKind::kLearn) return ip6_.learn_only(m, v, snap);
         ctx_.counters->handoff_in.add();
+        if (meta.kind == HandoffKind::kFragment) {  // from its fragment core, ports known
+            return fwd6_.flow(m, v, snap, Ports{meta.src_port, meta.dst_port, v.l4 == nullptr});
+        }
+        if (v.frag6 != 0) return fragment6(m, v, snap);  // this is its fragment core
         return fwd6_.owned(m, v, snap);
     }
     if (meta.kind == HandoffKind::kLearn) return nbr_.arp(m, v, snap, true);
@@ -129,7 +133,12 @@ void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         return out_.drop(m, DropReason::kL2NotForUs);
     }
     if (v.kind == FrameKind::kArp) return nbr_.arp(m, v, snap, false);
-    if (v.kind == FrameKind::kIpv6) return ip6_.receive(m, v, snap, port_index);
+    if (v.kind == FrameKind::kIpv6) {
+        // Fragments of services' traffic are followed; those to our own
+        // addresses are the local path's (Ipv6Local).
+        if (v.frag6 != 0 && !snap.is_local6(v.ip6->dst)) return fragment6(m, v, snap);
+        return ip6_.receive(m, v, snap, port_index);
+    }
     if (port.audit_l4_checksum && (++ctx_.checksum_sample & 63) == 0) {
         audit_l4_checksum(port_index, v);
     }
@@ -171,6 +180,15 @@ void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) 
         return out_.drop(m, DropReason::kNoService);
     }
     dispatch(m, v, snap, Ports{v.src_port, v.dst_port, false});
+}
+
+// An IPv6 fragment of a service's or a reply's datagram: to its fragment
+// core (Fragments), then on to its flow's owner (Ipv6Forward::fragment).
+template <class Io>
+void Engine<Io>::fragment6(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    frags_.fragment(m, v, [&](rte_mbuf* f, PacketView& fv, const Ports& ports) {
+        fwd6_.fragment(f, fv, snap, ports);
+    });
 }
 
 // Sends the packet to the core that owns its flow, or handles it here.

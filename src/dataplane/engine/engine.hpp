@@ -131,6 +131,7 @@ private:
     void prefetch_ipv6(const Slot* view, uint16_t n);
     void audit_l4_checksum(uint16_t port_index, const PacketView& v);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
+    void fragment6(rte_mbuf* m, PacketView& v, const Snapshot& snap);
 
     // Declaration order is construction order: the context first, then
     // the concerns, which hold references to it and to each other (taken,

@@ -1,5 +1,6 @@
-// IP fragments: all fragments of a datagram meet on one core, which learns
-// the ports from the first and sends every fragment on to the flow's owner.
+// IP fragments, IPv4 and IPv6 alike: all fragments of a datagram meet on
+// one core, which learns the ports from the first and sends every fragment
+// on to the flow's owner.
 // Fragments<Io> (fragments.hpp); included by engine_impl.hpp.
 
 #pragma once
@@ -17,27 +18,31 @@ namespace dvs::dataplane {
 template <class Io>
 template <class Dispatch>
 void Fragments<Io>::fragment(rte_mbuf* m, PacketView& v, Dispatch&& dispatch) {
+    const bool v6 = v.kind == FrameKind::kIpv6;
     if (v.proto != kIpProtoTcp && v.proto != kIpProtoUdp) {
-        return out_.drop(m, DropReason::kIpFragment);
+        return out_.drop(m, v6 ? DropReason::kIpv6Fragment : DropReason::kIpFragment);
     }
-    const FragKey key{v.ip->src, v.ip->dst, v.ip->id, v.proto};
+    const FragFields f = frag_fields(v);
+    const FragKey key = v6 ? FragKey::v6(v.ip6->src, v.ip6->dst, f.id, v.proto)
+                           : FragKey::v4(v.ip->src, v.ip->dst, v.ip->id, v.proto);
     const uint32_t frag_core =
         static_cast<uint32_t>(((FragTable::hash(key) >> 32) * ctx_.env.n_workers) >> 32);
     if (frag_core != ctx_.id) return out_.handoff(frag_core, m, HandoffKind::kProcess, v);
 
     FragTable::Entry* e = table_->find_or_add(key, ctx_.now_s);
     if (e == nullptr) return out_.drop(m, DropReason::kFragTableFull);
-    const uint16_t frag_off = be16(v.ip->frag_off);
-    const uint32_t offset = uint32_t{static_cast<uint16_t>(frag_off & kIpFragOffsetMask)} * 8;
-    const uint32_t bytes = v.l3_len - uint32_t{static_cast<uint8_t>(v.ip->version_ihl & 0x0f)} * 4;
-    const bool first = offset == 0;
-    if (first) {
+    // Every fragment sent on is counted once, here on its fragment core.
+    auto send_on = [&](rte_mbuf* fm, PacketView& fv, const Ports& ports) {
+        ctx_.counters->fragments_followed.add();
+        dispatch(fm, fv, ports);
+    };
+    if (f.offset8 == 0) {  // the first fragment
         if (!v.has_ports) return out_.drop(m, DropReason::kL4Malformed);
         if (e->ports_known) {  // seen before: a duplicate, or an attempt to move the datagram
             if (frag_first_conflicts(e->src_port, e->dst_port, v))
                 return out_.drop(m, DropReason::kFragOverlap);
-            e->seen += bytes;
-            dispatch(m, v, Ports{v.src_port, v.dst_port, false});
+            e->seen += f.bytes;
+            send_on(m, v, Ports{v.src_port, v.dst_port, false});
             if (FragTable::complete(*e)) table_->release(*e);
             return;
         }
@@ -45,36 +50,36 @@ void Fragments<Io>::fragment(rte_mbuf* m, PacketView& v, Dispatch&& dispatch) {
         e->dst_port = v.dst_port;
         e->l4_hdr_len = frag_l4_header_len(v);
         e->ports_known = true;
-        e->seen += bytes;
-        if (!(frag_off & kIpFlagMoreFragments)) e->total = bytes;
-        dispatch(m, v, Ports{v.src_port, v.dst_port, false});
+        e->seen += f.bytes;
+        if (!f.more) e->total = f.bytes;
+        send_on(m, v, Ports{v.src_port, v.dst_port, false});
         // Fragments that came before their first go now, in arrival order.
         const Ports later{e->src_port, e->dst_port, true};
         for (uint8_t i = 0; i < e->n_held; ++i) {
             rte_mbuf* h = e->held[i];
             PacketView hv = restore_view(h);  // stashed when held
-            if (frag_overlaps_header(be16(hv.ip->frag_off), e->l4_hdr_len)) {
+            if (frag_overlaps_header(frag_fields(hv).offset8, e->l4_hdr_len)) {
                 out_.drop(h, DropReason::kFragOverlap);
                 continue;
             }
-            dispatch(h, hv, later);
+            send_on(h, hv, later);
         }
         table_->clear_held(*e);
         if (FragTable::complete(*e)) table_->release(*e);
         return;
     }
-    if (!(frag_off & kIpFlagMoreFragments)) e->total = offset + bytes;
+    if (!f.more) e->total = uint32_t{f.offset8} * 8 + f.bytes;
     if (e->ports_known) {
-        if (frag_overlaps_header(frag_off, e->l4_hdr_len)) {
+        if (frag_overlaps_header(f.offset8, e->l4_hdr_len)) {
             return out_.drop(m, DropReason::kFragOverlap);
         }
-        e->seen += bytes;
-        dispatch(m, v, Ports{e->src_port, e->dst_port, true});
+        e->seen += f.bytes;
+        send_on(m, v, Ports{e->src_port, e->dst_port, true});
         if (FragTable::complete(*e)) table_->release(*e);
         return;
     }
     if (e->n_held == FragTable::kMaxHeld) return out_.drop(m, DropReason::kFragHoldFull);
-    e->seen += bytes;
+    e->seen += f.bytes;
     hold(*e, m, v);
 }
 

@@ -11,11 +11,15 @@
 // another core is handed over (and parsed again there: an IPv6 view does
 // not fit the compact handoff form).
 //
+// Fragments come here from their fragment core (Fragments, as for IPv4)
+// with the ports of their datagram's first fragment: the first is handled
+// as a whole packet (its L4 checksum covers the datagram, so NAT66 updates
+// it there), later ones follow its connection (NAT66: addresses only).
+//
 // Shared with IPv4: the scheduler instances, the load gauges and half-open
 // bounds (ConnTracker::schedule, account_load), the neighbour resolution
-// (Neighbors::route_and_send6, send6), the counters. Not yet for IPv6:
-// persistence, fragments past the guards (later fragments are not followed
-// to their connection), resets for removed servers. Sync records go to the
+// (Neighbors::route_and_send6, send6), the fragment table, the counters.
+// Not yet for IPv6: persistence, resets for removed servers. Sync records go to the
 // HA peer as for IPv4 (SyncRecord with kSyncIpv6), and the restart file
 // carries IPv6 connections. Written by its own core only.
 
@@ -48,6 +52,11 @@ public:
     bool receive(rte_mbuf* m, PacketView& v, const Snapshot& snap);
     // Handed over by another core: this core owns the flow (or the error).
     void owned(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    // A fragment sent on by its fragment core with its datagram's ports: to
+    // the flow's owner core, or handled here.
+    void fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports);
+    // This core owns the flow of `ports` (a later fragment has no L4 header).
+    void flow(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports);
     // An ICMPv6 error not addressed to us (icmp6_errors.ipp): from outside
     // about a connection (to its real server), or from a NAT66 real server
     // (to the client, rewritten). To its owner core first.
@@ -60,8 +69,14 @@ public:
     static constexpr uint64_t kErrorBurst = 20;
 
 private:
-    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
-    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap);
+    // To the owner core of the flow of `ports` (handed over as `kind`), or
+    // handled here. False: neither a service's nor a reply's.
+    bool route(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports,
+               HandoffKind kind);
+    void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                 const FlowPorts& ports);
+    void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports);
+    void count_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
     // TUN (tun6.ipp): the unchanged packet behind an outer IPv6 header to
     // the real server, if it fits the egress MTU; else Packet Too Big.

@@ -15,40 +15,64 @@ Ipv6Forward<Io>::Ipv6Forward(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& n
 
 template <class Io>
 bool Ipv6Forward<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    return route(m, v, snap, FlowPorts{v.src_port, v.dst_port, false}, HandoffKind::kProcess);
+}
+
+template <class Io>
+void Ipv6Forward<Io>::fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                               const FlowPorts& ports) {
+    if (!route(m, v, snap, ports, HandoffKind::kFragment)) {
+        out_.drop(m, DropReason::kIpv6Unhandled);
+    }
+}
+
+template <class Io>
+bool Ipv6Forward<Io>::route(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                            const FlowPorts& ports, HandoffKind kind) {
     const Ip6 dst = Ip6::from(v.ip6->dst);
     uint32_t owner;
-    if (snap.find_service6(dst, v.dst_port, v.proto) != nullptr) {
-        owner = owner_core(Ip6::from(v.ip6->src), v.src_port, ctx_.env.n_workers);
+    if (snap.find_service6(dst, ports.dst, v.proto) != nullptr) {
+        owner = owner_core(Ip6::from(v.ip6->src), ports.src, ctx_.env.n_workers);
     } else if (!snap.is_local6(v.ip6->dst)) {
         // Perhaps a NAT66 server's reply, owned by the client's core.
-        owner = owner_core(dst, v.dst_port, ctx_.env.n_workers);
+        owner = owner_core(dst, ports.dst, ctx_.env.n_workers);
     } else {
         return false;
     }
     if (owner != ctx_.id) {
-        const FlowPorts ports{v.src_port, v.dst_port, false};
-        out_.handoff(owner, m, HandoffKind::kProcess, v, &ports);
+        out_.handoff(owner, m, kind, v, &ports);
         return true;
     }
-    owned(m, v, snap);
+    flow(m, v, snap, ports);
     return true;
 }
 
 template <class Io>
 void Ipv6Forward<Io>::owned(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     if (!v.has_ports) return icmp_error(m, v, snap);  // only errors are handed over portless
-    if (const Service* svc = snap.find_service6(Ip6::from(v.ip6->dst), v.dst_port, v.proto)) {
-        return inbound(m, v, snap, *svc);
-    }
-    reply(m, v, snap);
+    flow(m, v, snap, FlowPorts{v.src_port, v.dst_port, false});
 }
 
 template <class Io>
-void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap,
-                              const Service& svc) {
-    const FlowKey6 key{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst), v.src_port, v.dst_port,
-                       v.proto};
+void Ipv6Forward<Io>::flow(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                           const FlowPorts& ports) {
+    if (const Service* svc = snap.find_service6(Ip6::from(v.ip6->dst), ports.dst, v.proto)) {
+        return inbound(m, v, snap, *svc, ports);
+    }
+    reply(m, v, snap, ports);
+}
+
+template <class Io>
+void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
+                              const FlowPorts& ports) {
+    const FlowKey6 key{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst), ports.src, ports.dst, v.proto};
     Conn6* c = ctx_.conns6.lookup(key).conn;
+    if (ports.later_fragment) {
+        // No L4 header here: the first fragment made or found the connection.
+        if (c == nullptr) return out_.drop(m, DropReason::kFragNoConn);
+        ctx_.conns6.touch(c, ctx_.now_s, snap.timeouts.of(c->state));
+        return count_and_forward(m, v, snap, *c);
+    }
     const bool tcp = v.proto == kIpProtoTcp;
     const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
     if (c != nullptr && syn_only && tcp_reusable(c->state)) {
@@ -99,11 +123,17 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap,
         ctx_.conns6.touch(c, ctx_.now_s, snap.timeouts.of(next));
         if (changed) sync_.emit(*c, SyncOp::kUpdate);
     }
-    ctx_.counters->services[c->service_id].pkts_in.add();
-    ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
-    ctx_.counters->real_servers[c->rs_id].pkts_in.add();
-    ctx_.counters->real_servers[c->rs_id].bytes_in.add(v.l3_len);
-    forward(m, v, snap, *c);
+    count_and_forward(m, v, snap, *c);
+}
+
+template <class Io>
+void Ipv6Forward<Io>::count_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                        const Conn6& c) {
+    ctx_.counters->services[c.service_id].pkts_in.add();
+    ctx_.counters->services[c.service_id].bytes_in.add(v.l3_len);
+    ctx_.counters->real_servers[c.rs_id].pkts_in.add();
+    ctx_.counters->real_servers[c.rs_id].bytes_in.add(v.l3_len);
+    forward(m, v, snap, c);
 }
 
 // NAT66: destination VIP:vport -> RIP:rport, a router hop (hop limit
@@ -119,22 +149,29 @@ void Ipv6Forward<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         return nbr_.send6(m, snap, nh->port, c.rs_ip);
     }
     if (!decrement_hop_limit(*v.ip6)) return time_exceeded(m, v, snap);
-    nat6_rewrite_destination(v, c.rs_ip, c.rs_port);
+    if (v.l4 != nullptr) {
+        nat6_rewrite_destination(v, c.rs_ip, c.rs_port);
+    } else {  // a later fragment: its datagram's checksum and ports are in the first
+        nat6_rewrite_ip_destination(v, c.rs_ip);
+    }
     nbr_.route_and_send6(m, snap, c.rs_ip);
 }
 
 template <class Io>
-void Ipv6Forward<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
-    const FlowKey6 key{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst), v.src_port, v.dst_port,
-                       v.proto};
+void Ipv6Forward<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                            const FlowPorts& ports) {
+    const FlowKey6 key{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst), ports.src, ports.dst, v.proto};
     const ConnTable6::Hit hit = ctx_.conns6.lookup(key);
     if (hit.conn == nullptr || hit.dir != Direction::kReply) {
-        return out_.drop(m, DropReason::kNoService);
+        return out_.drop(m,
+                         ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn6* c = hit.conn;
-    const ConnState next = v.proto == kIpProtoTcp
-                               ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
-                               : ConnState::kUdp;
+    ConnState next = c->state;  // a later fragment has no flags
+    if (!ports.later_fragment) {
+        next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
+                                      : ConnState::kUdp;
+    }
     track_.account_load(c->rs_id, c->service_id, c->state, next);
     const bool changed = next != c->state;
     c->state = next;
@@ -145,7 +182,11 @@ void Ipv6Forward<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
     ctx_.counters->services[c->service_id].bytes_out.add(v.l3_len);
     ctx_.counters->real_servers[c->rs_id].pkts_out.add();
     ctx_.counters->real_servers[c->rs_id].bytes_out.add(v.l3_len);
-    nat6_rewrite_source(v, c->vip, c->vport);
+    if (v.l4 != nullptr) {
+        nat6_rewrite_source(v, c->vip, c->vport);
+    } else {
+        nat6_rewrite_ip_source(v, c->vip);
+    }
     nbr_.route_and_send6(m, snap, c->client_ip);
 }
 
