@@ -3,11 +3,25 @@
 #include <cstring>
 
 #include "packet/checksum.hpp"
+#include "packet/ipv6_view.hpp"
 #include "packet/l4_checksum.hpp"
 
 namespace dvs::dataplane {
 
 namespace {
+
+// Puts the finished reset header at `out`, right behind the IP header
+// (whose options or extension headers are gone), and the view on it.
+uint16_t place_reset(PacketView& v, uint8_t* out, const TcpHdr& tcp) {
+    std::memcpy(out, &tcp, sizeof tcp);
+    v.l4 = out;
+    v.l3_len = static_cast<uint16_t>(out - reinterpret_cast<uint8_t*>(v.ip) + sizeof(TcpHdr));
+    v.l4_len = sizeof(TcpHdr);
+    v.src_port = tcp.src_port;
+    v.dst_port = tcp.dst_port;
+    v.tcp_flags = tcp.flags;
+    return v.l3_len;
+}
 
 // Writes IPv4 (no options) + `tcp` at v.ip, with the TCP checksum computed.
 uint16_t write_reset(PacketView& v, uint32_t src, uint32_t dst, uint8_t ttl, TcpHdr tcp) {
@@ -32,20 +46,12 @@ uint16_t write_reset(PacketView& v, uint32_t src, uint32_t dst, uint8_t ttl, Tcp
         csum_compute(&tcp, sizeof tcp, pseudo_header_sum(ip, kIpProtoTcp, sizeof(TcpHdr)));
 
     // The TCP header moves up when the IP header had options.
-    auto* out = reinterpret_cast<uint8_t*>(v.ip) + sizeof(Ipv4Hdr);
-    std::memcpy(out, &tcp, sizeof tcp);
-    v.l4 = out;
-    v.l3_len = sizeof(Ipv4Hdr) + sizeof(TcpHdr);
-    v.l4_len = sizeof(TcpHdr);
-    v.src_port = tcp.src_port;
-    v.dst_port = tcp.dst_port;
-    v.tcp_flags = tcp.flags;
-    return v.l3_len;
+    return place_reset(v, reinterpret_cast<uint8_t*>(v.ip) + sizeof(Ipv4Hdr), tcp);
 }
 
-}  // namespace
-
-uint16_t tcp_reset_to_sender(PacketView& v) {
+// The reset answering the segment `v` (ports swapped): its sequence number
+// is the segment's ack, or it acknowledges the segment (RST|ACK).
+TcpHdr reset_answering(const PacketView& v) {
     const auto* in = reinterpret_cast<const TcpHdr*>(v.l4);
     TcpHdr rst{};
     rst.src_port = in->dst_port;
@@ -61,7 +67,30 @@ uint16_t tcp_reset_to_sender(PacketView& v) {
         rst.ack = be32(be32(in->seq) + len);
         rst.flags = kTcpRst | kTcpAck;
     }
-    return write_reset(v, v.ip->dst, v.ip->src, 64, rst);
+    rst.data_off = (sizeof(TcpHdr) / 4) << 4;
+    return rst;
+}
+
+}  // namespace
+
+uint16_t tcp_reset_to_sender(PacketView& v) {
+    return write_reset(v, v.ip->dst, v.ip->src, 64, reset_answering(v));
+}
+
+uint16_t tcp6_reset_to_sender(PacketView& v) {
+    TcpHdr rst = reset_answering(v);
+    Ipv6Hdr& ip = *v.ip6;
+    uint8_t src[16];
+    std::memcpy(src, ip.src, 16);
+    std::memcpy(ip.src, ip.dst, 16);
+    std::memcpy(ip.dst, src, 16);
+    ip.vtc_flow = be32(6u << 28);
+    ip.payload_len = be16(sizeof(TcpHdr));
+    ip.next_header = kIpProtoTcp;  // extension headers, if any, are not ours to repeat
+    ip.hop_limit = 64;
+    rst.checksum = 0;
+    rst.checksum = csum_compute(&rst, sizeof rst, ipv6_pseudo_sum(ip, sizeof rst, kIpProtoTcp));
+    return place_reset(v, reinterpret_cast<uint8_t*>(v.ip6) + sizeof(Ipv6Hdr), rst);
 }
 
 uint16_t tcp_reset_onward(PacketView& v) {

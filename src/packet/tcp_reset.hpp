@@ -21,6 +21,9 @@ namespace dvs::dataplane {
 // ports swapped, TTL 64). If the segment carried ACK, the reset's sequence
 // number is that ack; otherwise it is RST|ACK acknowledging the segment.
 uint16_t tcp_reset_to_sender(PacketView& v);
+// The same for an IPv6 segment (kIpv6, not a fragment): extension headers
+// dropped, hop limit 64, traffic class and flow label 0; returns 40 + 20.
+uint16_t tcp6_reset_to_sender(PacketView& v);
 
 // A reset that continues the segment's way, to its destination, in the
 // sender's sequence space (same addresses, ports, TTL and sequence number),

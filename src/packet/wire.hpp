@@ -67,6 +67,7 @@ inline constexpr uint16_t kIpv6MinMtu = 1280;
 
 // ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861) message types.
 inline constexpr uint8_t kIcmp6DestUnreachable = 1;
+inline constexpr uint8_t kIcmp6CodePortUnreachable = 4;  // of Destination Unreachable
 inline constexpr uint8_t kIcmp6PacketTooBig = 2;
 inline constexpr uint8_t kIcmp6TimeExceeded = 3;
 inline constexpr uint8_t kIcmp6ParamProblem = 4;

@@ -12,7 +12,7 @@ IPv4 services keep working in the same run.
 """
 
 from scapy.layers.inet import TCP, UDP
-from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
                                 ICMPv6NDOptSrcLLAddr, ICMPv6TimeExceeded, IPv6,
                                 IPv6ExtHdrDestOpt)
 from scapy.layers.l2 import Ether
@@ -90,6 +90,30 @@ query = c_udp()
 reply = rs_udp(51000)
 syn_nd = c_tcp(vip=VIP6_ND, sport=50100)
 
+# No usable server (the empty6-* services of golden.yaml.in).
+VIP6_EMPTY = "2001:db8:60::80"
+empty_syn = c_tcp(vip=VIP6_EMPTY, sport=50200, seq=7000,
+                  ext=IPv6ExtHdrDestOpt())  # not repeated in the reset
+empty_udp = frame6(IPv6(src=CLIENT6, dst=VIP6_EMPTY, hlim=64) / UDP(sport=51200, dport=53) /
+                   Raw(b"anyone6"))
+empty_drop = c_tcp(vip=VIP6_EMPTY, dport=81, sport=50201)
+
+
+def reset6_from_vip(inp) -> Expect:
+    """RST|ACK from VIP:port acknowledging the SYN, hop limit 64, no extension headers."""
+    ip, tcp = inp[IPv6], inp[TCP]
+    e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / IPv6(src=ip.dst, dst=ip.src, hlim=64, tc=0, fl=0) / \
+        TCP(sport=tcp.dport, dport=tcp.sport, seq=0, ack=tcp.seq + 1, flags="RA", window=0)
+    return Expect(_rebuilt(e), strict=("TCP.chksum",))
+
+
+def port_unreachable6_from_vip(inp) -> Expect:
+    """ICMPv6 Destination Unreachable, port unreachable (1/4), from the VIP, quoting the datagram."""
+    e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / IPv6(src=inp[IPv6].dst, dst=CLIENT6, hlim=64) / \
+        ICMPv6DestUnreach(code=4) / Raw(bytes(inp[IPv6]))
+    return Expect(Ether(bytes(e)))
+
+
 CASES = [
     Case("tcp SYN: NAT66 to [RS]:8080, hop limit - 1, flow label and class kept, checksum right",
          inputs=[syn], expect=[nat6_inbound(syn)], counters={"conns_created": 1}),
@@ -164,4 +188,16 @@ CASES = [
          expect=[nat_inbound(client_tcp(VIP_NAT, 80, sport=47001, flags="S"), RS1, 8080),
                  nat6_inbound(syn)],
          counters={"conns_created": 2}),
+
+    Case("no usable server: a SYN gets RST|ACK from the VIP (on_no_server: reject)",
+         inputs=[empty_syn], expect=[reset6_from_vip(empty_syn)],
+         drops={"no_real_server": 1}, counters={"no_server_rejects": 1}),
+
+    Case("no usable server: a datagram gets ICMPv6 port unreachable from the VIP",
+         inputs=[empty_udp], expect=[port_unreachable6_from_vip(empty_udp)],
+         drops={"no_real_server": 1}, counters={"no_server_rejects": 1}),
+
+    Case("no usable server, on_no_server: drop: the SYN is dropped silently",
+         inputs=[empty_drop], expect=[], drops={"no_real_server": 1},
+         counters={"no_server_rejects": 0}),
 ]

@@ -19,7 +19,10 @@
 // Shared with IPv4: the scheduler instances, the load gauges and half-open
 // bounds (ConnTracker::schedule, account_load), the neighbour resolution
 // (Neighbors::route_and_send6, send6), the fragment table, the counters.
-// Not yet for IPv6: persistence, resets for removed servers. Sync records go to the
+// Not yet for IPv6: persistence, resets for removed servers. A new
+// connection without a usable server is answered as on_no_server says, as
+// for IPv4 (a reset from the VIP, or ICMPv6 port unreachable from it, the
+// latter within the error rate). Sync records go to the
 // HA peer as for IPv4 (SyncRecord with kSyncIpv6), and the restart file
 // carries IPv6 connections. Written by its own core only.
 
@@ -83,10 +86,13 @@ private:
     void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
     // Hop limit 1 (or 0): Time Exceeded to the sender, within the rate.
     void time_exceeded(rte_mbuf* m, const PacketView& v, const Snapshot& snap);
-    // An ICMPv6 error about `v` to its source from our address facing it,
-    // within the rate (RFC 4443 2.4(f)). True if one was sent; `v`'s
-    // packet stays the caller's.
-    bool send_error(const PacketView& v, const Snapshot& snap, uint8_t type, uint32_t param);
+    // An ICMPv6 error about `v` to its source from our address facing it
+    // (or `from`), within the rate (RFC 4443 2.4(f)). True if one was sent;
+    // `v`'s packet stays the caller's.
+    bool send_error(const PacketView& v, const Snapshot& snap, uint8_t type, uint32_t param,
+                    uint8_t code = 0, const Ip6* from = nullptr);
+    // No usable server for a new connection: on_no_server as for IPv4.
+    void no_server(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
 
     CoreContext& ctx_;
     Egress<Io>& out_;

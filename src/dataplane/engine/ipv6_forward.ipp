@@ -92,7 +92,7 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         // IPVS's sh and dh hash IPv6 (ip_vs_sh_hashkey).
         const int32_t pick = track_.schedule(
             svc, {key.src_ip.fold(), key.src_port, key.dst_ip.fold(), key.dst_port, {}});
-        if (pick == sched::kNoBackend) return out_.drop(m, DropReason::kNoRealServer);
+        if (pick == sched::kNoBackend) return no_server(m, v, snap, svc);
         const RealServer& rs = snap.real_servers[svc.pool[pick]];
         Conn6 proto{};
         proto.client_ip = key.src_ip;
@@ -198,9 +198,33 @@ void Ipv6Forward<Io>::time_exceeded(rte_mbuf* m, const PacketView& v, const Snap
     out_.drop(m, DropReason::kTtlExceeded);
 }
 
+// The client hears at once that nobody is there, as for IPv4
+// (ConnTracker::no_server): a SYN gets a reset from the VIP, written over
+// the segment; a datagram ICMPv6 Destination Unreachable, port unreachable
+// (RFC 4443 3.1, code 4), from the VIP, within the error rate. Only SYNs
+// and datagrams come here; a fragment is not answered (its datagram is
+// incomplete).
+template <class Io>
+void Ipv6Forward<Io>::no_server(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                const Service& svc) {
+    if (!svc.reject_no_server || v.frag6 != 0) return out_.drop(m, DropReason::kNoRealServer);
+    ctx_.counters->drop(DropReason::kNoRealServer);
+    if (v.proto == kIpProtoTcp) {
+        ctx_.counters->no_server_rejects.add();
+        const uint16_t len = tcp6_reset_to_sender(v);
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - sizeof(EthHdr) - len));
+        return nbr_.route_and_send6(m, snap, Ip6::from(v.ip6->dst));
+    }
+    const Ip6 vip = Ip6::from(v.ip6->dst);
+    if (send_error(v, snap, kIcmp6DestUnreachable, 0, kIcmp6CodePortUnreachable, &vip)) {
+        ctx_.counters->no_server_rejects.add();
+    }
+    rte_pktmbuf_free(m);
+}
+
 template <class Io>
 bool Ipv6Forward<Io>::send_error(const PacketView& v, const Snapshot& snap, uint8_t type,
-                                 uint32_t param) {
+                                 uint32_t param, uint8_t code, const Ip6* from) {
     const Ip6 to = Ip6::from(v.ip6->src);
     const auto nh = snap.route6(to);
     if (!nh || nh->src.is_unspecified()) return false;
@@ -215,7 +239,7 @@ bool Ipv6Forward<Io>::send_error(const PacketView& v, const Snapshot& snap, uint
     }
     const uint32_t room = rte_pktmbuf_tailroom(e);
     auto* frame = rte_pktmbuf_mtod(e, uint8_t*);
-    const uint32_t len = icmp6_error(frame, room, v, nh->src, type, 0, param);
+    const uint32_t len = icmp6_error(frame, room, v, from ? *from : nh->src, type, code, param);
     if (len == 0 || rte_pktmbuf_append(e, static_cast<uint16_t>(len)) == nullptr) {
         rte_pktmbuf_free(e);
         return false;
