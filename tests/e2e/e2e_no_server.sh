@@ -18,13 +18,7 @@ SOCK=/run/dvs/$E2E_PREFIX.sock
 adm() { "$DVSADM" --socket "$SOCK" "$@"; }
 
 # Dual stack: IPv6 on both ports, the client and the servers.
-e2e_config_dual_stack "$E2E_DIR/dvs.yaml" 1 ||
-    { echo "FAIL: could not render the dual-stack configuration"; exit 1; }
-topo_up "$E2E_PREFIX" 3 || { echo "FAIL: could not build the namespace topology"; exit 1; }
-topo_add_ipv6 "$E2E_PREFIX" 3 || { echo "FAIL: could not turn IPv6 on"; exit 1; }
-rs_start_servers "$E2E_PREFIX" 3 "$E2E_DIR/rs" || { echo "FAIL: real servers did not come up"; exit 1; }
-dvsd_start "$E2E_PREFIX" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
-    { echo "FAIL: dvsd did not get ready"; exit 1; }
+e2e_setup_dual_stack 1 3
 
 # refused_checked VIP HOST_IN_URL: a service pair with no real server at VIP
 # (tcp 80, udp 53) refuses curl at once and a connected UDP socket.

@@ -831,6 +831,21 @@ e2e_setup() {
         { echo "FAIL: dvsd did not get ready"; exit 1; }
 }
 
+# e2e_setup_dual_stack WORKERS [NUM_RS]: e2e_setup with IPv6 on dvsd's ports
+# (e2e_config_dual_stack), the client and the servers (topo_add_ipv6);
+# the servers serve IPv6 when RS_IPV6=1 is exported.
+e2e_setup_dual_stack() {
+    local workers=$1 nrs=${2:-3}
+    e2e_config_dual_stack "$E2E_DIR/dvs.yaml" "$workers" ||
+        { echo "FAIL: could not render the dual-stack configuration"; exit 1; }
+    topo_up "$E2E_PREFIX" "$nrs" || { echo "FAIL: could not build the namespace topology"; exit 1; }
+    topo_add_ipv6 "$E2E_PREFIX" "$nrs" || { echo "FAIL: could not turn IPv6 on"; exit 1; }
+    rs_start_servers "$E2E_PREFIX" "$nrs" "$E2E_DIR/rs" ||
+        { echo "FAIL: real servers did not come up"; exit 1; }
+    dvsd_start "$E2E_PREFIX" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
+        { echo "FAIL: dvsd did not get ready"; exit 1; }
+}
+
 # e2e_config OUT WORKERS: render config/demo.yaml.in for this test.
 e2e_config() {
     local out=$1 workers=$2
