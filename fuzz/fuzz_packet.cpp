@@ -19,13 +19,15 @@
 //    an ICMPv6 error rewritten for a NAT66 server (icmp6_error) parses
 //    again with a valid checksum and quotes the server's address and port;
 //    an IPv6 packet behind tun6_write_outer parses as next header 41 whose
-//    payload is the packet, byte for byte.
+//    payload is the packet, byte for byte; a fragment handed on is TCP or
+//    UDP, a later one without L4 header or ports.
 
 #include <algorithm>
 #include <cstring>
 
 #include "fuzz_check.hpp"
 #include "packet/checksum.hpp"
+#include "packet/frag_guard.hpp"
 #include "packet/icmp6.hpp"
 #include "packet/icmp6_error.hpp"
 #include "packet/ipv6_view.hpp"
@@ -53,6 +55,24 @@ void check_ipv6_view(const PacketView& v) {
     FUZZ_CHECK((be32(v.ip6->vtc_flow) >> 28) == 6 && v.ip6->hop_limit != 0);
     FUZZ_CHECK(v.l3_len == sizeof(Ipv6Hdr) + be16(v.ip6->payload_len));
     FUZZ_CHECK(inside(v, v.ip6, v.l3_len));
+    if (v.frag6 != 0) {
+        // A fragment handed on (issue 15): its fragment header inside the
+        // walk's bounds, TCP or UDP its fragmentable part; a later one has no
+        // L4 header and no ports, and frag_fields counts what it carries.
+        FUZZ_CHECK(v.frag6 >= sizeof(Ipv6Hdr) && v.frag6 % 8 == 0);
+        FUZZ_CHECK(v.frag6 + sizeof(Ipv6FragHdr) - sizeof(Ipv6Hdr) <= kIpv6MaxExtBytes);
+        FUZZ_CHECK(inside(v, v.frag6_hdr(), sizeof(Ipv6FragHdr)));
+        FUZZ_CHECK(v.frag6_hdr()->next_header == v.proto);
+        FUZZ_CHECK(v.proto == kIpProtoTcp || v.proto == kIpProtoUdp);
+        const FragFields f = frag_fields(v);
+        FUZZ_CHECK(f.offset8 != 0 || f.more);  // an atomic fragment is a whole packet
+        FUZZ_CHECK(f.bytes == v.l3_len - v.frag6 - sizeof(Ipv6FragHdr));
+        if (f.offset8 != 0) {
+            FUZZ_CHECK(v.l4 == nullptr && !v.has_ports && v.l4_len == 0);
+            return;
+        }
+        FUZZ_CHECK(v.has_ports && v.l4 == reinterpret_cast<uint8_t*>(v.frag6_hdr()) + 8);
+    }
     const size_t ext = static_cast<size_t>(v.l4 - reinterpret_cast<uint8_t*>(v.ip6)) - 40;
     FUZZ_CHECK(ext <= kIpv6MaxExtBytes && ext % 8 == 0);
     FUZZ_CHECK(inside(v, v.l4, v.l4_len) && v.l4 + v.l4_len == v.data + sizeof(EthHdr) + v.l3_len);

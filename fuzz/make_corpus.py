@@ -94,6 +94,13 @@ def ipv6_frames():
         "ipv6_frag_atomic": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
                                 IPv6ExtHdrFragment(m=0, id=10) / UDP(sport=5001, dport=53) /
                                 Raw(b"a" * 16)),
+        "ipv6_frag_later": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
+                               IPv6ExtHdrFragment(nh=17, offset=23, m=1, id=9) /
+                               Raw(b"l" * 64)),
+        "ipv6_frag_first_udp": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
+                                   IPv6ExtHdrFragment(nh=17, m=1, id=13) /
+                                   UDP(sport=5002, dport=53, len=1208, chksum=0x1234) /
+                                   Raw(b"u" * 176)),
         "ipv6_frag_nested": eth(IPv6(src="2001:db8:1::2", dst="2001:db8::10") /
                                 IPv6ExtHdrFragment(m=1, id=11) / IPv6ExtHdrFragment(m=1, id=12) /
                                 TCP(sport=40002, dport=80)),
