@@ -19,6 +19,8 @@
 #include "fuzz_check.hpp"
 
 using namespace dvs::control;
+using dvs::AddressFamily;
+using dvs::IpAddress;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     dvs::fuzz::Input in(data, size);
