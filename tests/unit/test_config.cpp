@@ -754,6 +754,14 @@ TEST_CASE("ha: IPv6 VRRP errors name the file, line and field", "[config][ipv6]"
         load(kHaBase6 + "    - { name: a, vrid: 1, addresses: [\"2001:db8:99::1\"] }\n"),
         Catch::Contains("ha.vrrp[0].addresses[0]: 2001:db8:99::1 is neither an address of a "
                         "port nor a service VIP"));
+    std::string on_tap = kHaBase6 +
+                         "    - { name: vi6, vrid: 1, addresses: [\"2001:db8:1::1\"] }\n" +
+                         "exception_path: { enabled: true }\n";
+    on_tap.replace(on_tap.find("interface: ha0"), 14, "interface: dvs-lan");
+    REQUIRE_THROWS_WITH(load(on_tap),
+                        "t.yaml:12:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-lan, "
+                        "port 'lan''s exception-path interface, which does not pass IPv6 VRRP "
+                        "adverts yet (issue 15): use a kernel link");
 }
 
 TEST_CASE("ha.sync.key_file is checked by --check and round-trips", "[config]") {

@@ -374,6 +374,17 @@ void check_ha(const Config& c, const SourceMap& where) {
             }
             check_vrrp_address(c, ip, where, address);
         }
+        // The exception path passes IPv4 VRRP adverts (224.0.0.18) only:
+        // an IPv6 instance there would never hear its peer (two masters).
+        if (v.family() == AddressFamily::kIpv6 && c.exception_path.enabled) {
+            for (const PortConfig& port : c.ports) {
+                if (kernel_interface_name(port) != c.ha.interface) continue;
+                where.fail(path, "IPv6 instance '" + v.name + "' on ha.interface " +
+                                     c.ha.interface + ", port '" + port.name +
+                                     "''s exception-path interface, which does not pass IPv6 "
+                                     "VRRP adverts yet (issue 15): use a kernel link");
+            }
+        }
     }
 }
 
