@@ -1,12 +1,13 @@
 // libFuzzer target: the VRRPv3 advertisement decoder and the state machine
 // fed with what it decodes.
 //
-// Input: [src u32][ttl u8][message...]; the destination is 224.0.0.18.
+// Input: [src u32][ttl u8][message...]; the destination is 224.0.0.18. The
+// same message is also decoded as IPv6 (from fe80::<src>, to ff02::12).
 //
 // Invariants:
 //  - decode never reads outside the message, and accepts only a version-3
-//    advert whose length is 8 + 4 x count, with a correct checksum and a
-//    non-zero interval;
+//    advert whose length is 8 + 4 x count (IPv6: 16 x count), with a correct
+//    checksum and a non-zero interval;
 //  - what it accepts encodes back to the same bytes, but for the reserved
 //    interval bits and a checksum of 0xffff, the other ones'-complement zero
 //    (the re-encoded checksum must verify);
@@ -18,17 +19,24 @@
 #include "fuzz_check.hpp"
 
 using namespace dvs::control;
+using dvs::AddressFamily;
+using dvs::IpAddress;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     dvs::fuzz::Input in(data, size);
-    const auto src = in.take<uint32_t>();
+    const auto src4 = in.take<uint32_t>();
     const auto ttl = in.take<uint8_t>();
     const std::vector<uint8_t> msg = in.rest();
-    const uint32_t dst = vrrp_group_address();
-
-    const VrrpDecodeResult r = vrrp_decode(msg, src, dst);
-    if (r.ok()) {
-        FUZZ_CHECK(msg.size() == vrrp_message_len(r.advert.addresses.size()));
+    IpAddress src6;
+    src6.family = AddressFamily::kIpv6;
+    src6.bytes[0] = 0xfe;
+    src6.bytes[1] = 0x80;
+    std::memcpy(src6.bytes.data() + 12, &src4, 4);
+    for (const IpAddress& src : {ipv4_from_network(src4), src6}) {
+        const IpAddress dst = vrrp_group(src.family);
+        const VrrpDecodeResult r = vrrp_decode(msg, src, dst);
+        if (!r.ok()) continue;
+        FUZZ_CHECK(msg.size() == vrrp_message_len(r.advert.addresses.size(), src.family));
         FUZZ_CHECK(msg[0] == 0x31 && r.advert.max_advert_centis != 0);
         std::vector<uint8_t> again = vrrp_encode(r.advert, src, dst);
         FUZZ_CHECK(again.size() == msg.size());
@@ -43,6 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (expected[4] == msg[4] && !(msg[6] == 0xff && msg[7] == 0xff)) FUZZ_CHECK(again == msg);
         FUZZ_CHECK(vrrp_decode(again, src, dst).ok());
     }
+    const IpAddress src = ipv4_from_network(src4);
+    const IpAddress dst = vrrp_group(AddressFamily::kIpv4);
 
     // The peer state machine: ours is 10.0.3.1, priority 100, vrid of the input.
     VrrpParams p;
@@ -50,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     p.vrid = msg.size() > 1 && msg[1] != 0 ? msg[1] : 51;
     p.priority = 100;
     p.advert_interval = std::chrono::milliseconds(200);
-    p.primary_ip = 0x0103000a;
-    p.addresses = {0x6403000a};
+    p.primary_ip = ipv4_from_network(0x0103000a);
+    p.addresses = {ipv4_from_network(0x6403000a)};
     VrrpInstance v(p);
     const VrrpTime t0 = VrrpTime{} + std::chrono::seconds(1000);
     v.start(t0);

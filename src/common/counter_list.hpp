@@ -116,9 +116,11 @@
     X(kSync, sync_install_failed, kCounter, "install failed",                                  \
       "peer records not installed: table full")
 
-#define DVS_HA_COUNTERS(X)                \
-    X(kHa, garps_sent, kCounter, "garps", \
-      "gratuitous ARPs sent (a VRRP instance became master here)")
+#define DVS_HA_COUNTERS(X)                                         \
+    X(kHa, garps_sent, kCounter, "garps",                          \
+      "gratuitous ARPs sent (a VRRP instance became master here)") \
+    X(kHa, unsolicited_nas_sent, kCounter, "unsolicited NAs",      \
+      "IPv6 unsolicited neighbor advertisements sent (a VRRP instance became master here)")
 
 // Everything a worker counts besides drops and per-service/per-server
 // traffic, in the stats JSON's order.

@@ -342,7 +342,7 @@ mgmt::HaResponse Management::ha() const {
         info.state = to_string(v.state);
         info.priority = v.priority;
         info.advert_interval_ms = static_cast<uint32_t>(v.advert_interval.count());
-        info.master = ntohl(v.master_ip);
+        info.master = v.master_ip;
         info.since_ms = v.last_transition_unix_ms;
         info.reason = v.last_transition_reason;
         const VrrpCounters& c = v.counters;

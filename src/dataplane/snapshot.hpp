@@ -127,9 +127,15 @@ struct StaticNeighbor6 {
 };
 
 // High availability (control/ha_manager.cpp): what this box does while a VRRP
-// instance is BACKUP, and the gratuitous ARPs it sends on becoming MASTER.
+// instance is BACKUP, and the gratuitous ARPs (IPv6: unsolicited Neighbor
+// Advertisements) it sends on becoming MASTER.
 struct GratuitousArp {
     uint32_t ip = 0;
+    uint16_t port = 0;
+};
+
+struct UnsolicitedNa {
+    Ip6 ip;
     uint16_t port = 0;
 };
 
@@ -137,10 +143,14 @@ struct HaView {
     // Addresses of instances that are not MASTER here: no ARP answers, no
     // echo replies, and no forwarding for VIPs among them (drop `ha_backup`).
     std::vector<uint32_t> standby;
-    // Bumped when worker 0 should send `garp` (a transition to MASTER, a
-    // split brain healing). Workers remember the last generation they served.
+    // The same for IPv6 addresses: no ND answers, echo replies or forwarding.
+    std::vector<Ip6> standby6;
+    // Bumped when worker 0 should send `garp` and `na` (a transition to
+    // MASTER, a split brain healing). Workers remember the last generation
+    // they served.
     uint64_t garp_generation = 0;
     std::vector<GratuitousArp> garp;
+    std::vector<UnsolicitedNa> na;
     // Workers stream their connection changes to the control thread, which
     // sends them to the peer: set while this box is MASTER of an instance.
     bool sync_emit = false;
@@ -148,6 +158,12 @@ struct HaView {
     bool is_standby(uint32_t ip) const {
         for (uint32_t s : standby) {
             if (s == ip) return true;
+        }
+        return false;
+    }
+    bool is_standby6(const uint8_t* ip) const {
+        for (const Ip6& s : standby6) {
+            if (std::memcmp(s.b, ip, 16) == 0) return true;
         }
         return false;
     }

@@ -405,7 +405,8 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
         out += printf_string(
             "  %-*s  vrid %-3u  %-6s  priority %-3u  advert %ums  master %s  %s\n", width,
             v.name.c_str(), v.vrid, v.state.c_str(), v.priority, v.advert_interval_ms,
-            v.master == 0 ? "unknown" : text::format_ipv4(v.master).c_str(), since.c_str());
+            v.master.is_unspecified() ? "unknown" : text::format_ip(v.master).c_str(),
+            since.c_str());
         const mgmt::VrrpCountersInfo& c = v.counters;
         out += printf_string(
             "  %-*s  adverts sent %llu received %llu  became master %llu backup %llu  dropped "

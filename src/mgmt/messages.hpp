@@ -315,7 +315,7 @@ struct VrrpInstanceInfo {
     std::string state = "INIT";  // "INIT" | "BACKUP" | "MASTER"
     uint32_t priority = 0;
     uint32_t advert_interval_ms = 0;
-    uint32_t master = 0;   // host byte order; 0: unknown ("" on the wire)
+    IpAddress master;      // unspecified: unknown ("" on the wire); IPv6 for an IPv6 instance
     int64_t since_ms = 0;  // unix ms of the last transition; 0: none yet
     std::string reason;
     VrrpCountersInfo counters;

@@ -105,7 +105,7 @@
 //                           full_requests_served, full_requests_limited},
 //                    dataplane: {<each DVS_HA_DATAPLANE_COUNTERS entry of
 //                                common/counter_list.hpp: sync_emitted ...
-//                                garps_sent>, ha_backup_drops}
+//                                garps_sent, unsolicited_nas_sent>, ha_backup_drops}
 //                 state: "INIT" | "BACKUP" | "MASTER"; master: the current
 //                 master's address, "" when unknown; since_ms: unix ms of the
 //                 last transition, 0 = none yet, reason says why; advert_interval_ms

@@ -189,7 +189,7 @@ void describe(V& v, S& i) {
     v("state", i.state);
     v("priority", i.priority, wire::Range{0, 255});
     v("advert_interval_ms", i.advert_interval_ms);
-    v("master", i.master, wire::kIpv4OrEmpty);
+    v("master", i.master, wire::kIpOrEmpty);
     v("since_ms", i.since_ms);
     v("reason", i.reason);
     v("counters", i.counters);

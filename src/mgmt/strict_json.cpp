@@ -140,12 +140,12 @@ void decode(const Node& n, uint32_t& out, Ipv4) {
     n.fail("must be an IPv4 address like \"192.0.2.10\", got " + shown(n.value()));
 }
 
-void decode(const Node& n, uint32_t& out, Ipv4OrEmpty) {
+void decode(const Node& n, IpAddress& out, IpOrEmpty) {
     if (n.value() == "") {
-        out = 0;
+        out = {};
         return;
     }
-    decode(n, out, Ipv4{});
+    decode(n, out, Ip{});
 }
 
 void decode(const Node& n, uint32_t& out, Netmask) {
@@ -176,8 +176,8 @@ void decode(const Node& n, ForwardMethod& out, AsIs) {
 
 json encode(uint32_t address, Ipv4) { return text::format_ipv4(address); }
 
-json encode(uint32_t address, Ipv4OrEmpty) {
-    return address == 0 ? std::string() : text::format_ipv4(address);
+json encode(const IpAddress& address, IpOrEmpty) {
+    return address.is_unspecified() ? std::string() : text::format_ip(address);
 }
 
 json encode(uint32_t mask, Netmask) { return text::format_ipv4(mask); }

@@ -51,18 +51,18 @@ inline constexpr Presence kOmitDefault = Presence::kOmitDefault;
 // value goes as itself (integers checked against their type's range, enums
 // by name through common/text_codec.hpp, structs through their describe()).
 struct AsIs {};
-struct Ipv4 {};         // uint32_t host order <-> "192.0.2.10"
-struct Ipv4OrEmpty {};  // the same, 0 <-> ""
-struct Netmask {};      // Ipv4, contiguous
-struct Ip {};           // IpAddress <-> "192.0.2.10" or "2001:db8::10"
-struct NonEmpty {};     // a string that must not be ""
+struct Ipv4 {};       // uint32_t host order <-> "192.0.2.10"
+struct IpOrEmpty {};  // IpAddress, unspecified <-> ""
+struct Netmask {};    // Ipv4, contiguous
+struct Ip {};         // IpAddress <-> "192.0.2.10" or "2001:db8::10"
+struct NonEmpty {};   // a string that must not be ""
 struct SchedulerFlag {};
 struct Range {  // an integer in min..max
     uint64_t min;
     uint64_t max;
 };
 inline constexpr Ipv4 kIpv4;
-inline constexpr Ipv4OrEmpty kIpv4OrEmpty;
+inline constexpr IpOrEmpty kIpOrEmpty;
 inline constexpr Netmask kNetmask;
 inline constexpr Ip kIp;
 inline constexpr NonEmpty kNonEmpty;
@@ -118,7 +118,7 @@ void decode(const Node& n, uint64_t& out, AsIs);
 void decode(const Node& n, int64_t& out, AsIs);
 void decode(const Node& n, double& out, AsIs);
 void decode(const Node& n, uint32_t& out, Ipv4);
-void decode(const Node& n, uint32_t& out, Ipv4OrEmpty);
+void decode(const Node& n, IpAddress& out, IpOrEmpty);
 void decode(const Node& n, uint32_t& out, Netmask);
 void decode(const Node& n, IpAddress& out, Ip);
 void decode(const Node& n, Protocol& out, AsIs);
@@ -131,7 +131,7 @@ inline json encode(const std::string& value, AsIs) { return value; }
 inline json encode(const std::string& value, NonEmpty) { return value; }
 inline json encode(const std::string& value, SchedulerFlag) { return value; }
 json encode(uint32_t address, Ipv4);
-json encode(uint32_t address, Ipv4OrEmpty);
+json encode(const IpAddress& address, IpOrEmpty);
 json encode(uint32_t mask, Netmask);
 json encode(const IpAddress& address, Ip);
 json encode(Protocol p, AsIs);

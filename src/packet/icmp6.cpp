@@ -106,6 +106,13 @@ void nd_advert_in_place(uint8_t* frame, const PacketView& ns, const uint8_t our_
              kNaFlagSolicited | kNaFlagOverride, target, kNdOptTargetLinkAddr);
 }
 
+void nd_build_unsolicited_advert(uint8_t* frame, const uint8_t our_mac[6], const Ip6& target) {
+    static constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    write_nd(frame, kAllNodesMac, our_mac, target.b, kAllNodes, kNdNeighborAdvert, kNaFlagOverride,
+             target.b, kNdOptTargetLinkAddr);
+}
+
 void nd_build_solicit(uint8_t* frame, const uint8_t our_mac[6], const Ip6& src, const Ip6& target) {
     const uint8_t group_mac[6] = {0x33, 0x33, 0xff, target.b[13], target.b[14], target.b[15]};
     uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};

@@ -47,6 +47,14 @@ inline constexpr uint32_t kNdAdvertFrameLen =
 // headers and options are dropped).
 void nd_advert_in_place(uint8_t* frame, const PacketView& ns, const uint8_t our_mac[6]);
 
+// The IPv6 twin of a gratuitous ARP (RFC 4861 7.2.6): an unsolicited
+// advertisement for `target` (an address this box now holds), from it to
+// all-nodes ff02::1 (MAC 33:33:00:00:00:01), hop limit 255, override set
+// and solicited clear, with the target link-layer option `our_mac`, so the
+// neighbours that cache `target` move to this box. Writes
+// kNdAdvertFrameLen bytes from the frame start.
+void nd_build_unsolicited_advert(uint8_t* frame, const uint8_t our_mac[6], const Ip6& target);
+
 // Resolving next hops (RFC 4861 7.2.2): a solicitation for `target` from
 // `src` (our address on the link) and `our_mac`, to the target's
 // solicited-node multicast address ff02::1:ffXX:XXXX (MAC 33:33:ff:XX:XX:XX),

@@ -21,14 +21,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/text_codec.hpp"
 #include "control/ha/vrrp_service.hpp"
 
 namespace {
 
 using namespace dvs::control;
+using dvs::IpAddress;
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
@@ -81,10 +84,16 @@ Options parse(int argc, char** argv) {
             o.params.preempt_delay =
                 std::chrono::milliseconds(number(value(), 0, 3600000, "delay"));
         } else if (arg == "--address") {
+            // IPv4 or IPv6; the first address gives the instance's family.
             const char* text = value();
-            in_addr a{};
-            if (inet_pton(AF_INET, text, &a) != 1) usage(std::string("bad address: ") + text);
-            o.params.addresses.push_back(a.s_addr);
+            const std::optional<IpAddress> a = dvs::text::parse_ip(text);
+            if (!a) usage(std::string("bad address: ") + text);
+            if (!o.params.addresses.empty() && a->family != o.params.addresses[0].family) {
+                usage(std::string("one address family per instance: ") + text);
+            }
+            o.params.addresses.push_back(*a);
+            o.params.primary_ip = IpAddress{};
+            o.params.primary_ip.family = o.params.addresses[0].family;
         } else {
             usage("unknown argument " + std::string(arg));
         }
@@ -134,7 +143,7 @@ int main(int argc, char** argv) {
             std::printf("GARP %s\n", name.c_str());
             std::fflush(stdout);
         };
-        VrrpService service(io, o.interface, {o.params}, callbacks);
+        VrrpService service(io, o.interface, o.params.family(), {o.params}, callbacks);
         boost::asio::signal_set signals(io, SIGTERM, SIGINT);
         signals.async_wait([&](const boost::system::error_code& ec, int) {
             if (ec) return;

@@ -39,6 +39,10 @@ log_epoch() { date -d "$1" +%s.%N; }
 #   HA_SECTION    0: no ha: section at all (a plain dvsd with floating addresses)
 #   HA_KEY_FILE   ha.sync.key_file (default none: an unauthenticated stream)
 #   HA_ON_PORT    1: ha.interface is lan's exception-path tap, not the ha link
+#   HA_IPV6       1: IPv6 too (ha_ipv6_on): wan 2001:db8:1::(2+N)/64 and lan
+#                 2001:db8:2::(2+N)/64 fixed, 2001:db8:1::1 and 2001:db8:2::1
+#                 floating, and VRRP instance vi6 (the same vrid; IPv6 is an
+#                 instance of its own, RFC 5798) for them and VIP6 2001:db8:10::80
 ha_config() {
     local n=$1 prio=$2 out
     out=$(ha_conf "$n")
@@ -46,6 +50,11 @@ ha_config() {
     # HA_ON_PORT=1: VRRP and the sync stream on lan's exception-path tap
     # (dvs-lan), the peer at its fixed lan address (issue 16).
     [[ ${HA_ON_PORT:-0} == 1 ]] && peer=${HA_PEER:-$(ha_peer_of "$n")}
+    local wan6="" lan6=""
+    if [[ ${HA_IPV6:-0} == 1 ]]; then
+        wan6=", \"2001:db8:1::$((2 + n))/64\", \"2001:db8:1::1/64\""
+        lan6=", \"2001:db8:2::$((2 + n))/64\", \"2001:db8:2::1/64\""
+    fi
     {
         cat <<YAML
 dataplane:
@@ -55,8 +64,8 @@ dataplane:
   mbufs: ${HA_MBUFS:-4095}
   idle_sleep_us: 20
 ports:
-  - { name: wan, device: net_af_packet0, addresses: [10.0.1.$((2 + n))/24, 10.0.1.1/24] }
-  - { name: lan, device: net_af_packet1, addresses: [10.0.0.$((2 + n))/24, 10.0.0.1/24] }
+  - { name: wan, device: net_af_packet0, addresses: [10.0.1.$((2 + n))/24, 10.0.1.1/24$wan6] }
+  - { name: lan, device: net_af_packet1, addresses: [10.0.0.$((2 + n))/24, 10.0.0.1/24$lan6] }
 timeouts: { tcp: 900, tcp_fin: 120, udp: 300 }
 management: { socket: $(ha_sock "$n") }
 YAML
@@ -76,9 +85,41 @@ YAML
       preempt: ${HA_PREEMPT:-true}
       addresses: [10.0.1.1, 10.0.0.1, 192.0.2.10]
 YAML
+            if [[ ${HA_IPV6:-0} == 1 ]]; then
+                cat <<YAML
+    - name: vi6
+      vrid: ${HA_VRID:-51}
+      priority: $prio
+      advert_interval: ${HA_ADVERT:-200ms}
+      preempt: ${HA_PREEMPT:-true}
+      addresses: ["2001:db8:1::1", "2001:db8:2::1", "2001:db8:10::80"]
+YAML
+            fi
         fi
         printf '%s\n' "$HA_SERVICES"
     } >"$out"
+}
+
+# ha_ipv6_on: IPv6 in the client and the real servers (topo_add_ipv6: the
+# client 2001:db8:1::2 via 2001:db8:1::1, rsN 2001:db8:2::(10+N) via
+# 2001:db8:2::1) and on each balancer's ha link only (a link-local address,
+# VRRP for IPv6's source), without DAD. wan and lan keep IPv6 off in the
+# balancers' kernels: the dataplane alone speaks ND there.
+ha_ipv6_on() {
+    local nrs=${1:-2} n
+    topo_add_ipv6 "$E2E_PREFIX" "$nrs" || return 1
+    for n in 1 2; do
+        ip netns exec "$E2E_PREFIX-lb$n" sysctl -qw net.ipv6.conf.ha.accept_dad=0 \
+            net.ipv6.conf.ha.disable_ipv6=0 || return 1
+    done
+    # The link-local address appears once the link is up again.
+    for n in 1 2; do
+        _wait_until 3 ha_link_local "$n" >/dev/null || { topo_log "lb$n: no link-local on ha"; return 1; }
+    done
+}
+# ha_link_local N: lbN's IPv6 link-local address on ha.
+ha_link_local() {
+    ip -n "$E2E_PREFIX-lb$1" -6 addr show dev ha scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; f = 1 } END { exit !f }'
 }
 
 # ha_start N [EXTRA_DVSD_ARGS...]: run dvsd N in PREFIX-lbN; wait for
@@ -166,15 +207,16 @@ ha_wait_log() {
     done
 }
 
-# ha_state N: the VRRP state of vi1 after dvsd N's last logged transition
-# in this run (INIT if none).
+# ha_state N [INSTANCE]: the VRRP state of INSTANCE (default vi1) after
+# dvsd N's last logged transition in this run (INIT if none).
 ha_state() {
-    local last
-    last=$(ha_lines "$1" | grep -E 'vrrp vi1: [A-Z]+ -> [A-Z]+' | tail -n1 |
-        sed -E 's/.*vrrp vi1: [A-Z]+ -> ([A-Z]+).*/\1/')
+    local last vi=${2:-vi1}
+    last=$(ha_lines "$1" | grep -E "vrrp $vi: [A-Z]+ -> [A-Z]+" | tail -n1 |
+        sed -E "s/.*vrrp $vi: [A-Z]+ -> ([A-Z]+).*/\1/")
     echo "${last:-INIT}"
 }
-ha_state_is() { [[ $(ha_state "$1") == "$2" ]]; }
+# ha_state_is N STATE [INSTANCE]
+ha_state_is() { [[ $(ha_state "$1" "${3:-vi1}") == "$2" ]]; }
 # ha_adm_state N: vi1's state as `dvsadm ha` of dvsd N shows it.
 ha_adm_state() {
     ha_adm "$1" ha 2>/dev/null | awk '$1 == "vi1" && $2 == "vrid" { print $4; exit }'

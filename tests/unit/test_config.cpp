@@ -653,7 +653,9 @@ TEST_CASE("ha section parses, validates and round-trips", "[config]") {
     CHECK(c.ha.vrrp[0].priority == 200);
     CHECK(c.ha.vrrp[0].advert_interval_ms == 200);
     CHECK_FALSE(c.ha.vrrp[0].preempt);
-    CHECK(c.ha.vrrp[0].addresses == std::vector<uint32_t>{0x0a000101, 0x0a000001, 0xc000020a});
+    CHECK(c.ha.vrrp[0].addresses == std::vector<dvs::IpAddress>{dvs::IpAddress::v4(0x0a000101),
+                                                                dvs::IpAddress::v4(0x0a000001),
+                                                                dvs::IpAddress::v4(0xc000020a)});
     const std::string yaml = config_to_yaml(c);
     const Config d = load_config_text(yaml, "w.yaml");
     CHECK(config_to_yaml(d) == yaml);
@@ -684,7 +686,7 @@ TEST_CASE("ha errors name the file, line and field", "[config]") {
                         Catch::Contains("at least one address is required"));
     REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, "
                                   "vrid: 1, addresses: [10.0.0.1] }")),
-                        Catch::Contains("vrid 1 is already used by instance 'a'"));
+                        Catch::Contains("vrid 1 is already used by IPv4 instance 'a'"));
     REQUIRE_THROWS_WITH(load(vrrp("{ name: a, vrid: 1, addresses: [10.0.1.1] }\n    - { name: b, "
                                   "vrid: 2, addresses: [10.0.1.1] }")),
                         Catch::Contains("10.0.1.1 already belongs to instance 'a'"));
@@ -696,6 +698,70 @@ TEST_CASE("ha errors name the file, line and field", "[config]") {
                         Catch::Contains("ha.interface"));
     REQUIRE_THROWS_WITH(load(kHaBase + "ha:\n  interface: ha0\n  vrrp: []\n"),
                         Catch::Contains("at least one VRRP instance is required"));
+}
+
+// IPv6 VRRP (issue 15): an instance has one family (RFC 5798); an IPv4 and
+// an IPv6 instance may share a vrid.
+namespace {
+const std::string kHaBase6 = R"(ports:
+  - { name: wan, device: net_null0, addresses: [10.0.1.3/24, 10.0.1.1/24, "2001:db8:1::3/64", "2001:db8:1::1/64"] }
+  - { name: lan, device: net_null1, addresses: [10.0.0.2/24, 10.0.0.1/24, "2001:db8:2::2/64", "2001:db8:2::1/64"] }
+services:
+  - { name: web, vip: 192.0.2.10, port: 80, protocol: tcp,
+      real_servers: [{ address: 10.0.0.11, port: 8080 }] }
+  - { name: web6, vip: "2001:db8:10::80", port: 80, protocol: tcp,
+      real_servers: [{ address: "2001:db8:2::11", port: 8080 }] }
+ha:
+  interface: ha0
+  vrrp:
+)";
+}  // namespace
+
+TEST_CASE("ha: IPv6 VRRP instances parse, validate and round-trip", "[config][ipv6]") {
+    const Config c = load(
+        kHaBase6 +
+        R"(    - { name: vi1, vrid: 51, priority: 200, addresses: [10.0.1.1, 10.0.0.1, 192.0.2.10] }
+    - { name: vi6, vrid: 51, priority: 200, addresses: ["2001:db8:1::1", "2001:db8:2::1", "2001:db8:10::80"] }
+)");
+    REQUIRE(c.ha.vrrp.size() == 2);
+    CHECK(c.ha.vrrp[0].family() == dvs::AddressFamily::kIpv4);
+    CHECK(c.ha.vrrp[1].family() == dvs::AddressFamily::kIpv6);
+    CHECK(c.ha.vrrp[1].vrid == 51);
+    REQUIRE(c.ha.vrrp[1].addresses.size() == 3);
+    CHECK(dvs::text::format_ip(c.ha.vrrp[1].addresses[2]) == "2001:db8:10::80");
+    const std::string yaml = config_to_yaml(c);
+    const Config d = load_config_text(yaml, "w.yaml");
+    CHECK(d.ha == c.ha);
+    CHECK(config_to_yaml(d) == yaml);
+}
+
+TEST_CASE("ha: IPv6 VRRP errors name the file, line and field", "[config][ipv6]") {
+    REQUIRE_THROWS_WITH(
+        load(kHaBase6 + "    - { name: a, vrid: 1, addresses: [10.0.1.1, \"2001:db8:1::1\"] }\n"),
+        "t.yaml:12:49: ha.vrrp[0].addresses[1]: an IPv6 address in an instance whose first "
+        "address is IPv4: a VRRP instance has one address family (RFC 5798); list the IPv6 "
+        "addresses in an instance of their own (it may use vrid 1 too)");
+    REQUIRE_THROWS_WITH(
+        load(kHaBase6 + "    - { name: a, vrid: 7, addresses: [\"2001:db8:1::1\"] }\n"
+                        "    - { name: b, vrid: 7, addresses: [\"2001:db8:2::1\"] }\n"),
+        "t.yaml:13:24: ha.vrrp[1].vrid: vrid 7 is already used by IPv6 instance 'a'");
+    REQUIRE_THROWS_WITH(
+        load(kHaBase6 + "    - { name: a, vrid: 1, addresses: [\"2001:db8:1::3\"] }\n"),
+        "t.yaml:12:39: ha.vrrp[0].addresses[0]: 2001:db8:1::3 is the first IPv6 address of port "
+        "'wan', the box's own: list it after a fixed address of the port (the source of what "
+        "dvsd sends)");
+    REQUIRE_THROWS_WITH(
+        load(kHaBase6 + "    - { name: a, vrid: 1, addresses: [\"2001:db8:99::1\"] }\n"),
+        Catch::Contains("ha.vrrp[0].addresses[0]: 2001:db8:99::1 is neither an address of a "
+                        "port nor a service VIP"));
+    std::string on_tap = kHaBase6 +
+                         "    - { name: vi6, vrid: 1, addresses: [\"2001:db8:1::1\"] }\n" +
+                         "exception_path: { enabled: true }\n";
+    on_tap.replace(on_tap.find("interface: ha0"), 14, "interface: dvs-lan");
+    REQUIRE_THROWS_WITH(load(on_tap),
+                        "t.yaml:12:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-lan, "
+                        "port 'lan''s exception-path interface, which does not pass IPv6 VRRP "
+                        "adverts yet (issue 15): use a kernel link");
 }
 
 TEST_CASE("ha.sync.key_file is checked by --check and round-trips", "[config]") {

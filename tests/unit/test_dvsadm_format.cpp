@@ -299,7 +299,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
                                         "MASTER",
                                         200,
                                         200,
-                                        ip(10, 0, 3, 1),
+                                        dvs::IpAddress::v4(ip(10, 0, 3, 1)),
                                         now - 12345,
                                         "master down timer expired",
                                         {60, 2, 1, 0, 0, 0, 0, 0, 0}};
@@ -339,7 +339,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "  full-transfer requests honoured 2, rate-limited 48; records ignored as master "
               "64512; timeouts capped 6\n"
               "  dataplane: emitted 1200 lost 0 installed 0 updated 0 removed 0 kept 0 install "
-              "failed 0, garps 6, ha_backup drops 0\n");
+              "failed 0, garps 6, unsolicited NAs 0, ha_backup drops 0\n");
     }
 
     SECTION("a backup waiting for the table, and an instance not started") {
@@ -348,11 +348,11 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
                                             "BACKUP",
                                             100,
                                             1000,
-                                            ip(10, 0, 3, 2),
+                                            dvs::IpAddress::v4(ip(10, 0, 3, 2)),
                                             now - 3000,
                                             "higher priority master 10.0.3.2",
                                             {0, 150, 1, 1, 1, 0, 2, 0, 3}};
-        const mgmt::VrrpInstanceInfo init{"vi2", 200, "INIT", 50, 1000, 0, 0, "", {}};
+        const mgmt::VrrpInstanceInfo init{"vi2", 200, "INIT", 50, 1000, {}, 0, "", {}};
         ha.instances = {backup, init};
         ha.sync = {};
         ha.sync.configured = true;
@@ -364,7 +364,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
         ha.sync.unknown_server = 3;
         ha.sync.install_ring_full = 1;
         ha.sync.bad_datagrams = 4;
-        ha.dataplane = {0, 0, 5, 1, 2, 0, 1, 0, 9};
+        ha.dataplane = {0, 0, 5, 1, 2, 0, 1, 0, 0, 9};
         CHECK(format_ha(ha, now) ==
               "VRRP on ha0\n"
               "  vi10  vrid 7    BACKUP  priority 100  advert 1000ms  master 10.0.3.2  since 3.0s "
@@ -383,7 +383,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "  full-transfer requests honoured 0, rate-limited 0; records ignored as master "
               "0; timeouts capped 0\n"
               "  dataplane: emitted 0 lost 0 installed 5 updated 1 removed 2 kept 0 install "
-              "failed 1, garps 0, ha_backup drops 9\n");
+              "failed 1, garps 0, unsolicited NAs 0, ha_backup drops 9\n");
     }
 
     SECTION("no sync peer; no ha section") {
@@ -394,7 +394,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
         CHECK(text.substr(text.find("Sync")) ==
               "Sync not configured (no peer)\n"
               "  dataplane: emitted 0 lost 0 installed 0 updated 0 removed 0 kept 0 install "
-              "failed 0, garps 0, ha_backup drops 0\n");
+              "failed 0, garps 0, unsolicited NAs 0, ha_backup drops 0\n");
         CHECK(format_ha(mgmt::HaResponse{}, now) == "high availability is not configured\n");
         CHECK(format_ha(mgmt::parse_ha_response(mgmt::to_json(mgmt::HaResponse{}))) ==
               "high availability is not configured\n");

@@ -52,6 +52,7 @@ const std::vector<std::string> kKeysBeforeTheTable = {
     "sync_kept",
     "sync_install_failed",
     "garps_sent",
+    "unsolicited_nas_sent",
 };
 
 constexpr const char* kConfig = R"(

@@ -291,14 +291,14 @@ TEST_CASE("ha responses: round trips, not configured, field errors", "[mgmt]") {
                                   "MASTER",
                                   200,
                                   200,
-                                  ip(10, 0, 3, 1),
+                                  dvs::IpAddress::v4(ip(10, 0, 3, 1)),
                                   1747742400123,
                                   "master down timer expired",
                                   {60, 2, 1, 0, 0, 1, 3, 4, UINT64_MAX}};
-    const VrrpInstanceInfo backup{"vi2", 52, "BACKUP", 100, 1000, 0, 0, "", {}};
+    const VrrpInstanceInfo backup{"vi2", 52, "BACKUP", 100, 1000, {}, 0, "", {}};
     ha.instances = {master, backup};  // backup: master unknown, no transition yet
     ha.sync = {true, "10.0.3.2:8848", true, 1200, 7, 1, 3, 0.25, 1, 1000, 35.5, 2, 5, 6, 9, 10};
-    ha.dataplane = {1200, 1, 2, 3, 4, 5, 6, 7, 8};
+    ha.dataplane = {1200, 1, 2, 3, 4, 5, 6, 7, 8, 9};
     const json wire = json::parse(encode_line(to_json(ha)));
     CHECK(wire["instances"][0]["master"] == "10.0.3.1");
     CHECK(wire["instances"][1]["master"] == "");
@@ -327,8 +327,8 @@ TEST_CASE("ha responses: round trips, not configured, field errors", "[mgmt]") {
         return "";
     };
     CHECK(refused([](json& j) { j["instances"][0]["master"] = "10.0.3"; }) ==
-          "malformed response: field 'instances[0].master' must be an IPv4 address like "
-          "\"192.0.2.10\", got \"10.0.3\"");
+          "malformed response: field 'instances[0].master' must be an IPv4 or IPv6 address like "
+          "\"192.0.2.10\" or \"2001:db8::10\", got \"10.0.3\"");
     CHECK(refused([](json& j) { j["sync"]["last_full_ms"] = "35"; }) ==
           "malformed response: field 'sync.last_full_ms' must be a number, got \"35\"");
     CHECK(refused([](json& j) { j["dataplane"].erase("garps_sent"); }) ==

@@ -15,17 +15,27 @@
 #include "control/ha/vrrp_packet.hpp"
 
 using namespace dvs::control;
+using dvs::AddressFamily;
+using dvs::IpAddress;
 using namespace std::chrono_literals;
 
 namespace {
 
-uint32_t ip(const char* text) {
+IpAddress ip(const char* text) {
     in_addr a{};
     REQUIRE(inet_pton(AF_INET, text, &a) == 1);
-    return a.s_addr;
+    return ipv4_from_network(a.s_addr);
 }
 
-const uint32_t kGroup = vrrp_group_address();
+IpAddress ip6(const char* text) {
+    IpAddress a;
+    a.family = AddressFamily::kIpv6;
+    REQUIRE(inet_pton(AF_INET6, text, a.bytes.data()) == 1);
+    return a;
+}
+
+const IpAddress kGroup = vrrp_group(AddressFamily::kIpv4);
+const IpAddress kGroup6 = vrrp_group(AddressFamily::kIpv6);
 
 // Captured with tcpdump: keepalived 2.2.7, vrrp_version 3, vrid 51,
 // priority 100, advert_int 0.2, one address 10.0.3.100, from 10.0.3.2.
@@ -50,12 +60,12 @@ struct Peer {
 };
 
 Peer advert_from(const char* src, uint8_t priority, uint16_t centis = 20,
-                 std::vector<uint32_t> addresses = {}) {
+                 std::vector<IpAddress> addresses = {}) {
     VrrpAdvert a;
     a.vrid = 51;
     a.priority = priority;
     a.max_advert_centis = centis;
-    a.addresses = addresses.empty() ? std::vector<uint32_t>{ip("10.0.3.100")} : addresses;
+    a.addresses = addresses.empty() ? std::vector<IpAddress>{ip("10.0.3.100")} : addresses;
     Peer p;
     p.bytes = vrrp_encode(a, ip(src), kGroup);
     p.rx.src = ip(src);
@@ -107,7 +117,8 @@ TEST_CASE("encode/decode round trip with many addresses", "[vrrp]") {
     a.vrid = 255;
     a.priority = 255;
     a.max_advert_centis = kVrrpMaxIntervalCentis;
-    for (uint32_t i = 0; i < kVrrpMaxAddresses; ++i) a.addresses.push_back(htonl(0xc0000200 + i));
+    for (uint32_t i = 0; i < kVrrpMaxAddresses; ++i)
+        a.addresses.push_back(ipv4_from_network(htonl(0xc0000200 + i)));
     const auto bytes = vrrp_encode(a, ip("192.0.2.1"), kGroup);
     REQUIRE(bytes.size() == vrrp_message_len(255));
     const VrrpDecodeResult r = vrrp_decode(bytes, ip("192.0.2.1"), kGroup);
@@ -118,7 +129,7 @@ TEST_CASE("encode/decode round trip with many addresses", "[vrrp]") {
     CHECK(r.advert.addresses == a.addresses);
 
     // Odd sizes: an odd-length message checksums with a zero pad byte.
-    CHECK(vrrp_checksum(std::vector<uint8_t>{0x31, 0x01, 0x02}, 0, 0) != 0);
+    CHECK(vrrp_checksum(std::vector<uint8_t>{0x31, 0x01, 0x02}, IpAddress{}, IpAddress{}) != 0);
 }
 
 TEST_CASE("encode refuses what does not fit the fields or the buffer", "[vrrp]") {
@@ -127,17 +138,17 @@ TEST_CASE("encode refuses what does not fit the fields or the buffer", "[vrrp]")
     a.priority = 1;
     a.max_advert_centis = kVrrpMaxIntervalCentis + 1;
     a.addresses = {ip("10.0.0.1")};
-    CHECK(vrrp_encode(a, 1, kGroup).empty());
+    CHECK(vrrp_encode(a, ip("0.0.0.1"), kGroup).empty());
     a.max_advert_centis = 100;
     a.addresses.assign(256, ip("10.0.0.1"));
-    CHECK(vrrp_encode(a, 1, kGroup).empty());
+    CHECK(vrrp_encode(a, ip("0.0.0.1"), kGroup).empty());
     a.addresses.resize(1);
     std::vector<uint8_t> small(11);
-    CHECK(vrrp_encode(a, 1, kGroup, small) == 0);
+    CHECK(vrrp_encode(a, ip("0.0.0.1"), kGroup, small) == 0);
 }
 
 TEST_CASE("every decode error has its reason and name", "[vrrp]") {
-    const uint32_t src = ip("10.0.3.2");
+    const IpAddress src = ip("10.0.3.2");
     auto with = [&](auto edit) {
         std::vector<uint8_t> m = kKeepalivedAdvert;
         edit(m);
@@ -187,7 +198,7 @@ TEST_CASE("parameters are validated", "[vrrp]") {
     CHECK(bad([](VrrpParams& p) { p.advert_interval = 5ms; }));
     CHECK(bad([](VrrpParams& p) { p.advert_interval = 205ms; }));
     CHECK(bad([](VrrpParams& p) { p.advert_interval = 41000ms; }));
-    CHECK(bad([](VrrpParams& p) { p.primary_ip = 0; }));
+    CHECK(bad([](VrrpParams& p) { p.primary_ip = {}; }));
     CHECK(bad([](VrrpParams& p) { p.addresses.clear(); }));
     CHECK_THROWS_AS(VrrpInstance([] {
                         VrrpParams p = params(100);
@@ -458,7 +469,7 @@ TEST_CASE("drops and mismatches are counted", "[vrrp]") {
     v.on_packet(t0, len.rx);
     CHECK(v.counters().too_short == 1);
     CHECK(v.counters().adverts_received == 0);
-    CHECK(v.master_ip() == 0);
+    CHECK(v.master_ip().is_unspecified());
 
     // Another VRID is not ours and not an error.
     VrrpAdvert other;
@@ -480,4 +491,141 @@ TEST_CASE("drops and mismatches are counted", "[vrrp]") {
     CHECK(v.counters().adverts_received == 1);
     CHECK(v.master_ip() == ip("10.0.3.2"));
     CHECK(*a.deadline == t0 + 10ms + v.master_down_interval());
+}
+
+// ------------------------------------------------------------------ IPv6
+
+namespace {
+
+// The one's-complement sum of bytes, folded: an independent check of the
+// IPv6 pseudo-header (RFC 8200 8.1) the codec builds.
+uint16_t folded_sum(const std::vector<uint8_t>& bytes) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i < bytes.size(); i += 2) {
+        sum += uint32_t{bytes[i]} << 8 | (i + 1 < bytes.size() ? bytes[i + 1] : 0);
+    }
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+VrrpParams params6(uint8_t priority, const char* primary = "fe80::1") {
+    VrrpParams p = params(priority);
+    p.primary_ip = ip6(primary);
+    p.addresses = {ip6("2001:db8:1::1"), ip6("2001:db8:10::80")};
+    return p;
+}
+
+Peer advert6_from(const char* src, uint8_t priority, uint8_t hop_limit = 255) {
+    VrrpAdvert a;
+    a.vrid = 51;
+    a.priority = priority;
+    a.max_advert_centis = 20;
+    a.addresses = {ip6("2001:db8:1::1"), ip6("2001:db8:10::80")};
+    Peer p;
+    p.bytes = vrrp_encode(a, ip6(src), kGroup6);
+    p.rx.src = ip6(src);
+    p.rx.dst = kGroup6;
+    p.rx.ttl = hop_limit;
+    p.rx.message = p.bytes;
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("IPv6 advert: 16-byte addresses, checksum over the IPv6 pseudo-header", "[vrrp][ipv6]") {
+    CHECK(vrrp_address_string(kGroup6) == "ff02::12");
+    VrrpAdvert a;
+    a.vrid = 51;
+    a.priority = 100;
+    a.max_advert_centis = 20;
+    a.addresses = {ip6("2001:db8:1::1"), ip6("2001:db8:10::80")};
+    const IpAddress src = ip6("fe80::200:ff:fe00:2");
+    const std::vector<uint8_t> m = vrrp_encode(a, src, kGroup6);
+    REQUIRE(m.size() == 8 + 2 * 16);
+    CHECK(m.size() == vrrp_message_len(2, AddressFamily::kIpv6));
+    CHECK(m[0] == 0x31);
+    CHECK(m[1] == 51);
+    CHECK(m[2] == 100);
+    CHECK(m[3] == 2);
+    CHECK(m[4] == 0);
+    CHECK(m[5] == 20);
+    CHECK(std::memcmp(&m[8], ip6("2001:db8:1::1").bytes.data(), 16) == 0);
+    CHECK(std::memcmp(&m[24], ip6("2001:db8:10::80").bytes.data(), 16) == 0);
+
+    // Source, destination, 32-bit length, 3 zero bytes, next header 112,
+    // then the message: sums to 0xffff with the checksum the codec wrote.
+    std::vector<uint8_t> pseudo(src.bytes.begin(), src.bytes.end());
+    pseudo.insert(pseudo.end(), kGroup6.bytes.begin(), kGroup6.bytes.end());
+    pseudo.insert(pseudo.end(), {0, 0, 0, static_cast<uint8_t>(m.size()), 0, 0, 0, 112});
+    pseudo.insert(pseudo.end(), m.begin(), m.end());
+    CHECK(folded_sum(pseudo) == 0xffff);
+
+    const VrrpDecodeResult r = vrrp_decode(m, src, kGroup6);
+    REQUIRE(r.ok());
+    CHECK(r.advert.vrid == 51);
+    CHECK(r.advert.addresses == a.addresses);
+    CHECK(r.advert.addresses[0].is_v6());
+
+    // Another link-local source breaks the checksum; read as IPv4 (4-byte
+    // addresses) the length does not match.
+    CHECK(vrrp_decode(m, ip6("fe80::200:ff:fe00:3"), kGroup6).error ==
+          VrrpDecodeError::kBadChecksum);
+    CHECK(vrrp_decode(m, ip("10.0.3.2"), kGroup).error == VrrpDecodeError::kLengthMismatch);
+    std::vector<uint8_t> longer = m;
+    longer.push_back(0);
+    CHECK(vrrp_decode(longer, src, kGroup6).error == VrrpDecodeError::kLengthMismatch);
+}
+
+TEST_CASE("IPv6: one family per advert and per instance", "[vrrp][ipv6]") {
+    VrrpAdvert a;
+    a.vrid = 1;
+    a.priority = 1;
+    a.max_advert_centis = 100;
+    a.addresses = {ip6("2001:db8::1"), ip("10.0.0.1")};
+    CHECK(vrrp_encode(a, ip6("fe80::1"), kGroup6).empty());
+    a.addresses = {ip("10.0.0.1")};
+    CHECK(vrrp_encode(a, ip6("fe80::1"), kGroup6).empty());
+
+    CHECK(validate(params6(100)).empty());
+    VrrpParams mixed = params6(100);
+    mixed.addresses.push_back(ip("10.0.3.100"));
+    CHECK(validate(mixed).find("not of the instance's family") != std::string::npos);
+}
+
+TEST_CASE("IPv6 instance: hop limit 255 only, higher link-local wins a tie", "[vrrp][ipv6]") {
+    VrrpInstance v(params6(100, "fe80::1"));
+    v.start(t0);
+    REQUIRE(v.state() == VrrpState::kBackup);
+
+    // 5.1.2.3: a hop limit other than 255 is discarded and counted.
+    VrrpActions a = v.on_packet(t0 + 10ms, advert6_from("fe80::2", 200, 254).rx);
+    CHECK(v.counters().bad_ttl == 1);
+    CHECK(v.counters().adverts_received == 0);
+
+    // A valid higher-priority master is learned, by its link-local address.
+    const Peer good = advert6_from("fe80::2", 200);
+    a = v.on_packet(t0 + 20ms, good.rx);
+    CHECK(v.counters().adverts_received == 1);
+    CHECK(v.master_ip() == ip6("fe80::2"));
+    CHECK(v.counters().address_mismatch == 0);
+
+    // With no more adverts it takes over after Master_Down_Interval.
+    a = v.on_timer(t0 + 20ms + v.master_down_interval());
+    REQUIRE(a.became_master());
+    CHECK(a.send_garp);
+    CHECK(v.master_ip() == ip6("fe80::1"));
+
+    // Equal priority from a higher address: that one wins (6.4.3).
+    a = v.on_packet(t0 + 2s, advert6_from("fe80::2", 100).rx);
+    CHECK(a.became_backup());
+    CHECK(a.send_advert_priority_zero);
+
+    // Equal priority from a lower address loses to a master at fe80::3.
+    VrrpInstance w(params6(100, "fe80::3"));
+    w.start(t0);
+    w.on_timer(t0 + w.master_down_interval());
+    REQUIRE(w.state() == VrrpState::kMaster);
+    a = w.on_packet(t0 + 3s, advert6_from("fe80::2", 100).rx);
+    CHECK(w.state() == VrrpState::kMaster);
+    CHECK(a.send_advert);
 }

@@ -90,7 +90,7 @@ void write_ha(std::ostream& o, const HaConfig& h) {
           << ", preempt: " << (v.preempt ? "true" : "false")
           << ", preempt_delay: " << v.preempt_delay_ms << "ms, addresses: [";
         for (size_t i = 0; i < v.addresses.size(); ++i) {
-            o << (i ? ", " : "") << format_ipv4(v.addresses[i]);
+            o << (i ? ", " : "") << ip(v.addresses[i]);
         }
         o << "] }\n";
     }

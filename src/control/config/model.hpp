@@ -235,7 +235,13 @@ struct VrrpInstanceConfig {
     uint32_t advert_interval_ms = 1000;  // 10ms..40950ms (centiseconds on the wire)
     bool preempt = true;
     uint32_t preempt_delay_ms = 0;
-    std::vector<uint32_t> addresses;  // floating port addresses and/or service VIPs
+    // Floating port addresses and/or service VIPs, all of one family (an
+    // IPv4 and an IPv6 virtual router are separate instances, RFC 5798 5.1;
+    // they may share a vrid): the instance's family.
+    std::vector<IpAddress> addresses;
+    AddressFamily family() const {
+        return addresses.empty() ? AddressFamily::kIpv4 : addresses.front().family;
+    }
     bool operator==(const VrrpInstanceConfig&) const = default;
 };
 

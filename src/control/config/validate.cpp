@@ -314,29 +314,37 @@ void check_services(const Config& c, const SourceMap& where) {
 }
 
 // A VRRP address is one this box takes over or gives up: a port's floating
-// address (not its first one, the source of everything dvsd sends on that
-// subnet, so it must stay) or a service VIP.
-void check_vrrp_address(const Config& c, uint32_t ip, const SourceMap& where,
+// address (not its first one of that family, the source of everything dvsd
+// sends on that subnet, so it must stay) or a service VIP.
+void check_vrrp_address(const Config& c, const IpAddress& ip, const SourceMap& where,
                         const std::string& path) {
-    bool known = std::ranges::any_of(
-        c.services, [ip](const ServiceConfig& s) { return s.vip == IpAddress::v4(ip); });
+    bool known =
+        std::ranges::any_of(c.services, [&ip](const ServiceConfig& s) { return s.vip == ip; });
     for (const PortConfig& port : c.ports) {
-        for (std::size_t k = 0; k < port.addresses.size(); ++k) {
-            if (port.addresses[k].address != IpAddress::v4(ip)) continue;
-            if (k == 0) {
-                where.fail(path, format_ipv4(ip) + " is the first address of port '" + port.name +
-                                     "', the box's own: list it after a fixed address of the "
-                                     "port (the source of what dvsd sends)");
+        bool first_of_family = true;  // the port's first address of ip's family
+        for (const IpPrefix& pa : port.addresses) {
+            if (pa.address.family != ip.family) continue;
+            if (pa.address == ip) {
+                if (first_of_family) {
+                    where.fail(path, format_ip(ip) + " is the first " +
+                                         (ip.is_v6() ? "IPv6 " : "") + "address of port '" +
+                                         port.name +
+                                         "', the box's own: list it after a fixed address of the "
+                                         "port (the source of what dvsd sends)");
+                }
+                known = true;
             }
-            known = true;
+            first_of_family = false;
         }
     }
     if (!known) {
-        where.fail(path, format_ipv4(ip) + " is neither an address of a port nor a service VIP");
+        where.fail(path, format_ip(ip) + " is neither an address of a port nor a service VIP");
     }
 }
 
-// Each address belongs to one instance; names and VRIDs are unique.
+// Each address belongs to one instance; names are unique, and VRIDs within
+// a family (an IPv4 and an IPv6 instance are separate virtual routers, RFC
+// 5798 5.1, and may share one).
 void check_ha(const Config& c, const SourceMap& where) {
     if (!c.ha.enabled) return;
     if (!c.ha.sync.key_file.empty()) {
@@ -344,27 +352,38 @@ void check_ha(const Config& c, const SourceMap& where) {
         if (!key.problem.empty()) where.fail("ha.sync.key_file", key.problem);
     }
     std::map<std::string, std::size_t> names;
-    std::map<uint8_t, std::size_t> vrids;
-    std::map<uint32_t, std::size_t> owner;
+    std::map<std::pair<AddressFamily, uint8_t>, std::size_t> vrids;
+    std::map<IpAddress, std::size_t> owner;
     for (std::size_t i = 0; i < c.ha.vrrp.size(); ++i) {
         const VrrpInstanceConfig& v = c.ha.vrrp[i];
         const std::string path = "ha." + at("vrrp", i);
         if (auto [it, fresh] = names.emplace(v.name, i); !fresh) {
             where.fail(path + ".name", "duplicate VRRP instance name '" + v.name + "'");
         }
-        if (auto [it, fresh] = vrids.emplace(v.vrid, i); !fresh) {
-            where.fail(path + ".vrid", "vrid " + std::to_string(v.vrid) +
-                                           " is already used by instance '" +
-                                           c.ha.vrrp[it->second].name + "'");
+        if (auto [it, fresh] = vrids.emplace(std::pair{v.family(), v.vrid}, i); !fresh) {
+            where.fail(path + ".vrid", "vrid " + std::to_string(v.vrid) + " is already used by " +
+                                           (v.family() == AddressFamily::kIpv6 ? "IPv6" : "IPv4") +
+                                           " instance '" + c.ha.vrrp[it->second].name + "'");
         }
         for (std::size_t a = 0; a < v.addresses.size(); ++a) {
-            const uint32_t ip = v.addresses[a];
+            const IpAddress& ip = v.addresses[a];
             const std::string address = path + "." + at("addresses", a);
             if (auto [it, fresh] = owner.emplace(ip, i); !fresh) {
-                where.fail(address, format_ipv4(ip) + " already belongs to instance '" +
+                where.fail(address, format_ip(ip) + " already belongs to instance '" +
                                         c.ha.vrrp[it->second].name + "'");
             }
             check_vrrp_address(c, ip, where, address);
+        }
+        // The exception path passes IPv4 VRRP adverts (224.0.0.18) only:
+        // an IPv6 instance there would never hear its peer (two masters).
+        if (v.family() == AddressFamily::kIpv6 && c.exception_path.enabled) {
+            for (const PortConfig& port : c.ports) {
+                if (kernel_interface_name(port) != c.ha.interface) continue;
+                where.fail(path, "IPv6 instance '" + v.name + "' on ha.interface " +
+                                     c.ha.interface + ", port '" + port.name +
+                                     "''s exception-path interface, which does not pass IPv6 "
+                                     "VRRP adverts yet (issue 15): use a kernel link");
+            }
         }
     }
 }
@@ -384,7 +403,7 @@ void check_monitoring(const Config& c, const SourceMap& where) {
         }
     }
     for (const VrrpInstanceConfig& v : c.ha.vrrp) {
-        if (std::ranges::find(v.addresses, ip) != v.addresses.end()) {
+        if (std::ranges::find(v.addresses, IpAddress::v4(ip)) != v.addresses.end()) {
             where.fail("monitoring.listen", format_ipv4(ip) + " is an address of VRRP instance '" +
                                                 v.name + "': listen on a management address");
         }

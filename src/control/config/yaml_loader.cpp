@@ -95,7 +95,18 @@ VrrpInstanceConfig read_vrrp_instance(const Reader& r) {
     if (auto x = r.optional("preempt")) v.preempt = x->boolean();
     if (auto x = r.optional("preempt_delay")) v.preempt_delay_ms = x->duration_ms(0, 3600000);
     const Reader addresses = r.required("addresses");
-    for (const Reader& a : addresses.items()) v.addresses.push_back(a.ipv4());
+    for (const Reader& a : addresses.items()) {
+        const IpAddress ip = a.ip();
+        if (!v.addresses.empty() && ip.family != v.family()) {
+            const bool v6 = ip.is_v6();
+            a.fail(std::string("an IPv") + (v6 ? "6" : "4") +
+                   " address in an instance whose first " + "address is IPv" + (v6 ? "4" : "6") +
+                   ": a VRRP instance has one address family (RFC 5798); list the IPv" +
+                   (v6 ? "6" : "4") + " addresses in an instance of their own (it may use vrid " +
+                   std::to_string(v.vrid) + " too)");
+        }
+        v.addresses.push_back(ip);
+    }
     if (v.addresses.empty()) addresses.fail("at least one address is required");
     return v;
 }

@@ -16,18 +16,25 @@ namespace {
 constexpr std::chrono::milliseconds kGarpRepeats[] = {std::chrono::milliseconds(1000),
                                                       std::chrono::milliseconds(4000)};
 
-std::vector<VrrpParams> vrrp_params(const HaConfig& ha) {
+dataplane::Ip6 to_ip6(const IpAddress& a) { return dataplane::Ip6::from(a.bytes.data()); }
+
+VrrpParams params_of(const VrrpInstanceConfig& v) {
+    VrrpParams p;
+    p.name = v.name;
+    p.vrid = v.vrid;
+    p.priority = v.priority;
+    p.advert_interval = std::chrono::milliseconds(v.advert_interval_ms);
+    p.preempt = v.preempt;
+    p.preempt_delay = std::chrono::milliseconds(v.preempt_delay_ms);
+    p.primary_ip.family = v.family();  // unspecified: the socket's source address
+    p.addresses = v.addresses;
+    return p;
+}
+
+std::vector<VrrpParams> vrrp_params(const HaConfig& ha, AddressFamily family) {
     std::vector<VrrpParams> out;
     for (const VrrpInstanceConfig& v : ha.vrrp) {
-        VrrpParams p;
-        p.name = v.name;
-        p.vrid = v.vrid;
-        p.priority = v.priority;
-        p.advert_interval = std::chrono::milliseconds(v.advert_interval_ms);
-        p.preempt = v.preempt;
-        p.preempt_delay = std::chrono::milliseconds(v.preempt_delay_ms);
-        for (uint32_t a : v.addresses) p.addresses.push_back(htonl(a));
-        out.push_back(std::move(p));
+        if (v.family() == family) out.push_back(params_of(v));
     }
     return out;
 }
@@ -77,13 +84,26 @@ void HaManager::start() {
         republish_();
     };
     if (sync_) sync_->start();
-    vrrp_ = std::make_unique<VrrpService>(io_, ha_.interface, vrrp_params(ha_), cb);
-    vrrp_->start();
+    std::vector<VrrpParams> v4 = vrrp_params(ha_, AddressFamily::kIpv4);
+    std::vector<VrrpParams> v6 = vrrp_params(ha_, AddressFamily::kIpv6);
+    // Both sockets open before either family starts: a missing link-local
+    // address fails the start, not half of it.
+    if (!v4.empty()) {
+        vrrp_ = std::make_unique<VrrpService>(io_, ha_.interface, AddressFamily::kIpv4,
+                                              std::move(v4), cb);
+    }
+    if (!v6.empty()) {
+        vrrp6_ = std::make_unique<VrrpService>(io_, ha_.interface, AddressFamily::kIpv6,
+                                               std::move(v6), cb);
+    }
+    if (vrrp_) vrrp_->start();
+    if (vrrp6_) vrrp6_->start();
 }
 
 void HaManager::stop() {
     garp_timer_.cancel();
     if (vrrp_) vrrp_->stop();
+    if (vrrp6_) vrrp6_->stop();
     if (sync_) sync_->stop();
 }
 
@@ -114,13 +134,19 @@ void HaManager::on_transition(const std::string& instance, VrrpState from, VrrpS
 // addresses of every instance that is MASTER, not only the one announcing.
 void HaManager::announce(const std::string& instance) {
     garp_.clear();
+    na_.clear();
     for (const VrrpInstanceConfig& v : ha_.vrrp) {
         const auto it = states_.find(v.name);
         if (v.name != instance && (it == states_.end() || it->second != VrrpState::kMaster)) {
             continue;
         }
-        const auto more = garps_for(v);
-        garp_.insert(garp_.end(), more.begin(), more.end());
+        for (const auto& [a, port] : announce_ports(v)) {
+            if (a.is_v6()) {
+                na_.push_back({to_ip6(a), port});
+            } else {
+                garp_.push_back({htonl(a.to_v4()), port});
+            }
+        }
     }
     garp_instance_ = instance;
     ++garp_generation_;
@@ -140,56 +166,80 @@ void HaManager::repeat_garps(size_t step) {
     });
 }
 
-// A port's floating address is announced on that port; a VIP on the port
-// whose subnet holds it, or on every port when none does.
-std::vector<dataplane::GratuitousArp> HaManager::garps_for(const VrrpInstanceConfig& v) const {
-    std::vector<dataplane::GratuitousArp> out;
-    for (uint32_t a : v.addresses) {
+std::vector<std::pair<IpAddress, uint16_t>> HaManager::announce_ports(
+    const VrrpInstanceConfig& v) const {
+    std::vector<std::pair<IpAddress, uint16_t>> out;
+    for (const IpAddress& a : v.addresses) {
         bool placed = false;
         for (size_t p = 0; p < ports_.size() && !placed; ++p) {
             for (const IpPrefix& pa : ports_[p].addresses) {
-                if (pa.address == IpAddress::v4(a)) placed = true;
+                if (pa.address == a) placed = true;
             }
-            if (placed) out.push_back({htonl(a), static_cast<uint16_t>(p)});
+            if (placed) out.emplace_back(a, static_cast<uint16_t>(p));
         }
         for (size_t p = 0; p < ports_.size() && !placed; ++p) {
             for (const IpPrefix& pa : ports_[p].addresses) {
-                if (pa.contains(IpAddress::v4(a))) placed = true;
+                if (pa.contains(a)) placed = true;
             }
-            if (placed) out.push_back({htonl(a), static_cast<uint16_t>(p)});
+            if (placed) out.emplace_back(a, static_cast<uint16_t>(p));
         }
         for (size_t p = 0; p < ports_.size() && !placed; ++p) {
-            out.push_back({htonl(a), static_cast<uint16_t>(p)});
+            out.emplace_back(a, static_cast<uint16_t>(p));
         }
     }
     return out;
 }
+
+namespace {
+
+void add_standby(const VrrpInstanceConfig& v, dataplane::HaView& ha) {
+    for (const IpAddress& a : v.addresses) {
+        if (a.is_v6()) {
+            ha.standby6.push_back(to_ip6(a));
+        } else {
+            ha.standby.push_back(htonl(a.to_v4()));
+        }
+    }
+}
+
+}  // namespace
 
 void HaManager::apply(dataplane::Snapshot& snap) const {
     snap.ha = {};
     for (const VrrpInstanceConfig& v : ha_.vrrp) {
         const auto it = states_.find(v.name);
         if (it != states_.end() && it->second == VrrpState::kMaster) continue;
-        for (uint32_t a : v.addresses) snap.ha.standby.push_back(htonl(a));
+        add_standby(v, snap.ha);
     }
     snap.ha.garp_generation = garp_generation_;
     snap.ha.garp = garp_;
+    snap.ha.na = na_;
     snap.ha.sync_emit = sync_ != nullptr && is_master_of_any();
 }
 
 void HaManager::apply_initial(const Config& config, dataplane::Snapshot& snap) {
     snap.ha = {};
-    for (const VrrpInstanceConfig& v : config.ha.vrrp) {
-        for (uint32_t a : v.addresses) snap.ha.standby.push_back(htonl(a));
-    }
+    for (const VrrpInstanceConfig& v : config.ha.vrrp) add_standby(v, snap.ha);
 }
 
 HaStatus HaManager::status() const {
     HaStatus s;
     s.interface = ha_.interface;
-    if (vrrp_) {
-        s.instances = vrrp_->status();
-        s.vrrp = vrrp_->counters();
+    // The IPv4 instances, then the IPv6 ones; the socket
+    // counters of both families summed.
+    for (const auto* service : {vrrp_.get(), vrrp6_.get()}) {
+        if (service == nullptr) continue;
+        for (VrrpInstanceStatus& i : service->status()) s.instances.push_back(std::move(i));
+        const VrrpServiceCounters c = service->counters();
+        s.vrrp.socket.received += c.socket.received;
+        s.vrrp.socket.not_for_group += c.socket.not_for_group;
+        s.vrrp.socket.own += c.socket.own;
+        s.vrrp.socket.bad_ip += c.socket.bad_ip;
+        s.vrrp.socket.not_link_local += c.socket.not_link_local;
+        s.vrrp.socket.send_errors += c.socket.send_errors;
+        s.vrrp.socket.receive_errors += c.socket.receive_errors;
+        s.vrrp.other_vrid += c.other_vrid;
+        s.vrrp.too_short += c.too_short;
     }
     s.has_sync = sync_ != nullptr;
     if (sync_) s.sync = sync_->status();

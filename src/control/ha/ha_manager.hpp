@@ -8,7 +8,10 @@
 //   INIT/MASTER -> BACKUP: ask the peer for its whole table (and, coming
 //                          from MASTER, hand ours over first);
 //   -> MASTER:             stop asking, stream our changes, gratuitous ARPs
-//                          now and again 1 s and 5 s later.
+//                          (IPv6 addresses: unsolicited Neighbor
+//                          Advertisements) now and again 1 s and 5 s later.
+// IPv4 and IPv6 instances run in a VrrpService each (one socket per family
+// on ha.interface); they share the states, the announcements and the sync.
 // Control thread only.
 
 #include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
@@ -57,7 +60,9 @@ private:
                        const std::string& reason);
     void announce(const std::string& instance);
     void repeat_garps(size_t step);
-    std::vector<dataplane::GratuitousArp> garps_for(const VrrpInstanceConfig& v) const;
+    // Where each address of `v` is announced: a port's floating address on
+    // that port, a VIP on the port whose subnet holds it, else on every port.
+    std::vector<std::pair<IpAddress, uint16_t>> announce_ports(const VrrpInstanceConfig& v) const;
 
     boost::asio::io_context& io_;
     HaConfig ha_;
@@ -66,9 +71,11 @@ private:
     std::map<std::string, VrrpState> states_;
     uint64_t garp_generation_ = 0;
     std::vector<dataplane::GratuitousArp> garp_;
+    std::vector<dataplane::UnsolicitedNa> na_;
     std::string garp_instance_;
     boost::asio::steady_timer garp_timer_;
-    std::unique_ptr<VrrpService> vrrp_;
+    std::unique_ptr<VrrpService> vrrp_;   // the IPv4 instances, if any
+    std::unique_ptr<VrrpService> vrrp6_;  // the IPv6 instances, if any
     std::unique_ptr<SyncChannel> sync_;
 };
 

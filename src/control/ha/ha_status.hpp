@@ -16,10 +16,11 @@ namespace dvs::control {
 
 // VrrpSocket's counters.
 struct VrrpSocketCounters {
-    uint64_t received = 0;       // IP packets read
-    uint64_t not_for_group = 0;  // not addressed to 224.0.0.18
-    uint64_t own = 0;            // our own source address
-    uint64_t bad_ip = 0;         // truncated or not IPv4/112
+    uint64_t received = 0;        // IP packets read
+    uint64_t not_for_group = 0;   // not addressed to 224.0.0.18 / ff02::12
+    uint64_t own = 0;             // our own source address
+    uint64_t bad_ip = 0;          // truncated or not IPv4/112
+    uint64_t not_link_local = 0;  // IPv6: not from a link-local address (5.1.2.1)
     uint64_t send_errors = 0;
     uint64_t receive_errors = 0;
 };
@@ -31,7 +32,7 @@ struct VrrpInstanceStatus {
     VrrpState state = VrrpState::kInitialize;
     uint8_t priority = 0;
     std::chrono::milliseconds advert_interval{0};  // effective: the master's as backup
-    uint32_t master_ip = 0;                        // network byte order; 0 unknown
+    IpAddress master_ip;                           // unspecified: unknown
     int64_t last_transition_unix_ms = 0;           // 0: none yet
     std::string last_transition_reason;
     VrrpCounters counters;

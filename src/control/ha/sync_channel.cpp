@@ -341,8 +341,9 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             for (const SyncRecord& r : msg.records) {
                 // Master of the instance holding this VIP? (With several
                 // instances the two boxes may each be master of one.)
-                // IPv6 VIPs are not VRRP addresses: the box's role decides.
-                install(r, *snap, master && (r.is_v6() || !snap->ha.is_standby(r.vip)));
+                const bool standby =
+                    r.is_v6() ? snap->ha.is_standby6(r.vip6.b) : snap->ha.is_standby(r.vip);
+                install(r, *snap, master && !standby);
             }
             return;
         }

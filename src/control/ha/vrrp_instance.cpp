@@ -2,8 +2,6 @@
 
 #include "common/name_table.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
@@ -23,7 +21,7 @@ microseconds from_centis(uint16_t centis) { return centis * kCentisecond; }
 
 uint16_t to_centis(microseconds interval) { return static_cast<uint16_t>(interval / kCentisecond); }
 
-std::vector<uint32_t> sorted(std::vector<uint32_t> v) {
+std::vector<IpAddress> sorted(std::vector<IpAddress> v) {
     std::sort(v.begin(), v.end());
     return v;
 }
@@ -46,8 +44,15 @@ std::string validate(const VrrpParams& p) {
         return "advert interval must be a multiple of 10 ms between 10 ms and 40950 ms";
     }
     if (p.preempt_delay < milliseconds{0}) return "preempt delay must not be negative";
-    if (p.primary_ip == 0) return "no primary (source) address";
+    if (p.primary_ip.is_unspecified()) return "no primary (source) address";
     if (p.addresses.empty()) return "no virtual address";
+    for (const IpAddress& a : p.addresses) {
+        if (a.family != p.family()) {
+            return "virtual address " + vrrp_address_string(a) +
+                   " is not of the instance's family (that of its source address " +
+                   vrrp_address_string(p.primary_ip) + ")";
+        }
+    }
     if (p.addresses.size() > kVrrpMaxAddresses) return "more than 255 virtual addresses";
     return {};
 }
@@ -76,16 +81,16 @@ microseconds VrrpInstance::effective_advert_interval() const {
     return state_ == VrrpState::kBackup ? master_adver_interval_ : advert_interval_;
 }
 
-uint32_t VrrpInstance::master_ip() const {
+IpAddress VrrpInstance::master_ip() const {
     switch (state_) {
         case VrrpState::kMaster:
             return params_.primary_ip;
         case VrrpState::kBackup:
             return master_ip_;
         case VrrpState::kInitialize:
-            return 0;
+            return {};
     }
-    return 0;
+    return {};
 }
 
 std::optional<VrrpTime> VrrpInstance::deadline() const {
@@ -127,7 +132,7 @@ VrrpActions VrrpInstance::start(VrrpTime now) {
     } else {
         // 6.4.1: until a master is heard, assume our own interval.
         master_adver_interval_ = advert_interval_;
-        master_ip_ = 0;
+        master_ip_ = {};
         master_down_timer_ = now + master_down_interval();
         down_reason_ = "master down timer expired";
         become_backup(now, "startup", out);
@@ -197,7 +202,7 @@ VrrpActions VrrpInstance::on_packet(VrrpTime now, const VrrpReceived& rx) {
 // Counted every time, logged when it starts (a notice per advert interval
 // would flood the log): keepalived drops an advert whose addresses differ
 // from its own, so a mismatch is a configuration error worth seeing.
-void VrrpInstance::note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out) {
+void VrrpInstance::note_mismatches(const IpAddress& src, const VrrpAdvert& a, VrrpActions& out) {
     const bool addresses_differ = sorted(a.addresses) != sorted(params_.addresses);
     const bool interval_differs = a.max_advert_centis != to_centis(advert_interval_);
     const std::string from = vrrp_address_string(src);
@@ -224,19 +229,20 @@ void VrrpInstance::note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpAction
 }
 
 // 6.4.3: an advertisement beats us on priority, then on the higher source
-// address (compared as numbers, hence in host order).
-bool VrrpInstance::wins_over(uint8_t priority, uint32_t src) const {
+// address (compared as numbers: network-order bytes compare as such).
+bool VrrpInstance::wins_over(uint8_t priority, const IpAddress& src) const {
     if (priority != params_.priority) return priority > params_.priority;
-    return ntohl(src) > ntohl(params_.primary_ip);
+    return src.bytes > params_.primary_ip.bytes;
 }
 
-void VrrpInstance::learn_master(VrrpTime now, uint32_t src, uint16_t interval_centis) {
+void VrrpInstance::learn_master(VrrpTime now, const IpAddress& src, uint16_t interval_centis) {
     master_ip_ = src;
     master_adver_interval_ = from_centis(interval_centis);
     master_down_timer_ = now + master_down_interval();
 }
 
-void VrrpInstance::on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, VrrpActions& out) {
+void VrrpInstance::on_advert(VrrpTime now, const IpAddress& src, const VrrpAdvert& a,
+                             VrrpActions& out) {
     const std::string from = vrrp_address_string(src);
     if (state_ == VrrpState::kBackup) {
         if (a.priority == 0) {

@@ -40,8 +40,11 @@ struct VrrpParams {
     std::chrono::milliseconds advert_interval{1000};  // multiple of 10 ms, 10 ms..40.95 s
     bool preempt = true;
     std::chrono::milliseconds preempt_delay{0};
-    uint32_t primary_ip = 0;          // our source address, network byte order
-    std::vector<uint32_t> addresses;  // the virtual addresses, network byte order
+    // Our source address: the interface's primary IPv4 address, or its
+    // IPv6 link-local address (5.1.2.1); its family is the instance's.
+    IpAddress primary_ip;
+    std::vector<IpAddress> addresses;  // the virtual addresses, all of that family
+    AddressFamily family() const { return primary_ip.family; }
 };
 
 // Empty when `p` is usable, else what is wrong with it (for an operator).
@@ -90,9 +93,9 @@ struct VrrpCounters {
 // A VRRP packet as the socket saw it: the IP header's fields that matter
 // and the IP payload.
 struct VrrpReceived {
-    uint32_t src = 0;  // network byte order
-    uint32_t dst = 0;
-    uint8_t ttl = 0;
+    IpAddress src;
+    IpAddress dst;
+    uint8_t ttl = 0;  // IPv6: the hop limit
     std::span<const uint8_t> message;
 };
 
@@ -126,21 +129,21 @@ public:
     std::chrono::microseconds master_down_interval() const;
     std::chrono::microseconds skew_time() const;
     // The current master's address: ours as master, the last advertising
-    // master's as backup, 0 when unknown.
-    uint32_t master_ip() const;
+    // master's as backup, unspecified when unknown.
+    IpAddress master_ip() const;
     std::optional<VrrpTime> last_transition_at() const { return last_transition_at_; }
     const std::string& last_transition_reason() const { return last_transition_reason_; }
     const VrrpCounters& counters() const { return counters_; }
 
 private:
-    void on_advert(VrrpTime now, uint32_t src, const VrrpAdvert& a, VrrpActions& out);
+    void on_advert(VrrpTime now, const IpAddress& src, const VrrpAdvert& a, VrrpActions& out);
     void become_master(VrrpTime now, std::string reason, VrrpActions& out);
     void become_backup(VrrpTime now, std::string reason, VrrpActions& out);
     void transition(VrrpTime now, VrrpState to, std::string reason, VrrpActions& out);
-    void learn_master(VrrpTime now, uint32_t src, uint16_t interval_centis);
+    void learn_master(VrrpTime now, const IpAddress& src, uint16_t interval_centis);
     uint64_t& drop_counter(VrrpDecodeError e);
-    void note_mismatches(uint32_t src, const VrrpAdvert& a, VrrpActions& out);
-    bool wins_over(uint8_t priority, uint32_t src) const;
+    void note_mismatches(const IpAddress& src, const VrrpAdvert& a, VrrpActions& out);
+    bool wins_over(uint8_t priority, const IpAddress& src) const;
     VrrpActions finish(VrrpActions out) const;
 
     VrrpParams params_;
@@ -149,7 +152,7 @@ private:
     std::chrono::microseconds master_adver_interval_;  // as backup: the master's
     VrrpTime adver_timer_{};                           // as master
     VrrpTime master_down_timer_{};                     // as backup
-    uint32_t master_ip_ = 0;
+    IpAddress master_ip_;                              // unspecified: none heard
     // The reason the Master_Down_Timer will give if it expires.
     std::string down_reason_;
     // As backup with preempt_delay: when we first heard the lower-priority

@@ -2,10 +2,9 @@
 
 #include "common/name_table.hpp"
 
-#include <arpa/inet.h>
-
 #include <cstring>
 
+#include "common/text_codec.hpp"
 #include "packet/checksum.hpp"
 
 namespace dvs::control {
@@ -17,12 +16,26 @@ using dataplane::csum_partial;
 
 constexpr size_t kChecksumOffset = 6;
 
-uint32_t pseudo_header_sum(uint32_t src, uint32_t dst, size_t len) {
+uint32_t pseudo_header_sum(const IpAddress& src, const IpAddress& dst, size_t len) {
+    if (src.is_v6()) {
+        // RFC 8200 8.1: 32-bit upper-layer length, three zero bytes, next header.
+        const uint8_t tail[8] = {static_cast<uint8_t>(len >> 24),
+                                 static_cast<uint8_t>(len >> 16),
+                                 static_cast<uint8_t>(len >> 8),
+                                 static_cast<uint8_t>(len),
+                                 0,
+                                 0,
+                                 0,
+                                 kIpProtoVrrp};
+        uint32_t sum = csum_partial(src.bytes.data(), 16);
+        sum = csum_partial(dst.bytes.data(), 16, sum);
+        return csum_partial(tail, 8, sum);
+    }
     // Zero, protocol, then the 16-bit length, laid out as on the wire.
     const uint8_t tail[4] = {0, kIpProtoVrrp, static_cast<uint8_t>(len >> 8),
                              static_cast<uint8_t>(len)};
-    uint32_t sum = csum_partial(&src, 4);
-    sum = csum_partial(&dst, 4, sum);
+    uint32_t sum = csum_partial(src.bytes.data(), 4);
+    sum = csum_partial(dst.bytes.data(), 4, sum);
     return csum_partial(tail, 4, sum);
 }
 
@@ -32,6 +45,19 @@ uint32_t vrrp_group_address() {
     uint32_t a;
     std::memcpy(&a, kVrrpGroupBytes, 4);
     return a;
+}
+
+IpAddress ipv4_from_network(uint32_t network_order) {
+    IpAddress a;
+    std::memcpy(a.bytes.data(), &network_order, 4);
+    return a;
+}
+
+IpAddress vrrp_group(AddressFamily family) {
+    if (family == AddressFamily::kIpv6) {
+        return IpAddress::v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});
+    }
+    return ipv4_from_network(vrrp_group_address());
 }
 
 constexpr NameTable<VrrpDecodeError, 7> kVrrpDecodeErrorNames{{
@@ -48,7 +74,7 @@ const char* to_string(VrrpDecodeError e) {
     return name_of(kVrrpDecodeErrorNames, e, "unknown").data();
 }
 
-uint16_t vrrp_checksum(std::span<const uint8_t> msg, uint32_t src, uint32_t dst) {
+uint16_t vrrp_checksum(std::span<const uint8_t> msg, const IpAddress& src, const IpAddress& dst) {
     uint32_t sum = pseudo_header_sum(src, dst, msg.size());
     // Sum around the checksum field instead of copying the message.
     const size_t head = msg.size() < kChecksumOffset ? msg.size() : kChecksumOffset;
@@ -60,10 +86,15 @@ uint16_t vrrp_checksum(std::span<const uint8_t> msg, uint32_t src, uint32_t dst)
     return static_cast<uint16_t>(~csum_fold(sum));
 }
 
-size_t vrrp_encode(const VrrpAdvert& a, uint32_t src, uint32_t dst, std::span<uint8_t> out) {
+size_t vrrp_encode(const VrrpAdvert& a, const IpAddress& src, const IpAddress& dst,
+                   std::span<uint8_t> out) {
     const size_t n = a.addresses.size();
     if (n > kVrrpMaxAddresses || a.max_advert_centis > kVrrpMaxIntervalCentis) return 0;
-    const size_t len = vrrp_message_len(n);
+    for (const IpAddress& x : a.addresses) {
+        if (x.family != src.family) return 0;
+    }
+    const size_t width = vrrp_address_len(src.family);
+    const size_t len = vrrp_message_len(n, src.family);
     if (out.size() < len) return 0;
     uint8_t* p = out.data();
     p[0] = static_cast<uint8_t>(kVrrpVersion << 4 | kVrrpTypeAdvert);
@@ -73,19 +104,22 @@ size_t vrrp_encode(const VrrpAdvert& a, uint32_t src, uint32_t dst, std::span<ui
     p[4] = static_cast<uint8_t>(a.max_advert_centis >> 8);  // upper 4 bits reserved: 0
     p[5] = static_cast<uint8_t>(a.max_advert_centis);
     p[6] = p[7] = 0;
-    for (size_t i = 0; i < n; ++i) std::memcpy(p + kVrrpHeaderLen + 4 * i, &a.addresses[i], 4);
+    for (size_t i = 0; i < n; ++i) {
+        std::memcpy(p + kVrrpHeaderLen + width * i, a.addresses[i].bytes.data(), width);
+    }
     const uint16_t c = vrrp_checksum(out.first(len), src, dst);
     std::memcpy(p + kChecksumOffset, &c, 2);
     return len;
 }
 
-std::vector<uint8_t> vrrp_encode(const VrrpAdvert& a, uint32_t src, uint32_t dst) {
-    std::vector<uint8_t> out(vrrp_message_len(a.addresses.size()));
+std::vector<uint8_t> vrrp_encode(const VrrpAdvert& a, const IpAddress& src, const IpAddress& dst) {
+    std::vector<uint8_t> out(vrrp_message_len(a.addresses.size(), src.family));
     out.resize(vrrp_encode(a, src, dst, out));
     return out;
 }
 
-VrrpDecodeResult vrrp_decode(std::span<const uint8_t> msg, uint32_t src, uint32_t dst) {
+VrrpDecodeResult vrrp_decode(std::span<const uint8_t> msg, const IpAddress& src,
+                             const IpAddress& dst) {
     VrrpDecodeResult r;
     if (msg.size() < kVrrpHeaderLen) {
         r.error = VrrpDecodeError::kTooShort;
@@ -101,7 +135,7 @@ VrrpDecodeResult vrrp_decode(std::span<const uint8_t> msg, uint32_t src, uint32_
         return r;
     }
     const size_t count = p[3];
-    if (msg.size() != vrrp_message_len(count)) {
+    if (msg.size() != vrrp_message_len(count, src.family)) {
         r.error = VrrpDecodeError::kLengthMismatch;
         return r;
     }
@@ -118,17 +152,15 @@ VrrpDecodeResult vrrp_decode(std::span<const uint8_t> msg, uint32_t src, uint32_
     r.advert.vrid = p[1];
     r.advert.priority = p[2];
     r.advert.max_advert_centis = interval;
+    const size_t width = vrrp_address_len(src.family);
     r.advert.addresses.resize(count);
     for (size_t i = 0; i < count; ++i) {
-        std::memcpy(&r.advert.addresses[i], p + kVrrpHeaderLen + 4 * i, 4);
+        r.advert.addresses[i].family = src.family;
+        std::memcpy(r.advert.addresses[i].bytes.data(), p + kVrrpHeaderLen + width * i, width);
     }
     return r;
 }
 
-std::string vrrp_address_string(uint32_t address) {
-    char text[INET_ADDRSTRLEN];
-    const in_addr a{address};
-    return inet_ntop(AF_INET, &a, text, sizeof text) ? text : "?";
-}
+std::string vrrp_address_string(const IpAddress& address) { return text::format_ip(address); }
 
 }  // namespace dvs::control

@@ -21,16 +21,16 @@ int64_t unix_ms_of(VrrpTime at) {
 
 }  // namespace
 
-VrrpService::VrrpService(boost::asio::io_context& io, std::string interface,
+VrrpService::VrrpService(boost::asio::io_context& io, std::string interface, AddressFamily family,
                          std::vector<VrrpParams> params, VrrpCallbacks callbacks)
-    : socket_(io, std::move(interface)), callbacks_(std::move(callbacks)) {
+    : socket_(io, std::move(interface), family), callbacks_(std::move(callbacks)) {
     std::set<uint8_t> vrids;
     for (VrrpParams& p : params) {
         if (!vrids.insert(p.vrid).second) {
             throw std::invalid_argument("vrrp on " + socket_.interface() + ": vrid " +
                                         std::to_string(p.vrid) + " is used twice");
         }
-        if (p.primary_ip == 0) p.primary_ip = socket_.primary_ip();
+        if (p.primary_ip.is_unspecified()) p.primary_ip = socket_.primary_ip();
         if (p.primary_ip != socket_.primary_ip()) {
             throw std::invalid_argument("vrrp " + p.name + ": primary address " +
                                         vrrp_address_string(p.primary_ip) +
@@ -105,7 +105,7 @@ void VrrpService::apply(Slot& slot, const VrrpActions& actions) {
 
 void VrrpService::send(Slot& slot, bool priority_zero) {
     const std::vector<uint8_t> message = vrrp_encode(slot.instance.advert(priority_zero),
-                                                     socket_.primary_ip(), vrrp_group_address());
+                                                     socket_.primary_ip(), vrrp_group(family()));
     if (socket_.send(message)) slot.instance.count_sent(priority_zero);
 }
 

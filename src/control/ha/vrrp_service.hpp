@@ -1,5 +1,7 @@
 #pragma once
-// Runs the VRRP instances of one interface: one VrrpSocket, one steady_timer
+// Runs the VRRP instances of one interface and one address family (an IPv4
+// and an IPv6 virtual router are separate, RFC 5798 5.1, and may share a
+// VRID): one VrrpSocket, one steady_timer
 // per instance, everything on the caller's io_context (no threads). It
 // carries out what each VrrpInstance asks for (send adverts, report
 // transitions, ask for gratuitous ARPs) and logs every transition.
@@ -38,10 +40,11 @@ class VrrpService {
 public:
     // Opens the socket (throws std::runtime_error naming the interface) and
     // builds the instances (std::invalid_argument for bad parameters or a
-    // VRID used twice). A primary_ip of 0 means the interface's primary
-    // address; any other must be that address, since it is our source.
-    VrrpService(boost::asio::io_context& io, std::string interface, std::vector<VrrpParams> params,
-                VrrpCallbacks callbacks);
+    // VRID used twice). An unspecified primary_ip means the interface's
+    // primary IPv4 address (IPv6: its link-local address); any other must
+    // be that address, since it is our source.
+    VrrpService(boost::asio::io_context& io, std::string interface, AddressFamily family,
+                std::vector<VrrpParams> params, VrrpCallbacks callbacks);
     ~VrrpService();
     VrrpService(const VrrpService&) = delete;
     VrrpService& operator=(const VrrpService&) = delete;
@@ -57,7 +60,8 @@ public:
     std::vector<VrrpInstanceStatus> status() const;
     VrrpServiceCounters counters() const;
     const std::string& interface() const { return socket_.interface(); }
-    uint32_t primary_ip() const { return socket_.primary_ip(); }
+    const IpAddress& primary_ip() const { return socket_.primary_ip(); }
+    AddressFamily family() const { return socket_.family(); }
 
 private:
     struct Slot {

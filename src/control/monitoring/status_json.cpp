@@ -85,11 +85,12 @@ json services_json(const MonitoringView& v) {
 json ha_json(const HaStatus& ha, json& sync) {
     json vrrp = json::array();
     for (const VrrpInstanceStatus& i : ha.instances) {
-        vrrp.push_back({{"name", i.name},
-                        {"vrid", i.vrid},
-                        {"state", to_string(i.state)},
-                        {"priority", i.priority},
-                        {"master", i.master_ip ? text::format_ipv4(ntohl(i.master_ip)) : ""}});
+        vrrp.push_back(
+            {{"name", i.name},
+             {"vrid", i.vrid},
+             {"state", to_string(i.state)},
+             {"priority", i.priority},
+             {"master", i.master_ip.is_unspecified() ? "" : text::format_ip(i.master_ip)}});
     }
     if (ha.has_sync) {
         const SyncStatus& s = ha.sync;

@@ -32,6 +32,10 @@ bool Ipv6Forward<Io>::route(rte_mbuf* m, PacketView& v, const Snapshot& snap,
     const Ip6 dst = Ip6::from(v.ip6->dst);
     uint32_t owner;
     if (snap.find_service6(dst, ports.dst, v.proto) != nullptr) {
+        if (!snap.ha.standby6.empty() && snap.ha.is_standby6(dst.b)) {
+            out_.drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+            return true;
+        }
         owner = owner_core(Ip6::from(v.ip6->src), ports.src, ctx_.env.n_workers);
     } else if (!snap.is_local6(v.ip6->dst)) {
         // Perhaps a NAT66 server's reply, owned by the client's core.
@@ -167,6 +171,9 @@ void Ipv6Forward<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap,
                          ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);
     }
     Conn6* c = hit.conn;
+    if (!snap.ha.standby6.empty() && snap.ha.is_standby6(c->vip.b)) {
+        return out_.drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
+    }
     ConnState next = c->state;  // a later fragment has no flags
     if (!ports.later_fragment) {
         next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)

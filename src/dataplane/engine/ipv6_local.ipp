@@ -33,6 +33,7 @@ void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, ui
         if (icmp6_is_error(v) && !snap.is_local6(v.ip6->dst)) return fwd6_.icmp_error(m, v, snap);
         if (icmp6_is_echo_request(v) && (snap.is_local6(v.ip6->dst) || snap.is_vip6(v.ip6->dst))) {
             if (snap.is_local6(v.ip6->src)) return out_.drop(m, DropReason::kSpoofedOwnAddress);
+            if (snap.ha.is_standby6(v.ip6->dst)) return out_.drop(m, DropReason::kHaBackup);
             return echo(m, v, port_index);
         }
     }
@@ -88,6 +89,8 @@ void Ipv6Local<Io>::solicitation(rte_mbuf* m, PacketView& v, const Snapshot& sna
     if (std::memcmp(v.ip6->src, kUnspecified, 16) == 0) {
         return out_.drop(m, DropReason::kNdDadProbe);
     }
+    // A VRRP address this box is BACKUP for: the master answers (as ARP).
+    if (snap.ha.is_standby6(nd_target(v))) return out_.drop(m, DropReason::kHaBackup);
     // The advertisement has its own size: the solicitation's options and
     // extension headers go, a target link-layer option comes.
     const uint32_t len = rte_pktmbuf_data_len(m);

@@ -233,6 +233,19 @@ void SyncAgent<Io>::send_garps(const Snapshot& snap) {
         ctx_.counters->garps_sent.add();
         out_.transmit(g.port, m);
     }
+    // IPv6 addresses: unsolicited Neighbor Advertisements to all nodes.
+    for (const UnsolicitedNa& na : snap.ha.na) {
+        if (na.port >= ctx_.env.ports->ports.size()) continue;
+        rte_mbuf* m = rte_pktmbuf_alloc(ctx_.pool);
+        if (m == nullptr) {
+            ctx_.counters->drop(DropReason::kMbufAllocFailed);
+            continue;
+        }
+        auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kNdAdvertFrameLen));
+        nd_build_unsolicited_advert(frame, ctx_.env.ports->ports[na.port].mac, na.ip);
+        ctx_.counters->unsolicited_nas_sent.add();
+        out_.transmit(na.port, m);
+    }
 }
 
 }  // namespace dvs::dataplane
