@@ -12,7 +12,10 @@
 #    goes to rs2, dvsadm -L -n lists [2001:db8:2::12]:8080 with weight 0;
 #  - starting them again: down -> up within rise x interval (+ timeout),
 #    and rs2 serves again;
-#  - rs3's ping check stays up throughout (its echo replies come back).
+#  - rs3's ping check stays up throughout (its echo replies come back);
+#  - fleet: the IPv6 VIP is a /128 route (proto 200) in kernel table 100 on
+#    dvs-wan while it has a usable server, gone while the box is drained
+#    (what BIRD would export; BIRD itself is not run here).
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
@@ -34,6 +37,7 @@ TIMEOUT_MS=400
         -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|'
     cat <<YAML
 exception_path: { enabled: true }
+fleet: { route_table: 100 }
 services:
   - name: web6
     vip: "$VIP6"
@@ -150,6 +154,17 @@ requests 30 "$E2E_DIR/r2.json"
 check "30 requests, none failed" test "$(failed "$E2E_DIR/r2.json")" -eq 0
 check "rs2 serves again ($(served "$E2E_DIR/r2.json" rs2))" test "$(served "$E2E_DIR/r2.json" rs2)" -gt 0
 check "rs3 (ping check) never went down" bash -c '! grep -q "2001:db8:2::13\]:8080: up -> down" "$1"' _ "$DVSD_LOG"
+
+echo "-- fleet: the IPv6 VIP in kernel table 100"
+vip_route() { ip -n "$P-lb" -6 route show table 100 proto 200 | grep -q "^$VIP6 dev dvs-wan"; }
+ip -n "$P-lb" -6 route show table 100 | sed 's/^/   /'
+check "$VIP6/128 is in table 100 via dvs-wan, proto 200" vip_route
+dvsadm fleet | tee "$E2E_DIR/fleet.txt" | sed 's/^/  /'
+check "dvsadm fleet: VIP $VIP6 announced (serving)" grep -q "VIP $VIP6  announced (serving)" "$E2E_DIR/fleet.txt"
+dvsadm fleet drain >/dev/null
+check "drained: the route is withdrawn" _wait_until 3 bash -c "! ip -n $P-lb -6 route show table 100 proto 200 | grep -q '^$VIP6 '"
+dvsadm fleet undrain >/dev/null
+check "undrained: the route is back" _wait_until 3 vip_route
 
 echo "-- measured: detection ${detect_ms:-?} ms, recovery ${recover_ms:-?} ms (interval $INTERVAL_MS ms, fall $FALL, rise $RISE)"
 e2e_stats "$E2E_DIR/stats.json" >/dev/null
