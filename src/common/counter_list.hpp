@@ -103,7 +103,9 @@
     X(kKernel, from_kernel, kCounter, "from kernel",                \
       "packets the kernel sent, read from its interfaces")          \
     X(kKernel, kernel_arp_replies, kCounter, "kernel ARP answered", \
-      "the kernel's ARP requests answered by the dataplane")
+      "the kernel's ARP requests answered by the dataplane")        \
+    X(kKernel, kernel_nd_adverts, kCounter, "kernel ND answered",   \
+      "the kernel's IPv6 Neighbor Solicitations answered by the dataplane")
 
 #define DVS_SYNC_COUNTERS(X)                                                                   \
     X(kSync, sync_emitted, kCounter, "emitted", "sync records written for the peer (master)")  \

@@ -109,7 +109,12 @@ void configure_kernel_interfaces(const Config& config,
         const std::optional<MacAddress> mac = read_interface_mac(k.ifname);
         if (!mac) throw std::runtime_error("exception path: cannot read the MAC of " + k.ifname);
         std::copy(mac->begin(), mac->end(), tap.kernel_mac);
-        if (const std::string err = disable_ipv6(k.ifname); !err.empty()) {
+        if (port_has_ipv6(config.ports[k.port_index])) {
+            if (const std::string err = enable_ipv6(k.ifname); !err.empty()) {
+                throw std::runtime_error("exception path: cannot turn IPv6 on for " + k.ifname +
+                                         ": " + err);
+            }
+        } else if (const std::string err = disable_ipv6(k.ifname); !err.empty()) {
             spdlog::warn("exception path: {}: IPv6 left on: {}", k.ifname, err);
         }
         // A reload may remove the port's first address (port_addresses.cpp):
@@ -132,15 +137,17 @@ void configure_kernel_interfaces(const Config& config,
         const PortConfig& port = config.ports[k.port_index];
         if (port.device.rfind("net_af_packet", 0) == 0) {
             const std::string iface = port_kernel_interface(config.dataplane, port.device);
+            const bool v6 = port_has_ipv6(port);
             const std::string missing =
-                iface.empty() ? "" : af_packet_kernel_settings_missing(iface);
+                iface.empty() ? "" : af_packet_kernel_settings_missing(iface, v6);
             if (!missing.empty()) {
                 spdlog::warn(
                     "exception path: port {} is a net_af_packet device: the kernel still "
                     "receives every frame on {} and, holding the port's addresses on {}, "
                     "answers them itself; on {}: {} (sysctl net.ipv4.conf.{}.rp_filter=1; ip "
-                    "link set dev {} arp off; README, exception path)",
-                    k.port, iface, k.ifname, iface, missing, iface, iface);
+                    "link set dev {} arp off{}; README, exception path)",
+                    k.port, iface, k.ifname, iface, missing, iface, iface,
+                    v6 ? "; sysctl net.ipv6.conf." + iface + ".disable_ipv6=1" : "");
             }
         }
         spdlog::info(

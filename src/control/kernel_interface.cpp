@@ -18,8 +18,15 @@ namespace dvs::control {
 
 namespace {
 
-std::string prefix_text(uint32_t address, uint8_t length) {
-    return format_ipv4(address) + "/" + std::to_string(length);
+// `ip -4 addr VERB A/L dev IF`, or for IPv6 `ip -6 addr VERB A/L dev IF
+// nodad` (nodad only when adding).
+std::vector<std::string> address_command(const IpPrefix& ip, const char* verb,
+                                         const std::string& ifname) {
+    std::vector<std::string> argv = {"ip",  ip.is_v6() ? "-6" : "-4",        "addr",
+                                     verb,  dvs::text::format_ip_prefix(ip), "dev",
+                                     ifname};
+    if (ip.is_v6() && std::string(verb) == "add") argv.push_back("nodad");
+    return argv;
 }
 
 }  // namespace
@@ -38,25 +45,20 @@ std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c) {
         k.devargs = "iface=" + k.ifname;
         k.commands.push_back(
             {{"ip", "link", "set", "dev", k.ifname, "mtu", std::to_string(port.mtu), "up"}, true});
-        // IPv6 on the exception path is a later stage of issue 15: the
-        // dataplane does not pass IPv6 to or from the kernel yet, and a tap
-        // address would make the kernel answer ND beside the dataplane.
-        for (const IpPrefix& ip : port.addresses) {
-            if (ip.is_v6()) continue;
-            const Ipv4Prefix a = ip.to_v4();
-            k.commands.push_back(
-                {{"ip", "-4", "addr", "add", prefix_text(a.address, a.length), "dev", k.ifname},
-                 true});
-        }
+        // IPv6 addresses without duplicate address detection: the
+        // dataplane owns them on the wire, and the kernel's probes never
+        // leave the tap (kernel.ipp).
+        for (const IpPrefix& ip : port.addresses)
+            k.commands.push_back({address_command(ip, "add", k.ifname), true});
         if (c.exception_path.install_routes) {
             // A route the kernel already has (a management default route,
             // say) is not replaced: a warning, and the kernel keeps its own.
             for (const RouteConfig& r : c.routes) {
-                if (r.port != port.name || r.prefix.is_v6()) continue;
-                k.commands.push_back(
-                    {{"ip", "-4", "route", "add", dvs::text::format_ip_prefix(r.prefix), "via",
-                      dvs::text::format_ip(r.via), "dev", k.ifname},
-                     false});
+                if (r.port != port.name) continue;
+                k.commands.push_back({{"ip", r.prefix.is_v6() ? "-6" : "-4", "route", "add",
+                                       dvs::text::format_ip_prefix(r.prefix), "via",
+                                       dvs::text::format_ip(r.via), "dev", k.ifname},
+                                      false});
             }
         }
         plans.push_back(std::move(k));
@@ -68,10 +70,7 @@ std::vector<KernelCommand> address_change_commands(const PortAddressChange& chan
                                                    const std::string& ifname) {
     std::vector<KernelCommand> out;
     auto add = [&](const IpPrefix& ip, const char* verb) {
-        if (ip.is_v6()) return;
-        const Ipv4Prefix a = ip.to_v4();
-        out.push_back(
-            {{"ip", "-4", "addr", verb, prefix_text(a.address, a.length), "dev", ifname}, false});
+        out.push_back({address_command(ip, verb, ifname), false});
     };
     // Removed first: an address moved to another length is deleted, then added.
     for (const IpPrefix& ip : change.removed) add(ip, "del");
@@ -137,10 +136,10 @@ std::optional<MacAddress> read_interface_mac(const std::string& ifname) {
 
 namespace {
 
-std::string write_sysctl(const std::string& path) {
+std::string write_sysctl(const std::string& path, const char* value = "1") {
     std::ofstream f(path);
     if (!f) return "cannot open " + path;
-    f << "1\n";
+    f << value << "\n";
     f.flush();
     if (!f) return "cannot write " + path;
     return {};
@@ -154,6 +153,23 @@ std::string promote_secondaries(const std::string& ifname) {
 
 std::string disable_ipv6(const std::string& ifname) {
     return write_sysctl("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6");
+}
+
+bool port_has_ipv6(const PortConfig& port) {
+    for (const IpPrefix& ip : port.addresses) {
+        if (ip.is_v6()) return true;
+    }
+    return false;
+}
+
+std::string enable_ipv6(const std::string& ifname) {
+    const std::string dir = "/proc/sys/net/ipv6/conf/" + ifname + "/";
+    // Before IPv6 comes on, so the link-local address is born without
+    // duplicate address detection and no router is ever asked for.
+    for (const char* key : {"accept_dad", "accept_ra", "router_solicitations"}) {
+        if (std::string err = write_sysctl(dir + key, "0"); !err.empty()) return err;
+    }
+    return write_sysctl(dir + "disable_ipv6", "0");
 }
 
 }  // namespace dvs::control

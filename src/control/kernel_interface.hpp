@@ -1,8 +1,8 @@
 #pragma once
 // The exception path's kernel side, set up by the control thread at start-up:
 // which net_tap device each port gets, and the `ip` commands that give the
-// kernel the port's addresses and the configured routes, so the kernel
-// routes like the dataplane. The interfaces vanish when dvsd closes their
+// kernel the port's addresses and the configured routes (IPv4 and IPv6), so
+// the kernel routes like the dataplane. The interfaces vanish when dvsd closes their
 // ports (net_tap without `persist`), taking addresses and routes with them.
 
 #include <optional>
@@ -31,9 +31,9 @@ struct KernelInterfacePlan {
 // One plan per port, in port order. Pure: builds names and argv only.
 std::vector<KernelInterfacePlan> plan_kernel_interfaces(const Config& c);
 
-// The `ip -4 addr add/del` commands that give a port's kernel interface the
-// addresses a reload added and take the removed ones (IPv6 stays off the
-// exception path, as at start-up). Pure.
+// The `ip -4|-6 addr add/del` commands that give a port's kernel interface
+// the addresses a reload added and take the removed ones (IPv6 ones added
+// with nodad, as at start-up). Pure.
 std::vector<KernelCommand> address_change_commands(const PortAddressChange& change,
                                                    const std::string& ifname);
 
@@ -47,9 +47,18 @@ std::string run_command(const std::vector<std::string>& argv);
 // The MAC address of a kernel interface (sysfs), if it can be read.
 std::optional<MacAddress> read_interface_mac(const std::string& ifname);
 
-// Turns IPv6 off on the interface (its router solicitations would only be
-// dropped). Returns "" or what went wrong.
+// Turns IPv6 off on the interface of a port without IPv6 addresses (its
+// router solicitations would only be dropped). Returns "" or what went wrong.
 std::string disable_ipv6(const std::string& ifname);
+
+// True if the port has an IPv6 address (its kernel interface carries IPv6).
+bool port_has_ipv6(const PortConfig& port);
+
+// Turns IPv6 on for a port with IPv6 addresses: no duplicate address
+// detection, no router advertisements accepted, no router solicitations
+// sent (the dataplane owns the addresses on the wire; routes come from the
+// configuration). Returns "" or what went wrong.
+std::string enable_ipv6(const std::string& ifname);
 
 // Turns promote_secondaries on: deleting the interface's primary address of
 // a subnet keeps the others of that subnet. Returns "" or what went wrong.

@@ -316,7 +316,7 @@ nlohmann::json Management::fleet(const mgmt::FleetRequest& r) {
     out.route_table = f->route_table;
     out.interface = f->interface;
     for (const VipVerdict& v : f->vips) {
-        out.vips.push_back({ntohl(v.vip), v.announced, std::string(to_string(v.reason))});
+        out.vips.push_back({v.vip, v.announced, std::string(to_string(v.reason))});
     }
     out.bird_socket = f->bird_socket;
     out.bird_reachable = f->bird.reachable;

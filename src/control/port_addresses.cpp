@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/text_codec.hpp"
 #include "control/daemon_process.hpp"
 
@@ -24,6 +26,15 @@ void Daemon::apply_port_addresses(const std::vector<PortAddressChange>& changes)
             // A failure leaves the kernel's view behind the dataplane's
             // (its own traffic from or to that address); the dataplane
             // answers ARP and echo for it either way.
+            // The first IPv6 address of a port: its kernel interface had
+            // IPv6 off (dataplane_startup.cpp).
+            const bool adds_v6 = std::any_of(c.added.begin(), c.added.end(),
+                                             [](const IpPrefix& p) { return p.is_v6(); });
+            if (adds_v6) {
+                if (const std::string err = enable_ipv6(k.ifname); !err.empty()) {
+                    spdlog::warn("exception path: {}: IPv6 not turned on: {}", k.ifname, err);
+                }
+            }
             for (const KernelCommand& cmd : address_change_commands(c, k.ifname)) {
                 const std::string text = command_text(cmd.argv);
                 if (const std::string err = run_command(cmd.argv); !err.empty()) {

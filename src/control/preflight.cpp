@@ -138,7 +138,7 @@ int read_sysctl_int(const std::string& path) {
 
 }  // namespace
 
-std::string af_packet_kernel_settings_missing(const std::string& iface) {
+std::string af_packet_kernel_settings_missing(const std::string& iface, bool ipv6) {
     std::string missing;
     // The kernel uses the larger of conf/all and conf/IFACE.
     const int all = read_sysctl_int("/proc/sys/net/ipv4/conf/all/rp_filter");
@@ -152,6 +152,9 @@ std::string af_packet_kernel_settings_missing(const std::string& iface) {
         if (::ioctl(s.fd, SIOCGIFFLAGS, &req) == 0 && (req.ifr_flags & IFF_NOARP) == 0) {
             missing += (missing.empty() ? "" : ", ") + std::string("ARP is on (want 'arp off')");
         }
+    }
+    if (ipv6 && read_sysctl_int("/proc/sys/net/ipv6/conf/" + iface + "/disable_ipv6") == 0) {
+        missing += (missing.empty() ? "" : ", ") + std::string("IPv6 is on (want disable_ipv6=1)");
     }
     return missing;
 }

@@ -56,8 +56,10 @@ struct PreflightWarning {
 // the frames of the interface DPDK reads; it must neither answer ARP there
 // nor accept what comes back through the tap on it (rp_filter=1). What of
 // that is missing on `iface`, e.g. "rp_filter is 0 (want 1), ARP is on";
-// "" when both are set (issue 19: the warning came even then).
-std::string af_packet_kernel_settings_missing(const std::string& iface);
+// "" when both are set (issue 19: the warning came even then). With
+// `ipv6` (the port has IPv6 addresses, which its tap carries too) IPv6 must
+// be off on `iface`, or the kernel answers TCP to those addresses itself.
+std::string af_packet_kernel_settings_missing(const std::string& iface, bool ipv6 = false);
 
 // Every warning, in file order: health checks first, then interfaces.
 std::vector<PreflightWarning> preflight_warnings(const Config& config, const SourceMap& positions,

@@ -161,8 +161,9 @@ std::string render_stats_table(const StatsView& v) {
     if (totals.to_kernel || totals.from_kernel) {
         std::snprintf(line, sizeof line,
                       "exception path: to kernel %lu, from kernel %lu, kernel ARP answered %lu, "
-                      "rate-limited %lu\n",
+                      "kernel ND answered %lu, rate-limited %lu\n",
                       totals.to_kernel, totals.from_kernel, totals.kernel_arp_replies,
+                      totals.kernel_nd_adverts,
                       totals.drops[static_cast<size_t>(DropReason::kKernelRateLimited)]);
         o << line;
     }

@@ -3,12 +3,14 @@
 #include <cstring>
 
 #include "packet/arp.hpp"
+#include "packet/icmp6.hpp"
 
 namespace dvs::dataplane {
 
 namespace {
 
 constexpr uint8_t kIpProtoIpip = 4;
+constexpr uint8_t kIpProtoIpv6InIpv6 = 41;
 
 }  // namespace
 
@@ -25,8 +27,15 @@ FromKernel classify_from_kernel(const PacketView& v) {
             const bool broadcast = v.ip->dst == 0xffffffffu;
             return multicast || broadcast ? FromKernel::kMulticast : FromKernel::kRoute;
         }
-        case FrameKind::kIpv6:  // the exception path carries IPv4 only (issue 15, stage 2)
-            return FromKernel::kUnsupported;
+        case FrameKind::kIpv6: {
+            // A solicitation first: the kernel sends most of them to a
+            // solicited-node group. One from :: is the kernel's own duplicate
+            // address detection: never answered (multicast, dropped).
+            if (nd_check_solicit(v) == NsCheck::kValid && !Ip6::from(v.ip6->src).is_unspecified()) {
+                return FromKernel::kNdSolicit;
+            }
+            return v.ip6->dst[0] == 0xff ? FromKernel::kMulticast : FromKernel::kRoute6;
+        }
         case FrameKind::kDropped:
             return v.drop == DropReason::kL3Unsupported ? FromKernel::kUnsupported
                                                         : FromKernel::kMalformed;
@@ -44,6 +53,13 @@ bool icmp_error_quotes_ipip(const PacketView& v) {
     if (v.l4 == nullptr || v.l4_len < sizeof(IcmpHdr) + sizeof(Ipv4Hdr)) return false;
     const auto* quoted = reinterpret_cast<const Ipv4Hdr*>(v.l4 + sizeof(IcmpHdr));
     return quoted->protocol == kIpProtoIpip;
+}
+
+bool icmp6_error_quotes_tunnel(const PacketView& v) {
+    // ICMPv6 header (8 bytes), then the quoted IPv6 header: next header at 6.
+    if (v.l4 == nullptr || v.l4_len < 8 + sizeof(Ipv6Hdr)) return false;
+    const auto* quoted = reinterpret_cast<const Ipv6Hdr*>(v.l4 + 8);
+    return quoted->next_header == kIpProtoIpv6InIpv6;
 }
 
 }  // namespace dvs::dataplane

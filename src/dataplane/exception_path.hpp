@@ -55,10 +55,14 @@ private:
 // What to do with a frame the kernel sent through its interface.
 enum class FromKernel : uint8_t {
     kRoute,        // unicast IPv4: route it like anything else
+    kRoute6,       // unicast IPv6: the same over the IPv6 routes
     kArpRequest,   // the kernel resolving a next hop: the dataplane answers
+    kNdSolicit,    // the kernel resolving an IPv6 next hop (a valid NS from a
+                   // unicast source): the dataplane answers, as for ARP
     kVrrp,         // a VRRP advert (224.0.0.18, protocol 112): out on the wire port as is
-    kMulticast,    // other IPv4 multicast or limited broadcast: not forwarded
-    kUnsupported,  // IPv6, other EtherTypes, ARP replies/announcements
+    kMulticast,    // other multicast (IPv4 or IPv6: MLD, router solicitations,
+                   // DAD probes) or limited broadcast: not forwarded
+    kUnsupported,  // other EtherTypes, ARP replies/announcements
     kMalformed,    // parse failed: the frame's own drop reason applies
 };
 
@@ -73,5 +77,8 @@ bool is_vrrp_advert(const PacketView& v);
 // traffic, not about a kernel socket (left to the dataplane, see ICMP in
 // docs/ARCHITECTURE.md).
 bool icmp_error_quotes_ipip(const PacketView& v);
+// The same for IPv6: an ICMPv6 error quoting an IPv6-in-IPv6 packet (next
+// header 41 right after the quoted IPv6 header) is about our TUN traffic.
+bool icmp6_error_quotes_tunnel(const PacketView& v);
 
 }  // namespace dvs::dataplane

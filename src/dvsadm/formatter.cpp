@@ -494,7 +494,7 @@ std::string format_fleet(const mgmt::FleetResponse& f) {
         ", VIP routes in kernel table " + std::to_string(f.route_table) + " via " + f.interface +
         "\n";
     for (const mgmt::FleetVip& v : f.vips) {
-        out += "  VIP " + text::format_ipv4(v.vip) + "  " +
+        out += "  VIP " + text::format_ip(v.vip) + "  " +
                (v.announced ? "announced" : "withdrawn") + " (" + v.reason + ")\n";
     }
     if (f.bird_socket.empty()) return out + "BIRD: not asked (fleet.bird_socket is empty)\n";

@@ -362,7 +362,7 @@ struct HaResponse {
 
 // fleet: what this box announces, and its BIRD's BGP sessions.
 struct FleetVip {
-    uint32_t vip = 0;  // host byte order
+    IpAddress vip;  // IPv4 or IPv6
     bool announced = false;
     std::string reason;  // "serving", "drained", "stopping", "not_ready", "no_usable_server"
     bool operator==(const FleetVip&) const = default;

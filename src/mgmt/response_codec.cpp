@@ -249,7 +249,7 @@ void describe(V& v, S& r) {
 template <class V, class S>
 requires wire::Is<S, FleetVip>
 void describe(V& v, S& f) {
-    v("vip", f.vip, wire::kIpv4);
+    v("vip", f.vip, wire::kIp);
     v("announced", f.announced);
     v("reason", f.reason);
 }

@@ -24,6 +24,8 @@ set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
 source "$DVS_SRC/tests/lib/topology.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/health_log.sh
+source "$DVS_SRC/tests/lib/health_log.sh"
 
 VIA=${E2E_HEALTH_VIA:-mgmt}
 if [[ $VIA == exception ]]; then
@@ -73,39 +75,10 @@ stop_http() {  # N
     wait "${HTTP_PID[$n]}" 2>/dev/null || true
 }
 
-now() { date '+%Y-%m-%d %H:%M:%S.%3N'; }
-# ms_between T1 T2: milliseconds from T1 to T2 (both "YYYY-mm-dd HH:MM:SS.mmm").
-ms_between() {
-    "$DVS_PY" -c 'import sys, datetime as d
-f = "%Y-%m-%d %H:%M:%S.%f"
-a, b = (d.datetime.strptime(x, f) for x in sys.argv[1:3])
-print(round((b - a).total_seconds() * 1000))' "$1" "$2"
-}
-# wait_log PATTERN TIMEOUT_S: the timestamp of the first log line after
-# line SKIP matching PATTERN.
-wait_log() {
-    local pattern=$1 timeout=$2 deadline=$((SECONDS + $2)) line
-    while ((SECONDS < deadline)); do
-        line=$(tail -n +"$SKIP" "$DVSD_LOG" | grep -m1 -E "$pattern" || true)
-        if [[ -n $line ]]; then
-            echo "${line:0:23}"
-            return 0
-        fi
-        sleep 0.05
-    done
-    return 1
-}
-wait_log_quiet() { wait_log "$@" >/dev/null; }
-log_mark() { SKIP=$(($(wc -l <"$DVSD_LOG") + 1)); }
-
 requests() {  # COUNT OUT
     ip netns exec "$P-cl" "$DVS_PY" "$DVS_LIB/http_client.py" --url http://192.0.2.10/whoami \
         --count "$1" --timeout 3 --deadline 60 >"$2" 2>&1 || true
 }
-served() {  # OUT NAME: requests answered by NAME
-    "$DVS_PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["by_server"].get(sys.argv[2], 0))' "$1" "$2"
-}
-failed() { "$DVS_PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["failed"])' "$1"; }
 dvsadm() { "$DVSADM" --socket "/run/dvs/$P.sock" "$@"; }
 
 topo_up "$P" 4 || { echo "FAIL: topology"; exit 1; }

@@ -24,8 +24,8 @@ using namespace dvs::control;
 
 namespace {
 
-const uint32_t kVipA = htonl(0xc0000246);  // 192.0.2.70
-const uint32_t kVipB = htonl(0xc0000247);  // 192.0.2.71
+const dvs::IpAddress kVipA = dvs::IpAddress::v4(0xc0000246);  // 192.0.2.70
+const dvs::IpAddress kVipB = dvs::IpAddress::v4(0xc0000247);  // 192.0.2.71
 
 AnnounceInputs serving_box() {
     AnnounceInputs in;
@@ -90,6 +90,36 @@ TEST_CASE("announce: the Snapshot says which VIPs have a usable server", "[annou
     v = vips_serving(*snap);
     CHECK(v[1].usable_services == 0);
     CHECK_FALSE(decide_announcements({true, false, false, v})[1].announced);
+}
+
+TEST_CASE("announce: IPv6 VIPs are announced by their own address", "[announce]") {
+    // Issue 15: an IPv6 service's VIP is in vip6 (vip is 0); it must not be
+    // taken for 0.0.0.0 nor merged with another IPv6 VIP.
+    const Config c = load_config_text(R"(
+exception_path: { enabled: true }
+ports:
+  - { name: lan, device: "net_null0", addresses: ["10.0.0.1/24", "2001:db8:2::1/64"] }
+fleet:
+  route_table: 100
+services:
+  - { name: v4, vip: 192.0.2.70, port: 80, protocol: tcp,
+      real_servers: [{ address: 10.0.0.11, forward: dr }] }
+  - { name: a6, vip: "2001:db8:10::80", port: 80, protocol: tcp,
+      real_servers: [{ address: "2001:db8:2::11", forward: dr }] }
+  - { name: b6, vip: "2001:db8:10::81", port: 80, protocol: tcp,
+      real_servers: [{ address: "2001:db8:2::11", forward: dr }] }
+)",
+                                      "fleet6.yaml");
+    const std::unique_ptr<dvs::dataplane::Snapshot> snap = build_snapshot(c, 1, 1);
+    const std::vector<VipServing> v = vips_serving(*snap);
+    REQUIRE(v.size() == 3);
+    CHECK(v[0].vip == kVipA);
+    CHECK(v[1].vip == c.services[1].vip);
+    CHECK(v[1].vip.is_v6());
+    CHECK(v[2].vip == c.services[2].vip);
+    CHECK(v[2].usable_services == 1);
+    const std::vector<VipVerdict> d = decide_announcements({true, false, false, v});
+    CHECK(d[1] == VipVerdict{c.services[1].vip, true, AnnounceReason::kServing});
 }
 
 TEST_CASE("announce: BIRD's show protocols, BGP rows only", "[announce]") {

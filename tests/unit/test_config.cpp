@@ -1058,6 +1058,18 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
     CHECK(nat66.services[0].vip.is_v6());
     CHECK(nat66.services[0].real_servers[1].forward == ForwardMethod::kDr);
     CHECK(nat66.services[0].real_servers[2].forward == ForwardMethod::kTun);
+    // Health and agent checks probe IPv6 servers (through the exception path).
+    const Config checked = load(v6_service +
+                                "    health_check: { type: http, path: /health }\n"
+                                "    agent_check: { port: 5555 }\n"
+                                "    real_servers:\n"
+                                "      - { address: \"2001:db8:1::11\", port: 8080 }\n"
+                                "      - { address: \"2001:db8:1::12\", port: 8080,"
+                                " health_check: { type: ping } }\n");
+    REQUIRE(checked.services[0].real_servers.size() == 2);
+    CHECK(checked.services[0].real_servers[0].health_check->type == CheckType::kHttp);
+    CHECK(checked.services[0].real_servers[1].health_check->type == CheckType::kPing);
+    CHECK(checked.services[0].real_servers[0].agent_check.has_value());
     CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n"),
                       "t.yaml:3:23: monitoring.listen: '[::1]' is not an IPv4 address");
 }

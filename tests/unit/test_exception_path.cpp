@@ -11,6 +11,7 @@
 #include "control/kernel_interface.hpp"
 #include "dataplane/exception_path.hpp"
 #include "packet/arp.hpp"
+#include "packet/icmp6.hpp"
 #include "packet_builder.hpp"
 
 using namespace dvs::dataplane;
@@ -92,8 +93,8 @@ TEST_CASE("frames from the kernel: route unicast IPv4, answer ARP requests, drop
     reply.arp->op = be16(kArpReply);
     CHECK(classify_from_kernel(reply) == FromKernel::kUnsupported);
 
-    // An IPv4 packet labelled IPv6 is malformed; real IPv6 is not carried
-    // on the exception path yet (issue 15, stage 2).
+    // An IPv4 packet labelled IPv6 is malformed; unicast IPv6 is routed
+    // like IPv4 (issue 15).
     Frame mislabelled = udp;
     reinterpret_cast<EthHdr*>(mislabelled.data())->ether_type = be16(0x86dd);
     CHECK(classify_from_kernel(parse_frame(mislabelled.data(), mislabelled.size())) ==
@@ -114,13 +115,52 @@ TEST_CASE("frames from the kernel: route unicast IPv4, answer ARP requests, drop
     u->checksum = be16(0x1234);  // not verified by the parse; only 0 is refused
     const PacketView p6 = parse_frame(v6, sizeof v6);
     REQUIRE(p6.kind == FrameKind::kIpv6);
-    CHECK(classify_from_kernel(p6) == FromKernel::kUnsupported);
+    CHECK(classify_from_kernel(p6) == FromKernel::kRoute6);
+    ip6->dst[0] = 0xff;  // ff00::2: multicast (MLD reports, router solicitations)
+    CHECK(classify_from_kernel(parse_frame(v6, sizeof v6)) == FromKernel::kMulticast);
 
     Frame cut = udp;
     cut.ip()->total_length = be16(2000);  // longer than the frame
     const PacketView bad = parse_frame(cut.data(), cut.size());
     CHECK(classify_from_kernel(bad) == FromKernel::kMalformed);
     CHECK(bad.drop == DropReason::kIpMalformed);
+}
+
+TEST_CASE("the kernel's Neighbor Solicitations: answered, except its DAD probes", "[exception]") {
+    const uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+    Ip6 src, target;
+    src.b[0] = target.b[0] = 0x20;  // 2000::1 asks for 2000::11
+    src.b[15] = 1;
+    target.b[15] = 0x11;
+    uint8_t ns[kNdSolicitFrameLen];
+    nd_build_solicit(ns, mac, src, target);
+    const PacketView v = parse_frame(ns, sizeof ns);
+    REQUIRE(v.kind == FrameKind::kIpv6);
+    CHECK(classify_from_kernel(v) == FromKernel::kNdSolicit);
+
+    // The advertisement the dataplane writes: from the target, to the
+    // kernel's address and MAC, with the wire port's MAC as the answer.
+    const uint8_t wire_mac[6] = {2, 0, 0, 0, 0, 0x77};
+    uint8_t na[kNdAdvertFrameLen];
+    std::memcpy(na, ns, sizeof na);
+    nd_advert_in_place(na, parse_frame(ns, sizeof ns), wire_mac);
+    const PacketView a = parse_frame(na, sizeof na);
+    REQUIRE(a.kind == FrameKind::kIpv6);
+    CHECK(std::memcmp(a.eth->dst, mac, 6) == 0);
+    CHECK(std::memcmp(a.ip6->dst, src.b, 16) == 0);
+    const NdSender said = nd_sender(a);
+    REQUIRE(said.found);
+    CHECK(said.ip == target);
+    CHECK(std::memcmp(said.mac, wire_mac, 6) == 0);
+
+    // Duplicate address detection (from ::, no source link-layer option):
+    // answering would tell the kernel its address is taken.
+    uint8_t dad[kNdSolicitFrameLen];
+    nd_build_solicit(dad, mac, Ip6{}, target);
+    PacketView d = parse_frame(dad, sizeof dad);
+    REQUIRE(d.kind == FrameKind::kIpv6);
+    d.l4_len = sizeof(NdMessage);  // as the kernel sends it: no option
+    CHECK(classify_from_kernel(d) == FromKernel::kMulticast);
 }
 
 TEST_CASE("ICMP errors quoting IP-in-IP stay with the dataplane", "[exception]") {
@@ -247,6 +287,41 @@ TEST_CASE("kernel interface plan: a net_tap per port, its addresses, its routes"
     const Config no_routes =
         load(kTwoPorts + "exception_path: { enabled: true, install_routes: false }\n");
     CHECK(dvs::control::plan_kernel_interfaces(no_routes)[0].commands.size() == 2);
+}
+
+TEST_CASE("kernel interface plan: IPv6 addresses without DAD, IPv6 routes", "[exception]") {
+    const Config c = load(
+        "ports:\n"
+        "  - { name: wan, device: net_null0, addresses: [10.0.1.1/24, \"2001:db8:1::1/64\"] }\n"
+        "  - { name: lan, device: net_null1, addresses: [10.0.0.1/24] }\n"
+        "routes:\n"
+        "  - { prefix: \"::/0\", via: \"2001:db8:1::fe\", port: wan }\n"
+        "exception_path: { enabled: true }\n");
+    const auto plans = dvs::control::plan_kernel_interfaces(c);
+    REQUIRE(plans.size() == 2);
+    REQUIRE(plans[0].commands.size() == 4);
+    CHECK(dvs::control::command_text(plans[0].commands[2].argv) ==
+          "ip -6 addr add 2001:db8:1::1/64 dev dvs-wan nodad");
+    CHECK(plans[0].commands[2].required);
+    CHECK(dvs::control::command_text(plans[0].commands[3].argv) ==
+          "ip -6 route add ::/0 via 2001:db8:1::fe dev dvs-wan");
+    CHECK_FALSE(plans[0].commands[3].required);
+    CHECK(dvs::control::port_has_ipv6(c.ports[0]));
+    CHECK_FALSE(dvs::control::port_has_ipv6(c.ports[1]));
+
+    // A reload adds and removes IPv6 addresses the same way.
+    Config b = c;
+    b.ports[0].addresses.erase(b.ports[0].addresses.begin() + 1);
+    b.ports[1].addresses.push_back(c.ports[0].addresses[1]);
+    const auto changes = dvs::control::port_address_changes(c, b);
+    REQUIRE(changes.size() == 2);
+    const auto del = dvs::control::address_change_commands(changes[0], "dvs-wan");
+    REQUIRE(del.size() == 1);
+    CHECK(dvs::control::command_text(del[0].argv) == "ip -6 addr del 2001:db8:1::1/64 dev dvs-wan");
+    const auto add = dvs::control::address_change_commands(changes[1], "dvs-lan");
+    REQUIRE(add.size() == 1);
+    CHECK(dvs::control::command_text(add[0].argv) ==
+          "ip -6 addr add 2001:db8:1::1/64 dev dvs-lan nodad");
 }
 
 TEST_CASE("a reload's port address changes become ip addr del/add on the kernel interface",

@@ -28,7 +28,13 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr uint32_t kLoopback = 0x7f000001;
+const dvs::IpAddress kLoopback = dvs::IpAddress::v4(0x7f000001);
+// ::1, for the IPv6 probes (issue 15).
+dvs::IpAddress loopback6() {
+    std::array<uint8_t, 16> b{};
+    b[15] = 1;
+    return dvs::IpAddress::v6(b);
+}
 
 // Runs the io_context until pred() holds or the time is up.
 bool run_until(asio::io_context& io, const std::function<bool()>& pred,
@@ -84,9 +90,10 @@ uint16_t free_port() {
 }
 
 ProbeResult probe(asio::io_context& io, const HealthCheckConfig& c, uint16_t port,
-                  std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
+                  std::chrono::milliseconds limit = std::chrono::milliseconds(3000),
+                  const dvs::IpAddress& address = kLoopback) {
     std::optional<ProbeResult> result;
-    auto p = start_probe(io, c, ProbeTarget{kLoopback, port, "test/127.0.0.1"},
+    auto p = start_probe(io, c, ProbeTarget{address, port, "test/address"},
                          [&](const ProbeResult& r) { result = r; });
     REQUIRE(run_until(
         io, [&] { return result.has_value(); }, limit));
@@ -215,6 +222,74 @@ TEST_CASE("agent probe: reads one line", "[health]") {
         io, [&] { return result.has_value(); }, std::chrono::milliseconds(2000)));
     CHECK(result->ok);
     CHECK(result->reason == "50%");
+}
+
+TEST_CASE("IPv6 real servers: tcp, http, udp, ping, exec and agent probes of ::1", "[health]") {
+    asio::io_context io;
+    const auto v6 = loopback6();
+    const auto limit = std::chrono::milliseconds(3000);
+    tcp::acceptor listener(io, tcp::endpoint(asio::ip::address_v6::loopback(), 0));
+    CHECK(probe(io, check(CheckType::kTcp), listener.local_endpoint().port(), limit, v6).ok);
+    const uint16_t closed = listener.local_endpoint().port();
+    listener.close();
+    CHECK(probe(io, check(CheckType::kTcp), closed, limit, v6).reason == "connect refused");
+
+    // HTTP: the Host header carries the address in brackets.
+    tcp::acceptor web(io, tcp::endpoint(asio::ip::address_v6::loopback(), 0));
+    std::string request;
+    std::array<char, 1024> buf{};
+    tcp::socket peer(io);
+    web.async_accept(peer, [&](const error_code& ec) {
+        if (ec) return;
+        peer.async_read_some(asio::buffer(buf), [&](const error_code& rec, size_t n) {
+            if (rec) return;
+            request.assign(buf.data(), n);
+            asio::write(peer, asio::buffer(std::string("HTTP/1.0 200 OK\r\n\r\nup\n")));
+            peer.close();
+        });
+    });
+    const ProbeResult http =
+        probe(io, check(CheckType::kHttp), web.local_endpoint().port(), limit, v6);
+    CHECK(http.ok);
+    CHECK(request.find("Host: [::1]\r\n") != std::string::npos);
+
+    udp::socket echo(io, udp::endpoint(asio::ip::address_v6::loopback(), 0));
+    udp::endpoint from;
+    std::array<char, 512> ubuf{};
+    echo.async_receive_from(asio::buffer(ubuf), from, [&](const error_code& ec, size_t n) {
+        if (!ec) echo.send_to(asio::buffer(std::string(ubuf.data(), n)), from);
+    });
+    HealthCheckConfig u = check(CheckType::kUdp);
+    u.send = "ping6";
+    u.expect = "ping6";
+    CHECK(probe(io, u, echo.local_endpoint().port(), limit, v6).ok);
+
+    HealthCheckConfig e = check(CheckType::kExec);
+    e.command = "test \"$DVS_RS_ADDRESS:$DVS_RS_PORT\" = ::1:8080";
+    CHECK(probe(io, e, 8080, limit, v6).ok);
+
+    const ProbeResult ping = probe(io, check(CheckType::kPing), 0, limit, v6);
+    if (geteuid() != 0) {
+        WARN("not root: no raw socket, the ping check reports " << ping.reason);
+    } else {
+        CHECK(ping.ok);
+        CHECK(ping.reason == "echo reply");
+    }
+
+    tcp::acceptor agent(io, tcp::endpoint(asio::ip::address_v6::loopback(), 0));
+    tcp::socket agent_peer(io);
+    agent.async_accept(agent_peer, [&](const error_code& ec) {
+        if (!ec) asio::write(agent_peer, asio::buffer(std::string("75%\n")));
+    });
+    AgentCheckConfig a;
+    a.port = agent.local_endpoint().port();
+    a.timeout_ms = 500;
+    std::optional<ProbeResult> result;
+    auto p = start_agent_probe(io, a, v6, [&](const ProbeResult& r) { result = r; });
+    REQUIRE(run_until(
+        io, [&] { return result.has_value(); }, std::chrono::milliseconds(2000)));
+    CHECK(result->ok);
+    CHECK(result->reason == "75%");
 }
 
 TEST_CASE("monitor: fall, rise, unconfirmed start, agent factor, reload keeps state", "[health]") {

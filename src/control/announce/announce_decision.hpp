@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net_types.hpp"
+
 namespace dvs::control {
 
 enum class AnnounceReason {
@@ -25,7 +27,7 @@ enum class AnnounceReason {
 std::string_view to_string(AnnounceReason r);
 
 struct VipServing {
-    uint32_t vip = 0;              // network byte order
+    IpAddress vip;                 // IPv4 or IPv6 (announced as /32 or /128)
     uint32_t services = 0;         // services on the VIP
     uint32_t usable_services = 0;  // of those, with a usable server
 };
@@ -38,7 +40,7 @@ struct AnnounceInputs {
 };
 
 struct VipVerdict {
-    uint32_t vip = 0;  // network byte order
+    IpAddress vip;
     bool announced = false;
     AnnounceReason reason = AnnounceReason::kNotReady;
     bool operator==(const VipVerdict&) const = default;

@@ -16,7 +16,7 @@ namespace {
 constexpr auto kPollInterval = std::chrono::seconds(2);
 constexpr auto kPollDeadline = std::chrono::milliseconds(1000);
 
-std::string vip_text(uint32_t vip_net) { return text::format_ipv4(ntohl(vip_net)); }
+std::string vip_text(const IpAddress& vip) { return text::format_ip(vip); }
 
 }  // namespace
 
@@ -24,9 +24,12 @@ std::vector<VipServing> vips_serving(const dataplane::Snapshot& snap) {
     std::vector<VipServing> out;
     for (const dataplane::Service& s : snap.services) {
         if (!s.present) continue;
-        auto it = std::find_if(out.begin(), out.end(),
-                               [&](const VipServing& v) { return v.vip == s.vip; });
-        if (it == out.end()) it = out.insert(out.end(), VipServing{s.vip, 0, 0});
+        // An IPv6 service keeps its VIP in vip6 (vip is 0).
+        const IpAddress vip =
+            s.v6 ? IpAddress::v6(std::to_array(s.vip6.b)) : IpAddress::v4(ntohl(s.vip));
+        auto it =
+            std::find_if(out.begin(), out.end(), [&](const VipServing& v) { return v.vip == vip; });
+        if (it == out.end()) it = out.insert(out.end(), VipServing{vip, 0, 0});
         ++it->services;
         const bool usable = std::any_of(s.pool.begin(), s.pool.end(), [&](uint32_t id) {
             return id < snap.real_servers.size() && snap.real_servers[id].present &&
@@ -78,7 +81,7 @@ void Announcer::begin_stopping() {
 
 void Announcer::apply() {
     std::vector<VipVerdict> next = decide_announcements(inputs_);
-    auto was = [&](uint32_t vip) {
+    auto was = [&](const IpAddress& vip) {
         for (const VipVerdict& v : verdicts_) {
             if (v.vip == vip) return v.announced;
         }

@@ -42,7 +42,7 @@ VipRoutes::~VipRoutes() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::string VipRoutes::set(uint32_t vip, bool present) {
+std::string VipRoutes::set(const IpAddress& vip, bool present) {
     if (fd_ < 0) return std::string("netlink socket: ") + std::strerror(errno);
     const int ifindex = static_cast<int>(::if_nametoindex(interface_.c_str()));
     if (ifindex == 0) {
@@ -53,7 +53,7 @@ std::string VipRoutes::set(uint32_t vip, bool present) {
                    : request(RTM_DELROUTE, 0, vip, ifindex);
 }
 
-std::string VipRoutes::request(uint16_t type, uint16_t flags, uint32_t vip, int ifindex) {
+std::string VipRoutes::request(uint16_t type, uint16_t flags, const IpAddress& vip, int ifindex) {
     alignas(nlmsghdr) char buf[256] = {};
     auto* h = reinterpret_cast<nlmsghdr*>(buf);
     h->nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
@@ -61,13 +61,14 @@ std::string VipRoutes::request(uint16_t type, uint16_t flags, uint32_t vip, int 
     h->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
     h->nlmsg_seq = ++seq_;
     auto* rt = static_cast<rtmsg*>(NLMSG_DATA(h));
-    rt->rtm_family = AF_INET;
-    rt->rtm_dst_len = 32;
+    rt->rtm_family = vip.is_v6() ? AF_INET6 : AF_INET;
+    rt->rtm_dst_len = static_cast<uint8_t>(vip.bits());
     rt->rtm_table = table_ < 256 ? static_cast<uint8_t>(table_) : uint8_t{RT_TABLE_UNSPEC};
     rt->rtm_protocol = kRouteProtocol;
-    rt->rtm_scope = RT_SCOPE_LINK;
+    // IPv6 routes have no scope of their own (the kernel wants universe).
+    rt->rtm_scope = vip.is_v6() ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
     rt->rtm_type = RTN_UNICAST;
-    add_attr(h, sizeof buf, RTA_DST, &vip, sizeof vip);
+    add_attr(h, sizeof buf, RTA_DST, vip.bytes.data(), vip.bits() / 8);  // network order
     add_attr(h, sizeof buf, RTA_OIF, &ifindex, sizeof ifindex);
     add_attr(h, sizeof buf, RTA_TABLE, &table_, sizeof table_);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The announced VIPs as /32 routes in a kernel routing table of dvsd's own
+// The announced VIPs as /32 (IPv6: /128) routes in a kernel routing table of dvsd's own
 // namespace (the exception path's), written over rtnetlink. The box's BIRD
 // learns that table (kernel protocol, `learn`, `import all`) and exports it
 // over BGP, so BIRD restarts need nothing from dvsd and dvsd never waits on
@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/net_types.hpp"
+
 namespace dvs::control {
 
 class VipRoutes {
@@ -24,15 +26,16 @@ public:
     VipRoutes(const VipRoutes&) = delete;
     VipRoutes& operator=(const VipRoutes&) = delete;
 
-    // Adds (replaces) or removes the route to `vip` (network byte order).
-    // Returns "" or what went wrong; removing an absent route is not an error.
-    std::string set(uint32_t vip, bool present);
+    // Adds (replaces) or removes the route to `vip` (IPv4: /32, IPv6:
+    // /128; the interface must carry IPv6 for the latter). Returns "" or
+    // what went wrong; removing an absent route is not an error.
+    std::string set(const IpAddress& vip, bool present);
 
     uint32_t table() const { return table_; }
     const std::string& interface() const { return interface_; }
 
 private:
-    std::string request(uint16_t type, uint16_t flags, uint32_t vip, int ifindex);
+    std::string request(uint16_t type, uint16_t flags, const IpAddress& vip, int ifindex);
 
     uint32_t table_;
     std::string interface_;

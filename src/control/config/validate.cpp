@@ -255,22 +255,14 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
 
 // What an IPv6 service cannot have yet (issue 15): refused by name, so it
 // never half works. The dataplane forwards IPv6 by NAT66, DR and TUN
-// (IPv6-in-IPv6); persistence needs templates keyed by 128-bit prefixes,
-// checks need v6 probes.
+// (IPv6-in-IPv6); persistence needs templates keyed by 128-bit prefixes.
+// Health and agent checks probe IPv6 servers like IPv4 ones.
 void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
     const auto not_yet = [&](const std::string& at_path, const std::string& key) {
         where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
     };
     if (s.persistence) not_yet(path, "persistence");
     if (s.sorry_server) not_yet(path, "sorry_server");
-    if (s.health_check && s.health_check->type != CheckType::kNone) not_yet(path, "health_check");
-    if (s.agent_check) not_yet(path, "agent_check");
-    for (std::size_t j = 0; j < s.real_servers.size(); ++j) {
-        const RealServerConfig& rs = s.real_servers[j];
-        const std::string rs_path = path + "." + at("real_servers", j);
-        if (rs.health_check) not_yet(rs_path, "health_check");
-        if (rs.agent_check) not_yet(rs_path, "agent_check");
-    }
 }
 
 void check_services(const Config& c, const SourceMap& where) {

@@ -1,5 +1,7 @@
 #include "control/health/health_check.hpp"
 
+#include "common/text_codec.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -36,7 +38,12 @@ using boost::system::error_code;
 constexpr size_t kMaxHttpAnswer = 64 * 1024;  // enough for a status page; the rest is not read
 constexpr size_t kMaxAgentAnswer = 1024;
 
-asio::ip::address_v4 to_address(uint32_t host_order) { return asio::ip::address_v4(host_order); }
+// Either family: IPv6 real servers are checked through the exception path
+// like IPv4 ones (issue 15).
+asio::ip::address to_address(const IpAddress& a) {
+    if (a.is_v4()) return asio::ip::address_v4(a.to_v4());
+    return asio::ip::address_v6(a.bytes);
+}
 
 // Short, stable wording for the reasons operators read in logs and dvsadm.
 std::string describe_error(const error_code& ec, const std::string& what) {
@@ -148,7 +155,9 @@ public:
           endpoint_(ep),
           expect_status_(c.expect_status),
           expect_body_(c.expect_body) {
-        request_ = "GET " + c.path + " HTTP/1.0\r\nHost: " + ep.address().to_string() +
+        const std::string host =
+            ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+        request_ = "GET " + c.path + " HTTP/1.0\r\nHost: " + host +
                    "\r\nUser-Agent: dvsd-health-check\r\nConnection: close\r\n\r\n";
     }
 
@@ -234,7 +243,7 @@ public:
     void start() {
         arm();
         error_code ec;
-        socket_.open(udp::v4(), ec);
+        socket_.open(endpoint_.protocol(), ec);
         if (!ec) socket_.connect(endpoint_, ec);
         if (ec) return finish_later({false, describe_error(ec, "socket")});
         socket_.async_send(asio::buffer(send_), [self = self<UdpProbe>()](const error_code& sec,
@@ -283,11 +292,14 @@ uint16_t icmp_checksum(const uint8_t* data, size_t n) {
 // ICMP echo on a raw socket (dvsd runs as root; the unprivileged ICMP
 // datagram socket depends on net.ipv4.ping_group_range, which is off by
 // default). A raw socket sees every ICMP packet the host receives, so the
-// answer is matched by source, identifier and sequence.
+// answer is matched by source, identifier and sequence. IPv6: ICMPv6 echo
+// (types 128/129) on a raw ICMPv6 socket, whose checksum the kernel fills
+// in (RFC 3542 3.1) and whose reads start at the ICMPv6 header.
 class PingProbe final : public ProbeBase {
 public:
-    PingProbe(asio::io_context& io, const HealthCheckConfig& c, uint32_t address, ProbeDone done)
-        : ProbeBase(io, c.timeout_ms, std::move(done)), socket_(io), address_(address) {
+    PingProbe(asio::io_context& io, const HealthCheckConfig& c, const IpAddress& address,
+              ProbeDone done)
+        : ProbeBase(io, c.timeout_ms, std::move(done)), socket_(io), address_(to_address(address)) {
         static std::atomic<uint16_t> next_sequence{1};
         id_ = static_cast<uint16_t>(getpid());
         sequence_ = next_sequence.fetch_add(1);
@@ -296,20 +308,23 @@ public:
     void start() {
         arm();
         error_code ec;
-        socket_.open(icmp::v4(), ec);
+        const bool v6 = address_.is_v6();
+        socket_.open(v6 ? icmp::v6() : icmp::v4(), ec);
         if (ec) return finish_later({false, describe_error(ec, "ICMP raw socket")});
         std::array<uint8_t, 24> echo{};
-        echo[0] = 8;  // echo request
+        echo[0] = v6 ? 128 : 8;  // echo request
         echo[4] = static_cast<uint8_t>(id_ >> 8);
         echo[5] = static_cast<uint8_t>(id_);
         echo[6] = static_cast<uint8_t>(sequence_ >> 8);
         echo[7] = static_cast<uint8_t>(sequence_);
         std::memcpy(echo.data() + 8, "dvsd health check", 16);
-        const uint16_t sum = icmp_checksum(echo.data(), echo.size());
-        echo[2] = static_cast<uint8_t>(sum >> 8);
-        echo[3] = static_cast<uint8_t>(sum);
+        if (!v6) {  // ICMPv6's covers a pseudo-header: the kernel's job
+            const uint16_t sum = icmp_checksum(echo.data(), echo.size());
+            echo[2] = static_cast<uint8_t>(sum >> 8);
+            echo[3] = static_cast<uint8_t>(sum);
+        }
         request_ = echo;
-        socket_.async_send_to(asio::buffer(request_), icmp::endpoint(to_address(address_), 0),
+        socket_.async_send_to(asio::buffer(request_), icmp::endpoint(address_, 0),
                               [self = self<PingProbe>()](const error_code& sec, size_t) {
                                   if (self->finished()) return;
                                   if (sec)
@@ -332,13 +347,15 @@ private:
     }
 
     bool is_our_reply(size_t n) const {
-        if (n < 20 || from_.address().to_v4().to_uint() != address_) return false;
-        const size_t ihl = (buffer_[0] & 0x0f) * 4u;
+        if (from_.address() != address_) return false;
+        const bool v6 = address_.is_v6();
+        // IPv4 raw sockets read the IP header too; ICMPv6 ones do not.
+        const size_t ihl = v6 ? 0 : (n < 20 ? n + 1 : (buffer_[0] & 0x0f) * 4u);
         if (n < ihl + 8) return false;
         const uint8_t* m = buffer_.data() + ihl;
         const uint16_t id = static_cast<uint16_t>(m[4] << 8 | m[5]);
         const uint16_t seq = static_cast<uint16_t>(m[6] << 8 | m[7]);
-        return m[0] == 0 && id == id_ && seq == sequence_;
+        return m[0] == (v6 ? 129 : 0) && id == id_ && seq == sequence_;
     }
 
     void on_timeout() override { finish({false, "no echo reply, " + timeout_text()}); }
@@ -349,7 +366,7 @@ private:
     }
 
     icmp::socket socket_;
-    uint32_t address_;
+    asio::ip::address address_;
     uint16_t id_ = 0;
     uint16_t sequence_ = 0;
     std::array<uint8_t, 24> request_{};
@@ -391,7 +408,7 @@ public:
 
     void start() {
         std::vector<std::string> env_strings = {
-            "DVS_RS_ADDRESS=" + format_ipv4(target_.address),
+            "DVS_RS_ADDRESS=" + text::format_ip(target_.address),
             "DVS_RS_PORT=" + std::to_string(target_.port),
             "DVS_RS=" + target_.label,
         };
@@ -565,7 +582,7 @@ std::shared_ptr<Probe> start_probe(asio::io_context& io, const HealthCheckConfig
 }
 
 std::shared_ptr<Probe> start_agent_probe(asio::io_context& io, const AgentCheckConfig& agent,
-                                         uint32_t address, ProbeDone done) {
+                                         const IpAddress& address, ProbeDone done) {
     auto p = std::make_shared<AgentProbe>(io, agent, tcp::endpoint(to_address(address), agent.port),
                                           std::move(done));
     p->start();

@@ -24,9 +24,9 @@
 namespace dvs::control {
 
 struct ProbeTarget {
-    uint32_t address = 0;  // host byte order
-    uint16_t port = 0;     // the real server's port; a check's own port overrides it
-    std::string label;     // "service/address:port", for exec's environment
+    IpAddress address;  // IPv4 or IPv6
+    uint16_t port = 0;  // the real server's port; a check's own port overrides it
+    std::string label;  // "service/address:port", for exec's environment
 };
 
 struct ProbeResult {
@@ -54,6 +54,6 @@ std::shared_ptr<Probe> start_probe(boost::asio::io_context& io, const HealthChec
 // address:port, write `send` if any, read until the agent closes or ends a
 // line (at most 1 KiB). ok = a line was read; reason holds it (or the error).
 std::shared_ptr<Probe> start_agent_probe(boost::asio::io_context& io, const AgentCheckConfig& agent,
-                                         uint32_t address, ProbeDone done);
+                                         const IpAddress& address, ProbeDone done);
 
 }  // namespace dvs::control

@@ -234,9 +234,7 @@ void HealthMonitor::reconcile(const Config& config) {
             const std::string name = "service " + s.name + " real server " + endpoint;
             auto server = std::make_shared<Server>(
                 io_, name, r.health_check, r.agent_check,
-                // validate() refuses checks on IPv6 real servers (issue 15, stage 2).
-                ProbeTarget{r.address.to_v4(), r.port, s.name + "/" + endpoint},
-                [this] { changed(); });
+                ProbeTarget{r.address, r.port, s.name + "/" + endpoint}, [this] { changed(); });
             next[key] = server;
             server->start();
         }

@@ -9,7 +9,7 @@ template <class Io>
 void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, uint16_t port_index) {
     if (v.has_ports) {
         if (fwd6_.receive(m, v, snap)) return;
-        return out_.drop(m, DropReason::kIpv6Unhandled);
+        return local(m, v, snap);  // false only for our own addresses
     }
     if (v.proto == kIpProtoIcmpv6) {
         switch (nd_check_solicit(v)) {
@@ -30,13 +30,32 @@ void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, ui
         // Router solicitations and advertisements, redirects: not used
         // (hosts solicit routers as their IPv6 comes up).
         if (type >= 133 && type <= 137) return out_.drop(m, DropReason::kNdRouterMessage);
-        if (icmp6_is_error(v) && !snap.is_local6(v.ip6->dst)) return fwd6_.icmp_error(m, v, snap);
+        if (icmp6_is_error(v)) {
+            if (!snap.is_local6(v.ip6->dst)) return fwd6_.icmp_error(m, v, snap);
+            // To our own address: about the kernel's packets (its sockets),
+            // except an error quoting our IPv6-in-IPv6 (TUN) traffic.
+            if (icmp6_error_quotes_tunnel(v)) return out_.drop(m, DropReason::kIpv6Unhandled);
+            return local(m, v, snap);
+        }
         if (icmp6_is_echo_request(v) && (snap.is_local6(v.ip6->dst) || snap.is_vip6(v.ip6->dst))) {
             if (snap.is_local6(v.ip6->src)) return out_.drop(m, DropReason::kSpoofedOwnAddress);
             if (snap.ha.is_standby6(v.ip6->dst)) return out_.drop(m, DropReason::kHaBackup);
             return echo(m, v, port_index);
         }
     }
+    if (snap.is_local6(v.ip6->dst)) return local(m, v, snap);
+    out_.drop(m, DropReason::kIpv6Unhandled);
+}
+
+// Echo requests stay with the dataplane (above), as for IPv4; the rest for
+// our addresses is the kernel's: replies to its connections and pings, its
+// listening sockets. A source that is one of ours is refused first.
+template <class Io>
+void Ipv6Local<Io>::local(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
+    if (snap.is_local6(v.ip6->src) || snap.is_vip6(v.ip6->src)) {
+        return out_.drop(m, DropReason::kSpoofedOwnAddress);
+    }
+    if (kernel_.to_kernel(m)) return;  // counted to_kernel (or kernel_rate_limited)
     out_.drop(m, DropReason::kIpv6Unhandled);
 }
 

@@ -45,10 +45,11 @@ void KernelPath<Io>::from_kernel(rte_mbuf** burst, uint16_t n, uint16_t kernel_p
 }
 
 // The kernel believes every next hop is behind the interface at the wire
-// port's MAC: its ARP requests are answered with that MAC, whatever they
-// ask for, and its IP packets are routed by the dataplane, which resolves
-// the real neighbours itself. So the kernel needs no neighbour of its own
-// and both sides always agree on where a packet goes.
+// port's MAC: its ARP requests and IPv6 Neighbor Solicitations are answered
+// with that MAC, whatever they ask for, and its IP packets are routed by
+// the dataplane, which resolves the real neighbours itself. So the kernel
+// needs no neighbour of its own and both sides always agree on where a
+// packet goes.
 template <class Io>
 void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap) {
     if (m->nb_segs != 1) return out_.drop(m, DropReason::kMultiSegment);
@@ -56,6 +57,8 @@ void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapsh
     switch (classify_from_kernel(v)) {
         case FromKernel::kRoute:
             return nbr_.route_and_send(m, snap, v.ip->dst);
+        case FromKernel::kRoute6:
+            return nbr_.route_and_send6(m, snap, Ip6::from(v.ip6->dst));
         case FromKernel::kArpRequest: {
             const PortInfo& wire =
                 ctx_.env.ports->ports[ctx_.env.ports->ports[kernel_port].wire_port];
@@ -63,6 +66,8 @@ void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapsh
             ctx_.counters->kernel_arp_replies.add();
             return out_.transmit(kernel_port, m);
         }
+        case FromKernel::kNdSolicit:
+            return answer_solicit(m, v, kernel_port);
         case FromKernel::kVrrp: {
             // VRRP on a port's tap (ha.interface): the advert leaves by the
             // wire port as the kernel made it (TTL 255, group MAC), from the
@@ -79,6 +84,25 @@ void KernelPath<Io>::from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapsh
             break;
     }
     out_.drop(m, v.drop);
+}
+
+// The advertisement has its own size (the solicitation's options go, a
+// target link-layer option comes): the frame is resized, then rewritten in
+// place (Ipv6Local::solicitation does the same for the wire).
+template <class Io>
+void KernelPath<Io>::answer_solicit(rte_mbuf* m, const PacketView& v, uint16_t kernel_port) {
+    const uint32_t len = rte_pktmbuf_data_len(m);
+    if (len < kNdAdvertFrameLen) {
+        if (rte_pktmbuf_append(m, static_cast<uint16_t>(kNdAdvertFrameLen - len)) == nullptr) {
+            return out_.drop(m, DropReason::kMbufAllocFailed);
+        }
+    } else if (len > kNdAdvertFrameLen) {
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(len - kNdAdvertFrameLen));
+    }
+    const PortInfo& wire = ctx_.env.ports->ports[ctx_.env.ports->ports[kernel_port].wire_port];
+    nd_advert_in_place(rte_pktmbuf_mtod(m, uint8_t*), v, wire.mac);
+    ctx_.counters->kernel_nd_adverts.add();
+    out_.transmit(kernel_port, m);
 }
 
 }  // namespace dvs::dataplane

@@ -32,6 +32,8 @@ public:
 
 private:
     void from_kernel(rte_mbuf* m, uint16_t kernel_port, const Snapshot& snap);
+    // The kernel's Neighbor Solicitation, answered with the wire port's MAC.
+    void answer_solicit(rte_mbuf* m, const PacketView& v, uint16_t kernel_port);
 
     CoreContext& ctx_;
     Egress<Io>& out_;

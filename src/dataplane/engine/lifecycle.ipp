@@ -24,7 +24,7 @@ Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rt
       track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_),
       icmp_(ctx_, out_, nbr_, fwd_, kernel_),
       fwd6_(ctx_, out_, nbr_, track_, sync_),
-      ip6_(ctx_, out_, nbr_, fwd6_) {}
+      ip6_(ctx_, out_, nbr_, fwd6_, kernel_) {}
 
 template <class Io>
 void Engine<Io>::housekeeping(const Snapshot& snap) {
