@@ -173,9 +173,20 @@ struct Snapshot {
     void finalize();
 
     // Exact VIP:port first, then the VIP's port-0 service (any port).
-    const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const;
+    // Inline: every packet asks (once per packet, replies included).
+    const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const {
+        if (const Service* exact = find_exact_service(vip, port, proto)) return exact;
+        return port != 0 ? find_exact_service(vip, 0, proto) : nullptr;
+    }
     // Exactly VIP:port (no port-0 fallback): the service configured as such.
-    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const;
+    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const {
+        const uint64_t key = service_key(vip, port, proto);
+        for (uint32_t h = service_slot(key);; h = (h + 1) & service_index_mask_) {
+            const ServiceSlot& slot = service_index_[h];
+            if (slot.key == key) return &services[slot.service];
+            if (slot.key == 0) return nullptr;
+        }
+    }
     bool is_vip(uint32_t ip) const;
     bool is_local(uint32_t ip) const;
     // One of our IPv6 addresses on `port` (ND answers only on the port
@@ -192,9 +203,29 @@ struct Snapshot {
     const StaticNeighbor6* static_neighbor6(uint16_t port, const Ip6& ip) const;
 
 private:
-    std::vector<int32_t> service_slots_;  // open addressing over services; -1 empty
+    // The IPv4 service index: open addressing (linear probing, at most a
+    // quarter full) over flat 16-byte slots whose key is VIP, port and
+    // protocol packed in one word, so a lookup is a multiply, a shift and
+    // one compare per probe, with no hash rounds and no Service touched
+    // until it matches. key 0 marks an empty slot (no key is 0: bit 0 is set).
+    struct ServiceSlot {
+        uint64_t key = 0;
+        uint32_t service = 0;  // index into services
+    };
+    static uint64_t service_key(uint32_t vip, uint16_t port, uint8_t proto) {
+        return (uint64_t{vip} << 32) | (uint32_t{port} << 16) | (uint32_t{proto} << 8) | 1u;
+    }
+    uint32_t service_slot(uint64_t key) const {
+        // Fibonacci hashing: the top bits of key * 2^64/phi, which every
+        // bit of the key reaches (VIPs that differ in one octet spread).
+        return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ull) >> service_index_shift_);
+    }
+    std::vector<ServiceSlot> service_index_ = std::vector<ServiceSlot>(2);  // empty until finalize
+    uint32_t service_index_mask_ = 1;                                       // slots - 1
+    uint32_t service_index_shift_ = 63;                                     // 64 - log2(slots)
     uint32_t service_mask_ = 0;
-    std::vector<int32_t> service6_slots_;  // the same over IPv6 services (by vip6.fold())
+    std::vector<int32_t>
+        service6_slots_;  // IPv6 services by vip6.fold(), open addressing; -1 empty
     static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
     void finalize6();
 };
