@@ -54,6 +54,30 @@ void Snapshot::finalize() {
             }
         }
     }
+    finalize_hops();
+}
+
+// What Forwarder did per packet (route, then the static neighbour of the
+// next hop), once per server: NAT and TUN go to the route's next hop, DR to
+// the server itself on the route's port (its segment is directly attached).
+void Snapshot::finalize_hops() {
+    for (RealServer& rs : real_servers) {
+        rs.hop = rs.present && rs.ip != 0 ? resolve_hop(rs.ip, rs.method) : ServerHop{};
+    }
+}
+
+ServerHop Snapshot::resolve_hop(uint32_t ip, uint8_t method) const {
+    ServerHop hop;
+    const auto nh = route(ip);
+    if (!nh) return hop;
+    hop.routed = true;
+    hop.port = nh->port;
+    hop.ip = method == kMethodDr ? ip : nh->ip;
+    hop.src = nh->src;
+    if (const StaticNeighbor* sn = static_neighbor(hop.port, hop.ip)) {
+        hop.static_neighbor = static_cast<int32_t>(sn - static_neighbors.data());
+    }
+    return hop;
 }
 
 void Snapshot::finalize6() {

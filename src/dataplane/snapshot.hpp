@@ -27,6 +27,17 @@ inline constexpr uint32_t kMaxServices = 16384;
 inline constexpr uint32_t kMaxRealServers = 131072;
 inline constexpr uint32_t kMaxPorts = 16;
 
+// Where packets to a real server go, worked out by Snapshot::finalize:
+// routes and static neighbours do not change within a Snapshot, so the
+// forwarding methods search neither per packet.
+struct ServerHop {
+    bool routed = false;           // false: no route to the server (packets drop no_route)
+    uint16_t port = 0;             // index into the port list
+    uint32_t ip = 0;               // neighbour: NAT, TUN the route's next hop; DR the server itself
+    uint32_t src = 0;              // our address facing it (TUN's outer source)
+    int32_t static_neighbor = -1;  // index into Snapshot::static_neighbors; -1: resolve (ARP)
+};
+
 struct RealServer {
     uint32_t id = 0;       // index into Snapshot::real_servers and per-core counters
     bool present = false;  // false: an id not in use (removed, or never used)
@@ -35,6 +46,7 @@ struct RealServer {
     uint32_t weight = 1;
     uint8_t method = 0;  // control::ForwardMethod value
     Ip6 ip6;             // an IPv6 service's server (ip is then 0)
+    ServerHop hop;       // IPv4 servers: set by Snapshot::finalize
 };
 
 struct Service {
@@ -195,6 +207,18 @@ struct Snapshot {
     bool is_local6(const uint8_t* ip) const;
     std::optional<NextHop> route(uint32_t dst) const;
     const StaticNeighbor* static_neighbor(uint16_t port, uint32_t ip) const;
+    // Where a connection's packets to real server `ip` (id rs_id, method
+    // as the connection has it) go: the hop finalize worked out, while the
+    // id still names that server with that method, else resolved now (a
+    // reload changed or removed the server since the connection was made).
+    ServerHop hop_to(uint32_t rs_id, uint32_t ip, uint8_t method) const {
+        if (rs_id < real_servers.size()) {
+            const RealServer& rs = real_servers[rs_id];
+            if (rs.present && rs.ip == ip && rs.method == method) return rs.hop;
+        }
+        return resolve_hop(ip, method);
+    }
+    ServerHop resolve_hop(uint32_t ip, uint8_t method) const;
 
     // IPv6: the same questions over the IPv6 halves.
     const Service* find_service6(const Ip6& vip, uint16_t port, uint8_t proto) const;
@@ -228,6 +252,7 @@ private:
         service6_slots_;  // IPv6 services by vip6.fold(), open addressing; -1 empty
     static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
     void finalize6();
+    void finalize_hops();
 };
 
 }  // namespace dvs::dataplane
