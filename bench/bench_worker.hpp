@@ -40,6 +40,7 @@ public:
         publisher_.publish(control::build_snapshot(cfg, workers, 1));
         if (workers > 1) rings_ = dataplane::create_handoff_rings(workers, kHandoffRingSize);
         env_.n_workers = workers;
+        env_.conn6_capacity = cfg.dataplane.conn6_capacity;  // as dvsd: 0 is the default share
         env_.ports = &ports;
         env_.snapshots = &publisher_;
         env_.rings = &rings_;

@@ -37,7 +37,10 @@
 // checksums of sampled frames, the same real server for a flow as when it
 // was opened).
 //
-// Usage: loop_bench [--modes nat,dr,tun] [--protos tcp,udp]
+// Modes nat6, dr6 and tun6 are the same over IPv6 (NAT66, DR, IPv6-in-IPv6
+// TUN; the connections in the IPv6 table, sized to hold them).
+//
+// Usage: loop_bench [--modes nat,dr,tun,nat6,dr6,tun6] [--protos tcp,udp]
 //                   [--conns 1000,1000000] [--new-ratio 0,0.1,1]
 //                   [--packets N] [--runs R] [--window K] [--echo]
 //                   [--cpus GEN,WORKER] [--json FILE] [--scrape-ms N]
@@ -231,14 +234,15 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
                     note(why);
                 }
                 if (echo) {
-                    Sink::reflect(b[i], rings_.lan_port, gen.tcp());
+                    Sink::reflect(b[i], rings_.lan_port, gen.tcp(), gen.v6());
                     reply[n_reply++] = b[i];
                     continue;
                 }
                 if (sample && samples_.size() < samples_.capacity()) {
                     uint64_t tsc;
-                    std::memcpy(&tsc, Sink::stamp(b[i], dvs ? sink.outer_extra() : 0, gen.tcp()),
-                                8);
+                    std::memcpy(
+                        &tsc, Sink::stamp(b[i], dvs ? sink.outer_extra() : 0, gen.tcp(), gen.v6()),
+                        8);
                     samples_.push_back(now - tsc);
                 }
                 done[n_free++] = b[i];
@@ -270,7 +274,7 @@ PassResult Loop::run(const PassSpec& spec, const Generator& gen, Sink& sink, Wor
                 }
                 if (sample && samples_.size() < samples_.capacity()) {
                     uint64_t tsc;
-                    std::memcpy(&tsc, Sink::stamp(b[i], 0, gen.tcp()), 8);
+                    std::memcpy(&tsc, Sink::stamp(b[i], 0, gen.tcp(), gen.v6()), 8);
                     samples_.push_back(now - tsc);
                 }
             }
@@ -386,11 +390,11 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     std::atomic<bool>& stop = bw.stop;
 
     const bool tcp = proto == "tcp";
-    const bool echo = opt.echo && mode == "nat";
+    const bool echo = opt.echo && mode_method(mode) == "nat";
     Options pass_opt = opt;
     pass_opt.echo = echo;
     Loop loop(pass_opt, rings, pool);
-    const Generator gen(tcp, rings.wan_port);
+    const Generator gen(tcp, rings.wan_port, mode_is_v6(mode));
     Sink sink(mode, tcp, echo, gen.l4_len());
     sink.expect_flows(conns);
 
@@ -404,7 +408,8 @@ Result run_case(const std::string& mode, const std::string& proto, uint64_t conn
     fill.first = 0;
     const PassResult f = loop.run(fill, gen, sink, worker, &stop);
     res.new_conns_per_s = f.seconds > 0 ? static_cast<double>(conns) / f.seconds : 0;
-    res.bytes_per_conn = worker->conn_bytes_per_entry();
+    res.bytes_per_conn =
+        mode_is_v6(mode) ? worker->conn6_bytes_per_entry() : worker->conn_bytes_per_entry();
     uint64_t bad = f.bad, lost = f.lost, expected_new = conns;
 
     uint32_t next_fresh = static_cast<uint32_t>(conns);
@@ -565,7 +570,7 @@ int main(int argc, char** argv) {
                     std::fflush(stdout);
                     json << (first ? "" : ",\n") << "  {\"mode\":\"" << r.mode << "\",\"proto\":\""
                          << r.proto << "\",\"transport\":\"ring\",\"echo\":"
-                         << (opt.echo && r.mode == "nat" ? "true" : "false")
+                         << (opt.echo && mode_method(r.mode) == "nat" ? "true" : "false")
                          << ",\"conns\":" << r.conns << ",\"new_ratio\":" << r.new_ratio
                          << ",\"window\":" << opt.window << ",\"mpps\":" << r.mpps
                          << ",\"floor_mpps\":" << r.floor_mpps << ",\"ratio\":" << ratio_to_floor

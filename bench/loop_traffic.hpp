@@ -1,8 +1,8 @@
 #pragma once
 // The traffic of the ring-port loop benchmarks (loop_bench, multi_loop_bench):
 // the frames a generator sends (client -> VIP:80, one flow per client
-// endpoint), the checks a sink makes on every frame a forwarder sends back,
-// the real servers' replies (--echo), the bare forwarder that is the floor,
+// endpoint; IPv4, or IPv6 for the modes nat6, dr6 and tun6), the checks a sink makes on every frame
+// a forwarder sends back, the real servers' replies (--echo), the bare forwarder that is the floor,
 // and the config the worker(s) run. Benchmark code: one thread per Sink
 // check at a time, except that different flows may be checked and recorded
 // concurrently (each flow's entry is its own byte).
@@ -23,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench_worker.hpp"
@@ -87,43 +88,77 @@ inline constexpr uint8_t kClientMac[6] = {0x02, 0, 0, 0, 0, 0x02};  // the clien
 inline constexpr uint8_t kWanMac[6] = {0x02, 0, 0, 0, 1, 1};
 inline constexpr uint8_t kLanMac[6] = {0x02, 0, 0, 0, 2, 1};
 
+// IPv6 (modes nat6, dr6, tun6): the same topology with 2001:db8:1::/64 on
+// wan (the client router 2001:db8:1::2), 2001:db8:2::/64 on lan (real
+// servers 2001:db8:2::11 .. 14, dvsd 2001:db8:2::1: TUN6's outer source),
+// the VIP 2001:db8:10::10 and clients 2001:db8:100::/64, whose low 32 bits
+// are the IPv4 client address of the same flow.
+inline constexpr uint8_t kVip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10, 0, 0,
+                                      0,    0,    0,    0,    0, 0,    0, 0x10};
+inline constexpr uint8_t kLan6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x02, 0, 0,
+                                      0,    0,    0,    0,    0, 0,    0, 0x01};
+inline constexpr uint8_t kClient6Prefix[12] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0, 0, 0, 0, 0, 0};
+
+// "nat6" -> IPv6, method "nat".
+inline bool mode_is_v6(const std::string& mode) { return !mode.empty() && mode.back() == '6'; }
+inline std::string mode_method(const std::string& mode) {
+    return mode_is_v6(mode) ? mode.substr(0, mode.size() - 1) : mode;
+}
+
+// Real server `index`'s IPv6 address: 2001:db8:2::11 + index.
+inline void rs_ip6(uint32_t index, uint8_t out[16]) {
+    std::memcpy(out, kLan6, 16);
+    out[15] = static_cast<uint8_t>(0x11 + index);
+}
+
 // The real servers' MACs: 02:00:00:00:00:11 .. 14, like their addresses.
 inline void rs_mac(uint32_t index, uint8_t out[6]) {
     const uint8_t m[6] = {0x02, 0, 0, 0, 0, static_cast<uint8_t>(0x11 + index)};
     std::memcpy(out, m, 6);
 }
 
-// `workers`: dataplane.workers (multi_loop_bench runs several).
+// `workers`: dataplane.workers (multi_loop_bench runs several). IPv6 modes
+// add an IPv6 address to each port and put every connection in the IPv6
+// table (by default it gets an eighth of conn_capacity).
 inline std::string config_text(const std::string& mode, const std::string& proto, uint64_t capacity,
                                uint32_t workers = 1) {
-    std::string rs;
+    const bool v6 = mode_is_v6(mode);
+    const std::string method = mode_method(mode);
+    auto quoted = [](const std::string& a) { return "\"" + a + "\""; };
+    const std::string rs_net = v6 ? "2001:db8:2::" : "10.0.0.";  // .11 .. .14 (IPv6: 0x11 ..)
+    std::string rs, neigh;
     for (uint32_t i = 0; i < kRealServers; ++i) {
-        rs += "      - { address: 10.0.0." + std::to_string(11 + i) +
-              (mode == "nat" ? ", port: " + std::to_string(kNatRsPort) : "") +
-              ", forward: " + mode + " }\n";
+        const std::string rs_ip = quoted(rs_net + std::to_string(11 + i));
+        rs += "      - { address: " + rs_ip +
+              (method == "nat" ? ", port: " + std::to_string(kNatRsPort) : "") +
+              ", forward: " + method + " }\n";
+        neigh += "  - { address: " + rs_ip + ", mac: \"02:00:00:00:00:" + std::to_string(11 + i) +
+                 "\", port: lan }\n";
     }
-    std::string neigh;
-    for (uint32_t i = 0; i < kRealServers; ++i) {
-        neigh += "  - { address: 10.0.0." + std::to_string(11 + i) +
-                 ", mac: \"02:00:00:00:00:" + std::to_string(11 + i) + "\", port: lan }\n";
-    }
+    const std::string router = quoted(v6 ? "2001:db8:1::2" : "10.0.1.2");
     return "dataplane: { workers: " + std::to_string(workers) +
-           ", conn_capacity: " + std::to_string(capacity) +
+           ", conn_capacity: " + (v6 ? "4096, conn6_capacity: " : "") + std::to_string(capacity) +
            " }\n"
            "ports:\n"
-           "  - { name: wan, device: net_ring_loop_wan, addresses: [10.0.1.1/24], mac: "
-           "\"02:00:00:00:01:01\" }\n"
-           "  - { name: lan, device: net_ring_loop_lan, addresses: [10.0.0.1/24], mac: "
-           "\"02:00:00:00:02:01\" }\n"
+           "  - { name: wan, device: net_ring_loop_wan, addresses: [10.0.1.1/24" +
+           (v6 ? ", \"2001:db8:1::1/64\"" : "") +
+           "], mac: \"02:00:00:00:01:01\" }\n"
+           "  - { name: lan, device: net_ring_loop_lan, addresses: [10.0.0.1/24" +
+           (v6 ? ", \"2001:db8:2::1/64\"" : "") +
+           "], mac: \"02:00:00:00:02:01\" }\n"
            "routes:\n"
-           "  - { prefix: 100.64.0.0/10, via: 10.0.1.2, port: wan }\n"
-           "neighbors:   # static: no ARP in the loop\n"
-           "  - { address: 10.0.1.2, mac: \"02:00:00:00:00:02\", port: wan }\n" +
-           neigh +
+           "  - { prefix: " +
+           quoted(v6 ? "2001:db8:100::/48" : "100.64.0.0/10") + ", via: " + router +
+           ", port: wan }\n"
+           "neighbors:   # static: no ARP or ND in the loop\n"
+           "  - { address: " +
+           router + ", mac: \"02:00:00:00:00:02\", port: wan }\n" + neigh +
            "timeouts: { tcp: 100000, tcp_syn: 100000, udp: 100000 }\n"
            "services:\n"
            "  - name: bench\n"
-           "    vip: 192.0.2.10\n"
+           "    vip: " +
+           quoted(v6 ? "2001:db8:10::10" : "192.0.2.10") +
+           "\n"
            "    port: 80\n"
            "    protocol: " +
            proto +
@@ -151,26 +186,43 @@ inline uint16_t client_port(uint32_t flow) {
 
 // Client -> VIP:80 frames from a template; per packet the source endpoint,
 // TCP flags and stamp are patched and the checksums updated incrementally
-// (RFC 1624), so every frame the worker sees is valid.
+// (RFC 1624), so every frame the worker sees is valid. IPv6 (`v6`): the
+// flow's IPv4 client address is the low 32 bits of the source.
 class Generator {
 public:
-    Generator(bool tcp, uint16_t wan_port_id) : tcp_(tcp), port_id_(wan_port_id) {
+    Generator(bool tcp, uint16_t wan_port_id, bool v6 = false)
+        : tcp_(tcp), v6_(v6), port_id_(wan_port_id) {
         std::memset(tpl_, 0, sizeof tpl_);
         l4_len_ = static_cast<uint16_t>((tcp ? sizeof(TcpHdr) : sizeof(UdpHdr)) + sizeof(Stamp));
-        len_ = static_cast<uint16_t>(sizeof(EthHdr) + sizeof(Ipv4Hdr) + l4_len_);
+        len_ = static_cast<uint16_t>(sizeof(EthHdr) + ip_len() + l4_len_);
         auto* eth = reinterpret_cast<EthHdr*>(tpl_);
         std::memcpy(eth->dst, kWanMac, 6);
         std::memcpy(eth->src, kClientMac, 6);
-        eth->ether_type = be16(kEtherTypeIpv4);
-        auto* ip = reinterpret_cast<Ipv4Hdr*>(tpl_ + sizeof(EthHdr));
-        ip->version_ihl = 0x45;
-        ip->total_length = be16(static_cast<uint16_t>(sizeof(Ipv4Hdr) + l4_len_));
-        ip->ttl = 64;
-        ip->protocol = tcp ? kIpProtoTcp : kIpProtoUdp;
-        ip->frag_off = be16(kIpFlagDontFragment);
-        ip->dst = be32(kVip);
-        ip->checksum = csum_compute(ip, sizeof(Ipv4Hdr));
-        uint8_t* l4 = tpl_ + sizeof(EthHdr) + sizeof(Ipv4Hdr);
+        const uint8_t proto = tcp ? kIpProtoTcp : kIpProtoUdp;
+        uint32_t pseudo = 0;
+        if (v6) {
+            eth->ether_type = be16(kEtherTypeIpv6);
+            auto* ip = reinterpret_cast<Ipv6Hdr*>(tpl_ + sizeof(EthHdr));
+            ip->vtc_flow = be32(6u << 28);
+            ip->payload_len = be16(l4_len_);
+            ip->next_header = proto;
+            ip->hop_limit = 64;
+            std::memcpy(ip->src, kClient6Prefix, sizeof kClient6Prefix);
+            std::memcpy(ip->dst, kVip6, 16);
+            pseudo = pseudo_sum6(*ip, l4_len_);
+        } else {
+            eth->ether_type = be16(kEtherTypeIpv4);
+            auto* ip = reinterpret_cast<Ipv4Hdr*>(tpl_ + sizeof(EthHdr));
+            ip->version_ihl = 0x45;
+            ip->total_length = be16(static_cast<uint16_t>(sizeof(Ipv4Hdr) + l4_len_));
+            ip->ttl = 64;
+            ip->protocol = proto;
+            ip->frag_off = be16(kIpFlagDontFragment);
+            ip->dst = be32(kVip);
+            ip->checksum = csum_compute(ip, sizeof(Ipv4Hdr));
+            pseudo = pseudo_sum(*ip, l4_len_);
+        }
+        uint8_t* l4 = tpl_ + sizeof(EthHdr) + ip_len();
         Stamp st{};
         st.magic = kMagic;
         if (tcp) {
@@ -185,7 +237,7 @@ public:
             u->length = be16(l4_len_);
             std::memcpy(l4 + sizeof(UdpHdr), &st, sizeof st);
         }
-        uint16_t csum = csum_compute(l4, l4_len_, pseudo_sum(*ip, l4_len_));
+        uint16_t csum = csum_compute(l4, l4_len_, pseudo);
         if (!tcp && csum == 0) csum = 0xffff;
         std::memcpy(l4 + csum_at(), &csum, 2);
     }
@@ -198,21 +250,30 @@ public:
         std::memcpy(pseudo + 10, &len, 2);
         return csum_partial(pseudo, sizeof pseudo);
     }
+    // RFC 8200's pseudo-header: both addresses, the L4 length, next header.
+    static uint32_t pseudo_sum6(const Ipv6Hdr& ip, uint16_t l4_len) {
+        const uint32_t tail[2] = {be32(l4_len), be32(ip.next_header)};
+        return csum_partial(tail, sizeof tail, csum_partial(ip.src, 32));
+    }
 
     void fill(rte_mbuf* m, uint32_t flow, bool syn, uint64_t tsc) const {
         auto* p = rte_pktmbuf_mtod(m, uint8_t*);
-        std::memcpy(p, tpl_, sizeof tpl_);
+        std::memcpy(p, tpl_, len_);
         m->data_len = m->pkt_len = len_;
         m->port = port_id_;  // net_ring does not set it; a NIC would
-        auto* ip = reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr));
-        uint8_t* l4 = p + sizeof(EthHdr) + sizeof(Ipv4Hdr);
+        uint8_t* l4 = p + sizeof(EthHdr) + ip_len();
         const uint32_t src = client_ip(flow);
         const uint16_t sport = client_port(flow);
-        ip->src = src;
-        ip->checksum = csum_update32(ip->checksum, 0, src);
+        if (v6_) {
+            std::memcpy(reinterpret_cast<Ipv6Hdr*>(p + sizeof(EthHdr))->src + 12, &src, 4);
+        } else {
+            auto* ip = reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr));
+            ip->src = src;
+            ip->checksum = csum_update32(ip->checksum, 0, src);
+        }
         uint16_t c;
         std::memcpy(&c, l4 + csum_at(), 2);
-        c = csum_update32(c, 0, src);
+        c = csum_update32(c, 0, src);  // both pseudo-headers hold the source
         c = csum_update16(c, 0, sport);
         std::memcpy(l4, &sport, 2);
         const size_t stamp_at = tcp_ ? sizeof(TcpHdr) : sizeof(UdpHdr);
@@ -238,6 +299,8 @@ public:
 
     uint16_t l4_len() const { return l4_len_; }
     bool tcp() const { return tcp_; }
+    bool v6() const { return v6_; }
+    size_t ip_len() const { return v6_ ? sizeof(Ipv6Hdr) : sizeof(Ipv4Hdr); }
 
 private:
     // Offset of the checksum in the L4 header.
@@ -246,10 +309,11 @@ private:
     }
 
     bool tcp_;
+    bool v6_;
     uint16_t port_id_;
     uint16_t l4_len_ = 0;
     uint16_t len_ = 0;
-    uint8_t tpl_[72];
+    uint8_t tpl_[sizeof(EthHdr) + sizeof(Ipv6Hdr) + sizeof(TcpHdr) + sizeof(Stamp)];
 };
 
 inline bool ip_checksum_ok(const Ipv4Hdr& ip) {
@@ -297,10 +361,11 @@ enum class Target { kFloor, kDvs };
 class Sink {
 public:
     Sink(const std::string& mode, bool tcp, bool echo, uint16_t l4_len)
-        : mode_(mode == "nat"  ? kMethodNat
-                : mode == "dr" ? kMethodDr
-                               : kMethodTun),
+        : mode_(mode_method(mode) == "nat"  ? kMethodNat
+                : mode_method(mode) == "dr" ? kMethodDr
+                                            : kMethodTun),
           tcp_(tcp),
+          v6_(mode_is_v6(mode)),
           echo_(echo),
           l4_len_(l4_len) {}
 
@@ -312,17 +377,31 @@ public:
     // A NAT reply on the wan side (towards the client).
     bool check_wan(rte_mbuf* m, Target t, bool full, std::string& why);
     // Turns a frame a real server received into its reply (--echo, NAT).
-    static void reflect(rte_mbuf* m, uint16_t lan_port, bool tcp);
-    static const Stamp* stamp(rte_mbuf* m, size_t outer_extra, bool tcp) {
-        return reinterpret_cast<const Stamp*>(rte_pktmbuf_mtod(m, const uint8_t*) + sizeof(EthHdr) +
-                                              outer_extra + sizeof(Ipv4Hdr) +
-                                              (tcp ? sizeof(TcpHdr) : sizeof(UdpHdr)));
+    static void reflect(rte_mbuf* m, uint16_t lan_port, bool tcp, bool v6 = false);
+    // The generator's stamp in a frame: behind `outer_extra` bytes of outer
+    // header (TUN), the IP header of the family and the L4 header.
+    static const Stamp* stamp(rte_mbuf* m, size_t outer_extra, bool tcp, bool v6 = false) {
+        return reinterpret_cast<const Stamp*>(
+            rte_pktmbuf_mtod(m, const uint8_t*) + sizeof(EthHdr) + outer_extra +
+            (v6 ? sizeof(Ipv6Hdr) : sizeof(Ipv4Hdr)) + (tcp ? sizeof(TcpHdr) : sizeof(UdpHdr)));
     }
-    size_t outer_extra() const { return mode_ == kMethodTun ? sizeof(Ipv4Hdr) : 0; }
+    size_t outer_extra() const {
+        return mode_ != kMethodTun ? 0 : v6_ ? sizeof(Ipv6Hdr) : sizeof(Ipv4Hdr);
+    }
 
 private:
+    // The family's checks of a lan frame past the MACs; they set `rs` to
+    // the real server it went to.
+    bool check_lan4(const uint8_t* p, const EthHdr* eth, bool full, uint32_t flow, uint32_t& rs,
+                    std::string& why) const;
+    bool check_lan6(const uint8_t* p, const EthHdr* eth, bool full, uint32_t flow, uint32_t& rs,
+                    std::string& why) const;
+    bool check_wan4(const uint8_t* p, bool full, uint32_t flow, std::string& why) const;
+    bool check_wan6(const uint8_t* p, bool full, uint32_t flow, std::string& why) const;
+
     uint8_t mode_;
     bool tcp_;
+    bool v6_;
     bool echo_;
     uint16_t l4_len_;
     std::vector<uint8_t> rs_of_flow_;  // 0 unknown, else real server index + 1
@@ -333,14 +412,42 @@ inline bool fail(std::string& why, const char* what) {
     return false;
 }
 
+inline bool l4_checksum_ok6(const Ipv6Hdr& ip, const uint8_t* l4, uint16_t l4_len) {
+    return csum_fold(csum_partial(l4, l4_len, Generator::pseudo_sum6(ip, l4_len))) == 0xffff;
+}
+
+// A TCP or UDP header's ports, as on the wire.
+inline std::pair<uint16_t, uint16_t> l4_ports(const uint8_t* l4) {
+    uint16_t ports[2];
+    std::memcpy(ports, l4, 4);
+    return {ports[0], ports[1]};
+}
+
+// `rs` names a real server and the frame goes to its MAC.
+inline bool real_server_ok(const EthHdr* eth, uint32_t rs, std::string& why) {
+    if (rs >= kRealServers) return fail(why, "destination is not a real server");
+    uint8_t mac[6];
+    rs_mac(rs, mac);
+    if (std::memcmp(eth->dst, mac, 6) != 0)
+        return fail(why, "destination MAC is not the real server's");
+    return true;
+}
+
+// The client's IPv6 address of `flow`: the prefix, then its IPv4 address.
+inline bool is_client6(const uint8_t* a, uint32_t flow) {
+    const uint32_t low = client_ip(flow);
+    return std::memcmp(a, kClient6Prefix, sizeof kClient6Prefix) == 0 &&
+           std::memcmp(a + 12, &low, 4) == 0;
+}
+
 inline bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::string& why) {
     const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
     const auto* eth = reinterpret_cast<const EthHdr*>(p);
     const size_t extra = t == Target::kDvs ? outer_extra() : 0;
-    const uint16_t want_len =
-        static_cast<uint16_t>(sizeof(EthHdr) + extra + sizeof(Ipv4Hdr) + l4_len_);
+    const uint16_t want_len = static_cast<uint16_t>(
+        sizeof(EthHdr) + extra + (v6_ ? sizeof(Ipv6Hdr) : sizeof(Ipv4Hdr)) + l4_len_);
     if (rte_pktmbuf_data_len(m) != want_len) return fail(why, "frame length");
-    const Stamp* st = stamp(m, extra, tcp_);
+    const Stamp* st = stamp(m, extra, tcp_, v6_);
     uint32_t flow, magic;
     std::memcpy(&flow, &st->flow, 4);
     std::memcpy(&magic, &st->magic, 4);
@@ -354,7 +461,24 @@ inline bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::
     }
     if (std::memcmp(eth->src, kLanMac, 6) != 0)
         return fail(why, "source MAC is not the lan port's");
-    if (eth->ether_type != be16(kEtherTypeIpv4)) return fail(why, "ether type");
+    if (eth->ether_type != be16(v6_ ? kEtherTypeIpv6 : kEtherTypeIpv4))
+        return fail(why, "ether type");
+    uint32_t rs = kRealServers;
+    if (!(v6_ ? check_lan6(p, eth, full, flow, rs, why) : check_lan4(p, eth, full, flow, rs, why)))
+        return false;
+    if (flow < rs_of_flow_.size()) {
+        uint8_t& known = rs_of_flow_[flow];
+        if (record) {
+            known = static_cast<uint8_t>(rs + 1);
+        } else if (full && known != 0 && known != rs + 1) {
+            return fail(why, "flow moved to another real server");
+        }
+    }
+    return true;
+}
+
+inline bool Sink::check_lan4(const uint8_t* p, const EthHdr* eth, bool full, uint32_t flow,
+                             uint32_t& rs, std::string& why) const {
     const auto* ip = reinterpret_cast<const Ipv4Hdr*>(p + sizeof(EthHdr));
     const Ipv4Hdr* inner = ip;
     uint32_t rs_ip = ip->dst;
@@ -368,16 +492,10 @@ inline bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::
         if (full && !ip_checksum_ok(*ip)) return fail(why, "tun: outer IP checksum");
     }
     // DR: the real server shows only in the MAC; NAT/TUN: in the IP destination too.
-    const uint32_t rs = mode_ == kMethodDr ? eth->dst[5] - 0x11u : be32(rs_ip) - kRsBase;
-    if (rs >= kRealServers) return fail(why, "destination is not a real server");
-    uint8_t mac[6];
-    rs_mac(rs, mac);
-    if (std::memcmp(eth->dst, mac, 6) != 0)
-        return fail(why, "destination MAC is not the real server's");
+    rs = mode_ == kMethodDr ? eth->dst[5] - 0x11u : be32(rs_ip) - kRsBase;
+    if (!real_server_ok(eth, rs, why)) return false;
     const auto* l4 = reinterpret_cast<const uint8_t*>(inner + 1);
-    uint16_t sport, dport;
-    std::memcpy(&sport, l4, 2);
-    std::memcpy(&dport, l4 + 2, 2);
+    const auto [sport, dport] = l4_ports(l4);
     if (inner->src != client_ip(flow) || sport != client_port(flow)) {
         return fail(why, "client endpoint changed");
     }
@@ -395,24 +513,56 @@ inline bool Sink::check_lan(rte_mbuf* m, Target t, bool full, bool record, std::
     if (full && (!ip_checksum_ok(*inner) || !l4_checksum_ok(*inner, l4, l4_len_))) {
         return fail(why, "checksum");
     }
-    if (flow < rs_of_flow_.size()) {
-        uint8_t& known = rs_of_flow_[flow];
-        if (record) {
-            known = static_cast<uint8_t>(rs + 1);
-        } else if (full && known != 0 && known != rs + 1) {
-            return fail(why, "flow moved to another real server");
-        }
+    return true;
+}
+
+inline bool Sink::check_lan6(const uint8_t* p, const EthHdr* eth, bool full, uint32_t flow,
+                             uint32_t& rs, std::string& why) const {
+    const auto* ip = reinterpret_cast<const Ipv6Hdr*>(p + sizeof(EthHdr));
+    const Ipv6Hdr* inner = ip;
+    if (mode_ == kMethodTun) {
+        inner = ip + 1;
+        if (ip->next_header != kIpProtoIpv6) return fail(why, "tun6: outer next header is not 41");
+        if (std::memcmp(ip->src, kLan6, 16) != 0)
+            return fail(why, "tun6: outer source is not 2001:db8:2::1");
+        if (be16(ip->payload_len) != sizeof(Ipv6Hdr) + l4_len_)
+            return fail(why, "tun6: outer payload length");
     }
+    // DR: the real server shows only in the MAC; NAT/TUN: in the IP destination too.
+    uint8_t rs_ip[16];
+    rs_ip6(0, rs_ip);
+    if (mode_ == kMethodDr) {
+        rs = eth->dst[5] - 0x11u;
+    } else {
+        rs = std::memcmp(ip->dst, rs_ip, 15) == 0 ? ip->dst[15] - 0x11u : kRealServers;
+    }
+    if (!real_server_ok(eth, rs, why)) return false;
+    rs_ip6(rs, rs_ip);
+    const auto* l4 = reinterpret_cast<const uint8_t*>(inner + 1);
+    const auto [sport, dport] = l4_ports(l4);
+    if (!is_client6(inner->src, flow) || sport != client_port(flow))
+        return fail(why, "client endpoint changed");
+    if (mode_ == kMethodNat) {
+        if (std::memcmp(inner->dst, rs_ip, 16) != 0 || dport != be16(kNatRsPort))
+            return fail(why, "nat6: not rewritten to [RIP]:8080");
+        if (inner->hop_limit != 63) return fail(why, "nat6: hop limit not decremented");
+    } else {
+        if (std::memcmp(inner->dst, kVip6, 16) != 0 || dport != be16(kVport))
+            return fail(why, "inner packet changed");
+        if (inner->hop_limit != 64) return fail(why, "dr6/tun6: inner hop limit changed");
+    }
+    if (full && !l4_checksum_ok6(*inner, l4, l4_len_)) return fail(why, "checksum");
     return true;
 }
 
 inline bool Sink::check_wan(rte_mbuf* m, Target t, bool full, std::string& why) {
     const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
     const auto* eth = reinterpret_cast<const EthHdr*>(p);
-    if (rte_pktmbuf_data_len(m) != sizeof(EthHdr) + sizeof(Ipv4Hdr) + l4_len_) {
+    if (rte_pktmbuf_data_len(m) !=
+        sizeof(EthHdr) + (v6_ ? sizeof(Ipv6Hdr) : sizeof(Ipv4Hdr)) + l4_len_) {
         return fail(why, "reply: frame length");
     }
-    const Stamp* st = stamp(m, 0, tcp_);
+    const Stamp* st = stamp(m, 0, tcp_, v6_);
     uint32_t flow, magic;
     std::memcpy(&flow, &st->flow, 4);
     std::memcpy(&magic, &st->magic, 4);
@@ -422,11 +572,13 @@ inline bool Sink::check_wan(rte_mbuf* m, Target t, bool full, std::string& why) 
     if (std::memcmp(eth->dst, kClientMac, 6) != 0 || std::memcmp(eth->src, kWanMac, 6) != 0) {
         return fail(why, "reply: MACs");
     }
+    return v6_ ? check_wan6(p, full, flow, why) : check_wan4(p, full, flow, why);
+}
+
+inline bool Sink::check_wan4(const uint8_t* p, bool full, uint32_t flow, std::string& why) const {
     const auto* ip = reinterpret_cast<const Ipv4Hdr*>(p + sizeof(EthHdr));
     const auto* l4 = reinterpret_cast<const uint8_t*>(ip + 1);
-    uint16_t sport, dport;
-    std::memcpy(&sport, l4, 2);
-    std::memcpy(&dport, l4 + 2, 2);
+    const auto [sport, dport] = l4_ports(l4);
     if (ip->src != be32(kVip) || sport != be16(kVport))
         return fail(why, "reply: source not VIP:80");
     if (ip->dst != client_ip(flow) || dport != client_port(flow))
@@ -438,18 +590,39 @@ inline bool Sink::check_wan(rte_mbuf* m, Target t, bool full, std::string& why) 
     return true;
 }
 
-inline void Sink::reflect(rte_mbuf* m, uint16_t lan_port, bool tcp) {
+inline bool Sink::check_wan6(const uint8_t* p, bool full, uint32_t flow, std::string& why) const {
+    const auto* ip = reinterpret_cast<const Ipv6Hdr*>(p + sizeof(EthHdr));
+    const auto* l4 = reinterpret_cast<const uint8_t*>(ip + 1);
+    const auto [sport, dport] = l4_ports(l4);
+    if (std::memcmp(ip->src, kVip6, 16) != 0 || sport != be16(kVport))
+        return fail(why, "reply: source not [VIP6]:80");
+    if (!is_client6(ip->dst, flow) || dport != client_port(flow))
+        return fail(why, "reply: destination not the client");
+    if (ip->hop_limit != 62) return fail(why, "reply: hop limit");
+    if (full && !l4_checksum_ok6(*ip, l4, l4_len_)) return fail(why, "reply: checksum");
+    return true;
+}
+
+inline void Sink::reflect(rte_mbuf* m, uint16_t lan_port, bool tcp, bool v6) {
     auto* p = rte_pktmbuf_mtod(m, uint8_t*);
     auto* eth = reinterpret_cast<EthHdr*>(p);
-    uint8_t tmp[6];
+    uint8_t tmp[16];
     std::memcpy(tmp, eth->dst, 6);
     std::memcpy(eth->dst, eth->src, 6);
     std::memcpy(eth->src, tmp, 6);
-    auto* ip = reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr));
-    const uint32_t src = ip->src;  // sums are order-blind: checksums stay valid
-    ip->src = ip->dst;
-    ip->dst = src;
-    uint8_t* l4 = p + sizeof(EthHdr) + sizeof(Ipv4Hdr);
+    // Sums are order-blind: swapping the addresses keeps the checksums valid.
+    if (v6) {
+        auto* ip = reinterpret_cast<Ipv6Hdr*>(p + sizeof(EthHdr));
+        std::memcpy(tmp, ip->src, 16);
+        std::memcpy(ip->src, ip->dst, 16);
+        std::memcpy(ip->dst, tmp, 16);
+    } else {
+        auto* ip = reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr));
+        const uint32_t src = ip->src;
+        ip->src = ip->dst;
+        ip->dst = src;
+    }
+    uint8_t* l4 = p + sizeof(EthHdr) + (v6 ? sizeof(Ipv6Hdr) : sizeof(Ipv4Hdr));
     uint16_t ports[2];
     std::memcpy(ports, l4, 4);
     std::swap(ports[0], ports[1]);

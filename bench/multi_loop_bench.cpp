@@ -693,6 +693,13 @@ int main(int argc, char** argv) {
                      kMaxGenerators);
         return 1;
     }
+    for (const std::string& m : opt.modes) {
+        if (mode_is_v6(m)) {  // its RSS-like dispatch reads IPv4 headers only
+            std::fprintf(stderr, "--modes %s: IPv6 modes are loop_bench's (one worker)\n",
+                         m.c_str());
+            return 1;
+        }
+    }
     for (const std::string& d : opt.dispatch) {
         if (d != "steered" && d != "tuple") {
             std::fprintf(stderr, "--dispatch: steered, tuple\n");

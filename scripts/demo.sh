@@ -5,9 +5,11 @@
 #      two veths through DPDK net_af_packet), three real servers behind a bridge;
 #   3. start an HTTP + UDP echo server on each real server and dvsd (1 worker)
 #      with config/default.yaml: VIP 192.0.2.10, tcp/80 wrr 3:2:1 (NAT),
-#      udp/53 rr;
+#      udp/53 rr; and beside them the IPv6 VIP 2001:db8:10::10, tcp/80 rr
+#      (NAT66);
 #   4. send 300 HTTP requests (each a new connection) and a few UDP datagrams
-#      from the client, show how they spread, and dvsd's own counters;
+#      from the client, then 30 HTTP requests over IPv6, show how they
+#      spread, and dvsd's own counters;
 #   5. stop everything and remove the namespaces (also on failure).
 # Exits non-zero if any request failed.
 # DEMO_SKIP_BUILD=1 skips the build (DVSD=PATH then names the binary to run).
@@ -18,6 +20,7 @@ REPO=$(pwd)
 PREFIX=dvsD
 REQUESTS=${DEMO_REQUESTS:-300}
 DATAGRAMS=${DEMO_DATAGRAMS:-6}
+REQUESTS6=${DEMO_REQUESTS6:-30}
 CONFIG=$REPO/config/default.yaml
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -39,6 +42,7 @@ export DVS_SRC=$REPO
 # shellcheck source-path=SCRIPTDIR source=../tests/lib/topology.sh
 source "$REPO/tests/lib/topology.sh"
 export RS_BLOB_MB=1
+export RS_IPV6=1  # the servers answer on 2001:db8:2::1N too
 
 WORK=$(mktemp -d /tmp/dvs-demo.XXXXXX)
 demo_ok=0
@@ -65,10 +69,13 @@ trap 'exit 130' INT TERM
 
 say "Topology (namespaces $PREFIX-*)"
 topo_up "$PREFIX" 3
+topo_add_ipv6 "$PREFIX" 3
 cat <<'EOF'
    client 10.0.1.2 --- wan [ dvsd 10.0.1.1 | 10.0.0.1 ] lan --- br0 --+-- rs1 10.0.0.11
                        (VIP 192.0.2.10: tcp/80 wrr, udp/53 rr)        +-- rs2 10.0.0.12
                                                                       +-- rs3 10.0.0.13
+   IPv6: client 2001:db8:1::2, dvsd 2001:db8:1::1 | 2001:db8:2::1, rsN 2001:db8:2::1N
+         (VIP 2001:db8:10::10: tcp/80 rr, NAT66)
 EOF
 
 say "Real servers (HTTP :8080 /whoami, UDP echo :5353)"
@@ -119,6 +126,22 @@ print(f"\n   {r['ok']} answered, {r['failed']} unanswered")
 PY
 udp_failed=$(json_field "$ures" failed)
 
+say "$REQUESTS6 HTTP requests over IPv6 to http://[2001:db8:10::10]/whoami (rr, NAT66)"
+res6=$(ip netns exec "$PREFIX-cl" "$DVS_PY" "$DVS_LIB/http_client.py" \
+    --url "http://[2001:db8:10::10]/whoami" --count "$REQUESTS6" --timeout 3 --deadline 60) || true
+[[ -n $res6 ]] || res6="{\"ok\":0,\"failed\":$REQUESTS6,\"by_server\":{},\"errors\":[\"client produced no output\"]}"
+"$DVS_PY" - "$res6" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+for name in sorted(r["by_server"]):
+    print(f"   {name:<6} {r['by_server'][name]:>4}")
+print(f"\n   {r['ok']} ok, {r['failed']} failed in {r.get('elapsed_s', 0)} s"
+      " (rr -> a third each)")
+for e in r.get("errors", []):
+    print(f"   error: {e}")
+PY
+http6_failed=$(json_field "$res6" failed)
+
 say "dvsd counters (SIGUSR1 -> stats JSON)"
 if dvsd_stats "$PREFIX" "$WORK/stats.json"; then
     dvs_py show_stats.py "$WORK/stats.json" | sed 's/^/ /'
@@ -131,9 +154,9 @@ stop_rc=0
 dvsd_stop || stop_rc=$?
 echo "   dvsd exited with status $stop_rc"
 
-if [[ $http_failed -ne 0 || $udp_failed -ne 0 ]]; then
-    say "Demo FAILED: $http_failed HTTP request(s) and $udp_failed datagram(s) failed"
+if [[ $http_failed -ne 0 || $udp_failed -ne 0 || $http6_failed -ne 0 ]]; then
+    say "Demo FAILED: $http_failed HTTP request(s), $udp_failed datagram(s) and $http6_failed IPv6 request(s) failed"
     exit 1
 fi
 demo_ok=1
-say "Demo passed: all $REQUESTS requests and $DATAGRAMS datagrams answered"
+say "Demo passed: all $REQUESTS requests, $DATAGRAMS datagrams and $REQUESTS6 IPv6 requests answered"

@@ -15,6 +15,7 @@ run.
 
 from scapy.layers.inet import TCP, UDP
 from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
+                                ICMPv6ND_RS,
                                 ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IPv6,
                                 IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
                                 IPv6ExtHdrRouting, PadN)
@@ -107,6 +108,11 @@ CASES = [
 
     Case("NS with hop limit 64 (routed from elsewhere): invalid",
          inputs=[ns(hlim=64)], expect=[], drops={"nd_invalid": 1}),
+
+    Case("Router Solicitation from a host: not answered (no router advertisements), named",
+         inputs=[frame6(IPv6(src=HOST_LL, dst="ff02::2", hlim=255) / ICMPv6ND_RS(),
+                        dst_mac="33:33:00:00:00:02")],
+         expect=[], drops={"nd_router_message": 1}),
 
     Case("NA from a neighbour: learned from (consumed, nothing sent, nothing dropped)",
          inputs=[frame6(IPv6(src=HOST6, dst=OUR6, hlim=255) / ICMPv6ND_NA(tgt=HOST6, S=1) /

@@ -27,8 +27,9 @@ void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, ui
             rte_pktmbuf_free(m);  // consumed
             return;
         }
-        // Router solicitations and advertisements, redirects: not used.
-        if (type >= 133 && type <= 137) return out_.drop(m, DropReason::kNdNotOurs);
+        // Router solicitations and advertisements, redirects: not used
+        // (hosts solicit routers as their IPv6 comes up).
+        if (type >= 133 && type <= 137) return out_.drop(m, DropReason::kNdRouterMessage);
         if (icmp6_is_error(v) && !snap.is_local6(v.ip6->dst)) return fwd6_.icmp_error(m, v, snap);
         if (icmp6_is_echo_request(v) && (snap.is_local6(v.ip6->dst) || snap.is_vip6(v.ip6->dst))) {
             if (snap.is_local6(v.ip6->src)) return out_.drop(m, DropReason::kSpoofedOwnAddress);
