@@ -4,12 +4,12 @@
 Run with Debian's /usr/bin/python3 (python3-scapy). The files are small and
 committed; rerun after changing a target's input layout. Packet seeds are real
 frames built with scapy behind each target's small header of parameters (see
-the comment at the top of each fuzz_*.cpp).
+the comment at the top of each fuzz_*.cpp). It only writes (overwrites) its
+own files: a seed it no longer makes must be removed by hand.
 """
 
 import glob
 import os
-import shutil
 import socket
 import struct
 
@@ -108,7 +108,8 @@ def write(target, name, data):
 
 
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
+    # Overwrites its own seeds and deletes nothing: the folders also hold
+    # seeds added by hand and the crash inputs every run replays first.
     for name, fr in frames().items():
         b = bytes(fr)
         write("fuzz_packet", name, struct.pack("<BIH", 3, 0x0b00000a, 0x901f) + b)

@@ -82,6 +82,9 @@
       "IPv6 Neighbor Solicitations sent to resolve a next hop")                               \
     X(kDatapath, icmp6_time_exceeded, kCounter, "time exceeded6",                             \
       "ICMPv6 Time Exceeded sent for packets with hop limit 1 (rate limited)")                \
+    X(kDatapath, icmp_errors_limited, kCounter, "icmp errors limited",                        \
+      "ICMP errors (fragmentation needed, port unreachable) not sent: over the rate limit "   \
+      "(the packet is still dropped)")                                                        \
     X(kDatapath, icmp6_errors_limited, kCounter, "icmp6 errors limited",                      \
       "ICMPv6 errors not sent: over the rate limit (the packet is still dropped)")            \
     X(kDatapath, continued_no_state, kCounter, "continued",                                   \

@@ -42,6 +42,8 @@ fits_syn = client_tcp(VIP_TUN, 80, sport=46201, flags="S", seq=300)
 fits = tcp_len(46201, 1480)                        # outer 1500: exactly the MTU
 big_syn = client_tcp(VIP_TUN, 80, sport=46202, flags="S", seq=300)
 too_big = tcp_len(46202, 1481)                     # outer 1501: ICMP frag needed
+burst_syn = client_tcp(VIP_TUN, 80, sport=46204, flags="S", seq=300)
+burst = [tcp_len(46204, 1481, seq=301 + i * 1441) for i in range(25)]  # each earns an error
 small_mtu_syn = client_tcp(VIP_TUN, 80, sport=46203, flags="S", seq=300)
 too_big_576 = tcp_len(46203, 600)                  # MTU 576: outer 620
 no_df_1500 = udp_len(47002, 1490, tos=0x08)        # outer 1510 > 1500: 2 fragments
@@ -139,6 +141,11 @@ CASES = [
          inputs=[big_syn, too_big],
          expect=[tun(big_syn, RS3), frag_needed(too_big, 1500)],
          drops={"frag_needed": 1}),
+
+    Case("25 too big with DF at once: 20 errors (the burst), 5 over the rate, all dropped",
+         inputs=[burst_syn] + burst,
+         expect=[tun(burst_syn, RS3)] + [frag_needed(p, 1500) for p in burst[:20]],
+         drops={"frag_needed": 25}, counters={"icmp_errors_limited": 5}),
 
     Case("MTU 576, DF, inner 600 bytes: ICMP 3/4 mtu 556",
          mtu=576,

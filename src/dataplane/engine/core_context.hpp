@@ -60,6 +60,13 @@ inline constexpr uint32_t kRxReserveShare = 4;  // hold nothing below 1/4 of the
 inline uint32_t hold_budget(const rte_mempool* pool, uint32_t workers) {
     return pool->size / (kHoldShare * (workers == 0 ? 1 : workers));
 }
+// ICMP and ICMPv6 errors a core originates (fragmentation needed, port
+// unreachable, Packet Too Big, Time Exceeded): a token bucket per core and
+// family, as RFC 1812 4.3.2.8 and RFC 4443 2.4(f) ask, so a flood of
+// packets that each earn an error cannot make us a flood of errors.
+inline constexpr uint64_t kIcmpErrorRate = 100;  // per second
+inline constexpr uint64_t kIcmpErrorBurst = 20;
+
 inline bool pool_low(const rte_mempool* pool) {
     // rte_mempool_ops_get_count's body (the function is not exported).
     const rte_mempool_ops* ops = rte_mempool_get_ops(pool->ops_index);

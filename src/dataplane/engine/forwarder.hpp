@@ -21,7 +21,9 @@ template <class Io>
 class Forwarder {
 public:
     Forwarder(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr)
-        : ctx_(ctx), out_(out), nbr_(nbr) {}
+        : ctx_(ctx), out_(out), nbr_(nbr) {
+        error_limit_.configure(kIcmpErrorRate, kIcmpErrorBurst, ctx.tsc_hz, ctx.now_tsc);
+    }
     Forwarder(const Forwarder&) = delete;
     Forwarder& operator=(const Forwarder&) = delete;
 
@@ -29,6 +31,7 @@ public:
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
     // An ICMP "destination unreachable" with `code` to the packet's source,
     // quoting it; from `src`, or (0) from our address on the way back.
+    // Within the core's error rate (over it: icmp_errors_limited).
     void send_unreachable(const PacketView& v, const Snapshot& snap, uint8_t code, uint32_t src,
                           uint16_t mtu = 0);
 
@@ -41,6 +44,7 @@ private:
     CoreContext& ctx_;
     Egress<Io>& out_;
     Neighbors<Io>& nbr_;
+    TokenBucket error_limit_;  // the ICMP errors we originate (kIcmpErrorRate)
 };
 
 }  // namespace dvs::dataplane

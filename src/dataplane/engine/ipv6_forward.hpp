@@ -55,10 +55,6 @@ public:
     // The wheel's expiry of an IPv6 connection.
     uint32_t on_expire(const Conn6& c);
 
-    // ICMPv6 errors we originate, per core (RFC 4443 2.4(f) asks for a limit).
-    static constexpr uint64_t kErrorRate = 100;  // per second
-    static constexpr uint64_t kErrorBurst = 20;
-
 private:
     void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc);
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap);
@@ -78,7 +74,7 @@ private:
     Neighbors<Io>& nbr_;
     ConnTracker<Io>& track_;
     SyncAgent<Io>& sync_;
-    TokenBucket error_limit_;
+    TokenBucket error_limit_;  // the ICMPv6 errors we originate (kIcmpErrorRate)
 };
 
 }  // namespace dvs::dataplane

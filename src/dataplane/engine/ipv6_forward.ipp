@@ -10,7 +10,7 @@ template <class Io>
 Ipv6Forward<Io>::Ipv6Forward(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr,
                              ConnTracker<Io>& track, SyncAgent<Io>& sync)
     : ctx_(ctx), out_(out), nbr_(nbr), track_(track), sync_(sync) {
-    error_limit_.configure(kErrorRate, kErrorBurst, ctx.tsc_hz, ctx.now_tsc);
+    error_limit_.configure(kIcmpErrorRate, kIcmpErrorBurst, ctx.tsc_hz, ctx.now_tsc);
 }
 
 template <class Io>

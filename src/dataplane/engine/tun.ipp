@@ -80,6 +80,10 @@ void Forwarder<Io>::send_unreachable(const PacketView& v, const Snapshot& snap, 
                                      uint32_t src, uint16_t mtu) {
     const auto back = snap.route(v.ip->src);
     if (!back) return;
+    if (!error_limit_.take(ctx_.now_tsc)) {
+        ctx_.counters->icmp_errors_limited.add();
+        return;
+    }
     rte_mbuf* r = rte_pktmbuf_alloc(ctx_.pool);
     if (r == nullptr) {
         ctx_.counters->drop(DropReason::kMbufAllocFailed);
