@@ -71,27 +71,6 @@ double BasicConnTable<Entry, Key>::bytes_per_entry() const {
 }
 
 template <class Entry, class Key>
-typename BasicConnTable<Entry, Key>::Hit BasicConnTable<Entry, Key>::lookup(const Key& key,
-                                                                            uint64_t h) const {
-    const uint16_t sig = signature(h);
-    uint32_t b = home_bucket(h);
-    for (int probe = 0; probe < 2; ++probe) {
-        const Bucket& bk = buckets_[b];
-        for (int s = 0; s < 8; ++s) {
-            if (bk.sig[s] != sig) continue;
-            const uint32_t ref = bk.ref[s];
-            Entry* c = &entries_[ref >> 1];
-            const auto dir = static_cast<Direction>(ref & 1);
-            const Key k = dir == Direction::kInbound ? c->inbound_key() : c->reply_key();
-            if (k == key) return {c, dir};
-        }
-        if (bk.spilled == 0) break;
-        b = alternate_bucket(h);
-    }
-    return {};
-}
-
-template <class Entry, class Key>
 bool BasicConnTable<Entry, Key>::index_add(const Key& k, uint32_t ref) {
     const uint64_t h = hash_key(k);
     const uint32_t home = home_bucket(h);

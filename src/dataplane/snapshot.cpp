@@ -14,16 +14,24 @@ uint32_t Snapshot::service_hash(uint32_t vip, uint16_t port, uint8_t proto) {
 
 void Snapshot::finalize() {
     const uint32_t slots = std::bit_ceil(std::max<uint32_t>(8, uint32_t(services.size()) * 4));
-    service_slots_.assign(slots, -1);
+    service_index_.assign(slots, ServiceSlot{});
+    service_index_mask_ = slots - 1;
+    service_index_shift_ = 64 - static_cast<uint32_t>(std::countr_zero(slots));
     service_mask_ = slots - 1;
     service6_slots_.assign(slots, -1);
     for (size_t i = 0; i < services.size(); ++i) {
         const Service& s = services[i];
         if (!s.present) continue;
-        std::vector<int32_t>& table = s.v6 ? service6_slots_ : service_slots_;
-        uint32_t h = service_hash(s.v6 ? s.vip6.fold() : s.vip, s.port, s.proto) & service_mask_;
-        while (table[h] != -1) h = (h + 1) & service_mask_;
-        table[h] = static_cast<int32_t>(i);
+        if (s.v6) {
+            uint32_t h = service_hash(s.vip6.fold(), s.port, s.proto) & service_mask_;
+            while (service6_slots_[h] != -1) h = (h + 1) & service_mask_;
+            service6_slots_[h] = static_cast<int32_t>(i);
+            continue;
+        }
+        const uint64_t key = service_key(s.vip, s.port, s.proto);
+        uint32_t h = service_slot(key);
+        while (service_index_[h].key != 0) h = (h + 1) & service_index_mask_;
+        service_index_[h] = {key, static_cast<uint32_t>(i)};
     }
     finalize6();
     std::stable_sort(routes.begin(), routes.end(),
@@ -46,6 +54,30 @@ void Snapshot::finalize() {
             }
         }
     }
+    finalize_hops();
+}
+
+// What Forwarder did per packet (route, then the static neighbour of the
+// next hop), once per server: NAT and TUN go to the route's next hop, DR to
+// the server itself on the route's port (its segment is directly attached).
+void Snapshot::finalize_hops() {
+    for (RealServer& rs : real_servers) {
+        rs.hop = rs.present && rs.ip != 0 ? resolve_hop(rs.ip, rs.method) : ServerHop{};
+    }
+}
+
+ServerHop Snapshot::resolve_hop(uint32_t ip, uint8_t method) const {
+    ServerHop hop;
+    const auto nh = route(ip);
+    if (!nh) return hop;
+    hop.routed = true;
+    hop.port = nh->port;
+    hop.ip = method == kMethodDr ? ip : nh->ip;
+    hop.src = nh->src;
+    if (const StaticNeighbor* sn = static_neighbor(hop.port, hop.ip)) {
+        hop.static_neighbor = static_cast<int32_t>(sn - static_neighbors.data());
+    }
+    return hop;
 }
 
 void Snapshot::finalize6() {
@@ -117,22 +149,6 @@ const StaticNeighbor6* Snapshot::static_neighbor6(uint16_t port, const Ip6& ip) 
         if (n.ip == ip && n.port == port) return &n;
     }
     return nullptr;
-}
-
-const Service* Snapshot::find_service(uint32_t vip, uint16_t port, uint8_t proto) const {
-    if (const Service* exact = find_exact_service(vip, port, proto)) return exact;
-    return port != 0 ? find_exact_service(vip, 0, proto) : nullptr;
-}
-
-const Service* Snapshot::find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const {
-    uint32_t h = service_hash(vip, port, proto) & service_mask_;
-    for (;;) {
-        const int32_t i = service_slots_[h];
-        if (i < 0) return nullptr;
-        const Service& s = services[i];
-        if (s.vip == vip && s.port == port && s.proto == proto) return &s;
-        h = (h + 1) & service_mask_;
-    }
 }
 
 bool Snapshot::is_vip(uint32_t ip) const {

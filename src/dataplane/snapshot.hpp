@@ -27,6 +27,17 @@ inline constexpr uint32_t kMaxServices = 16384;
 inline constexpr uint32_t kMaxRealServers = 131072;
 inline constexpr uint32_t kMaxPorts = 16;
 
+// Where packets to a real server go, worked out by Snapshot::finalize:
+// routes and static neighbours do not change within a Snapshot, so the
+// forwarding methods search neither per packet.
+struct ServerHop {
+    bool routed = false;           // false: no route to the server (packets drop no_route)
+    uint16_t port = 0;             // index into the port list
+    uint32_t ip = 0;               // neighbour: NAT, TUN the route's next hop; DR the server itself
+    uint32_t src = 0;              // our address facing it (TUN's outer source)
+    int32_t static_neighbor = -1;  // index into Snapshot::static_neighbors; -1: resolve (ARP)
+};
+
 struct RealServer {
     uint32_t id = 0;       // index into Snapshot::real_servers and per-core counters
     bool present = false;  // false: an id not in use (removed, or never used)
@@ -35,6 +46,7 @@ struct RealServer {
     uint32_t weight = 1;
     uint8_t method = 0;  // control::ForwardMethod value
     Ip6 ip6;             // an IPv6 service's server (ip is then 0)
+    ServerHop hop;       // IPv4 servers: set by Snapshot::finalize
 };
 
 struct Service {
@@ -189,9 +201,20 @@ struct Snapshot {
     void finalize();
 
     // Exact VIP:port first, then the VIP's port-0 service (any port).
-    const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const;
+    // Inline: every packet asks (once per packet, replies included).
+    const Service* find_service(uint32_t vip, uint16_t port, uint8_t proto) const {
+        if (const Service* exact = find_exact_service(vip, port, proto)) return exact;
+        return port != 0 ? find_exact_service(vip, 0, proto) : nullptr;
+    }
     // Exactly VIP:port (no port-0 fallback): the service configured as such.
-    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const;
+    const Service* find_exact_service(uint32_t vip, uint16_t port, uint8_t proto) const {
+        const uint64_t key = service_key(vip, port, proto);
+        for (uint32_t h = service_slot(key);; h = (h + 1) & service_index_mask_) {
+            const ServiceSlot& slot = service_index_[h];
+            if (slot.key == key) return &services[slot.service];
+            if (slot.key == 0) return nullptr;
+        }
+    }
     bool is_vip(uint32_t ip) const;
     bool is_local(uint32_t ip) const;
     // One of our IPv6 addresses on `port` (ND answers only on the port
@@ -200,6 +223,18 @@ struct Snapshot {
     bool is_local6(const uint8_t* ip) const;
     std::optional<NextHop> route(uint32_t dst) const;
     const StaticNeighbor* static_neighbor(uint16_t port, uint32_t ip) const;
+    // Where a connection's packets to real server `ip` (id rs_id, method
+    // as the connection has it) go: the hop finalize worked out, while the
+    // id still names that server with that method, else resolved now (a
+    // reload changed or removed the server since the connection was made).
+    ServerHop hop_to(uint32_t rs_id, uint32_t ip, uint8_t method) const {
+        if (rs_id < real_servers.size()) {
+            const RealServer& rs = real_servers[rs_id];
+            if (rs.present && rs.ip == ip && rs.method == method) return rs.hop;
+        }
+        return resolve_hop(ip, method);
+    }
+    ServerHop resolve_hop(uint32_t ip, uint8_t method) const;
 
     // IPv6: the same questions over the IPv6 halves.
     const Service* find_service6(const Ip6& vip, uint16_t port, uint8_t proto) const;
@@ -208,11 +243,32 @@ struct Snapshot {
     const StaticNeighbor6* static_neighbor6(uint16_t port, const Ip6& ip) const;
 
 private:
-    std::vector<int32_t> service_slots_;  // open addressing over services; -1 empty
+    // The IPv4 service index: open addressing (linear probing, at most a
+    // quarter full) over flat 16-byte slots whose key is VIP, port and
+    // protocol packed in one word, so a lookup is a multiply, a shift and
+    // one compare per probe, with no hash rounds and no Service touched
+    // until it matches. key 0 marks an empty slot (no key is 0: bit 0 is set).
+    struct ServiceSlot {
+        uint64_t key = 0;
+        uint32_t service = 0;  // index into services
+    };
+    static uint64_t service_key(uint32_t vip, uint16_t port, uint8_t proto) {
+        return (uint64_t{vip} << 32) | (uint32_t{port} << 16) | (uint32_t{proto} << 8) | 1u;
+    }
+    uint32_t service_slot(uint64_t key) const {
+        // Fibonacci hashing: the top bits of key * 2^64/phi, which every
+        // bit of the key reaches (VIPs that differ in one octet spread).
+        return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ull) >> service_index_shift_);
+    }
+    std::vector<ServiceSlot> service_index_ = std::vector<ServiceSlot>(2);  // empty until finalize
+    uint32_t service_index_mask_ = 1;                                       // slots - 1
+    uint32_t service_index_shift_ = 63;                                     // 64 - log2(slots)
     uint32_t service_mask_ = 0;
-    std::vector<int32_t> service6_slots_;  // the same over IPv6 services (by vip6.fold())
+    std::vector<int32_t>
+        service6_slots_;  // IPv6 services by vip6.fold(), open addressing; -1 empty
     static uint32_t service_hash(uint32_t vip, uint16_t port, uint8_t proto);
     void finalize6();
+    void finalize_hops();
 };
 
 }  // namespace dvs::dataplane

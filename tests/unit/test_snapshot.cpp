@@ -81,6 +81,36 @@ TEST_CASE("snapshot: longest-prefix routing over connected and static routes", "
     REQUIRE(snap->static_neighbor(0, ip("10.0.0.11")) == nullptr);
 }
 
+TEST_CASE("snapshot: each real server's hop is worked out once, by method", "[snapshot]") {
+    const auto cfg = control::load_config_text(kConfig, "test.yaml");
+    const auto snap = control::build_snapshot(cfg, 1, 1);
+    const auto* web = snap->find_service(ip("192.0.2.10"), htons(80), 6);
+    const dataplane::RealServer& near = snap->real_servers[web->pool[0]];  // 10.0.0.11, NAT
+    const dataplane::RealServer& far = snap->real_servers[web->pool[1]];   // 172.16.1.1, NAT
+    REQUIRE(near.hop.routed);
+    REQUIRE(near.hop.port == 1);
+    REQUIRE(near.hop.ip == ip("10.0.0.11"));
+    REQUIRE(near.hop.src == ip("10.0.0.1"));
+    REQUIRE(near.hop.static_neighbor >= 0);  // the configured neighbour, no ARP
+    REQUIRE(snap->static_neighbors[near.hop.static_neighbor].ip == ip("10.0.0.11"));
+    REQUIRE(far.hop.port == 1);
+    REQUIRE(far.hop.ip == ip("10.0.0.254"));  // behind the gateway
+    REQUIRE(far.hop.static_neighbor == -1);   // resolved by ARP
+    // What a connection asks for: the precomputed hop while the id still
+    // names that server and method, else resolved now (DR: the server itself).
+    auto hop = snap->hop_to(far.id, far.ip, far.method);
+    REQUIRE(hop.ip == ip("10.0.0.254"));
+    hop = snap->hop_to(far.id, far.ip, dataplane::kMethodDr);
+    REQUIRE(hop.routed);
+    REQUIRE(hop.ip == ip("172.16.1.1"));
+    hop = snap->hop_to(far.id, ip("10.0.5.9"), far.method);  // the id now names another address
+    REQUIRE(hop.ip == ip("10.0.5.9"));
+    REQUIRE(hop.port == 1);
+    hop = snap->hop_to(dataplane::kMaxRealServers - 1, ip("8.8.8.8"), dataplane::kMethodNat);
+    REQUIRE(hop.port == 0);
+    REQUIRE(hop.ip == ip("10.0.1.254"));
+}
+
 TEST_CASE("snapshot: schedulers are independent per worker", "[snapshot]") {
     const auto cfg = control::load_config_text(kConfig, "test.yaml");
     const auto snap = control::build_snapshot(cfg, 2, 1);

@@ -9,9 +9,7 @@ namespace dvs::dataplane {
 // attached segment (the config guarantees one).
 template <class Io>
 void Forwarder<Io>::forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c) {
-    const auto nh = snap.route(c.rs_ip);
-    if (!nh) return out_.drop(m, DropReason::kNoRoute);
-    nbr_.send(m, snap, nh->port, c.rs_ip);
+    nbr_.send_hop(m, snap, snap.hop_to(c.rs_id, c.rs_ip, c.method));
 }
 
 }  // namespace dvs::dataplane

@@ -39,7 +39,7 @@ private:
     void forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c);
     void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
     void tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v, const Snapshot& snap,
-                      const NextHop& nh);
+                      const ServerHop& hop);
 
     CoreContext& ctx_;
     Egress<Io>& out_;

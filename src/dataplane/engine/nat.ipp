@@ -23,7 +23,7 @@ void Forwarder<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, co
     } else {
         nat_rewrite_ip_destination(v, c.rs_ip);
     }
-    nbr_.route_and_send(m, snap, c.rs_ip);
+    nbr_.send_hop(m, snap, snap.hop_to(c.rs_id, c.rs_ip, c.method));
 }
 
 }  // namespace dvs::dataplane

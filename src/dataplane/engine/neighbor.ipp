@@ -139,8 +139,6 @@ template <class Io>
 template <class Table>
 void Neighbors<Io>::send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
                             const typename Table::Address& nh_ip) {
-    using State = typename Table::State;
-    using Entry = typename Table::Entry;
     constexpr uint16_t ether_type = engine_detail::ether_type_of(typename Table::Address{});
     const PortInfo& port = env_.ports->ports[port_index];
     EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
@@ -153,6 +151,30 @@ void Neighbors<Io>::send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uin
         engine_detail::set_eth(eth, sn->mac, port.mac);
         return out_.transmit(port_index, m);
     }
+    send_resolved(table, m, snap, port_index, nh_ip);
+}
+
+template <class Io>
+void Neighbors<Io>::send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop) {
+    if (!hop.routed) return out_.drop(m, DropReason::kNoRoute);
+    if (hop.static_neighbor >= 0) {
+        engine_detail::set_eth(*rte_pktmbuf_mtod(m, EthHdr*),
+                               snap.static_neighbors[hop.static_neighbor].mac,
+                               env_.ports->ports[hop.port].mac);
+        return out_.transmit(hop.port, m);
+    }
+    send_resolved(*table_, m, snap, hop.port, hop.ip);
+}
+
+template <class Io>
+template <class Table>
+void Neighbors<Io>::send_resolved(Table& table, rte_mbuf* m, const Snapshot& snap,
+                                  uint16_t port_index, const typename Table::Address& nh_ip) {
+    using State = typename Table::State;
+    using Entry = typename Table::Entry;
+    constexpr uint16_t ether_type = engine_detail::ether_type_of(typename Table::Address{});
+    const PortInfo& port = env_.ports->ports[port_index];
+    EthHdr& eth = *rte_pktmbuf_mtod(m, EthHdr*);
     Entry* e = table.find_or_add(port_index, nh_ip, now_tsc_, [this](Entry& old) {
         counters_.neighbor_evicted.add();
         forget(old);

@@ -47,6 +47,9 @@ public:
     void send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
         send_in(*table_, m, snap, port_index, nh_ip);
     }
+    // The same through a hop the Snapshot worked out (Snapshot::hop_to): no
+    // route or static-neighbour search.
+    void send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop);
     // A sender learned from ARP: what was held for it goes now.
     void learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
         learn_in(*table_, port_index, ip, mac);
@@ -71,6 +74,10 @@ private:
     template <class Table>
     void send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
                  const typename Table::Address& nh_ip);
+    // send_in without static neighbours: through the neighbour cache.
+    template <class Table>
+    void send_resolved(Table& table, rte_mbuf* m, const Snapshot& snap, uint16_t port_index,
+                       const typename Table::Address& nh_ip);
     template <class Table>
     void learn_in(Table& table, uint16_t port_index, const typename Table::Address& ip,
                   const uint8_t mac[6]);

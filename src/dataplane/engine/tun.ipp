@@ -11,9 +11,9 @@ namespace dvs::dataplane {
 // client is told the size that fits, without DF the outer packet is split.
 template <class Io>
 void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
-    const auto nh = snap.route(c.rs_ip);
-    if (!nh) return out_.drop(m, DropReason::kNoRoute);
-    const uint16_t mtu = ctx_.env.ports->ports[nh->port].mtu;
+    const ServerHop hop = snap.hop_to(c.rs_id, c.rs_ip, c.method);
+    if (!hop.routed) return out_.drop(m, DropReason::kNoRoute);
+    const uint16_t mtu = ctx_.env.ports->ports[hop.port].mtu;
     const uint16_t inner_len = v.l3_len;
     if (inner_len + sizeof(Ipv4Hdr) > mtu) {
         if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
@@ -22,8 +22,8 @@ void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap
             return out_.drop(m, DropReason::kFragNeeded);
         }
         Ipv4Hdr outer;
-        tun_write_outer(outer, *v.ip, inner_len, nh->src, c.rs_ip, ctx_.next_ip_id++);
-        return tun_fragment(m, outer, v, snap, *nh);
+        tun_write_outer(outer, *v.ip, inner_len, hop.src, c.rs_ip, ctx_.next_ip_id++);
+        return tun_fragment(m, outer, v, snap, hop);
     }
     // Ethernet padding must not become part of the tunnelled packet.
     const uint32_t frame_len = sizeof(EthHdr) + inner_len;
@@ -35,8 +35,8 @@ void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap
     if (front == nullptr) return out_.drop(m, DropReason::kMbufAllocFailed);  // no headroom
     std::memmove(front, front + sizeof(Ipv4Hdr), sizeof(EthHdr));
     auto* outer = reinterpret_cast<Ipv4Hdr*>(front + sizeof(EthHdr));
-    tun_write_outer(*outer, inner_copy, inner_len, nh->src, c.rs_ip, ctx_.next_ip_id++);
-    nbr_.send(m, snap, nh->port, nh->ip);
+    tun_write_outer(*outer, inner_copy, inner_len, hop.src, c.rs_ip, ctx_.next_ip_id++);
+    nbr_.send_hop(m, snap, hop);
 }
 
 // Splits an encapsulated packet that does not fit the MTU into fragments,
@@ -46,9 +46,9 @@ void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap
 // append. The offset is 32-bit so that it cannot wrap before the end.
 template <class Io>
 void Forwarder<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v,
-                                 const Snapshot& snap, const NextHop& nh) {
+                                 const Snapshot& snap, const ServerHop& hop) {
     const auto* inner = reinterpret_cast<const uint8_t*>(v.ip);
-    uint16_t mtu = ctx_.env.ports->ports[nh.port].mtu;
+    uint16_t mtu = ctx_.env.ports->ports[hop.port].mtu;
     for (uint32_t off = 0; off < v.l3_len; off += fragment_payload(mtu)) {
         rte_mbuf* f = rte_pktmbuf_alloc(ctx_.pool);
         if (f == nullptr) {
@@ -68,7 +68,7 @@ void Forwarder<Io>::tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const Packet
                                             static_cast<uint16_t>(off), mtu);
         rte_pktmbuf_trim(f, static_cast<uint16_t>(mtu - len));
         f->port = m->port;
-        nbr_.send(f, snap, nh.port, nh.ip);
+        nbr_.send_hop(f, snap, hop);
     }
     rte_pktmbuf_free(m);
 }
