@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Run one golden-packet table: /usr/bin/python3 tests/golden/run.py TABLE [-k SUBSTRING]
 
-TABLE is nat, dr, tun, icmp, frag, misc, malformed, neigh, ipv6, nat6, dr6, tun6, icmp6, frag6, fleet (cases_TABLE.py) or all.
+TABLE is nat, dr, tun, icmp, frag, misc, malformed, neigh, nd, malformed6, nat6, dr6, tun6, icmp6, frag6, fleet (cases_TABLE.py) or all.
 Prints one line per case (PASS/FAIL table: case: reason); exits 1 if any case
 failed. GOLDEN_VERBOSE=1 adds packet dumps and the runner's log of failing
 cases on stderr. GOLDEN_RUNNER names the binary (default
@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-TABLES = ["nat", "dr", "tun", "icmp", "frag", "misc", "malformed", "neigh", "ipv6", "nat6", "dr6", "tun6", "icmp6", "frag6", "fleet"]
+TABLES = ["nat", "dr", "tun", "icmp", "frag", "misc", "malformed", "neigh", "nd", "malformed6", "nat6", "dr6", "tun6", "icmp6", "frag6", "fleet"]
 
 
 def main() -> int:
