@@ -63,6 +63,7 @@ namespace dvs::dataplane {
     X(kIpv6Unhandled,      "ipv6_unhandled",      "IPv6 neither for a service, nor a NAT66 reply, nor ND or echo for our addresses") \
     X(kNdInvalid,          "nd_invalid",          "Neighbor Discovery with hop limit not 255, code not 0, or too short (RFC 4861 7.1.1)") \
     X(kNdNotOurs,          "nd_not_ours",         "Neighbor Solicitation for an address that is not ours") \
+    X(kIpv6Mld,            "ipv6_mld",            "Multicast Listener Discovery (queries, reports, done): dvsd joins no IPv6 group on the wire") \
     X(kNdRouterMessage,    "nd_router_message",   "Router Solicitation or Advertisement, or Redirect: dvsd advertises no router and takes no route from them") \
     X(kNdDadProbe,         "nd_dad_probe",        "duplicate address detection probe (from ::) for one of our addresses: never answered") \
     X(kPacketTooBig,       "packet_too_big",      "TUN over IPv6: the encapsulated packet exceeds the egress MTU; ICMPv6 Packet Too Big sent to the client (rate limited)") \

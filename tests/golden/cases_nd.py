@@ -11,9 +11,10 @@ router solicitations are dropped by name. Echo to our address is answered
 with type 129 and hop limit 64. IPv4 keeps working in the same run.
 """
 
-from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
-                                ICMPv6ND_RS, ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IPv6,
-                                IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop)
+from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6MLDMultAddrRec,
+                                ICMPv6MLReport2, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS,
+                                ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IPv6,
+                                IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, RouterAlert)
 from scapy.layers.l2 import Ether
 
 from golden import (CLIENT_MAC, OUR_MAC, RS1, VIP_NAT, Case, Expect, client_tcp, echo_reply,
@@ -82,6 +83,13 @@ CASES = [
          inputs=[frame6(IPv6(src=HOST_LL, dst="ff02::2", hlim=255) / ICMPv6ND_RS(),
                         dst_mac="33:33:00:00:00:02")],
          expect=[], drops={"nd_router_message": 1}),
+
+    Case("MLDv2 report behind hop-by-hop (router alert): dropped by name, not unhandled",
+         inputs=[frame6(IPv6(src=HOST_LL, dst="ff02::16", hlim=1) /
+                        IPv6ExtHdrHopByHop(options=[RouterAlert()]) /
+                        ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::1:ff00:2")]),
+                        dst_mac="33:33:00:00:00:16")],
+         expect=[], drops={"ipv6_mld": 1}),
 
     Case("NA from a neighbour: learned from (consumed, nothing sent, nothing dropped)",
          inputs=[frame6(IPv6(src=HOST6, dst=OUR6, hlim=255) / ICMPv6ND_NA(tgt=HOST6, S=1) /

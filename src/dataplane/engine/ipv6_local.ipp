@@ -30,6 +30,11 @@ void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, ui
         // Router solicitations and advertisements, redirects: not used
         // (hosts solicit routers as their IPv6 comes up).
         if (type >= 133 && type <= 137) return out_.drop(m, DropReason::kNdRouterMessage);
+        // MLD queries, reports and done (RFC 2710, RFC 3810): hosts report
+        // their groups as their IPv6 comes up and when they add an address.
+        if (type == kMldQuery || type == kMldReport || type == kMldDone || type == kMld2Report) {
+            return out_.drop(m, DropReason::kIpv6Mld);
+        }
         if (icmp6_is_error(v)) {
             if (!snap.is_local6(v.ip6->dst)) return fwd6_.icmp_error(m, v, snap);
             // To our own address: about the kernel's packets (its sockets),
