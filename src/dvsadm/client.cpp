@@ -21,7 +21,13 @@ constexpr std::size_t kMaxAnswerBytes = 256u << 20;
 
 }  // namespace
 
-Client::Client(const std::string& socket_path, std::chrono::seconds timeout) : path_(socket_path) {
+Client::Client(const std::string& socket_path, std::chrono::seconds timeout)
+    : path_(socket_path), timeout_(timeout) {
+    connect_socket();
+}
+
+void Client::connect_socket() {
+    const std::string& socket_path = path_;
     sockaddr_un addr{};
     if (socket_path.size() >= sizeof addr.sun_path) {
         throw ConnectError("cannot connect to " + socket_path + ": path is longer than " +
@@ -31,7 +37,7 @@ Client::Client(const std::string& socket_path, std::chrono::seconds timeout) : p
     if (fd_ < 0)
         throw ConnectError("cannot connect to " + socket_path + ": " + std::strerror(errno));
     timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout.count());
+    tv.tv_sec = static_cast<time_t>(timeout_.count());
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     addr.sun_family = AF_UNIX;
@@ -54,6 +60,7 @@ Client::~Client() {
 nlohmann::json Client::call(const nlohmann::json& request) {
     const std::string line = mgmt::encode_line(request);
     std::size_t sent = 0;
+    bool reopened = false;
     while (sent < line.size()) {
         const ssize_t n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
@@ -64,6 +71,16 @@ nlohmann::json Client::call(const nlohmann::json& request) {
             try {
                 return nlohmann::json::parse(read_line());
             } catch (const std::exception&) {
+                // Closed before any of the request arrived, without a word:
+                // an idle session dropped under load. Once more, afresh.
+                if (sent == 0 && !reopened && (err == EPIPE || err == ECONNRESET)) {
+                    ::close(fd_);
+                    fd_ = -1;
+                    pending_.clear();
+                    connect_socket();
+                    reopened = true;
+                    continue;
+                }
                 throw TransportError("cannot send to dvsd on " + path_ + ": " + std::strerror(err));
             }
         }

@@ -33,14 +33,18 @@ public:
 
     // Sends one request line and returns the parsed answer line. Throws
     // TransportError, or mgmt::ProtocolError for an answer that is
-    // not JSON.
+    // not JSON. A session dvsd closed before any byte of the request
+    // reached it (it closes the oldest idle sessions when over its cap)
+    // is opened again once: nothing was received, so nothing was done.
     nlohmann::json call(const nlohmann::json& request);
 
 private:
+    void connect_socket();  // throws ConnectError
     std::string read_line();
 
     int fd_ = -1;
     std::string path_;
+    std::chrono::seconds timeout_;
     std::string pending_;  // bytes after the last answer line
 };
 
