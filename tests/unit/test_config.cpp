@@ -879,10 +879,10 @@ TEST_CASE("the monitoring section", "[config]") {
                           "  request_timeout: 2s\n");
     const MonitoringConfig& m = c.monitoring;
     CHECK(m.enabled);
-    CHECK(m.address == ip(127, 0, 0, 1));
+    CHECK(m.address == IpAddress::v4(ip(127, 0, 0, 1)));
     CHECK(m.port == 9110);
     REQUIRE(m.allow.size() == 2);
-    CHECK(m.allow[1] == Ipv4Prefix{ip(192, 0, 2, 7), 32});
+    CHECK(m.allow[1] == IpPrefix::v4({ip(192, 0, 2, 7), 32}));
     CHECK(m.max_connections == 8);
     CHECK(m.request_timeout_ms == 2000);
     // Written and read back.
@@ -893,7 +893,7 @@ TEST_CASE("the monitoring section", "[config]") {
     REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: 127.0.0.1:99999 }\n"),
                         "t.yaml:3:23: monitoring.listen: '99999' is not a port (1..65535)");
     REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: localhost:80 }\n"),
-                        "t.yaml:3:23: monitoring.listen: 'localhost' is not an IPv4 address");
+                        "t.yaml:3:23: monitoring.listen: 'localhost' is not an IP address");
     REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { allow: [] }\n"),
                         "t.yaml:3:13: monitoring: missing required key 'listen'");
     // Never on a VIP: the dataplane serves it, not the kernel.
@@ -906,6 +906,41 @@ TEST_CASE("the monitoring section", "[config]") {
     // A change needs a restart.
     const Config d = load(kPorts + "monitoring: { listen: 127.0.0.1:9111 }\n");
     CHECK(restart_only_changes(c, d) == std::vector<std::string>{"monitoring"});
+}
+
+// Issue 15: the listener and its allow-list take IPv6 too.
+TEST_CASE("the monitoring section over IPv6", "[config]") {
+    const Config c = load(kPorts +
+                          "monitoring:\n  listen: \"[::1]:9101\"\n"
+                          "  allow: [\"::1/128\", 10.0.0.0/8, \"2001:db8::/32\"]\n");
+    const MonitoringConfig& m = c.monitoring;
+    CHECK(dvs::text::format_ip(m.address) == "::1");
+    CHECK(m.port == 9101);
+    REQUIRE(m.allow.size() == 3);
+    CHECK(dvs::text::format_ip_prefix(m.allow[0]) == "::1/128");
+    CHECK(dvs::text::format_ip_prefix(m.allow[2]) == "2001:db8::/32");
+    CHECK(load_config_text(config_to_yaml(c), "w.yaml").monitoring == m);
+    CHECK(dvs::text::format_ip(
+              load(kPorts + "monitoring: { listen: \"[::]:9110\" }\n").monitoring.address) == "::");
+    // Without brackets an IPv6 address swallows the port: refused by name.
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: \"2001:db8::1\" }\n"),
+                        "t.yaml:3:23: monitoring.listen: expected ADDRESS:PORT with an IPv6 "
+                        "address in brackets ([::1]:9110), got '2001:db8::1'");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: \"[2001:db8::1]:0\" }\n"),
+                        "t.yaml:3:23: monitoring.listen: '0' is not a port (1..65535)");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: \"[10.0.0.1]:80\" }\n"),
+                        "t.yaml:3:23: monitoring.listen: '[10.0.0.1]': brackets are for IPv6");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "monitoring: { listen: \"[::1]:80\", allow: [\"::1/129\"] }\n"),
+        Catch::StartsWith("t.yaml:3:43: monitoring.allow[0]: expected a prefix length 0..128"));
+    REQUIRE_THROWS_WITH(
+        load("ports:\n  - { name: lan, device: net_null0, addresses: [10.0.0.1/24, "
+             "\"2001:db8:1::1/64\"] }\n"
+             "monitoring: { listen: \"[2001:db8::10]:9110\" }\n"
+             "services: [{ name: w, vip: \"2001:db8::10\", port: 80, protocol: tcp, "
+             "real_servers: [{ address: \"2001:db8:1::5\" }] }]\n"),
+        "t.yaml:3:23: monitoring.listen: 2001:db8::10 is the VIP of service 'w': listen on a "
+        "management address");
 }
 
 TEST_CASE("restart.state_file: an absolute path in a directory that exists", "[config]") {
@@ -1070,6 +1105,10 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
     CHECK(checked.services[0].real_servers[0].health_check->type == CheckType::kHttp);
     CHECK(checked.services[0].real_servers[1].health_check->type == CheckType::kPing);
     CHECK(checked.services[0].real_servers[0].agent_check.has_value());
-    CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n"),
-                      "t.yaml:3:23: monitoring.listen: '[::1]' is not an IPv4 address");
+    // The listener takes IPv6 now ("the monitoring section over IPv6"), in
+    // brackets only.
+    CHECK(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n").monitoring.address.is_v6());
+    CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"::1:9110\" }\n"),
+                      "t.yaml:3:23: monitoring.listen: expected ADDRESS:PORT with an IPv6 address "
+                      "in brackets ([::1]:9110), got '::1:9110'");
 }

@@ -208,10 +208,10 @@ std::string config_to_yaml(const Config& c) {
       << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
     if (c.monitoring.enabled) {
         const MonitoringConfig& m = c.monitoring;
-        o << "monitoring:\n  listen: \"" << format_ipv4(m.address) << ":" << m.port
+        o << "monitoring:\n  listen: \"" << text::format_ip_bracketed(m.address) << ":" << m.port
           << "\"\n  allow: [";
         for (size_t i = 0; i < m.allow.size(); ++i) {
-            o << (i ? ", " : "") << text::format_ipv4_prefix(m.allow[i]);
+            o << (i ? ", " : "") << prefix(m.allow[i]);
         }
         o << "]\n  max_connections: " << m.max_connections
           << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";

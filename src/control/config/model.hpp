@@ -107,9 +107,9 @@ struct ManagementConfig {
 // the control thread and must not listen on a dataplane VIP.
 struct MonitoringConfig {
     bool enabled = false;  // a monitoring: section is present
-    uint32_t address = 0;  // listen address (host order); 0.0.0.0 allowed
+    IpAddress address;     // listen address, IPv4 or IPv6; 0.0.0.0 and :: allowed
     uint16_t port = 9110;
-    std::vector<Ipv4Prefix> allow;       // client networks; empty: anyone
+    std::vector<IpPrefix> allow;         // client networks, either family; empty: anyone
     uint32_t max_connections = 64;       // sessions at once; more are closed at accept
     uint32_t request_timeout_ms = 5000;  // to read a request, and to write its answer
     bool operator==(const MonitoringConfig&) const = default;

@@ -386,18 +386,19 @@ void check_ha(const Config& c, const SourceMap& where) {
 // would take the metrics with it.
 void check_monitoring(const Config& c, const SourceMap& where) {
     if (!c.monitoring.enabled) return;
-    const uint32_t ip = c.monitoring.address;
+    const IpAddress& ip = c.monitoring.address;
     for (std::size_t i = 0; i < c.services.size(); ++i) {
-        if (c.services[i].vip == IpAddress::v4(ip)) {
-            where.fail("monitoring.listen", format_ipv4(ip) + " is the VIP of service '" +
+        if (c.services[i].vip == ip) {
+            where.fail("monitoring.listen", text::format_ip(ip) + " is the VIP of service '" +
                                                 c.services[i].name +
                                                 "': listen on a management address");
         }
     }
     for (const VrrpInstanceConfig& v : c.ha.vrrp) {
-        if (std::ranges::find(v.addresses, IpAddress::v4(ip)) != v.addresses.end()) {
-            where.fail("monitoring.listen", format_ipv4(ip) + " is an address of VRRP instance '" +
-                                                v.name + "': listen on a management address");
+        if (std::ranges::find(v.addresses, ip) != v.addresses.end()) {
+            where.fail("monitoring.listen", text::format_ip(ip) +
+                                                " is an address of VRRP instance '" + v.name +
+                                                "': listen on a management address");
         }
     }
 }

@@ -246,7 +246,9 @@ RestartConfig read_restart(const Reader& r) {
     return c;
 }
 
-// listen: ADDRESS:PORT; allow: client prefixes (10.0.0.0/8, 192.0.2.7/32).
+// listen: ADDRESS:PORT, an IPv6 address in brackets ([::1]:9110, as in a
+// URL: unbracketed, 2001:db8::1:9110 is itself an address); allow: client
+// prefixes of either family (10.0.0.0/8, 2001:db8::/32).
 MonitoringConfig read_monitoring(const Reader& r) {
     MonitoringConfig m;
     m.enabled = true;
@@ -255,9 +257,20 @@ MonitoringConfig read_monitoring(const Reader& r) {
     const std::string text = listen.string();
     const size_t colon = text.rfind(':');
     if (colon == std::string::npos) listen.fail("expected ADDRESS:PORT, got '" + text + "'");
-    const std::optional<uint32_t> address = text::parse_ipv4(text.substr(0, colon));
+    if (text.front() != '[' && text::parse_ip(text)) {
+        listen.fail("expected ADDRESS:PORT with an IPv6 address in brackets ([::1]:9110), got '" +
+                    text + "'");
+    }
+    std::string host = text.substr(0, colon);
+    const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+    if (bracketed) host = host.substr(1, host.size() - 2);
+    const std::optional<IpAddress> address = text::parse_ip(host);
     const std::string port = text.substr(colon + 1);
-    if (!address) listen.fail("'" + text.substr(0, colon) + "' is not an IPv4 address");
+    if (!address) listen.fail("'" + host + "' is not an IP address");
+    if (address->is_v6() && !bracketed) {
+        listen.fail("an IPv6 address takes brackets: [" + host + "]:" + port);
+    }
+    if (address->is_v4() && bracketed) listen.fail("'[" + host + "]': brackets are for IPv6");
     if (port.empty() || port.size() > 5 ||
         port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
         std::stoul(port) > 65535) {
@@ -266,7 +279,7 @@ MonitoringConfig read_monitoring(const Reader& r) {
     m.address = *address;
     m.port = static_cast<uint16_t>(std::stoul(port));
     if (auto s = r.optional("allow")) {
-        for (const Reader& a : s->items()) m.allow.push_back(a.prefix());
+        for (const Reader& a : s->items()) m.allow.push_back(a.ip_prefix());
     }
     if (auto v = r.optional("max_connections")) m.max_connections = v->integer(1, 65536);
     if (auto v = r.optional("request_timeout")) m.request_timeout_ms = v->duration_ms(100, 600000);
