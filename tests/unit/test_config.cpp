@@ -646,7 +646,7 @@ TEST_CASE("ha section parses, validates and round-trips", "[config]") {
 )");
     REQUIRE(c.ha.enabled);
     CHECK(c.ha.interface == "ha0");
-    CHECK(c.ha.sync.peer == 0x0a000302);
+    CHECK(c.ha.sync.peer == dvs::IpAddress::v4(0x0a000302));
     CHECK(c.ha.sync.port == 9000);
     REQUIRE(c.ha.vrrp.size() == 1);
     CHECK(c.ha.vrrp[0].vrid == 51);
@@ -665,6 +665,35 @@ TEST_CASE("ha section parses, validates and round-trips", "[config]") {
     e.ha.vrrp[0].priority = 201;
     CHECK(restart_only_changes(c, e) == std::vector<std::string>{"ha"});
     CHECK(restart_only_changes(c, d).empty());
+}
+
+// Issue 15: the sync stream over IPv6 (the peer was read as IPv4 only).
+TEST_CASE("ha.sync.peer over IPv6", "[config]") {
+    const auto with_peer = [](const std::string& peer) {
+        return kHaBase + "ha:\n  interface: ha0\n  sync: { peer: " + peer +
+               " }\n  vrrp: [{ name: a, vrid: 1, addresses: [10.0.1.1] }]\n";
+    };
+    const Config c = load(with_peer("\"fd00:3::2\""));
+    REQUIRE(c.ha.sync.peer);
+    CHECK(dvs::text::format_ip(*c.ha.sync.peer) == "fd00:3::2");
+    // Written quoted, read back the same.
+    const Config d = load_config_text(config_to_yaml(c), "w.yaml");
+    CHECK(d.ha == c.ha);
+    CHECK(config_to_yaml(c).find("peer: \"fd00:3::2\"") != std::string::npos);
+    // A link-local peer is scoped to ha.interface by the channel.
+    CHECK(dvs::text::format_ip(*load(with_peer("\"fe80::2\"")).ha.sync.peer) == "fe80::2");
+    for (const char* bad : {"\"ff02::1\"", "\"::\"", "0.0.0.0", "255.255.255.255"}) {
+        INFO(bad);
+        REQUIRE_THROWS_WITH(load(with_peer(bad)),
+                            Catch::StartsWith("t.yaml:9:17: ha.sync.peer: the sync peer must be a "
+                                              "unicast address"));
+    }
+    REQUIRE_THROWS_WITH(load(with_peer("\"fd00:3::zz\"")),
+                        Catch::StartsWith("t.yaml:9:17: ha.sync.peer:"));
+    // No sync section: no peer, no channel.
+    CHECK_FALSE(load(kHaBase + "ha:\n  interface: ha0\n  vrrp: [{ name: a, vrid: 1, addresses: "
+                               "[10.0.1.1] }]\n")
+                    .ha.sync.peer);
 }
 
 TEST_CASE("ha errors name the file, line and field", "[config]") {

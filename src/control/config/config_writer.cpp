@@ -76,8 +76,8 @@ std::string prefix(const IpPrefix& p) {
 
 void write_ha(std::ostream& o, const HaConfig& h) {
     o << "ha:\n  interface: " << quoted(h.interface) << "\n";
-    if (h.sync.peer != 0) {
-        o << "  sync: { peer: " << format_ipv4(h.sync.peer) << ", port: " << h.sync.port
+    if (h.sync.peer) {
+        o << "  sync: { peer: " << ip(*h.sync.peer) << ", port: " << h.sync.port
           << ", flush_interval: " << h.sync.flush_interval_ms << "ms";
         if (!h.sync.key_file.empty()) o << ", key_file: " << quoted(h.sync.key_file);
         o << " }\n";

@@ -246,7 +246,9 @@ struct VrrpInstanceConfig {
 };
 
 struct HaSyncConfig {
-    uint32_t peer = 0;  // the other balancer (unicast UDP); 0: no sync
+    // The other balancer (unicast UDP, IPv4 or IPv6; an IPv6 link-local
+    // address is scoped to `interface`); none: no sync.
+    std::optional<IpAddress> peer;
     uint16_t port = 8848;
     uint32_t flush_interval_ms = 10;  // how long a record may wait to be batched
     // The shared key (key_file.hpp): every datagram carries a MAC made with

@@ -111,6 +111,14 @@ VrrpInstanceConfig read_vrrp_instance(const Reader& r) {
     return v;
 }
 
+// A host a UDP stream can be sent to: not 0.0.0.0 or ::, not multicast
+// (224.0.0.0/4, ff00::/8), not broadcast (IPv4's class E included).
+bool is_unicast(const IpAddress& a) {
+    if (a.is_unspecified()) return false;
+    if (a.is_v4()) return a.to_v4() < 0xe0000000u;
+    return a.bytes[0] != 0xff;
+}
+
 HaConfig read_ha(const Reader& r) {
     HaConfig h;
     h.enabled = true;
@@ -123,10 +131,8 @@ HaConfig read_ha(const Reader& r) {
     if (auto s = r.optional("sync")) {
         s->check_keys({"peer", "port", "flush_interval", "key_file"});
         const Reader peer = s->required("peer");
-        h.sync.peer = peer.ipv4();
-        if (h.sync.peer == 0 || h.sync.peer >= 0xe0000000u) {
-            peer.fail("the sync peer must be a unicast address");
-        }
+        h.sync.peer = peer.ip();
+        if (!is_unicast(*h.sync.peer)) peer.fail("the sync peer must be a unicast address");
         if (auto x = s->optional("port")) h.sync.port = static_cast<uint16_t>(x->integer(1, 65535));
         if (auto x = s->optional("flush_interval"))
             h.sync.flush_interval_ms = x->duration_ms(1, 1000);

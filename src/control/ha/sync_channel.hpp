@@ -46,7 +46,7 @@ class SyncChannel {
 public:
     struct Options {
         std::string interface;  // SO_BINDTODEVICE
-        uint32_t peer = 0;      // host byte order
+        IpAddress peer;         // IPv4 or IPv6; the socket is of its family
         uint16_t port = 8848;
         std::chrono::milliseconds flush_interval{10};
         uint32_t workers = 1;
