@@ -60,14 +60,7 @@ neigh_mac() {
 }
 neigh_is() { [[ $(neigh_mac "$1" "$2") == "$3" ]]; }
 # requests6 COUNT: COUNT new HTTP requests to [VIP6]:80, how many answered.
-requests6() {
-    local ok=0 i
-    for ((i = 0; i < $1; i++)); do
-        [[ $(ip netns exec "$P-cl" curl -sS -g -m 3 -o /dev/null -w '%{http_code}' \
-            "http://[$VIP6]/whoami" 2>/dev/null) == 200 ]] && ok=$((ok + 1))
-    done
-    echo "$ok"
-}
+requests6() { http_answered "$P-cl" "http://[$VIP6]/whoami" "$1"; }
 # stat_total N KEY: a counter of dvsd N's stats (SIGUSR1).
 stat_total() {
     local f=$E2E_DIR/lb$1-stats.json
