@@ -758,10 +758,19 @@ TEST_CASE("ha: IPv6 VRRP errors name the file, line and field", "[config][ipv6]"
                          "    - { name: vi6, vrid: 1, addresses: [\"2001:db8:1::1\"] }\n" +
                          "exception_path: { enabled: true }\n";
     on_tap.replace(on_tap.find("interface: ha0"), 14, "interface: dvs-lan");
+    // The exception path passes IPv6 adverts as it does IPv4 ones
+    // (e2e_ha_on_dpdk_port6), from the tap's link-local address, which
+    // only a port with an IPv6 address gives it.
+    CHECK(load(on_tap).ha.interface == "dvs-lan");
+    // A third port, IPv4 only, and the instance on its tap.
+    on_tap.replace(on_tap.find("services:"), 0,
+                   "  - { name: mgmt, device: net_null2, addresses: [10.9.0.1/24] }\n");
+    on_tap.replace(on_tap.find("interface: dvs-lan"), 18, "interface: dvs-mgmt");
     REQUIRE_THROWS_WITH(load(on_tap),
-                        "t.yaml:12:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-lan, "
-                        "port 'lan''s exception-path interface, which does not pass IPv6 VRRP "
-                        "adverts yet (issue 15): use a kernel link");
+                        "t.yaml:13:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-mgmt, "
+                        "port 'mgmt''s exception-path interface, but the port has no IPv6 address "
+                        "(without one its interface has no IPv6 and no link-local address to "
+                        "send adverts from)");
 }
 
 TEST_CASE("ha.sync.key_file is checked by --check and round-trips", "[config]") {

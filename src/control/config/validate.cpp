@@ -371,15 +371,20 @@ void check_ha(const Config& c, const SourceMap& where) {
             }
             check_vrrp_address(c, ip, where, address);
         }
-        // The exception path passes IPv4 VRRP adverts (224.0.0.18) only:
-        // an IPv6 instance there would never hear its peer (two masters).
+        // On a port's exception-path interface an IPv6 instance sends from
+        // the interface's link-local address, which only a port with an
+        // IPv6 address gives it (the tap's IPv6 is off otherwise).
         if (v.family() == AddressFamily::kIpv6 && c.exception_path.enabled) {
             for (const PortConfig& port : c.ports) {
                 if (kernel_interface_name(port) != c.ha.interface) continue;
+                const bool v6 = std::ranges::any_of(
+                    port.addresses, [](const IpPrefix& p) { return p.address.is_v6(); });
+                if (v6) continue;
                 where.fail(path, "IPv6 instance '" + v.name + "' on ha.interface " +
                                      c.ha.interface + ", port '" + port.name +
-                                     "''s exception-path interface, which does not pass IPv6 "
-                                     "VRRP adverts yet (issue 15): use a kernel link");
+                                     "''s exception-path interface, but the port has no IPv6 "
+                                     "address (without one its interface has no IPv6 and no "
+                                     "link-local address to send adverts from)");
             }
         }
     }
