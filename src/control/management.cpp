@@ -255,8 +255,7 @@ mgmt::HealthResponse Management::health() const {
         const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
         auto in_pool = [&](uint32_t id) { return in_service_pool(svc, id); };
         if (s.sorry_server) {
-            mgmt::SorryHealth sorry{{IpAddress::v4(s.sorry_server->address), s.sorry_server->port},
-                                    false};
+            mgmt::SorryHealth sorry{{s.sorry_server->address, s.sorry_server->port}, false};
             if (ids_known && si < v.ids->sorry_server.size() &&
                 v.ids->sorry_server[si] != kNoSorryServer) {
                 sorry.active = in_pool(v.ids->sorry_server[si]);

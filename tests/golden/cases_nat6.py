@@ -66,10 +66,10 @@ def nat6_inbound(inp, rs: str = RS6, rs_port: int = 8080, rs_mac: str = RS1_MAC)
     return Expect(_rebuilt(e))
 
 
-def nat6_reply(inp, vport: int = 80) -> Expect:
+def nat6_reply(inp, vport: int = 80, vip: str = VIP6) -> Expect:
     e = inp.copy()
     e[Ether].dst, e[Ether].src = CLIENT_MAC, OUR_MAC
-    e[IPv6].src = VIP6
+    e[IPv6].src = vip
     e[IPv6].hlim -= 1
     (e[TCP] if TCP in e else e[UDP]).sport = vport
     return Expect(_rebuilt(e))
@@ -97,6 +97,14 @@ empty_syn = c_tcp(vip=VIP6_EMPTY, sport=50200, seq=7000,
 empty_udp = frame6(IPv6(src=CLIENT6, dst=VIP6_EMPTY, hlim=64) / UDP(sport=51200, dport=53) /
                    Raw(b"anyone6"))
 empty_drop = c_tcp(vip=VIP6_EMPTY, dport=81, sport=50201)
+
+# No real server, a sorry server (the sorry6-* services of golden.yaml.in).
+VIP6_SORRY = "2001:db8:61::80"
+sorry_syn = c_tcp(vip=VIP6_SORRY, sport=50300)
+sorry_answer = rs_tcp(50300, flags="SA")
+sorry_udp = frame6(IPv6(src=CLIENT6, dst=VIP6_SORRY, hlim=64) / UDP(sport=51300, dport=53) /
+                   Raw(b"sorry6"))
+quiesced_syn = c_tcp(vip=VIP6_SORRY, dport=82, sport=50301)
 
 
 def reset6_from_vip(inp) -> Expect:
@@ -200,4 +208,17 @@ CASES = [
     Case("no usable server, on_no_server: drop: the SYN is dropped silently",
          inputs=[empty_drop], expect=[], drops={"no_real_server": 1},
          counters={"no_server_rejects": 0}),
+
+    Case("no real server: the IPv6 sorry server takes the SYN (NAT66), its answer from VIP:80",
+         inputs=[sorry_syn, sorry_answer],
+         expect=[nat6_inbound(sorry_syn), nat6_reply(sorry_answer, vip=VIP6_SORRY)],
+         counters={"conns_created": 1}),
+
+    Case("no real server: a datagram goes to the IPv6 sorry server's port 5353",
+         inputs=[sorry_udp], expect=[nat6_inbound(sorry_udp, rs_port=5353)],
+         counters={"conns_created": 1}),
+
+    Case("a healthy server at weight 0 is still a server: no sorry server, RST|ACK",
+         inputs=[quiesced_syn], expect=[reset6_from_vip(quiesced_syn)],
+         drops={"no_real_server": 1}, counters={"no_server_rejects": 1}),
 ]

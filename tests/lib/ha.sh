@@ -116,7 +116,7 @@ ha_ipv6_on() {
     done
     # The link-local address appears once the link is up again.
     for n in 1 2; do
-        _wait_until 3 ha_link_local "$n" >/dev/null || { topo_log "lb$n: no link-local on ha"; return 1; }
+        _wait_until 3 ha_link_local "$n" ha >/dev/null || { topo_log "lb$n: no link-local on ha"; return 1; }
     done
 }
 # ha_sync_ipv6_on: IPv6 on each balancer's ha link, fd00:3::N/64 without
@@ -129,9 +129,13 @@ ha_sync_ipv6_on() {
         ip -n "$E2E_PREFIX-lb$n" -6 addr add "fd00:3::$n/64" dev ha nodad || return 1
     done
 }
-# ha_link_local N: lbN's IPv6 link-local address on ha.
+# ha_link_local N [DEV]: lbN's IPv6 link-local address on DEV, by default
+# ha.interface (the ha link, or lan's tap dvs-lan with HA_ON_PORT=1, which
+# exists while dvsd runs).
 ha_link_local() {
-    ip -n "$E2E_PREFIX-lb$1" -6 addr show dev ha scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; f = 1 } END { exit !f }'
+    local dev=${2:-ha}
+    [[ $# -lt 2 && ${HA_ON_PORT:-0} == 1 ]] && dev=dvs-lan
+    ip -n "$E2E_PREFIX-lb$1" -6 addr show dev "$dev" scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; f = 1 } END { exit !f }'
 }
 
 # ha_start N [EXTRA_DVSD_ARGS...]: run dvsd N in PREFIX-lbN; wait for

@@ -787,10 +787,19 @@ TEST_CASE("ha: IPv6 VRRP errors name the file, line and field", "[config][ipv6]"
                          "    - { name: vi6, vrid: 1, addresses: [\"2001:db8:1::1\"] }\n" +
                          "exception_path: { enabled: true }\n";
     on_tap.replace(on_tap.find("interface: ha0"), 14, "interface: dvs-lan");
+    // The exception path passes IPv6 adverts as it does IPv4 ones
+    // (e2e_ha_on_dpdk_port6), from the tap's link-local address, which
+    // only a port with an IPv6 address gives it.
+    CHECK(load(on_tap).ha.interface == "dvs-lan");
+    // A third port, IPv4 only, and the instance on its tap.
+    on_tap.replace(on_tap.find("services:"), 0,
+                   "  - { name: mgmt, device: net_null2, addresses: [10.9.0.1/24] }\n");
+    on_tap.replace(on_tap.find("interface: dvs-lan"), 18, "interface: dvs-mgmt");
     REQUIRE_THROWS_WITH(load(on_tap),
-                        "t.yaml:12:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-lan, "
-                        "port 'lan''s exception-path interface, which does not pass IPv6 VRRP "
-                        "adverts yet (issue 15): use a kernel link");
+                        "t.yaml:13:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-mgmt, "
+                        "port 'mgmt''s exception-path interface, but the port has no IPv6 address "
+                        "(without one its interface has no IPv6 and no link-local address to "
+                        "send adverts from)");
 }
 
 TEST_CASE("ha.sync.key_file is checked by --check and round-trips", "[config]") {
@@ -1109,9 +1118,32 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
     CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60 }\n"),
                       "t.yaml:8:18: services[0].persistence: IPv6 not yet supported for "
                       "persistence (issue 15)");
+    // A sorry server stands in for the real servers: of the VIP's family.
+    const Config sorry6 =
+        load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\", port: 8080 }\n");
+    REQUIRE(sorry6.services[0].sorry_server);
+    CHECK(sorry6.services[0].sorry_server->address == *dvs::text::parse_ip("2001:db8:1::99"));
+    CHECK(sorry6.services[0].sorry_server->port == 8080);
+    CHECK(load(config_to_yaml(sorry6)).services[0].sorry_server == sorry6.services[0].sorry_server);
+    CHECK_THROWS_WITH(load(v6_service + "    sorry_server: { address: 10.0.0.99 }\n"),
+                      "t.yaml:8:30: services[0].sorry_server.address: sorry server 10.0.0.99 is "
+                      "not of the VIP's family (2001:db8:1::10)");
+    CHECK_THROWS_WITH(load(v6_port + "services:\n"
+                                     "  - name: web\n"
+                                     "    vip: 10.0.0.10\n"
+                                     "    port: 80\n"
+                                     "    protocol: tcp\n"
+                                     "    sorry_server: { address: \"2001:db8:1::99\" }\n"),
+                      "t.yaml:8:30: services[0].sorry_server.address: sorry server "
+                      "2001:db8:1::99 is not of the VIP's family (10.0.0.10)");
     CHECK_THROWS_WITH(
-        load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\" }\n"),
-        "t.yaml:8:30: services[0].sorry_server.address: IPv6 not yet supported here (issue 15)");
+        load(v6_service + "    sorry_server: { address: \"2001:db8:9::99\" }\n"),
+        "t.yaml:8:30: services[0].sorry_server.address: sorry server 2001:db8:9::99 is not "
+        "routable (not in a port's subnet and no route covers it)");
+    CHECK_THROWS_WITH(load(v6_service + "    sorry_server: { address: \"2001:db8:1::11\" }\n" +
+                           "    real_servers: [ { address: \"2001:db8:1::11\" } ]\n"),
+                      "t.yaml:8:19: services[0].sorry_server: sorry server [2001:db8:1::11]:80 "
+                      "is also a real server of the service");
     // NAT66, DR and TUN (IPv6-in-IPv6) are forwarded (stage 2).
     const Config nat66 = load(v6_service +
                               "    real_servers:\n"

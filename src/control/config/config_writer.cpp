@@ -137,7 +137,7 @@ void write_services(std::ostream& o, const std::vector<ServiceConfig>& services)
         if (s.health_check) o << "    health_check: " << health_check_yaml(*s.health_check) << "\n";
         if (s.agent_check) o << "    agent_check: " << agent_check_yaml(*s.agent_check) << "\n";
         if (s.sorry_server) {
-            o << "    sorry_server: { address: " << format_ipv4(s.sorry_server->address);
+            o << "    sorry_server: { address: " << ip(s.sorry_server->address);
             if (s.sorry_server->port != 0) o << ", port: " << s.sorry_server->port;
             o << ", forward: " << to_string(s.sorry_server->forward) << " }\n";
         }
@@ -238,7 +238,7 @@ std::string service_options_yaml(const ServiceConfig& s) {
     if (s.health_check) o << ", health_check: " << health_check_yaml(*s.health_check);
     if (s.agent_check) o << ", agent_check: " << agent_check_yaml(*s.agent_check);
     if (s.sorry_server) {
-        o << ", sorry_server: { address: " << format_ipv4(s.sorry_server->address);
+        o << ", sorry_server: { address: " << ip(s.sorry_server->address);
         if (s.sorry_server->port != 0) o << ", port: " << s.sorry_server->port;
         o << ", forward: " << to_string(s.sorry_server->forward) << " }";
     }

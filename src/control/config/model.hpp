@@ -162,7 +162,7 @@ struct AgentCheckConfig {
 
 // Where new connections go while no real server of the service is healthy.
 struct SorryServerConfig {
-    uint32_t address = 0;
+    IpAddress address;  // of the service's VIP's family, like a real server
     uint16_t port = 0;  // defaults to the service port
     ForwardMethod forward = ForwardMethod::kNat;
     bool operator==(const SorryServerConfig&) const = default;

@@ -227,26 +227,31 @@ void check_real_servers(const Config& c, const ServiceConfig& s, const SourceMap
 void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap& where,
                         const std::string& path) {
     const SorryServerConfig& sorry = *s.sorry_server;
+    // The loader checks this for the file; a runtime change may not have.
+    if (sorry.address.family != s.vip.family) {
+        where.fail(path + ".address", "sorry server " + format_ip(sorry.address) +
+                                          " is not of the VIP's family (" + format_ip(s.vip) + ")");
+    }
     if (sorry.forward != ForwardMethod::kNat && sorry.port != s.port) {
         where.fail(path + ".port", "forward: " + std::string(text::name(sorry.forward)) +
                                        " cannot change the port: it must be the service port " +
                                        std::to_string(s.port));
     }
     if (sorry.forward == ForwardMethod::kDr && !on_any_port(c, sorry.address)) {
-        where.fail(path + ".address", "sorry server " + format_ipv4(sorry.address) +
+        where.fail(path + ".address", "sorry server " + format_ip(sorry.address) +
                                           " uses forward: dr but is not in a connected subnet "
                                           "of any port");
     }
     if (!routable(c, sorry.address)) {
-        where.fail(path + ".address", "sorry server " + format_ipv4(sorry.address) +
+        where.fail(path + ".address", "sorry server " + format_ip(sorry.address) +
                                           " is not routable (not in a port's subnet and no "
                                           "route covers it)");
     }
     // It is scheduled only when no real server is: being both makes no sense,
     // and it would share the real server's id and counters.
     for (const RealServerConfig& rs : s.real_servers) {
-        if (rs.address == IpAddress::v4(sorry.address) && rs.port == sorry.port) {
-            where.fail(path, "sorry server " + format_ipv4(sorry.address) + ":" +
+        if (rs.address == sorry.address && rs.port == sorry.port) {
+            where.fail(path, "sorry server " + text::format_ip_bracketed(sorry.address) + ":" +
                                  std::to_string(sorry.port) +
                                  " is also a real server of the service");
         }
@@ -255,14 +260,14 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
 
 // What an IPv6 service cannot have yet (issue 15): refused by name, so it
 // never half works. The dataplane forwards IPv6 by NAT66, DR and TUN
-// (IPv6-in-IPv6); persistence needs templates keyed by 128-bit prefixes.
-// Health and agent checks probe IPv6 servers like IPv4 ones.
+// (IPv6-in-IPv6), to real and sorry servers; persistence needs templates
+// keyed by 128-bit prefixes. Health and agent checks probe IPv6 servers
+// like IPv4 ones.
 void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
     const auto not_yet = [&](const std::string& at_path, const std::string& key) {
         where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
     };
     if (s.persistence) not_yet(path, "persistence");
-    if (s.sorry_server) not_yet(path, "sorry_server");
 }
 
 void check_services(const Config& c, const SourceMap& where) {
@@ -366,15 +371,20 @@ void check_ha(const Config& c, const SourceMap& where) {
             }
             check_vrrp_address(c, ip, where, address);
         }
-        // The exception path passes IPv4 VRRP adverts (224.0.0.18) only:
-        // an IPv6 instance there would never hear its peer (two masters).
+        // On a port's exception-path interface an IPv6 instance sends from
+        // the interface's link-local address, which only a port with an
+        // IPv6 address gives it (the tap's IPv6 is off otherwise).
         if (v.family() == AddressFamily::kIpv6 && c.exception_path.enabled) {
             for (const PortConfig& port : c.ports) {
                 if (kernel_interface_name(port) != c.ha.interface) continue;
+                const bool v6 = std::ranges::any_of(
+                    port.addresses, [](const IpPrefix& p) { return p.address.is_v6(); });
+                if (v6) continue;
                 where.fail(path, "IPv6 instance '" + v.name + "' on ha.interface " +
                                      c.ha.interface + ", port '" + port.name +
-                                     "''s exception-path interface, which does not pass IPv6 "
-                                     "VRRP adverts yet (issue 15): use a kernel link");
+                                     "''s exception-path interface, but the port has no IPv6 "
+                                     "address (without one its interface has no IPv6 and no "
+                                     "link-local address to send adverts from)");
             }
         }
     }

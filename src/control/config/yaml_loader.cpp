@@ -411,11 +411,17 @@ AgentCheckConfig read_agent_check(const Reader& r, const std::optional<AgentChec
     return a;
 }
 
-SorryServerConfig read_sorry_server(const Reader& r, uint16_t service_port) {
+SorryServerConfig read_sorry_server(const Reader& r, const ServiceConfig& service) {
     SorryServerConfig s;
     r.check_keys({"address", "port", "forward"});
-    s.address = r.required("address").ipv4();
-    s.port = service_port;
+    const Reader address = r.required("address");
+    s.address = address.ip();
+    // It stands in for the real servers, so it is of their family.
+    if (s.address.family != service.vip.family) {
+        address.fail("sorry server " + text::format_ip(s.address) +
+                     " is not of the VIP's family (" + text::format_ip(service.vip) + ")");
+    }
+    s.port = service.port;
     if (auto v = r.optional("port")) s.port = static_cast<uint16_t>(v->integer(1, 65535));
     if (auto v = r.optional("forward")) s.forward = read_forward(*v);
     return s;
@@ -532,7 +538,7 @@ void read_service_options(const Reader& r, ServiceConfig& s) {
     }
     if (auto v = r.optional("health_check")) s.health_check = read_health_check(*v, std::nullopt);
     if (auto v = r.optional("agent_check")) s.agent_check = read_agent_check(*v, std::nullopt);
-    if (auto v = r.optional("sorry_server")) s.sorry_server = read_sorry_server(*v, s.port);
+    if (auto v = r.optional("sorry_server")) s.sorry_server = read_sorry_server(*v, s);
 }
 
 ServiceConfig read_service(const Reader& r) {
