@@ -362,6 +362,10 @@ mgmt::HaResponse Management::ha() const {
                          c.interval_mismatch};
         out.instances.push_back(std::move(info));
     }
+    const VrrpServiceCounters& vc = status->vrrp;
+    out.vrrp_socket = {vc.socket.received, vc.socket.not_for_group,  vc.socket.own,
+                       vc.socket.bad_ip,   vc.socket.not_link_local, vc.other_vrid,
+                       vc.too_short,       vc.socket.send_errors,    vc.socket.receive_errors};
     if (status->has_sync) {
         const SyncStatus& s = status->sync;
         mgmt::HaSyncInfo& o = out.sync;

@@ -429,6 +429,15 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
                 ull{c.address_mismatch}, ull{c.interval_mismatch});
         }
     }
+    // What the sockets read that no instance was given, whatever the
+    // instances' own counters say: a peer sending from the wrong address or
+    // with the wrong vrid shows here.
+    const mgmt::VrrpSocketInfo& k = ha.vrrp_socket;
+    out += printf_string(
+        "  socket: read %llu; other vrid %llu, not for the group %llu, own %llu; refused: bad "
+        "IP %llu, not link-local %llu, too short %llu; errors: send %llu receive %llu\n",
+        ull{k.received}, ull{k.other_vrid}, ull{k.not_for_group}, ull{k.own}, ull{k.bad_ip},
+        ull{k.not_link_local}, ull{k.too_short}, ull{k.send_errors}, ull{k.receive_errors});
     const mgmt::HaSyncInfo& s = ha.sync;
     if (s.configured) {
         out += "Sync with " + s.peer +

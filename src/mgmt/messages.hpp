@@ -354,10 +354,21 @@ struct HaDataplaneInfo {
     bool operator==(const HaDataplaneInfo&) const = default;
 };
 
+// What the VRRP sockets read before any instance saw it: packets no
+// instance could be given (control/ha/ha_status.hpp says each reason).
+struct VrrpSocketInfo {
+    uint64_t received = 0;
+    uint64_t not_for_group = 0, own = 0, bad_ip = 0, not_link_local = 0;
+    uint64_t other_vrid = 0, too_short = 0;
+    uint64_t send_errors = 0, receive_errors = 0;
+    bool operator==(const VrrpSocketInfo&) const = default;
+};
+
 struct HaResponse {
     bool enabled = false;  // false: no ha section, the rest is empty
     std::string interface;
     std::vector<VrrpInstanceInfo> instances;
+    VrrpSocketInfo vrrp_socket;
     HaSyncInfo sync;
     HaDataplaneInfo dataplane;
     bool operator==(const HaResponse&) const = default;

@@ -327,6 +327,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
 
     SECTION("a master streaming to its peer") {
         ha.instances = {master};
+        ha.vrrp_socket = {70, 1, 2, 0, 0, 4, 3, 0, 0};
         ha.sync.authenticated = true;
         ha.sync.foreign_datagrams = 20;
         ha.sync.unauthenticated = 1699;
@@ -342,6 +343,8 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "  vi1  vrid 51   MASTER  priority 200  advert 200ms  master 10.0.3.1  since 12.3s "
               "ago (master down timer expired)\n"
               "       adverts sent 60 received 2  became master 1 backup 0  dropped 0\n"
+              "  socket: read 70; other vrid 4, not for the group 1, own 2; refused: bad IP 0, "
+              "not link-local 0, too short 3; errors: send 0 receive 0\n"
               "Sync with 10.0.3.2:8848 (authenticated)\n"
               "  sent 1200 records, received 0, lost datagrams 0, queued 0 (lag), last received "
               "0.2s ago\n"
@@ -385,6 +388,8 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "        priority 0 sent 1 received 0  mismatched addresses 0 interval 3\n"
               "  vi2   vrid 200  INIT    priority 50   advert 1000ms  master unknown  since start\n"
               "        adverts sent 0 received 0  became master 0 backup 0  dropped 0\n"
+              "  socket: read 0; other vrid 0, not for the group 0, own 0; refused: bad IP 0, "
+              "not link-local 0, too short 0; errors: send 0 receive 0\n"
               "Sync with 10.0.3.1:8848 (NOT authenticated: no key file) (asking for its table)\n"
               "  sent 0 records, received 5, lost datagrams 2, queued 0 (lag), last received "
               "never\n"

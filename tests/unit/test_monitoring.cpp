@@ -211,7 +211,12 @@ TEST_CASE("metrics show VRRP state per instance and the sync channel", "[monitor
     i.vrid = 51;
     i.state = VrrpState::kMaster;
     i.priority = 150;
+    i.counters.bad_checksum = 3;
     ha.instances.push_back(i);
+    ha.vrrp.socket.received = 40;
+    ha.vrrp.socket.own = 6;
+    ha.vrrp.other_vrid = 9;
+    ha.vrrp.socket.send_errors = 1;
     ha.has_sync = true;
     ha.sync.records_sent = 12;
     ha.sync.datagrams_lost = 2;
@@ -221,6 +226,13 @@ TEST_CASE("metrics show VRRP state per instance and the sync channel", "[monitor
     CHECK(has_line(text, R"(dvs_vrrp_state{instance="vi1",vrid="51",state="MASTER"} 1)"));
     CHECK(has_line(text, R"(dvs_vrrp_state{instance="vi1",vrid="51",state="BACKUP"} 0)"));
     CHECK(has_line(text, R"(dvs_vrrp_priority{instance="vi1",vrid="51"} 150)"));
+    CHECK(has_line(
+        text,
+        R"(dvs_vrrp_adverts_dropped_total{instance="vi1",vrid="51",reason="bad_checksum"} 3)"));
+    CHECK(has_line(text, "dvs_vrrp_socket_packets_total 40"));
+    CHECK(has_line(text, R"(dvs_vrrp_socket_dropped_total{reason="own"} 6)"));
+    CHECK(has_line(text, R"(dvs_vrrp_socket_dropped_total{reason="other_vrid"} 9)"));
+    CHECK(has_line(text, R"(dvs_vrrp_socket_errors_total{op="send"} 1)"));
     CHECK(has_line(text, "dvs_sync_records_sent_total 12"));
     CHECK(has_line(text, "dvs_sync_datagrams_lost_total 2"));
     CHECK(has_line(text, "dvs_sync_queued_records 5"));

@@ -156,7 +156,7 @@ FleetConfig read_fleet(const Reader& r) {
     if (auto v = r.optional("start_drained")) f.start_drained = v->boolean();
     if (auto v = r.optional("shutdown_grace")) f.shutdown_grace_ms = v->duration_ms(0, 3600000);
     if (auto v = r.optional("bird_socket")) {
-        f.bird_socket = v->string();
+        f.bird_socket = v->text();  // "": do not ask BIRD (dvsadm fleet says so)
         if (!f.bird_socket.empty() && f.bird_socket.front() != '/') {
             v->fail("the BIRD control socket must be an absolute path");
         }
