@@ -180,8 +180,12 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
         info.scheduler = s.scheduler;
         if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
         if (s.sched_port) info.flags.push_back(s.scheduler + "-port");
-        if (s.persistence)
-            info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
+        if (s.persistence) {
+            info.persistence =
+                mgmt::Persistence{s.persistence->timeout, s.persistence->netmask, std::nullopt};
+            // IPv6 services name their prefix length; IPv4 ones leave it out.
+            if (s.vip.is_v6()) info.persistence->prefix_length = s.persistence->prefix_length;
+        }
         const dataplane::Service* svc = snapshot_service(v.snapshot, s);
         if (svc != nullptr && r.stats)
             info.stats = minus(service_totals(v, svc->id), service_base_, svc->id);

@@ -189,6 +189,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             svc.persistent = true;
             svc.persistence_timeout = sc.persistence->timeout;
             svc.persistence_mask = net32(sc.persistence->netmask);
+            svc.persistence_prefix6 = sc.persistence->prefix_length;
         }
         std::vector<sched::Backend> pool;
         std::string signature = sc.scheduler + "/" + std::to_string(sc.sched_fallback) +

@@ -198,7 +198,7 @@ extern template class BasicConnTable<Conn6, FlowKey6>;
 
 // Each worker's IPv6 table holds `configured` entries
 // (dataplane.conn6_capacity) or, when that is 0, an eighth of its IPv4
-// capacity (at least 1024): IPv6 entries are 80 bytes, and a dual-stack box
+// capacity (at least 1024): IPv6 entries are 84 bytes, and a dual-stack box
 // mostly sees IPv4 today; the IPv4 table keeps the whole conn_capacity.
 inline uint32_t conn6_capacity(uint32_t conn_capacity, uint32_t configured = 0) {
     if (configured != 0) return configured;

@@ -29,7 +29,10 @@ struct ServiceKey {
 
 struct Persistence {
     uint32_t timeout = 300;
-    uint32_t netmask = 0xffffffff;  // host byte order
+    uint32_t netmask = 0xffffffff;  // IPv4 services: host byte order
+    // IPv6 services: the client prefix (ipvsadm -M for IPv6); absent: 128.
+    // Absent from IPv4 services, so an older dvsd still reads their requests.
+    std::optional<uint32_t> prefix_length;
     bool operator==(const Persistence&) const = default;
 };
 

@@ -18,7 +18,7 @@ from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6ND_NA, ICMPv6ND_NS, ICM
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from golden import (CLIENT_MAC, OUR_MAC, RS1, RS1_MAC, RS3_MAC, VIP_NAT, Case, Expect,
+from golden import (CLIENT_MAC, OUR_MAC, RS1, RS1_MAC, RS2_MAC, RS3_MAC, VIP_NAT, Case, Expect,
                     _rebuilt, client_tcp, nat_inbound)
 
 OUR6 = "2001:db8:1::1"
@@ -122,6 +122,42 @@ def port_unreachable6_from_vip(inp) -> Expect:
     return Expect(Ether(bytes(e)))
 
 
+# Persistence (the persist6* services of golden.yaml.in): servers ::11 and
+# ::12 by rr. Clients 2001:db8:1::2 and ::3 share a /64; 2001:db8:2::7 and
+# ::8 share another.
+VIP6_P64 = "2001:db8:50::80"     # prefix_length 64
+VIP6_PANY = "2001:db8:51::80"    # port 0, prefix_length 64: the port is kept
+VIP6_P128 = "2001:db8:52::80"    # prefix_length 128 (the default)
+RS6_B = "2001:db8:1::12"
+
+
+def p_syn(src: str, vip: str = VIP6_P64, dport: int = 80, sport: int = 52000):
+    return frame6(IPv6(src=src, dst=vip, hlim=64) / TCP(sport=sport, dport=dport, flags="S"))
+
+
+p64 = [p_syn("2001:db8:1::2", sport=52000), p_syn("2001:db8:1::3", sport=52001),
+       p_syn("2001:db8:2::7", sport=52002), p_syn("2001:db8:2::8", sport=52003),
+       p_syn("2001:db8:1::2", sport=52004)]
+p128 = [p_syn("2001:db8:1::2", VIP6_P128, sport=52100), p_syn("2001:db8:1::3", VIP6_P128, sport=52101),
+        p_syn("2001:db8:1::2", VIP6_P128, sport=52102)]
+pany = [p_syn("2001:db8:1::2", VIP6_PANY, 80, 52200), p_syn("2001:db8:1::3", VIP6_PANY, 443, 52201),
+        p_syn("2001:db8:2::7", VIP6_PANY, 80, 52202)]
+
+
+def same_server_by_prefix(outs, ins):
+    """Two workers: each /64's connections all reach one server (rr positions
+    are per core, so which server is not fixed here)."""
+    if len(outs) != len(ins):
+        return [f"expected {len(ins)} packets out, got {len(outs)}"]
+    by_prefix = {}
+    for o in outs:
+        if IPv6 not in o or TCP not in o:
+            return [f"unexpected output {o.summary()}"]
+        client = o[IPv6].src
+        by_prefix.setdefault(client.rsplit(":", 1)[0], set()).add(o[IPv6].dst)
+    return [f"/64 {p}:: spread over {sorted(d)}" for p, d in by_prefix.items() if len(d) != 1]
+
+
 CASES = [
     Case("tcp SYN: NAT66 to [RS]:8080, hop limit - 1, flow label and class kept, checksum right",
          inputs=[syn], expect=[nat6_inbound(syn)], counters={"conns_created": 1}),
@@ -221,4 +257,28 @@ CASES = [
     Case("a healthy server at weight 0 is still a server: no sorry server, RST|ACK",
          inputs=[quiesced_syn], expect=[reset6_from_vip(quiesced_syn)],
          drops={"no_real_server": 1}, counters={"no_server_rejects": 1}),
+
+    Case("persistence /64: two clients of one /64 on one server, another /64 scheduled anew",
+         inputs=p64,
+         expect=[nat6_inbound(p64[0]), nat6_inbound(p64[1]),
+                 nat6_inbound(p64[2], rs=RS6_B, rs_mac=RS2_MAC),
+                 nat6_inbound(p64[3], rs=RS6_B, rs_mac=RS2_MAC), nat6_inbound(p64[4])],
+         counters={"templates_created": 2, "templates_active": 2, "conns_created": 5}),
+
+    Case("persistence /128 (default): two clients of one /64 are apart, one client stays",
+         inputs=p128,
+         expect=[nat6_inbound(p128[0]), nat6_inbound(p128[1], rs=RS6_B, rs_mac=RS2_MAC),
+                 nat6_inbound(p128[2])],
+         counters={"templates_created": 2}),
+
+    Case("persistence, port 0: a /64 on one server whatever the port, the port kept",
+         inputs=pany,
+         expect=[nat6_inbound(pany[0], rs_port=80), nat6_inbound(pany[1], rs_port=443),
+                 nat6_inbound(pany[2], rs=RS6_B, rs_port=80, rs_mac=RS2_MAC)],
+         counters={"templates_created": 2}),
+
+    Case("persistence /64, two workers: each /64 on one server through its template core",
+         inputs=p64 + [p_syn("2001:db8:1::4", sport=52005), p_syn("2001:db8:2::9", sport=52006)],
+         expect=same_server_by_prefix, workers=2,
+         counters={"templates_created": 2, "conns_created": 7}),
 ]

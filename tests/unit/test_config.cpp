@@ -1115,9 +1115,26 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
                                    "    vip: \"2001:db8:1::10\"\n"
                                    "    port: 80\n"
                                    "    protocol: tcp\n";
-    CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60 }\n"),
-                      "t.yaml:8:18: services[0].persistence: IPv6 not yet supported for "
-                      "persistence (issue 15)");
+    // Persistence: a prefix length for IPv6 (ipvsadm -M 64), default 128;
+    // each family's key only on its own services.
+    const Config p64 = load(v6_service + "    persistence: { timeout: 60, prefix_length: 64 }\n");
+    REQUIRE(p64.services[0].persistence.has_value());
+    CHECK(p64.services[0].persistence->prefix_length == 64);
+    CHECK(load(v6_service + "    persistence: { timeout: 60 }\n")
+              .services[0]
+              .persistence->prefix_length == 128);
+    CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60, prefix_length: 129 }\n"),
+                      "t.yaml:8:48: services[0].persistence.prefix_length: expected an integer "
+                      "1..128, got '129'");
+    CHECK_THROWS_WITH(
+        load(v6_service + "    persistence: { timeout: 60, netmask: 255.255.255.0 }\n"),
+        "t.yaml:8:42: services[0].persistence.netmask: netmask is for IPv4 services; an IPv6 "
+        "service takes prefix_length (1..128)");
+    CHECK_THROWS_WITH(load(v6_port + "services:\n"
+                                     "  - { name: web, vip: 10.0.0.10, port: 80, protocol: tcp,"
+                                     " persistence: { prefix_length: 24 } }\n"),
+                      "t.yaml:4:89: services[0].persistence.prefix_length: prefix_length is for "
+                      "IPv6 services; an IPv4 service takes netmask");
     // A sorry server stands in for the real servers: of the VIP's family.
     const Config sorry6 =
         load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\", port: 8080 }\n");

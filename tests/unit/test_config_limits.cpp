@@ -120,8 +120,8 @@ TEST_CASE("a conn_capacity that needs more hugepages than present is refused", "
     c.dataplane.conn_capacity = 16 << 20;
     REQUIRE_THROWS_WITH(check_hugepage_memory(c, present),
                         "t.yaml: dataplane.conn_capacity: 16777216 connections (and 2097152 "
-                        "IPv6) x 2 workers need 3009 MiB of hugepages, and 16383 mbufs 37 MiB: "
-                        "3046 MiB in all; this machine has 1024 MiB of hugepages (200 MiB free). "
+                        "IPv6) x 2 workers need 3025 MiB of hugepages, and 16383 mbufs 37 MiB: "
+                        "3062 MiB in all; this machine has 1024 MiB of hugepages (200 MiB free). "
                         "Lower conn_capacity (or conn6_capacity) or add hugepages "
                         "(vm.nr_hugepages)");
     // conn6_capacity sizes the IPv6 table alone: 4M IPv6 entries (about

@@ -211,6 +211,18 @@ TEST_CASE("IPv6: -L -n, -S and -c print addresses in brackets as ipvsadm does", 
     CHECK_THROWS_MATCHES(format_list(list, options(), missing), LookupError,
                          Catch::Message("No such service: tcp [2001:db8::10]:81"));
 
+    // A persistent IPv6 service: the mask as ipvsadm prints it for IPv6,
+    // a prefix length, and only when it is not 128.
+    mgmt::ListResponse p = list;
+    p.services[0].persistence = mgmt::Persistence{300, 0xffffffff, 64};
+    CHECK(format_list(p, options()).find("TCP  [2001:db8::10]:80 rr persistent 300 mask 64\n") !=
+          std::string::npos);
+    CHECK(format_save(p).find("-A -t [2001:db8::10]:80 -s rr -p 300 -M 64\n") != std::string::npos);
+    p.services[0].persistence = mgmt::Persistence{600, 0xffffffff, 128};
+    CHECK(format_list(p, options()).find("TCP  [2001:db8::10]:80 rr persistent 600\n") !=
+          std::string::npos);
+    CHECK(format_save(p).find("-A -t [2001:db8::10]:80 -s rr -p 600\n") != std::string::npos);
+
     // -S read back by -R: the same requests, the # dvs: line included.
     std::vector<std::string> verbs;
     std::istringstream saved(format_save(list));

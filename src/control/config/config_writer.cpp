@@ -126,8 +126,12 @@ void write_services(std::ostream& o, const std::vector<ServiceConfig>& services)
         }
         if (s.scheduler == "mh") o << "    mh_table_size: " << s.mh_table_size << "\n";
         if (s.persistence) {
-            o << "    persistence: { timeout: " << s.persistence->timeout
-              << ", netmask: " << format_ipv4(s.persistence->netmask) << " }\n";
+            o << "    persistence: { timeout: " << s.persistence->timeout;
+            if (s.vip.is_v6()) {
+                o << ", prefix_length: " << int{s.persistence->prefix_length} << " }\n";
+            } else {
+                o << ", netmask: " << format_ipv4(s.persistence->netmask) << " }\n";
+            }
         }
         if (s.reset_on_remove) o << "    on_remove: reset\n";
         if (!s.reject_no_server) o << "    on_no_server: drop\n";

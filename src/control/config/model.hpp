@@ -183,10 +183,12 @@ struct RealServerConfig {
     bool operator==(const RealServerConfig&) const = default;
 };
 
-// Connection templates pin a client (masked by netmask) to one real server.
+// Connection templates pin a client (masked by netmask, or for an IPv6
+// service by prefix_length, as ipvsadm -M does per family) to one real server.
 struct PersistenceConfig {
     uint32_t timeout = 300;         // seconds
-    uint32_t netmask = 0xffffffff;  // host byte order, contiguous
+    uint32_t netmask = 0xffffffff;  // IPv4 services: host byte order, contiguous
+    uint8_t prefix_length = 128;    // IPv6 services: the client bits kept (1..128)
     bool operator==(const PersistenceConfig&) const = default;
 };
 

@@ -258,16 +258,24 @@ void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap
     }
 }
 
-// What an IPv6 service cannot have yet (issue 15): refused by name, so it
-// never half works. The dataplane forwards IPv6 by NAT66, DR and TUN
-// (IPv6-in-IPv6), to real and sorry servers; persistence needs templates
-// keyed by 128-bit prefixes. Health and agent checks probe IPv6 servers
-// like IPv4 ones.
-void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
-    const auto not_yet = [&](const std::string& at_path, const std::string& key) {
-        where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
-    };
-    if (s.persistence) not_yet(path, "persistence");
+// The loader ties each granularity key to its family; a runtime change
+// (dvsadm -M) may not have.
+void check_persistence_family(const ServiceConfig& s, const SourceMap& where,
+                              const std::string& path) {
+    if (!s.persistence) return;
+    if (s.vip.is_v6() && s.persistence->netmask != 0xffffffff) {
+        where.fail(path + ".persistence.netmask",
+                   "netmask is for IPv4 services; an IPv6 service takes prefix_length (1..128)");
+    }
+    if (s.vip.is_v4() && s.persistence->prefix_length != 128) {
+        where.fail(path + ".persistence.prefix_length",
+                   "prefix_length is for IPv6 services; an IPv4 service takes netmask");
+    }
+    if (s.persistence->prefix_length < 1 || s.persistence->prefix_length > 128) {
+        where.fail(path + ".persistence.prefix_length",
+                   "prefix_length " + std::to_string(s.persistence->prefix_length) +
+                       " is out of range (1..128)");
+    }
 }
 
 void check_services(const Config& c, const SourceMap& where) {
@@ -300,7 +308,7 @@ void check_services(const Config& c, const SourceMap& where) {
             }
         }
         check_real_servers(c, s, where, path);
-        if (s.vip.is_v6()) check_ipv6_service(s, where, path);
+        check_persistence_family(s, where, path);
         if (s.sorry_server) check_sorry_server(c, s, where, path + ".sorry_server");
         if (s.scheduler == "mh" && s.real_servers.size() > s.mh_table_size) {
             where.fail(path, "mh_table_size " + std::to_string(s.mh_table_size) +

@@ -464,11 +464,22 @@ bool is_prime(uint32_t n) {
     return true;
 }
 
-PersistenceConfig read_persistence(const Reader& r) {
+// ipvsadm -M is a netmask for an IPv4 service and a prefix length for an
+// IPv6 one; here each has its own key, and the other family's is an error.
+PersistenceConfig read_persistence(const Reader& r, AddressFamily family) {
     PersistenceConfig p;
-    r.check_keys({"timeout", "netmask"});
+    r.check_keys({"timeout", "netmask", "prefix_length"});
     if (auto v = r.optional("timeout")) p.timeout = v->integer(1, 2592000);
+    if (auto v = r.optional("prefix_length")) {
+        if (family != AddressFamily::kIpv6) {
+            v->fail("prefix_length is for IPv6 services; an IPv4 service takes netmask");
+        }
+        p.prefix_length = static_cast<uint8_t>(v->integer(1, 128));
+    }
     if (auto v = r.optional("netmask")) {
+        if (family == AddressFamily::kIpv6) {
+            v->fail("netmask is for IPv4 services; an IPv6 service takes prefix_length (1..128)");
+        }
         p.netmask = v->ipv4();
         // A mask is ones then zeros; anything else is a typo.
         if (!text::is_contiguous_netmask(p.netmask)) {
@@ -552,7 +563,7 @@ ServiceConfig read_service(const Reader& r) {
     s.protocol = read_protocol(r.required("protocol"));
     if (auto v = r.optional("scheduler")) s.scheduler = v->string();
     if (auto v = r.optional("scheduler_flags")) read_scheduler_flags(*v, s);
-    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v);
+    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v, s.vip.family);
     read_service_options(r, s);
     // A service may have no real servers yet: it exists, and drops traffic.
     if (auto list = r.optional("real_servers")) {

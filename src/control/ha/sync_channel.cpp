@@ -112,6 +112,7 @@ void SyncChannel::start() {
     running_ = true;
     builder_.start(seq_, session_);
     builder6_.start(seq_, session_);
+    builder6t_.start(seq_, session_);
     spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records{})",
                  stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size(),
                  key_ ? ", HMAC-SHA256 with ha.sync.key_file" : "");
@@ -173,20 +174,20 @@ void SyncChannel::drain_out_rings() {
             // Never more than fits either datagram being built, so a blocked
             // send leaves every other record in its ring.
             const auto room = static_cast<unsigned>(std::min(
-                builder_.capacity() - builder_.size(), builder6_.capacity() - builder6_.size()));
+                {builder_.capacity() - builder_.size(), builder6_.capacity() - builder6_.size(),
+                 builder6t_.capacity() - builder6t_.size()}));
             const unsigned n = rte_ring_sc_dequeue_burst_elem(out, batch, sizeof(SyncRecord),
                                                               std::min(room, 256u), nullptr);
             if (n == 0) break;
             taken += n;
-            for (unsigned i = 0; i < n; ++i)
-                (batch[i].is_v6() ? builder6_ : builder_).add(batch[i]);
+            for (unsigned i = 0; i < n; ++i) builder_for(batch[i]).add(batch[i]);
             if (walking_) walk_records_ += n;
-            for (sync::DatagramBuilder* b : {&builder_, &builder6_}) {
+            for (sync::DatagramBuilder* b : {&builder_, &builder6_, &builder6t_}) {
                 if (b->full() && !ship(*b)) return;
             }
         }
     }
-    for (sync::DatagramBuilder* b : {&builder_, &builder6_}) {
+    for (sync::DatagramBuilder* b : {&builder_, &builder6_, &builder6t_}) {
         if (!b->empty() && !ship(*b)) return;
     }
 }
@@ -209,7 +210,8 @@ bool SyncChannel::send(std::span<const uint8_t> datagram) {
     ++stats_.datagrams_sent;
     if (datagram.size() > sync::kHeaderSize &&
         (datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections) ||
-         datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections6))) {
+         datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections6) ||
+         datagram[5] == static_cast<uint8_t>(sync::MessageType::kTemplates6))) {
         stats_.records_sent += (uint32_t{datagram[6]} << 8) | datagram[7];  // count
     }
     return true;
@@ -349,7 +351,8 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             return;
         }
         case sync::MessageType::kConnections:
-        case sync::MessageType::kConnections6: {
+        case sync::MessageType::kConnections6:
+        case sync::MessageType::kTemplates6: {
             const dataplane::Snapshot* snap = snapshot_();
             if (snap == nullptr) return;
             const bool master = is_master_();
