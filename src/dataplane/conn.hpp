@@ -34,11 +34,21 @@ inline constexpr uint8_t kMethodTun = 2;
 
 enum class Direction : uint8_t { kInbound = 0, kReply = 1 };
 
+// Widths of Conn's packed fields: real server ids below 2^17
+// (kMaxRealServers), timer-wheel slots below 2^10 (ConnTable::kWheelSlots).
+inline constexpr uint32_t kConnRsIdBits = 17;
+inline constexpr uint32_t kConnWheelSlotBits = 10;
+
 // A persistence template (state kTemplate) reuses the layout: client_ip is
 // the client address masked by the service's netmask, client_port 0, vport
 // the service port (0 for a port-0 service), proto | kTemplateProtoFlag; the
 // real server fields say where the client is pinned, and `controls` counts
 // the live connections it placed, which keep it from expiring.
+//
+// 32 bytes, so an entry never straddles two cache lines and a lookup reads
+// one line of entries: the timer wheel's links live in the table's own
+// array (ConnTable), and the ids and flags are packed to their real widths
+// (kMaxServices = 2^14, kMaxRealServers = 2^17: snapshot.hpp asserts both).
 struct Conn {
     // Inbound key: client_ip:client_port -> vip:vport. The reply key (NAT) is
     // rs_ip:rs_port -> client_ip:client_port.
@@ -51,27 +61,27 @@ struct Conn {
     uint8_t proto;
     ConnState state;
     uint16_t service_id;  // stable ids (kept across reloads): index into per-core counters
-    uint8_t method;       // control::ForwardMethod value
-    uint8_t has_reply_key;
-    uint32_t rs_id;
-    uint16_t controls;  // templates: connections placed by this template and still alive
-    // Connections placed by a persistence template (released on expiry): the
-    // netmask's prefix length + 1 (Templates::template_mark); 0: not placed so.
-    uint8_t from_template;
-    uint8_t pad;
-    uint32_t expires;  // tick (seconds) at which the entry dies if idle
-    // Timer-wheel and free-list links (entry indices; kNil ends a list).
-    uint32_t wheel_tick;  // tick of the wheel slot the entry sits in
-    uint32_t next;
-    uint32_t prev;
+    union {
+        // Templates: connections placed by this template and still alive.
+        uint16_t controls;
+        // Connections placed by a persistence template (released on expiry):
+        // the netmask's prefix length + 1 (Templates::template_mark); 0: not
+        // placed so. Never read on a template (the two share the bytes).
+        uint8_t from_template;
+    };
+    uint32_t rs_id : kConnRsIdBits;
+    uint32_t method : 2;                       // control::ForwardMethod value
+    uint32_t has_reply_key : 1;                // NAT: the reply key is indexed too
+    uint32_t wheel_slot : kConnWheelSlotBits;  // the timer-wheel slot the entry sits in
+    uint32_t expires;                          // tick (seconds) at which the entry dies if idle
 
     FlowKey inbound_key() const { return {client_ip, vip, client_port, vport, proto}; }
     FlowKey reply_key() const { return {rs_ip, client_ip, rs_port, client_port, proto}; }
 };
-static_assert(sizeof(Conn) <= 64, "a connection entry must fit one cache line");
+static_assert(sizeof(Conn) == 32, "a connection entry is half a cache line");
 
 // An IPv6 connection: Conn's fields with 128-bit addresses, in its own
-// table (ConnTable6), so Conn stays 48 bytes. An IPv6 persistence template
+// table (ConnTable6), so Conn stays 32 bytes. An IPv6 persistence template
 // is a Conn6 as a template is a Conn: client_ip masked to the service's
 // prefix_length, client_port 0, proto | kTemplateProtoFlag, `controls`
 // counting the connections it placed.
@@ -85,22 +95,22 @@ struct Conn6 {
     uint8_t proto;
     ConnState state;
     uint16_t service_id;
-    uint8_t method;
-    uint8_t has_reply_key;
-    uint32_t rs_id;
-    uint16_t controls;  // templates: connections placed by this template and still alive
-    // Connections placed by a template: its prefix length + 1 (1..129); 0: not.
-    uint8_t from_template;
-    uint8_t pad;
+    union {
+        // As in Conn: a template's count of the connections it placed; a
+        // connection's template mark (prefix length + 1, 1..129; 0: none).
+        uint16_t controls;
+        uint8_t from_template;
+    };
+    uint32_t rs_id : kConnRsIdBits;
+    uint32_t method : 2;
+    uint32_t has_reply_key : 1;
+    uint32_t wheel_slot : kConnWheelSlotBits;
     uint32_t expires;
-    uint32_t wheel_tick;
-    uint32_t next;
-    uint32_t prev;
 
     FlowKey6 inbound_key() const { return {client_ip, vip, client_port, vport, proto}; }
     FlowKey6 reply_key() const { return {rs_ip, client_ip, rs_port, client_port, proto}; }
 };
-static_assert(sizeof(Conn6) <= 96);
+static_assert(sizeof(Conn6) <= 72);
 
 // The key of the IPv6 template that pins `client` of a service (vip, port
 // vport, 0 for a port-0 service; protocol proto) when the service keeps

@@ -17,14 +17,16 @@ void* BasicConnTable<Entry, Key>::allocate(size_t bytes) {
 }
 
 namespace {
+// 3 slots per entry: a full NAT table (two keys per entry) fills two thirds
+// of the index, DR and TUN (one key) a third.
 uint32_t bucket_count(uint32_t capacity) {
-    return std::max(std::bit_ceil(capacity > 2 ? capacity : 2u) / 2, 1u);
+    return std::max(static_cast<uint32_t>((uint64_t{capacity} * 3 + 7) / 8), 1u);
 }
 }  // namespace
 
 template <class Entry, class Key>
 uint64_t BasicConnTable<Entry, Key>::memory_bytes(uint32_t capacity) {
-    return uint64_t{sizeof(Entry)} * (capacity ? capacity : 1) +
+    return uint64_t{sizeof(Entry) + sizeof(Link)} * (capacity ? capacity : 1) +
            uint64_t{sizeof(Bucket)} * bucket_count(capacity) +
            uint64_t{sizeof(uint32_t)} * kWheelSlots;
 }
@@ -33,26 +35,24 @@ template <class Entry, class Key>
 BasicConnTable<Entry, Key>::BasicConnTable(uint32_t capacity, TableMemory memory)
     : capacity_(capacity), memory_(memory) {
     entries_ = static_cast<Entry*>(allocate(sizeof(Entry) * (capacity ? capacity : 1)));
+    links_ = static_cast<Link*>(allocate(sizeof(Link) * (capacity ? capacity : 1)));
     wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));
-    // Two keys per NAT connection: at most 4 of 8 slots per bucket on
-    // average when full (half the slots; a quarter just above a power of
-    // two). The home bucket is full for under 1% of keys, so a lookup is
-    // one cache line; when home and alternate are both full, index_add moves
-    // a resident key to its other bucket, which kept every insert succeeding
-    // up to capacity in simulation at 1M and 10M entries (see
-    // tests/unit/test_conn_table.cpp for the fill test).
-    const uint32_t buckets = bucket_count(capacity);
-    bucket_mask_ = buckets - 1;
-    buckets_ = static_cast<Bucket*>(allocate(sizeof(Bucket) * buckets));
+    // Two keys per NAT connection: on average 5.3 of 8 slots per bucket
+    // when full. When home and alternate are both full, index_add moves a
+    // resident key to its other bucket, which kept every insert succeeding
+    // up to capacity at 1M and 10M entries (tests/unit/test_conn_table.cpp
+    // fills tables to capacity).
+    n_buckets_ = bucket_count(capacity);
+    buckets_ = static_cast<Bucket*>(allocate(sizeof(Bucket) * n_buckets_));
     for (uint32_t i = 0; i < kWheelSlots; ++i) wheel_[i] = kNil;
-    for (uint32_t i = 0; i < capacity; ++i) entries_[i].next = i + 1 < capacity ? i + 1 : kNil;
+    for (uint32_t i = 0; i < capacity; ++i) links_[i].next = i + 1 < capacity ? i + 1 : kNil;
     free_head_ = capacity ? 0 : kNil;
 }
 
 template <class Entry, class Key>
 BasicConnTable<Entry, Key>::~BasicConnTable() {
-    for (void* p :
-         {static_cast<void*>(entries_), static_cast<void*>(buckets_), static_cast<void*>(wheel_)}) {
+    for (void* p : {static_cast<void*>(entries_), static_cast<void*>(links_),
+                    static_cast<void*>(buckets_), static_cast<void*>(wheel_)}) {
         if (p == nullptr) continue;
         if (memory_.release) {
             memory_.release(p);
@@ -64,8 +64,8 @@ BasicConnTable<Entry, Key>::~BasicConnTable() {
 
 template <class Entry, class Key>
 double BasicConnTable<Entry, Key>::bytes_per_entry() const {
-    const double bytes = double(sizeof(Entry)) * capacity_ +
-                         double(sizeof(Bucket)) * (bucket_mask_ + 1) +
+    const double bytes = double(sizeof(Entry) + sizeof(Link)) * capacity_ +
+                         double(sizeof(Bucket)) * n_buckets_ +
                          double(sizeof(uint32_t)) * kWheelSlots;
     return capacity_ ? bytes / capacity_ : 0;
 }
@@ -145,24 +145,24 @@ void BasicConnTable<Entry, Key>::index_remove(const Key& k, uint32_t ref) {
 
 template <class Entry, class Key>
 void BasicConnTable<Entry, Key>::wheel_link(uint32_t idx, uint32_t at_tick) {
-    Entry& c = entries_[idx];
-    uint32_t& head = wheel_[at_tick & (kWheelSlots - 1)];
-    c.wheel_tick = at_tick;
-    c.prev = kNil;
-    c.next = head;
-    if (head != kNil) entries_[head].prev = idx;
+    const uint32_t slot = at_tick & (kWheelSlots - 1);
+    uint32_t& head = wheel_[slot];
+    entries_[idx].wheel_slot = slot;
+    links_[idx].prev = kNil;
+    links_[idx].next = head;
+    if (head != kNil) links_[head].prev = idx;
     head = idx;
 }
 
 template <class Entry, class Key>
 void BasicConnTable<Entry, Key>::wheel_unlink(uint32_t idx) {
-    Entry& c = entries_[idx];
-    if (c.prev != kNil) {
-        entries_[c.prev].next = c.next;
+    const Link& l = links_[idx];
+    if (l.prev != kNil) {
+        links_[l.prev].next = l.next;
     } else {
-        wheel_[c.wheel_tick & (kWheelSlots - 1)] = c.next;
+        wheel_[entries_[idx].wheel_slot] = l.next;
     }
-    if (c.next != kNil) entries_[c.next].prev = c.prev;
+    if (l.next != kNil) links_[l.next].prev = l.prev;
 }
 
 template <class Entry, class Key>
@@ -170,12 +170,11 @@ Entry* BasicConnTable<Entry, Key>::insert(const Entry& proto, uint32_t now, uint
     if (free_head_ == kNil) return nullptr;
     const uint32_t idx = free_head_;
     Entry& c = entries_[idx];
-    const uint32_t next_free = c.next;
+    const uint32_t next_free = links_[idx].next;
     c = proto;
-    // A refused insert leaves the slot free: its free-list link (which the
-    // copy overwrote) and its "not in use" mark come back.
+    // A refused insert leaves the slot free: its "not in use" mark comes
+    // back (the free-list link is untouched).
     const auto refuse = [&]() -> Entry* {
-        c.next = next_free;
         c.expires = 0;
         return nullptr;
     };
@@ -200,7 +199,7 @@ void BasicConnTable<Entry, Key>::touch(Entry* c, uint32_t now, uint32_t timeout)
     c->expires = now + timeout;
     // Entries sit in the slot of their earliest possible expiry; only an
     // earlier expiry (e.g. ESTABLISHED -> CLOSE) needs a move.
-    if (static_cast<int32_t>(c->expires - c->wheel_tick) < 0) {
+    if (static_cast<int32_t>(c->expires - slot_tick(c->wheel_slot)) < 0) {
         const uint32_t idx = index_of(c);
         wheel_unlink(idx);
         const uint32_t at = static_cast<int32_t>(c->expires - tick_) > 0 ? c->expires : tick_ + 1;
@@ -220,7 +219,7 @@ void BasicConnTable<Entry, Key>::erase(Entry* c) {
 template <class Entry, class Key>
 void BasicConnTable<Entry, Key>::release(uint32_t idx) {
     entries_[idx].expires = 0;  // marks the slot free for scan()
-    entries_[idx].next = free_head_;
+    links_[idx].next = free_head_;
     free_head_ = idx;
     --size_;
     ++generation_;

@@ -7,8 +7,11 @@
 // touches it. All memory is allocated in the constructor; insert/lookup/erase
 // and advance never allocate. Pure code (no DPDK) so it is unit-testable.
 //
-// Index: 64-byte buckets of 8 {16-bit signature, entry reference} slots, half
-// as many buckets as the power of two at or above the capacity. A key lives
+// Index: 64-byte buckets of 8 {16-bit signature, entry reference} slots,
+// 3/8 as many buckets as entries (3 slots per entry: a full NAT table, two
+// keys per entry, uses two thirds of them), picked by multiply-shift so the
+// count need not be a power of two: entries, wheel links and index take 64
+// bytes per connection at any capacity. A key lives
 // in its home bucket or, when that is full, in its alternate (chosen by other
 // hash bits, so spills do not pile up on neighbours); the home bucket counts
 // such spills, so a lookup touches one cache line unless a spill exists. When
@@ -20,8 +23,10 @@
 // addresses, at most 64 bytes) and ConnTable6 IPv6 ones (Conn6, 128-bit
 // addresses), so IPv6 never makes an IPv4 entry bigger or an IPv4 key
 // compare longer. The code is the same; an Entry provides inbound_key(),
-// reply_key(), has_reply_key and the wheel fields (expires, wheel_tick,
-// next, prev), and hash_flow(Key) is the key's hash.
+// reply_key(), has_reply_key, expires and wheel_slot, and hash_flow(Key) is
+// the key's hash. The wheel's list links are the table's own array (the cold
+// part of an entry: insert, erase, expiry and early moves touch it, a
+// packet of an established flow does not).
 
 #include <cstdint>
 #include <memory>
@@ -47,6 +52,7 @@ class BasicConnTable {
 public:
     static constexpr uint32_t kNil = UINT32_MAX;
     static constexpr uint32_t kWheelSlots = 1024;  // ticks; longer timeouts are re-armed
+    static_assert(kWheelSlots == 1u << kConnWheelSlotBits);
 
     struct Hit {
         Entry* conn = nullptr;
@@ -71,10 +77,11 @@ public:
     void prefetch_entries(uint64_t hash) const {
         const Bucket& bk = buckets_[home_bucket(hash)];
         for (uint32_t m = matching_slots(bk, signature(hash)); m != 0; m &= m - 1) {
-            // 48-byte entries: one in four straddles two cache lines.
             const auto* e = reinterpret_cast<const char*>(&entries_[bk.ref[slot_of(m)] >> 1]);
             prefetch(e);
-            prefetch(e + sizeof(Entry) - 1);
+            // A 32-byte Conn never straddles two lines (the array is
+            // 64-byte aligned); a 68-byte Conn6 always does.
+            if constexpr (64 % sizeof(Entry) != 0) prefetch(e + sizeof(Entry) - 1);
         }
     }
 
@@ -165,9 +172,21 @@ private:
 #endif
     }
     static int slot_of(uint32_t mask) { return __builtin_ctz(mask) / 2; }
-    uint32_t home_bucket(uint64_t h) const { return static_cast<uint32_t>(h) & bucket_mask_; }
+    // Bucket numbers by multiply-shift (Lemire's fast range) over 32 hash
+    // bits: any bucket count, one multiply. The alternate takes bits 16..47,
+    // which overlap neither the home's significant bits much nor the
+    // signature (bits 48..63).
+    uint32_t bucket_of(uint32_t bits) const {
+        return static_cast<uint32_t>((uint64_t{bits} * n_buckets_) >> 32);
+    }
+    uint32_t home_bucket(uint64_t h) const { return bucket_of(static_cast<uint32_t>(h)); }
     uint32_t alternate_bucket(uint64_t h) const {
-        return static_cast<uint32_t>(h >> 24) & bucket_mask_;
+        return bucket_of(static_cast<uint32_t>(h >> 16));
+    }
+    // The tick of wheel slot `slot`: every linked entry's tick lies in
+    // (tick_, tick_ + kWheelSlots] outside advance(), one tick per slot.
+    uint32_t slot_tick(uint32_t slot) const {
+        return tick_ + 1 + ((slot - tick_ - 1) & (kWheelSlots - 1));
     }
     bool index_add(const Key& k, uint32_t ref);
     bool relocate(uint32_t bucket, int slot);
@@ -178,15 +197,23 @@ private:
     void wheel_unlink(uint32_t idx);
     void release(uint32_t idx);
 
+    // Timer-wheel and free-list links of entry i (entry indices; kNil ends
+    // a list).
+    struct Link {
+        uint32_t next;
+        uint32_t prev;
+    };
+
     uint32_t capacity_;
     uint32_t size_ = 0;
-    uint32_t bucket_mask_;
+    uint32_t n_buckets_;
     uint32_t free_head_;
     uint32_t tick_ = 0;  // last tick the wheel has processed
     uint32_t generation_ = 0;
     TableMemory memory_;
     Entry* entries_ = nullptr;
     Bucket* buckets_ = nullptr;
+    Link* links_ = nullptr;
     uint32_t* wheel_ = nullptr;  // slot heads
 };
 
@@ -198,7 +225,7 @@ extern template class BasicConnTable<Conn6, FlowKey6>;
 
 // Each worker's IPv6 table holds `configured` entries
 // (dataplane.conn6_capacity) or, when that is 0, an eighth of its IPv4
-// capacity (at least 1024): IPv6 entries are 84 bytes, and a dual-stack box
+// capacity (at least 1024): IPv6 entries are 68 bytes, and a dual-stack box
 // mostly sees IPv4 today; the IPv4 table keeps the whole conn_capacity.
 inline uint32_t conn6_capacity(uint32_t conn_capacity, uint32_t configured = 0) {
     if (configured != 0) return configured;
@@ -237,30 +264,30 @@ template <typename OnExpire, typename OnRearm>
 void BasicConnTable<Entry, Key>::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) {
     if (static_cast<int32_t>(now - tick_) <= 0) return;
     // After a stall longer than the wheel, one pass over every slot suffices:
-    // each entry sits at most kWheelSlots-1 ticks ahead of when it was armed.
+    // each entry sits at most kWheelSlots ticks ahead of tick_.
     uint32_t from = tick_ + 1;
     if (now - tick_ > kWheelSlots) from = now - kWheelSlots + 1;
+    // Every entry met here is due: its tick is the slot's (linked entries
+    // lie within a lap ahead of tick_), and one moved on while walking slot
+    // t goes to a tick in (now, t + kWheelSlots], whose slot has been walked.
     for (uint32_t t = from; t != now + 1; ++t) {
+        const uint32_t horizon = t + kWheelSlots;
         uint32_t idx = wheel_[t & (kWheelSlots - 1)];
         while (idx != kNil) {
             Entry& c = entries_[idx];
-            const uint32_t next = c.next;
-            if (static_cast<int32_t>(c.wheel_tick - now) > 0) {
-                // Armed for a later lap of the wheel; stays.
-            } else if (static_cast<int32_t>(c.expires - now) <= 0) {
+            const uint32_t next = links_[idx].next;
+            if (static_cast<int32_t>(c.expires - now) <= 0) {
                 const uint32_t keep = on_expire(c);
                 if (keep == 0) {
                     erase(&c);
                 } else {
                     c.expires = now + keep;
                     wheel_unlink(idx);
-                    const uint32_t horizon = now + kWheelSlots - 1;
                     wheel_link(idx,
                                static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
                 }
             } else {
                 wheel_unlink(idx);
-                const uint32_t horizon = now + kWheelSlots - 1;
                 wheel_link(idx,
                            static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
                 on_rearm(static_cast<const Entry&>(c));

@@ -35,6 +35,9 @@ inline uint64_t hash_flow(const FlowKey6& k) {
 
 // ip and port in network byte order; result in [0, n_workers).
 inline uint32_t owner_core(uint32_t client_ip, uint16_t client_port, uint32_t n_workers) {
+    // One worker owns everything: skip the Toeplitz hash (about 20
+    // instructions a packet), whose answer would be 0 anyway.
+    if (n_workers <= 1) return 0;
     const uint32_t entry = rss_hash_endpoint4(client_ip, client_port) & (kRetaEntries - 1);
     return worker_of_reta_entry(entry, n_workers);
 }

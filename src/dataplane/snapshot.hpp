@@ -25,6 +25,9 @@ namespace dvs::dataplane {
 // service ids 14 (see TemplateRelease).
 inline constexpr uint32_t kMaxServices = 16384;
 inline constexpr uint32_t kMaxRealServers = 131072;
+// Conn packs the ids to these widths (conn.hpp).
+static_assert(kMaxRealServers <= 1u << kConnRsIdBits);
+static_assert(kMaxServices <= 1u << 16);
 inline constexpr uint32_t kMaxPorts = 16;
 
 // Where packets to a real server go, worked out by Snapshot::finalize:

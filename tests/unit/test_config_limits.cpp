@@ -114,24 +114,24 @@ TEST_CASE("a conn_capacity that needs more hugepages than present is refused", "
     REQUIRE(present.free_bytes == 200ull << 20);
 
     Config c = load(kPorts);
-    c.dataplane.conn_capacity = 1 << 20;  // the default: 48 + 32 MiB per worker, 14 MiB IPv6
+    c.dataplane.conn_capacity = 1 << 20;  // the default: 64 MiB per worker, 12.5 MiB IPv6
     c.dataplane.workers = 2;
     REQUIRE_NOTHROW(check_hugepage_memory(c, present));
     c.dataplane.conn_capacity = 16 << 20;
     REQUIRE_THROWS_WITH(check_hugepage_memory(c, present),
                         "t.yaml: dataplane.conn_capacity: 16777216 connections (and 2097152 "
-                        "IPv6) x 2 workers need 3025 MiB of hugepages, and 16383 mbufs 37 MiB: "
-                        "3062 MiB in all; this machine has 1024 MiB of hugepages (200 MiB free). "
+                        "IPv6) x 2 workers need 2449 MiB of hugepages, and 16383 mbufs 37 MiB: "
+                        "2486 MiB in all; this machine has 1024 MiB of hugepages (200 MiB free). "
                         "Lower conn_capacity (or conn6_capacity) or add hugepages "
                         "(vm.nr_hugepages)");
-    // conn6_capacity sizes the IPv6 table alone: 4M IPv6 entries (about
-    // 470 MiB per worker) do not fit beside the default IPv4 table.
+    // conn6_capacity sizes the IPv6 table alone: 5M IPv6 entries (500 MiB
+    // per worker at 100 bytes each) do not fit beside the default IPv4 table.
     c.dataplane.conn_capacity = 1 << 20;
     REQUIRE_NOTHROW(check_hugepage_memory(c, present));
-    c.dataplane.conn6_capacity = 4 << 20;
+    c.dataplane.conn6_capacity = 5 << 20;
     REQUIRE_THROWS_WITH(
         check_hugepage_memory(c, present),
-        Catch::Contains("dataplane.conn_capacity: 1048576 connections (and 4194304 IPv6) x 2 "
+        Catch::Contains("dataplane.conn_capacity: 1048576 connections (and 5242880 IPv6) x 2 "
                         "workers need"));
     c.dataplane.conn6_capacity = 0;
     c.dataplane.eal = {"--no-huge"};
