@@ -82,8 +82,10 @@ void apply_spec(ServiceConfig& s, const mgmt::ServiceSpec& spec) {
     }
     if (spec.persistence) {
         if (*spec.persistence) {
-            s.persistence =
-                PersistenceConfig{(*spec.persistence)->timeout, (*spec.persistence)->netmask};
+            const mgmt::Persistence& p = **spec.persistence;
+            // The range is the codec's (1..128); validate names the family.
+            s.persistence = PersistenceConfig{p.timeout, p.netmask,
+                                              static_cast<uint8_t>(p.prefix_length.value_or(128))};
         } else {
             s.persistence.reset();
         }

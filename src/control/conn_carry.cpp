@@ -80,6 +80,7 @@ void Daemon::save_connections() {
             const dataplane::ConnDumpEntry6& e = buffers6[w][i];
             saved.records.push_back(dataplane::SyncRecord::from_conn6(
                 e.conn, dataplane::SyncOp::kUpdate, e.expires_in));
+            if (e.conn.state == dataplane::ConnState::kTemplate) ++templates;
         }
     }
     saved.saved_at_ms = unix_now_ms();

@@ -274,7 +274,7 @@ bool Daemon::start_ha(boost::asio::io_context& io) {
     if (!config_.ha.enabled) return true;
     try {
         ha_ = std::make_unique<HaManager>(
-            io, config_, config_.ha.sync.peer != 0 ? sync_rings_.get() : nullptr,
+            io, config_, config_.ha.sync.peer ? sync_rings_.get() : nullptr,
             [this] { return publisher_->current(); }, [this] { republish("ha"); });
         ha_->start();
     } catch (const std::exception& e) {

@@ -49,8 +49,7 @@ IdAssignment IdRegistry::assign(const Config& config,
         for (const RealServerConfig& r : s.real_servers)
             wanted_servers.insert({key, r.address, r.port});
         if (s.sorry_server)
-            wanted_servers.insert(
-                {key, IpAddress::v4(s.sorry_server->address), s.sorry_server->port});
+            wanted_servers.insert({key, s.sorry_server->address, s.sorry_server->port});
     }
     std::map<uint16_t, ServiceKey> service_of;
     for (const auto& [key, id] : services_) service_of[id] = key;
@@ -90,7 +89,7 @@ IdAssignment IdRegistry::assign(const Config& config,
         out.real_server.push_back(std::move(ids));
         uint32_t sorry = kNoSorryServer;
         if (s.sorry_server) {
-            const ServerKey rkey{sid, IpAddress::v4(s.sorry_server->address), s.sorry_server->port};
+            const ServerKey rkey{sid, s.sorry_server->address, s.sorry_server->port};
             const auto found = servers_.find(rkey);
             sorry = found != servers_.end() ? found->second : new_server_id();
             servers[rkey] = sorry;

@@ -180,8 +180,12 @@ mgmt::ListResponse Management::list(const mgmt::ListRequest& r) const {
         info.scheduler = s.scheduler;
         if (s.sched_fallback) info.flags.push_back(s.scheduler + "-fallback");
         if (s.sched_port) info.flags.push_back(s.scheduler + "-port");
-        if (s.persistence)
-            info.persistence = mgmt::Persistence{s.persistence->timeout, s.persistence->netmask};
+        if (s.persistence) {
+            info.persistence =
+                mgmt::Persistence{s.persistence->timeout, s.persistence->netmask, std::nullopt};
+            // IPv6 services name their prefix length; IPv4 ones leave it out.
+            if (s.vip.is_v6()) info.persistence->prefix_length = s.persistence->prefix_length;
+        }
         const dataplane::Service* svc = snapshot_service(v.snapshot, s);
         if (svc != nullptr && r.stats)
             info.stats = minus(service_totals(v, svc->id), service_base_, svc->id);
@@ -255,8 +259,7 @@ mgmt::HealthResponse Management::health() const {
         const bool ids_known = v.ids != nullptr && si < v.ids->real_server.size();
         auto in_pool = [&](uint32_t id) { return in_service_pool(svc, id); };
         if (s.sorry_server) {
-            mgmt::SorryHealth sorry{{IpAddress::v4(s.sorry_server->address), s.sorry_server->port},
-                                    false};
+            mgmt::SorryHealth sorry{{s.sorry_server->address, s.sorry_server->port}, false};
             if (ids_known && si < v.ids->sorry_server.size() &&
                 v.ids->sorry_server[si] != kNoSorryServer) {
                 sorry.active = in_pool(v.ids->sorry_server[si]);
@@ -358,6 +361,10 @@ mgmt::HaResponse Management::ha() const {
                          c.interval_mismatch};
         out.instances.push_back(std::move(info));
     }
+    const VrrpServiceCounters& vc = status->vrrp;
+    out.vrrp_socket = {vc.socket.received, vc.socket.not_for_group,  vc.socket.own,
+                       vc.socket.bad_ip,   vc.socket.not_link_local, vc.other_vrid,
+                       vc.too_short,       vc.socket.send_errors,    vc.socket.receive_errors};
     if (status->has_sync) {
         const SyncStatus& s = status->sync;
         mgmt::HaSyncInfo& o = out.sync;

@@ -33,7 +33,7 @@ void Daemon::start_monitoring(boost::asio::io_context& io) {
     options.allow = m.allow;
     options.max_connections = m.max_connections;
     options.timeout = std::chrono::milliseconds(m.request_timeout_ms);
-    const std::string where = text::format_ipv4(m.address) + ":" + std::to_string(m.port);
+    const std::string where = text::format_ip_bracketed(m.address) + ":" + std::to_string(m.port);
     try {
         monitoring_ = std::make_unique<monitoring::HttpServer>(
             io, std::move(options), [this](monitoring::Page page) -> std::string {

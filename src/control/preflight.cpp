@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 
 namespace dvs::control {
@@ -26,15 +27,25 @@ struct Fd {
     }
 };
 
-std::optional<std::string> kernel_route_error(uint32_t address) {
-    Fd s{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-    if (s.fd < 0) return std::nullopt;  // cannot ask: say nothing
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(9);
-    to.sin_addr.s_addr = htonl(address);
-    if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0)
-        return std::nullopt;
+std::optional<std::string> kernel_route_error(const IpAddress& address) {
+    sockaddr_storage to{};
+    socklen_t length = 0;
+    if (address.is_v4()) {
+        auto* in = reinterpret_cast<sockaddr_in*>(&to);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(9);
+        in->sin_addr.s_addr = htonl(address.to_v4());
+        length = sizeof(sockaddr_in);
+    } else {
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&to);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(9);
+        std::memcpy(&in6->sin6_addr, address.bytes.data(), 16);
+        length = sizeof(sockaddr_in6);
+    }
+    Fd s{::socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+    if (s.fd < 0) return std::nullopt;  // cannot ask (no IPv6 in the kernel?): say nothing
+    if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&to), length) == 0) return std::nullopt;
     return std::string(std::strerror(errno));
 }
 
@@ -78,10 +89,9 @@ void health_warnings(const Config& config, const SourceMap& positions, const Ker
         std::vector<Group> groups;
         for (size_t j = 0; j < s.real_servers.size(); ++j) {
             const RealServerConfig& rs = s.real_servers[j];
-            if (!rs.address.is_v4()) continue;
             const bool checked = rs.health_check && rs.health_check->type != CheckType::kExec;
             if (!checked && !rs.agent_check) continue;
-            const std::optional<std::string> why = probe.route_error(rs.address.to_v4());
+            const std::optional<std::string> why = probe.route_error(rs.address);
             if (!why) continue;
             const char* key = checked ? "health_check" : "agent_check";
             const bool own = checked ? rs.health_check_override : rs.agent_check_override;
@@ -90,7 +100,7 @@ void health_warnings(const Config& config, const SourceMap& positions, const Ker
                                   [&](const Group& x) { return x.path == path; });
             if (g == groups.end()) g = groups.insert(groups.end(), Group{path, key, *why, "", 0});
             if (g->count < kNamed) {
-                g->servers += (g->count == 0 ? "" : ", ") + format_ipv4(rs.address.to_v4());
+                g->servers += (g->count == 0 ? "" : ", ") + text::format_ip(rs.address);
             }
             ++g->count;
         }

@@ -23,8 +23,8 @@
 namespace dvs::control {
 
 struct KernelProbe {
-    // Why the kernel cannot route to `address` (host order), or nullopt if it can.
-    std::function<std::optional<std::string>(uint32_t address)> route_error;
+    // Why the kernel cannot route to `address` (IPv4 or IPv6), or nullopt if it can.
+    std::function<std::optional<std::string>(const IpAddress& address)> route_error;
     // Whether interface `name` exists, and if it cannot carry traffic, why
     // ("is down ...", "is up but not running ..."); nullopt: it is up.
     struct Interface {

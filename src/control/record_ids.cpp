@@ -13,6 +13,8 @@ RecordIds assign_record_ids(dataplane::SyncRecord& r, const dataplane::Snapshot&
                                     : r.is_template() ? snap.find_exact_service(r.vip, r.vport, l4)
                                                       : snap.find_service(r.vip, r.vport, l4);
     if (svc == nullptr) return RecordIds::kUnknownService;
+    // A template names its service exactly (find_service6 falls back to port 0).
+    if (r.is_v6() && r.is_template() && svc->port != r.vport) return RecordIds::kUnknownService;
     r.service_id = svc->id;
     if (r.op == dataplane::SyncOp::kUpdate) {
         const auto matches = [&](const dataplane::RealServer& rs) {
@@ -46,7 +48,11 @@ RecordIds assign_record_ids(dataplane::SyncRecord& r, const dataplane::Snapshot&
 }
 
 uint32_t record_owner(const dataplane::SyncRecord& r, uint32_t workers) {
-    if (r.is_v6()) return dataplane::owner_core(r.client_ip6, r.client_port, workers);
+    // A template lives on its template core: the masked client and the service port.
+    if (r.is_v6()) {
+        return dataplane::owner_core(r.client_ip6, r.is_template() ? r.vport : r.client_port,
+                                     workers);
+    }
     return r.is_template() ? dataplane::owner_core(r.client_ip, r.vport, workers)
                            : dataplane::owner_core(r.client_ip, r.client_port, workers);
 }

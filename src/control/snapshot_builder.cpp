@@ -189,6 +189,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             svc.persistent = true;
             svc.persistence_timeout = sc.persistence->timeout;
             svc.persistence_mask = net32(sc.persistence->netmask);
+            svc.persistence_prefix6 = sc.persistence->prefix_length;
         }
         std::vector<sched::Backend> pool;
         std::string signature = sc.scheduler + "/" + std::to_string(sc.sched_fallback) +
@@ -235,7 +236,11 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             dataplane::RealServer& rs = snap->real_servers[sorry_id];
             rs.id = sorry_id;
             rs.present = true;
-            rs.ip = net32(so.address);
+            if (so.address.is_v6()) {
+                rs.ip6 = ip6(so.address);
+            } else {
+                rs.ip = net32(so.address.to_v4());
+            }
             rs.port = net16(so.port);
             rs.method = static_cast<uint8_t>(so.forward);
             rs.weight = 1;
@@ -243,7 +248,7 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             // (established ones to the others keep forwarding).
             if (!any_healthy) {
                 svc.pool.assign(1, sorry_id);
-                pool.assign(1, {1, (uint64_t{so.address} << 16 | so.port) + 1});
+                pool.assign(1, {1, backend_key(so.address, so.port)});
                 signature += "/sorry:" + std::to_string(sorry_id);
             }
         }

@@ -81,8 +81,10 @@ struct Conn {
 static_assert(sizeof(Conn) == 32, "a connection entry is half a cache line");
 
 // An IPv6 connection: Conn's fields with 128-bit addresses, in its own
-// table (ConnTable6), so Conn stays 32 bytes. Persistence templates are
-// IPv4 only for now (an IPv6 service cannot be persistent yet).
+// table (ConnTable6), so Conn stays 32 bytes. An IPv6 persistence template
+// is a Conn6 as a template is a Conn: client_ip masked to the service's
+// prefix_length, client_port 0, proto | kTemplateProtoFlag, `controls`
+// counting the connections it placed.
 struct Conn6 {
     Ip6 client_ip;
     Ip6 vip;
@@ -93,6 +95,12 @@ struct Conn6 {
     uint8_t proto;
     ConnState state;
     uint16_t service_id;
+    union {
+        // As in Conn: a template's count of the connections it placed; a
+        // connection's template mark (prefix length + 1, 1..129; 0: none).
+        uint16_t controls;
+        uint8_t from_template;
+    };
     uint32_t rs_id : kConnRsIdBits;
     uint32_t method : 2;
     uint32_t has_reply_key : 1;
@@ -103,6 +111,15 @@ struct Conn6 {
     FlowKey6 reply_key() const { return {rs_ip, client_ip, rs_port, client_port, proto}; }
 };
 static_assert(sizeof(Conn6) <= 72);
+
+// The key of the IPv6 template that pins `client` of a service (vip, port
+// vport, 0 for a port-0 service; protocol proto) when the service keeps
+// `prefix` bits of the client: one key per client prefix, never equal to
+// a connection's (its protocol carries kTemplateProtoFlag).
+inline FlowKey6 template_key6(const Ip6& client, uint8_t prefix, const Ip6& vip, uint16_t vport,
+                              uint8_t proto) {
+    return {client.masked(prefix), vip, 0, vport, static_cast<uint8_t>(proto | kTemplateProtoFlag)};
+}
 
 // Per-state idle timeouts, in ticks (seconds).
 struct StateTimeouts {

@@ -34,6 +34,7 @@ FromKernel classify_from_kernel(const PacketView& v) {
             if (nd_check_solicit(v) == NsCheck::kValid && !Ip6::from(v.ip6->src).is_unspecified()) {
                 return FromKernel::kNdSolicit;
             }
+            if (is_vrrp_advert(v)) return FromKernel::kVrrp;
             return v.ip6->dst[0] == 0xff ? FromKernel::kMulticast : FromKernel::kRoute6;
         }
         case FrameKind::kDropped:
@@ -45,8 +46,10 @@ FromKernel classify_from_kernel(const PacketView& v) {
 
 bool is_vrrp_advert(const PacketView& v) {
     static const uint8_t kGroup[4] = {224, 0, 0, 18};
-    return v.kind == FrameKind::kIpv4 && v.proto == kIpProtoVrrp &&
-           std::memcmp(&v.ip->dst, kGroup, 4) == 0;
+    static const uint8_t kGroup6[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12};
+    if (v.proto != kIpProtoVrrp) return false;
+    if (v.kind == FrameKind::kIpv4) return std::memcmp(&v.ip->dst, kGroup, 4) == 0;
+    return v.kind == FrameKind::kIpv6 && std::memcmp(v.ip6->dst, kGroup6, 16) == 0;
 }
 
 bool icmp_error_quotes_ipip(const PacketView& v) {

@@ -59,7 +59,8 @@ enum class FromKernel : uint8_t {
     kArpRequest,   // the kernel resolving a next hop: the dataplane answers
     kNdSolicit,    // the kernel resolving an IPv6 next hop (a valid NS from a
                    // unicast source): the dataplane answers, as for ARP
-    kVrrp,         // a VRRP advert (224.0.0.18, protocol 112): out on the wire port as is
+    kVrrp,         // a VRRP advert (protocol 112 to 224.0.0.18 or ff02::12): out on
+                   // the wire port as is
     kMulticast,    // other multicast (IPv4 or IPv6: MLD, router solicitations,
                    // DAD probes) or limited broadcast: not forwarded
     kUnsupported,  // other EtherTypes, ARP replies/announcements
@@ -68,8 +69,9 @@ enum class FromKernel : uint8_t {
 
 FromKernel classify_from_kernel(const PacketView& v);
 
-// VRRP's group and protocol (RFC 5798): adverts pass between the wire and
-// the exception path both ways, so `ha.interface` may be a port's tap.
+// VRRP's groups (224.0.0.18, ff02::12) and protocol (RFC 5798): adverts of
+// either family pass between the wire and the exception path both ways, so
+// `ha.interface` may be a port's tap.
 inline constexpr uint8_t kIpProtoVrrp = 112;
 bool is_vrrp_advert(const PacketView& v);
 

@@ -39,6 +39,15 @@ HandoffRings create_handoff_rings(uint32_t workers, unsigned ring_size) {
                 throw std::runtime_error("message ring " + msg_name + ": " +
                                          rte_strerror(rte_errno));
             }
+            const std::string msg6_name =
+                "dvs_msg6_" + std::to_string(from) + "_" + std::to_string(to);
+            r.msg6[from][to] =
+                rte_ring_create_elem(msg6_name.c_str(), sizeof(TemplateRelease6), ring_size,
+                                     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (r.msg6[from][to] == nullptr) {
+                throw std::runtime_error("message ring " + msg6_name + ": " +
+                                         rte_strerror(rte_errno));
+            }
         }
     }
     return r;
@@ -49,6 +58,8 @@ void free_handoff_rings(HandoffRings& rings, uint32_t workers) {
         for (uint32_t to = 0; to < workers; ++to) {
             rte_ring_free(rings.msg[from][to]);
             rings.msg[from][to] = nullptr;
+            rte_ring_free(rings.msg6[from][to]);
+            rings.msg6[from][to] = nullptr;
             rte_ring* r = rings.ring[from][to];
             if (r == nullptr) continue;
             rte_mbuf* m;

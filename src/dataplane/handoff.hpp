@@ -85,9 +85,22 @@ struct TemplateRelease {
 };
 static_assert(kMaxServices <= (1u << 14) && kMaxRealServers <= (1u << 17));
 
+// The same message for an IPv6 template: a 128-bit masked client does not
+// fit a pointer slot, so these travel by value in rings of their own
+// (rte_ring_*_elem, 24-byte elements), copied in and out: no allocation,
+// and the IPv4 ring stays as it was.
+struct TemplateRelease6 {
+    Ip6 client;  // masked client address
+    uint32_t rs_id;
+    uint16_t service_id;
+    uint16_t pad = 0;
+};
+static_assert(sizeof(TemplateRelease6) == 24, "ring element size (a multiple of 4)");
+
 struct HandoffRings {
     rte_ring* ring[kMaxWorkers][kMaxWorkers] = {};  // [from][to] packets; null on the diagonal
     rte_ring* msg[kMaxWorkers][kMaxWorkers] = {};   // [from][to] TemplateRelease values
+    rte_ring* msg6[kMaxWorkers][kMaxWorkers] = {};  // [from][to] TemplateRelease6 elements
 };
 
 // Throws std::runtime_error on failure (control path).

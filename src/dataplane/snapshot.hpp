@@ -63,8 +63,9 @@ struct Service {
     uint8_t proto = 0;
     std::vector<uint32_t> pool;  // real server ids, in scheduler pool order
     bool persistent = false;
-    uint32_t persistence_timeout = 0;  // seconds
-    uint32_t persistence_mask = 0;     // network byte order: client address granularity
+    uint32_t persistence_timeout = 0;   // seconds
+    uint32_t persistence_mask = 0;      // network byte order: client address granularity
+    uint8_t persistence_prefix6 = 128;  // IPv6 services: the client prefix a template keys on
     // Connections whose real server left the service are reset at their
     // next packet (on_remove: reset) instead of draining.
     bool reset_on_remove = false;

@@ -68,6 +68,7 @@ struct Command {
     std::optional<std::string> scheduler;     // -s
     std::optional<uint32_t> persistent;       // -p [timeout] (300 without one)
     std::optional<uint32_t> netmask;          // -M of an IPv4 service, host byte order
+    std::optional<uint8_t> prefix_length;     // -M of an IPv6 service (1..128)
     std::optional<std::vector<std::string>>
         sched_flags;                       // -b, normalised (flag-1 -> sh-fallback...)
     std::optional<ServerArg> server;       // -r

@@ -139,6 +139,17 @@ std::string counters_columns(const std::optional<mgmt::Counters>& c, bool exact)
            format_largenum(v.bytes_out, exact);
 }
 
+// ipvsadm prints the granularity only when it is not a single client: a
+// dotted netmask for IPv4, a prefix length for IPv6.
+std::string persistence_mask(const mgmt::ServiceKey& key, const mgmt::Persistence& p,
+                             const char* label) {
+    if (key.vip.is_v6()) {
+        const uint32_t bits = p.prefix_length.value_or(128);
+        return bits != 128 ? label + std::to_string(bits) : "";
+    }
+    return p.netmask != 0xffffffff ? label + text::format_ipv4(p.netmask) : "";
+}
+
 std::string service_entry(const mgmt::ServiceInfo& s, const ListOptions& o) {
     const std::string name = service_label(s.key);
     std::string out;
@@ -154,9 +165,7 @@ std::string service_entry(const mgmt::ServiceInfo& s, const ListOptions& o) {
         if (!s.flags.empty()) out += " (" + join_flags(s.flags) + ")";
         if (s.persistence) {
             out += " persistent " + std::to_string(s.persistence->timeout);
-            if (s.persistence->netmask != 0xffffffff) {
-                out += " mask " + text::format_ipv4(s.persistence->netmask);
-            }
+            out += persistence_mask(s.key, *s.persistence, " mask ");
         }
     }
     out += "\n";
@@ -236,9 +245,7 @@ std::string format_save(const mgmt::ListResponse& list) {
         out += "-A " + name + " -s " + s->scheduler;
         if (s->persistence) {
             out += " -p " + std::to_string(s->persistence->timeout);
-            if (s->persistence->netmask != 0xffffffff) {
-                out += " -M " + text::format_ipv4(s->persistence->netmask);
-            }
+            out += persistence_mask(s->key, *s->persistence, " -M ");
         }
         if (!s->flags.empty()) out += " -b " + join_flags(s->flags);
         out += "\n";
@@ -422,6 +429,15 @@ std::string format_ha(const mgmt::HaResponse& ha, int64_t now_ms) {
                 ull{c.address_mismatch}, ull{c.interval_mismatch});
         }
     }
+    // What the sockets read that no instance was given, whatever the
+    // instances' own counters say: a peer sending from the wrong address or
+    // with the wrong vrid shows here.
+    const mgmt::VrrpSocketInfo& k = ha.vrrp_socket;
+    out += printf_string(
+        "  socket: read %llu; other vrid %llu, not for the group %llu, own %llu; refused: bad "
+        "IP %llu, not link-local %llu, too short %llu; errors: send %llu receive %llu\n",
+        ull{k.received}, ull{k.other_vrid}, ull{k.not_for_group}, ull{k.own}, ull{k.bad_ip},
+        ull{k.not_link_local}, ull{k.too_short}, ull{k.send_errors}, ull{k.receive_errors});
     const mgmt::HaSyncInfo& s = ha.sync;
     if (s.configured) {
         out += "Sync with " + s.peer +

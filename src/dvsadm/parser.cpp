@@ -293,18 +293,9 @@ private:
                 cmd_.persistent =
                     value ? parse_timeout(*value, 1, "persistence timeout") : kDefaultPersistence;
                 break;
-            case Slot::kNetmask: {
-                auto mask = text::parse_ipv4(*value);
-                if (!mask) {
-                    throw UsageError("invalid netmask `" + *value +
-                                     "' (expected e.g. 255.255.255.0)");
-                }
-                if (!text::is_contiguous_netmask(*mask)) {
-                    throw UsageError("netmask `" + *value + "' is not contiguous");
-                }
-                cmd_.netmask = *mask;
+            case Slot::kNetmask:
+                netmask_text_ = *value;  // read by the service's family, once known
                 break;
-            }
             case Slot::kSchedFlags:
                 cmd_.sched_flags = split_flags(*value);
                 break;
@@ -472,7 +463,8 @@ private:
                         "port 0 (every port of the VIP) needs -p: only a persistent "
                         "service may use it");
                 }
-                if (cmd_.netmask && !cmd_.persistent) {
+                if (netmask_text_) read_netmask(*netmask_text_);
+                if ((cmd_.netmask || cmd_.prefix_length) && !cmd_.persistent) {
                     throw UsageError(spelled(Slot::kNetmask) +
                                      " needs -p (the netmask groups the clients of a persistent "
                                      "service)");
@@ -542,7 +534,29 @@ private:
     Command cmd_;
     std::optional<std::string> command_;  // as typed, for messages
     std::map<Slot, std::string> seen_;    // option slot -> as typed
-    std::vector<Slot> order_;             // slots in the order typed
+    // -M as typed: a netmask for an IPv4 service, a prefix length for an
+    // IPv6 one (ipvsadm's rule), so it is read once -t/-u is known.
+    std::optional<std::string> netmask_text_;
+    void read_netmask(const std::string& value) {
+        if (cmd_.service->vip.is_v6()) {
+            const auto bits = parse_number(value, 128);
+            if (!bits || *bits < 1 || *bits > 128) {
+                throw UsageError("invalid IPv6 prefix length `" + value +
+                                 "' for -M (expected 1..128, e.g. 64)");
+            }
+            cmd_.prefix_length = static_cast<uint8_t>(*bits);
+            return;
+        }
+        auto mask = text::parse_ipv4(value);
+        if (!mask) {
+            throw UsageError("invalid netmask `" + value + "' (expected e.g. 255.255.255.0)");
+        }
+        if (!text::is_contiguous_netmask(*mask)) {
+            throw UsageError("netmask `" + value + "' is not contiguous");
+        }
+        cmd_.netmask = *mask;
+    }
+    std::vector<Slot> order_;  // slots in the order typed
     std::vector<std::string> positionals_;
 };
 

@@ -17,7 +17,9 @@ mgmt::ServiceSpec service_spec(const Command& cmd) {
     spec.flags = cmd.sched_flags.value_or(std::vector<std::string>{});
     std::optional<mgmt::Persistence> persistence;
     if (cmd.persistent) {
-        persistence = mgmt::Persistence{*cmd.persistent, cmd.netmask.value_or(0xffffffff)};
+        persistence =
+            mgmt::Persistence{*cmd.persistent, cmd.netmask.value_or(0xffffffff), std::nullopt};
+        if (cmd.prefix_length) persistence->prefix_length = *cmd.prefix_length;
     }
     spec.persistence = persistence;  // always sent: null means "not persistent"
     return spec;

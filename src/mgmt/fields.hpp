@@ -27,6 +27,7 @@ requires wire::Is<S, Persistence>
 void describe(V& v, S& p) {
     v("timeout", p.timeout, wire::Range{1, kMaxTimeoutSeconds}, wire::kDefault);
     v("netmask", p.netmask, wire::kNetmask, wire::kDefault);
+    v("prefix_length", p.prefix_length, wire::Range{1, 128});
 }
 
 }  // namespace dvs::mgmt

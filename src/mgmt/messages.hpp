@@ -29,7 +29,10 @@ struct ServiceKey {
 
 struct Persistence {
     uint32_t timeout = 300;
-    uint32_t netmask = 0xffffffff;  // host byte order
+    uint32_t netmask = 0xffffffff;  // IPv4 services: host byte order
+    // IPv6 services: the client prefix (ipvsadm -M for IPv6); absent: 128.
+    // Absent from IPv4 services, so an older dvsd still reads their requests.
+    std::optional<uint32_t> prefix_length;
     bool operator==(const Persistence&) const = default;
 };
 
@@ -351,10 +354,21 @@ struct HaDataplaneInfo {
     bool operator==(const HaDataplaneInfo&) const = default;
 };
 
+// What the VRRP sockets read before any instance saw it: packets no
+// instance could be given (control/ha/ha_status.hpp says each reason).
+struct VrrpSocketInfo {
+    uint64_t received = 0;
+    uint64_t not_for_group = 0, own = 0, bad_ip = 0, not_link_local = 0;
+    uint64_t other_vrid = 0, too_short = 0;
+    uint64_t send_errors = 0, receive_errors = 0;
+    bool operator==(const VrrpSocketInfo&) const = default;
+};
+
 struct HaResponse {
     bool enabled = false;  // false: no ha section, the rest is empty
     std::string interface;
     std::vector<VrrpInstanceInfo> instances;
+    VrrpSocketInfo vrrp_socket;
     HaSyncInfo sync;
     HaDataplaneInfo dataplane;
     bool operator==(const HaResponse&) const = default;

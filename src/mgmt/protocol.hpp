@@ -43,7 +43,7 @@
 //                                                   the running config stays)
 //   list          stats?: bool, rate?: bool
 //                 -> services: [{name, vip, port, protocol, scheduler, flags: [string],
-//                                persistence: null | {timeout, netmask},
+//                                persistence: null | {timeout, netmask, prefix_length},
 //                                conns, pkts_in, pkts_out, bytes_in, bytes_out,   (stats)
 //                                rate: {cps, inpps, outpps, inbps, outbps},      (rate)
 //                                (both: DVS_TRAFFIC_COUNTERS, common/counter_list.hpp)
@@ -56,7 +56,8 @@
 //                 The five counters are present when stats is true, rate when
 //                 rate is true (dvsd may always send them). Rates are per second.
 //   add_service   service: {vip, port, protocol, scheduler?, flags?: [string],
-//                           persistence?: null | {timeout?, netmask?}}        -> (nothing)
+//                           persistence?: null | {timeout?, netmask?,
+//                                                 prefix_length?}}            -> (nothing)
 //   edit_service  same fields; an absent field is left unchanged,
 //                 persistence: null turns persistence off                     -> (nothing)
 //   del_service   service: {vip, port, protocol}                              -> (nothing)
@@ -128,7 +129,8 @@
 //                 established). The answer is the state after the action.
 //
 // Ranges: weight 0..65535; persistence timeout 1..2592000 (default 300),
-// netmask default 255.255.255.255; timeouts 0..2592000. scheduler names and
+// netmask (IPv4 services) default 255.255.255.255, prefix_length (IPv6
+// services, ipvsadm -M for IPv6) 1..128, default 128; timeouts 0..2592000. scheduler names and
 // flags (sh-fallback, sh-port, mh-fallback, mh-port) are the config's;
 // whether a flag suits the scheduler is the daemon's check.
 //

@@ -182,6 +182,20 @@ void describe(V& v, S& c) {
 }
 
 template <class V, class S>
+requires wire::Is<S, VrrpSocketInfo>
+void describe(V& v, S& c) {
+    v("received", c.received);
+    v("not_for_group", c.not_for_group);
+    v("own", c.own);
+    v("bad_ip", c.bad_ip);
+    v("not_link_local", c.not_link_local);
+    v("other_vrid", c.other_vrid);
+    v("too_short", c.too_short);
+    v("send_errors", c.send_errors);
+    v("receive_errors", c.receive_errors);
+}
+
+template <class V, class S>
 requires wire::Is<S, VrrpInstanceInfo>
 void describe(V& v, S& i) {
     v("name", i.name);
@@ -242,6 +256,7 @@ void describe(V& v, S& r) {
     if (!r.enabled) return;  // no ha section: nothing else is sent
     v("interface", r.interface);
     v("instances", r.instances);
+    v("vrrp_socket", r.vrrp_socket);
     v("sync", r.sync);
     v("dataplane", r.dataplane);
 }

@@ -37,6 +37,17 @@ struct Ip6 {
         std::memcpy(w, b, 16);
         return w[0] ^ w[1] ^ w[2] ^ w[3];
     }
+    // The first `prefix` bits kept, the rest cleared (a persistence
+    // template's client, ipvsadm -M for IPv6); prefix above 128 keeps all.
+    Ip6 masked(unsigned prefix) const {
+        Ip6 out;
+        const unsigned whole = prefix < 128 ? prefix / 8 : 16;
+        std::memcpy(out.b, b, whole);
+        if (whole < 16 && prefix % 8 != 0) {
+            out.b[whole] = static_cast<uint8_t>(b[whole] & (0xff << (8 - prefix % 8)));
+        }
+        return out;
+    }
 };
 
 // The IPv6 flow identity (the IPv6 connection table's key).

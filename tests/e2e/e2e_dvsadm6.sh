@@ -8,8 +8,12 @@
 #  - -L -c and conns --vip [VIP6]:80 list the IPv6 connections the workers hold;
 #  - -e changes a weight, -d removes a server (new connections follow), -g adds
 #    a DR server line;
-#  - -S saves the IPv6 rules with their "# dvs:" line, -C clears, -R restores:
-#    traffic flows again and -S matches the saved text; -D removes the service.
+#  - -E -p 300 -M 64 makes the service persistent by client /64 (ipvsadm's
+#    -M for IPv6): -L -n prints "persistent 300 mask 64", the client's
+#    connections stay on one server; -M with a netmask is refused;
+#  - -S saves the IPv6 rules with their "# dvs:" line and -p/-M, -C clears,
+#    -R restores: traffic flows again and -S matches the saved text; -D
+#    removes the service.
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
@@ -77,11 +81,24 @@ check "-g: a DR server on the service's port" \
 rc=0; adm -a -t "[$VIP6]:80" -r 10.0.0.11:8080 -m 2>"$E2E_DIR/err" || rc=$?
 check "an IPv4 server for an IPv6 VIP: exit 2 ($rc): $(cat "$E2E_DIR/err")" test "$rc" -eq 2
 
+echo "-- -E -p 300 -M 64: persistence by the client's /64"
+adm -E -t "[$VIP6]:80" -s rr -p 300 -M 64
+out=$(adm -L -n)
+check "-L -n: persistent 300 mask 64, as ipvsadm prints an IPv6 prefix" \
+    grep -qx "TCP  \[$VIP6\]:80 rr persistent 300 mask 64" <<<"$out"
+res=$(whoami_n 10 "$URL6")
+echo "   $res"
+check "10 new connections from the /64 all on one server ($res)" \
+    test "$(json_field "$res" by_server.rs2)" -eq 10 -o "$(json_field "$res" by_server.rs3)" -eq 10
+rc=0; adm -E -t "[$VIP6]:80" -s rr -p 300 -M 255.255.255.0 2>"$E2E_DIR/err" || rc=$?
+check "-M with a netmask for an IPv6 service: exit 2 ($rc): $(cat "$E2E_DIR/err")" test "$rc" -eq 2
+
 echo "-- -S, -C, -R with the IPv6 rules"
 adm -R <<<"# dvs: -t [$VIP6]:80 { name: web6 }"
 saved=$(adm -S -n)
 echo "$saved" | sed 's/^/   /'
-check "-S: the IPv6 service" grep -qx -- "-A -t \[$VIP6\]:80 -s rr" <<<"$saved"
+check "-S: the IPv6 service, persistent by /64" \
+    grep -qx -- "-A -t \[$VIP6\]:80 -s rr -p 300 -M 64" <<<"$saved"
 check "-S: its # dvs: line with the name" grep -q "^# dvs: -t \[$VIP6\]:80 { name: web6" <<<"$saved"
 check "-S: an IPv6 server" grep -qx -- "-a -t \[$VIP6\]:80 -r \[2001:db8:2::12\]:8080 -m -w 4" <<<"$saved"
 adm -C

@@ -23,6 +23,13 @@
 # E2E_HA_MODE=port (e2e_ha_on_dpdk_port, namespaces dvsA3): as nat, 3 rounds,
 # ha.interface on lan's exception-path tap (tests/lib/ha.sh HA_ON_PORT).
 #
+# E2E_HA_MODE=sync6 (e2e_ha_sync6, namespaces dvsA4; issue 15): as nat, 3
+# rounds, with the sync stream over IPv6 between fd00:3::1 and fd00:3::2 on
+# the ha link (tests/lib/ha.sh HA_SYNC_IPV6) and both boxes keyed
+# (ha.sync.key_file: HMAC and the replay window as over IPv4). Also checks
+# that each box's sync socket is IPv6 (ss), that `dvsadm ha` names the
+# peer [fd00:3::N]:8848 and that no datagram was refused.
+#
 # E2E_HA_MODE=dr (e2e_ha_takeover_dr, namespaces dvsA2): the real servers in
 # direct routing (VIP on lo, answers through PREFIX-gw), service port 80 ->
 # 80 and UDP 5353; preempt FALSE, 3 rounds killing the master alternately:
@@ -55,9 +62,15 @@ elif [[ $MODE == dr ]]; then
     FWD=dr
     PROBE_PORT=5353
     UDP_RS_PORT=5353
+elif [[ $MODE == sync6 ]]; then
+    e2e_init e2e_ha_sync6 dvsA4
+    ROUNDS=${HA_ROUNDS:-3}
+    export HA_SYNC_IPV6=1
 else
     e2e_init e2e_ha_takeover dvsA1
     ROUNDS=${HA_ROUNDS:-10}
+fi
+if [[ $MODE != port && $MODE != dr ]]; then  # nat, sync6
     export HA_PREEMPT=true
     RS_PORT=8080
     FWD=nat
@@ -81,6 +94,11 @@ $(ha_svc_udp echo "$PROBE_PORT" "$UDP_RS_PORT" "$FWD" 1 2)"
 export HA_SERVICES
 
 topo_up_ha "$P" 2 || { echo "FAIL: topology"; exit 1; }
+if [[ $MODE == sync6 ]]; then
+    ha_sync_ipv6_on || { echo "FAIL: IPv6 on the ha link"; exit 1; }
+    (umask 077 && openssl rand -hex 32 >"$E2E_DIR/sync.key")
+    export HA_KEY_FILE=$E2E_DIR/sync.key
+fi
 rs_start_servers "$P" 2 "$E2E_DIR/rs" || { echo "FAIL: real servers"; exit 1; }
 if [[ $MODE == dr ]]; then
     for n in 1 2; do
@@ -101,6 +119,15 @@ ha_adm 1 ha 2>&1 | sed 's/^/   lb1: /' || true
 ha_adm 2 ha 2>&1 | sed 's/^/   lb2: /' || true
 check "dvsadm ha: lb1 MASTER, lb2 BACKUP" test "$(ha_adm_state 1)/$(ha_adm_state 2)" = MASTER/BACKUP
 requests_checked "start"
+if [[ $MODE == sync6 ]]; then
+    for n in 1 2; do
+        sock=$(ip netns exec "$P-lb$n" ss -Hlun6 'sport = :8848' 2>/dev/null | head -n 1)
+        echo "   lb$n sync socket: ${sock:-none}"
+        check "lb$n's sync socket is IPv6 ([::]:8848)" test -n "$sock"
+        check "lb$n: dvsadm ha names the peer [fd00:3::${PEER_OF[$n]}]:8848, authenticated" \
+            eval "ha_adm $n ha | grep -F '[fd00:3::${PEER_OF[$n]}]:8848' | grep -qF '(authenticated)'"
+    done
+fi
 owners=$(ha_arp_owners)
 check "only the MASTER lb1 answers ARP for 10.0.1.1 and 10.0.0.1 ($owners)" test "$owners" = "wan:lb1 lan:lb1"
 ((E2E_FAILS == 0)) || e2e_finish
@@ -194,6 +221,15 @@ echo "   $total probes, $lost lost"
 
 ha_counters 1
 ha_counters 2
+if [[ $MODE == sync6 ]]; then
+    # Nothing refused: no foreign sender, no bad MAC, no replay.
+    for n in 1 2; do
+        check "lb$n refused no sync datagram" \
+            eval "ha_adm $n ha | grep -q 'refused: foreign 0, unauthenticated 0, replayed 0,'"
+        check "lb$n received records over IPv6" \
+            eval "ha_adm $n ha | grep -qE 'sent [0-9]+ records, received [1-9]'"
+    done
+fi
 
 echo "-- measured ($MODE, $ROUNDS rounds, advert 200 ms): takeover ms per round: ${takeovers[*]}"
 echo "   client-visible gap ms per round: ${gaps[*]}"

@@ -21,12 +21,23 @@
 #      probes to fail, much longer), and lb2 counts them;
 #   4. new IPv6 and IPv4 requests through lb2 are answered, and the download,
 #      synced to lb2 as an IPv6 connection, ends intact (sha256).
+#
+# E2E_HA_MODE=port (e2e_ha_on_dpdk_port6, namespaces dvsP6): the same with
+# ha.interface on lan's exception-path tap (tests/lib/ha.sh HA_ON_PORT):
+# the IPv6 adverts cross the DPDK ports and the taps both ways (the tap's
+# link-local address is their source), as IPv4 ones do in
+# e2e_ha_on_dpdk_port, and the sync stream runs over lan.
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
 source "$DVS_SRC/tests/lib/topology.sh"
 
-e2e_init e2e_ha_takeover6 dvsH6
+if [[ ${E2E_HA_MODE:-} == port ]]; then
+    e2e_init e2e_ha_on_dpdk_port6 dvsP6
+    export HA_ON_PORT=1
+else
+    e2e_init e2e_ha_takeover6 dvsH6
+fi
 export HA_PREEMPT=true HA_IPV6=1 RS_IPV6=1 RS_BLOB_MB=4
 # shellcheck source-path=SCRIPTDIR source=../lib/ha.sh
 source "$DVS_SRC/tests/lib/ha.sh"
@@ -60,14 +71,7 @@ neigh_mac() {
 }
 neigh_is() { [[ $(neigh_mac "$1" "$2") == "$3" ]]; }
 # requests6 COUNT: COUNT new HTTP requests to [VIP6]:80, how many answered.
-requests6() {
-    local ok=0 i
-    for ((i = 0; i < $1; i++)); do
-        [[ $(ip netns exec "$P-cl" curl -sS -g -m 3 -o /dev/null -w '%{http_code}' \
-            "http://[$VIP6]/whoami" 2>/dev/null) == 200 ]] && ok=$((ok + 1))
-    done
-    echo "$ok"
-}
+requests6() { http_answered "$P-cl" "http://[$VIP6]/whoami" "$1"; }
 # stat_total N KEY: a counter of dvsd N's stats (SIGUSR1).
 stat_total() {
     local f=$E2E_DIR/lb$1-stats.json

@@ -24,6 +24,8 @@ source "$DVS_SRC/tests/lib/topology.sh"
 source "$DVS_SRC/tests/lib/health_log.sh"
 
 e2e_init e2e_health6 dvsH6
+# shellcheck source-path=SCRIPTDIR source=../lib/health6.sh
+source "$DVS_SRC/tests/lib/health6.sh"
 P=$E2E_PREFIX
 VIP6=2001:db8:10::80
 INTERVAL_MS=500
@@ -32,9 +34,7 @@ RISE=2
 TIMEOUT_MS=400
 
 {
-    e2e_base_yaml "$P" | sed \
-        -e 's|addresses: \[10.0.1.1/24\]|addresses: [10.0.1.1/24, "2001:db8:1::1/64"]|' \
-        -e 's|addresses: \[10.0.0.1/24\]|addresses: [10.0.0.1/24, "2001:db8:2::1/64"]|'
+    health6_base_yaml "$P"
     cat <<YAML
 exception_path: { enabled: true }
 fleet: { route_table: 100 }
@@ -62,36 +62,7 @@ YAML
 } >"$E2E_DIR/dvs.yaml"
 grep -q '2001:db8:2::1/64' "$E2E_DIR/dvs.yaml" || { echo "FAIL: no IPv6 port address in the config"; exit 1; }
 
-declare -A RS_PID
-start_rs() {  # N: rs_server.py in rsN (HTTP 8080, UDP 5353, IPv4 and IPv6); waits until it answers
-    local n=$1
-    mkdir -p "$E2E_DIR/rs"
-    ip netns exec "$P-rs$n" "$DVS_PY" "$DVS_LIB/rs_server.py" --name "rs$n" --http-port 8080 \
-        --udp-port 5353 --bind6 "2001:db8:2::$((10 + n))" --blob-mb 1 --dir "$E2E_DIR/rs" \
-        </dev/null >>"$E2E_DIR/rs/rs$n.log" 2>&1 &
-    RS_PID[$n]=$!
-    _wait_until 10 _rs_answers "$P-rs$n" "10.0.0.$((10 + n))" "rs$n"
-}
-stop_rs() {  # N
-    kill "${RS_PID[$1]}" 2>/dev/null || true
-    wait "${RS_PID[$1]}" 2>/dev/null || true
-}
-
-requests() {  # COUNT OUT
-    ip netns exec "$P-cl" "$DVS_PY" "$DVS_LIB/http_client.py" --url "http://[$VIP6]/whoami" \
-        --count "$1" --timeout 3 --deadline 40 >"$2" 2>&1 || true
-}
-dvsadm() { "$DVSADM" --socket "/run/dvs/$P.sock" "$@"; }
-
-topo_up "$P" 3 || { echo "FAIL: topology"; exit 1; }
-topo_add_ipv6 "$P" 3 || { echo "FAIL: IPv6 in the topology"; exit 1; }
-# As in e2e_exception6: the kernel must not answer for dvsd's addresses on
-# the af_packet veths itself (IPv6 stays off there: the topology's default).
-for ifname in wan lan; do
-    ip netns exec "$P-lb" sysctl -qw "net.ipv4.conf.$ifname.rp_filter=1" &&
-        ip -n "$P-lb" link set dev "$ifname" arp off ||
-        { echo "FAIL: could not keep the kernel off $ifname"; exit 1; }
-done
+health6_topology 3 || exit 1
 for n in 1 2 3; do start_rs "$n" || { echo "FAIL: rs$n servers"; exit 1; }; done
 dvsd_start "$P" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
     { echo "FAIL: dvsd did not get ready"; exit 1; }

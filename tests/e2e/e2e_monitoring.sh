@@ -10,12 +10,27 @@
 #  - /status.json says the same (rs2 down, effective weight 0, weight 1);
 #  - the listener refuses to be written to (POST: 405).
 # Prints the page's size and the time of one scrape as Prometheus saw it.
+#
+# E2E_MONITORING_FAMILY=6 (e2e_monitoring6, namespaces dvsM6; issue 15): the
+# same over IPv6. dvsd listens on [::]:9110 with allow [::1/128, 127.0.0.0/8]
+# and Prometheus scrapes [::1]:9110; besides the checks above:
+#  - a client at fd00:9::1 (an address on lo, outside the allow-list) is
+#    closed unanswered over IPv6 while ::1 is served;
+#  - an IPv4 client of [::] (::ffff:127.0.0.1) is admitted by 127.0.0.0/8.
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
 source "$DVS_SRC/tests/lib/topology.sh"
 
-e2e_init e2e_monitoring dvsM1
+FAMILY=${E2E_MONITORING_FAMILY:-4}
+if [[ $FAMILY == 6 ]]; then
+    e2e_init e2e_monitoring6 dvsM6
+    LISTEN='"[::]:9110"' ALLOW='["::1/128", 127.0.0.0/8]' TARGET='[::1]:9110'
+else
+    e2e_init e2e_monitoring dvsM1
+    LISTEN=127.0.0.1:9110 ALLOW='[127.0.0.0/8]' TARGET=127.0.0.1:9110
+fi
+MON=http://$TARGET
 P=$E2E_PREFIX
 e2e_require prometheus promtool
 PROM_PORT=19090
@@ -23,7 +38,7 @@ PROM_PORT=19090
 {
     e2e_base_yaml "$P"
     cat <<YAML
-monitoring: { listen: 127.0.0.1:9110, allow: [127.0.0.0/8] }
+monitoring: { listen: $LISTEN, allow: $ALLOW }
 services:
   - name: web
     vip: 192.0.2.10
@@ -41,7 +56,7 @@ cat >"$E2E_DIR/prometheus.yml" <<YAML
 global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
   - job_name: dvs
-    static_configs: [{ targets: ["127.0.0.1:9110"] }]
+    static_configs: [{ targets: ["$TARGET"] }]
 YAML
 
 declare -A HTTP_PID
@@ -64,7 +79,7 @@ in_lb() { ip netns exec "$P-lb" "$@"; }
 # query EXPR: the first value of an instant query through Prometheus's
 # HTTP API, or "" when it has none (yet).
 query() {
-    in_lb curl -sf --max-time 3 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+    in_lb curl -gsf --max-time 3 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
         "$DVS_PY" -c 'import json, sys
 r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if r else "")' 2>/dev/null || true
@@ -97,15 +112,33 @@ check_value() {  # DESCRIPTION EXPR COND TIMEOUT
 topo_up "$P" 2 || { echo "FAIL: topology"; exit 1; }
 topo_add_mgmt "$P" 10.0.0.2/24 || { echo "FAIL: management interface"; exit 1; }
 for n in 1 2; do start_http "$n" || { echo "FAIL: rs$n HTTP server"; exit 1; }; done
+if [[ $FAMILY == 6 ]]; then
+    # IPv6 on lo only: wan and lan keep it off (the dataplane alone speaks
+    # ND there). fd00:9::1 is a client the allow-list does not name.
+    in_lb sysctl -qw net.ipv6.conf.lo.disable_ipv6=0 net.ipv6.conf.lo.accept_dad=0
+    in_lb ip -6 addr add fd00:9::1/128 dev lo nodad
+fi
 dvsd_start "$P" "$E2E_DIR/dvs.yaml" "$E2E_DIR/stats.json" "$E2E_DIR/dvsd.log" ||
     { echo "FAIL: dvsd did not get ready"; exit 1; }
 
 echo "-- the page"
-in_lb curl -sf --max-time 5 -o "$E2E_DIR/metrics.txt" -w '%{http_code} %{size_download} bytes %{time_total} s\n' \
-    http://127.0.0.1:9110/metrics | sed 's/^/  GET \/metrics: /'
+in_lb curl -gsf --max-time 5 -o "$E2E_DIR/metrics.txt" -w '%{http_code} %{size_download} bytes %{time_total} s\n' \
+    "$MON/metrics" | sed 's/^/  GET \/metrics: /'
 check "promtool check metrics accepts it" bash -c "promtool check metrics <'$E2E_DIR/metrics.txt' >'$E2E_DIR/promtool.txt' 2>&1"
 sed 's/^/  promtool: /' "$E2E_DIR/promtool.txt" | head -n 10
-check "a POST is refused (405)" test "$(in_lb curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:9110/metrics)" = 405
+check "a POST is refused (405)" test "$(in_lb curl -gs -o /dev/null -w '%{http_code}' -X POST "$MON/metrics")" = 405
+
+if [[ $FAMILY == 6 ]]; then
+    echo "-- the allow-list over IPv6"
+    # code CURL_ARGS...: the HTTP status of GET /metrics ("000": none).
+    code() { in_lb curl -gs --max-time 3 -o /dev/null -w '%{http_code}' "$@" || true; }
+    check "::1 is served (200)" test "$(code -6 "http://[::1]:9110/metrics")" = 200
+    check "fd00:9::1 is closed unanswered (000)" \
+        test "$(code -6 --interface fd00:9::1 "http://[::1]:9110/metrics")" = 000
+    check "an IPv4 client of [::] is admitted by 127.0.0.0/8 (200)" \
+        test "$(code -4 http://127.0.0.1:9110/metrics)" = 200
+    grep -F 'monitoring: http://[::]:9110/' "$E2E_DIR/dvsd.log" | sed 's/^/  dvsd: /' || true
+fi
 
 echo "-- Prometheus scrapes every second during traffic"
 in_lb prometheus --config.file="$E2E_DIR/prometheus.yml" --storage.tsdb.path="$E2E_DIR/tsdb" \
@@ -128,7 +161,7 @@ check_value "rs1 keeps taking packets" 'rate(dvs_real_server_pkts_in_total{real_
 check_value "the scrape took under 100 ms" 'scrape_duration_seconds{job="dvs"}' 'v < 0.1' 5
 
 echo "-- /status.json"
-in_lb curl -sf --max-time 5 -o "$E2E_DIR/status.json" http://127.0.0.1:9110/status.json
+in_lb curl -gsf --max-time 5 -o "$E2E_DIR/status.json" "$MON/status.json"
 check "status.json: rs2 down, effective weight 0, weight 1; rs1 up with 1" "$DVS_PY" -c '
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -15,6 +15,7 @@ from golden import CLIENT_MAC, OUR_MAC, RS2_MAC, Case, Expect
 
 CLIENT6 = "2001:db8:1::2"
 VIP6 = "2001:db8:20::80"
+VIP6_SORRY = "2001:db8:21::80"  # sorry6-dr: no real server, sorry server ::12 (dr)
 
 
 def frame6(ip):
@@ -22,8 +23,8 @@ def frame6(ip):
 
 
 def c_tcp(sport: int = 52000, flags: str = "S", seq: int = 1, ack: int = 0, data: bytes = b"",
-          hlim: int = 64):
-    return frame6(IPv6(src=CLIENT6, dst=VIP6, hlim=hlim) /
+          hlim: int = 64, vip: str = VIP6):
+    return frame6(IPv6(src=CLIENT6, dst=vip, hlim=hlim) /
                   TCP(sport=sport, dport=80, flags=flags, seq=seq, ack=ack) / Raw(data))
 
 
@@ -58,4 +59,8 @@ CASES = [
     Case("no service on that port: dropped",
          inputs=[frame6(IPv6(src=CLIENT6, dst=VIP6) / TCP(sport=1, dport=443, flags="S"))],
          expect=[], drops={"no_service": 1}),
+
+    Case("no real server: the IPv6 sorry server (forward: dr) gets the SYN byte-identical",
+         inputs=[c_tcp(sport=52100, vip=VIP6_SORRY)],
+         expect=[dr6(c_tcp(sport=52100, vip=VIP6_SORRY))], counters={"conns_created": 1}),
 ]

@@ -152,6 +152,11 @@ tun_frags = frags6(udp6(CLIENT6, VIP6_TUN, 51606, 53), 336, 0x61006)
 tun_big = frags6(udp6(CLIENT6, VIP6_TUN, 51607, 53, data=payload(2000, seed=7)), 1432, 0x61007)
 
 two_workers = [udp6(CLIENT6, VIP6, 51700 + n, 53) for n in range(8)]
+# Persistence (persist6-udp, /64): a new flow's first fragment goes to the
+# template core and back; later ones that reach the owner before the
+# connection exists follow it (kFragmentFollow, kFragmentBack).
+VIP6_PERSIST = "2001:db8:53::80"
+persist6 = [udp6(f"2001:db8:1::{0x100 + n:x}", VIP6_PERSIST, 51800 + n, 53) for n in range(8)]
 
 # TCP: the first fragment holds the 20-byte header and 4 bytes of data.
 tcp_seg = frame6(IPv6(src=CLIENT6, dst=VIP6, hlim=64) /
@@ -255,6 +260,13 @@ CASES = [
                  for e in exact(frags6(nat6_inbound(d, rs_port=5353).pkt, 336, 0x62000 + n))],
          ordered=False, workers=2,
          counters={"conns_created": 8, "fragments_followed": 24}),
+
+    Case("persistence /64, two workers: every fragment of eight new flows forwarded",
+         inputs=[f for n, d in enumerate(persist6) for f in frags6(d, 336, 0x63000 + n)],
+         expect=[e for n, d in enumerate(persist6)
+                 for e in exact(frags6(nat6_inbound(d, rs_port=5353).pkt, 336, 0x63000 + n))],
+         ordered=False, workers=2,
+         counters={"conns_created": 8, "templates_created": 1}),
 
     Case("TCP: a later fragment inside the first's TCP header: frag_overlap",
          inputs=[tcp_first, over_header],

@@ -18,7 +18,7 @@ from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6ND_NA, ICMPv6ND_NS, ICM
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from golden import (CLIENT_MAC, OUR_MAC, RS1, RS1_MAC, RS3_MAC, VIP_NAT, Case, Expect,
+from golden import (CLIENT_MAC, OUR_MAC, RS1, RS1_MAC, RS2_MAC, RS3_MAC, VIP_NAT, Case, Expect,
                     _rebuilt, client_tcp, nat_inbound)
 
 OUR6 = "2001:db8:1::1"
@@ -66,10 +66,10 @@ def nat6_inbound(inp, rs: str = RS6, rs_port: int = 8080, rs_mac: str = RS1_MAC)
     return Expect(_rebuilt(e))
 
 
-def nat6_reply(inp, vport: int = 80) -> Expect:
+def nat6_reply(inp, vport: int = 80, vip: str = VIP6) -> Expect:
     e = inp.copy()
     e[Ether].dst, e[Ether].src = CLIENT_MAC, OUR_MAC
-    e[IPv6].src = VIP6
+    e[IPv6].src = vip
     e[IPv6].hlim -= 1
     (e[TCP] if TCP in e else e[UDP]).sport = vport
     return Expect(_rebuilt(e))
@@ -98,6 +98,14 @@ empty_udp = frame6(IPv6(src=CLIENT6, dst=VIP6_EMPTY, hlim=64) / UDP(sport=51200,
                    Raw(b"anyone6"))
 empty_drop = c_tcp(vip=VIP6_EMPTY, dport=81, sport=50201)
 
+# No real server, a sorry server (the sorry6-* services of golden.yaml.in).
+VIP6_SORRY = "2001:db8:61::80"
+sorry_syn = c_tcp(vip=VIP6_SORRY, sport=50300)
+sorry_answer = rs_tcp(50300, flags="SA")
+sorry_udp = frame6(IPv6(src=CLIENT6, dst=VIP6_SORRY, hlim=64) / UDP(sport=51300, dport=53) /
+                   Raw(b"sorry6"))
+quiesced_syn = c_tcp(vip=VIP6_SORRY, dport=82, sport=50301)
+
 
 def reset6_from_vip(inp) -> Expect:
     """RST|ACK from VIP:port acknowledging the SYN, hop limit 64, no extension headers."""
@@ -112,6 +120,42 @@ def port_unreachable6_from_vip(inp) -> Expect:
     e = Ether(dst=CLIENT_MAC, src=OUR_MAC) / IPv6(src=inp[IPv6].dst, dst=CLIENT6, hlim=64) / \
         ICMPv6DestUnreach(code=4) / Raw(bytes(inp[IPv6]))
     return Expect(Ether(bytes(e)))
+
+
+# Persistence (the persist6* services of golden.yaml.in): servers ::11 and
+# ::12 by rr. Clients 2001:db8:1::2 and ::3 share a /64; 2001:db8:2::7 and
+# ::8 share another.
+VIP6_P64 = "2001:db8:50::80"     # prefix_length 64
+VIP6_PANY = "2001:db8:51::80"    # port 0, prefix_length 64: the port is kept
+VIP6_P128 = "2001:db8:52::80"    # prefix_length 128 (the default)
+RS6_B = "2001:db8:1::12"
+
+
+def p_syn(src: str, vip: str = VIP6_P64, dport: int = 80, sport: int = 52000):
+    return frame6(IPv6(src=src, dst=vip, hlim=64) / TCP(sport=sport, dport=dport, flags="S"))
+
+
+p64 = [p_syn("2001:db8:1::2", sport=52000), p_syn("2001:db8:1::3", sport=52001),
+       p_syn("2001:db8:2::7", sport=52002), p_syn("2001:db8:2::8", sport=52003),
+       p_syn("2001:db8:1::2", sport=52004)]
+p128 = [p_syn("2001:db8:1::2", VIP6_P128, sport=52100), p_syn("2001:db8:1::3", VIP6_P128, sport=52101),
+        p_syn("2001:db8:1::2", VIP6_P128, sport=52102)]
+pany = [p_syn("2001:db8:1::2", VIP6_PANY, 80, 52200), p_syn("2001:db8:1::3", VIP6_PANY, 443, 52201),
+        p_syn("2001:db8:2::7", VIP6_PANY, 80, 52202)]
+
+
+def same_server_by_prefix(outs, ins):
+    """Two workers: each /64's connections all reach one server (rr positions
+    are per core, so which server is not fixed here)."""
+    if len(outs) != len(ins):
+        return [f"expected {len(ins)} packets out, got {len(outs)}"]
+    by_prefix = {}
+    for o in outs:
+        if IPv6 not in o or TCP not in o:
+            return [f"unexpected output {o.summary()}"]
+        client = o[IPv6].src
+        by_prefix.setdefault(client.rsplit(":", 1)[0], set()).add(o[IPv6].dst)
+    return [f"/64 {p}:: spread over {sorted(d)}" for p, d in by_prefix.items() if len(d) != 1]
 
 
 CASES = [
@@ -200,4 +244,41 @@ CASES = [
     Case("no usable server, on_no_server: drop: the SYN is dropped silently",
          inputs=[empty_drop], expect=[], drops={"no_real_server": 1},
          counters={"no_server_rejects": 0}),
+
+    Case("no real server: the IPv6 sorry server takes the SYN (NAT66), its answer from VIP:80",
+         inputs=[sorry_syn, sorry_answer],
+         expect=[nat6_inbound(sorry_syn), nat6_reply(sorry_answer, vip=VIP6_SORRY)],
+         counters={"conns_created": 1}),
+
+    Case("no real server: a datagram goes to the IPv6 sorry server's port 5353",
+         inputs=[sorry_udp], expect=[nat6_inbound(sorry_udp, rs_port=5353)],
+         counters={"conns_created": 1}),
+
+    Case("a healthy server at weight 0 is still a server: no sorry server, RST|ACK",
+         inputs=[quiesced_syn], expect=[reset6_from_vip(quiesced_syn)],
+         drops={"no_real_server": 1}, counters={"no_server_rejects": 1}),
+
+    Case("persistence /64: two clients of one /64 on one server, another /64 scheduled anew",
+         inputs=p64,
+         expect=[nat6_inbound(p64[0]), nat6_inbound(p64[1]),
+                 nat6_inbound(p64[2], rs=RS6_B, rs_mac=RS2_MAC),
+                 nat6_inbound(p64[3], rs=RS6_B, rs_mac=RS2_MAC), nat6_inbound(p64[4])],
+         counters={"templates_created": 2, "templates_active": 2, "conns_created": 5}),
+
+    Case("persistence /128 (default): two clients of one /64 are apart, one client stays",
+         inputs=p128,
+         expect=[nat6_inbound(p128[0]), nat6_inbound(p128[1], rs=RS6_B, rs_mac=RS2_MAC),
+                 nat6_inbound(p128[2])],
+         counters={"templates_created": 2}),
+
+    Case("persistence, port 0: a /64 on one server whatever the port, the port kept",
+         inputs=pany,
+         expect=[nat6_inbound(pany[0], rs_port=80), nat6_inbound(pany[1], rs_port=443),
+                 nat6_inbound(pany[2], rs=RS6_B, rs_port=80, rs_mac=RS2_MAC)],
+         counters={"templates_created": 2}),
+
+    Case("persistence /64, two workers: each /64 on one server through its template core",
+         inputs=p64 + [p_syn("2001:db8:1::4", sport=52005), p_syn("2001:db8:2::9", sport=52006)],
+         expect=same_server_by_prefix, workers=2,
+         counters={"templates_created": 2, "conns_created": 7}),
 ]

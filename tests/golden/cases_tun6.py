@@ -29,6 +29,7 @@ OUR6 = "2001:db8:1::1"
 CLIENT6 = "2001:db8:1::2"
 VIP6 = "2001:db8:40::80"
 VIP6_ROUTED = "2001:db8:41::80"
+VIP6_SORRY = "2001:db8:42::80"  # sorry6-tun: no real server, sorry server ::12 (tun)
 RS6 = "2001:db8:1::12"
 RS6_ROUTED = "2001:db8:99::5"
 
@@ -123,4 +124,8 @@ CASES = [
     Case("tcp ACK without a connection: dropped",
          inputs=[c_tcp(sport=54002, flags="A", seq=5, ack=5)], expect=[],
          drops={"tcp_no_conn": 1}),
+
+    Case("no real server: the IPv6 sorry server (forward: tun) gets the SYN in IPv6-in-IPv6",
+         inputs=[c_tcp(sport=54100, vip=VIP6_SORRY)],
+         expect=[tun6(c_tcp(sport=54100, vip=VIP6_SORRY))], counters={"conns_created": 1}),
 ]

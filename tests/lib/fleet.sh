@@ -17,11 +17,22 @@
 # The bridges brf and br0 live in PREFIX-sw. BGP: hold 3 s, keepalive 1 s,
 # and BFD (100 ms x 3) on every session. The BIRD configurations the tests
 # use are config/examples/bird-box.conf and bird-router.conf (rendered).
+#
+# FLEET_IPV6=1 (issue 15) adds IPv6 beside it, without DAD: the client
+# 2001:db8:1::2/64 via the router's 2001:db8:1::1; the router 2001:db8:9::1/64
+# on fab and 2001:db8:2::fe/64 on lan (forwarding, L4 multipath hash); box N
+# 2001:db8:9::(10+N)/64 on wan and 2001:db8:2::(100+N)/64 on lan (dvsd's
+# ports: its taps carry them, the boxes' kernels keep IPv6 off on wan/lan);
+# rsN 2001:db8:2::(10+N)/64 via the router, FLEET_VIP6 on lo (DR); and a
+# service web6 [FLEET_VIP6]:80 -> rsN:80 (DR, rr) on every box. BIRD
+# carries it over the same sessions (MP-BGP, the ipv6 channels of the
+# example configurations).
 
 DVSADM=${DVSADM:-$DVS_SRC/build/src/dvsadm/dvsadm}
 BIRD=${BIRD:-/usr/sbin/bird}
 FLEET_VIP=${FLEET_VIP:-192.0.2.70}
 FLEET_RS=${FLEET_RS:-3}
+FLEET_VIP6=${FLEET_VIP6:-2001:db8:70::70}
 
 declare -gA FLEET_PID=()      # N -> dvsd pid of box N
 declare -gA FLEET_BIRD_PID=() # N (0 = the router) -> BIRD pid
@@ -68,9 +79,28 @@ fleet_topo_up() {
             net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 || return 1
         ip -n "$ns" addr add "$FLEET_VIP/32" dev lo || return 1
     done
+    if [[ ${FLEET_IPV6:-0} == 1 ]]; then _fleet_ipv6_up || return 1; fi
     # FLEET_PLUG: boxes to wire (default all): more than run, for one to join.
     for ((i = 1; i <= ${FLEET_PLUG:-$nboxes}; i++)); do fleet_box_plug "$i" || return 1; done
     topo_log "fleet: router, client, $FLEET_RS real servers, $nboxes boxes"
+}
+
+# _fleet_ipv6_up: the IPv6 half of fleet_topo_up (FLEET_IPV6=1).
+_fleet_ipv6_up() {
+    local prefix=$E2E_PREFIX gw=$E2E_PREFIX-gw i
+    _topo_ipv6_on "$gw" fab && _topo_ipv6_on "$gw" lan && _topo_ipv6_on "$gw" cl || return 1
+    _topo_sysctl "$gw" net.ipv6.conf.all.forwarding=1 net.ipv6.fib_multipath_hash_policy=1 || return 1
+    ip -n "$gw" -6 addr add 2001:db8:1::1/64 dev cl nodad || return 1
+    ip -n "$gw" -6 addr add 2001:db8:9::1/64 dev fab nodad || return 1
+    ip -n "$gw" -6 addr add 2001:db8:2::fe/64 dev lan nodad || return 1
+    # The client and the servers as in the single-box topology, the servers'
+    # gateway being the router.
+    topo_add_ipv6 "$prefix" "$FLEET_RS" 2001:db8:2::fe || return 1
+    for ((i = 1; i <= FLEET_RS; i++)); do
+        # IPv6 addresses are per interface: the server answers ND for the
+        # VIP on lo only, so the boxes alone own it on the wire.
+        ip -n "$prefix-rs$i" -6 addr add "$FLEET_VIP6/128" dev lo nodad || return 1
+    done
 }
 
 # fleet_box_plug N: PREFIX-lbN with wan on brf and lan on br0.
@@ -88,7 +118,18 @@ fleet_dvsd_config() {
         "FILE_PREFIX=$E2E_PREFIX-lb$n" "WAN=10.0.9.$((10 + n))" "LAN=10.0.0.$((100 + n))" \
         "SOCKET=$(fleet_sock "$n")" "BIRD_SOCKET=$(fleet_bird_sock "$n")" \
         "START_DRAINED=${FLEET_START_DRAINED:-false}" "GRACE=${FLEET_GRACE:-2s}" \
-        "HEALTH_INTERVAL=${FLEET_HEALTH_INTERVAL:-500ms}"
+        "HEALTH_INTERVAL=${FLEET_HEALTH_INTERVAL:-500ms}" || return 1
+    [[ ${FLEET_IPV6:-0} == 1 ]] || return 0
+    local yaml=$E2E_DIR/lb$n.yaml i
+    sed -i -e "s|addresses: \[10.0.9.$((10 + n))/24\]|addresses: [10.0.9.$((10 + n))/24, \"2001:db8:9::$((10 + n))/64\"]|" \
+        -e "s|addresses: \[10.0.0.$((100 + n))/24\]|addresses: [10.0.0.$((100 + n))/24, \"2001:db8:2::$((100 + n))/64\"]|" "$yaml"
+    {
+        printf '  - name: web6\n    vip: "%s"\n    port: 80\n    protocol: tcp\n    scheduler: rr\n    real_servers:\n' "$FLEET_VIP6"
+        for ((i = 1; i <= FLEET_RS; i++)); do
+            printf '      - { address: "2001:db8:2::%d", port: 80, forward: dr }\n' $((10 + i))
+        done
+    } >>"$yaml"
+    grep -q "2001:db8:9::$((10 + n))/64" "$yaml" || { topo_log "box $n: no IPv6 address in $yaml"; return 1; }
 }
 
 # fleet_bird_start N: BIRD in box N (or the router for N = 0), foreground,
@@ -135,14 +176,25 @@ fleet_dvsd_start() {
 # fleet_box_start N: dvsd, then its BIRD (BGP goes over dvsd's exception path).
 fleet_box_start() { fleet_dvsd_start "$1" && fleet_bird_start "$1"; }
 
-# fleet_paths: how many next hops the router's kernel has for the VIP.
-fleet_paths() {
-    ip -n "$E2E_PREFIX-gw" route show "$FLEET_VIP" 2>/dev/null |
-        awk '/nexthop/ { n++ } /^[0-9]/ && /via/ { n++ } END { print n + 0 }'
+# fleet_route VIP: the router's kernel route to VIP (either family).
+fleet_route() {
+    local family=-4
+    [[ $1 == *:* ]] && family=-6
+    ip -n "$E2E_PREFIX-gw" "$family" route show "$1"
 }
-fleet_paths_are() { [[ $(fleet_paths) == "$1" ]]; }
-# fleet_path_via N: the router's route to the VIP goes through box N.
-fleet_path_via() { ip -n "$E2E_PREFIX-gw" route show "$FLEET_VIP" | grep -q "via 10.0.9.$((10 + $1)) "; }
+# fleet_paths [VIP]: how many next hops the router's kernel has for the VIP
+# (default FLEET_VIP; an IPv6 one works the same).
+fleet_paths() {
+    fleet_route "${1:-$FLEET_VIP}" 2>/dev/null |
+        awk '/nexthop/ { n++ } /^[0-9a-f]/ && /via/ { n++ } END { print n + 0 }'
+}
+fleet_paths_are() { [[ $(fleet_paths "${2:-$FLEET_VIP}") == "$1" ]]; }
+# fleet_path_via N [VIP]: the router's route to the VIP goes through box N.
+fleet_path_via() {
+    local vip=${2:-$FLEET_VIP} via=10.0.9.$((10 + $1))
+    [[ $vip == *:* ]] && via=2001:db8:9::$((10 + $1))
+    fleet_route "$vip" | grep -q "via $via "
+}
 
 # fleet_up NUM_BOXES: the whole fleet; waits until the router has a path per box.
 fleet_up() {

@@ -39,6 +39,8 @@ log_epoch() { date -d "$1" +%s.%N; }
 #   HA_SECTION    0: no ha: section at all (a plain dvsd with floating addresses)
 #   HA_KEY_FILE   ha.sync.key_file (default none: an unauthenticated stream)
 #   HA_ON_PORT    1: ha.interface is lan's exception-path tap, not the ha link
+#   HA_SYNC_IPV6  1: the sync stream over IPv6: the peer is fd00:3::(3-N) on the
+#                 ha link (ha_sync_ipv6_on gives the link those addresses)
 #   HA_IPV6       1: IPv6 too (ha_ipv6_on): wan 2001:db8:1::(2+N)/64 and lan
 #                 2001:db8:2::(2+N)/64 fixed, 2001:db8:1::1 and 2001:db8:2::1
 #                 floating, and VRRP instance vi6 (the same vrid; IPv6 is an
@@ -46,10 +48,10 @@ log_epoch() { date -d "$1" +%s.%N; }
 ha_config() {
     local n=$1 prio=$2 out
     out=$(ha_conf "$n")
-    local peer=${HA_PEER:-10.0.3.$((3 - n))}
+    local peer=${HA_PEER:-$(ha_peer_of "$n")}
+    [[ $peer == *:* ]] && peer="\"$peer\""
     # HA_ON_PORT=1: VRRP and the sync stream on lan's exception-path tap
     # (dvs-lan), the peer at its fixed lan address (issue 16).
-    [[ ${HA_ON_PORT:-0} == 1 ]] && peer=${HA_PEER:-$(ha_peer_of "$n")}
     local wan6="" lan6=""
     if [[ ${HA_IPV6:-0} == 1 ]]; then
         wan6=", \"2001:db8:1::$((2 + n))/64\", \"2001:db8:1::1/64\""
@@ -114,12 +116,26 @@ ha_ipv6_on() {
     done
     # The link-local address appears once the link is up again.
     for n in 1 2; do
-        _wait_until 3 ha_link_local "$n" >/dev/null || { topo_log "lb$n: no link-local on ha"; return 1; }
+        _wait_until 3 ha_link_local "$n" ha >/dev/null || { topo_log "lb$n: no link-local on ha"; return 1; }
     done
 }
-# ha_link_local N: lbN's IPv6 link-local address on ha.
+# ha_sync_ipv6_on: IPv6 on each balancer's ha link, fd00:3::N/64 without
+# DAD, for HA_SYNC_IPV6=1 (the sync stream over IPv6; issue 15).
+ha_sync_ipv6_on() {
+    local n
+    for n in 1 2; do
+        ip netns exec "$E2E_PREFIX-lb$n" sysctl -qw net.ipv6.conf.ha.accept_dad=0 \
+            net.ipv6.conf.ha.disable_ipv6=0 || return 1
+        ip -n "$E2E_PREFIX-lb$n" -6 addr add "fd00:3::$n/64" dev ha nodad || return 1
+    done
+}
+# ha_link_local N [DEV]: lbN's IPv6 link-local address on DEV, by default
+# ha.interface (the ha link, or lan's tap dvs-lan with HA_ON_PORT=1, which
+# exists while dvsd runs).
 ha_link_local() {
-    ip -n "$E2E_PREFIX-lb$1" -6 addr show dev ha scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; f = 1 } END { exit !f }'
+    local dev=${2:-ha}
+    [[ $# -lt 2 && ${HA_ON_PORT:-0} == 1 ]] && dev=dvs-lan
+    ip -n "$E2E_PREFIX-lb$1" -6 addr show dev "$dev" scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; f = 1 } END { exit !f }'
 }
 
 # ha_start N [EXTRA_DVSD_ARGS...]: run dvsd N in PREFIX-lbN; wait for
@@ -290,12 +306,20 @@ ha_wait_master() { ha_wait_log "$1" "$2" 'vrrp vi1: [A-Z]+ -> MASTER' "$3"; }
 ha_wait_synced() {
     local peer
     peer=$(ha_peer_of "$1")
-    ha_wait_log "$1" "$2" "sync: full state transfer from ${peer//./\\.}(:[0-9]+)? done" "$3"
+    peer=${peer//./\\.}
+    [[ $peer == *:* ]] && peer="\\[$peer\\]"
+    ha_wait_log "$1" "$2" "sync: full state transfer from $peer(:[0-9]+)? done" "$3"
 }
-# ha_peer_of N: the other box's sync address (its ha link, or its lan port
-# with HA_ON_PORT=1).
+# ha_peer_of N: the other box's sync address (its ha link, its lan port
+# with HA_ON_PORT=1, its IPv6 address on the ha link with HA_SYNC_IPV6=1).
 ha_peer_of() {
-    if [[ ${HA_ON_PORT:-0} == 1 ]]; then echo "10.0.0.$((5 - $1))"; else echo "10.0.3.$((3 - $1))"; fi
+    if [[ ${HA_ON_PORT:-0} == 1 ]]; then
+        echo "10.0.0.$((5 - $1))"
+    elif [[ ${HA_SYNC_IPV6:-0} == 1 ]]; then
+        echo "fd00:3::$((3 - $1))"
+    else
+        echo "10.0.3.$((3 - $1))"
+    fi
 }
 
 # ha_start_pair: start lb1 (must become MASTER), then lb2 (must be BACKUP and

@@ -191,14 +191,15 @@ _topo_ipv6_on() {
             "net.ipv6.conf.$2.disable_ipv6=0" "net.ipv6.conf.lo.disable_ipv6=0"
 }
 
-# topo_add_ipv6 PREFIX NUM_RS: IPv6 in the client and the real servers (the
-# namespaces start with it off): client 2001:db8:1::2/64 (default via
-# dvsd's 2001:db8:1::1), rsN 2001:db8:2::(10+N)/64 (default via dvsd's
-# 2001:db8:2::1); no duplicate address detection (nodad, accept_dad=0), so
-# the addresses are usable at once. dvsd's namespace keeps IPv6 off: its
-# kernel must not answer Neighbor Discovery beside the dataplane.
+# topo_add_ipv6 PREFIX NUM_RS [RS_GATEWAY]: IPv6 in the client and the real
+# servers (the namespaces start with it off): client 2001:db8:1::2/64
+# (default via dvsd's 2001:db8:1::1), rsN 2001:db8:2::(10+N)/64 (default via
+# RS_GATEWAY, dvsd's 2001:db8:2::1 unless given); no duplicate address
+# detection (nodad, accept_dad=0), so the addresses are usable at once.
+# dvsd's namespace keeps IPv6 off: its kernel must not answer Neighbor
+# Discovery beside the dataplane.
 topo_add_ipv6() {
-    local prefix=$1 nrs=$2 ns i
+    local prefix=$1 nrs=$2 rs_gw=${3:-2001:db8:2::1} ns i
     _topo_ipv6_on "$prefix-cl" eth0 || return 1
     ip -n "$prefix-cl" -6 addr add 2001:db8:1::2/64 dev eth0 nodad || return 1
     ip -n "$prefix-cl" -6 route add default via 2001:db8:1::1 dev eth0 || return 1
@@ -206,8 +207,19 @@ topo_add_ipv6() {
         ns=$prefix-rs$i
         _topo_ipv6_on "$ns" eth0 || return 1
         ip -n "$ns" -6 addr add "2001:db8:2::$((10 + i))/64" dev eth0 nodad || return 1
-        ip -n "$ns" -6 route add default via 2001:db8:2::1 dev eth0 || return 1
+        ip -n "$ns" -6 route add default via "$rs_gw" dev eth0 || return 1
     done
+}
+
+# http_answered NS URL COUNT: how many of COUNT new HTTP requests from NS to
+# URL (brackets for IPv6 taken literally) are answered 200.
+http_answered() {
+    local ok=0 i
+    for ((i = 0; i < $3; i++)); do
+        [[ $(ip netns exec "$1" curl -sS -g -m 3 -o /dev/null -w '%{http_code}' "$2" 2>/dev/null) == 200 ]] &&
+            ok=$((ok + 1))
+    done
+    echo "$ok"
 }
 
 # topo_add_mgmt PREFIX ADDRESS/LEN: a management interface for dvsd's own

@@ -229,6 +229,15 @@ ports:
     REQUIRE_THROWS_WITH(load_config_text(base + "fleet: { route_table: 254 }\n", "f.yaml"),
                         Catch::Contains("fleet.route_table"));
     REQUIRE_THROWS_WITH(
+        load_config_text(base + "fleet: { route_table: 100, bird_socket: bird.ctl }\n", "f.yaml"),
+        Catch::Contains("fleet.bird_socket") && Catch::Contains("absolute path"));
+    // "" is the documented way to say "do not ask BIRD", and survives a
+    // write and read back.
+    const Config quiet =
+        load_config_text(base + "fleet: { route_table: 100, bird_socket: \"\" }\n", "f.yaml");
+    CHECK(quiet.fleet.bird_socket.empty());
+    CHECK(load_config_text(config_to_yaml(quiet), "f.yaml") == quiet);
+    REQUIRE_THROWS_WITH(
         load_config_text("ports:\n  - { name: lan, device: \"net_null0\", addresses: "
                          "[\"10.0.0.1/24\"] }\nfleet: { route_table: 100 }\n",
                          "f.yaml"),

@@ -646,7 +646,7 @@ TEST_CASE("ha section parses, validates and round-trips", "[config]") {
 )");
     REQUIRE(c.ha.enabled);
     CHECK(c.ha.interface == "ha0");
-    CHECK(c.ha.sync.peer == 0x0a000302);
+    CHECK(c.ha.sync.peer == dvs::IpAddress::v4(0x0a000302));
     CHECK(c.ha.sync.port == 9000);
     REQUIRE(c.ha.vrrp.size() == 1);
     CHECK(c.ha.vrrp[0].vrid == 51);
@@ -665,6 +665,35 @@ TEST_CASE("ha section parses, validates and round-trips", "[config]") {
     e.ha.vrrp[0].priority = 201;
     CHECK(restart_only_changes(c, e) == std::vector<std::string>{"ha"});
     CHECK(restart_only_changes(c, d).empty());
+}
+
+// Issue 15: the sync stream over IPv6 (the peer was read as IPv4 only).
+TEST_CASE("ha.sync.peer over IPv6", "[config]") {
+    const auto with_peer = [](const std::string& peer) {
+        return kHaBase + "ha:\n  interface: ha0\n  sync: { peer: " + peer +
+               " }\n  vrrp: [{ name: a, vrid: 1, addresses: [10.0.1.1] }]\n";
+    };
+    const Config c = load(with_peer("\"fd00:3::2\""));
+    REQUIRE(c.ha.sync.peer);
+    CHECK(dvs::text::format_ip(*c.ha.sync.peer) == "fd00:3::2");
+    // Written quoted, read back the same.
+    const Config d = load_config_text(config_to_yaml(c), "w.yaml");
+    CHECK(d.ha == c.ha);
+    CHECK(config_to_yaml(c).find("peer: \"fd00:3::2\"") != std::string::npos);
+    // A link-local peer is scoped to ha.interface by the channel.
+    CHECK(dvs::text::format_ip(*load(with_peer("\"fe80::2\"")).ha.sync.peer) == "fe80::2");
+    for (const char* bad : {"\"ff02::1\"", "\"::\"", "0.0.0.0", "255.255.255.255"}) {
+        INFO(bad);
+        REQUIRE_THROWS_WITH(load(with_peer(bad)),
+                            Catch::StartsWith("t.yaml:9:17: ha.sync.peer: the sync peer must be a "
+                                              "unicast address"));
+    }
+    REQUIRE_THROWS_WITH(load(with_peer("\"fd00:3::zz\"")),
+                        Catch::StartsWith("t.yaml:9:17: ha.sync.peer:"));
+    // No sync section: no peer, no channel.
+    CHECK_FALSE(load(kHaBase + "ha:\n  interface: ha0\n  vrrp: [{ name: a, vrid: 1, addresses: "
+                               "[10.0.1.1] }]\n")
+                    .ha.sync.peer);
 }
 
 TEST_CASE("ha errors name the file, line and field", "[config]") {
@@ -758,10 +787,19 @@ TEST_CASE("ha: IPv6 VRRP errors name the file, line and field", "[config][ipv6]"
                          "    - { name: vi6, vrid: 1, addresses: [\"2001:db8:1::1\"] }\n" +
                          "exception_path: { enabled: true }\n";
     on_tap.replace(on_tap.find("interface: ha0"), 14, "interface: dvs-lan");
+    // The exception path passes IPv6 adverts as it does IPv4 ones
+    // (e2e_ha_on_dpdk_port6), from the tap's link-local address, which
+    // only a port with an IPv6 address gives it.
+    CHECK(load(on_tap).ha.interface == "dvs-lan");
+    // A third port, IPv4 only, and the instance on its tap.
+    on_tap.replace(on_tap.find("services:"), 0,
+                   "  - { name: mgmt, device: net_null2, addresses: [10.9.0.1/24] }\n");
+    on_tap.replace(on_tap.find("interface: dvs-lan"), 18, "interface: dvs-mgmt");
     REQUIRE_THROWS_WITH(load(on_tap),
-                        "t.yaml:12:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-lan, "
-                        "port 'lan''s exception-path interface, which does not pass IPv6 VRRP "
-                        "adverts yet (issue 15): use a kernel link");
+                        "t.yaml:13:7: ha.vrrp[0]: IPv6 instance 'vi6' on ha.interface dvs-mgmt, "
+                        "port 'mgmt''s exception-path interface, but the port has no IPv6 address "
+                        "(without one its interface has no IPv6 and no link-local address to "
+                        "send adverts from)");
 }
 
 TEST_CASE("ha.sync.key_file is checked by --check and round-trips", "[config]") {
@@ -879,10 +917,10 @@ TEST_CASE("the monitoring section", "[config]") {
                           "  request_timeout: 2s\n");
     const MonitoringConfig& m = c.monitoring;
     CHECK(m.enabled);
-    CHECK(m.address == ip(127, 0, 0, 1));
+    CHECK(m.address == IpAddress::v4(ip(127, 0, 0, 1)));
     CHECK(m.port == 9110);
     REQUIRE(m.allow.size() == 2);
-    CHECK(m.allow[1] == Ipv4Prefix{ip(192, 0, 2, 7), 32});
+    CHECK(m.allow[1] == IpPrefix::v4({ip(192, 0, 2, 7), 32}));
     CHECK(m.max_connections == 8);
     CHECK(m.request_timeout_ms == 2000);
     // Written and read back.
@@ -893,7 +931,7 @@ TEST_CASE("the monitoring section", "[config]") {
     REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: 127.0.0.1:99999 }\n"),
                         "t.yaml:3:23: monitoring.listen: '99999' is not a port (1..65535)");
     REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: localhost:80 }\n"),
-                        "t.yaml:3:23: monitoring.listen: 'localhost' is not an IPv4 address");
+                        "t.yaml:3:23: monitoring.listen: 'localhost' is not an IP address");
     REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { allow: [] }\n"),
                         "t.yaml:3:13: monitoring: missing required key 'listen'");
     // Never on a VIP: the dataplane serves it, not the kernel.
@@ -906,6 +944,41 @@ TEST_CASE("the monitoring section", "[config]") {
     // A change needs a restart.
     const Config d = load(kPorts + "monitoring: { listen: 127.0.0.1:9111 }\n");
     CHECK(restart_only_changes(c, d) == std::vector<std::string>{"monitoring"});
+}
+
+// Issue 15: the listener and its allow-list take IPv6 too.
+TEST_CASE("the monitoring section over IPv6", "[config]") {
+    const Config c = load(kPorts +
+                          "monitoring:\n  listen: \"[::1]:9101\"\n"
+                          "  allow: [\"::1/128\", 10.0.0.0/8, \"2001:db8::/32\"]\n");
+    const MonitoringConfig& m = c.monitoring;
+    CHECK(dvs::text::format_ip(m.address) == "::1");
+    CHECK(m.port == 9101);
+    REQUIRE(m.allow.size() == 3);
+    CHECK(dvs::text::format_ip_prefix(m.allow[0]) == "::1/128");
+    CHECK(dvs::text::format_ip_prefix(m.allow[2]) == "2001:db8::/32");
+    CHECK(load_config_text(config_to_yaml(c), "w.yaml").monitoring == m);
+    CHECK(dvs::text::format_ip(
+              load(kPorts + "monitoring: { listen: \"[::]:9110\" }\n").monitoring.address) == "::");
+    // Without brackets an IPv6 address swallows the port: refused by name.
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: \"2001:db8::1\" }\n"),
+                        "t.yaml:3:23: monitoring.listen: expected ADDRESS:PORT with an IPv6 "
+                        "address in brackets ([::1]:9110), got '2001:db8::1'");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: \"[2001:db8::1]:0\" }\n"),
+                        "t.yaml:3:23: monitoring.listen: '0' is not a port (1..65535)");
+    REQUIRE_THROWS_WITH(load(kPorts + "monitoring: { listen: \"[10.0.0.1]:80\" }\n"),
+                        "t.yaml:3:23: monitoring.listen: '[10.0.0.1]': brackets are for IPv6");
+    REQUIRE_THROWS_WITH(
+        load(kPorts + "monitoring: { listen: \"[::1]:80\", allow: [\"::1/129\"] }\n"),
+        Catch::StartsWith("t.yaml:3:43: monitoring.allow[0]: expected a prefix length 0..128"));
+    REQUIRE_THROWS_WITH(
+        load("ports:\n  - { name: lan, device: net_null0, addresses: [10.0.0.1/24, "
+             "\"2001:db8:1::1/64\"] }\n"
+             "monitoring: { listen: \"[2001:db8::10]:9110\" }\n"
+             "services: [{ name: w, vip: \"2001:db8::10\", port: 80, protocol: tcp, "
+             "real_servers: [{ address: \"2001:db8:1::5\" }] }]\n"),
+        "t.yaml:3:23: monitoring.listen: 2001:db8::10 is the VIP of service 'w': listen on a "
+        "management address");
 }
 
 TEST_CASE("restart.state_file: an absolute path in a directory that exists", "[config]") {
@@ -1042,12 +1115,52 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
                                    "    vip: \"2001:db8:1::10\"\n"
                                    "    port: 80\n"
                                    "    protocol: tcp\n";
-    CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60 }\n"),
-                      "t.yaml:8:18: services[0].persistence: IPv6 not yet supported for "
-                      "persistence (issue 15)");
+    // Persistence: a prefix length for IPv6 (ipvsadm -M 64), default 128;
+    // each family's key only on its own services.
+    const Config p64 = load(v6_service + "    persistence: { timeout: 60, prefix_length: 64 }\n");
+    REQUIRE(p64.services[0].persistence.has_value());
+    CHECK(p64.services[0].persistence->prefix_length == 64);
+    CHECK(load(v6_service + "    persistence: { timeout: 60 }\n")
+              .services[0]
+              .persistence->prefix_length == 128);
+    CHECK_THROWS_WITH(load(v6_service + "    persistence: { timeout: 60, prefix_length: 129 }\n"),
+                      "t.yaml:8:48: services[0].persistence.prefix_length: expected an integer "
+                      "1..128, got '129'");
     CHECK_THROWS_WITH(
-        load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\" }\n"),
-        "t.yaml:8:30: services[0].sorry_server.address: IPv6 not yet supported here (issue 15)");
+        load(v6_service + "    persistence: { timeout: 60, netmask: 255.255.255.0 }\n"),
+        "t.yaml:8:42: services[0].persistence.netmask: netmask is for IPv4 services; an IPv6 "
+        "service takes prefix_length (1..128)");
+    CHECK_THROWS_WITH(load(v6_port + "services:\n"
+                                     "  - { name: web, vip: 10.0.0.10, port: 80, protocol: tcp,"
+                                     " persistence: { prefix_length: 24 } }\n"),
+                      "t.yaml:4:89: services[0].persistence.prefix_length: prefix_length is for "
+                      "IPv6 services; an IPv4 service takes netmask");
+    // A sorry server stands in for the real servers: of the VIP's family.
+    const Config sorry6 =
+        load(v6_service + "    sorry_server: { address: \"2001:db8:1::99\", port: 8080 }\n");
+    REQUIRE(sorry6.services[0].sorry_server);
+    CHECK(sorry6.services[0].sorry_server->address == *dvs::text::parse_ip("2001:db8:1::99"));
+    CHECK(sorry6.services[0].sorry_server->port == 8080);
+    CHECK(load(config_to_yaml(sorry6)).services[0].sorry_server == sorry6.services[0].sorry_server);
+    CHECK_THROWS_WITH(load(v6_service + "    sorry_server: { address: 10.0.0.99 }\n"),
+                      "t.yaml:8:30: services[0].sorry_server.address: sorry server 10.0.0.99 is "
+                      "not of the VIP's family (2001:db8:1::10)");
+    CHECK_THROWS_WITH(load(v6_port + "services:\n"
+                                     "  - name: web\n"
+                                     "    vip: 10.0.0.10\n"
+                                     "    port: 80\n"
+                                     "    protocol: tcp\n"
+                                     "    sorry_server: { address: \"2001:db8:1::99\" }\n"),
+                      "t.yaml:8:30: services[0].sorry_server.address: sorry server "
+                      "2001:db8:1::99 is not of the VIP's family (10.0.0.10)");
+    CHECK_THROWS_WITH(
+        load(v6_service + "    sorry_server: { address: \"2001:db8:9::99\" }\n"),
+        "t.yaml:8:30: services[0].sorry_server.address: sorry server 2001:db8:9::99 is not "
+        "routable (not in a port's subnet and no route covers it)");
+    CHECK_THROWS_WITH(load(v6_service + "    sorry_server: { address: \"2001:db8:1::11\" }\n" +
+                           "    real_servers: [ { address: \"2001:db8:1::11\" } ]\n"),
+                      "t.yaml:8:19: services[0].sorry_server: sorry server [2001:db8:1::11]:80 "
+                      "is also a real server of the service");
     // NAT66, DR and TUN (IPv6-in-IPv6) are forwarded (stage 2).
     const Config nat66 = load(v6_service +
                               "    real_servers:\n"
@@ -1070,6 +1183,10 @@ TEST_CASE("IPv6 configuration errors name the key and the line", "[config]") {
     CHECK(checked.services[0].real_servers[0].health_check->type == CheckType::kHttp);
     CHECK(checked.services[0].real_servers[1].health_check->type == CheckType::kPing);
     CHECK(checked.services[0].real_servers[0].agent_check.has_value());
-    CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n"),
-                      "t.yaml:3:23: monitoring.listen: '[::1]' is not an IPv4 address");
+    // The listener takes IPv6 now ("the monitoring section over IPv6"), in
+    // brackets only.
+    CHECK(load(v6_port + "monitoring: { listen: \"[::1]:9110\" }\n").monitoring.address.is_v6());
+    CHECK_THROWS_WITH(load(v6_port + "monitoring: { listen: \"::1:9110\" }\n"),
+                      "t.yaml:3:23: monitoring.listen: expected ADDRESS:PORT with an IPv6 address "
+                      "in brackets ([::1]:9110), got '::1:9110'");
 }

@@ -330,6 +330,56 @@ TEST_CASE("the IPv6 table: 128-bit keys both ways, expiry, and an IPv4 entry tha
     CHECK(conn6_capacity(100) == 1024);
 }
 
+// IPv6 persistence (issue 15): a template is keyed by the client's prefix,
+// as ipvsadm -M 64 groups an IPv6 service's clients.
+TEST_CASE("IPv6 template keys: the client masked to the prefix length", "[conn][ipv6]") {
+    Ip6 a;  // 2001:db8:1:2:aaaa:bbbb:cccc:dddd
+    const uint8_t bytes[16] = {0x20, 0x01, 0x0d, 0xb8, 0,    1,    0,    2,
+                               0xaa, 0xaa, 0xbb, 0xbb, 0xcc, 0xcc, 0xdd, 0xdd};
+    std::memcpy(a.b, bytes, 16);
+    Ip6 a64 = a;
+    std::memset(a64.b + 8, 0, 8);
+    CHECK(a.masked(64) == a64);
+    CHECK(a.masked(128) == a);
+    CHECK(a.masked(0) == Ip6{});
+    Ip6 a60 = a64;
+    a60.b[7] = 0;  // 0x02 sits in the low nibble of byte 7
+    CHECK(a.masked(60) == a60);
+    CHECK(a.masked(1).b[0] == 0x00);  // 0x20: its top bit is 0
+    CHECK(a.masked(3).b[0] == 0x20);
+    CHECK(a.masked(127).b[15] == 0xdc);
+
+    Ip6 same64 = a;  // another host of the same /64
+    same64.b[15] = 0x01;
+    Ip6 other64 = a;  // the next /64
+    other64.b[7] = 0x03;
+    const Ip6 vip = addr6(0x80);
+    const FlowKey6 k = template_key6(a, 64, vip, 80, 6);
+    CHECK(k == template_key6(same64, 64, vip, 80, 6));
+    CHECK_FALSE(k == template_key6(other64, 64, vip, 80, 6));
+    CHECK_FALSE(k == template_key6(same64, 128, vip, 80, 6));  // per host at /128
+    CHECK_FALSE(k == template_key6(a, 64, vip, 443, 6));       // per service port
+    CHECK_FALSE(k == template_key6(a, 64, vip, 80, 17));       // per protocol
+    CHECK(k.src_port == 0);
+    CHECK(k.proto == (6 | kTemplateProtoFlag));
+
+    // In the table: a template found by another client of its /64, and
+    // never by a connection's key of the same addresses.
+    ConnTable6 t(256);
+    Conn6 tmpl{};
+    tmpl.client_ip = k.src_ip;
+    tmpl.vip = vip;
+    tmpl.vport = 80;
+    tmpl.proto = k.proto;
+    tmpl.state = ConnState::kTemplate;
+    tmpl.controls = 1;
+    Conn6* in = t.insert(tmpl, 0, 300);
+    REQUIRE(in != nullptr);
+    CHECK(t.lookup(template_key6(same64, 64, vip, 80, 6)).conn == in);
+    CHECK(t.lookup(template_key6(other64, 64, vip, 80, 6)).conn == nullptr);
+    CHECK(t.lookup(FlowKey6{k.src_ip, vip, 0, 80, 6}).conn == nullptr);
+}
+
 // Issue 18's memory target: entries, wheel links and index together at most
 // 64 bytes per connection, at sizes that are not powers of two, with every
 // NAT connection (two keys) of a full table inserted and found.

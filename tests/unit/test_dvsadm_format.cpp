@@ -211,6 +211,18 @@ TEST_CASE("IPv6: -L -n, -S and -c print addresses in brackets as ipvsadm does", 
     CHECK_THROWS_MATCHES(format_list(list, options(), missing), LookupError,
                          Catch::Message("No such service: tcp [2001:db8::10]:81"));
 
+    // A persistent IPv6 service: the mask as ipvsadm prints it for IPv6,
+    // a prefix length, and only when it is not 128.
+    mgmt::ListResponse p = list;
+    p.services[0].persistence = mgmt::Persistence{300, 0xffffffff, 64};
+    CHECK(format_list(p, options()).find("TCP  [2001:db8::10]:80 rr persistent 300 mask 64\n") !=
+          std::string::npos);
+    CHECK(format_save(p).find("-A -t [2001:db8::10]:80 -s rr -p 300 -M 64\n") != std::string::npos);
+    p.services[0].persistence = mgmt::Persistence{600, 0xffffffff, 128};
+    CHECK(format_list(p, options()).find("TCP  [2001:db8::10]:80 rr persistent 600\n") !=
+          std::string::npos);
+    CHECK(format_save(p).find("-A -t [2001:db8::10]:80 -s rr -p 600\n") != std::string::npos);
+
     // -S read back by -R: the same requests, the # dvs: line included.
     std::vector<std::string> verbs;
     std::istringstream saved(format_save(list));
@@ -315,6 +327,7 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
 
     SECTION("a master streaming to its peer") {
         ha.instances = {master};
+        ha.vrrp_socket = {70, 1, 2, 0, 0, 4, 3, 0, 0};
         ha.sync.authenticated = true;
         ha.sync.foreign_datagrams = 20;
         ha.sync.unauthenticated = 1699;
@@ -330,6 +343,8 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "  vi1  vrid 51   MASTER  priority 200  advert 200ms  master 10.0.3.1  since 12.3s "
               "ago (master down timer expired)\n"
               "       adverts sent 60 received 2  became master 1 backup 0  dropped 0\n"
+              "  socket: read 70; other vrid 4, not for the group 1, own 2; refused: bad IP 0, "
+              "not link-local 0, too short 3; errors: send 0 receive 0\n"
               "Sync with 10.0.3.2:8848 (authenticated)\n"
               "  sent 1200 records, received 0, lost datagrams 0, queued 0 (lag), last received "
               "0.2s ago\n"
@@ -373,6 +388,8 @@ TEST_CASE("dvsadm ha: VRRP instances, sync, dataplane counters", "[dvsadm]") {
               "        priority 0 sent 1 received 0  mismatched addresses 0 interval 3\n"
               "  vi2   vrid 200  INIT    priority 50   advert 1000ms  master unknown  since start\n"
               "        adverts sent 0 received 0  became master 0 backup 0  dropped 0\n"
+              "  socket: read 0; other vrid 0, not for the group 0, own 0; refused: bad IP 0, "
+              "not link-local 0, too short 0; errors: send 0 receive 0\n"
               "Sync with 10.0.3.1:8848 (NOT authenticated: no key file) (asking for its table)\n"
               "  sent 0 records, received 5, lost datagrams 2, queued 0 (lag), last received "
               "never\n"

@@ -168,6 +168,34 @@ TEST_CASE("server commands: -g by default, weight 1, ports like ipvsadm", "[dvsa
           json::parse(R"({"address":"10.0.0.11","port":80})"));
 }
 
+// ipvsadm -M is a prefix length for an IPv6 service (1..128), a netmask
+// for an IPv4 one; the family is the service's, wherever -t comes.
+TEST_CASE("IPv6 persistence: -M takes a prefix length (issue 15)", "[dvsadm]") {
+    using nlohmann::json;
+    CHECK(request("-A -t [2001:db8::10]:80 -s rr -p 300 -M 64") ==
+          json::parse(R"({"v":1,"op":"add_service","service":{"vip":"2001:db8::10","port":80,
+          "protocol":"tcp","scheduler":"rr","flags":[],
+          "persistence":{"timeout":300,"netmask":"255.255.255.255","prefix_length":64}}})"));
+    CHECK(request("-M 64 -p 300 -A -t [2001:db8::10]:80 -s rr") ==
+          request("-A -t [2001:db8::10]:80 -s rr -p 300 -M 64"));
+    CHECK(parse("-A -t [2001:db8::10]:80 -p -M 128").prefix_length == 128);
+    // Without -M: 128 is the default and is not sent (an older dvsd reads it).
+    CHECK(request("-A -t [2001:db8::10]:80 -p")["service"]["persistence"] ==
+          json::parse(R"({"timeout":300,"netmask":"255.255.255.255"})"));
+    CHECK(usage_error("-A -t [2001:db8::10]:80 -p -M 129") ==
+          "invalid IPv6 prefix length `129' for -M (expected "
+          "1..128, e.g. 64)");
+    CHECK(usage_error("-A -t [2001:db8::10]:80 -p -M 255.255.255.0") ==
+          "invalid IPv6 prefix length `255.255.255.0' for -M "
+          "(expected 1..128, e.g. 64)");
+    CHECK(usage_error("-A -t [2001:db8::10]:80 -p -M 0") ==
+          "invalid IPv6 prefix length `0' for -M (expected "
+          "1..128, e.g. 64)");
+    CHECK(usage_error("-A -t 192.0.2.10:80 -p -M 24") ==
+          "invalid netmask `24' (expected e.g. 255.255.255.0)");
+    CHECK(usage_error("-A -t [2001:db8::10]:80 -M 64").find("needs -p") != std::string::npos);
+}
+
 TEST_CASE("IPv6 services and servers in ipvsadm's syntax (issue 15)", "[dvsadm]") {
     using nlohmann::json;
     CHECK(request("-A -t [2001:db8::10]:80 -s rr") == json::parse(R"({"v":1,"op":"add_service",

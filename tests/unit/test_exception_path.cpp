@@ -118,6 +118,22 @@ TEST_CASE("frames from the kernel: route unicast IPv4, answer ARP requests, drop
     CHECK(classify_from_kernel(p6) == FromKernel::kRoute6);
     ip6->dst[0] = 0xff;  // ff00::2: multicast (MLD reports, router solicitations)
     CHECK(classify_from_kernel(parse_frame(v6, sizeof v6)) == FromKernel::kMulticast);
+    // IPv6 VRRP adverts (next header 112 to ff02::12, from a link-local
+    // address) leave for the wire as IPv4 ones do; UDP to that group and
+    // VRRP to another group stay multicast.
+    ip6->src[0] = 0xfe;  // fe80::1
+    ip6->src[1] = 0x80;
+    ip6->dst[1] = 0x02;  // ff02::12
+    ip6->dst[15] = 0x12;
+    ip6->hop_limit = 255;
+    CHECK(classify_from_kernel(parse_frame(v6, sizeof v6)) == FromKernel::kMulticast);  // UDP
+    ip6->next_header = kIpProtoVrrp;
+    const PacketView advert6 = parse_frame(v6, sizeof v6);
+    CHECK(is_vrrp_advert(advert6));
+    CHECK(classify_from_kernel(advert6) == FromKernel::kVrrp);
+    ip6->dst[15] = 0x01;  // ff02::1
+    CHECK_FALSE(is_vrrp_advert(parse_frame(v6, sizeof v6)));
+    CHECK(classify_from_kernel(parse_frame(v6, sizeof v6)) == FromKernel::kMulticast);
 
     Frame cut = udp;
     cut.ip()->total_length = be16(2000);  // longer than the frame

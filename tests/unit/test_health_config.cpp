@@ -64,7 +64,7 @@ TEST_CASE("health_check: service keys, per-server overrides and defaults", "[con
     CHECK(s.health_check->fall == 4);
     CHECK(s.health_check->on_failure == FailureAction::kRemove);
     REQUIRE(s.sorry_server);
-    CHECK(s.sorry_server->address == 0x0a000063);
+    CHECK(s.sorry_server->address == IpAddress::v4(0x0a000063));
     CHECK(s.sorry_server->port == 8080);
 
     const auto& rs = s.real_servers;
@@ -249,4 +249,35 @@ TEST_CASE("snapshot: health verdicts inhibit, remove, scale and fall back to the
     CHECK(sorry->services[0].pool[0] == sorry_id);
     CHECK(sorry->services[0].schedulers[0]->pick({}) == 0);
     CHECK(sorry->real_servers[sorry_id].ip == htonl(0x0a000063));
+}
+
+TEST_CASE("snapshot: an IPv6 service falls back to its IPv6 sorry server", "[snapshot][ipv6]") {
+    const Config c = load(
+        "ports:\n  - { name: lan, device: net_null0, addresses: [10.0.0.1/24, "
+        "\"2001:db8:2::1/64\"] }\n"
+        "services:\n"
+        "  - name: web6\n"
+        "    vip: \"2001:db8:10::80\"\n"
+        "    port: 80\n"
+        "    protocol: tcp\n"
+        "    sorry_server: { address: \"2001:db8:2::99\", port: 8080 }\n"
+        "    real_servers: [{ address: \"2001:db8:2::11\", port: 8080 }]\n");
+    const auto healthy = build_snapshot(c, 1, 1);
+    REQUIRE(healthy->services[0].pool.size() == 1);
+    const uint32_t sorry_id = 1;
+    const dvs::dataplane::RealServer& standby = healthy->real_servers[sorry_id];
+    CHECK(standby.present);
+    CHECK(standby.ip == 0);
+    const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99};
+    CHECK(standby.ip6 == dvs::dataplane::Ip6::from(want));
+    CHECK(standby.port == htons(8080));
+
+    HealthOverlay overlay;
+    overlay.servers.resize(1);
+    overlay.servers[0].resize(1);
+    overlay.servers[0][0].failed = true;
+    const auto sorry = build_snapshot(c, 1, 2, nullptr, healthy.get(), &overlay);
+    REQUIRE(sorry->services[0].pool.size() == 1);
+    CHECK(sorry->services[0].pool[0] == sorry_id);
+    CHECK(sorry->services[0].schedulers[0]->pick({}) == 0);
 }

@@ -297,6 +297,7 @@ TEST_CASE("ha responses: round trips, not configured, field errors", "[mgmt]") {
                                   {60, 2, 1, 0, 0, 1, 3, 4, UINT64_MAX}};
     const VrrpInstanceInfo backup{"vi2", 52, "BACKUP", 100, 1000, {}, 0, "", {}};
     ha.instances = {master, backup};  // backup: master unknown, no transition yet
+    ha.vrrp_socket = {90, 1, 2, 3, 4, 5, 6, 7, 8};
     ha.sync = {true, "10.0.3.2:8848", true, 1200, 7, 1, 3, 0.25, 1, 1000, 35.5, 2, 5, 6, 9, 10};
     ha.dataplane = {1200, 1, 2, 3, 4, 5, 6, 7, 8, 9};
     const json wire = json::parse(encode_line(to_json(ha)));
@@ -305,6 +306,7 @@ TEST_CASE("ha responses: round trips, not configured, field errors", "[mgmt]") {
     CHECK(wire["sync"]["last_receive_age_s"] == 0.25);
     CHECK(wire["sync"]["send_blocked"] == 9);
     CHECK(wire["sync"]["gap_repairs"] == 10);
+    CHECK(wire["vrrp_socket"]["not_link_local"] == 4);
     CHECK(parse_ha_response(wire) == ha);
     ha.sync = HaSyncInfo{};  // no sync peer: -1 (never received) survives too
     CHECK(parse_ha_response(to_json(ha)) == ha);

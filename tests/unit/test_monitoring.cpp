@@ -22,8 +22,10 @@
 #include <string>
 #include <thread>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/id_registry.hpp"
+#include "control/monitoring/allow_list.hpp"
 #include "control/monitoring/exposition.hpp"
 #include "control/monitoring/http_routes.hpp"
 #include "control/monitoring/http_server.hpp"
@@ -211,7 +213,12 @@ TEST_CASE("metrics show VRRP state per instance and the sync channel", "[monitor
     i.vrid = 51;
     i.state = VrrpState::kMaster;
     i.priority = 150;
+    i.counters.bad_checksum = 3;
     ha.instances.push_back(i);
+    ha.vrrp.socket.received = 40;
+    ha.vrrp.socket.own = 6;
+    ha.vrrp.other_vrid = 9;
+    ha.vrrp.socket.send_errors = 1;
     ha.has_sync = true;
     ha.sync.records_sent = 12;
     ha.sync.datagrams_lost = 2;
@@ -221,6 +228,13 @@ TEST_CASE("metrics show VRRP state per instance and the sync channel", "[monitor
     CHECK(has_line(text, R"(dvs_vrrp_state{instance="vi1",vrid="51",state="MASTER"} 1)"));
     CHECK(has_line(text, R"(dvs_vrrp_state{instance="vi1",vrid="51",state="BACKUP"} 0)"));
     CHECK(has_line(text, R"(dvs_vrrp_priority{instance="vi1",vrid="51"} 150)"));
+    CHECK(has_line(
+        text,
+        R"(dvs_vrrp_adverts_dropped_total{instance="vi1",vrid="51",reason="bad_checksum"} 3)"));
+    CHECK(has_line(text, "dvs_vrrp_socket_packets_total 40"));
+    CHECK(has_line(text, R"(dvs_vrrp_socket_dropped_total{reason="own"} 6)"));
+    CHECK(has_line(text, R"(dvs_vrrp_socket_dropped_total{reason="other_vrid"} 9)"));
+    CHECK(has_line(text, R"(dvs_vrrp_socket_errors_total{op="send"} 1)"));
     CHECK(has_line(text, "dvs_sync_records_sent_total 12"));
     CHECK(has_line(text, "dvs_sync_datagrams_lost_total 2"));
     CHECK(has_line(text, "dvs_sync_queued_records 5"));
@@ -334,16 +348,16 @@ namespace {
 
 using boost::asio::ip::tcp;
 
-// A listener on 127.0.0.1 (any port) served by its own thread; stop() joins
-// it, after which its counters may be read.
+// A listener on 127.0.0.1 (any port; or the address given) served by its
+// own thread; stop() joins it, after which its counters may be read.
 struct Listener {
     boost::asio::io_context io;
     std::unique_ptr<HttpServer> server;
     std::thread thread;
     std::atomic<int> renders{0};
 
-    explicit Listener(HttpServerOptions o) {
-        o.address = 0x7f000001;
+    explicit Listener(HttpServerOptions o, dvs::IpAddress at = dvs::IpAddress::v4(0x7f000001)) {
+        o.address = at;
         o.port = 0;
         server = std::make_unique<HttpServer>(io, o, [this](Page p) {
             ++renders;
@@ -363,10 +377,11 @@ struct Listener {
 // Sends `request` and reads until the server closes (or `wait` passes):
 // what came back, "" when closed unanswered.
 std::string exchange(uint16_t port, const std::string& request,
-                     std::chrono::milliseconds wait = std::chrono::milliseconds(3000)) {
+                     std::chrono::milliseconds wait = std::chrono::milliseconds(3000),
+                     boost::asio::ip::address to = boost::asio::ip::address_v4::loopback()) {
     boost::asio::io_context io;
     tcp::socket s(io);
-    s.connect({boost::asio::ip::address_v4::loopback(), port});
+    s.connect({to, port});
     timeval tv{static_cast<time_t>(wait.count() / 1000),
                static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
     ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -449,9 +464,46 @@ TEST_CASE("the listener bounds sessions and applies the allow-list", "[monitorin
     }
     SECTION("allow-list") {
         HttpServerOptions o;
-        o.allow = {Ipv4Prefix{0x0a000000, 8}};
+        o.allow = {IpPrefix::v4(Ipv4Prefix{0x0a000000, 8})};
         Listener l(o);
         CHECK(exchange(l.server->port(), "GET /metrics HTTP/1.1\r\n\r\n").empty());
         CHECK(l.renders == 0);
     }
+}
+
+// Issue 15: the listener was IPv4-only, and an IPv6 client was refused
+// whatever the allow-list said.
+TEST_CASE("the listener on IPv6: [::1], and [::] with both families", "[monitoring]") {
+    const auto v6_loopback = boost::asio::ip::address_v6::loopback();
+    const std::string get = "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n";
+    const auto wait = std::chrono::milliseconds(3000);
+    SECTION("on ::1, an IPv6 prefix admits its client") {
+        HttpServerOptions o;
+        o.allow = {*dvs::text::parse_ip_prefix("::1/128")};
+        Listener l(o, *dvs::text::parse_ip("::1"));
+        CHECK(exchange(l.server->port(), get, wait, v6_loopback).rfind("HTTP/1.1 200", 0) == 0);
+    }
+    SECTION("an IPv6 client outside the allow-list is closed unanswered") {
+        HttpServerOptions o;
+        o.allow = {*dvs::text::parse_ip_prefix("2001:db8::/32"),
+                   *dvs::text::parse_ip_prefix("127.0.0.0/8")};
+        Listener l(o, *dvs::text::parse_ip("::"));
+        CHECK(exchange(l.server->port(), get, wait, v6_loopback).empty());
+        // An IPv4 client of [::] arrives as ::ffff:127.0.0.1 and is matched
+        // as 127.0.0.1.
+        CHECK(exchange(l.server->port(), get).rfind("HTTP/1.1 200", 0) == 0);
+    }
+}
+
+TEST_CASE("the allow-list: prefixes of both families, IPv4-mapped clients", "[monitoring]") {
+    const std::vector<IpPrefix> allow = {*dvs::text::parse_ip_prefix("10.0.0.0/8"),
+                                         *dvs::text::parse_ip_prefix("2001:db8:1::/48")};
+    CHECK(client_allowed(allow, *dvs::text::parse_ip("10.1.2.3")));
+    CHECK(client_allowed(allow, *dvs::text::parse_ip("::ffff:10.1.2.3")));
+    CHECK(client_allowed(allow, *dvs::text::parse_ip("2001:db8:1:ffff::1")));
+    CHECK_FALSE(client_allowed(allow, *dvs::text::parse_ip("2001:db8:2::1")));
+    CHECK_FALSE(client_allowed(allow, *dvs::text::parse_ip("::ffff:11.1.2.3")));
+    // An IPv4-compatible-looking IPv6 address is not an IPv4 client.
+    CHECK_FALSE(client_allowed(allow, *dvs::text::parse_ip("::10.1.2.3")));
+    CHECK(client_allowed({}, *dvs::text::parse_ip("2001:db8:2::1")));
 }

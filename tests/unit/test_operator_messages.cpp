@@ -121,6 +121,35 @@ TEST_CASE("-S's # dvs: line carries the name and the checks back", "[config]") {
     CHECK(s.health_check == a.services[0].health_check);
 }
 
+TEST_CASE("-S's # dvs: line carries an IPv6 sorry server back", "[config][ipv6]") {
+    const Config a = load_config_text(
+        "ports:\n  - { name: lan, device: net_null0, addresses: [\"2001:db8:2::1/64\"] }\n"
+        "services:\n"
+        "  - name: web6\n"
+        "    vip: \"2001:db8:10::80\"\n"
+        "    port: 80\n"
+        "    protocol: tcp\n"
+        "    sorry_server: { address: \"2001:db8:2::99\", port: 8080, forward: nat }\n",
+        "t.yaml");
+    const std::string line = service_options_yaml(a.services[0]);
+    CHECK(
+        line ==
+        "{ name: web6, sorry_server: { address: \"2001:db8:2::99\", port: 8080, forward: nat } }");
+    ServiceConfig s;
+    s.name = "tcp-2001_db8_10__80-80";
+    s.vip = a.services[0].vip;
+    s.port = 80;
+    apply_service_options_text(line, "x", s);
+    CHECK(s.sorry_server == a.services[0].sorry_server);
+    // Restored onto an IPv4 service: the family is checked here too.
+    ServiceConfig v4;
+    v4.vip = IpAddress::v4(0xc000020a);
+    v4.port = 80;
+    CHECK_THROWS_WITH(apply_service_options_text(line, "x", v4),
+                      "x:1:40: sorry_server.address: sorry server 2001:db8:2::99 is not of the "
+                      "VIP's family (192.0.2.10)");
+}
+
 TEST_CASE("-S's # dvs: -r line carries a real server's own checks back", "[config]") {
     const Config a = load_config_text(
         kHead +

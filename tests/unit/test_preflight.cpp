@@ -2,8 +2,11 @@
 // with no path to their target, ports whose interface is missing or down.
 // The kernel is a fake probe here; e2e_check_config asks the real one.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
+#include <vector>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/preflight.hpp"
 
@@ -36,8 +39,8 @@ services:
 // Routes only to 10.0.0.0/24; every interface up unless named.
 KernelProbe fake(std::string missing = "", std::string down = "") {
     KernelProbe p;
-    p.route_error = [](uint32_t a) -> std::optional<std::string> {
-        if ((a >> 8) == ((10u << 16) | 0u)) return std::nullopt;
+    p.route_error = [](const dvs::IpAddress& a) -> std::optional<std::string> {
+        if (a.is_v4() && (a.to_v4() >> 8) == ((10u << 16) | 0u)) return std::nullopt;
         return std::string("Network is unreachable");
     };
     p.interface_state = [missing, down](const std::string& name) {
@@ -114,4 +117,50 @@ TEST_CASE("preflight: one warning per check, naming every server it covers", "[c
     REQUIRE(w.size() == 1);
     CHECK(w[0].text.find("no path to real servers 10.9.0.11, 10.9.0.12 for its health_check") !=
           std::string::npos);
+}
+
+// Issue 15: the route check skipped IPv6 real servers, so a v6 pool with no
+// route in dvsd's namespace went down at start with no warning.
+TEST_CASE("preflight: an IPv6 real server with no route warns too", "[config]") {
+    const char* yaml = R"(ports:
+  - { name: lan, device: net_null0, addresses: [10.0.0.1/24, "2001:db8:1::1/64"] }
+services:
+  - name: web6
+    vip: "2001:db8::10"
+    port: 80
+    protocol: tcp
+    health_check: { type: tcp, interval: 1s, timeout: 500ms }
+    real_servers:
+      - { address: "2001:db8:1::11", port: 8080 }
+      - { address: "2001:db8:9::12", port: 8080 }
+)";
+    const ParsedConfig parsed = parse_config_text(yaml, "f.yaml");
+    KernelProbe p = fake();
+    std::vector<std::string> asked;
+    // Routes only to 2001:db8:1::/64 on the IPv6 side.
+    p.route_error = [&asked](const dvs::IpAddress& a) -> std::optional<std::string> {
+        asked.push_back(dvs::text::format_ip(a));
+        if (a.is_v6() && a.bytes[5] == 1 && a.bytes[4] == 0) return std::nullopt;
+        return std::string("Network is unreachable");
+    };
+    const auto w = preflight_warnings(parsed.config, parsed.positions, p);
+    CHECK(asked == std::vector<std::string>{"2001:db8:1::11", "2001:db8:9::12"});
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].text.rfind("f.yaml:8:", 0) == 0);
+    CHECK(w[0].text.find("no path to real server 2001:db8:9::12 for its health_check") !=
+          std::string::npos);
+}
+
+TEST_CASE("preflight: the kernel probe answers for IPv6 too", "[config]") {
+    // ::1 is routable wherever lo is up (the unit-test namespace has it);
+    // an IPv4 probe of an IPv6 address used to answer nothing at all.
+    const KernelProbe k = kernel_probe();
+    CHECK_FALSE(k.route_error(*dvs::text::parse_ip("127.0.0.1")));
+    std::ifstream lo6("/proc/sys/net/ipv6/conf/lo/disable_ipv6");
+    int disabled = 1;
+    if (!(lo6 >> disabled) || disabled != 0) {
+        WARN("IPv6 is off on lo here: the IPv6 probe is not asked");
+        return;
+    }
+    CHECK_FALSE(k.route_error(*dvs::text::parse_ip("::1")));
 }

@@ -229,7 +229,7 @@ TEST_CASE("IPv6 connections travel in datagrams of their own type (issue 15)", "
     bad[kHeaderSize + 58] = 1;  // reserved
     CHECK(decode(bad, nullptr).error == DecodeError::kBadRecord);
     bad = d;
-    bad[kHeaderSize] = 6 | dataplane::kTemplateProtoFlag;  // no IPv6 templates
+    bad[kHeaderSize] = 6 | dataplane::kTemplateProtoFlag;  // templates: kTemplates6 only
     bad[kHeaderSize + 1] = static_cast<uint8_t>(ConnState::kTemplate);
     CHECK(decode(bad, nullptr).error == DecodeError::kBadRecord);
     bad = d;
@@ -239,6 +239,40 @@ TEST_CASE("IPv6 connections travel in datagrams of their own type (issue 15)", "
     // What a peer from before IPv6 records makes of such a datagram: a type
     // it does not know, refused alone (IPv4 datagrams still pass).
     bad = d;
-    bad[5] = 5;
+    bad[5] = 6;
     CHECK(decode(bad, nullptr).error == DecodeError::kUnknownType);
+}
+
+// IPv6 persistence templates came after IPv6 connections: a type of their
+// own, so a peer that knows kConnections6 but not them skips them alone
+// (kUnknownType, counted) and keeps the connections.
+TEST_CASE("IPv6 templates travel as kTemplates6, apart from IPv6 connections", "[sync]") {
+    SyncRecord t = nat6_conn(0);
+    t.proto = 6 | dataplane::kTemplateProtoFlag;
+    t.state = ConnState::kTemplate;
+    t.client_ip6.b[15] = 0;  // the client's /64
+    t.timeout = 300;
+    DatagramBuilder b(MessageType::kTemplates6);
+    b.start(9, kSession);
+    b.add(t);
+    const std::vector<uint8_t> d = bytes(b.finish(nullptr));
+    REQUIRE(d.size() == kHeaderSize + kRecord6Size);
+    CHECK(d[5] == 5);
+    const Message m = decode(d, nullptr);
+    REQUIRE(m.error == DecodeError::kNone);
+    CHECK(m.header.type == MessageType::kTemplates6);
+    REQUIRE(m.records.size() == 1);
+    CHECK(same_wire_fields6(t, m.records[0]));
+    CHECK(m.records[0].is_template());
+
+    // A connection in a templates datagram is refused, as a template in a
+    // connections datagram is.
+    DatagramBuilder c(MessageType::kTemplates6);
+    c.start(10, kSession);
+    c.add(nat6_conn(40000));
+    CHECK(decode(bytes(c.finish(nullptr)), nullptr).error == DecodeError::kBadRecord);
+    DatagramBuilder mixed(MessageType::kConnections6);
+    mixed.start(11, kSession);
+    mixed.add(t);
+    CHECK(decode(bytes(mixed.finish(nullptr)), nullptr).error == DecodeError::kBadRecord);
 }

@@ -37,6 +37,7 @@ std::string persistence_text(const std::optional<PersistenceConfig>& p) {
     if (!p) return "none";
     std::string out = std::to_string(p->timeout) + "s";
     if (p->netmask != 0xffffffff) out += " netmask " + format_ipv4(p->netmask);
+    if (p->prefix_length != 128) out += " prefix_length " + std::to_string(p->prefix_length);
     return out;
 }
 

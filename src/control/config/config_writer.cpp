@@ -76,8 +76,8 @@ std::string prefix(const IpPrefix& p) {
 
 void write_ha(std::ostream& o, const HaConfig& h) {
     o << "ha:\n  interface: " << quoted(h.interface) << "\n";
-    if (h.sync.peer != 0) {
-        o << "  sync: { peer: " << format_ipv4(h.sync.peer) << ", port: " << h.sync.port
+    if (h.sync.peer) {
+        o << "  sync: { peer: " << ip(*h.sync.peer) << ", port: " << h.sync.port
           << ", flush_interval: " << h.sync.flush_interval_ms << "ms";
         if (!h.sync.key_file.empty()) o << ", key_file: " << quoted(h.sync.key_file);
         o << " }\n";
@@ -126,8 +126,12 @@ void write_services(std::ostream& o, const std::vector<ServiceConfig>& services)
         }
         if (s.scheduler == "mh") o << "    mh_table_size: " << s.mh_table_size << "\n";
         if (s.persistence) {
-            o << "    persistence: { timeout: " << s.persistence->timeout
-              << ", netmask: " << format_ipv4(s.persistence->netmask) << " }\n";
+            o << "    persistence: { timeout: " << s.persistence->timeout;
+            if (s.vip.is_v6()) {
+                o << ", prefix_length: " << int{s.persistence->prefix_length} << " }\n";
+            } else {
+                o << ", netmask: " << format_ipv4(s.persistence->netmask) << " }\n";
+            }
         }
         if (s.reset_on_remove) o << "    on_remove: reset\n";
         if (!s.reject_no_server) o << "    on_no_server: drop\n";
@@ -137,7 +141,7 @@ void write_services(std::ostream& o, const std::vector<ServiceConfig>& services)
         if (s.health_check) o << "    health_check: " << health_check_yaml(*s.health_check) << "\n";
         if (s.agent_check) o << "    agent_check: " << agent_check_yaml(*s.agent_check) << "\n";
         if (s.sorry_server) {
-            o << "    sorry_server: { address: " << format_ipv4(s.sorry_server->address);
+            o << "    sorry_server: { address: " << ip(s.sorry_server->address);
             if (s.sorry_server->port != 0) o << ", port: " << s.sorry_server->port;
             o << ", forward: " << to_string(s.sorry_server->forward) << " }\n";
         }
@@ -208,10 +212,10 @@ std::string config_to_yaml(const Config& c) {
       << ", install_routes: " << (e.install_routes ? "true" : "false") << " }\n";
     if (c.monitoring.enabled) {
         const MonitoringConfig& m = c.monitoring;
-        o << "monitoring:\n  listen: \"" << format_ipv4(m.address) << ":" << m.port
+        o << "monitoring:\n  listen: \"" << text::format_ip_bracketed(m.address) << ":" << m.port
           << "\"\n  allow: [";
         for (size_t i = 0; i < m.allow.size(); ++i) {
-            o << (i ? ", " : "") << text::format_ipv4_prefix(m.allow[i]);
+            o << (i ? ", " : "") << prefix(m.allow[i]);
         }
         o << "]\n  max_connections: " << m.max_connections
           << "\n  request_timeout: " << format_duration_ms(m.request_timeout_ms) << "\n";
@@ -238,7 +242,7 @@ std::string service_options_yaml(const ServiceConfig& s) {
     if (s.health_check) o << ", health_check: " << health_check_yaml(*s.health_check);
     if (s.agent_check) o << ", agent_check: " << agent_check_yaml(*s.agent_check);
     if (s.sorry_server) {
-        o << ", sorry_server: { address: " << format_ipv4(s.sorry_server->address);
+        o << ", sorry_server: { address: " << ip(s.sorry_server->address);
         if (s.sorry_server->port != 0) o << ", port: " << s.sorry_server->port;
         o << ", forward: " << to_string(s.sorry_server->forward) << " }";
     }

@@ -107,9 +107,9 @@ struct ManagementConfig {
 // the control thread and must not listen on a dataplane VIP.
 struct MonitoringConfig {
     bool enabled = false;  // a monitoring: section is present
-    uint32_t address = 0;  // listen address (host order); 0.0.0.0 allowed
+    IpAddress address;     // listen address, IPv4 or IPv6; 0.0.0.0 and :: allowed
     uint16_t port = 9110;
-    std::vector<Ipv4Prefix> allow;       // client networks; empty: anyone
+    std::vector<IpPrefix> allow;         // client networks, either family; empty: anyone
     uint32_t max_connections = 64;       // sessions at once; more are closed at accept
     uint32_t request_timeout_ms = 5000;  // to read a request, and to write its answer
     bool operator==(const MonitoringConfig&) const = default;
@@ -162,7 +162,7 @@ struct AgentCheckConfig {
 
 // Where new connections go while no real server of the service is healthy.
 struct SorryServerConfig {
-    uint32_t address = 0;
+    IpAddress address;  // of the service's VIP's family, like a real server
     uint16_t port = 0;  // defaults to the service port
     ForwardMethod forward = ForwardMethod::kNat;
     bool operator==(const SorryServerConfig&) const = default;
@@ -183,10 +183,12 @@ struct RealServerConfig {
     bool operator==(const RealServerConfig&) const = default;
 };
 
-// Connection templates pin a client (masked by netmask) to one real server.
+// Connection templates pin a client (masked by netmask, or for an IPv6
+// service by prefix_length, as ipvsadm -M does per family) to one real server.
 struct PersistenceConfig {
     uint32_t timeout = 300;         // seconds
-    uint32_t netmask = 0xffffffff;  // host byte order, contiguous
+    uint32_t netmask = 0xffffffff;  // IPv4 services: host byte order, contiguous
+    uint8_t prefix_length = 128;    // IPv6 services: the client bits kept (1..128)
     bool operator==(const PersistenceConfig&) const = default;
 };
 
@@ -246,7 +248,9 @@ struct VrrpInstanceConfig {
 };
 
 struct HaSyncConfig {
-    uint32_t peer = 0;  // the other balancer (unicast UDP); 0: no sync
+    // The other balancer (unicast UDP, IPv4 or IPv6; an IPv6 link-local
+    // address is scoped to `interface`); none: no sync.
+    std::optional<IpAddress> peer;
     uint16_t port = 8848;
     uint32_t flush_interval_ms = 10;  // how long a record may wait to be batched
     // The shared key (key_file.hpp): every datagram carries a MAC made with

@@ -227,42 +227,55 @@ void check_real_servers(const Config& c, const ServiceConfig& s, const SourceMap
 void check_sorry_server(const Config& c, const ServiceConfig& s, const SourceMap& where,
                         const std::string& path) {
     const SorryServerConfig& sorry = *s.sorry_server;
+    // The loader checks this for the file; a runtime change may not have.
+    if (sorry.address.family != s.vip.family) {
+        where.fail(path + ".address", "sorry server " + format_ip(sorry.address) +
+                                          " is not of the VIP's family (" + format_ip(s.vip) + ")");
+    }
     if (sorry.forward != ForwardMethod::kNat && sorry.port != s.port) {
         where.fail(path + ".port", "forward: " + std::string(text::name(sorry.forward)) +
                                        " cannot change the port: it must be the service port " +
                                        std::to_string(s.port));
     }
     if (sorry.forward == ForwardMethod::kDr && !on_any_port(c, sorry.address)) {
-        where.fail(path + ".address", "sorry server " + format_ipv4(sorry.address) +
+        where.fail(path + ".address", "sorry server " + format_ip(sorry.address) +
                                           " uses forward: dr but is not in a connected subnet "
                                           "of any port");
     }
     if (!routable(c, sorry.address)) {
-        where.fail(path + ".address", "sorry server " + format_ipv4(sorry.address) +
+        where.fail(path + ".address", "sorry server " + format_ip(sorry.address) +
                                           " is not routable (not in a port's subnet and no "
                                           "route covers it)");
     }
     // It is scheduled only when no real server is: being both makes no sense,
     // and it would share the real server's id and counters.
     for (const RealServerConfig& rs : s.real_servers) {
-        if (rs.address == IpAddress::v4(sorry.address) && rs.port == sorry.port) {
-            where.fail(path, "sorry server " + format_ipv4(sorry.address) + ":" +
+        if (rs.address == sorry.address && rs.port == sorry.port) {
+            where.fail(path, "sorry server " + text::format_ip_bracketed(sorry.address) + ":" +
                                  std::to_string(sorry.port) +
                                  " is also a real server of the service");
         }
     }
 }
 
-// What an IPv6 service cannot have yet (issue 15): refused by name, so it
-// never half works. The dataplane forwards IPv6 by NAT66, DR and TUN
-// (IPv6-in-IPv6); persistence needs templates keyed by 128-bit prefixes.
-// Health and agent checks probe IPv6 servers like IPv4 ones.
-void check_ipv6_service(const ServiceConfig& s, const SourceMap& where, const std::string& path) {
-    const auto not_yet = [&](const std::string& at_path, const std::string& key) {
-        where.fail(at_path + "." + key, "IPv6 not yet supported for " + key + " (issue 15)");
-    };
-    if (s.persistence) not_yet(path, "persistence");
-    if (s.sorry_server) not_yet(path, "sorry_server");
+// The loader ties each granularity key to its family; a runtime change
+// (dvsadm -M) may not have.
+void check_persistence_family(const ServiceConfig& s, const SourceMap& where,
+                              const std::string& path) {
+    if (!s.persistence) return;
+    if (s.vip.is_v6() && s.persistence->netmask != 0xffffffff) {
+        where.fail(path + ".persistence.netmask",
+                   "netmask is for IPv4 services; an IPv6 service takes prefix_length (1..128)");
+    }
+    if (s.vip.is_v4() && s.persistence->prefix_length != 128) {
+        where.fail(path + ".persistence.prefix_length",
+                   "prefix_length is for IPv6 services; an IPv4 service takes netmask");
+    }
+    if (s.persistence->prefix_length < 1 || s.persistence->prefix_length > 128) {
+        where.fail(path + ".persistence.prefix_length",
+                   "prefix_length " + std::to_string(s.persistence->prefix_length) +
+                       " is out of range (1..128)");
+    }
 }
 
 void check_services(const Config& c, const SourceMap& where) {
@@ -295,7 +308,7 @@ void check_services(const Config& c, const SourceMap& where) {
             }
         }
         check_real_servers(c, s, where, path);
-        if (s.vip.is_v6()) check_ipv6_service(s, where, path);
+        check_persistence_family(s, where, path);
         if (s.sorry_server) check_sorry_server(c, s, where, path + ".sorry_server");
         if (s.scheduler == "mh" && s.real_servers.size() > s.mh_table_size) {
             where.fail(path, "mh_table_size " + std::to_string(s.mh_table_size) +
@@ -366,15 +379,20 @@ void check_ha(const Config& c, const SourceMap& where) {
             }
             check_vrrp_address(c, ip, where, address);
         }
-        // The exception path passes IPv4 VRRP adverts (224.0.0.18) only:
-        // an IPv6 instance there would never hear its peer (two masters).
+        // On a port's exception-path interface an IPv6 instance sends from
+        // the interface's link-local address, which only a port with an
+        // IPv6 address gives it (the tap's IPv6 is off otherwise).
         if (v.family() == AddressFamily::kIpv6 && c.exception_path.enabled) {
             for (const PortConfig& port : c.ports) {
                 if (kernel_interface_name(port) != c.ha.interface) continue;
+                const bool v6 = std::ranges::any_of(
+                    port.addresses, [](const IpPrefix& p) { return p.address.is_v6(); });
+                if (v6) continue;
                 where.fail(path, "IPv6 instance '" + v.name + "' on ha.interface " +
                                      c.ha.interface + ", port '" + port.name +
-                                     "''s exception-path interface, which does not pass IPv6 "
-                                     "VRRP adverts yet (issue 15): use a kernel link");
+                                     "''s exception-path interface, but the port has no IPv6 "
+                                     "address (without one its interface has no IPv6 and no "
+                                     "link-local address to send adverts from)");
             }
         }
     }
@@ -386,18 +404,19 @@ void check_ha(const Config& c, const SourceMap& where) {
 // would take the metrics with it.
 void check_monitoring(const Config& c, const SourceMap& where) {
     if (!c.monitoring.enabled) return;
-    const uint32_t ip = c.monitoring.address;
+    const IpAddress& ip = c.monitoring.address;
     for (std::size_t i = 0; i < c.services.size(); ++i) {
-        if (c.services[i].vip == IpAddress::v4(ip)) {
-            where.fail("monitoring.listen", format_ipv4(ip) + " is the VIP of service '" +
+        if (c.services[i].vip == ip) {
+            where.fail("monitoring.listen", text::format_ip(ip) + " is the VIP of service '" +
                                                 c.services[i].name +
                                                 "': listen on a management address");
         }
     }
     for (const VrrpInstanceConfig& v : c.ha.vrrp) {
-        if (std::ranges::find(v.addresses, IpAddress::v4(ip)) != v.addresses.end()) {
-            where.fail("monitoring.listen", format_ipv4(ip) + " is an address of VRRP instance '" +
-                                                v.name + "': listen on a management address");
+        if (std::ranges::find(v.addresses, ip) != v.addresses.end()) {
+            where.fail("monitoring.listen", text::format_ip(ip) +
+                                                " is an address of VRRP instance '" + v.name +
+                                                "': listen on a management address");
         }
     }
 }

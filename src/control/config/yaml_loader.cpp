@@ -111,6 +111,14 @@ VrrpInstanceConfig read_vrrp_instance(const Reader& r) {
     return v;
 }
 
+// A host a UDP stream can be sent to: not 0.0.0.0 or ::, not multicast
+// (224.0.0.0/4, ff00::/8), not broadcast (IPv4's class E included).
+bool is_unicast(const IpAddress& a) {
+    if (a.is_unspecified()) return false;
+    if (a.is_v4()) return a.to_v4() < 0xe0000000u;
+    return a.bytes[0] != 0xff;
+}
+
 HaConfig read_ha(const Reader& r) {
     HaConfig h;
     h.enabled = true;
@@ -123,10 +131,8 @@ HaConfig read_ha(const Reader& r) {
     if (auto s = r.optional("sync")) {
         s->check_keys({"peer", "port", "flush_interval", "key_file"});
         const Reader peer = s->required("peer");
-        h.sync.peer = peer.ipv4();
-        if (h.sync.peer == 0 || h.sync.peer >= 0xe0000000u) {
-            peer.fail("the sync peer must be a unicast address");
-        }
+        h.sync.peer = peer.ip();
+        if (!is_unicast(*h.sync.peer)) peer.fail("the sync peer must be a unicast address");
         if (auto x = s->optional("port")) h.sync.port = static_cast<uint16_t>(x->integer(1, 65535));
         if (auto x = s->optional("flush_interval"))
             h.sync.flush_interval_ms = x->duration_ms(1, 1000);
@@ -156,7 +162,7 @@ FleetConfig read_fleet(const Reader& r) {
     if (auto v = r.optional("start_drained")) f.start_drained = v->boolean();
     if (auto v = r.optional("shutdown_grace")) f.shutdown_grace_ms = v->duration_ms(0, 3600000);
     if (auto v = r.optional("bird_socket")) {
-        f.bird_socket = v->string();
+        f.bird_socket = v->text();  // "": do not ask BIRD (dvsadm fleet says so)
         if (!f.bird_socket.empty() && f.bird_socket.front() != '/') {
             v->fail("the BIRD control socket must be an absolute path");
         }
@@ -246,7 +252,9 @@ RestartConfig read_restart(const Reader& r) {
     return c;
 }
 
-// listen: ADDRESS:PORT; allow: client prefixes (10.0.0.0/8, 192.0.2.7/32).
+// listen: ADDRESS:PORT, an IPv6 address in brackets ([::1]:9110, as in a
+// URL: unbracketed, 2001:db8::1:9110 is itself an address); allow: client
+// prefixes of either family (10.0.0.0/8, 2001:db8::/32).
 MonitoringConfig read_monitoring(const Reader& r) {
     MonitoringConfig m;
     m.enabled = true;
@@ -255,9 +263,20 @@ MonitoringConfig read_monitoring(const Reader& r) {
     const std::string text = listen.string();
     const size_t colon = text.rfind(':');
     if (colon == std::string::npos) listen.fail("expected ADDRESS:PORT, got '" + text + "'");
-    const std::optional<uint32_t> address = text::parse_ipv4(text.substr(0, colon));
+    if (text.front() != '[' && text::parse_ip(text)) {
+        listen.fail("expected ADDRESS:PORT with an IPv6 address in brackets ([::1]:9110), got '" +
+                    text + "'");
+    }
+    std::string host = text.substr(0, colon);
+    const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+    if (bracketed) host = host.substr(1, host.size() - 2);
+    const std::optional<IpAddress> address = text::parse_ip(host);
     const std::string port = text.substr(colon + 1);
-    if (!address) listen.fail("'" + text.substr(0, colon) + "' is not an IPv4 address");
+    if (!address) listen.fail("'" + host + "' is not an IP address");
+    if (address->is_v6() && !bracketed) {
+        listen.fail("an IPv6 address takes brackets: [" + host + "]:" + port);
+    }
+    if (address->is_v4() && bracketed) listen.fail("'[" + host + "]': brackets are for IPv6");
     if (port.empty() || port.size() > 5 ||
         port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
         std::stoul(port) > 65535) {
@@ -266,7 +285,7 @@ MonitoringConfig read_monitoring(const Reader& r) {
     m.address = *address;
     m.port = static_cast<uint16_t>(std::stoul(port));
     if (auto s = r.optional("allow")) {
-        for (const Reader& a : s->items()) m.allow.push_back(a.prefix());
+        for (const Reader& a : s->items()) m.allow.push_back(a.ip_prefix());
     }
     if (auto v = r.optional("max_connections")) m.max_connections = v->integer(1, 65536);
     if (auto v = r.optional("request_timeout")) m.request_timeout_ms = v->duration_ms(100, 600000);
@@ -392,11 +411,17 @@ AgentCheckConfig read_agent_check(const Reader& r, const std::optional<AgentChec
     return a;
 }
 
-SorryServerConfig read_sorry_server(const Reader& r, uint16_t service_port) {
+SorryServerConfig read_sorry_server(const Reader& r, const ServiceConfig& service) {
     SorryServerConfig s;
     r.check_keys({"address", "port", "forward"});
-    s.address = r.required("address").ipv4();
-    s.port = service_port;
+    const Reader address = r.required("address");
+    s.address = address.ip();
+    // It stands in for the real servers, so it is of their family.
+    if (s.address.family != service.vip.family) {
+        address.fail("sorry server " + text::format_ip(s.address) +
+                     " is not of the VIP's family (" + text::format_ip(service.vip) + ")");
+    }
+    s.port = service.port;
     if (auto v = r.optional("port")) s.port = static_cast<uint16_t>(v->integer(1, 65535));
     if (auto v = r.optional("forward")) s.forward = read_forward(*v);
     return s;
@@ -439,11 +464,22 @@ bool is_prime(uint32_t n) {
     return true;
 }
 
-PersistenceConfig read_persistence(const Reader& r) {
+// ipvsadm -M is a netmask for an IPv4 service and a prefix length for an
+// IPv6 one; here each has its own key, and the other family's is an error.
+PersistenceConfig read_persistence(const Reader& r, AddressFamily family) {
     PersistenceConfig p;
-    r.check_keys({"timeout", "netmask"});
+    r.check_keys({"timeout", "netmask", "prefix_length"});
     if (auto v = r.optional("timeout")) p.timeout = v->integer(1, 2592000);
+    if (auto v = r.optional("prefix_length")) {
+        if (family != AddressFamily::kIpv6) {
+            v->fail("prefix_length is for IPv6 services; an IPv4 service takes netmask");
+        }
+        p.prefix_length = static_cast<uint8_t>(v->integer(1, 128));
+    }
     if (auto v = r.optional("netmask")) {
+        if (family == AddressFamily::kIpv6) {
+            v->fail("netmask is for IPv4 services; an IPv6 service takes prefix_length (1..128)");
+        }
         p.netmask = v->ipv4();
         // A mask is ones then zeros; anything else is a typo.
         if (!text::is_contiguous_netmask(p.netmask)) {
@@ -513,7 +549,7 @@ void read_service_options(const Reader& r, ServiceConfig& s) {
     }
     if (auto v = r.optional("health_check")) s.health_check = read_health_check(*v, std::nullopt);
     if (auto v = r.optional("agent_check")) s.agent_check = read_agent_check(*v, std::nullopt);
-    if (auto v = r.optional("sorry_server")) s.sorry_server = read_sorry_server(*v, s.port);
+    if (auto v = r.optional("sorry_server")) s.sorry_server = read_sorry_server(*v, s);
 }
 
 ServiceConfig read_service(const Reader& r) {
@@ -527,7 +563,7 @@ ServiceConfig read_service(const Reader& r) {
     s.protocol = read_protocol(r.required("protocol"));
     if (auto v = r.optional("scheduler")) s.scheduler = v->string();
     if (auto v = r.optional("scheduler_flags")) read_scheduler_flags(*v, s);
-    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v);
+    if (auto v = r.optional("persistence")) s.persistence = read_persistence(*v, s.vip.family);
     read_service_options(r, s);
     // A service may have no real servers yet: it exists, and drops traffic.
     if (auto list = r.optional("real_servers")) {

@@ -52,7 +52,7 @@ HaManager::HaManager(boost::asio::io_context& io, const Config& config, dataplan
     if (rings != nullptr) {
         SyncChannel::Options o;
         o.interface = ha_.interface;
-        o.peer = ha_.sync.peer;
+        o.peer = *ha_.sync.peer;
         o.port = ha_.sync.port;
         o.flush_interval = std::chrono::milliseconds(ha_.sync.flush_interval_ms);
         o.workers = rings->workers();

@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/record_ids.hpp"
 
@@ -32,8 +33,18 @@ constexpr auto kGapRepairEvery = std::chrono::seconds(10);
 // interval, whoever asks (a forged request cost 3,000x its size, issue 20).
 constexpr auto kFullRequestEvery = std::chrono::seconds(5);
 
-std::string endpoint_text(uint32_t ip, uint16_t port) {
-    return format_ipv4(ip) + ":" + std::to_string(port);
+std::string endpoint_text(const IpAddress& ip, uint16_t port) {
+    return text::format_ip_bracketed(ip) + ":" + std::to_string(port);
+}
+
+// The peer as the socket sees it. An IPv6 link-local address means nothing
+// without its link: it is scoped to the HA interface (the kernel reports a
+// link-local sender with that scope too, so the peer check still matches).
+asio::ip::address socket_address(const IpAddress& ip, const std::string& interface) {
+    if (ip.is_v4()) return asio::ip::address_v4(ip.to_v4());
+    asio::ip::address_v6 v6(ip.bytes);
+    if (v6.is_link_local()) v6.scope_id(::if_nametoindex(interface.c_str()));
+    return v6;
 }
 
 }  // namespace
@@ -46,7 +57,7 @@ SyncChannel::SyncChannel(asio::io_context& io, Options opts, dataplane::SyncRing
       snapshot_(std::move(snapshot)),
       is_master_(std::move(is_master)),
       socket_(io),
-      peer_(asio::ip::address_v4(opts_.peer), opts_.port),
+      peer_(socket_address(opts_.peer, opts_.interface), opts_.port),
       flush_timer_(io),
       request_timer_(io),
       window_(!opts_.key.empty()) {
@@ -66,14 +77,20 @@ void SyncChannel::start() {
     const std::string where =
         "sync socket on " + opts_.interface + " port " + std::to_string(opts_.port);
     boost::system::error_code ec;
-    socket_.open(asio::ip::udp::v4(), ec);
+    const bool v6 = opts_.peer.is_v6();
+    socket_.open(v6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
     if (ec) throw std::runtime_error(where + ": " + ec.message());
     socket_.set_option(asio::socket_base::reuse_address(true), ec);
+    // Only the peer's family: an IPv4 datagram would arrive IPv4-mapped and
+    // be counted as foreign anyway.
+    if (v6) socket_.set_option(asio::ip::v6_only(true), ec);
     if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, opts_.interface.c_str(),
                      static_cast<socklen_t>(opts_.interface.size())) != 0) {
         throw std::runtime_error(where + ": SO_BINDTODEVICE: " + std::strerror(errno));
     }
-    socket_.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), opts_.port), ec);
+    const asio::ip::address any = v6 ? asio::ip::address(asio::ip::address_v6::any())
+                                     : asio::ip::address(asio::ip::address_v4::any());
+    socket_.bind(asio::ip::udp::endpoint(any, opts_.port), ec);
     if (ec) throw std::runtime_error(where + ": bind: " + ec.message());
     socket_.non_blocking(true, ec);
     // A full transfer or a hand-back arrives as a burst of datagrams (10,000
@@ -95,6 +112,7 @@ void SyncChannel::start() {
     running_ = true;
     builder_.start(seq_, session_);
     builder6_.start(seq_, session_);
+    builder6t_.start(seq_, session_);
     spdlog::info("sync: streaming to {} over {} (flush every {} ms, rings of {} records{})",
                  stats_.peer, opts_.interface, opts_.flush_interval.count(), rings_.ring_size(),
                  key_ ? ", HMAC-SHA256 with ha.sync.key_file" : "");
@@ -156,20 +174,20 @@ void SyncChannel::drain_out_rings() {
             // Never more than fits either datagram being built, so a blocked
             // send leaves every other record in its ring.
             const auto room = static_cast<unsigned>(std::min(
-                builder_.capacity() - builder_.size(), builder6_.capacity() - builder6_.size()));
+                {builder_.capacity() - builder_.size(), builder6_.capacity() - builder6_.size(),
+                 builder6t_.capacity() - builder6t_.size()}));
             const unsigned n = rte_ring_sc_dequeue_burst_elem(out, batch, sizeof(SyncRecord),
                                                               std::min(room, 256u), nullptr);
             if (n == 0) break;
             taken += n;
-            for (unsigned i = 0; i < n; ++i)
-                (batch[i].is_v6() ? builder6_ : builder_).add(batch[i]);
+            for (unsigned i = 0; i < n; ++i) builder_for(batch[i]).add(batch[i]);
             if (walking_) walk_records_ += n;
-            for (sync::DatagramBuilder* b : {&builder_, &builder6_}) {
+            for (sync::DatagramBuilder* b : {&builder_, &builder6_, &builder6t_}) {
                 if (b->full() && !ship(*b)) return;
             }
         }
     }
-    for (sync::DatagramBuilder* b : {&builder_, &builder6_}) {
+    for (sync::DatagramBuilder* b : {&builder_, &builder6_, &builder6t_}) {
         if (!b->empty() && !ship(*b)) return;
     }
 }
@@ -192,7 +210,8 @@ bool SyncChannel::send(std::span<const uint8_t> datagram) {
     ++stats_.datagrams_sent;
     if (datagram.size() > sync::kHeaderSize &&
         (datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections) ||
-         datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections6))) {
+         datagram[5] == static_cast<uint8_t>(sync::MessageType::kConnections6) ||
+         datagram[5] == static_cast<uint8_t>(sync::MessageType::kTemplates6))) {
         stats_.records_sent += (uint32_t{datagram[6]} << 8) | datagram[7];  // count
     }
     return true;
@@ -332,7 +351,8 @@ void SyncChannel::on_datagram(std::span<const uint8_t> d) {
             return;
         }
         case sync::MessageType::kConnections:
-        case sync::MessageType::kConnections6: {
+        case sync::MessageType::kConnections6:
+        case sync::MessageType::kTemplates6: {
             const dataplane::Snapshot* snap = snapshot_();
             if (snap == nullptr) return;
             const bool master = is_master_();

@@ -46,7 +46,7 @@ class SyncChannel {
 public:
     struct Options {
         std::string interface;  // SO_BINDTODEVICE
-        uint32_t peer = 0;      // host byte order
+        IpAddress peer;         // IPv4 or IPv6; the socket is of its family
         uint16_t port = 8848;
         std::chrono::milliseconds flush_interval{10};
         uint32_t workers = 1;
@@ -91,6 +91,11 @@ private:
     void on_full_request(const sync::Message& msg);
     void install(const dataplane::SyncRecord& r, const dataplane::Snapshot& snap, bool master);
     const sync::SyncKey* key() const { return key_ ? &*key_ : nullptr; }
+    // Each record's datagram type: IPv4, IPv6 connections, IPv6 templates.
+    sync::DatagramBuilder& builder_for(const dataplane::SyncRecord& r) {
+        if (!r.is_v6()) return builder_;
+        return r.is_template() ? builder6t_ : builder6_;
+    }
 
     boost::asio::io_context& io_;
     Options opts_;
@@ -105,6 +110,7 @@ private:
     std::array<uint8_t, 65536> rx_buf_{};
     sync::DatagramBuilder builder_;  // IPv4 records
     sync::DatagramBuilder builder6_{sync::MessageType::kConnections6};
+    sync::DatagramBuilder builder6t_{sync::MessageType::kTemplates6};  // IPv6 templates
     std::vector<uint8_t> pending_;  // built but refused by a full socket buffer
     std::chrono::steady_clock::time_point last_gap_repair_{};
     std::optional<sync::SyncKey> key_;

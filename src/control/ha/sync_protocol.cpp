@@ -141,8 +141,6 @@ void put_record6(uint8_t* p, const dataplane::SyncRecord& r) {
 bool get_record6(const uint8_t* p, dataplane::SyncRecord& r) {
     if (!get_record_head(p, r)) return false;
     if (get16(p + 58) != 0) return false;  // reserved: one spelling
-    // Persistence templates are IPv4 only (Conn6 has none).
-    if (r.is_template()) return false;
     r.flags = dataplane::kSyncIpv6;
     r.client_ip6 = dataplane::Ip6::from(p + 4);
     r.vip6 = dataplane::Ip6::from(p + 20);
@@ -225,8 +223,11 @@ Message decode(std::span<const uint8_t> d, const SyncKey* key) {
     const size_t body_len = end - kHeaderSize;
     switch (d[5]) {
         case static_cast<uint8_t>(MessageType::kConnections):
-        case static_cast<uint8_t>(MessageType::kConnections6): {
-            const bool v6 = d[5] == static_cast<uint8_t>(MessageType::kConnections6);
+        case static_cast<uint8_t>(MessageType::kConnections6):
+        case static_cast<uint8_t>(MessageType::kTemplates6): {
+            const bool v6 = d[5] != static_cast<uint8_t>(MessageType::kConnections);
+            // IPv6 templates have their own type (see the header comment).
+            const bool templates = d[5] == static_cast<uint8_t>(MessageType::kTemplates6);
             const size_t size = v6 ? kRecord6Size : kRecordSize;
             m.header.type = static_cast<MessageType>(d[5]);
             if (m.header.count > (v6 ? kMaxRecords6 : kMaxRecords) ||
@@ -237,7 +238,8 @@ Message decode(std::span<const uint8_t> d, const SyncKey* key) {
             m.records.resize(m.header.count);
             for (size_t i = 0; i < m.header.count; ++i) {
                 const uint8_t* p = body + i * size;
-                if (!(v6 ? get_record6(p, m.records[i]) : get_record(p, m.records[i]))) {
+                if (!(v6 ? get_record6(p, m.records[i]) && m.records[i].is_template() == templates
+                         : get_record(p, m.records[i]))) {
                     m.records.clear();
                     m.error = DecodeError::kBadRecord;
                     return m;
@@ -281,7 +283,7 @@ void DatagramBuilder::set_seq(uint32_t seq) { put32(buf_ + 8, seq); }
 
 void DatagramBuilder::add(const dataplane::SyncRecord& r) {
     uint8_t* p = buf_ + kHeaderSize + count_ * record_size();
-    if (type_ == MessageType::kConnections6) {
+    if (type_ != MessageType::kConnections) {
         put_record6(p, r);
     } else {
         put_record(p, r);

@@ -10,7 +10,9 @@
 //       client_port | vport | rs_port | reserved u16 | timeout u32 | reserved u32
 //   kConnections6: count records of 64 bytes, IPv6 connections (issue 15):
 //       proto | state | method | op | client_ip (16) | vip (16) | rs_ip (16) |
-//       client_port | vport | rs_port | reserved u16 | timeout u32 | reserved u32
+//       client_port | vport | rs_port | reserved u16 | timeout u32
+//   kTemplates6: the same 64-byte records, IPv6 persistence templates only
+//       (client_ip masked, client_port 0, proto | 0x80, state template)
 //   kFullRequest: transfer u32            ("send me your whole table")
 //   kFullEnd:     transfer u32 | records u32   ("that was all of it")
 //   auth 1: a 16-byte tag follows (sync_auth.hpp: HMAC-SHA256 over every
@@ -28,7 +30,11 @@
 // refuses those datagrams alone (bad_type, counted in bad_datagrams) and
 // keeps installing the IPv4 ones. A message type this code does not know
 // is likewise skipped and counted (DecodeError::kUnknownType), so a later
-// type reaches this peer the same way.
+// type reaches this peer the same way: IPv6 templates came later than IPv6
+// connections and travel as kTemplates6, so a peer that knows
+// kConnections6 but not them skips and counts those datagrams alone (a
+// kConnections6 datagram holding a template is refused whole, bad_record,
+// as it was before templates existed for IPv6).
 
 #include <cstddef>
 #include <cstdint>
@@ -55,6 +61,7 @@ enum class MessageType : uint8_t {
     kFullRequest = 2,
     kFullEnd = 3,
     kConnections6 = 4,
+    kTemplates6 = 5,
 };
 
 // One run of the sender's dvsd.
@@ -96,7 +103,7 @@ struct Message {
     DecodeError error = DecodeError::kNone;
     uint8_t version = 0;  // as read (kBadVersion says which)
     Header header;
-    std::vector<dataplane::SyncRecord> records;  // kConnections, kConnections6 (ids left 0)
+    std::vector<dataplane::SyncRecord> records;  // kConnections, kConnections6, kTemplates6 (ids 0)
     uint32_t transfer = 0;                       // kFullRequest, kFullEnd
     uint32_t total = 0;                          // kFullEnd: records in the transfer
 };
@@ -107,7 +114,8 @@ struct Message {
 // reserved bytes set, a timeout over 30 days); ids are left 0.
 void put_record(uint8_t* p, const dataplane::SyncRecord& r);
 bool get_record(const uint8_t* p, dataplane::SyncRecord& r);
-// The same for an IPv6 connection, 64 bytes (get_record6 sets kSyncIpv6).
+// The same for an IPv6 connection or template, 64 bytes (get_record6 sets
+// kSyncIpv6; which of the two a datagram may hold is decode's check).
 void put_record6(uint8_t* p, const dataplane::SyncRecord& r);
 bool get_record6(const uint8_t* p, dataplane::SyncRecord& r);
 
@@ -125,7 +133,7 @@ public:
     // r's family must be the builder's.
     void add(const dataplane::SyncRecord& r);
     size_t capacity() const {
-        return type_ == MessageType::kConnections6 ? kMaxRecords6 : kMaxRecords;
+        return type_ == MessageType::kConnections ? kMaxRecords : kMaxRecords6;
     }
     bool full() const { return count_ == capacity(); }
     bool empty() const { return count_ == 0; }
@@ -139,7 +147,7 @@ public:
 
 private:
     size_t record_size() const {
-        return type_ == MessageType::kConnections6 ? kRecord6Size : kRecordSize;
+        return type_ == MessageType::kConnections ? kRecordSize : kRecord6Size;
     }
 
     MessageType type_;

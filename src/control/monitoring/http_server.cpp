@@ -161,14 +161,22 @@ private:
     std::shared_ptr<const std::string> body_;  // what response_ points into
 };
 
+IpAddress to_ip(const boost::asio::ip::address& a) {
+    if (a.is_v4()) return IpAddress::v4(a.to_v4().to_uint());
+    return IpAddress::v6(a.to_v6().to_bytes());
+}
+
 }  // namespace
 
 HttpServer::HttpServer(boost::asio::io_context& io, HttpServerOptions options, PageRenderer render)
     : state_(std::make_shared<State>()), acceptor_(io), retry_(io) {
     state_->options = std::move(options);
     state_->render = std::move(render);
-    const tcp::endpoint endpoint(boost::asio::ip::address_v4(state_->options.address),
-                                 state_->options.port);
+    const IpAddress& a = state_->options.address;
+    const boost::asio::ip::address address =
+        a.is_v4() ? boost::asio::ip::address(boost::asio::ip::address_v4(a.to_v4()))
+                  : boost::asio::ip::address(boost::asio::ip::address_v6(a.bytes));
+    const tcp::endpoint endpoint(address, state_->options.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -201,8 +209,7 @@ void HttpServer::accept() {
             ++state->counters.accepted;
             boost::system::error_code peer_error;
             const tcp::endpoint peer = socket.remote_endpoint(peer_error);
-            if (peer_error || !peer.address().is_v4() ||
-                !client_allowed(state->options.allow, peer.address().to_v4().to_uint())) {
+            if (peer_error || !client_allowed(state->options.allow, to_ip(peer.address()))) {
                 ++state->counters.refused_allow;
                 socket.close(peer_error);
             } else if (state->counters.sessions >= state->options.max_connections) {

@@ -36,9 +36,9 @@
 namespace dvs::control::monitoring {
 
 struct HttpServerOptions {
-    uint32_t address = 0x7f000001;  // host byte order
-    uint16_t port = 9110;           // 0: any (tests read port())
-    std::vector<Ipv4Prefix> allow;  // empty: everyone
+    IpAddress address = IpAddress::v4(0x7f000001);  // IPv4 or IPv6; [::] takes IPv4 too
+    uint16_t port = 9110;                           // 0: any (tests read port())
+    std::vector<IpPrefix> allow;                    // either family; empty: everyone
     uint32_t max_connections = 64;
     std::chrono::milliseconds timeout{5000};
     uint32_t header_limit = 8192;

@@ -197,6 +197,35 @@ void write_ha(Exposition& e, const HaStatus& ha) {
     for (size_t n = 0; n < ha.instances.size(); ++n) {
         e.sample(labels[n], ha.instances[n].counters.became_master);
     }
+    e.family("dvs_vrrp_adverts_dropped_total", kCounter,
+             "adverts for the instance that it refused, by reason");
+    for (size_t n = 0; n < ha.instances.size(); ++n) {
+        const VrrpCounters& c = ha.instances[n].counters;
+        for (const auto& [reason, value] :
+             {std::pair{"bad_ttl", c.bad_ttl}, std::pair{"too_short", c.too_short},
+              std::pair{"bad_version", c.bad_version}, std::pair{"bad_type", c.bad_type},
+              std::pair{"length_mismatch", c.length_mismatch},
+              std::pair{"bad_checksum", c.bad_checksum},
+              std::pair{"zero_interval", c.zero_interval}}) {
+            e.sample(labels[n], Labels().add("reason", reason).text(), value);
+        }
+    }
+    // The sockets' own: what was read before any instance saw it.
+    const VrrpServiceCounters& v = ha.vrrp;
+    e.family("dvs_vrrp_socket_packets_total", kCounter, "IP packets the VRRP sockets read");
+    e.sample({}, v.socket.received);
+    e.family("dvs_vrrp_socket_dropped_total", kCounter,
+             "packets the VRRP sockets gave to no instance, by reason");
+    for (const auto& [reason, value] :
+         {std::pair{"other_vrid", v.other_vrid}, std::pair{"not_for_group", v.socket.not_for_group},
+          std::pair{"own", v.socket.own}, std::pair{"bad_ip", v.socket.bad_ip},
+          std::pair{"not_link_local", v.socket.not_link_local},
+          std::pair{"too_short", v.too_short}}) {
+        e.sample(Labels().add("reason", reason).text(), value);
+    }
+    e.family("dvs_vrrp_socket_errors_total", kCounter, "VRRP socket calls that failed");
+    e.sample(Labels().add("op", "send").text(), v.socket.send_errors);
+    e.sample(Labels().add("op", "receive").text(), v.socket.receive_errors);
     if (!ha.has_sync) return;
     const SyncStatus& s = ha.sync;
     e.family("dvs_sync_records_sent_total", kCounter, "connection records sent to the peer");

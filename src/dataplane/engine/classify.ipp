@@ -89,8 +89,22 @@ void Engine<Io>::from_ring(rte_mbuf* m, const Snapshot& snap) {
     if (v.kind == FrameKind::kIpv6) {
         if (meta.kind == HandoffKind::kLearn) return ip6_.learn_only(m, v, snap);
         ctx_.counters->handoff_in.add();
-        if (meta.kind == HandoffKind::kFragment) {  // from its fragment core, ports known
-            return fwd6_.flow(m, v, snap, Ports{meta.src_port, meta.dst_port, v.l4 == nullptr});
+        const Ports known{meta.src_port, meta.dst_port, v.l4 == nullptr};
+        switch (meta.kind) {
+            case HandoffKind::kFragment:  // from its fragment core, ports known
+                return fwd6_.flow(m, v, snap, known);
+            case HandoffKind::kTemplate:  // persistence: to the template core and back
+                return fwd6_.templated(m, v, snap, known, -1);
+            case HandoffKind::kScheduled:
+                return fwd6_.templated(m, v, snap, known, static_cast<int32_t>(meta.rs_id));
+            case HandoffKind::kFragmentFollow:  // on the template core, behind its first
+                return out_.handoff(
+                    owner_core(Ip6::from(v.ip6->src), known.src, ctx_.env.n_workers), m,
+                    HandoffKind::kFragmentBack, v, &known);
+            case HandoffKind::kFragmentBack:
+                return fwd6_.flow(m, v, snap, Ports{known.src, known.dst, true, true});
+            default:
+                break;
         }
         if (v.frag6 != 0) return fragment6(m, v, snap);  // this is its fragment core
         return fwd6_.owned(m, v, snap);

@@ -367,6 +367,7 @@ void ConnTracker<Io>::serve_dump(ConnDump& dump) {
         });
     } else if (dump.capacity6 != 0 && dump.cursor6 < ctx_.conns6.capacity()) {
         dump.cursor6 = ctx_.conns6.scan(dump.cursor6, ConnDump::kSlice, [&](const Conn6& c) {
+            if (c.state == ConnState::kTemplate && !dump.filter.templates) return;
             if (!dump.filter.matches(c)) return;
             if (dump.count6 == dump.capacity6) {
                 dump.truncated = true;

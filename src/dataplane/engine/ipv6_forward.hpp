@@ -18,8 +18,10 @@
 //
 // Shared with IPv4: the scheduler instances, the load gauges and half-open
 // bounds (ConnTracker::schedule, account_load), the neighbour resolution
-// (Neighbors::route_and_send6, send6), the fragment table, the counters.
-// Not yet for IPv6: persistence, resets for removed servers. A new
+// (Neighbors::route_and_send6, send6), the fragment table, the counters,
+// persistence (Templates: IPv6 templates keyed by the client's prefix, on
+// the template core of that prefix, reached by kTemplate / kScheduled as
+// for IPv4). Not yet for IPv6: resets for removed servers. A new
 // connection without a usable server is answered as on_no_server says, as
 // for IPv4 (a reset from the VIP, or ICMPv6 port unreachable from it, the
 // latter within the error rate). Sync records go to the
@@ -40,12 +42,14 @@ namespace dvs::dataplane {
 
 template <class Io>
 class SyncAgent;
+template <class Io>
+class Templates;
 
 template <class Io>
 class Ipv6Forward {
 public:
     Ipv6Forward(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr, ConnTracker<Io>& track,
-                SyncAgent<Io>& sync);
+                Templates<Io>& tmpl, SyncAgent<Io>& sync);
     Ipv6Forward(const Ipv6Forward&) = delete;
     Ipv6Forward& operator=(const Ipv6Forward&) = delete;
 
@@ -60,20 +64,27 @@ public:
     void fragment(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports);
     // This core owns the flow of `ports` (a later fragment has no L4 header).
     void flow(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports);
+    // A new connection of a persistent service, handed over (kTemplate, on
+    // the template core) or back (kScheduled with the real server the
+    // template chose, rs_id; -1: kTemplate).
+    void templated(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports,
+                   int32_t rs_id);
     // An ICMPv6 error not addressed to us (icmp6_errors.ipp): from outside
     // about a connection (to its real server), or from a NAT66 real server
     // (to the client, rewritten). To its owner core first.
     void icmp_error(rte_mbuf* m, PacketView& v, const Snapshot& snap);
-    // The wheel's expiry of an IPv6 connection.
-    uint32_t on_expire(const Conn6& c);
+    // The wheel's expiry of an IPv6 connection or template: 0 to let it go,
+    // or ticks to keep it (a template in use).
+    uint32_t on_expire(const Conn6& c, const Snapshot& snap);
 
 private:
     // To the owner core of the flow of `ports` (handed over as `kind`), or
     // handled here. False: neither a service's nor a reply's.
     bool route(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports,
                HandoffKind kind);
+    // preselected_rs: the real server a template chose, or -1.
     void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
-                 const FlowPorts& ports);
+                 const FlowPorts& ports, int32_t preselected_rs = -1);
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const FlowPorts& ports);
     void count_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
     void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn6& c);
@@ -94,6 +105,7 @@ private:
     Egress<Io>& out_;
     Neighbors<Io>& nbr_;
     ConnTracker<Io>& track_;
+    Templates<Io>& tmpl_;
     SyncAgent<Io>& sync_;
     TokenBucket error_limit_;  // the ICMPv6 errors we originate (kIcmpErrorRate)
 };

@@ -8,8 +8,8 @@ namespace dvs::dataplane {
 
 template <class Io>
 Ipv6Forward<Io>::Ipv6Forward(CoreContext& ctx, Egress<Io>& out, Neighbors<Io>& nbr,
-                             ConnTracker<Io>& track, SyncAgent<Io>& sync)
-    : ctx_(ctx), out_(out), nbr_(nbr), track_(track), sync_(sync) {
+                             ConnTracker<Io>& track, Templates<Io>& tmpl, SyncAgent<Io>& sync)
+    : ctx_(ctx), out_(out), nbr_(nbr), track_(track), tmpl_(tmpl), sync_(sync) {
     error_limit_.configure(kIcmpErrorRate, kIcmpErrorBurst, ctx.tsc_hz, ctx.now_tsc);
 }
 
@@ -66,13 +66,38 @@ void Ipv6Forward<Io>::flow(rte_mbuf* m, PacketView& v, const Snapshot& snap,
     reply(m, v, snap, ports);
 }
 
+// On the template core (rs_id -1): the real server through the client's
+// template, then back to the flow's owner (kScheduled). Back on the owner:
+// the connection to that server.
+template <class Io>
+void Ipv6Forward<Io>::templated(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                const FlowPorts& ports, int32_t rs_id) {
+    const Service* svc = snap.find_service6(Ip6::from(v.ip6->dst), ports.dst, v.proto);
+    if (svc == nullptr) return out_.drop(m, DropReason::kNoService);  // reloaded meanwhile
+    if (rs_id >= 0) return inbound(m, v, snap, *svc, ports, rs_id);
+    const Ip6 client = Ip6::from(v.ip6->src);
+    const RealServer* rs = tmpl_.template_pick6(snap, *svc, client, ports);
+    if (rs == nullptr) return no_server(m, v, snap, *svc);
+    const uint32_t owner = owner_core(client, ports.src, ctx_.env.n_workers);
+    if (owner == ctx_.id) return inbound(m, v, snap, *svc, ports, static_cast<int32_t>(rs->id));
+    out_.handoff(owner, m, HandoffKind::kScheduled, v, &ports, rs->id);
+}
+
 template <class Io>
 void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
-                              const FlowPorts& ports) {
+                              const FlowPorts& ports, int32_t preselected_rs) {
     const FlowKey6 key{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst), ports.src, ports.dst, v.proto};
     Conn6* c = ctx_.conns6.lookup(key).conn;
     if (ports.later_fragment) {
         // No L4 header here: the first fragment made or found the connection.
+        // For a persistent service it may be on its trip to the template
+        // core: follow it there and back, behind it on each FIFO ring.
+        if (c == nullptr && svc.persistent && !ports.followed) {
+            const uint32_t tcore = tmpl_.template_core6(svc, key.src_ip);
+            if (tcore != ctx_.id) {
+                return out_.handoff(tcore, m, HandoffKind::kFragmentFollow, v, &ports);
+            }
+        }
         if (c == nullptr) return out_.drop(m, DropReason::kFragNoConn);
         ctx_.conns6.touch(c, ctx_.now_s, snap.timeouts.of(c->state));
         return count_and_forward(m, v, snap, *c);
@@ -80,9 +105,13 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
     const bool tcp = v.proto == kIpProtoTcp;
     const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
     if (c != nullptr && syn_only && tcp_reusable(c->state)) {
-        on_expire(*c);  // the client reused its port: start afresh
+        on_expire(*c, snap);  // the client reused its port: start afresh
         ctx_.conns6.erase(c);
         c = nullptr;
+    }
+    if (c != nullptr && preselected_rs >= 0) {
+        // A retransmission made the trip twice: give the second placement back.
+        tmpl_.release_template6(svc.id, static_cast<uint32_t>(preselected_rs), key.src_ip, snap);
     }
     if (c == nullptr) {
         if (tcp && !syn_only) return out_.drop(m, DropReason::kTcpNoConn);
@@ -90,14 +119,37 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
             return out_.drop(m, DropReason::kSpoofedOwnAddress);
         }
         if (tcp && svc.half_open_limit != 0 && track_.half_open(svc.id) >= svc.half_open_limit) {
+            if (preselected_rs >= 0) {
+                tmpl_.release_template6(svc.id, static_cast<uint32_t>(preselected_rs), key.src_ip,
+                                        snap);
+            }
             return out_.drop(m, DropReason::kHalfOpenLimit);
         }
-        // The hashing schedulers see the addresses folded to 32 bits, as
-        // IPVS's sh and dh hash IPv6 (ip_vs_sh_hashkey).
-        const int32_t pick = track_.schedule(
-            svc, {key.src_ip.fold(), key.src_port, key.dst_ip.fold(), key.dst_port, {}});
-        if (pick == sched::kNoBackend) return no_server(m, v, snap, svc);
-        const RealServer& rs = snap.real_servers[svc.pool[pick]];
+        const RealServer* chosen = nullptr;
+        if (preselected_rs >= 0) {
+            // Chosen on the template core, maybe under the previous Snapshot.
+            const auto id = static_cast<uint32_t>(preselected_rs);
+            if (id < snap.real_servers.size() && snap.real_servers[id].present) {
+                chosen = &snap.real_servers[id];
+            } else {
+                tmpl_.release_template6(svc.id, id, key.src_ip, snap);  // gone meanwhile
+            }
+        } else if (svc.persistent) {
+            const uint32_t tcore = tmpl_.template_core6(svc, key.src_ip);
+            if (tcore != ctx_.id) {
+                ctx_.counters->template_handoffs.add();
+                return out_.handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
+            }
+            chosen = tmpl_.template_pick6(snap, svc, key.src_ip, ports);
+        } else {
+            // The hashing schedulers see the addresses folded to 32 bits, as
+            // IPVS's sh and dh hash IPv6 (ip_vs_sh_hashkey).
+            const int32_t pick = track_.schedule(
+                svc, {key.src_ip.fold(), key.src_port, key.dst_ip.fold(), key.dst_port, {}});
+            if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
+        }
+        if (chosen == nullptr) return no_server(m, v, snap, svc);
+        const RealServer& rs = *chosen;
         Conn6 proto{};
         proto.client_ip = key.src_ip;
         proto.vip = key.dst_ip;
@@ -111,8 +163,12 @@ void Ipv6Forward<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         proto.rs_id = rs.id;
         proto.method = rs.method;
         proto.has_reply_key = rs.method == kMethodNat;
+        proto.from_template = svc.persistent ? tmpl_.template_mark6(svc.persistence_prefix6) : 0;
         c = ctx_.conns6.insert(proto, ctx_.now_s, snap.timeouts.of(proto.state));
-        if (c == nullptr) return out_.drop(m, DropReason::kConnTableFull);
+        if (c == nullptr) {
+            if (svc.persistent) tmpl_.release_template6(svc.id, rs.id, key.src_ip, snap);
+            return out_.drop(m, DropReason::kConnTableFull);
+        }
         track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
         sync_.emit(*c, SyncOp::kUpdate);
         ctx_.counters->conns_created.add();
@@ -256,10 +312,14 @@ bool Ipv6Forward<Io>::send_error(const PacketView& v, const Snapshot& snap, uint
 }
 
 template <class Io>
-uint32_t Ipv6Forward<Io>::on_expire(const Conn6& c) {
+uint32_t Ipv6Forward<Io>::on_expire(const Conn6& c, const Snapshot& snap) {
+    if (c.state == ConnState::kTemplate) return tmpl_.expire6(c, snap);
     sync_.emit(c, SyncOp::kRemove);
     ctx_.counters->conns_expired.add();
     track_.account_load(c.rs_id, c.service_id, c.state, ConnState::kCount);
+    if (c.from_template) {
+        tmpl_.release_template6(c.service_id, c.rs_id, c.client_ip, snap, c.from_template);
+    }
     return 0;
 }
 

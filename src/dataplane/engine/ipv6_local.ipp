@@ -48,6 +48,9 @@ void Ipv6Local<Io>::receive(rte_mbuf* m, PacketView& v, const Snapshot& snap, ui
             return echo(m, v, port_index);
         }
     }
+    // A VRRP advert from the wire: to the exception path, where ha.interface
+    // may be this port's tap (without one: ipv6_unhandled, as before).
+    if (is_vrrp_advert(v) && kernel_.to_kernel(m)) return;  // counted to_kernel
     if (snap.is_local6(v.ip6->dst)) return local(m, v, snap);
     out_.drop(m, DropReason::kIpv6Unhandled);
 }

@@ -23,7 +23,7 @@ Engine<Io>::Engine(uint32_t id, const WorkerEnv& env, uint32_t conn_capacity, rt
       tmpl_(ctx_, out_, track_, sync_),
       track_(ctx_, out_, nbr_, fwd_, tmpl_, sync_),
       icmp_(ctx_, out_, nbr_, fwd_, kernel_),
-      fwd6_(ctx_, out_, nbr_, track_, sync_),
+      fwd6_(ctx_, out_, nbr_, track_, tmpl_, sync_),
       ip6_(ctx_, out_, nbr_, fwd6_, kernel_) {}
 
 template <class Io>
@@ -40,7 +40,7 @@ void Engine<Io>::housekeeping(const Snapshot& snap) {
         ctx_.now_s, [&](const Conn& c) { return track_.on_expire(c, snap); },
         [&](const Conn& c) { sync_.emit(c, SyncOp::kUpdate); });  // refreshes the peer's copy
     ctx_.conns6.advance(
-        ctx_.now_s, [&](const Conn6& c) { return fwd6_.on_expire(c); },
+        ctx_.now_s, [&](const Conn6& c) { return fwd6_.on_expire(c, snap); },
         [&](const Conn6& c) { sync_.emit(c, SyncOp::kUpdate); });
     ctx_.counters->conns_active.set(ctx_.conns.size() + ctx_.conns6.size() - ctx_.templates_live);
     frags_.expire();

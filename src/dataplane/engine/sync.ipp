@@ -119,8 +119,14 @@ template <class Io>
 void SyncAgent<Io>::install_synced6(const SyncRecord& r) {
     const ConnTable6::Hit hit = ctx_.conns6.lookup(r.key6());
     Conn6* c = hit.dir == Direction::kInbound ? hit.conn : nullptr;
+    // Templates hold no load, and synced entries count on no template here
+    // (as for IPv4: templates come with their own timeouts and refreshes).
     const auto take_out = [&](Conn6* entry) {
-        track_.account_load(entry->rs_id, entry->service_id, entry->state, ConnState::kCount);
+        if (entry->state == ConnState::kTemplate) {
+            --ctx_.templates_live;
+        } else {
+            track_.account_load(entry->rs_id, entry->service_id, entry->state, ConnState::kCount);
+        }
         ctx_.conns6.erase(entry);
     };
     if (r.op == SyncOp::kRemove) {
@@ -138,7 +144,9 @@ void SyncAgent<Io>::install_synced6(const SyncRecord& r) {
         }
         if (c->rs_ip == r.rs_ip6 && c->rs_port == r.rs_port && c->method == r.method &&
             c->rs_id == r.rs_id) {
-            track_.account_load(c->rs_id, c->service_id, c->state, r.state);
+            if (c->state != ConnState::kTemplate) {
+                track_.account_load(c->rs_id, c->service_id, c->state, r.state);
+            }
             c->state = r.state;
             ctx_.conns6.touch(c, ctx_.now_s, timeout);
             ctx_.counters->sync_updated.add();
@@ -158,13 +166,17 @@ void SyncAgent<Io>::install_synced6(const SyncRecord& r) {
     proto.service_id = r.service_id;
     proto.rs_id = r.rs_id;
     proto.method = r.method;
-    proto.has_reply_key = r.method == kMethodNat;
+    proto.has_reply_key = r.method == kMethodNat && !r.is_template();
     c = ctx_.conns6.insert(proto, ctx_.now_s, timeout);
     if (c == nullptr) {
         ctx_.counters->sync_install_failed.add();
         return;
     }
-    track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+    if (r.is_template()) {
+        ++ctx_.templates_live;
+    } else {
+        track_.account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+    }
     if (r.flags & kSyncRestored) {
         ctx_.counters->conns_restored.add();
     } else {

@@ -60,8 +60,26 @@ public:
     // Template releases from other cores.
     void poll_messages(const Snapshot& snap);
 
+    // IPv6 (templates in CoreContext::conns6, keyed by template_key6): the
+    // same life as IPv4's, with the service's prefix length for a netmask
+    // and TemplateRelease6 messages on their own rings.
+    uint32_t template_core6(const Service& svc, const Ip6& client) const {
+        return owner_core(client.masked(svc.persistence_prefix6), svc.port, ctx_.env.n_workers);
+    }
+    const RealServer* template_pick6(const Snapshot& snap, const Service& svc, const Ip6& client,
+                                     const Ports& ports);
+    // from_template: the connection's mark (prefix length + 1); 0: the
+    // service's prefix length now.
+    void release_template6(uint16_t service_id, uint32_t rs_id, const Ip6& client,
+                           const Snapshot& snap, uint8_t from_template = 0);
+    static uint8_t template_mark6(uint8_t prefix) { return static_cast<uint8_t>(prefix + 1); }
+    // The wheel's expiry of an IPv6 template: kept (ticks) while it controls
+    // connections, else 0.
+    uint32_t expire6(const Conn6& t, const Snapshot& snap);
+
 private:
     void apply_release(const TemplateRelease& r, const Snapshot& snap);
+    void apply_release6(const TemplateRelease6& r, const Snapshot& snap);
 
     CoreContext& ctx_;
     Egress<Io>& out_;

@@ -107,6 +107,7 @@ void Templates<Io>::apply_release(const TemplateRelease& r, const Snapshot& snap
 template <class Io>
 void Templates<Io>::poll_messages(const Snapshot& snap) {
     void* msgs[Egress<Io>::kBurst];
+    TemplateRelease6 msgs6[Egress<Io>::kBurst];
     for (uint32_t from = 0; from < ctx_.env.n_workers; ++from) {
         rte_ring* r = ctx_.env.rings->msg[from][ctx_.id];
         if (r == nullptr) continue;
@@ -114,7 +115,101 @@ void Templates<Io>::poll_messages(const Snapshot& snap) {
         for (unsigned i = 0; i < n; ++i) {
             apply_release(TemplateRelease::decode(reinterpret_cast<uintptr_t>(msgs[i])), snap);
         }
+        rte_ring* r6 = ctx_.env.rings->msg6[from][ctx_.id];
+        if (r6 == nullptr) continue;
+        const unsigned n6 = rte_ring_sc_dequeue_burst_elem(r6, msgs6, sizeof(TemplateRelease6),
+                                                           Egress<Io>::kBurst, nullptr);
+        for (unsigned i = 0; i < n6; ++i) apply_release6(msgs6[i], snap);
     }
+}
+
+// IPv6: template_pick's twin over conns6, keyed by the client's prefix.
+template <class Io>
+const RealServer* Templates<Io>::template_pick6(const Snapshot& snap, const Service& svc,
+                                                const Ip6& client, const Ports& ports) {
+    const FlowKey6 key =
+        template_key6(client, svc.persistence_prefix6, svc.vip6, svc.port, svc.proto);
+    Conn6* t = ctx_.conns6.lookup(key).conn;
+    if (t != nullptr) {
+        const bool still_there =
+            std::find(svc.pool.begin(), svc.pool.end(), t->rs_id) != svc.pool.end() &&
+            snap.real_servers[t->rs_id].present && snap.real_servers[t->rs_id].ip6 == t->rs_ip;
+        if (still_there) {
+            ++t->controls;
+            ctx_.conns6.touch(t, ctx_.now_s, svc.persistence_timeout);
+            return &snap.real_servers[t->rs_id];
+        }
+        sync_.emit(*t, SyncOp::kRemove);  // its server left, as for IPv4
+        ctx_.conns6.erase(t);
+        --ctx_.templates_live;
+    }
+    // The schedulers see the client folded to 32 bits, as for any IPv6 flow.
+    const int32_t pick =
+        track_.schedule(svc, {client.fold(), ports.src, svc.vip6.fold(), ports.dst, {}});
+    if (pick == sched::kNoBackend) return nullptr;
+    const RealServer& rs = snap.real_servers[svc.pool[pick]];
+    Conn6 proto{};
+    proto.client_ip = key.src_ip;
+    proto.vip = svc.vip6;
+    proto.vport = svc.port;
+    proto.rs_ip = rs.ip6;
+    proto.rs_port = rs.port;
+    proto.proto = key.proto;
+    proto.state = ConnState::kTemplate;
+    proto.service_id = svc.id;
+    proto.rs_id = rs.id;
+    proto.method = rs.method;
+    proto.controls = 1;
+    const Conn6* created = ctx_.conns6.insert(proto, ctx_.now_s, svc.persistence_timeout);
+    if (created == nullptr) {
+        ctx_.counters->templates_failed.add();
+        return &rs;  // placed without a template: persistence lost for this one
+    }
+    ctx_.counters->templates_created.add();
+    ++ctx_.templates_live;
+    sync_.emit(*created, SyncOp::kUpdate);
+    return &rs;
+}
+
+template <class Io>
+void Templates<Io>::release_template6(uint16_t service_id, uint32_t rs_id, const Ip6& client,
+                                      const Snapshot& snap, uint8_t from_template) {
+    if (service_id >= snap.services.size() || !snap.services[service_id].present) return;
+    const Service& svc = snap.services[service_id];
+    const uint8_t prefix =
+        from_template != 0 ? static_cast<uint8_t>(from_template - 1) : svc.persistence_prefix6;
+    TemplateRelease6 r{client.masked(prefix), rs_id, service_id};  // DPDK's elem API takes void*
+    const uint32_t tcore = owner_core(r.client, svc.port, ctx_.env.n_workers);
+    if (tcore == ctx_.id) return apply_release6(r, snap);
+    if (rte_ring_sp_enqueue_elem(ctx_.env.rings->msg6[ctx_.id][tcore], &r, sizeof(r)) != 0) {
+        ctx_.counters->template_releases_lost.add();  // as for IPv4: the template outlives it
+    }
+}
+
+template <class Io>
+void Templates<Io>::apply_release6(const TemplateRelease6& r, const Snapshot& snap) {
+    if (r.service_id >= snap.services.size() || !snap.services[r.service_id].present) return;
+    const Service& svc = snap.services[r.service_id];
+    // r.client is masked already (to the prefix the connection was placed under).
+    const FlowKey6 key = template_key6(r.client, 128, svc.vip6, svc.port, svc.proto);
+    Conn6* t = ctx_.conns6.lookup(key).conn;
+    if (t != nullptr && t->rs_id == r.rs_id && t->controls > 0) --t->controls;
+}
+
+// As ConnTracker::on_expire does for an IPv4 template (the paper, 4.5).
+template <class Io>
+uint32_t Templates<Io>::expire6(const Conn6& t, const Snapshot& snap) {
+    if (t.controls > 0) {
+        const bool known =
+            t.service_id < snap.services.size() && snap.services[t.service_id].present;
+        const uint32_t timeout = known ? snap.services[t.service_id].persistence_timeout : 0;
+        const uint32_t keep = timeout ? timeout : 60;
+        if (sync_.on()) sync_.push(SyncRecord::from_conn6(t, SyncOp::kUpdate, keep));
+        return keep;
+    }
+    --ctx_.templates_live;
+    sync_.emit(t, SyncOp::kRemove);
+    return 0;
 }
 
 }  // namespace dvs::dataplane
