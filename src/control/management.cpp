@@ -362,9 +362,15 @@ mgmt::HaResponse Management::ha() const {
         out.instances.push_back(std::move(info));
     }
     const VrrpServiceCounters& vc = status->vrrp;
-    out.vrrp_socket = {vc.socket.received, vc.socket.not_for_group,  vc.socket.own,
-                       vc.socket.bad_ip,   vc.socket.not_link_local, vc.other_vrid,
-                       vc.too_short,       vc.socket.send_errors,    vc.socket.receive_errors};
+    out.vrrp_socket = {.received = vc.socket.received,
+                       .not_for_group = vc.socket.not_for_group,
+                       .own = vc.socket.own,
+                       .bad_ip = vc.socket.bad_ip,
+                       .not_link_local = vc.socket.not_link_local,
+                       .other_vrid = vc.other_vrid,
+                       .too_short = vc.too_short,
+                       .send_errors = vc.socket.send_errors,
+                       .receive_errors = vc.socket.receive_errors};
     if (status->has_sync) {
         const SyncStatus& s = status->sync;
         mgmt::HaSyncInfo& o = out.sync;

@@ -109,6 +109,13 @@ check "dvsd still MASTER, keepalived still BACKUP 1 s later" \
     test "$(ha_state 1)/$(ka_state)" = MASTER/BACKUP
 check "traffic flows through dvsd again" ha_requests_ok 20
 check "dvsadm ha: MASTER" ha_adm_state_is 1 MASTER
+# dvsd preempted on keepalived's adverts, so its socket read them: the
+# socket line counts at least what the instance was handed.
+adm_ha=$(ha_adm 1 ha 2>/dev/null || true)
+sock_read=$(sed -nE 's/^  socket: read ([0-9]+);.*/\1/p' <<<"$adm_ha")
+inst_recv=$(sed -nE 's/.*adverts sent [0-9]+ received ([0-9]+) .*/\1/p' <<<"$adm_ha" | head -n1)
+check "dvsadm ha: the socket read ${sock_read:-?} packets, at least the ${inst_recv:-?} adverts vi1 took (>= 1)" \
+    test "${inst_recv:-0}" -ge 1 -a "${sock_read:-0}" -ge "${inst_recv:-1}"
 ka_lines_from "$km" | grep -E 'Entering|bogus|mismatch|priority' | head -n 5 | sed 's/^/   ka: /' || true
 
 echo "-- measured: keepalived takeover ${ka_ms:-?} ms after kill -9 of dvsd (advert 200 ms, priority 100)"
