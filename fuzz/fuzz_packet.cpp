@@ -12,6 +12,9 @@
 //  - a NAT rewrite of a packet whose checksums were valid leaves them valid,
 //    sets exactly the new address and port, and touches no other byte;
 //  - decrement_ttl keeps the header checksum valid and refuses TTL <= 1;
+//  - the NAT router hop (nat_forward_*: TTL and rewrite, one checksum
+//    update) matches decrement_ttl then the rewrite, byte for byte outside
+//    the checksums, which stay valid;
 //  - IPv6 (issue 15): an accepted view lies inside the frame and inside the
 //    payload length, its L4 header sits behind at most 8 extension headers
 //    of at most 256 bytes, an ICMPv6 checksum verifies; the echo reply and
@@ -243,6 +246,38 @@ void check_ttl(std::vector<uint8_t> frame) {
     FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
 }
 
+// The router hop (TTL and rewrite in one checksum update) does what
+// decrement_ttl followed by the rewrite does, byte for byte outside the two
+// checksums, and both checksums stay valid where they were.
+void check_nat_hop(std::vector<uint8_t> frame, bool destination, uint32_t new_ip,
+                   uint16_t new_port) {
+    PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
+    if (v.kind != FrameKind::kIpv4) return;
+    const bool ports = v.l4 != nullptr && v.has_ports;
+    const bool first_fragment = be16(v.ip->frag_off) & kIpFlagMoreFragments;
+    const bool l4_valid = ports && !first_fragment && dvs::fuzz::l4_checksum_ok(v);
+    std::vector<uint8_t> stepwise = frame;
+    PacketView s = parse_frame(stepwise.data(), static_cast<uint32_t>(stepwise.size()));
+    const bool ok = destination ? nat_forward_destination(v, new_ip, new_port)
+                                : nat_forward_source(v, new_ip, new_port);
+    FUZZ_CHECK(ok == decrement_ttl(*s.ip));
+    if (!ok) return;
+    if (ports) {
+        destination ? nat_rewrite_destination(s, new_ip, new_port)
+                    : nat_rewrite_source(s, new_ip, new_port);
+    } else {
+        destination ? nat_rewrite_ip_destination(s, new_ip) : nat_rewrite_ip_source(s, new_ip);
+    }
+    const Range ip_csum{sizeof(EthHdr) + 10, 2};
+    const Range l4_csum{
+        ports ? static_cast<size_t>(v.l4 - v.data) + (v.proto == kIpProtoTcp ? 16u : 6u)
+              : ip_csum.off,
+        2};
+    FUZZ_CHECK(dvs::fuzz::same_outside(stepwise, frame, {ip_csum, l4_csum}));
+    FUZZ_CHECK(dvs::fuzz::ip_checksum_ok(*v.ip));
+    if (l4_valid) FUZZ_CHECK(dvs::fuzz::l4_checksum_ok(v));
+}
+
 }  // namespace
 
 // A server address made from the input's new IPv4 address (2001:db8::/96).
@@ -310,6 +345,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_ip_only_nat(frame, true, new_ip);
     check_ip_only_nat(frame, false, new_ip);
     check_ttl(frame);
+    check_nat_hop(frame, true, new_ip, new_port);
+    check_nat_hop(frame, false, new_ip, new_port);
     check_icmp6_answers(frame);
     check_icmp6_error(frame, new_ip, new_port);
     check_tun6(frame, new_ip);

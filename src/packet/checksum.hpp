@@ -29,10 +29,11 @@ inline uint32_t csum_partial(const void* data, size_t len, uint32_t sum = 0) {
     return sum;
 }
 
+// The 16-bit one's-complement sum of the two halves of `sum`: the high
+// half of sum + (sum rotated by 16) is high + low plus the carry out of
+// low + low' (the end-around carry), in one add and one rotate.
 inline uint16_t csum_fold(uint32_t sum) {
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(sum);
+    return static_cast<uint16_t>((sum + ((sum << 16) | (sum >> 16))) >> 16);
 }
 
 // Folded one's-complement sum of an IPv4 header (`ihl` bytes, a multiple of
@@ -79,6 +80,23 @@ inline uint16_t csum_update32(uint16_t csum, uint32_t old_v, uint32_t new_v) {
     sum += static_cast<uint16_t>(~old_v & 0xffff) + static_cast<uint16_t>(~old_v >> 16);
     sum += (new_v & 0xffff) + (new_v >> 16);
     return static_cast<uint16_t>(~csum_fold(sum));
+}
+
+// Several fields changing at once (NAT: TTL and an address in the IP
+// header, the address and a port in the L4 one): the term ~m + m' of each
+// (RFC 1624, eqn. 3) summed first, then one fold per checksum. A 32-bit
+// field is one term: sums of 32-bit words fold to the 16-bit sum (RFC 1071,
+// 2(B)). Add at most a few thousand terms before csum_adjust.
+inline uint64_t csum_delta32(uint32_t old_v, uint32_t new_v) { return uint64_t{~old_v} + new_v; }
+inline uint64_t csum_delta16(uint16_t old_v, uint16_t new_v) {
+    return uint64_t{static_cast<uint16_t>(~old_v)} + new_v;
+}
+inline uint16_t csum_adjust(uint16_t csum, uint64_t delta) {
+    const uint64_t sum = static_cast<uint16_t>(~csum) + delta;
+    uint32_t folded;  // the two 32-bit halves, with the end-around carry
+    const bool carry = __builtin_add_overflow(static_cast<uint32_t>(sum),
+                                              static_cast<uint32_t>(sum >> 32), &folded);
+    return static_cast<uint16_t>(~csum_fold(folded + carry));
 }
 
 }  // namespace dvs::dataplane

@@ -7,65 +7,93 @@ namespace dvs::dataplane {
 namespace {
 
 // The L4 checksum covers the pseudo-header (addresses) and the port, so both
-// changes fold into it; UDP's "no checksum" (0) must stay 0, and a computed 0
-// is sent as 0xffff (RFC 768).
-void update_l4(PacketView& p, uint32_t old_ip, uint32_t new_ip, uint16_t old_port,
-               uint16_t new_port) {
+// changes arrive here as one delta; UDP's "no checksum" (0) must stay 0, and
+// a computed 0 is sent as 0xffff (RFC 768).
+void adjust_l4(PacketView& p, uint64_t delta) {
     if (p.proto == kIpProtoTcp) {
         TcpHdr* t = p.tcp();
-        uint16_t c = csum_update32(t->checksum, old_ip, new_ip);
-        t->checksum = csum_update16(c, old_port, new_port);
+        t->checksum = csum_adjust(t->checksum, delta);
     } else {
         UdpHdr* u = p.udp();
         if (u->checksum == 0) return;
-        uint16_t c = csum_update32(u->checksum, old_ip, new_ip);
-        c = csum_update16(c, old_port, new_port);
+        const uint16_t c = csum_adjust(u->checksum, delta);
         u->checksum = c == 0 ? 0xffff : c;
     }
+}
+
+// TTL down by one (the caller checked it is above 1); returns the header
+// checksum's term for it. TTL is the high byte of the 16-bit word it shares
+// with protocol.
+uint64_t ttl_down(Ipv4Hdr& ip) {
+    const auto old_word = static_cast<uint16_t>(ip.ttl | (ip.protocol << 8));
+    --ip.ttl;
+    return csum_delta16(old_word, static_cast<uint16_t>(ip.ttl | (ip.protocol << 8)));
+}
+
+// Destination (inbound) or source (replies), by member pointers, so both
+// directions share the code; with `ttl`, also TTL down by one, in the same
+// checksum update. Port fields sit at the same offsets in TCP and UDP.
+template <uint32_t Ipv4Hdr::*Addr, uint16_t PacketView::*ViewPort, uint16_t UdpHdr::*WirePort>
+bool nat_rewrite(PacketView& p, uint32_t new_ip, uint16_t new_port, bool ttl) {
+    if (ttl && p.ip->ttl <= 1) return false;
+    const uint64_t ip_delta = ttl ? ttl_down(*p.ip) : 0;
+    const uint64_t addr_delta = csum_delta32(p.ip->*Addr, new_ip);
+    p.ip->checksum = csum_adjust(p.ip->checksum, ip_delta + addr_delta);
+    adjust_l4(p, addr_delta + csum_delta16(p.udp()->*WirePort, new_port));
+    p.ip->*Addr = new_ip;
+    p.udp()->*WirePort = new_port;
+    p.*ViewPort = new_port;
+    return true;
+}
+
+template <uint32_t Ipv4Hdr::*Addr>
+bool nat_rewrite_ip(PacketView& p, uint32_t new_ip, bool ttl) {
+    if (ttl && p.ip->ttl <= 1) return false;
+    const uint64_t ip_delta = ttl ? ttl_down(*p.ip) : 0;
+    p.ip->checksum = csum_adjust(p.ip->checksum, ip_delta + csum_delta32(p.ip->*Addr, new_ip));
+    p.ip->*Addr = new_ip;
+    return true;
 }
 
 }  // namespace
 
 void nat_rewrite_destination(PacketView& p, uint32_t new_ip, uint16_t new_port) {
-    const uint32_t old_ip = p.ip->dst;
-    const uint16_t old_port = p.dst_port;
-    p.ip->dst = new_ip;
-    p.ip->checksum = csum_update32(p.ip->checksum, old_ip, new_ip);
-    update_l4(p, old_ip, new_ip, old_port, new_port);
-    // Port fields sit at the same offsets in TCP and UDP.
-    p.udp()->dst_port = new_port;
-    p.dst_port = new_port;
+    nat_rewrite<&Ipv4Hdr::dst, &PacketView::dst_port, &UdpHdr::dst_port>(p, new_ip, new_port,
+                                                                         false);
 }
 
 void nat_rewrite_source(PacketView& p, uint32_t new_ip, uint16_t new_port) {
-    const uint32_t old_ip = p.ip->src;
-    const uint16_t old_port = p.src_port;
-    p.ip->src = new_ip;
-    p.ip->checksum = csum_update32(p.ip->checksum, old_ip, new_ip);
-    update_l4(p, old_ip, new_ip, old_port, new_port);
-    p.udp()->src_port = new_port;
-    p.src_port = new_port;
+    nat_rewrite<&Ipv4Hdr::src, &PacketView::src_port, &UdpHdr::src_port>(p, new_ip, new_port,
+                                                                         false);
 }
 
 void nat_rewrite_ip_destination(PacketView& p, uint32_t new_ip) {
-    const uint32_t old_ip = p.ip->dst;
-    p.ip->dst = new_ip;
-    p.ip->checksum = csum_update32(p.ip->checksum, old_ip, new_ip);
+    nat_rewrite_ip<&Ipv4Hdr::dst>(p, new_ip, false);
 }
 
 void nat_rewrite_ip_source(PacketView& p, uint32_t new_ip) {
-    const uint32_t old_ip = p.ip->src;
-    p.ip->src = new_ip;
-    p.ip->checksum = csum_update32(p.ip->checksum, old_ip, new_ip);
+    nat_rewrite_ip<&Ipv4Hdr::src>(p, new_ip, false);
+}
+
+bool nat_forward_destination(PacketView& p, uint32_t new_ip, uint16_t new_port) {
+    if (p.l4 != nullptr && (p.proto == kIpProtoTcp || p.proto == kIpProtoUdp)) {
+        return nat_rewrite<&Ipv4Hdr::dst, &PacketView::dst_port, &UdpHdr::dst_port>(p, new_ip,
+                                                                                    new_port, true);
+    }
+    return nat_rewrite_ip<&Ipv4Hdr::dst>(p, new_ip, true);
+}
+
+bool nat_forward_source(PacketView& p, uint32_t new_ip, uint16_t new_port) {
+    if (p.l4 != nullptr && (p.proto == kIpProtoTcp || p.proto == kIpProtoUdp)) {
+        return nat_rewrite<&Ipv4Hdr::src, &PacketView::src_port, &UdpHdr::src_port>(p, new_ip,
+                                                                                    new_port, true);
+    }
+    return nat_rewrite_ip<&Ipv4Hdr::src>(p, new_ip, true);
 }
 
 bool decrement_ttl(Ipv4Hdr& ip) {
     if (ip.ttl <= 1) return false;
-    // TTL is the high byte of the 16-bit word it shares with protocol.
-    const uint16_t old_word = static_cast<uint16_t>(ip.ttl | (ip.protocol << 8));
-    --ip.ttl;
-    const uint16_t new_word = static_cast<uint16_t>(ip.ttl | (ip.protocol << 8));
-    ip.checksum = csum_update16(ip.checksum, old_word, new_word);
+    ip.checksum = csum_adjust(ip.checksum, ttl_down(ip));
     return true;
 }
 

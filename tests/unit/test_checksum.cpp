@@ -70,3 +70,48 @@ TEST_CASE("csum_update16 with no change keeps the checksum valid", "[checksum]")
     std::memcpy(&hdr[10], &c, 2);
     REQUIRE(reference_checksum(hdr, sizeof hdr) == 0);
 }
+
+TEST_CASE("csum_fold (add and rotate) equals two rounds of folding", "[checksum]") {
+    const auto two_rounds = [](uint32_t sum) {
+        sum = (sum & 0xffff) + (sum >> 16);
+        sum = (sum & 0xffff) + (sum >> 16);
+        return static_cast<uint16_t>(sum);
+    };
+    std::mt19937 rng(6);
+    for (uint32_t edge : {0u, 1u, 0xffffu, 0x10000u, 0x1fffeu, 0x8000'8000u, 0xffff'0001u,
+                          0xffff'ffffu, 0xfffe'ffffu, 0x0001'ffffu}) {
+        REQUIRE(csum_fold(edge) == two_rounds(edge));
+    }
+    for (int round = 0; round < 200000; ++round) {
+        const uint32_t v = static_cast<uint32_t>(rng());
+        REQUIRE(csum_fold(v) == two_rounds(v));
+    }
+}
+
+TEST_CASE("csum_adjust over summed deltas equals a full recompute", "[checksum]") {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 20000; ++round) {
+        std::vector<uint8_t> buf(20 + 4 * (rng() % 10));
+        // All-ones headers too: where carries pile up.
+        const bool ones = round % 5 == 0;
+        for (auto& b : buf) b = ones ? 0xff : static_cast<uint8_t>(rng());
+        buf[10] = buf[11] = 0;
+        uint16_t csum = csum_compute(buf.data(), buf.size());
+        std::memcpy(&buf[10], &csum, 2);
+        // Two 32-bit fields and one 16-bit field change: one adjustment.
+        uint64_t delta = 0;
+        for (size_t off32 : {size_t{12}, size_t{16}}) {
+            uint32_t old32, new32 = ones ? 0xffffffffu : static_cast<uint32_t>(rng());
+            std::memcpy(&old32, &buf[off32], 4);
+            std::memcpy(&buf[off32], &new32, 4);
+            delta += csum_delta32(old32, new32);
+        }
+        uint16_t old16, new16 = static_cast<uint16_t>(rng());
+        std::memcpy(&old16, &buf[8], 2);
+        std::memcpy(&buf[8], &new16, 2);
+        delta += csum_delta16(old16, new16);
+        csum = csum_adjust(csum, delta);
+        std::memcpy(&buf[10], &csum, 2);
+        REQUIRE(reference_checksum(buf.data(), buf.size()) == 0);
+    }
+}

@@ -234,8 +234,7 @@ void ConnTracker<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapsho
     rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - sizeof(EthHdr) - len));
     if (dir == Direction::kInbound) return fwd_.forward(m, v, snap, conn);
     // A NAT reply: rewritten for the client as any reply is.
-    if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
-    nat_rewrite_source(v, conn.vip, conn.vport);
+    if (!nat_forward_source(v, conn.vip, conn.vport)) return out_.drop(m, DropReason::kTtlExceeded);
     nbr_.route_and_send(m, snap, conn.client_ip);
 }
 
@@ -267,16 +266,12 @@ void ConnTracker<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, co
     ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, next));
     if (changed) sync_.emit(*c, SyncOp::kUpdate);
 
-    if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
+    // A later fragment (no L4 header) gets the address only.
+    if (!nat_forward_source(v, c->vip, c->vport)) return out_.drop(m, DropReason::kTtlExceeded);
     ctx_.counters->services[c->service_id].pkts_out.add();
     ctx_.counters->services[c->service_id].bytes_out.add(v.l3_len);
     ctx_.counters->real_servers[c->rs_id].pkts_out.add();
     ctx_.counters->real_servers[c->rs_id].bytes_out.add(v.l3_len);
-    if (ports.later_fragment) {
-        nat_rewrite_ip_source(v, c->vip);
-    } else {
-        nat_rewrite_source(v, c->vip, c->vport);
-    }
     nbr_.route_and_send(m, snap, c->client_ip);
 }
 

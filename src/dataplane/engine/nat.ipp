@@ -17,11 +17,8 @@ void Forwarder<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, co
             break;
     }
     // NAT: a router hop, so TTL drops; a later fragment has no ports to rewrite.
-    if (!decrement_ttl(*v.ip)) return out_.drop(m, DropReason::kTtlExceeded);
-    if (v.l4 != nullptr && (v.proto == kIpProtoTcp || v.proto == kIpProtoUdp)) {
-        nat_rewrite_destination(v, c.rs_ip, c.rs_port);
-    } else {
-        nat_rewrite_ip_destination(v, c.rs_ip);
+    if (!nat_forward_destination(v, c.rs_ip, c.rs_port)) {
+        return out_.drop(m, DropReason::kTtlExceeded);
     }
     nbr_.send_hop(m, snap, snap.hop_to(c.rs_id, c.rs_ip, c.method));
 }
