@@ -13,7 +13,9 @@ namespace dvs::dataplane {
 // replies alike), then
 // the entries those buckets point at; then every lookup runs back to back
 // (independent loads the CPU overlaps), and only then is each packet
-// processed, finding its connection in `ctx_.hint` and the rest in cache.
+// processed: an inbound packet of a known connection by the established
+// path (established.ipp), the rest by process(), which finds its
+// connection in `ctx_.hint` and the rest in cache.
 template <class Io>
 void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
     ctx_.counters->rx.add(n);
@@ -51,6 +53,13 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
     }
     const uint32_t generation = ctx_.conns.generation();
     for (uint16_t i = 0; i < n; ++i) {
+        // An inbound packet of a known connection: the established path,
+        // while no insert or erase since the lookup can have moved it.
+        if (hit[i].conn != nullptr && hit[i].dir == Direction::kInbound &&
+            ctx_.conns.generation() == generation &&
+            established(burst[i], view[i].v, *hit[i].conn, snap)) {
+            continue;
+        }
         ctx_.hint = {plain[i], generation, key[i], hit[i]};
         process(burst[i], view[i].v, snap);
     }
@@ -153,9 +162,7 @@ void Engine<Io>::process(rte_mbuf* m, PacketView& v, const Snapshot& snap) {
         if (v.frag6 != 0 && !snap.is_local6(v.ip6->dst)) return fragment6(m, v, snap);
         return ip6_.receive(m, v, snap, port_index);
     }
-    if (port.audit_l4_checksum && (++ctx_.checksum_sample & 63) == 0) {
-        audit_l4_checksum(port_index, v);
-    }
+    sample_l4_checksum(port_index, port, v);
     process_ipv4(m, v, snap);
 }
 

@@ -44,134 +44,154 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         // No L4 header here: the first fragment made or found the connection.
         if (c == nullptr) return later_fragment_without_conn(m, v, svc, ports);
         ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, c->state));
-        ctx_.counters->services[c->service_id].pkts_in.add();
-        ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
-        ctx_.counters->real_servers[c->rs_id].pkts_in.add();
-        ctx_.counters->real_servers[c->rs_id].bytes_in.add(v.l3_len);
-        return fwd_.forward(m, v, snap, *c);
+        return count_in_and_forward(m, v, snap, *c);
     }
     const bool tcp = v.proto == kIpProtoTcp;
     const bool syn_only = tcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
 
-    if (c != nullptr && syn_only && tcp_reusable(c->state)) {
-        // The client reused its port for a new connection: start afresh.
+    if (c != nullptr && !continues(v, snap, svc, *c)) {
+        // The client reused its port for a new connection (start afresh), or
+        // the server left the service (on_remove: reset): a TCP connection
+        // then ends with resets to both ends; UDP is simply scheduled anew.
+        const bool reused = syn_only && tcp_reusable(c->state);
+        if (tcp && !reused) return reset_connection(m, v, snap, c, Direction::kInbound);
         on_expire(*c, snap);
         ctx_.conns.erase(c);
         c = nullptr;
     }
-    if (c != nullptr && svc.reset_on_remove && !engine_detail::rs_present(snap, c->rs_id)) {
-        // The server left the service (on_remove: reset): a TCP connection
-        // ends with resets to both ends; UDP is simply scheduled anew.
-        if (tcp) return reset_connection(m, v, snap, c, Direction::kInbound);
-        on_expire(*c, snap);
-        ctx_.conns.erase(c);
-        c = nullptr;
-    }
-    if (c != nullptr && preselected_rs >= 0) {
-        // A retransmission made the trip to the template core twice; the
-        // connection exists, so the second placement is given back.
-        tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
-    }
-    if (c == nullptr) {
-        // Maglev continuation: the segment belongs to a connection another
-        // box of the fleet placed; mh picks the same server here, so the
-        // connection carries on. It is not half-open, and it comes before
-        // any no-server reset (that is only ever for a SYN).
-        const bool continued = tcp && !syn_only && svc.continuation;
-        if (tcp && !syn_only && !continued) return out_.drop(m, DropReason::kTcpNoConn);
-        if (engine_detail::spoofs_us(snap, v.ip->src))
-            return out_.drop(m, DropReason::kSpoofedOwnAddress);
-        // A SYN makes a half-open entry; so does a continued ACK: until the
-        // flow's next segment shows it is real, it is bounded and timed out
-        // like one, so an ACK flood of made-up tuples cannot fill the table
-        // with ESTABLISHED entries. A continued FIN or RST moves on from
-        // ESTABLISHED (the close completes at the server).
-        ConnState initial = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
-        if (continued && (v.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
-            initial = tcp_next_state(ConnState::kTcpEstablished, Direction::kInbound, v.tcp_flags);
-        }
-        // A bounded service (max_half_open, or its default) also stops at
-        // half the table half-open; max_half_open: 0 means no bound at all.
-        if (initial == ConnState::kTcpSynRecv && svc.half_open_limit != 0 &&
-            (half_open_[svc.id] >= svc.half_open_limit ||
-             half_open_total_ >= ctx_.conns.capacity() / 2)) {
-            if (preselected_rs >= 0) {
-                tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
-                                       snap);
-            }
-            return out_.drop(m, DropReason::kHalfOpenLimit);
-        }
-        const RealServer* chosen = nullptr;
+    if (c != nullptr) {
         if (preselected_rs >= 0) {
-            // Chosen on the template core, maybe under the previous Snapshot.
-            const auto id = static_cast<uint32_t>(preselected_rs);
-            if (id < snap.real_servers.size() && snap.real_servers[id].present) {
-                chosen = &snap.real_servers[id];
-            } else {
-                tmpl_.release_template(svc.id, id, v.ip->src, snap);  // gone meanwhile (reload)
-            }
-        } else if (svc.persistent) {
-            const uint32_t tcore = tmpl_.template_core(svc, v.ip->src);
-            if (tcore != ctx_.id) {
-                ctx_.counters->template_handoffs.add();
-                return out_.handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
-            }
-            chosen = tmpl_.template_pick(snap, svc, v.ip->src, ports);
-        } else {
-            const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
-            if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
+            // A retransmission made the trip to the template core twice; the
+            // connection exists, so the second placement is given back.
+            tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
+                                   snap);
         }
-        if (chosen == nullptr) {
-            if (continued) return out_.drop(m, DropReason::kTcpNoConn);  // never a reset
-            return no_server(m, v, snap, svc);
-        }
-        const RealServer& rs = *chosen;
-        Conn proto{};
-        proto.client_ip = v.ip->src;
-        proto.vip = v.ip->dst;
-        proto.rs_ip = rs.ip;
-        proto.client_port = ports.src;
-        proto.vport = ports.dst;
-        // DR and TUN cannot change the port: the real server sees the VIP's;
-        // so does a NAT server of a port-0 service configured without a port.
-        proto.rs_port = rs.method == kMethodNat && rs.port != 0 ? rs.port : ports.dst;
-        proto.proto = v.proto;
-        proto.state = initial;
-        proto.service_id = svc.id;
-        proto.rs_id = rs.id;
-        proto.method = rs.method;
-        // Only NAT replies come back through us; DR/TUN servers answer directly.
-        proto.has_reply_key = rs.method == kMethodNat;
-        proto.from_template = svc.persistent ? tmpl_.template_mark(svc.persistence_mask) : 0;
-        c = ctx_.conns.insert(proto, ctx_.now_s, timeout_of(snap, proto.state));
-        if (c == nullptr) {
-            if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
-            return out_.drop(m, DropReason::kConnTableFull);
-        }
-        account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
-        sync_.emit(*c, SyncOp::kUpdate);
-        ctx_.counters->conns_created.add();
-        ctx_.counters->services[c->service_id].conns.add();
-        ctx_.counters->real_servers[c->rs_id].conns.add();
-        if (continued) {
-            ctx_.counters->continued_no_state.add();
-            ctx_.counters->services[c->service_id].continued_no_state.add();
-            ctx_.counters->real_servers[c->rs_id].continued_no_state.add();
-        }
-    } else {
-        const ConnState next =
-            tcp ? tcp_next_state(c->state, Direction::kInbound, v.tcp_flags) : ConnState::kUdp;
-        account_load(c->rs_id, c->service_id, c->state, next);
-        const bool changed = next != c->state;
-        c->state = next;
-        ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, next));
-        if (changed) sync_.emit(*c, SyncOp::kUpdate);
+        return established(m, v, snap, *c);
     }
-    ctx_.counters->services[c->service_id].pkts_in.add();
-    ctx_.counters->services[c->service_id].bytes_in.add(v.l3_len);
-    ctx_.counters->real_servers[c->rs_id].pkts_in.add();
-    ctx_.counters->real_servers[c->rs_id].bytes_in.add(v.l3_len);
-    fwd_.forward(m, v, snap, *c);
+    // No connection yet. Maglev continuation: the segment belongs to a connection another
+    // box of the fleet placed; mh picks the same server here, so the
+    // connection carries on. It is not half-open, and it comes before
+    // any no-server reset (that is only ever for a SYN).
+    const bool continued = tcp && !syn_only && svc.continuation;
+    if (tcp && !syn_only && !continued) return out_.drop(m, DropReason::kTcpNoConn);
+    if (engine_detail::spoofs_us(snap, v.ip->src))
+        return out_.drop(m, DropReason::kSpoofedOwnAddress);
+    // A SYN makes a half-open entry; so does a continued ACK: until the
+    // flow's next segment shows it is real, it is bounded and timed out
+    // like one, so an ACK flood of made-up tuples cannot fill the table
+    // with ESTABLISHED entries. A continued FIN or RST moves on from
+    // ESTABLISHED (the close completes at the server).
+    ConnState initial = tcp ? ConnState::kTcpSynRecv : ConnState::kUdp;
+    if (continued && (v.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
+        initial = tcp_next_state(ConnState::kTcpEstablished, Direction::kInbound, v.tcp_flags);
+    }
+    // A bounded service (max_half_open, or its default) also stops at
+    // half the table half-open; max_half_open: 0 means no bound at all.
+    if (initial == ConnState::kTcpSynRecv && svc.half_open_limit != 0 &&
+        (half_open_[svc.id] >= svc.half_open_limit ||
+         half_open_total_ >= ctx_.conns.capacity() / 2)) {
+        if (preselected_rs >= 0) {
+            tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
+                                   snap);
+        }
+        return out_.drop(m, DropReason::kHalfOpenLimit);
+    }
+    const RealServer* chosen = nullptr;
+    if (preselected_rs >= 0) {
+        // Chosen on the template core, maybe under the previous Snapshot.
+        const auto id = static_cast<uint32_t>(preselected_rs);
+        if (id < snap.real_servers.size() && snap.real_servers[id].present) {
+            chosen = &snap.real_servers[id];
+        } else {
+            tmpl_.release_template(svc.id, id, v.ip->src, snap);  // gone meanwhile (reload)
+        }
+    } else if (svc.persistent) {
+        const uint32_t tcore = tmpl_.template_core(svc, v.ip->src);
+        if (tcore != ctx_.id) {
+            ctx_.counters->template_handoffs.add();
+            return out_.handoff(tcore, m, HandoffKind::kTemplate, v, &ports);
+        }
+        chosen = tmpl_.template_pick(snap, svc, v.ip->src, ports);
+    } else {
+        const int32_t pick = schedule(svc, {v.ip->src, ports.src, v.ip->dst, ports.dst, {}});
+        if (pick != sched::kNoBackend) chosen = &snap.real_servers[svc.pool[pick]];
+    }
+    if (chosen == nullptr) {
+        if (continued) return out_.drop(m, DropReason::kTcpNoConn);  // never a reset
+        return no_server(m, v, snap, svc);
+    }
+    const RealServer& rs = *chosen;
+    Conn proto{};
+    proto.client_ip = v.ip->src;
+    proto.vip = v.ip->dst;
+    proto.rs_ip = rs.ip;
+    proto.client_port = ports.src;
+    proto.vport = ports.dst;
+    // DR and TUN cannot change the port: the real server sees the VIP's;
+    // so does a NAT server of a port-0 service configured without a port.
+    proto.rs_port = rs.method == kMethodNat && rs.port != 0 ? rs.port : ports.dst;
+    proto.proto = v.proto;
+    proto.state = initial;
+    proto.service_id = svc.id;
+    proto.rs_id = rs.id;
+    proto.method = rs.method;
+    // Only NAT replies come back through us; DR/TUN servers answer directly.
+    proto.has_reply_key = rs.method == kMethodNat;
+    proto.from_template = svc.persistent ? tmpl_.template_mark(svc.persistence_mask) : 0;
+    c = ctx_.conns.insert(proto, ctx_.now_s, timeout_of(snap, proto.state));
+    if (c == nullptr) {
+        if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
+        return out_.drop(m, DropReason::kConnTableFull);
+    }
+    account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
+    sync_.emit(*c, SyncOp::kUpdate);
+    ctx_.counters->conns_created.add();
+    ctx_.counters->services[c->service_id].conns.add();
+    ctx_.counters->real_servers[c->rs_id].conns.add();
+    if (continued) {
+        ctx_.counters->continued_no_state.add();
+        ctx_.counters->services[c->service_id].continued_no_state.add();
+        ctx_.counters->real_servers[c->rs_id].continued_no_state.add();
+    }
+    count_in_and_forward(m, v, snap, *c);
+}
+
+// An inbound packet of a connection that goes on (continues() said so):
+// the state machine, the timer, then on to the real server. Engine's
+// established path (engine/established.ipp) comes here straight from the
+// burst's lookup.
+template <class Io>
+void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c) {
+    const ConnState next = v.proto == kIpProtoTcp
+                               ? tcp_next_state(c.state, Direction::kInbound, v.tcp_flags)
+                               : ConnState::kUdp;
+    const bool changed = next != c.state;
+    if (changed) {
+        account_load(c.rs_id, c.service_id, c.state, next);
+        c.state = next;
+    }
+    ctx_.conns.touch(&c, ctx_.now_s, timeout_of(snap, next));
+    if (changed) sync_.emit(c, SyncOp::kUpdate);
+    count_in_and_forward(m, v, snap, c);
+}
+
+template <class Io>
+bool ConnTracker<Io>::continues(const PacketView& v, const Snapshot& snap, const Service& svc,
+                                const Conn& c) const {
+    const bool syn_only =
+        v.proto == kIpProtoTcp && (v.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+    if (syn_only && tcp_reusable(c.state)) return false;
+    return !svc.reset_on_remove || engine_detail::rs_present(snap, c.rs_id);
+}
+
+template <class Io>
+void ConnTracker<Io>::count_in_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                           const Conn& c) {
+    ctx_.counters->services[c.service_id].pkts_in.add();
+    ctx_.counters->services[c.service_id].bytes_in.add(v.l3_len);
+    ctx_.counters->real_servers[c.rs_id].pkts_in.add();
+    ctx_.counters->real_servers[c.rs_id].bytes_in.add(v.l3_len);
+    fwd_.forward(m, v, snap, c);
 }
 
 // The client hears at once that nobody is there, as from IPVS's local stack:

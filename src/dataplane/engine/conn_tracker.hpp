@@ -41,6 +41,15 @@ public:
     // real server id chosen by a persistence template, or -1.
     void inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Service& svc,
                  const Ports& ports, int32_t preselected_rs = -1);
+    // Whether an inbound packet (whole, with ports) of connection c, found
+    // for service svc, carries it on: not a SYN on a closing connection (the
+    // client reused its port) and not for a server that left a service
+    // that resets on removal. Reads only.
+    bool continues(const PacketView& v, const Snapshot& snap, const Service& svc,
+                   const Conn& c) const;
+    // An inbound packet of connection c, which continues() it, on its
+    // owner core: state, timer, counters, forwarding.
+    void established(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c);
     // A NAT real server's reply, on the client's owner core.
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     // The scheduler's pick for a new connection (pool index), with the
@@ -62,6 +71,7 @@ private:
     void later_fragment_without_conn(rte_mbuf* m, PacketView& v, const Service& svc,
                                      const Ports& ports);
     void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c, Direction dir);
+    void count_in_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
 
     CoreContext& ctx_;
     Egress<Io>& out_;

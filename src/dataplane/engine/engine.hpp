@@ -25,6 +25,8 @@
 // by engine/engine_impl.hpp); each Io is instantiated once, in one
 // translation unit (engine_dpdk.cpp for DpdkPortIo):
 //   classify.ipp      Engine: burst stages, parse, owner core, from_ring
+//   established.ipp   Engine: an inbound packet of a known connection, straight
+//                     from the burst's lookup to ConnTracker::established
 //   conn_track.ipp    ConnTracker: inbound / reply state machine, load
 //                     accounting, scheduling, expiry, conn dump
 //   nat.ipp dr.ipp tun.ipp   Forwarder: the forwarding methods (TUN with PMTU)
@@ -130,6 +132,14 @@ private:
     template <class Slot>
     void prefetch_ipv6(const Slot* view, uint16_t n);
     void audit_l4_checksum(uint16_t port_index, const PacketView& v);
+    void sample_l4_checksum(uint16_t port_index, const PortInfo& port, const PacketView& v) {
+        if (port.audit_l4_checksum && (++ctx_.checksum_sample & 63) == 0) {
+            audit_l4_checksum(port_index, v);
+        }
+    }
+    // established.ipp: an inbound packet of connection c, found by the
+    // burst's lookup; false (nothing done) when it needs the general path.
+    bool established(rte_mbuf* m, PacketView& v, Conn& c, const Snapshot& snap);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void fragment6(rte_mbuf* m, PacketView& v, const Snapshot& snap);
 

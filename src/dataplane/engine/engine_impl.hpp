@@ -36,6 +36,7 @@
 #include "dataplane/engine/conn_track.ipp"
 #include "dataplane/engine/dr.ipp"
 #include "dataplane/engine/egress.ipp"
+#include "dataplane/engine/established.ipp"
 #include "dataplane/engine/fragment.ipp"
 #include "dataplane/engine/icmp.ipp"
 #include "dataplane/engine/icmp6_errors.ipp"
