@@ -17,16 +17,4 @@ constexpr NameTable<ConnState, 6> kConnStateNames{{
 
 const char* conn_state_name(ConnState s) { return name_of(kConnStateNames, s).data(); }
 
-// A compact form of IPVS's tcp_states table: RST closes, FIN moves to the
-// fin-wait family, the client's first ACK after its SYN establishes.
-ConnState tcp_next_state(ConnState s, Direction dir, uint8_t flags) {
-    if (flags & kTcpRst) return ConnState::kTcpClose;
-    if (flags & kTcpFin) return s == ConnState::kTcpClose ? s : ConnState::kTcpFinWait;
-    if (s == ConnState::kTcpSynRecv && dir == Direction::kInbound && (flags & kTcpAck) &&
-        !(flags & kTcpSyn)) {
-        return ConnState::kTcpEstablished;
-    }
-    return s;
-}
-
 }  // namespace dvs::dataplane

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "packet/flow_key.hpp"
+#include "packet/wire.hpp"
 
 namespace dvs::dataplane {
 
@@ -128,8 +129,19 @@ struct StateTimeouts {
     uint32_t of(ConnState s) const { return by_state[static_cast<int>(s)]; }
 };
 
-// The state after a packet with `tcp_flags` in direction `dir`.
-ConnState tcp_next_state(ConnState s, Direction dir, uint8_t tcp_flags);
+// The state after a packet with `flags` in direction `dir`: a compact form
+// of IPVS's tcp_states table. RST closes, FIN moves to the fin-wait family,
+// the client's first ACK after its SYN establishes. Inline: every TCP
+// packet of an established connection runs it.
+inline ConnState tcp_next_state(ConnState s, Direction dir, uint8_t flags) {
+    if (flags & kTcpRst) return ConnState::kTcpClose;
+    if (flags & kTcpFin) return s == ConnState::kTcpClose ? s : ConnState::kTcpFinWait;
+    if (s == ConnState::kTcpSynRecv && dir == Direction::kInbound && (flags & kTcpAck) &&
+        !(flags & kTcpSyn)) {
+        return ConnState::kTcpEstablished;
+    }
+    return s;
+}
 
 // IPVS counts ESTABLISHED connections as active, all others as inactive.
 inline bool conn_is_active(ConnState s) { return s == ConnState::kTcpEstablished; }

@@ -195,19 +195,6 @@ Entry* BasicConnTable<Entry, Key>::insert(const Entry& proto, uint32_t now, uint
 }
 
 template <class Entry, class Key>
-void BasicConnTable<Entry, Key>::touch(Entry* c, uint32_t now, uint32_t timeout) {
-    c->expires = now + timeout;
-    // Entries sit in the slot of their earliest possible expiry; only an
-    // earlier expiry (e.g. ESTABLISHED -> CLOSE) needs a move.
-    if (static_cast<int32_t>(c->expires - slot_tick(c->wheel_slot)) < 0) {
-        const uint32_t idx = index_of(c);
-        wheel_unlink(idx);
-        const uint32_t at = static_cast<int32_t>(c->expires - tick_) > 0 ? c->expires : tick_ + 1;
-        wheel_link(idx, at);
-    }
-}
-
-template <class Entry, class Key>
 void BasicConnTable<Entry, Key>::erase(Entry* c) {
     const uint32_t idx = index_of(c);
     index_remove(c->inbound_key(), idx << 1);

@@ -259,6 +259,20 @@ inline typename BasicConnTable<Entry, Key>::Hit BasicConnTable<Entry, Key>::look
     return {};
 }
 
+// Inline too: every packet of an established connection touches it.
+template <class Entry, class Key>
+inline void BasicConnTable<Entry, Key>::touch(Entry* c, uint32_t now, uint32_t timeout) {
+    c->expires = now + timeout;
+    // Entries sit in the slot of their earliest possible expiry; only an
+    // earlier expiry (e.g. ESTABLISHED -> CLOSE) needs a move.
+    if (static_cast<int32_t>(c->expires - slot_tick(c->wheel_slot)) < 0) {
+        const uint32_t idx = index_of(c);
+        wheel_unlink(idx);
+        const uint32_t at = static_cast<int32_t>(c->expires - tick_) > 0 ? c->expires : tick_ + 1;
+        wheel_link(idx, at);
+    }
+}
+
 template <class Entry, class Key>
 template <typename OnExpire, typename OnRearm>
 void BasicConnTable<Entry, Key>::advance(uint32_t now, OnExpire&& on_expire, OnRearm&& on_rearm) {

@@ -63,8 +63,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         if (preselected_rs >= 0) {
             // A retransmission made the trip to the template core twice; the
             // connection exists, so the second placement is given back.
-            tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
-                                   snap);
+            tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
         }
         return established(m, v, snap, *c);
     }
@@ -91,8 +90,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
         (half_open_[svc.id] >= svc.half_open_limit ||
          half_open_total_ >= ctx_.conns.capacity() / 2)) {
         if (preselected_rs >= 0) {
-            tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src,
-                                   snap);
+            tmpl_.release_template(svc.id, static_cast<uint32_t>(preselected_rs), v.ip->src, snap);
         }
         return out_.drop(m, DropReason::kHalfOpenLimit);
     }
