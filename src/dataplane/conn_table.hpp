@@ -76,12 +76,25 @@ public:
     void prefetch_bucket(uint64_t hash) const { prefetch(&buckets_[home_bucket(hash)]); }
     void prefetch_entries(uint64_t hash) const {
         const Bucket& bk = buckets_[home_bucket(hash)];
-        for (uint32_t m = matching_slots(bk, signature(hash)); m != 0; m &= m - 1) {
+        uint32_t m = matching_slots(bk, signature(hash));
+        // No candidate at home: the lookup reads the alternate bucket when
+        // home has spilled, and a new key goes there when home is full.
+        if (m == 0 && (bk.spilled != 0 || matching_slots(bk, 0) == 0)) {
+            prefetch(&buckets_[alternate_bucket(hash)]);
+        }
+        for (; m != 0; m &= m - 1) {
             const auto* e = reinterpret_cast<const char*>(&entries_[bk.ref[slot_of(m)] >> 1]);
             prefetch(e);
             // A 32-byte Conn never straddles two lines (the array is
             // 64-byte aligned); a 68-byte Conn6 always does.
             if constexpr (64 % sizeof(Entry) != 0) prefetch(e + sizeof(Entry) - 1);
+        }
+    }
+    // For a key about to be indexed whose home bucket is in cache (after
+    // prefetch_bucket): fetches the alternate too when home is full.
+    void prefetch_alternate_if_full(uint64_t hash) const {
+        if (matching_slots(buckets_[home_bucket(hash)], 0) == 0) {
+            prefetch(&buckets_[alternate_bucket(hash)]);
         }
     }
 

@@ -182,6 +182,9 @@ template <class Io>
 void ConnTracker<Io>::settle(const Snapshot& snap) {
     const uint32_t n = n_parked_;
     n_parked_ = 0;
+    // The reply keys' home buckets have arrived meanwhile; a full one sends
+    // its key to the alternate, fetched before any is needed.
+    for (uint32_t i = 0; i < n; ++i) ctx_.conns.prefetch_alternate_if_full(parked_[i].reply_hash);
     for (uint32_t i = 0; i < n; ++i) {
         const Parked& p = parked_[i];
         // Kept for a refusal: add_reply_key frees the entry.
