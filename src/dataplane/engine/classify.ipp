@@ -58,7 +58,7 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
     ctx_.burst_view = nullptr;
     ctx_.hint.valid = false;
     // New NAT connections whose reply-key bucket was being fetched.
-    track_.settle(snap);
+    if (track_.has_parked()) track_.settle(snap);
 }
 
 // IPv6 TCP/UDP of the burst: their IPv6-table buckets, then the entries the
