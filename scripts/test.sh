@@ -55,6 +55,8 @@ import sys
 args = sys.argv[1:]
 passed = failed = skipped = 0
 rows = []
+tails = []  # (test, last lines of its output) of each failed test
+TAIL_LINES = 80
 meson_rc = 0
 for i in range(0, len(args), 3):
     label, log, rc = args[i], args[i + 1], int(args[i + 2])
@@ -83,12 +85,21 @@ for i in range(0, len(args), 3):
             else:
                 failed += 1
             rows.append((name, result, dur))
+            if result not in ("OK", "EXPECTEDFAIL", "SKIP"):
+                out = (t.get("stdout") or "") + (t.get("stderr") or "")
+                tails.append((name, out.splitlines()[-TAIL_LINES:]))
 
 print()
 width = max([len(r[0]) for r in rows] + [4])
 for name, result, dur in rows:
     print(f"  {name:<{width}}  {result:<14}  {dur:8.2f}s")
 print()
+# What CI shows of a run is its end: the failures' own words go there too.
+for name, lines in tails:
+    print(f"--- {name}: the last {len(lines)} lines of its output")
+    for line in lines:
+        print("    " + line)
+    print()
 if not rows:
     print("no tests ran")
     failed = max(failed, 1)
