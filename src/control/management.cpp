@@ -41,18 +41,21 @@ const dataplane::Service* snapshot_service(const dataplane::Snapshot* snap,
 IpAddress address_of(const dataplane::Ip6& a) { return IpAddress::v6(std::to_array(a.b)); }
 IpAddress address_of(uint32_t network_order) { return IpAddress::v4(ntohl(network_order)); }
 
-// One dumped connection, either family, as dvsadm -c shows it.
+// One dumped connection, either family, as dvsadm -c shows it. A
+// persistence template is listed as ipvsadm -Lc lists one: its protocol
+// without the template bit, state NONE, the masked client with port 0.
 template <class Entry>  // dataplane::Conn or Conn6
 mgmt::ConnInfo conn_info(const Entry& c, uint32_t expires_in) {
+    const bool is_template = c.state == dataplane::ConnState::kTemplate;
     mgmt::ConnInfo info;
-    info.protocol = static_cast<Protocol>(c.proto);
+    info.protocol = static_cast<Protocol>(c.proto & ~dataplane::kTemplateProtoFlag);
     info.client = address_of(c.client_ip);
     info.client_port = ntohs(c.client_port);
     info.vip = address_of(c.vip);
     info.vport = ntohs(c.vport);
     info.server = address_of(c.rs_ip);
     info.server_port = ntohs(c.rs_port);
-    info.state = dataplane::conn_state_name(c.state);
+    info.state = is_template ? "NONE" : dataplane::conn_state_name(c.state);
     info.expires_in = expires_in;
     return info;
 }
@@ -425,7 +428,8 @@ mgmt::ConnsResponse Management::conns(const mgmt::ConnsRequest& r) {
             throw mgmt::DaemonError("a connection listing is still running; try again");
         }
     }
-    const dataplane::ConnDumpFilter filter = dump_filter(r.filter);
+    dataplane::ConnDumpFilter filter = dump_filter(r.filter);
+    filter.templates = true;  // ipvsadm -Lc lists them among the connections
     dump_buffers_.resize(dumps.size());
     dump_buffers6_.resize(dumps.size());
     for (size_t w = 0; w < dumps.size(); ++w) {

@@ -27,19 +27,21 @@ struct ConnDumpFilter {  // network byte order; 0 (all-zero) = any
     Ip6 client6;
     Ip6 server6;
     uint8_t proto = 0;
-    bool templates = false;  // persistence templates too (the restart state file)
+    bool templates = false;  // persistence templates too (dvsadm -c, the restart state file)
 
     bool matches(const Conn& c) const {
         return family != 6 && (vip == 0 || c.vip == vip) && (vport == 0 || c.vport == vport) &&
                (client == 0 || c.client_ip == client) && (server == 0 || c.rs_ip == server) &&
-               (proto == 0 || c.proto == proto);
+               matches_proto(c.proto);
     }
     bool matches(const Conn6& c) const {
         return family != 4 && (vip6.is_unspecified() || c.vip == vip6) &&
                (vport == 0 || c.vport == vport) &&
                (client6.is_unspecified() || c.client_ip == client6) &&
-               (server6.is_unspecified() || c.rs_ip == server6) && (proto == 0 || c.proto == proto);
+               (server6.is_unspecified() || c.rs_ip == server6) && matches_proto(c.proto);
     }
+    // A template's protocol carries kTemplateProtoFlag; -t/-u name both.
+    bool matches_proto(uint8_t p) const { return proto == 0 || (p & ~kTemplateProtoFlag) == proto; }
 };
 
 struct ConnDumpEntry {

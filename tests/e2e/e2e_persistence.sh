@@ -58,6 +58,18 @@ distinct=$(tr ' ' '\n' <<<"$servers" | sed -n 's/^[0-9]*=//p' | sort -u | tr '\n
 check "every answer from one server, no errors (got: $distinct)" \
     test "$(wc -w <<<"$distinct")" -eq 1 -a "${distinct#error}" = "$distinct"
 
+echo "-- dvsadm -L -c -n lists the port-0 service's template as ipvsadm -Lc does"
+list=$("$DVSADM" --socket "/run/dvs/$E2E_PREFIX.sock" -L -c -n 2>&1) || true
+grep -E '^pro|NONE' <<<"$list" | sed 's/^/   /'
+# The client 10.0.1.2 masked by the service's /24, port 0, the service's port
+# 0, and the server that answered above (rsN is 10.0.0.1N); its 60 s are
+# still running.
+rs_ip=10.0.0.1$(tr -dc 0-9 <<<"$distinct")
+check "a NONE line: 10.0.1.0:0 -> 192.0.2.51:0 -> $rs_ip:0" \
+    grep -qE "^TCP +[0-9]{2}:[0-9]{2} +NONE +10\.0\.1\.0:0 +192\.0\.2\.51:0 +${rs_ip//./\\.}:0\$" <<<"$list"
+list=$("$DVSADM" --socket "/run/dvs/$E2E_PREFIX.sock" conns --vip 192.0.2.51 --protocol tcp 2>&1) || true
+check "conns --protocol tcp keeps it (a template's protocol is still TCP)" grep -q ' NONE ' <<<"$list"
+
 echo "-- wlc over two workers, 600 requests to 192.0.2.52"
 e2e_client_checked requests 600 http_client.py \
     --url http://192.0.2.52/whoami --count 600 --timeout 3 --deadline 120
