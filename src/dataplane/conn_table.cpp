@@ -71,19 +71,19 @@ double BasicConnTable<Entry, Key>::bytes_per_entry() const {
 }
 
 template <class Entry, class Key>
-bool BasicConnTable<Entry, Key>::index_add(const Key& k, uint32_t ref) {
-    const uint64_t h = hash_key(k);
+bool BasicConnTable<Entry, Key>::index_add(uint64_t h, uint32_t ref) {
     const uint32_t home = home_bucket(h);
     const uint32_t alternate = alternate_bucket(h);
     for (int probe = 0; probe < 2; ++probe) {
         Bucket& bk = buckets_[probe ? alternate : home];
-        for (int s = 0; s < 8; ++s) {
-            if (bk.sig[s] != 0) continue;
-            bk.sig[s] = signature(h);
-            bk.ref[s] = ref;
-            if (probe) ++buckets_[home].spilled;
-            return true;
-        }
+        // The first empty slot (signature 0), by one compare of all eight.
+        const uint32_t empty = matching_slots(bk, 0);
+        if (empty == 0) continue;
+        const int s = slot_of(empty);
+        bk.sig[s] = signature(h);
+        bk.ref[s] = ref;
+        if (probe) ++buckets_[home].spilled;
+        return true;
     }
     // Both full: make room by moving one resident key to its other bucket
     // (one step of cuckoo displacement; rare, so reading entries is fine).
@@ -166,24 +166,26 @@ void BasicConnTable<Entry, Key>::wheel_unlink(uint32_t idx) {
 }
 
 template <class Entry, class Key>
-Entry* BasicConnTable<Entry, Key>::insert(const Entry& proto, uint32_t now, uint32_t timeout) {
+Entry* BasicConnTable<Entry, Key>::insert_inbound(const Entry& proto, uint32_t now,
+                                                  uint32_t timeout, uint64_t inbound_hash) {
     if (free_head_ == kNil) return nullptr;
     const uint32_t idx = free_head_;
     Entry& c = entries_[idx];
     const uint32_t next_free = links_[idx].next;
     c = proto;
-    // A refused insert leaves the slot free: its "not in use" mark comes
-    // back (the free-list link is untouched).
-    const auto refuse = [&]() -> Entry* {
+    if (!index_add(inbound_hash, idx << 1)) {
+        // The slot stays free: its "not in use" mark comes back (the
+        // free-list link is untouched).
         c.expires = 0;
         return nullptr;
-    };
-    if (!index_add(c.inbound_key(), idx << 1)) return refuse();
-    if (c.has_reply_key && !index_add(c.reply_key(), idx << 1 | 1)) {
-        index_remove(c.inbound_key(), idx << 1);
-        return refuse();
     }
     free_head_ = next_free;
+    if (next_free != kNil) {
+        // The next insert's entry and link: after churn the free list is in
+        // no order, and both would be misses on its path.
+        prefetch(&entries_[next_free]);
+        prefetch(&links_[next_free]);
+    }
     ++size_;
     ++generation_;
     // A new entry may be created before the wheel first ran: keep ticks sane.
@@ -192,6 +194,16 @@ Entry* BasicConnTable<Entry, Key>::insert(const Entry& proto, uint32_t now, uint
     const uint32_t horizon = tick_ + kWheelSlots - 1;
     wheel_link(idx, static_cast<int32_t>(c.expires - horizon) > 0 ? horizon : c.expires);
     return &c;
+}
+
+template <class Entry, class Key>
+bool BasicConnTable<Entry, Key>::add_reply_key(Entry* c, uint64_t reply_hash) {
+    const uint32_t idx = index_of(c);
+    if (index_add(reply_hash, idx << 1 | 1)) return true;
+    index_remove(c->inbound_key(), idx << 1);
+    wheel_unlink(idx);
+    release(idx);
+    return false;
 }
 
 template <class Entry, class Key>

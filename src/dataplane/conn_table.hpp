@@ -76,7 +76,13 @@ public:
     void prefetch_bucket(uint64_t hash) const { prefetch(&buckets_[home_bucket(hash)]); }
     void prefetch_entries(uint64_t hash) const {
         const Bucket& bk = buckets_[home_bucket(hash)];
-        for (uint32_t m = matching_slots(bk, signature(hash)); m != 0; m &= m - 1) {
+        uint32_t m = matching_slots(bk, signature(hash));
+        // No candidate at home: the lookup reads the alternate bucket when
+        // home has spilled, and a new key goes there when home is full.
+        if (m == 0 && (bk.spilled != 0 || matching_slots(bk, 0) == 0)) {
+            prefetch(&buckets_[alternate_bucket(hash)]);
+        }
+        for (; m != 0; m &= m - 1) {
             const auto* e = reinterpret_cast<const char*>(&entries_[bk.ref[slot_of(m)] >> 1]);
             prefetch(e);
             // A 32-byte Conn never straddles two lines (the array is
@@ -84,11 +90,39 @@ public:
             if constexpr (64 % sizeof(Entry) != 0) prefetch(e + sizeof(Entry) - 1);
         }
     }
+    // For a key about to be indexed whose home bucket is in cache (after
+    // prefetch_bucket): fetches the alternate too when home is full.
+    void prefetch_alternate_if_full(uint64_t hash) const {
+        if (matching_slots(buckets_[home_bucket(hash)], 0) == 0) {
+            prefetch(&buckets_[alternate_bucket(hash)]);
+        }
+    }
 
     // Copies the identity and forwarding fields of `c`, indexes its inbound
     // key (and its reply key when c.has_reply_key) and arms its timer at
     // now + timeout. Returns nullptr when the table or the index is full.
-    Entry* insert(const Entry& c, uint32_t now, uint32_t timeout);
+    Entry* insert(const Entry& c, uint32_t now, uint32_t timeout) {
+        return insert(c, now, timeout, hash_key(c.inbound_key()));
+    }
+    // The same, with hash_key(c.inbound_key()) already computed (the
+    // burst's lookup did).
+    Entry* insert(const Entry& c, uint32_t now, uint32_t timeout, uint64_t inbound_hash) {
+        Entry* e = insert_inbound(c, now, timeout, inbound_hash);
+        if (e != nullptr && e->has_reply_key && !add_reply_key(e, hash_key(e->reply_key()))) {
+            return nullptr;
+        }
+        return e;
+    }
+    // insert() in two steps, so that the reply key's bucket (a random cache
+    // line, known only once the real server is chosen) can be fetched while
+    // other packets are processed: insert_inbound takes the entry, indexes
+    // only its inbound key and arms its timer; add_reply_key indexes the
+    // reply key (hash_key(e->reply_key())) later, or, when the index has no
+    // room for it, takes the entry out again as if insert had refused it
+    // and returns false. Between the two, lookups find the entry by its
+    // inbound key only.
+    Entry* insert_inbound(const Entry& c, uint32_t now, uint32_t timeout, uint64_t inbound_hash);
+    bool add_reply_key(Entry* e, uint64_t reply_hash);
 
     // Records activity: the entry now expires at now + timeout.
     void touch(Entry* c, uint32_t now, uint32_t timeout);
@@ -188,7 +222,7 @@ private:
     uint32_t slot_tick(uint32_t slot) const {
         return tick_ + 1 + ((slot - tick_ - 1) & (kWheelSlots - 1));
     }
-    bool index_add(const Key& k, uint32_t ref);
+    bool index_add(uint64_t h, uint32_t ref);  // h: the key's hash_key
     bool relocate(uint32_t bucket, int slot);
     void index_remove(const Key& k, uint32_t ref);
     uint32_t index_of(const Entry* c) const { return static_cast<uint32_t>(c - entries_); }

@@ -152,9 +152,13 @@ CASES = [
          ordered=False,
          workers=2),
 
+    # A new NAT connection's first packet leaves at the end of its burst (its
+    # reply key is indexed then: conn_tracker.hpp), so across flows the order
+    # is not the input's; each flow's own order is (cases_nat.py checks it).
     Case("reused IP id: A's segment NAT to RS1, then B's (other ports, same id) DR to RS2",
          inputs=[syn_a, syn_b] + seg_a + seg_b,
          expect=[nat_inbound(syn_a, RS1, 8080), dr(syn_b, RS2_MAC),
                  nat_frag(seg_a[0], True), nat_frag(seg_a[1], False),
-                 dr(seg_b[0], RS2_MAC), dr(seg_b[1], RS2_MAC)]),
+                 dr(seg_b[0], RS2_MAC), dr(seg_b[1], RS2_MAC)],
+         ordered=False),
 ]

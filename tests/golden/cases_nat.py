@@ -1,4 +1,5 @@
-"""NAT: VIP 192.0.2.10 tcp/80 -> 10.0.0.11:8080, udp/53 -> 10.0.0.11:5353.
+"""NAT: VIP 192.0.2.10 tcp/80 -> 10.0.0.11:8080, udp/53 -> 10.0.0.11:5353
+(tcp/82: the same with max_half_open 2).
 
 Inbound: eth to the RS, IP dst = RS, dport = RS port, TTL-1, everything else
 (IP id, tos, flags, source, sport, seq/ack, options, payload) unchanged.
@@ -29,6 +30,18 @@ stray_udp_reply = rs_udp(RS1, 5353, 41009)
 dgram = client_udp(VIP_NAT, 53, sport=41001, data=b"\x12\x34query", ip_id=0x2345)
 dgram_nocsum = client_udp(VIP_NAT, 53, sport=41002, data=b"no checksum", chksum=0)
 answer = rs_udp(RS1, 5353, 41001, data=b"\x12\x34answer")
+
+# New connections of one burst (frames arrive in bursts of 32): a new NAT
+# connection's packet may wait until the burst's end for its reply key, so
+# these check that each flow still leaves in order and that the limits count
+# every new connection at once.
+syn_b = client_tcp(VIP_NAT, 80, sport=40021, flags="S", seq=2000, ip_id=0x1301)
+ack_b = client_tcp(VIP_NAT, 80, sport=40021, flags="A", seq=2001, ack=6001, ip_id=0x1302)
+synack_b = rs_tcp(RS1, 8080, 40021, flags="SA", seq=6000, ack=2001)
+rst_b = client_tcp(VIP_NAT, 80, sport=40021, flags="R", seq=2001, ip_id=0x1303)
+syn_again_b = client_tcp(VIP_NAT, 80, sport=40021, flags="S", seq=9000, ip_id=0x1304)
+bounded = [client_tcp(VIP_NAT, 82, sport=40030 + i, flags="S", seq=100 * i, ip_id=0x1400 + i)
+           for i in range(3)]
 
 
 def nocsum_stays_zero():
@@ -85,4 +98,22 @@ CASES = [
          inputs=[stray_udp_reply],
          expect=[],
          drops={"no_service": 1}),
+
+    Case("two new connections in one burst, interleaved: each flow's packets in order",
+         inputs=[syn, syn_b, ack, ack_b, data],
+         expect=[nat_inbound(p, RS1, 8080) for p in (syn, syn_b, ack, ack_b, data)]),
+
+    Case("SYN, its SYN-ACK and the client's ACK in one burst, after another new connection",
+         inputs=[syn, syn_b, synack_b, ack_b],
+         expect=[nat_inbound(syn, RS1, 8080), nat_inbound(syn_b, RS1, 8080),
+                 nat_reply(synack_b, VIP_NAT, 80), nat_inbound(ack_b, RS1, 8080)]),
+
+    Case("SYN, RST and a new SYN on the same tuple in one burst: a fresh connection",
+         inputs=[syn_b, rst_b, syn_again_b],
+         expect=[nat_inbound(p, RS1, 8080) for p in (syn_b, rst_b, syn_again_b)]),
+
+    Case("max_half_open 2: the third SYN of one burst is refused (half_open_limit)",
+         inputs=bounded,
+         expect=[nat_inbound(p, RS1, 8080) for p in bounded[:2]],
+         drops={"half_open_limit": 1}),
 ]

@@ -231,7 +231,8 @@ CASES = [
          inputs=[client_tcp(VIP_NAT, 80, sport=47001, flags="S"), syn],
          expect=[nat_inbound(client_tcp(VIP_NAT, 80, sport=47001, flags="S"), RS1, 8080),
                  nat6_inbound(syn)],
-         counters={"conns_created": 2}),
+         counters={"conns_created": 2},
+         ordered=False),  # the IPv4 NAT SYN leaves at the end of its burst (conn_tracker.hpp)
 
     Case("no usable server: a SYN gets RST|ACK from the VIP (on_no_server: reject)",
          inputs=[empty_syn], expect=[reset6_from_vip(empty_syn)],

@@ -124,6 +124,7 @@ CASES = [
                  echo_request(VIP_NAT, icmp_id=0x201, seq=1)],
          expect=[nat_inbound(client_tcp(VIP_NAT, 80, sport=47001, flags="S"), RS1, 8080),
                  echo6_reply(), na(), echo_reply(echo_request(VIP_NAT, icmp_id=0x201, seq=1))],
-         counters={"icmp6_echo_replies": 1, "nd_adverts_sent": 1, "icmp_echo_replies": 1}),
+         counters={"icmp6_echo_replies": 1, "nd_adverts_sent": 1, "icmp_echo_replies": 1},
+         ordered=False),  # the NAT SYN leaves at the end of its burst (conn_tracker.hpp)
 
 ]

@@ -43,6 +43,70 @@ TEST_CASE("insert then look up by inbound and reply keys", "[conn]") {
     REQUIRE(t.lookup(other).conn == nullptr);
 }
 
+TEST_CASE("a NAT entry inserted in two steps: reply key indexed later", "[conn]") {
+    ConnTable t(1024);
+    const Conn proto = make_conn(1, 1000);
+    Conn* c = t.insert_inbound(proto, 0, 10, ConnTable::hash_key(proto.inbound_key()));
+    REQUIRE(c != nullptr);
+    REQUIRE(t.size() == 1);
+    REQUIRE(t.lookup(c->inbound_key()).conn == c);
+    REQUIRE(t.lookup(c->reply_key()).conn == nullptr);
+    REQUIRE(t.add_reply_key(c, ConnTable::hash_key(c->reply_key())));
+    const auto rep = t.lookup(c->reply_key());
+    REQUIRE(rep.conn == c);
+    REQUIRE(rep.dir == Direction::kReply);
+    t.erase(c);
+    REQUIRE(t.size() == 0);
+    REQUIRE(t.lookup(proto.inbound_key()).conn == nullptr);
+    REQUIRE(t.lookup(proto.reply_key()).conn == nullptr);
+}
+
+// A table of 16 entries has 6 buckets of 8 slots. Keys whose home and
+// alternate buckets are both 0 or 1 fill those two; a reply key that can
+// only go there then finds no room, and nothing is left behind.
+TEST_CASE("a reply key without room: the entry is taken out again", "[conn]") {
+    constexpr uint32_t kCapacity = 16;
+    constexpr uint64_t kBuckets = (kCapacity * 3 + 7) / 8;  // conn_table.cpp's bucket_count
+    const auto bucket = [](uint64_t bits32) { return (bits32 * kBuckets) >> 32; };
+    const auto cornered = [&](const FlowKey& k) {  // home and alternate in {0, 1}
+        const uint64_t h = ConnTable::hash_key(k);
+        return bucket(h & 0xffffffff) <= 1 && bucket((h >> 16) & 0xffffffff) <= 1;
+    };
+    ConnTable t(kCapacity);
+    uint32_t filled = 0;
+    uint16_t port = 1;
+    // Eight entries with both keys cornered: 16 keys in 16 slots.
+    for (; filled < 8 && port != 0; ++port) {
+        const Conn c = make_conn(5, port);
+        if (!cornered(c.inbound_key()) || !cornered(c.reply_key())) continue;
+        REQUIRE(t.insert(c, 0, 10) != nullptr);
+        ++filled;
+    }
+    REQUIRE(filled == 8);
+    // One whose inbound key has room elsewhere but whose reply key is cornered.
+    Conn last{};
+    for (;; ++port) {
+        REQUIRE(port != 0);
+        last = make_conn(5, port);
+        if (!cornered(last.inbound_key()) && cornered(last.reply_key())) break;
+    }
+    const uint32_t generation = t.generation();
+    Conn* c = t.insert_inbound(last, 0, 10, ConnTable::hash_key(last.inbound_key()));
+    REQUIRE(c != nullptr);
+    REQUIRE(t.size() == 9);
+    REQUIRE_FALSE(t.add_reply_key(c, ConnTable::hash_key(last.reply_key())));
+    REQUIRE(t.size() == 8);
+    REQUIRE(t.generation() != generation);  // a hint taken before is stale
+    REQUIRE(t.lookup(last.inbound_key()).conn == nullptr);
+    REQUIRE(t.lookup(last.reply_key()).conn == nullptr);
+    // The one-step insert refuses it the same way, and the slot is reused.
+    REQUIRE(t.insert(last, 0, 10) == nullptr);
+    REQUIRE(t.size() == 8);
+    last.has_reply_key = false;
+    REQUIRE(t.insert(last, 0, 10) == c);
+    REQUIRE(t.size() == 9);
+}
+
 TEST_CASE("a non-NAT entry has no reply key", "[conn]") {
     ConnTable t(64);
     Conn* c = t.insert(make_conn(1, 1000, false), 0, 10);

@@ -60,10 +60,14 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
             established(burst[i], view[i].v, *hit[i].conn, snap)) {
             continue;
         }
-        ctx_.hint = {plain[i], generation, key[i], hit[i]};
+        ctx_.hint = {plain[i], generation, key[i], hash[i], hit[i]};
+        ctx_.burst_view = &view[i].v;
         process(burst[i], view[i].v, snap);
     }
+    ctx_.burst_view = nullptr;
     ctx_.hint.valid = false;
+    // New NAT connections whose reply-key bucket was being fetched.
+    if (track_.has_parked()) track_.settle(snap);
 }
 
 // IPv6 TCP/UDP of the burst: their IPv6-table buckets, then the entries the
@@ -189,7 +193,12 @@ void Engine<Io>::process_ipv4(rte_mbuf* m, PacketView& v, const Snapshot& snap) 
         });
     }
     if (v.proto == kIpProtoIcmp) {
-        if (icmp_is_error(v)) return icmp_.icmp_error(m, v, snap);
+        if (icmp_is_error(v)) {
+            // An error may quote a connection made earlier in this burst:
+            // that one's packet leaves first (ConnTracker::settle).
+            if (track_.has_parked()) track_.settle(snap);
+            return icmp_.icmp_error(m, v, snap);
+        }
         if (snap.is_local(v.ip->dst) || snap.is_vip(v.ip->dst)) return icmp_.local(m, v, snap);
         return out_.drop(m, DropReason::kIcmpUnhandled);
     }

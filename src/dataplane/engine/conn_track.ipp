@@ -40,6 +40,12 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
                               const Ports& ports, int32_t preselected_rs) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
     Conn* c = ctx_.find_conn(key).conn;
+    if (c != nullptr && n_parked_ != 0 && is_parked(c)) {
+        // This flow's first packet is still waiting for its reply key: it
+        // leaves first (and may have been refused, so look again).
+        settle(snap);
+        c = ctx_.conns.lookup(key, ctx_.conn_hash(key)).conn;
+    }
     if (ports.later_fragment) {
         // No L4 header here: the first fragment made or found the connection.
         if (c == nullptr) return later_fragment_without_conn(m, v, svc, ports);
@@ -136,22 +142,71 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
     // Only NAT replies come back through us; DR/TUN servers answer directly.
     proto.has_reply_key = rs.method == kMethodNat;
     proto.from_template = svc.persistent ? tmpl_.template_mark(svc.persistence_mask) : 0;
-    c = ctx_.conns.insert(proto, ctx_.now_s, timeout_of(snap, proto.state));
+    // A NAT connection of the burst's current packet waits for its
+    // reply key (settle) while its bucket is fetched.
+    const bool park = proto.has_reply_key && &v == ctx_.burst_view && n_parked_ < kMaxParked;
+    const uint64_t hash = ctx_.conn_hash(key);
+    const uint32_t timeout = timeout_of(snap, proto.state);
+    c = park ? ctx_.conns.insert_inbound(proto, ctx_.now_s, timeout, hash)
+             : ctx_.conns.insert(proto, ctx_.now_s, timeout, hash);
     if (c == nullptr) {
         if (svc.persistent) tmpl_.release_template(svc.id, rs.id, proto.client_ip, snap);
         return out_.drop(m, DropReason::kConnTableFull);
     }
     account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
-    sync_.emit(*c, SyncOp::kUpdate);
+    if (park) {
+        const uint64_t reply_hash = ConnTable::hash_key(c->reply_key());
+        ctx_.conns.prefetch_bucket(reply_hash);
+        parked_[n_parked_++] = {m, &v, c, reply_hash, continued, svc.persistent};
+        return;
+    }
+    created(*c, continued);
+    count_in_and_forward(m, v, snap, *c);
+}
+
+template <class Io>
+void ConnTracker<Io>::settle(const Snapshot& snap) {
+    const uint32_t n = n_parked_;
+    n_parked_ = 0;
+    // The reply keys' home buckets have arrived meanwhile; a full one sends
+    // its key to the alternate, fetched before any is needed.
+    for (uint32_t i = 0; i < n; ++i) ctx_.conns.prefetch_alternate_if_full(parked_[i].reply_hash);
+    for (uint32_t i = 0; i < n; ++i) {
+        const Parked& p = parked_[i];
+        // Kept for a refusal: add_reply_key frees the entry.
+        const Conn conn = *p.conn;
+        if (!ctx_.conns.add_reply_key(p.conn, p.reply_hash)) {
+            account_load(conn.rs_id, conn.service_id, conn.state, ConnState::kCount);
+            if (p.persistent) {
+                tmpl_.release_template(conn.service_id, conn.rs_id, conn.client_ip, snap);
+            }
+            out_.drop(p.m, DropReason::kConnTableFull);
+            continue;
+        }
+        created(*p.conn, p.continued);
+        count_in_and_forward(p.m, *p.v, snap, *p.conn);
+    }
+}
+
+template <class Io>
+inline void ConnTracker<Io>::created(const Conn& c, bool continued) {
+    sync_.emit(c, SyncOp::kUpdate);
     ctx_.counters->conns_created.add();
-    ctx_.counters->services[c->service_id].conns.add();
-    ctx_.counters->real_servers[c->rs_id].conns.add();
+    ctx_.counters->services[c.service_id].conns.add();
+    ctx_.counters->real_servers[c.rs_id].conns.add();
     if (continued) {
         ctx_.counters->continued_no_state.add();
-        ctx_.counters->services[c->service_id].continued_no_state.add();
-        ctx_.counters->real_servers[c->rs_id].continued_no_state.add();
+        ctx_.counters->services[c.service_id].continued_no_state.add();
+        ctx_.counters->real_servers[c.rs_id].continued_no_state.add();
     }
-    count_in_and_forward(m, v, snap, *c);
+}
+
+template <class Io>
+inline void ConnTracker<Io>::count_inbound(const Conn& c, uint16_t l3_len) {
+    ctx_.counters->services[c.service_id].pkts_in.add();
+    ctx_.counters->services[c.service_id].bytes_in.add(l3_len);
+    ctx_.counters->real_servers[c.rs_id].pkts_in.add();
+    ctx_.counters->real_servers[c.rs_id].bytes_in.add(l3_len);
 }
 
 // An inbound packet of a connection that goes on (continues() said so):
@@ -185,10 +240,7 @@ bool ConnTracker<Io>::continues(const PacketView& v, const Snapshot& snap, const
 template <class Io>
 void ConnTracker<Io>::count_in_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap,
                                            const Conn& c) {
-    ctx_.counters->services[c.service_id].pkts_in.add();
-    ctx_.counters->services[c.service_id].bytes_in.add(v.l3_len);
-    ctx_.counters->real_servers[c.rs_id].pkts_in.add();
-    ctx_.counters->real_servers[c.rs_id].bytes_in.add(v.l3_len);
+    count_inbound(c, v.l3_len);
     fwd_.forward(m, v, snap, c);
 }
 
@@ -259,7 +311,13 @@ void ConnTracker<Io>::reset_connection(rte_mbuf* m, PacketView& v, const Snapsho
 template <class Io>
 void ConnTracker<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports) {
     const FlowKey key{v.ip->src, v.ip->dst, ports.src, ports.dst, v.proto};
-    const ConnTable::Hit hit = ctx_.find_conn(key);
+    ConnTable::Hit hit = ctx_.find_conn(key);
+    if (hit.conn == nullptr && n_parked_ != 0) {
+        // Its connection may be one of this burst's that still waits for
+        // its reply key (only a crafted or replayed reply comes that fast).
+        settle(snap);
+        hit = ctx_.conns.lookup(key, ctx_.conn_hash(key));
+    }
     if (hit.conn == nullptr || hit.dir != Direction::kReply) {
         return out_.drop(m,
                          ports.later_fragment ? DropReason::kFragNoConn : DropReason::kNoService);

@@ -66,12 +66,32 @@ public:
     uint32_t half_open(uint16_t service_id) const { return half_open_[service_id]; }
     // One slice of a connection listing (the control thread's request).
     void serve_dump(ConnDump& dump);
+    // Finishes the new NAT connections whose packets wait (inbound parks
+    // them): each gets its reply key, its counters, its sync record and is
+    // forwarded, in arrival order; one whose reply key finds no room in
+    // the index is taken out and its packet dropped (conn_table_full), as
+    // if the insert had failed. process_rx calls it at the end of each
+    // burst, and so does any lookup that finds a waiting connection
+    // before it goes on, so a flow's packets leave in order.
+    void settle(const Snapshot& snap);
+    bool has_parked() const { return n_parked_ != 0; }
+    // Whether `c` is a connection still waiting in settle's list.
+    bool is_parked(const Conn* c) const {
+        for (uint32_t i = 0; i < n_parked_; ++i) {
+            if (parked_[i].conn == c) return true;
+        }
+        return false;
+    }
 
 private:
     void later_fragment_without_conn(rte_mbuf* m, PacketView& v, const Service& svc,
                                      const Ports& ports);
     void reset_connection(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn* c, Direction dir);
     void count_in_and_forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+    // A new connection is in the table for good: its sync record and
+    // creation counters.
+    [[gnu::always_inline]] void created(const Conn& c, bool continued);
+    [[gnu::always_inline]] void count_inbound(const Conn& c, uint16_t l3_len);
 
     CoreContext& ctx_;
     Egress<Io>& out_;
@@ -82,6 +102,24 @@ private:
     std::unique_ptr<sched::BackendLoad[]> load_scratch_;  // kMaxRealServers entries
     std::unique_ptr<uint32_t[]> half_open_;  // per service id: SYN_RECV connections held here
     uint32_t half_open_total_ = 0;           // SYN_RECV connections held here, all services
+
+    // New NAT connections of the current burst in the table by their
+    // inbound key, their packets waiting in process_rx's view slots while
+    // the reply key's bucket (a random line of a large index: the one cache
+    // miss a new connection could not overlap with other packets) is
+    // fetched. Load and half-open counts are already taken, so the limits
+    // see them at once.
+    struct Parked {
+        rte_mbuf* m;
+        PacketView* v;
+        Conn* conn;
+        uint64_t reply_hash;
+        bool continued;
+        bool persistent;
+    };
+    static constexpr uint32_t kMaxParked = Egress<Io>::kBurst;
+    Parked parked_[kMaxParked];
+    uint32_t n_parked_ = 0;
 
     // SYN-flood pressure (IPVS's secure_tcp, simplified; issue 20): once a
     // sixteenth of this core's table is half-open, a SYN_RECV entry is armed

@@ -20,6 +20,7 @@
 #include "dataplane/port.hpp"
 #include "dataplane/snapshot_publisher.hpp"
 #include "dataplane/sync_rings.hpp"
+#include "packet/packet_view.hpp"
 
 namespace dvs::dataplane {
 
@@ -92,11 +93,18 @@ struct CoreContext {
 
     // conns.lookup(key), answered from the burst's bulk lookup when that
     // was for this key and the table has not changed since.
+    // After an insert or erase in the same burst the lookup runs again, with
+    // the hash the burst computed.
     ConnTable::Hit find_conn(const FlowKey& key) const {
-        if (hint.valid && hint.generation == conns.generation() && hint.key == key) {
-            return hint.hit;
+        if (hint.valid && hint.key == key) {
+            if (hint.generation == conns.generation()) return hint.hit;
+            return conns.lookup(key, hint.hash);
         }
         return conns.lookup(key);
+    }
+    // ConnTable::hash_key(key), from the burst when it has it.
+    uint64_t conn_hash(const FlowKey& key) const {
+        return hint.valid && hint.key == key ? hint.hash : ConnTable::hash_key(key);
     }
     template <class Entry>  // Conn or Conn6
     uint32_t seconds_left(const Entry& c) const {
@@ -121,8 +129,13 @@ struct CoreContext {
         bool valid = false;
         uint32_t generation = 0;
         FlowKey key;
+        uint64_t hash = 0;  // ConnTable::hash_key(key)
         ConnTable::Hit hit;
     } hint;
+    // The view of the packet process_rx is processing (its slot lives
+    // until the burst ends, so a new connection's packet may wait there:
+    // ConnTracker::settle); null outside the burst loop.
+    const PacketView* burst_view = nullptr;
 };
 
 }  // namespace dvs::dataplane
