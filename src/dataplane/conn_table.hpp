@@ -65,8 +65,11 @@ public:
     BasicConnTable& operator=(const BasicConnTable&) = delete;
 
     Hit lookup(const Key& key) const { return lookup(key, hash_key(key)); }
-    // The same, with hash_key(key) already computed.
-    Hit lookup(const Key& key, uint64_t hash) const;
+    // The same, with hash_key(key) already computed. Declared inline here,
+    // not only at its definition below: the explicit instantiation
+    // declaration after the class makes GCC call a member that it does not
+    // yet know to be inline (lookup and touch were calls until this).
+    inline Hit lookup(const Key& key, uint64_t hash) const;
     // Changes whenever an entry is inserted or removed: a lookup result
     // taken at the same generation is still valid.
     uint32_t generation() const { return generation_; }
@@ -125,7 +128,7 @@ public:
     bool add_reply_key(Entry* e, uint64_t reply_hash);
 
     // Records activity: the entry now expires at now + timeout.
-    void touch(Entry* c, uint32_t now, uint32_t timeout);
+    inline void touch(Entry* c, uint32_t now, uint32_t timeout);
 
     // Removes the entry at once (its keys and its timer).
     void erase(Entry* c);
@@ -206,6 +209,8 @@ private:
 #endif
     }
     static int slot_of(uint32_t mask) { return __builtin_ctz(mask) / 2; }
+    // The entry `key` names among the slots of `bk` holding `sig`.
+    inline Hit match(const Bucket& bk, uint16_t sig, const Key& key) const;
     // Bucket numbers by multiply-shift (Lemire's fast range) over 32 hash
     // bits: any bucket count, one multiply. The alternate takes bits 16..47,
     // which overlap neither the home's significant bits much nor the
@@ -274,23 +279,28 @@ inline uint64_t worker_tables_bytes(uint32_t conn_capacity, uint32_t conn6_confi
 // Here rather than in conn_table.cpp: it runs for every packet, inlined
 // into the burst's lookup stage.
 template <class Entry, class Key>
+inline typename BasicConnTable<Entry, Key>::Hit BasicConnTable<Entry, Key>::match(
+    const Bucket& bk, uint16_t sig, const Key& key) const {
+    for (uint32_t m = matching_slots(bk, sig); m != 0; m &= m - 1) {
+        const uint32_t ref = bk.ref[slot_of(m)];
+        Entry* c = &entries_[ref >> 1];
+        const auto dir = static_cast<Direction>(ref & 1);
+        if ((dir == Direction::kInbound ? c->inbound_key() : c->reply_key()) == key) {
+            return {c, dir};
+        }
+    }
+    return {};
+}
+
+template <class Entry, class Key>
 inline typename BasicConnTable<Entry, Key>::Hit BasicConnTable<Entry, Key>::lookup(
     const Key& key, uint64_t h) const {
     const uint16_t sig = signature(h);
-    uint32_t b = home_bucket(h);
-    for (int probe = 0; probe < 2; ++probe) {
-        const Bucket& bk = buckets_[b];
-        for (uint32_t m = matching_slots(bk, sig); m != 0; m &= m - 1) {
-            const uint32_t ref = bk.ref[slot_of(m)];
-            Entry* c = &entries_[ref >> 1];
-            const auto dir = static_cast<Direction>(ref & 1);
-            const Key k = dir == Direction::kInbound ? c->inbound_key() : c->reply_key();
-            if (k == key) return {c, dir};
-        }
-        if (bk.spilled == 0) break;
-        b = alternate_bucket(h);
-    }
-    return {};
+    const Bucket& home = buckets_[home_bucket(h)];
+    const Hit hit = match(home, sig, key);
+    // Only a key whose home was full lives in its alternate.
+    if (hit.conn != nullptr || home.spilled == 0) return hit;
+    return match(buckets_[alternate_bucket(h)], sig, key);
 }
 
 // Inline too: every packet of an established connection touches it. Within

@@ -7,65 +7,75 @@
 namespace dvs::dataplane {
 
 // The burst goes through in stages so that its cache misses overlap:
-// all headers are fetched, then each packet is parsed (once: the view goes
-// with it to the end, through the handoff rings too) and the conn-table
-// bucket of its tuple fetched (the lookup key for inbound packets and NAT
-// replies alike), then
-// the entries those buckets point at; then every lookup runs back to back
-// (independent loads the CPU overlaps), and only then is each packet
-// processed: an inbound packet of a known connection by the established
-// path (established.ipp), the rest by process(), which finds its
-// connection in `ctx_.hint` and the rest in cache.
+// all headers are fetched; then each packet is parsed (once: the view goes
+// with it to the end, through the handoff rings too) and, for IPv4 TCP/UDP,
+// the conn-table bucket of its tuple fetched (the lookup key for inbound
+// packets and NAT replies alike); then the entries those buckets point at;
+// and only then is each packet looked up and processed, in order: an
+// inbound packet of a known connection by the established path
+// (established.ipp), the rest by process(), which finds the lookup in
+// `ctx_.hint`. The lookup runs just before its packet, so it sees every
+// insert and erase of the packets before it (no stale result to guard
+// against), and the entry it reads was fetched while those were processed.
 template <class Io>
 void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
+    static_assert(kBurst <= 32, "one bit of `plain` per packet");
     ctx_.counters->rx.add(n);
-    // Raw slots: each view is built in place by parse_frame (no zeroing of
-    // 32 views first, no copy).
+    // Raw slots: each view is built in place by parse_frame, each lookup
+    // in place for the packets that have one (no zeroing of 32 first, no
+    // copy).
     union ViewSlot {
         ViewSlot() {}
         PacketView v;
     } view[kBurst];
-    FlowKey key[kBurst];
-    uint64_t hash[kBurst];
-    ConnTable::Hit hit[kBurst];
-    bool plain[kBurst];
+    union LookupSlot {
+        LookupSlot() {}
+        CoreContext::BurstLookup l;
+    } flow[kBurst];
+    uint32_t plain = 0;  // bit i: packet i is IPv4 TCP/UDP with ports, flow[i] built
     bool any6 = false;
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
+    // A packet's bucket is fetched as soon as its key is known: the
+    // fetches still overlap (a prefetch does not wait), and the parse of
+    // the packets after it hides their latency.
     for (uint16_t i = 0; i < n; ++i) {
         const PacketView& v = *::new (&view[i].v) PacketView(
             parse_frame(rte_pktmbuf_mtod(burst[i], uint8_t*), rte_pktmbuf_data_len(burst[i])));
-        plain[i] = v.kind == FrameKind::kIpv4 && v.has_ports;
-        if (plain[i]) key[i] = {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto};
+        if (v.kind == FrameKind::kIpv4 && v.has_ports) {
+            CoreContext::BurstLookup& f = *::new (&flow[i].l) CoreContext::BurstLookup{
+                {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto}, 0, {}, 0};
+            f.hash = ConnTable::hash_key(f.key);
+            ctx_.conns.prefetch_bucket(f.hash);
+            plain |= 1u << i;
+        }
         any6 |= v.kind == FrameKind::kIpv6;
     }
     if (any6) prefetch_ipv6(view, n);
-    // The bucket prefetches go back to back, so that their misses overlap.
-    for (uint16_t i = 0; i < n; ++i) {
-        if (!plain[i]) continue;
-        hash[i] = ConnTable::hash_key(key[i]);
-        ctx_.conns.prefetch_bucket(hash[i]);
+    for (uint32_t m = plain; m != 0; m &= m - 1) {
+        ctx_.conns.prefetch_entries(flow[__builtin_ctz(m)].l.hash);
     }
     for (uint16_t i = 0; i < n; ++i) {
-        if (plain[i]) ctx_.conns.prefetch_entries(hash[i]);
-    }
-    for (uint16_t i = 0; i < n; ++i) {
-        if (plain[i]) hit[i] = ctx_.conns.lookup(key[i], hash[i]);
-    }
-    const uint32_t generation = ctx_.conns.generation();
-    for (uint16_t i = 0; i < n; ++i) {
-        // An inbound packet of a known connection: the established path,
-        // while no insert or erase since the lookup can have moved it.
-        if (hit[i].conn != nullptr && hit[i].dir == Direction::kInbound &&
-            ctx_.conns.generation() == generation &&
-            established(burst[i], view[i].v, *hit[i].conn, snap)) {
-            continue;
-        }
-        ctx_.hint = {plain[i], generation, key[i], hash[i], hit[i]};
         ctx_.burst_view = &view[i].v;
+        if (plain & (1u << i)) {
+            CoreContext::BurstLookup& f = flow[i].l;
+            f.hit = ctx_.conns.lookup(f.key, f.hash);
+            f.generation = ctx_.conns.generation();
+            ctx_.hint = &f;
+            // An inbound packet of a known connection: the established
+            // path, unless a new NAT connection of this burst waits for its
+            // reply key: the general path lets that one's packet leave
+            // first when this is its flow (ConnTracker::inbound).
+            if (f.hit.conn != nullptr && f.hit.dir == Direction::kInbound && !track_.has_parked() &&
+                established(burst[i], view[i].v, *f.hit.conn, snap)) {
+                continue;
+            }
+        } else {
+            ctx_.hint = nullptr;
+        }
         process(burst[i], view[i].v, snap);
     }
     ctx_.burst_view = nullptr;
-    ctx_.hint.valid = false;
+    ctx_.hint = nullptr;
     // New NAT connections whose reply-key bucket was being fetched.
     if (track_.has_parked()) track_.settle(snap);
 }

@@ -91,20 +91,20 @@ struct CoreContext {
     CoreContext(const CoreContext&) = delete;
     CoreContext& operator=(const CoreContext&) = delete;
 
-    // conns.lookup(key), answered from the burst's bulk lookup when that
-    // was for this key and the table has not changed since.
+    // conns.lookup(key), answered from the burst's lookup when that was
+    // for this key and the table has not changed since.
     // After an insert or erase in the same burst the lookup runs again, with
     // the hash the burst computed.
     ConnTable::Hit find_conn(const FlowKey& key) const {
-        if (hint.valid && hint.key == key) {
-            if (hint.generation == conns.generation()) return hint.hit;
-            return conns.lookup(key, hint.hash);
+        if (hint != nullptr && hint->key == key) {
+            if (hint->generation == conns.generation()) return hint->hit;
+            return conns.lookup(key, hint->hash);
         }
         return conns.lookup(key);
     }
     // ConnTable::hash_key(key), from the burst when it has it.
     uint64_t conn_hash(const FlowKey& key) const {
-        return hint.valid && hint.key == key ? hint.hash : ConnTable::hash_key(key);
+        return hint != nullptr && hint->key == key ? hint->hash : ConnTable::hash_key(key);
     }
     template <class Entry>  // Conn or Conn6
     uint32_t seconds_left(const Entry& c) const {
@@ -124,14 +124,19 @@ struct CoreContext {
     uint16_t next_ip_id;           // IDs of packets we originate (TUN outer headers, ICMP)
     uint32_t templates_live = 0;   // templates in conns (the rest are connections)
     uint32_t checksum_sample = 0;  // IPv4 packets seen on audited ports (1 in 64 checked)
-    // The bulk lookup's result for the packet process_rx is processing.
-    struct LookupHint {
-        bool valid = false;
-        uint32_t generation = 0;
+    // The burst's lookup of one IPv4 TCP/UDP packet: its key, the key's
+    // hash, and what the table held for it at `generation`. process_rx
+    // builds one per such packet in a raw slot of its own stack.
+    struct BurstLookup {
         FlowKey key;
-        uint64_t hash = 0;  // ConnTable::hash_key(key)
+        uint64_t hash;  // ConnTable::hash_key(key)
         ConnTable::Hit hit;
-    } hint;
+        uint32_t generation;
+    };
+    // The lookup of the packet process_rx is processing, on both its
+    // established and general paths; null when that packet has none (not
+    // IPv4 TCP/UDP with ports) and outside the burst loop.
+    const BurstLookup* hint = nullptr;
     // The view of the packet process_rx is processing (its slot lives
     // until the burst ends, so a new connection's packet may wait there:
     // ConnTracker::settle); null outside the burst loop.
