@@ -7,6 +7,7 @@
 // Invariants checked (not just "no crash"):
 //  - parse_frame: every pointer of the view lies inside the frame, lengths
 //    agree with the headers, the IP checksum of an accepted packet is valid;
+//    its inline path for plain IPv4 TCP/UDP gives the full parse's view;
 //  - an accepted view survives compact_view -> restore_view field for field
 //    (parse once: what the handoff rings and held fragments carry);
 //  - a NAT rewrite of a packet whose checksums were valid leaves them valid,
@@ -119,6 +120,19 @@ void check_icmp6_answers(std::vector<uint8_t> frame) {
             FUZZ_CHECK(r.drop == DropReason::kBadSourceAddress);
         }
     }
+}
+
+// parse_frame's inline path for the plain frame (parse_plain_ipv4) gives
+// the view the full parse gives, field for field: every frame it does not
+// refuse to the full parse must pass the full parse's checks.
+void check_plain_path(const PacketView& v, std::vector<uint8_t>& frame) {
+    const PacketView full = parse_frame_full(frame.data(), static_cast<uint32_t>(frame.size()));
+    FUZZ_CHECK(v.data == full.data && v.frame_len == full.frame_len && v.kind == full.kind);
+    FUZZ_CHECK(v.drop == full.drop && v.eth == full.eth && v.ip == full.ip && v.l4 == full.l4);
+    FUZZ_CHECK(v.l3_len == full.l3_len && v.l4_len == full.l4_len && v.proto == full.proto);
+    FUZZ_CHECK(v.has_ports == full.has_ports && v.src_port == full.src_port &&
+               v.dst_port == full.dst_port && v.tcp_flags == full.tcp_flags);
+    FUZZ_CHECK(v.frag6 == full.frag6 && v.arp == full.arp);
 }
 
 void check_view(const PacketView& v, const std::vector<uint8_t>& frame) {
@@ -339,6 +353,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     const PacketView v = parse_frame(frame.data(), static_cast<uint32_t>(frame.size()));
     check_view(v, frame);
+    check_plain_path(v, frame);
     check_compact(v, frame);
     check_nat(frame, true, new_ip, new_port);
     check_nat(frame, false, new_ip, new_port);

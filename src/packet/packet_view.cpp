@@ -14,11 +14,13 @@ void refuse(PacketView& v, DropReason r) {
     v.drop = r;
 }
 
-// parse_frame's work on the caller's view: every way out leaves its result
-// in `v`, so parse_frame returns one named object and the view is built
-// straight in the caller's slot (returning a different PacketView per exit
-// made the compiler build each on the stack and copy its 64 bytes out).
-void parse_into(PacketView& v, uint8_t* data, uint32_t len) {
+}  // namespace
+
+// The work on the caller's view: every way out leaves its result in `v`,
+// so parse_frame returns one named object and the view is built straight
+// in the caller's slot (returning a different PacketView per exit made the
+// compiler build each on the stack and copy its 64 bytes out).
+void parse_frame_into(PacketView& v, uint8_t* data, uint32_t len) {
     v.data = data;
     v.frame_len = len;
     if (len < sizeof(EthHdr)) return refuse(v, DropReason::kL2Malformed);
@@ -122,14 +124,6 @@ void parse_into(PacketView& v, uint8_t* data, uint32_t len) {
             return refuse(v, DropReason::kIcmpBadChecksum);
         }
     }
-}
-
-}  // namespace
-
-PacketView parse_frame(uint8_t* data, uint32_t len) {
-    PacketView v;
-    parse_into(v, data, len);
-    return v;
 }
 
 }  // namespace dvs::dataplane
