@@ -19,11 +19,17 @@ namespace dvs::dataplane {
 // One mixer for the whole project (MurmurHash3's finaliser).
 using sched::detail::mix64;
 
-// The connection tables' hashes (conn_table.hpp).
+// The connection tables' hashes (conn_table.hpp). IPv4: the key as two
+// words loaded whole (the addresses; the ports and protocol), the second
+// spread over 64 bits by one odd multiply (a bijection, as the finaliser it
+// replaces was: a ^ g(b) collides no more often) and both mixed by one
+// finaliser; the table takes home bucket, alternate and signature from
+// different bits of the result. About ten instructions a packet fewer than
+// two finalisers.
 inline uint64_t hash_flow(const FlowKey& k) {
-    const uint64_t a = (uint64_t{k.src_ip} << 32) | k.dst_ip;
-    const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
-    return mix64(a ^ mix64(b));
+    constexpr uint64_t kOdd = 0x9e3779b97f4a7c15;  // 2^64 / golden ratio, odd
+    const uint64_t b = ((uint64_t{k.ports()} << 8) | k.proto) * kOdd;
+    return mix64(k.addresses() ^ b);
 }
 inline uint64_t hash_flow(const FlowKey6& k) {
     uint64_t w[4];
