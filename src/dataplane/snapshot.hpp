@@ -231,7 +231,7 @@ struct Snapshot {
     // as the connection has it) go: the hop finalize worked out, while the
     // id still names that server with that method, else resolved now (a
     // reload changed or removed the server since the connection was made).
-    ServerHop hop_to(uint32_t rs_id, uint32_t ip, uint8_t method) const {
+    [[gnu::always_inline]] ServerHop hop_to(uint32_t rs_id, uint32_t ip, uint8_t method) const {
         if (rs_id < real_servers.size()) {
             const RealServer& rs = real_servers[rs_id];
             if (rs.present && rs.ip == ip && rs.method == method) return rs.hop;

@@ -214,7 +214,8 @@ inline void ConnTracker<Io>::count_inbound(const Conn& c, uint16_t l3_len) {
 // established path (engine/established.ipp) comes here straight from the
 // burst's lookup.
 template <class Io>
-void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c) {
+inline void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                         Conn& c) {
     const ConnState next = v.proto == kIpProtoTcp
                                ? tcp_next_state(c.state, Direction::kInbound, v.tcp_flags)
                                : ConnState::kUdp;
@@ -225,7 +226,8 @@ void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& sn
     }
     ctx_.conns.touch(&c, ctx_.now_s, timeout_of(snap, next));
     if (changed) sync_.emit(c, SyncOp::kUpdate);
-    count_in_and_forward(m, v, snap, c);
+    count_inbound(c, v.l3_len);
+    fwd_.forward(m, v, snap, c);
 }
 
 template <class Io>

@@ -48,8 +48,10 @@ public:
     bool continues(const PacketView& v, const Snapshot& snap, const Service& svc,
                    const Conn& c) const;
     // An inbound packet of connection c, which continues() it, on its
-    // owner core: state, timer, counters, forwarding.
-    void established(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c);
+    // owner core: state, timer, counters, forwarding. Inline: the
+    // established path (established.ipp) runs it for every packet.
+    [[gnu::always_inline]] void established(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                            Conn& c);
     // A NAT real server's reply, on the client's owner core.
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     // The scheduler's pick for a new connection (pool index), with the

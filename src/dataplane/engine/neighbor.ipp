@@ -155,7 +155,7 @@ void Neighbors<Io>::send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uin
 }
 
 template <class Io>
-void Neighbors<Io>::send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop) {
+inline void Neighbors<Io>::send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop) {
     if (!hop.routed) return out_.drop(m, DropReason::kNoRoute);
     if (hop.static_neighbor >= 0) {
         engine_detail::set_eth(*rte_pktmbuf_mtod(m, EthHdr*),
