@@ -28,9 +28,9 @@ void nat_rewrite_ip_source(PacketView& p, uint32_t new_ip);
 // when the TTL would reach zero.
 // Inline: every NAT packet of an established connection takes one.
 [[gnu::always_inline]] inline bool nat_forward_destination(PacketView& p, uint32_t new_ip,
-                                                          uint16_t new_port);
+                                                           uint16_t new_port);
 [[gnu::always_inline]] inline bool nat_forward_source(PacketView& p, uint32_t new_ip,
-                                                     uint16_t new_port);
+                                                      uint16_t new_port);
 
 // Decrements TTL with an incremental header checksum update. Returns false
 // (and leaves the packet alone) when the TTL would reach zero.
@@ -39,7 +39,6 @@ bool decrement_ttl(Ipv4Hdr& ip);
 // The rewrites' parts, inline for the two hops above (nat_rewrite.cpp
 // builds the rest from them).
 namespace nat_detail {
-
 
 // The L4 checksum covers the pseudo-header (addresses) and the port, so both
 // changes arrive here as one delta; UDP's "no checksum" (0) must stay 0, and
@@ -100,7 +99,8 @@ inline void set_port(PacketView& p, uint16_t port) {
 // Address and port of one side; with `ttl`, also TTL down by one, in the
 // same checksum update.
 template <bool Dst>
-[[gnu::always_inline]] inline bool nat_rewrite(PacketView& p, uint32_t new_ip, uint16_t new_port, bool ttl) {
+[[gnu::always_inline]] inline bool nat_rewrite(PacketView& p, uint32_t new_ip, uint16_t new_port,
+                                               bool ttl) {
     if (ttl && p.ip->ttl <= 1) return false;
     const uint64_t ip_delta = ttl ? ttl_down(*p.ip) : 0;
     const uint64_t addr_delta = csum_delta32(address<Dst>(*p.ip), new_ip);

@@ -13,8 +13,8 @@ namespace dvs::dataplane {
 // replies alike), then
 // the entries those buckets point at; then every lookup runs back to back
 // (independent loads the CPU overlaps), and only then is each packet
-// processed: an inbound packet of a known connection by the established
-// path (established.ipp), the rest by process(), which finds its
+// processed: a packet of a known connection (inbound or NAT reply) by the
+// established path (established.ipp), the rest by process(), which finds its
 // connection in `ctx_.hint` and the rest in cache.
 template <class Io>
 void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
@@ -53,11 +53,10 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
     }
     const uint32_t generation = ctx_.conns.generation();
     for (uint16_t i = 0; i < n; ++i) {
-        // An inbound packet of a known connection: the established path,
-        // while no insert or erase since the lookup can have moved it.
-        if (hit[i].conn != nullptr && hit[i].dir == Direction::kInbound &&
-            ctx_.conns.generation() == generation &&
-            established(burst[i], view[i].v, *hit[i].conn, snap)) {
+        // A packet of a known connection: the established path, while no
+        // insert or erase since the lookup can have moved it.
+        if (hit[i].conn != nullptr && ctx_.conns.generation() == generation &&
+            established(burst[i], view[i].v, hit[i], snap)) {
             continue;
         }
         ctx_.hint = {plain[i], generation, key[i], hash[i], hit[i]};
