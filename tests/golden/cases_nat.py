@@ -8,8 +8,9 @@ sport = vport, TTL-1, eth to the client. Checksums valid throughout.
 """
 
 from scapy.layers.inet import IP, TCP
+from scapy.layers.l2 import Ether
 
-from golden import (CLIENT, RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
+from golden import (CLIENT, GW_MAC, RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
                     nat_reply, payload, rs_tcp, rs_udp)
 
 syn = client_tcp(VIP_NAT, 80, sport=40001, flags="S", seq=1000, tos=0x10, ip_id=0x1234)
@@ -55,6 +56,19 @@ rst_from_rs = rs_tcp(RS1, 8080, 40001, flags="R", seq=5001, ack=0)
 synack_ttl1 = rs_tcp(RS1, 8080, 40001, flags="SA", seq=5000, ack=1001, ttl=1)
 NAT_TCP_LINE = ("  - { name: nat-tcp, vip: 192.0.2.10, port: 80, protocol: tcp, scheduler: rr, "
                 "real_servers: [{ address: 10.0.0.11, port: 8080, forward: nat }] }\n")
+
+
+# A client behind the gateway (172.16.0.0/16 via 10.0.0.254): replies go
+# to the gateway's MAC, through the route's hop worked out with the Snapshot.
+ROUTED_CLIENT = "172.16.9.9"
+syn_routed = client_tcp(VIP_NAT, 80, sport=40041, flags="S", src=ROUTED_CLIENT, mac=GW_MAC)
+synack_routed = rs_tcp(RS1, 8080, 40041, flags="SA", client=ROUTED_CLIENT)
+
+
+def reply_via_gateway(inp):
+    e = nat_reply(inp, VIP_NAT, 80)
+    e.pkt[Ether].dst = GW_MAC
+    return e
 
 
 def without_nat_tcp(text: str) -> str:
@@ -168,6 +182,15 @@ CASES = [
          expect=[nat_inbound(syn, RS1, 8080), nat_reply(rst_from_rs, VIP_NAT, 80),
                  nat_inbound(syn, RS1, 8080)],
          counters={"conns_created": 2}),
+
+    Case("reply to a client behind the gateway: eth to the gateway's MAC",
+         inputs=[syn_routed, synack_routed],
+         expect=[nat_inbound(syn_routed, RS1, 8080), reply_via_gateway(synack_routed)]),
+
+    Case("reply to a client behind the gateway, in a later burst: eth to the gateway's MAC",
+         inputs=[syn_routed, synack_routed],
+         burst_at=[1],
+         expect=[nat_inbound(syn_routed, RS1, 8080), reply_via_gateway(synack_routed)]),
 
     Case("reply with TTL 1 in a later burst: dropped (ttl_exceeded)",
          inputs=[syn, synack_ttl1],
