@@ -18,9 +18,14 @@
 // conn_capacity eight times its connections (so keep it to 125,000 or so),
 // and its B/conn is the IPv6 table's.
 //
+// With --reply-ratio R (mode nat only), a share R of the packets after the
+// fill are the real servers' replies to the clients (the same flows, from
+// the server rr gave each: RIP:80 -> client), so the NAT reply path is
+// measured too; 0 (the default) sends inbound packets only.
+//
 // Usage: dataplane_bench [--conns 1000,100000,1000000,10000000]
 //                        [--modes nat,dr,tun,nat6] [--packets N] [--runs R]
-//                        [--json FILE] [--lcore CPU]
+//                        [--reply-ratio R] [--json FILE] [--lcore CPU]
 // Needs hugepages (scripts/setup.sh) and root.
 
 #include <rte_cycles.h>
@@ -38,6 +43,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bench_worker.hpp"
@@ -63,6 +70,7 @@ struct Options {
     std::vector<std::string> modes = {"nat", "dr", "tun"};
     uint64_t packets = 8000000;
     int runs = 5;
+    double reply_ratio = 0;
     std::string json;
     std::string lcore = "1";
 };
@@ -186,18 +194,35 @@ public:
         const uint16_t tcp_len = be16(sizeof(TcpHdr) + 6);
         std::memcpy(pseudo + 10, &tcp_len, 2);
         tcp->checksum = csum_compute(tcp, sizeof(TcpHdr) + 6, csum_partial(pseudo, sizeof pseudo));
+        // The reply template: 0:80 -> 0:0, ACK, the same checksums patched
+        // per packet (server address, client address and port).
+        std::memcpy(reply_tpl_, tpl_, sizeof tpl_);
+        auto* rip = reinterpret_cast<Ipv4Hdr*>(reply_tpl_ + sizeof(EthHdr));
+        auto* rtcp = reinterpret_cast<TcpHdr*>(reply_tpl_ + sizeof(EthHdr) + sizeof(Ipv4Hdr));
+        rip->dst = 0;
+        rip->checksum = 0;
+        rip->checksum = csum_compute(rip, sizeof(Ipv4Hdr));
+        rtcp->src_port = be16(80);
+        rtcp->dst_port = 0;
+        rtcp->flags = kTcpAck;
+        rtcp->checksum = 0;
+        std::memcpy(pseudo, &rip->src, 8);
+        rtcp->checksum =
+            csum_compute(rtcp, sizeof(TcpHdr) + 6, csum_partial(pseudo, sizeof pseudo));
     }
+
+    // Share of packets that are replies, in 1/1024 (--reply-ratio).
+    uint32_t reply_share = 0;
+
+    // The real server rr gave flow f: the fill's SYNs arrive in flow order
+    // and rr takes the servers 10.0.0.11-14 in turn.
+    static uint32_t server_ip(uint64_t flow) { return be32(0x0a00000bu + uint32_t(flow & 3)); }
 
     static uint32_t client_ip(uint64_t flow) { return be32(0x64400000u + uint32_t(flow >> 4)); }
     static uint16_t client_port(uint64_t flow) { return be16(uint16_t(10000 + (flow & 15))); }
 
     void fill(rte_mbuf* m, uint64_t flow, uint8_t flags) const {
-        auto* p = rte_pktmbuf_mtod(m, uint8_t*);
-        std::memcpy(p, tpl_, kFrameLen);
-        m->data_len = m->pkt_len = kFrameLen;
-        m->port = port_id;
-        auto* ip = reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr));
-        auto* tcp = reinterpret_cast<TcpHdr*>(p + sizeof(EthHdr) + sizeof(Ipv4Hdr));
+        auto [ip, tcp] = put(m, tpl_);
         const uint32_t src = client_ip(flow);
         const uint16_t sport = client_port(flow);
         ip->src = src;
@@ -212,11 +237,45 @@ public:
         tcp->checksum = c;
     }
 
+    // A reply of flow `flow`'s real server to its client.
+    void fill_reply(rte_mbuf* m, uint64_t flow) const {
+        auto [ip, tcp] = put(m, reply_tpl_);
+        const uint32_t rs = server_ip(flow);
+        const uint32_t client = client_ip(flow);
+        const uint16_t cport = client_port(flow);
+        ip->src = rs;
+        ip->dst = client;
+        ip->checksum = csum_update32(csum_update32(ip->checksum, 0, rs), 0, client);
+        tcp->dst_port = cport;
+        uint16_t c = csum_update32(tcp->checksum, 0, rs);
+        c = csum_update32(c, 0, client);
+        tcp->checksum = csum_update16(c, 0, cport);
+    }
+
+    // One packet of the stream from the random draw r: its flow, and a
+    // reply for a share of them.
+    void fill_any(rte_mbuf* m, uint64_t r, uint64_t flows) const {
+        if (reply_share != 0 && (r >> 54) < reply_share) return fill_reply(m, r % flows);
+        fill(m, r % flows, kTcpAck);
+    }
+
     uint16_t port_id = 0;
 
 private:
     static constexpr uint16_t kFrameLen = 60;
+
+    // The template into the mbuf; its IP and TCP headers there.
+    std::pair<Ipv4Hdr*, TcpHdr*> put(rte_mbuf* m, const uint8_t* tpl) const {
+        auto* p = rte_pktmbuf_mtod(m, uint8_t*);
+        std::memcpy(p, tpl, kFrameLen);
+        m->data_len = m->pkt_len = kFrameLen;
+        m->port = port_id;
+        return {reinterpret_cast<Ipv4Hdr*>(p + sizeof(EthHdr)),
+                reinterpret_cast<TcpHdr*>(p + sizeof(EthHdr) + sizeof(Ipv4Hdr))};
+    }
+
     uint8_t tpl_[64];
+    uint8_t reply_tpl_[64];
 };
 
 // The IPv6 twin: an 80-byte client -> [2001:db8:10::10]:80 TCP frame, per
@@ -268,6 +327,9 @@ public:
         tcp->checksum = c;
     }
 
+    // Inbound only: NAT66 replies are not generated here.
+    void fill_any(rte_mbuf* m, uint64_t r, uint64_t flows) const { fill(m, r % flows, kTcpAck); }
+
     uint16_t port_id = 0;
 
 private:
@@ -289,7 +351,7 @@ std::pair<double, uint64_t> run_pass(Pass pass, Worker& worker, rte_mempool* poo
     for (uint64_t done = 0; done < packets; done += kBurst) {
         while (rte_pktmbuf_alloc_bulk(pool, burst, kBurst) != 0) {
         }
-        for (uint16_t i = 0; i < kBurst; ++i) src.fill(burst[i], rng.next() % flows, kTcpAck);
+        for (uint16_t i = 0; i < kBurst; ++i) src.fill_any(burst[i], rng.next(), flows);
         switch (pass) {
             case Pass::kGen:
                 rte_pktmbuf_free_bulk(burst, kBurst);
@@ -325,6 +387,9 @@ Result run_case(const std::string& mode, uint64_t conns, const Options& opt,
 
     Source src;
     src.port_id = ports.ports[0].port_id;
+    if constexpr (std::is_same_v<Source, PacketSource>) {
+        if (mode == "nat") src.reply_share = static_cast<uint32_t>(opt.reply_ratio * 1024);
+    }
 
     // Fill the table: one SYN per flow, in order.
     rte_mbuf* burst[kBurst];
@@ -393,6 +458,8 @@ int main(int argc, char** argv) {
             opt.packets = std::stoull(value());
         else if (a == "--runs")
             opt.runs = std::stoi(value());
+        else if (a == "--reply-ratio")
+            opt.reply_ratio = std::stod(value());
         else if (a == "--json")
             opt.json = value();
         else if (a == "--lcore")

@@ -60,9 +60,22 @@ void Snapshot::finalize() {
 // What Forwarder did per packet (route, then the static neighbour of the
 // next hop), once per server: NAT and TUN go to the route's next hop, DR to
 // the server itself on the route's port (its segment is directly attached).
+// The same for a route through a gateway, whose packets (NAT replies to
+// clients) all go to that gateway.
 void Snapshot::finalize_hops() {
     for (RealServer& rs : real_servers) {
         rs.hop = rs.present && rs.ip != 0 ? resolve_hop(rs.ip, rs.method) : ServerHop{};
+    }
+    for (Route& r : routes) {
+        r.hop = ServerHop{};
+        if (r.via == 0) continue;
+        r.hop.routed = true;
+        r.hop.port = r.port;
+        r.hop.ip = r.via;
+        r.hop.src = r.src;
+        if (const StaticNeighbor* sn = static_neighbor(r.port, r.via)) {
+            r.hop.static_neighbor = static_cast<int32_t>(sn - static_neighbors.data());
+        }
     }
 }
 
@@ -175,10 +188,9 @@ bool Snapshot::is_local6(const uint8_t* ip) const {
 
 // Linear longest-prefix match: routing tables here are a handful of entries.
 std::optional<NextHop> Snapshot::route(uint32_t dst) const {
-    for (const Route& r : routes) {
-        if ((dst & r.mask) == r.prefix) return NextHop{r.port, r.via ? r.via : dst, r.src};
-    }
-    return std::nullopt;
+    const Route* r = route_to(dst);
+    if (r == nullptr) return std::nullopt;
+    return NextHop{r->port, r->via ? r->via : dst, r->src};
 }
 
 const StaticNeighbor* Snapshot::static_neighbor(uint16_t port, uint32_t ip) const {

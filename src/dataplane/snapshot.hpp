@@ -92,6 +92,9 @@ struct Route {
     uint16_t port = 0;  // index into the port list
     uint32_t via = 0;   // 0: directly connected
     uint32_t src = 0;   // our address on the next hop's subnet (set by finalize)
+    // Through a gateway (via): the hop to it, its static neighbour found
+    // once (set by finalize; not routed until then, and for connected routes).
+    ServerHop hop;
 };
 
 struct NextHop {
@@ -226,12 +229,20 @@ struct Snapshot {
     bool is_local6(const uint8_t* ip, uint16_t port) const;
     bool is_local6(const uint8_t* ip) const;
     std::optional<NextHop> route(uint32_t dst) const;
+    // The route dst takes (longest prefix first), or null. Inline: every
+    // NAT reply asks (Neighbors::route_and_send).
+    const Route* route_to(uint32_t dst) const {
+        for (const Route& r : routes) {
+            if ((dst & r.mask) == r.prefix) return &r;
+        }
+        return nullptr;
+    }
     const StaticNeighbor* static_neighbor(uint16_t port, uint32_t ip) const;
     // Where a connection's packets to real server `ip` (id rs_id, method
     // as the connection has it) go: the hop finalize worked out, while the
     // id still names that server with that method, else resolved now (a
     // reload changed or removed the server since the connection was made).
-    ServerHop hop_to(uint32_t rs_id, uint32_t ip, uint8_t method) const {
+    [[gnu::always_inline]] ServerHop hop_to(uint32_t rs_id, uint32_t ip, uint8_t method) const {
         if (rs_id < real_servers.size()) {
             const RealServer& rs = real_servers[rs_id];
             if (rs.present && rs.ip == ip && rs.method == method) return rs.hop;

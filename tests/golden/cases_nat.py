@@ -7,7 +7,10 @@ Reply (RS -> client, after the client created the connection): IP src = VIP,
 sport = vport, TTL-1, eth to the client. Checksums valid throughout.
 """
 
-from golden import (RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
+from scapy.layers.inet import IP, TCP
+from scapy.layers.l2 import Ether
+
+from golden import (CLIENT, GW_MAC, RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
                     nat_reply, payload, rs_tcp, rs_udp)
 
 syn = client_tcp(VIP_NAT, 80, sport=40001, flags="S", seq=1000, tos=0x10, ip_id=0x1234)
@@ -42,6 +45,56 @@ rst_b = client_tcp(VIP_NAT, 80, sport=40021, flags="R", seq=2001, ip_id=0x1303)
 syn_again_b = client_tcp(VIP_NAT, 80, sport=40021, flags="S", seq=9000, ip_id=0x1304)
 bounded = [client_tcp(VIP_NAT, 82, sport=40030 + i, flags="S", seq=100 * i, ip_id=0x1400 + i)
            for i in range(3)]
+
+
+# Replies in a later burst than their connection's first packet: the burst's
+# lookup finds the connection by its reply key and the established path
+# (engine/established.ipp) takes them, unless a check sends them back to
+# the general path (a reload that removed the server of a service that
+# resets on removal).
+rst_from_rs = rs_tcp(RS1, 8080, 40001, flags="R", seq=5001, ack=0)
+synack_ttl1 = rs_tcp(RS1, 8080, 40001, flags="SA", seq=5000, ack=1001, ttl=1)
+NAT_TCP_LINE = ("  - { name: nat-tcp, vip: 192.0.2.10, port: 80, protocol: tcp, scheduler: rr, "
+                "real_servers: [{ address: 10.0.0.11, port: 8080, forward: nat }] }\n")
+
+
+# A client behind the gateway (172.16.0.0/16 via 10.0.0.254): replies go
+# to the gateway's MAC, through the route's hop worked out with the Snapshot.
+ROUTED_CLIENT = "172.16.9.9"
+syn_routed = client_tcp(VIP_NAT, 80, sport=40041, flags="S", src=ROUTED_CLIENT, mac=GW_MAC)
+synack_routed = rs_tcp(RS1, 8080, 40041, flags="SA", client=ROUTED_CLIENT)
+
+
+def reply_via_gateway(inp):
+    e = nat_reply(inp, VIP_NAT, 80)
+    e.pkt[Ether].dst = GW_MAC
+    return e
+
+
+def without_nat_tcp(text: str) -> str:
+    assert NAT_TCP_LINE in text
+    return text.replace(NAT_TCP_LINE, "")
+
+
+def nat_tcp_resets_on_other_server(text: str) -> str:
+    assert NAT_TCP_LINE in text
+    return text.replace(NAT_TCP_LINE, NAT_TCP_LINE.replace("10.0.0.11", "10.0.0.12").replace(
+        "scheduler: rr,", "scheduler: rr, on_remove: reset,"))
+
+
+def resets_both_ways(outputs: list, inputs: list) -> list:
+    """The reply becomes an RST to the client from VIP:80; the server gets one back."""
+    if len(outputs) != 3:
+        return [f"{len(outputs)} frames out, want 3 (SYN, two RSTs)"]
+    errs = []
+    to_client = [o for o in outputs[1:] if IP in o and o[IP].dst == CLIENT]
+    to_rs = [o for o in outputs[1:] if IP in o and o[IP].dst == RS1]
+    if len(to_client) != 1 or to_client[0][IP].src != VIP_NAT or to_client[0][TCP].sport != 80 \
+            or "R" not in to_client[0][TCP].flags:
+        errs.append("no RST from VIP:80 to the client")
+    if len(to_rs) != 1 or "R" not in to_rs[0][TCP].flags or to_rs[0][TCP].dport != 8080:
+        errs.append("no RST back to RS1:8080")
+    return errs
 
 
 def nocsum_stays_zero():
@@ -111,6 +164,50 @@ CASES = [
     Case("SYN, RST and a new SYN on the same tuple in one burst: a fresh connection",
          inputs=[syn_b, rst_b, syn_again_b],
          expect=[nat_inbound(p, RS1, 8080) for p in (syn_b, rst_b, syn_again_b)]),
+
+    Case("each packet in its own burst: replies and the ACK take the established path",
+         inputs=[syn, synack, ack, resp],
+         burst_at=[1, 2, 3],
+         expect=[nat_inbound(syn, RS1, 8080), nat_reply(synack, VIP_NAT, 80),
+                 nat_inbound(ack, RS1, 8080), nat_reply(resp, VIP_NAT, 80)]),
+
+    Case("udp answer in a later burst: to the client from VIP:53",
+         inputs=[dgram, answer],
+         burst_at=[1],
+         expect=[nat_inbound(dgram, RS1, 5353), nat_reply(answer, VIP_NAT, 53)]),
+
+    Case("RST from the server in a later burst: to the client; the client's next SYN is new",
+         inputs=[syn, rst_from_rs, syn],
+         burst_at=[1, 2],
+         expect=[nat_inbound(syn, RS1, 8080), nat_reply(rst_from_rs, VIP_NAT, 80),
+                 nat_inbound(syn, RS1, 8080)],
+         counters={"conns_created": 2}),
+
+    Case("reply to a client behind the gateway: eth to the gateway's MAC",
+         inputs=[syn_routed, synack_routed],
+         expect=[nat_inbound(syn_routed, RS1, 8080), reply_via_gateway(synack_routed)]),
+
+    Case("reply to a client behind the gateway, in a later burst: eth to the gateway's MAC",
+         inputs=[syn_routed, synack_routed],
+         burst_at=[1],
+         expect=[nat_inbound(syn_routed, RS1, 8080), reply_via_gateway(synack_routed)]),
+
+    Case("reply with TTL 1 in a later burst: dropped (ttl_exceeded)",
+         inputs=[syn, synack_ttl1],
+         burst_at=[1],
+         expect=[nat_inbound(syn, RS1, 8080)],
+         drops={"ttl_exceeded": 1}),
+
+    Case("reply after a reload removed its service: still to the client (the connection drains)",
+         inputs=[syn, synack],
+         reload=without_nat_tcp, reload_at=1,
+         expect=[nat_inbound(syn, RS1, 8080), nat_reply(synack, VIP_NAT, 80)]),
+
+    Case("reply after a reload removed its server (on_remove: reset): resets both ways",
+         inputs=[syn, resp],
+         reload=nat_tcp_resets_on_other_server, reload_at=1,
+         expect=resets_both_ways,
+         counters={"removed_rs_resets": 1}),
 
     Case("max_half_open 2: the third SYN of one burst is refused (half_open_limit)",
          inputs=bounded,

@@ -3,6 +3,7 @@
 //
 //   engine_runner --config dvs.yaml --in in.pcap --out out.pcap
 //                 --stats stats.json [--settle SECONDS]
+//                 [--burst-at N]... [--reload dvs2.yaml --reload-at N]
 //
 // The engine (dataplane/engine/engine.hpp) is built from the case's YAML as
 // dvsd builds its workers (config -> Snapshot -> publisher -> WorkerEnv),
@@ -14,6 +15,13 @@
 // housekeeping at each step as the poll loop would, so timeouts (fragments)
 // fire without sleeping. The counters are written as dvsd's --stats-file
 // writes them.
+//
+// --burst-at N starts a new burst at frame N (0-based): a packet of a
+// connection made by an earlier burst is then looked up with it already in
+// the table, as it mostly is in a real loop (the established path). With
+// --reload, the second config replaces the first before frame N (which
+// starts a burst), as dvsd's reload would: ids stay stable (IdRegistry),
+// the Snapshot is swapped, and the stats are the second config's.
 //
 // With dataplane.workers > 1 every engine gets its handoff rings and its own
 // TX queue; the frames arrive on worker 0's RX queue (one port, one queue),
@@ -48,6 +56,7 @@
 #include <vector>
 
 #include "control/config/config.hpp"
+#include "control/id_registry.hpp"
 #include "control/snapshot_builder.hpp"
 #include "control/stats_report.hpp"
 #include "dataplane/engine/capture_port_io.hpp"
@@ -67,6 +76,9 @@ constexpr double kHousekeepingStep = 0.01;  // s of test clock between housekeep
 struct Options {
     std::string config, in, out, stats;
     double settle = 0;
+    std::vector<size_t> burst_at;  // frames that start a burst
+    std::string reload;            // a second config, in force from frame reload_at on
+    size_t reload_at = 0;
 };
 
 using Frame = std::vector<uint8_t>;
@@ -138,13 +150,20 @@ Options parse_args(int argc, char** argv) {
             o.stats = value();
         } else if (a == "--settle") {
             o.settle = std::stod(value());
+        } else if (a == "--burst-at") {
+            o.burst_at.push_back(std::stoul(value()));
+        } else if (a == "--reload") {
+            o.reload = value();
+        } else if (a == "--reload-at") {
+            o.reload_at = std::stoul(value());
         } else {
             throw std::runtime_error("unknown argument " + a);
         }
     }
     if (o.config.empty() || o.in.empty() || o.out.empty() || o.stats.empty()) {
         throw std::runtime_error(
-            "usage: engine_runner --config F --in F --out F --stats F [--settle S]");
+            "usage: engine_runner --config F --in F --out F --stats F [--settle S] "
+            "[--burst-at N]... [--reload F --reload-at N]");
     }
     return o;
 }
@@ -247,8 +266,20 @@ int run(const Options& o, const char* prog) {
     // As dvsd builds its workers: Config -> Snapshot -> publisher -> WorkerEnv.
     const dataplane::PortLayout ports = port_layout(cfg.ports[0], workers);
     dataplane::SnapshotPublisher publisher(workers);
-    publisher.publish(control::build_snapshot(cfg, workers, 1));
-    const dataplane::Snapshot& snap = *publisher.current();
+    // A reload needs ids that stay stable across configs, as dvsd's.
+    control::IdRegistry registry(dataplane::kMaxServices, dataplane::kMaxRealServers);
+    const auto never_idle = [](uint32_t) { return false; };
+    control::IdAssignment ids;
+    std::vector<size_t> burst_at = o.burst_at;
+    if (o.reload.empty()) {
+        publisher.publish(control::build_snapshot(cfg, workers, 1));
+    } else {
+        ids = registry.assign(cfg, never_idle);
+        publisher.publish(control::build_snapshot(cfg, workers, 1, &ids));
+        burst_at.push_back(o.reload_at);
+    }
+    control::Config cfg2;  // the reload's
+    const dataplane::Snapshot* snapshot = publisher.current();
     dataplane::HandoffRings rings;  // none for one worker
     if (workers > 1) rings = dataplane::create_handoff_rings(workers, 4096);
     std::array<const dataplane::WorkerCounters*, dataplane::kMaxWorkers> all{};
@@ -273,10 +304,21 @@ int run(const Options& o, const char* prog) {
     std::vector<Frame> outputs;
     uint64_t rx_nombuf = 0;
     const std::vector<Frame> inputs = read_pcap(o.in);
-    for (size_t i = 0; i < inputs.size(); i += kBurst) {
+    for (size_t i = 0, end = 0; i < inputs.size(); i = end) {
+        if (!o.reload.empty() && i == o.reload_at) {
+            cfg2 = control::load_config_text(read_file(o.reload), o.reload);
+            ids = registry.assign(cfg2, never_idle);
+            publisher.publish(control::build_snapshot(cfg2, workers, 2, &ids, snapshot));
+            snapshot = publisher.current();
+        }
+        const dataplane::Snapshot& snap = *snapshot;
+        end = std::min(i + kBurst, inputs.size());
+        for (size_t b : burst_at) {
+            if (b > i && b < end) end = b;
+        }
         rte_mbuf* burst[kBurst];
         uint16_t n = 0;
-        for (size_t j = i; j < std::min(i + kBurst, inputs.size()); ++j) {
+        for (size_t j = i; j < end; ++j) {
             rte_mbuf* m = rte_pktmbuf_alloc(pool);
             if (m == nullptr) {  // the NIC finds no mbuf: the frame is lost
                 ++rx_nombuf;
@@ -301,6 +343,7 @@ int run(const Options& o, const char* prog) {
     // The loop's housekeeping while the case settles, on the test clock.
     const uint64_t step =
         static_cast<uint64_t>(static_cast<double>(engines[0]->tsc_hz()) * kHousekeepingStep);
+    const dataplane::Snapshot& snap = *snapshot;
     for (double t = 0; t < o.settle; t += kHousekeepingStep) {
         clock += step;
         for (auto& e : engines) {
@@ -314,8 +357,9 @@ int run(const Options& o, const char* prog) {
     write_pcap(o.out, outputs);
 
     control::StatsView view;
-    view.config = &cfg;
+    view.config = o.reload.empty() ? &cfg : &cfg2;
     view.snapshot = &snap;
+    if (!o.reload.empty()) view.ids = &ids;
     for (auto& e : engines) view.workers.push_back(&e->counters());
     view.mbuf_pool_size = pool->size;
     view.mbuf_pool_free = rte_mempool_avail_count(pool);

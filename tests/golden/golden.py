@@ -320,6 +320,11 @@ class Case:
     ordered: bool = True          # compare expected frames in order, or as a set
     check: Checker | None = None  # an extra checker, run besides `expect`
     settle: float = DEFAULT_SETTLE
+    burst_at: list = field(default_factory=list)  # input indices that start a new burst
+    # A reload before input `reload_at` (which starts a burst): the config's
+    # text through this function is the new config (ids stay stable).
+    reload: Callable[[str], str] | None = None
+    reload_at: int = 0
 
 
 # --------------------------------------------------------------------------
@@ -573,7 +578,8 @@ def _log_tail(path: str, n: int = 12) -> str:
     return " | ".join(lines[-n:])
 
 
-def run_engine(inputs: list, mtu: int, settle: float, workdir: str, workers: int = 1):
+def run_engine(inputs: list, mtu: int, settle: float, workdir: str, workers: int = 1,
+               burst_at: list = (), reload=None, reload_at: int = 0):
     """Feed inputs through one engine_runner run. Returns (outputs, final stats)."""
     cfg = os.path.join(workdir, "dvs.yaml")
     in_pcap = os.path.join(workdir, "in.pcap")
@@ -582,11 +588,19 @@ def run_engine(inputs: list, mtu: int, settle: float, workdir: str, workers: int
     log_path = os.path.join(workdir, "runner.log")
     render_config(cfg, in_pcap, out_pcap, mtu, workers)
     wrpcap(in_pcap, inputs)
+    extra = []
+    for b in burst_at:
+        extra += ["--burst-at", str(b)]
+    if reload is not None:
+        cfg2 = os.path.join(workdir, "dvs2.yaml")
+        with open(cfg) as f, open(cfg2, "w") as g:
+            g.write(reload(f.read()))
+        extra += ["--reload", cfg2, "--reload-at", str(reload_at)]
 
     with open(log_path, "wb") as log:
         try:
             rc = subprocess.run([RUNNER, "--config", cfg, "--in", in_pcap, "--out", out_pcap,
-                                 "--stats", stats_path, "--settle", str(settle)],
+                                 "--stats", stats_path, "--settle", str(settle)] + extra,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 timeout=RUN_TIMEOUT).returncode
         except subprocess.TimeoutExpired:
@@ -644,7 +658,8 @@ def run_case(case: Case, workdir: str) -> list:
     """Run one case in its own subdirectory of workdir; returns its errors."""
     d = tempfile.mkdtemp(prefix="case-", dir=workdir)
     try:
-        outputs, stats = run_engine(case.inputs, case.mtu, case.settle, d, case.workers)
+        outputs, stats = run_engine(case.inputs, case.mtu, case.settle, d, case.workers,
+                                    case.burst_at, case.reload, case.reload_at)
     except RunError as e:
         return [str(e)]
     errs = judge(case, outputs, stats)

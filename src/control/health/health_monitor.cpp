@@ -36,12 +36,12 @@ int64_t unix_ms() {
 struct HealthMonitor::Server {
     Server(asio::io_context& io, std::string name, const std::optional<HealthCheckConfig>& c,
            const std::optional<AgentCheckConfig>& a, ProbeTarget t, std::function<void()> notify)
-        : io_(io),
+        : check(c),
+          agent(a),
+          io_(io),
           check_timer_(io),
           agent_timer_(io),
           name_(std::move(name)),
-          check(c),
-          agent(a),
           target_(std::move(t)),
           notify_(std::move(notify)) {
         info.check = check ? to_string(check->type) : "none";

@@ -11,9 +11,9 @@ namespace dvs::dataplane {
 // with it to the end, through the handoff rings too) and, for IPv4 TCP/UDP,
 // the conn-table bucket of its tuple fetched (the lookup key for inbound
 // packets and NAT replies alike); then the entries those buckets point at;
-// and only then is each packet looked up and processed, in order: an
-// inbound packet of a known connection by the established path
-// (established.ipp), the rest by process(), which finds the lookup in
+// and only then is each packet looked up and processed, in order: a
+// packet of a known connection (inbound or NAT reply) by the established
+// path (established.ipp), the rest by process(), which finds the lookup in
 // `ctx_.hint`. The lookup runs just before its packet, so it sees every
 // insert and erase of the packets before it (no stale result to guard
 // against), and the entry it reads was fetched while those were processed.
@@ -61,12 +61,14 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
             f.hit = ctx_.conns.lookup(f.key, f.hash);
             f.generation = ctx_.conns.generation();
             ctx_.hint = &f;
-            // An inbound packet of a known connection: the established
-            // path, unless a new NAT connection of this burst waits for its
-            // reply key: the general path lets that one's packet leave
-            // first when this is its flow (ConnTracker::inbound).
-            if (f.hit.conn != nullptr && f.hit.dir == Direction::kInbound && !track_.has_parked() &&
-                established(burst[i], view[i].v, *f.hit.conn, snap)) {
+            // A packet of a known connection: the established path. Not an
+            // inbound one while a new NAT connection of this burst waits for
+            // its reply key: the general path lets that one's packet leave
+            // first when this is its flow (ConnTracker::inbound). (A reply
+            // is found by its reply key, which a waiting one does not have
+            // indexed yet.)
+            if (f.hit.conn != nullptr && (f.hit.dir == Direction::kReply || !track_.has_parked()) &&
+                established(burst[i], view[i].v, f.hit, snap)) {
                 continue;
             }
         } else {

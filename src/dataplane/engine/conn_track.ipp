@@ -214,7 +214,8 @@ inline void ConnTracker<Io>::count_inbound(const Conn& c, uint16_t l3_len) {
 // established path (engine/established.ipp) comes here straight from the
 // burst's lookup.
 template <class Io>
-void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c) {
+inline void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                         Conn& c) {
     const ConnState next = v.proto == kIpProtoTcp
                                ? tcp_next_state(c.state, Direction::kInbound, v.tcp_flags)
                                : ConnState::kUdp;
@@ -225,7 +226,8 @@ void ConnTracker<Io>::established(rte_mbuf* m, PacketView& v, const Snapshot& sn
     }
     ctx_.conns.touch(&c, ctx_.now_s, timeout_of(snap, next));
     if (changed) sync_.emit(c, SyncOp::kUpdate);
-    count_in_and_forward(m, v, snap, c);
+    count_inbound(c, v.l3_len);
+    fwd_.forward(m, v, snap, c);
 }
 
 template <class Io>
@@ -326,29 +328,42 @@ void ConnTracker<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, co
     if (!snap.ha.standby.empty() && snap.ha.is_standby(c->vip)) {
         return out_.drop(m, DropReason::kHaBackup);  // the VRRP master forwards it
     }
-    if (!ports.later_fragment && v.proto == kIpProtoTcp &&
-        !engine_detail::rs_present(snap, c->rs_id) && c->service_id < snap.services.size() &&
-        snap.services[c->service_id].reset_on_remove) {
+    if (!ports.later_fragment && reply_resets(v, snap, *c)) {
         return reset_connection(m, v, snap, c, Direction::kReply);
     }
-    ConnState next = c->state;
-    if (!ports.later_fragment) {
-        next = v.proto == kIpProtoTcp ? tcp_next_state(c->state, Direction::kReply, v.tcp_flags)
+    replied(m, v, snap, *c, ports.later_fragment);
+}
+
+template <class Io>
+bool ConnTracker<Io>::reply_resets(const PacketView& v, const Snapshot& snap, const Conn& c) const {
+    return v.proto == kIpProtoTcp && !engine_detail::rs_present(snap, c.rs_id) &&
+           c.service_id < snap.services.size() && snap.services[c.service_id].reset_on_remove;
+}
+
+// A reply of connection c that goes on: the state machine, the timer, the
+// rewrite for the client, counters, out. The established path
+// (engine/established.ipp) comes here straight from the burst's lookup.
+template <class Io>
+inline void ConnTracker<Io>::replied(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c,
+                                     bool later_fragment) {
+    ConnState next = c.state;
+    if (!later_fragment) {
+        next = v.proto == kIpProtoTcp ? tcp_next_state(c.state, Direction::kReply, v.tcp_flags)
                                       : ConnState::kUdp;
     }
-    account_load(c->rs_id, c->service_id, c->state, next);
-    const bool changed = next != c->state;
-    c->state = next;
-    ctx_.conns.touch(c, ctx_.now_s, timeout_of(snap, next));
-    if (changed) sync_.emit(*c, SyncOp::kUpdate);
+    account_load(c.rs_id, c.service_id, c.state, next);
+    const bool changed = next != c.state;
+    c.state = next;
+    ctx_.conns.touch(&c, ctx_.now_s, timeout_of(snap, next));
+    if (changed) sync_.emit(c, SyncOp::kUpdate);
 
     // A later fragment (no L4 header) gets the address only.
-    if (!nat_forward_source(v, c->vip, c->vport)) return out_.drop(m, DropReason::kTtlExceeded);
-    ctx_.counters->services[c->service_id].pkts_out.add();
-    ctx_.counters->services[c->service_id].bytes_out.add(v.l3_len);
-    ctx_.counters->real_servers[c->rs_id].pkts_out.add();
-    ctx_.counters->real_servers[c->rs_id].bytes_out.add(v.l3_len);
-    nbr_.route_and_send(m, snap, c->client_ip);
+    if (!nat_forward_source(v, c.vip, c.vport)) return out_.drop(m, DropReason::kTtlExceeded);
+    ctx_.counters->services[c.service_id].pkts_out.add();
+    ctx_.counters->services[c.service_id].bytes_out.add(v.l3_len);
+    ctx_.counters->real_servers[c.rs_id].pkts_out.add();
+    ctx_.counters->real_servers[c.rs_id].bytes_out.add(v.l3_len);
+    nbr_.route_and_send(m, snap, c.client_ip);
 }
 
 template <class Io>

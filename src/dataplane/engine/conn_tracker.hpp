@@ -48,10 +48,22 @@ public:
     bool continues(const PacketView& v, const Snapshot& snap, const Service& svc,
                    const Conn& c) const;
     // An inbound packet of connection c, which continues() it, on its
-    // owner core: state, timer, counters, forwarding.
-    void established(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c);
+    // owner core: state, timer, counters, forwarding. Inline: the
+    // established path (established.ipp) runs it for every packet.
+    [[gnu::always_inline]] void established(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                            Conn& c);
     // A NAT real server's reply, on the client's owner core.
     void reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
+    // Whether a reply (whole, with ports) of connection c ends it with
+    // resets: TCP, and its server left a service that resets on removal.
+    // Reads only.
+    bool reply_resets(const PacketView& v, const Snapshot& snap, const Conn& c) const;
+    // A reply of connection c that goes on (not in HA standby, not
+    // reply_resets), on the client's owner core: state, timer, rewrite,
+    // counters, out. Inline: the established path (established.ipp) runs
+    // it for every reply.
+    [[gnu::always_inline]] void replied(rte_mbuf* m, PacketView& v, const Snapshot& snap, Conn& c,
+                                        bool later_fragment);
     // The scheduler's pick for a new connection (pool index), with the
     // backends' load summed over workers when the scheduler wants it.
     int32_t schedule(const Service& svc, const sched::FlowInfo& flow);

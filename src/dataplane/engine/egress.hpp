@@ -37,8 +37,14 @@ public:
     Egress& operator=(const Egress&) = delete;
 
     // On this core's TX queue of the port, or to the core that owns the
-    // port's only TX queue.
-    void transmit(uint16_t port_index, rte_mbuf* m);
+    // port's only TX queue. Inline: every packet sent leaves through here.
+    [[gnu::always_inline]] void transmit(uint16_t port_index, rte_mbuf* m) {
+        const int32_t q = tx_queue_[port_index];
+        if (q < 0) return transmit_by_owner(port_index, m);
+        if (const uint16_t sent = io_.send(port_index, static_cast<uint16_t>(q), m)) {
+            counters_.tx.add(sent);
+        }
+    }
     // A parsed packet to the core `to`, which resumes at `kind` with the
     // view restored (parse once).
     void handoff(uint32_t to, rte_mbuf* m, HandoffKind kind, const PacketView& v,
@@ -52,12 +58,16 @@ public:
     Io& io() { return io_; }
 
 private:
+    void transmit_by_owner(uint16_t port_index, rte_mbuf* m);
     void enqueue(uint32_t to, rte_mbuf* m);
 
     const uint32_t id_;
     const WorkerEnv& env_;
     WorkerCounters& counters_;
     Io io_;
+    // This core's TX queue of each port (PortInfo::tx_queue[id_]), copied
+    // here so a send reads one array: ports do not change after start-up.
+    int32_t tx_queue_[kMaxPorts];
     rte_mbuf* handoff_buf_[kMaxWorkers][kBurst];
     uint16_t handoff_count_[kMaxWorkers] = {};
 };

@@ -10,20 +10,18 @@ template <class Io>
 Egress<Io>::Egress(uint32_t id, const WorkerEnv& env, WorkerCounters& counters)
     : id_(id), env_(env), counters_(counters) {
     io_.init(env_, id_);
+    for (size_t p = 0; p < kMaxPorts; ++p) {
+        tx_queue_[p] = p < env_.ports->ports.size() ? env_.ports->ports[p].tx_queue[id_] : -1;
+    }
 }
 
 template <class Io>
-void Egress<Io>::transmit(uint16_t port_index, rte_mbuf* m) {
-    const PortInfo& port = env_.ports->ports[port_index];
-    const int32_t q = port.tx_queue[id_];
-    if (q < 0) {
-        counters_.tx_handoff.add();
-        HandoffMeta& meta = handoff_meta(m);
-        meta.kind = HandoffKind::kTransmit;
-        meta.port_index = port_index;
-        return enqueue(port.tx_owner, m);
-    }
-    counters_.tx.add(io_.send(port_index, static_cast<uint16_t>(q), m));
+void Egress<Io>::transmit_by_owner(uint16_t port_index, rte_mbuf* m) {
+    counters_.tx_handoff.add();
+    HandoffMeta& meta = handoff_meta(m);
+    meta.kind = HandoffKind::kTransmit;
+    meta.port_index = port_index;
+    enqueue(env_.ports->ports[port_index].tx_owner, m);
 }
 
 template <class Io>

@@ -25,8 +25,8 @@
 // by engine/engine_impl.hpp); each Io is instantiated once, in one
 // translation unit (engine_dpdk.cpp for DpdkPortIo):
 //   classify.ipp      Engine: burst stages, parse, owner core, from_ring
-//   established.ipp   Engine: an inbound packet of a known connection, straight
-//                     from the burst's lookup to ConnTracker::established
+//   established.ipp   Engine: a packet of a known connection (inbound or NAT
+//                     reply), straight from the burst's lookup to ConnTracker
 //   conn_track.ipp    ConnTracker: inbound / reply state machine, load
 //                     accounting, scheduling, expiry, conn dump
 //   nat.ipp dr.ipp tun.ipp   Forwarder: the forwarding methods (TUN with PMTU)
@@ -137,9 +137,14 @@ private:
             audit_l4_checksum(port_index, v);
         }
     }
-    // established.ipp: an inbound packet of connection c, found by the
-    // burst's lookup; false (nothing done) when it needs the general path.
-    bool established(rte_mbuf* m, PacketView& v, Conn& c, const Snapshot& snap);
+    // established.ipp: a packet of the connection the burst's lookup found
+    // (inbound or a NAT reply); false (nothing done) when it needs the
+    // general path. The two check what dispatch and ConnTracker would.
+    bool established(rte_mbuf* m, PacketView& v, const ConnTable::Hit& hit, const Snapshot& snap);
+    [[gnu::always_inline]] bool established_inbound(const PacketView& v, const Conn& c,
+                                                    const Snapshot& snap);
+    [[gnu::always_inline]] bool established_reply(const PacketView& v, const Conn& c,
+                                                  const Snapshot& snap);
     void dispatch(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Ports& ports);
     void fragment6(rte_mbuf* m, PacketView& v, const Snapshot& snap);
 

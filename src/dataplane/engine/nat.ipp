@@ -7,20 +7,26 @@
 namespace dvs::dataplane {
 
 template <class Io>
-void Forwarder<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+inline void Forwarder<Io>::forward(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                   const Conn& c) {
     switch (c.method) {
         case kMethodDr:
             return forward_dr(m, snap, c);
         case kMethodTun:
             return forward_tun(m, v, snap, c);
         default:
-            break;
+            return forward_nat(m, v, snap, c);
     }
-    // NAT: a router hop, so TTL drops; a later fragment has no ports to rewrite.
+}
+
+template <class Io>
+inline void Forwarder<Io>::forward_nat(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                       const Conn& c) {
+    // A router hop, so TTL drops; a later fragment has no ports to rewrite.
     if (!nat_forward_destination(v, c.rs_ip, c.rs_port)) {
         return out_.drop(m, DropReason::kTtlExceeded);
     }
-    nbr_.send_hop(m, snap, snap.hop_to(c.rs_id, c.rs_ip, c.method));
+    nbr_.send_hop(m, snap, snap.hop_to(c.rs_id, c.rs_ip, kMethodNat));
 }
 
 }  // namespace dvs::dataplane

@@ -123,9 +123,11 @@ void Neighbors<Io>::learn6(const Snapshot& snap, uint16_t port_index, const Ip6&
 
 template <class Io>
 void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
-    const auto nh = snap.route(dst_ip);
-    if (!nh) return out_.drop(m, DropReason::kNoRoute);
-    send(m, snap, nh->port, nh->ip);
+    const Route* r = snap.route_to(dst_ip);
+    if (r == nullptr) return out_.drop(m, DropReason::kNoRoute);
+    // Through a gateway: the hop finalize worked out (no static-neighbour search).
+    if (r->hop.routed) return send_hop(m, snap, r->hop);
+    send(m, snap, r->port, r->via ? r->via : dst_ip);
 }
 
 template <class Io>
@@ -155,7 +157,7 @@ void Neighbors<Io>::send_in(Table& table, rte_mbuf* m, const Snapshot& snap, uin
 }
 
 template <class Io>
-void Neighbors<Io>::send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop) {
+inline void Neighbors<Io>::send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop) {
     if (!hop.routed) return out_.drop(m, DropReason::kNoRoute);
     if (hop.static_neighbor >= 0) {
         engine_detail::set_eth(*rte_pktmbuf_mtod(m, EthHdr*),

@@ -48,8 +48,9 @@ public:
         send_in(*table_, m, snap, port_index, nh_ip);
     }
     // The same through a hop the Snapshot worked out (Snapshot::hop_to): no
-    // route or static-neighbour search.
-    void send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop);
+    // route or static-neighbour search. Inline: the forwarding methods'
+    // every packet (a hop through the neighbour cache calls send_resolved).
+    [[gnu::always_inline]] void send_hop(rte_mbuf* m, const Snapshot& snap, const ServerHop& hop);
     // A sender learned from ARP: what was held for it goes now.
     void learn(uint16_t port_index, uint32_t ip, const uint8_t mac[6]) {
         learn_in(*table_, port_index, ip, mac);

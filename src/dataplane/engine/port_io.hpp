@@ -28,7 +28,7 @@ public:
 
     // Buffers m for queue `queue` of the port at `port_index`; returns the
     // packets sent now (a full buffer is flushed).
-    uint16_t send(uint16_t port_index, uint16_t queue, rte_mbuf* m) {
+    [[gnu::always_inline]] uint16_t send(uint16_t port_index, uint16_t queue, rte_mbuf* m) {
         return rte_eth_tx_buffer(ports_->ports[port_index].port_id, queue, buffers_[port_index], m);
     }
     uint16_t flush(uint16_t port_index, uint16_t queue) {
