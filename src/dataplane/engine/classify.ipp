@@ -9,14 +9,11 @@ namespace dvs::dataplane {
 // The burst goes through in stages so that its cache misses overlap:
 // all headers are fetched; then each packet is parsed (once: the view goes
 // with it to the end, through the handoff rings too) and, for IPv4 TCP/UDP,
-// the conn-table bucket of its tuple fetched (the lookup key for inbound
-// packets and NAT replies alike); then the entries those buckets point at;
-// and only then is each packet looked up and processed, in order: a
-// packet of a known connection (inbound or NAT reply) by the established
-// path (established.ipp), the rest by process(), which finds the lookup in
-// `ctx_.hint`. The lookup runs just before its packet, so it sees every
-// insert and erase of the packets before it (no stale result to guard
-// against), and the entry it reads was fetched while those were processed.
+// its tuple hashed (the lookup key for inbound packets and NAT replies
+// alike); then the conn-table buckets of those tuples fetched; then the
+// entries those buckets point at; then every lookup back to back; and only then is each packet
+// processed, in order: a packet of a known connection (inbound or NAT reply) by the established
+// path (established.ipp), the rest by process(), which finds the lookup in `ctx_.hint`.
 template <class Io>
 void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) {
     static_assert(kBurst <= 32, "one bit of `plain` per packet");
@@ -35,39 +32,46 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
     uint32_t plain = 0;  // bit i: packet i is IPv4 TCP/UDP with ports, flow[i] built
     bool any6 = false;
     for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
-    // A packet's bucket is fetched as soon as its key is known: the
-    // fetches still overlap (a prefetch does not wait), and the parse of
-    // the packets after it hides their latency.
     for (uint16_t i = 0; i < n; ++i) {
         const PacketView& v = *::new (&view[i].v) PacketView(
             parse_frame(rte_pktmbuf_mtod(burst[i], uint8_t*), rte_pktmbuf_data_len(burst[i])));
         if (v.kind == FrameKind::kIpv4 && v.has_ports) {
             CoreContext::BurstLookup& f = *::new (&flow[i].l) CoreContext::BurstLookup{
-                {v.ip->src, v.ip->dst, v.src_port, v.dst_port, v.proto}, 0, {}, 0};
+                FlowKey::of(&v.ip->src, &v.src_port, v.proto), 0, {}, 0};
             f.hash = ConnTable::hash_key(f.key);
-            ctx_.conns.prefetch_bucket(f.hash);
             plain |= 1u << i;
         }
         any6 |= v.kind == FrameKind::kIpv6;
     }
     if (any6) prefetch_ipv6(view, n);
+    // The bucket prefetches back to back, after the parses, so that their
+    // misses overlap (issued from the parse loop they were slower at 1M
+    // connections), then the entries.
+    for (uint32_t m = plain; m != 0; m &= m - 1) {
+        ctx_.conns.prefetch_bucket(flow[__builtin_ctz(m)].l.hash);
+    }
     for (uint32_t m = plain; m != 0; m &= m - 1) {
         ctx_.conns.prefetch_entries(flow[__builtin_ctz(m)].l.hash);
+    }
+    // The lookups back to back: independent loads whose misses the CPU
+    // overlaps (each just before its packet's processing was no faster).
+    const uint32_t generation = ctx_.conns.generation();
+    for (uint32_t m = plain; m != 0; m &= m - 1) {
+        CoreContext::BurstLookup& f = flow[__builtin_ctz(m)].l;
+        f.hit = ctx_.conns.lookup(f.key, f.hash);
+        f.generation = generation;
     }
     for (uint16_t i = 0; i < n; ++i) {
         ctx_.burst_view = &view[i].v;
         if (plain & (1u << i)) {
-            CoreContext::BurstLookup& f = flow[i].l;
-            f.hit = ctx_.conns.lookup(f.key, f.hash);
-            f.generation = ctx_.conns.generation();
+            const CoreContext::BurstLookup& f = flow[i].l;
             ctx_.hint = &f;
-            // A packet of a known connection: the established path. Not an
-            // inbound one while a new NAT connection of this burst waits for
-            // its reply key: the general path lets that one's packet leave
-            // first when this is its flow (ConnTracker::inbound). (A reply
-            // is found by its reply key, which a waiting one does not have
-            // indexed yet.)
-            if (f.hit.conn != nullptr && (f.hit.dir == Direction::kReply || !track_.has_parked()) &&
+            // A packet of a known connection: the established path, while
+            // no insert or erase since the lookup can have moved it (a new
+            // NAT connection parked by an earlier packet is an insert: its
+            // flow's next packet takes the general path, which lets the
+            // parked one leave first).
+            if (f.hit.conn != nullptr && ctx_.conns.generation() == generation &&
                 established(burst[i], view[i].v, f.hit, snap)) {
                 continue;
             }
