@@ -6,6 +6,7 @@
 // well-formed packet. The view points into the caller's buffer; it owns
 // nothing and is valid as long as the buffer is.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "packet/checksum.hpp"
@@ -53,6 +54,9 @@ struct PacketView {
         return reinterpret_cast<Ipv6FragHdr*>(reinterpret_cast<uint8_t*>(ip6) + frag6);
     }
 };
+
+// FlowKey::of copies the two ports as one 4-byte word.
+static_assert(offsetof(PacketView, dst_port) == offsetof(PacketView, src_port) + 2);
 
 // `v` refused for reason `r` (what the parsers return).
 inline PacketView dropped(PacketView v, DropReason r) {
