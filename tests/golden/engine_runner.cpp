@@ -165,6 +165,9 @@ Options parse_args(int argc, char** argv) {
             "usage: engine_runner --config F --in F --out F --stats F [--settle S] "
             "[--burst-at N]... [--reload F --reload-at N]");
     }
+    if (o.reload.empty() != (o.reload_at == 0)) {
+        throw std::runtime_error("--reload and --reload-at N (N > 0) go together");
+    }
     return o;
 }
 
@@ -304,6 +307,10 @@ int run(const Options& o, const char* prog) {
     std::vector<Frame> outputs;
     uint64_t rx_nombuf = 0;
     const std::vector<Frame> inputs = read_pcap(o.in);
+    if (!o.reload.empty() && o.reload_at >= inputs.size()) {
+        throw std::runtime_error("--reload-at " + std::to_string(o.reload_at) + " is past the " +
+                                 std::to_string(inputs.size()) + " input frames");
+    }
     for (size_t i = 0, end = 0; i < inputs.size(); i = end) {
         if (!o.reload.empty() && i == o.reload_at) {
             cfg2 = control::load_config_text(read_file(o.reload), o.reload);
