@@ -196,6 +196,8 @@ Entry* BasicConnTable<Entry, Key>::insert_inbound(const Entry& proto, uint32_t n
     return &c;
 }
 
+// No generation bump here: insert_inbound bumped it when the entry was
+// made, so no lookup result of the burst is trusted past that point.
 template <class Entry, class Key>
 bool BasicConnTable<Entry, Key>::add_reply_key(Entry* c, uint64_t reply_hash) {
     const uint32_t idx = index_of(c);

@@ -21,15 +21,12 @@ using sched::detail::mix64;
 
 // The connection tables' hashes (conn_table.hpp). IPv4: the key as two
 // words loaded whole (the addresses; the ports and protocol), the second
-// spread over 64 bits by one odd multiply (a bijection, as the finaliser it
-// replaces was: a ^ g(b) collides no more often) and both mixed by one
-// finaliser; the table takes home bucket, alternate and signature from
-// different bits of the result. About ten instructions a packet fewer than
-// two finalisers.
+// mixed before it meets the first. A multiply alone is not enough there:
+// its low half depends only on the low half of the ports word, so a client
+// could pick ports and addresses whose NAT reply keys all share one hash
+// (test_conn_table.cpp, "crafted NAT reply keys").
 inline uint64_t hash_flow(const FlowKey& k) {
-    constexpr uint64_t kOdd = 0x9e3779b97f4a7c15;  // 2^64 / golden ratio, odd
-    const uint64_t b = ((uint64_t{k.ports()} << 8) | k.proto) * kOdd;
-    return mix64(k.addresses() ^ b);
+    return mix64(k.addresses() ^ mix64((uint64_t{k.ports()} << 8) | k.proto));
 }
 inline uint64_t hash_flow(const FlowKey6& k) {
     uint64_t w[4];

@@ -503,3 +503,26 @@ TEST_CASE("a multi-tick advance moves a live entry on once and expires it on tim
     CHECK(calls == 2);
     CHECK(t.size() == 0);
 }
+
+// A NAT reply key's client (destination) address and port are the
+// attacker's to choose. Spreading the ports word by a multiply alone
+// (d80c1d7) let 256 of them hash to one value: two client ports that differ
+// only in their second byte on the wire leave the product's low half
+// equal, and the client address cancels the high half. Every one of those
+// keys must hash apart.
+TEST_CASE("hash_flow: crafted NAT reply keys do not share a hash", "[conn][hostile]") {
+    constexpr uint64_t kOdd = 0x9e3779b97f4a7c15;
+    const auto spread = [](const FlowKey& k) {
+        return ((uint64_t{k.ports()} << 8) | k.proto) * kOdd;
+    };
+    // Real server 10.0.0.11:8080 replying to client 198.51.100.7:40000.
+    const FlowKey base{0x0b00000a, 0x076433c6, 0x901f, 0x409c, 6};
+    std::set<uint64_t> hashes;
+    for (uint32_t j = 0; j < 256; ++j) {
+        FlowKey k = base;
+        k.dst_port = static_cast<uint16_t>((base.dst_port & 0x00ff) | (j << 8));
+        k.dst_ip ^= static_cast<uint32_t>((spread(base) ^ spread(k)) >> 32);
+        hashes.insert(hash_flow(k));
+    }
+    REQUIRE(hashes.size() == 256);
+}
