@@ -66,28 +66,19 @@ void Snapshot::finalize_hops() {
     for (RealServer& rs : real_servers) {
         rs.hop = rs.present && rs.ip != 0 ? resolve_hop(rs.ip, rs.method) : ServerHop{};
     }
-    for (Route& r : routes) {
-        r.hop = ServerHop{};
-        if (r.via == 0) continue;
-        r.hop.routed = true;
-        r.hop.port = r.port;
-        r.hop.ip = r.via;
-        r.hop.src = r.src;
-        if (const StaticNeighbor* sn = static_neighbor(r.port, r.via)) {
-            r.hop.static_neighbor = static_cast<int32_t>(sn - static_neighbors.data());
-        }
-    }
+    for (Route& r : routes) r.hop = r.via != 0 ? hop_via(r.port, r.via, r.src) : ServerHop{};
 }
 
 ServerHop Snapshot::resolve_hop(uint32_t ip, uint8_t method) const {
-    ServerHop hop;
     const auto nh = route(ip);
-    if (!nh) return hop;
-    hop.routed = true;
-    hop.port = nh->port;
-    hop.ip = method == kMethodDr ? ip : nh->ip;
-    hop.src = nh->src;
-    if (const StaticNeighbor* sn = static_neighbor(hop.port, hop.ip)) {
+    if (!nh) return ServerHop{};
+    return hop_via(nh->port, method == kMethodDr ? ip : nh->ip, nh->src);
+}
+
+// A hop to neighbour `ip` on `port`, with its static neighbour if it has one.
+ServerHop Snapshot::hop_via(uint16_t port, uint32_t ip, uint32_t src) const {
+    ServerHop hop{true, port, ip, src};
+    if (const StaticNeighbor* sn = static_neighbor(port, ip)) {
         hop.static_neighbor = static_cast<int32_t>(sn - static_neighbors.data());
     }
     return hop;

@@ -250,6 +250,7 @@ struct Snapshot {
         return resolve_hop(ip, method);
     }
     ServerHop resolve_hop(uint32_t ip, uint8_t method) const;
+    ServerHop hop_via(uint16_t port, uint32_t ip, uint32_t src) const;
 
     // IPv6: the same questions over the IPv6 halves.
     const Service* find_service6(const Ip6& vip, uint16_t port, uint8_t proto) const;

@@ -27,7 +27,7 @@ void Egress<Io>::transmit_by_owner(uint16_t port_index, rte_mbuf* m) {
 template <class Io>
 void Egress<Io>::flush_tx() {
     for (size_t p = 0; p < env_.ports->ports.size(); ++p) {
-        const int32_t q = env_.ports->ports[p].tx_queue[id_];
+        const int32_t q = tx_queue_[p];
         if (q < 0) continue;
         counters_.tx.add(io_.flush(static_cast<uint16_t>(p), static_cast<uint16_t>(q)));
     }
