@@ -32,6 +32,7 @@ namespace dvs::bench {
 class BenchWorker {
 public:
     static constexpr unsigned kHandoffRingSize = 4096;  // dvsd's
+    static constexpr uint64_t kHashSeed = 0xb5ad4eceda1ce2a9ull;
 
     BenchWorker(const std::string& config_yaml, uint64_t capacity,
                 const dataplane::PortLayout& ports, rte_mempool* pool, uint32_t workers = 1)
@@ -46,6 +47,9 @@ public:
         env_.rings = &rings_;
         env_.stop = &stop;
         env_.all_counters = all_.data();
+        // Fixed, not dvsd's random seed: every run places the same flows
+        // in the same buckets, so instruction counts compare across builds.
+        env_.conn_hash_seed = {kHashSeed};
         for (uint32_t w = 0; w < workers; ++w) {
             workers_.push_back(std::make_unique<dataplane::Worker>(
                 w, env_, static_cast<uint32_t>(capacity), pool));

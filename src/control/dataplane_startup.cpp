@@ -289,7 +289,7 @@ int Daemon::start_dataplane() {
     // Always: the HA peer's records and the restored connections come this way.
     sync_rings_ = std::make_unique<dataplane::SyncRings>(n_workers, kSyncRingSize);
 
-    dataplane::WorkerEnv env;
+    dataplane::WorkerEnv env;  // conn_hash_seed: its default, random, drawn here
     env.n_workers = n_workers;
     env.ports = &ports_;
     env.snapshots = publisher_.get();
@@ -311,7 +311,7 @@ int Daemon::start_dataplane() {
     telemetry::register_commands({all_counters_.begin(), all_counters_.begin() + n_workers});
     spdlog::info(
         "connection table: {} entries per worker, {:.1f} bytes per entry; IPv6: {} entries per "
-        "worker, {:.1f} bytes per entry",
+        "worker, {:.1f} bytes per entry; keyed hash (a random seed drawn at this start)",
         config_.dataplane.conn_capacity, workers_[0]->conn_bytes_per_entry(),
         dataplane::conn6_capacity(config_.dataplane.conn_capacity,
                                   config_.dataplane.conn6_capacity),

@@ -32,8 +32,8 @@ uint64_t BasicConnTable<Entry, Key>::memory_bytes(uint32_t capacity) {
 }
 
 template <class Entry, class Key>
-BasicConnTable<Entry, Key>::BasicConnTable(uint32_t capacity, TableMemory memory)
-    : capacity_(capacity), memory_(memory) {
+BasicConnTable<Entry, Key>::BasicConnTable(uint32_t capacity, FlowHashSeed seed, TableMemory memory)
+    : capacity_(capacity), seed_(seed), memory_(memory) {
     entries_ = static_cast<Entry*>(allocate(sizeof(Entry) * (capacity ? capacity : 1)));
     links_ = static_cast<Link*>(allocate(sizeof(Link) * (capacity ? capacity : 1)));
     wheel_ = static_cast<uint32_t*>(allocate(sizeof(uint32_t) * kWheelSlots));

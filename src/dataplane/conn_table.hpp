@@ -23,10 +23,12 @@
 // addresses, at most 64 bytes) and ConnTable6 IPv6 ones (Conn6, 128-bit
 // addresses), so IPv6 never makes an IPv4 entry bigger or an IPv4 key
 // compare longer. The code is the same; an Entry provides inbound_key(),
-// reply_key(), has_reply_key, expires and wheel_slot, and hash_flow(Key) is
-// the key's hash. The wheel's list links are the table's own array (the cold
-// part of an entry: insert, erase, expiry and early moves touch it, a
-// packet of an established flow does not).
+// reply_key(), has_reply_key, expires and wheel_slot, and hash_flow(Key,
+// seed) is the key's hash, keyed by a seed of the table's (random in dvsd,
+// so nobody can compute offline which keys share a bucket pair). The
+// wheel's list links are the table's own array (the cold part of an entry:
+// insert, erase, expiry and early moves touch it, a packet of an
+// established flow does not).
 
 #include <cstdint>
 #include <memory>
@@ -59,7 +61,8 @@ public:
         Direction dir = Direction::kInbound;
     };
 
-    explicit BasicConnTable(uint32_t capacity, TableMemory memory = {});
+    // seed: the key of hash_key (flow_hash.hpp); dvsd's is random.
+    BasicConnTable(uint32_t capacity, FlowHashSeed seed, TableMemory memory = {});
     ~BasicConnTable();
     BasicConnTable(const BasicConnTable&) = delete;
     BasicConnTable& operator=(const BasicConnTable&) = delete;
@@ -169,7 +172,9 @@ public:
     // hugepages present).
     static uint64_t memory_bytes(uint32_t capacity);
 
-    static uint64_t hash_key(const Key& k) { return hash_flow(k); }
+    // The key's hash under this table's seed: what lookup, insert and the
+    // prefetches take.
+    uint64_t hash_key(const Key& k) const { return hash_flow(k, seed_); }
 
 private:
     // GCC deletes a loop whose only effect is __builtin_prefetch (it did so
@@ -246,6 +251,7 @@ private:
     uint32_t capacity_;
     uint32_t size_ = 0;
     uint32_t n_buckets_;
+    FlowHashSeed seed_;
     uint32_t free_head_;
     uint32_t tick_ = 0;  // last tick the wheel has processed
     uint32_t generation_ = 0;

@@ -19,16 +19,27 @@ namespace dvs::dataplane {
 // One mixer for the whole project (MurmurHash3's finaliser).
 using sched::detail::mix64;
 
+// The key of the connection tables' hash (hash_flow). dvsd draws one per
+// process at start (random_flow_hash_seed, through WorkerEnv) and every
+// worker's tables use it; only tests and benches fix one, to replay the
+// same placement.
+struct FlowHashSeed {
+    uint64_t value = 0;
+};
+// Eight bytes from getrandom(2). Control path only (a syscall); throws
+// std::system_error when the kernel has none to give.
+FlowHashSeed random_flow_hash_seed();
+
 // The connection tables' hashes (conn_table.hpp). IPv4: the key as two
 // words loaded whole (the addresses; the ports and protocol), the second
 // mixed before it meets the first. A multiply alone is not enough there:
 // its low half depends only on the low half of the ports word, so a client
 // could pick ports and addresses whose NAT reply keys all share one hash
 // (test_conn_table.cpp, "crafted NAT reply keys").
-inline uint64_t hash_flow(const FlowKey& k) {
+inline uint64_t hash_flow(const FlowKey& k, FlowHashSeed /*seed*/) {
     return mix64(k.addresses() ^ mix64((uint64_t{k.ports()} << 8) | k.proto));
 }
-inline uint64_t hash_flow(const FlowKey6& k) {
+inline uint64_t hash_flow(const FlowKey6& k, FlowHashSeed /*seed*/) {
     uint64_t w[4];
     std::memcpy(w, k.src_ip.b, 16);
     std::memcpy(w + 2, k.dst_ip.b, 16);

@@ -4,6 +4,7 @@
 //   engine_runner --config dvs.yaml --in in.pcap --out out.pcap
 //                 --stats stats.json [--settle SECONDS]
 //                 [--burst-at N]... [--reload dvs2.yaml --reload-at N]
+//                 [--hash-seed N]
 //
 // The engine (dataplane/engine/engine.hpp) is built from the case's YAML as
 // dvsd builds its workers (config -> Snapshot -> publisher -> WorkerEnv),
@@ -22,6 +23,11 @@
 // --reload, the second config replaces the first before frame N (which
 // starts a burst), as dvsd's reload would: ids stay stable (IdRegistry),
 // the Snapshot is swapped, and the stats are the second config's.
+//
+// The connection tables' hash seed is fixed (Options::hash_seed), not dvsd's
+// random one, so a case places its connections the same way every run;
+// --hash-seed N sets another (what a case sends or counts must not
+// depend on it).
 //
 // With dataplane.workers > 1 every engine gets its handoff rings and its own
 // TX queue; the frames arrive on worker 0's RX queue (one port, one queue),
@@ -79,6 +85,7 @@ struct Options {
     std::vector<size_t> burst_at;  // frames that start a burst
     std::string reload;            // a second config, in force from frame reload_at on
     size_t reload_at = 0;
+    uint64_t hash_seed = 0x5eed5eed5eed5eedull;
 };
 
 using Frame = std::vector<uint8_t>;
@@ -156,6 +163,8 @@ Options parse_args(int argc, char** argv) {
             o.reload = value();
         } else if (a == "--reload-at") {
             o.reload_at = std::stoul(value());
+        } else if (a == "--hash-seed") {
+            o.hash_seed = std::stoull(value(), nullptr, 0);
         } else {
             throw std::runtime_error("unknown argument " + a);
         }
@@ -163,7 +172,7 @@ Options parse_args(int argc, char** argv) {
     if (o.config.empty() || o.in.empty() || o.out.empty() || o.stats.empty()) {
         throw std::runtime_error(
             "usage: engine_runner --config F --in F --out F --stats F [--settle S] "
-            "[--burst-at N]... [--reload F --reload-at N]");
+            "[--burst-at N]... [--reload F --reload-at N] [--hash-seed N]");
     }
     if (o.reload.empty() != (o.reload_at == 0)) {
         throw std::runtime_error("--reload and --reload-at N (N > 0) go together");
@@ -296,6 +305,7 @@ int run(const Options& o, const char* prog) {
     env.stop = &stop;
     env.all_counters = all.data();
     env.clock = &clock;
+    env.conn_hash_seed = {o.hash_seed};
     std::vector<std::unique_ptr<Engine>> engines;
     for (uint32_t w = 0; w < workers; ++w) {
         engines.push_back(

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <random>
 #include <set>
 #include <vector>
@@ -8,6 +9,9 @@
 using namespace dvs::dataplane;
 
 namespace {
+
+// Fixed, so every run builds the same tables (dvsd's seed is random).
+constexpr FlowHashSeed kSeed{0x0123456789abcdefull};
 
 Conn make_conn(uint32_t client_ip, uint16_t client_port, bool nat = true) {
     Conn c{};
@@ -26,7 +30,7 @@ Conn make_conn(uint32_t client_ip, uint16_t client_port, bool nat = true) {
 }  // namespace
 
 TEST_CASE("insert then look up by inbound and reply keys", "[conn]") {
-    ConnTable t(1024);
+    ConnTable t(1024, kSeed);
     Conn* c = t.insert(make_conn(1, 1000), 0, 10);
     REQUIRE(c != nullptr);
     REQUIRE(t.size() == 1);
@@ -44,14 +48,14 @@ TEST_CASE("insert then look up by inbound and reply keys", "[conn]") {
 }
 
 TEST_CASE("a NAT entry inserted in two steps: reply key indexed later", "[conn]") {
-    ConnTable t(1024);
+    ConnTable t(1024, kSeed);
     const Conn proto = make_conn(1, 1000);
-    Conn* c = t.insert_inbound(proto, 0, 10, ConnTable::hash_key(proto.inbound_key()));
+    Conn* c = t.insert_inbound(proto, 0, 10, t.hash_key(proto.inbound_key()));
     REQUIRE(c != nullptr);
     REQUIRE(t.size() == 1);
     REQUIRE(t.lookup(c->inbound_key()).conn == c);
     REQUIRE(t.lookup(c->reply_key()).conn == nullptr);
-    REQUIRE(t.add_reply_key(c, ConnTable::hash_key(c->reply_key())));
+    REQUIRE(t.add_reply_key(c, t.hash_key(c->reply_key())));
     const auto rep = t.lookup(c->reply_key());
     REQUIRE(rep.conn == c);
     REQUIRE(rep.dir == Direction::kReply);
@@ -68,11 +72,11 @@ TEST_CASE("a reply key without room: the entry is taken out again", "[conn]") {
     constexpr uint32_t kCapacity = 16;
     constexpr uint64_t kBuckets = (kCapacity * 3 + 7) / 8;  // conn_table.cpp's bucket_count
     const auto bucket = [](uint64_t bits32) { return (bits32 * kBuckets) >> 32; };
+    ConnTable t(kCapacity, kSeed);
     const auto cornered = [&](const FlowKey& k) {  // home and alternate in {0, 1}
-        const uint64_t h = ConnTable::hash_key(k);
+        const uint64_t h = t.hash_key(k);
         return bucket(h & 0xffffffff) <= 1 && bucket((h >> 16) & 0xffffffff) <= 1;
     };
-    ConnTable t(kCapacity);
     uint32_t filled = 0;
     uint16_t port = 1;
     // Eight entries with both keys cornered: 16 keys in 16 slots.
@@ -91,10 +95,10 @@ TEST_CASE("a reply key without room: the entry is taken out again", "[conn]") {
         if (!cornered(last.inbound_key()) && cornered(last.reply_key())) break;
     }
     const uint32_t generation = t.generation();
-    Conn* c = t.insert_inbound(last, 0, 10, ConnTable::hash_key(last.inbound_key()));
+    Conn* c = t.insert_inbound(last, 0, 10, t.hash_key(last.inbound_key()));
     REQUIRE(c != nullptr);
     REQUIRE(t.size() == 9);
-    REQUIRE_FALSE(t.add_reply_key(c, ConnTable::hash_key(last.reply_key())));
+    REQUIRE_FALSE(t.add_reply_key(c, t.hash_key(last.reply_key())));
     REQUIRE(t.size() == 8);
     REQUIRE(t.generation() != generation);  // a hint taken before is stale
     REQUIRE(t.lookup(last.inbound_key()).conn == nullptr);
@@ -108,14 +112,14 @@ TEST_CASE("a reply key without room: the entry is taken out again", "[conn]") {
 }
 
 TEST_CASE("a non-NAT entry has no reply key", "[conn]") {
-    ConnTable t(64);
+    ConnTable t(64, kSeed);
     Conn* c = t.insert(make_conn(1, 1000, false), 0, 10);
     REQUIRE(t.lookup(c->reply_key()).conn == nullptr);
 }
 
 TEST_CASE("fill to capacity, refuse one more, erase and reuse", "[conn]") {
     const uint32_t cap = 4096;
-    ConnTable t(cap);
+    ConnTable t(cap, kSeed);
     std::vector<Conn*> all;
     std::mt19937 rng(6);
     for (uint32_t i = 0; i < cap; ++i) {
@@ -140,7 +144,7 @@ TEST_CASE("fill to capacity, refuse one more, erase and reuse", "[conn]") {
 }
 
 TEST_CASE("entries expire after their idle timeout, not before", "[conn][timer]") {
-    ConnTable t(256);
+    ConnTable t(256, kSeed);
     Conn* a = t.insert(make_conn(1, 1), 0, 5);
     Conn* b = t.insert(make_conn(2, 2), 0, 900);
     const FlowKey ka = a->inbound_key(), kb = b->inbound_key();
@@ -167,7 +171,7 @@ TEST_CASE("entries expire after their idle timeout, not before", "[conn][timer]"
 }
 
 TEST_CASE("touch extends life; a shorter timeout moves expiry earlier", "[conn][timer]") {
-    ConnTable t(64);
+    ConnTable t(64, kSeed);
     int expired = 0;
     auto on_expire = [&](const Conn&) -> uint32_t {
         ++expired;
@@ -189,7 +193,7 @@ TEST_CASE("touch extends life; a shorter timeout moves expiry earlier", "[conn][
 }
 
 TEST_CASE("timeouts longer than the wheel are honoured, also after a stall", "[conn][timer]") {
-    ConnTable t(64);
+    ConnTable t(64, kSeed);
     int expired = 0;
     auto on_expire = [&](const Conn&) -> uint32_t {
         ++expired;
@@ -205,7 +209,7 @@ TEST_CASE("timeouts longer than the wheel are honoured, also after a stall", "[c
 }
 
 TEST_CASE("many entries with random timeouts all expire exactly on time", "[conn][timer]") {
-    ConnTable t(20000);
+    ConnTable t(20000, kSeed);
     std::mt19937 rng(7);
     std::vector<uint32_t> due(20000);
     for (uint32_t i = 0; i < 20000; ++i) {
@@ -230,7 +234,7 @@ TEST_CASE("many entries with random timeouts all expire exactly on time", "[conn
 
 TEST_CASE("entry size and memory per connection", "[conn]") {
     REQUIRE(sizeof(Conn) <= 64);
-    ConnTable t(1 << 16);
+    ConnTable t(1 << 16, kSeed);
     INFO("bytes per entry: " << t.bytes_per_entry());
     REQUIRE(t.bytes_per_entry() < 128);
 }
@@ -247,7 +251,7 @@ TEST_CASE("TCP state machine", "[conn]") {
 }
 
 TEST_CASE("an entry the callback keeps is re-armed, then expires when let go", "[conn][timer]") {
-    ConnTable t(64);
+    ConnTable t(64, kSeed);
     Conn* c = t.insert(make_conn(1, 1), 0, 10);
     const FlowKey k = c->inbound_key();
     int calls = 0;
@@ -268,7 +272,7 @@ TEST_CASE("an entry the callback keeps is re-armed, then expires when let go", "
 }
 
 TEST_CASE("scan visits exactly the entries in use, a slice at a time", "[conn]") {
-    ConnTable t(1000);
+    ConnTable t(1000, kSeed);
     std::vector<Conn*> all;
     for (uint16_t i = 0; i < 300; ++i) all.push_back(t.insert(make_conn(i, i), 0, 10));
     for (size_t i = 0; i < all.size(); i += 3) t.erase(all[i]);
@@ -289,7 +293,7 @@ TEST_CASE("a large NAT table fills to capacity at half a bucket per entry", "[co
     // sizing allows. Every insert must succeed (displacement makes room)
     // and every key must still be found where displacement moved it.
     const uint32_t cap = 262144;  // a power of two: buckets = cap / 2, 50% of slots used
-    ConnTable t(cap);
+    ConnTable t(cap, kSeed);
     std::vector<Conn*> all;
     all.reserve(cap);
     std::mt19937 rng(11);
@@ -317,7 +321,7 @@ TEST_CASE("a large NAT table fills to capacity at half a bucket per entry", "[co
 // Connection sync refreshes the peer's copy when a live entry's timer comes
 // due and is moved on (conn_table.hpp advance()).
 TEST_CASE("advance calls on_rearm for entries touched since they were armed", "[conn]") {
-    ConnTable t(1024);
+    ConnTable t(1024, kSeed);
     Conn* idle = t.insert(make_conn(1, 1000), 0, 5);
     Conn* busy = t.insert(make_conn(2, 1000), 0, 5);
     REQUIRE(idle != nullptr);
@@ -370,7 +374,7 @@ Conn6 make_conn6(uint8_t client, uint16_t client_port) {
 TEST_CASE("the IPv6 table: 128-bit keys both ways, expiry, and an IPv4 entry that did not grow",
           "[conn][ipv6]") {
     STATIC_REQUIRE(sizeof(Conn) == 32);
-    ConnTable6 t(256);
+    ConnTable6 t(256, kSeed);
     Conn6* c = t.insert(make_conn6(7, 1000), 0, 10);
     REQUIRE(c != nullptr);
     CHECK(t.lookup(c->inbound_key()).conn == c);
@@ -429,7 +433,7 @@ TEST_CASE("IPv6 template keys: the client masked to the prefix length", "[conn][
 
     // In the table: a template found by another client of its /64, and
     // never by a connection's key of the same addresses.
-    ConnTable6 t(256);
+    ConnTable6 t(256, kSeed);
     Conn6 tmpl{};
     tmpl.client_ip = k.src_ip;
     tmpl.vip = vip;
@@ -449,7 +453,7 @@ TEST_CASE("IPv6 template keys: the client masked to the prefix length", "[conn][
 // NAT connection (two keys) of a full table inserted and found.
 TEST_CASE("a full NAT table of 1,000,000 entries takes at most 64 bytes per connection", "[conn]") {
     const uint32_t cap = 1000000;
-    ConnTable t(cap);
+    ConnTable t(cap, kSeed);
     INFO("bytes per entry: " << t.bytes_per_entry());
     CHECK(t.bytes_per_entry() <= 64.01);  // 64 + the wheel's 4 KiB over 1M entries
     CHECK(ConnTable::memory_bytes(cap) <= uint64_t{64} * cap + 4096);
@@ -474,7 +478,7 @@ TEST_CASE("a full NAT table of 1,000,000 entries takes at most 64 bytes per conn
 // time afterwards.
 TEST_CASE("a multi-tick advance moves a live entry on once and expires it on time",
           "[conn][timer]") {
-    ConnTable t(64);
+    ConnTable t(64, kSeed);
     Conn* c = t.insert(make_conn(1, 1), 0, 2);
     REQUIRE(c != nullptr);
     t.touch(c, 1, 3);  // expires at 4; its slot is tick 2's
@@ -522,7 +526,7 @@ TEST_CASE("hash_flow: crafted NAT reply keys do not share a hash", "[conn][hosti
         FlowKey k = base;
         k.dst_port = static_cast<uint16_t>((base.dst_port & 0x00ff) | (j << 8));
         k.dst_ip ^= static_cast<uint32_t>((spread(base) ^ spread(k)) >> 32);
-        hashes.insert(hash_flow(k));
+        hashes.insert(hash_flow(k, kSeed));
     }
     REQUIRE(hashes.size() == 256);
 }

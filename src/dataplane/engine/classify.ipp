@@ -38,7 +38,7 @@ void Engine<Io>::process_rx(rte_mbuf** burst, uint16_t n, const Snapshot& snap) 
         if (v.kind == FrameKind::kIpv4 && v.has_ports) {
             CoreContext::BurstLookup& f = *::new (&flow[i].l) CoreContext::BurstLookup{
                 FlowKey::of(&v.ip->src, &v.src_port, v.proto), 0, {}, 0};
-            f.hash = ConnTable::hash_key(f.key);
+            f.hash = ctx_.conns.hash_key(f.key);
             plain |= 1u << i;
         }
         any6 |= v.kind == FrameKind::kIpv6;
@@ -97,7 +97,7 @@ void Engine<Io>::prefetch_ipv6(const Slot* view, uint16_t n) {
     for (uint16_t i = 0; i < n; ++i) {
         const PacketView& v = view[i].v;
         if (v.kind != FrameKind::kIpv6 || !v.has_ports) continue;
-        hash[i] = ConnTable6::hash_key(FlowKey6{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst),
+        hash[i] = ctx_.conns6.hash_key(FlowKey6{Ip6::from(v.ip6->src), Ip6::from(v.ip6->dst),
                                                 v.src_port, v.dst_port, v.proto});
         ctx_.conns6.prefetch_bucket(hash[i]);
     }

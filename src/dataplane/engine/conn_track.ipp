@@ -155,7 +155,7 @@ void ConnTracker<Io>::inbound(rte_mbuf* m, PacketView& v, const Snapshot& snap, 
     }
     account_load(c->rs_id, c->service_id, ConnState::kCount, c->state);
     if (park) {
-        const uint64_t reply_hash = ConnTable::hash_key(c->reply_key());
+        const uint64_t reply_hash = ctx_.conns.hash_key(c->reply_key());
         ctx_.conns.prefetch_bucket(reply_hash);
         parked_[n_parked_++] = {m, &v, c, reply_hash, continued, svc.persistent};
         return;

@@ -35,6 +35,11 @@ struct WorkerEnv {
     // IPv6 connection entries per worker (dataplane.conn6_capacity); 0: the
     // default share of the IPv4 capacity (conn6_capacity in conn_table.hpp).
     uint32_t conn6_capacity = 0;
+    // The key of every worker's connection-table hash (flow_hash.hpp):
+    // random, drawn once when the env is made (the control thread, before
+    // launch), so dvsd cannot forget it; the golden runner and the benches
+    // set a fixed one to replay the same placement.
+    FlowHashSeed conn_hash_seed = random_flow_hash_seed();
     // Every worker's counters, indexed by worker id; filled before launch.
     // Read here for the per-backend load that lc/wlc/sed/nq schedule by.
     const WorkerCounters* const* all_counters = nullptr;
@@ -82,8 +87,9 @@ struct CoreContext {
           env(worker_env),
           pool(mbuf_pool),
           counters(std::make_unique<WorkerCounters>()),
-          conns(conn_capacity, memory),
-          conns6(conn6_capacity(conn_capacity, worker_env.conn6_capacity), memory),
+          conns(conn_capacity, worker_env.conn_hash_seed, memory),
+          conns6(conn6_capacity(conn_capacity, worker_env.conn6_capacity),
+                 worker_env.conn_hash_seed, memory),
           tsc_hz(rte_get_tsc_hz()),
           start_tsc(start),
           now_tsc(start),
@@ -102,9 +108,9 @@ struct CoreContext {
         }
         return conns.lookup(key);
     }
-    // ConnTable::hash_key(key), from the burst when it has it.
+    // conns.hash_key(key), from the burst when it has it.
     uint64_t conn_hash(const FlowKey& key) const {
-        return hint != nullptr && hint->key == key ? hint->hash : ConnTable::hash_key(key);
+        return hint != nullptr && hint->key == key ? hint->hash : conns.hash_key(key);
     }
     template <class Entry>  // Conn or Conn6
     uint32_t seconds_left(const Entry& c) const {
@@ -129,7 +135,7 @@ struct CoreContext {
     // builds one per such packet in a raw slot of its own stack.
     struct BurstLookup {
         FlowKey key;
-        uint64_t hash;  // ConnTable::hash_key(key)
+        uint64_t hash;  // conns.hash_key(key)
         ConnTable::Hit hit;
         uint32_t generation;
     };
