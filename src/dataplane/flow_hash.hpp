@@ -36,15 +36,30 @@ FlowHashSeed random_flow_hash_seed();
 // its low half depends only on the low half of the ports word, so a client
 // could pick ports and addresses whose NAT reply keys all share one hash
 // (test_conn_table.cpp, "crafted NAT reply keys").
-inline uint64_t hash_flow(const FlowKey& k, FlowHashSeed /*seed*/) {
-    return mix64(k.addresses() ^ mix64((uint64_t{k.ports()} << 8) | k.proto));
+//
+// Keyed, as Linux keys its connection hashes with a random seed, so that
+// nobody can compute offline a family of keys that fills one bucket pair
+// (16 keys; the next is conn_table_full). The seed goes in before the
+// inner mix64, not only before the outer one: the outer mix64 is a
+// bijection, so keys with equal input (addresses ^ mix64(ports word))
+// would collide under any seed XORed there. Before the inner one, what
+// meets the addresses is unknown; keys that differ in addresses alone
+// meet one unknown constant c, mix64(addresses ^ c). One XOR a hash. Not
+// a cryptographic PRF (SipHash, as Linux now uses, costs tens of
+// instructions more): it stops precomputation, not someone who watches
+// the table fill to learn the seed.
+inline uint64_t hash_flow(const FlowKey& k, FlowHashSeed seed) {
+    return mix64(k.addresses() ^ mix64(((uint64_t{k.ports()} << 8) | k.proto) ^ seed.value));
 }
-inline uint64_t hash_flow(const FlowKey6& k, FlowHashSeed /*seed*/) {
+// IPv6: the same, innermost (the ports word), so that the branch over the
+// destination and the ports is keyed; a source address alone meets it as
+// the IPv4 addresses do (test_conn_table.cpp, "IPv6 keys crafted").
+inline uint64_t hash_flow(const FlowKey6& k, FlowHashSeed seed) {
     uint64_t w[4];
     std::memcpy(w, k.src_ip.b, 16);
     std::memcpy(w + 2, k.dst_ip.b, 16);
     const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
-    return mix64(mix64(w[0] ^ mix64(w[1])) ^ mix64(w[2] ^ mix64(w[3] ^ mix64(b))));
+    return mix64(mix64(w[0] ^ mix64(w[1])) ^ mix64(w[2] ^ mix64(w[3] ^ mix64(b ^ seed.value))));
 }
 
 // ip and port in network byte order; result in [0, n_workers).
