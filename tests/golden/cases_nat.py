@@ -10,8 +10,8 @@ sport = vport, TTL-1, eth to the client. Checksums valid throughout.
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
-from golden import (CLIENT, GW_MAC, RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
-                    nat_reply, payload, rs_tcp, rs_udp)
+from golden import (CLIENT, GW_MAC, RS1, VIP_NAT, Case, client_tcp, client_udp, drop_errors,
+                    nat_inbound, nat_reply, payload, rs_tcp, rs_udp)
 
 syn = client_tcp(VIP_NAT, 80, sport=40001, flags="S", seq=1000, tos=0x10, ip_id=0x1234)
 ack = client_tcp(VIP_NAT, 80, sport=40001, flags="A", seq=1001, ack=5001, ip_id=0x1235)
@@ -69,6 +69,29 @@ def reply_via_gateway(inp):
     e = nat_reply(inp, VIP_NAT, 80)
     e.pkt[Ether].dst = GW_MAC
     return e
+
+
+# Two workers (frames arrive on worker 0): a client port whose flow worker 1
+# owns (sent_by_worker_1 checks it), so its connection is in worker 1's
+# table. Worker 0's burst lookup of each later packet misses, so the general
+# path hands it over and worker 1 sends it. (Each core's table holds only
+# the flows it owns, so the ownership test of established.ipp never decides
+# on its own: dropping it leaves this case passing.)
+W1_PORT = 40050
+syn_w1 = client_tcp(VIP_NAT, 80, sport=W1_PORT, flags="S", seq=3000, ip_id=0x1501)
+synack_w1 = rs_tcp(RS1, 8080, W1_PORT, flags="SA", seq=8000, ack=3001)
+ack_w1 = client_tcp(VIP_NAT, 80, sport=W1_PORT, flags="A", seq=3001, ack=8001, ip_id=0x1502)
+resp_w1 = rs_tcp(RS1, 8080, W1_PORT, flags="PA", seq=8001, ack=3001, data=b"owned by worker 1")
+
+
+def sent_by_worker_1(stats):
+    """Worker 1 made the connection and sent all four; worker 0 handed all four over."""
+    w0, w1 = stats["workers"][0], stats["workers"][1]
+    want = {"w0.handoff_out": (w0["handoff_out"], 4), "w0.tx": (w0["tx"], 0),
+            "w1.handoff_in": (w1["handoff_in"], 4), "w1.tx": (w1["tx"], 4),
+            "w1.conns_created": (w1["conns_created"], 1)}
+    errs = [f"{k}: {got}, want {n}" for k, (got, n) in want.items() if got != n]
+    return errs + drop_errors(stats, {})
 
 
 def without_nat_tcp(text: str) -> str:
@@ -208,6 +231,13 @@ CASES = [
          reload=nat_tcp_resets_on_other_server, reload_at=1,
          expect=resets_both_ways,
          counters={"removed_rs_resets": 1}),
+
+    Case("two workers, worker 1 owns the flow: replies in later bursts are handed over to it",
+         inputs=[syn_w1, synack_w1, ack_w1, resp_w1],
+         burst_at=[1, 2, 3], workers=2,
+         expect=[nat_inbound(syn_w1, RS1, 8080), nat_reply(synack_w1, VIP_NAT, 80),
+                 nat_inbound(ack_w1, RS1, 8080), nat_reply(resp_w1, VIP_NAT, 80)],
+         stats_check=sent_by_worker_1),
 
     Case("max_half_open 2: the third SYN of one burst is refused (half_open_limit)",
          inputs=bounded,
