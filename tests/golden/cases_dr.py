@@ -43,4 +43,12 @@ CASES = [
     Case("udp datagram with checksum 0: byte-identical",
          inputs=[dgram_nocsum],
          expect=[dr(dgram_nocsum, RS2_MAC)]),
+
+    # HA (Case.standby): VRRP BACKUP for the VIP once the connection exists;
+    # its later segments are the master's (dispatch drops them, ha_backup).
+    Case("HA: BACKUP for the VIP after the SYN: the client's next segments dropped (ha_backup)",
+         inputs=[syn, ack, data],
+         burst_at=[2], standby=[VIP_DR], standby_at=1,
+         expect=[dr(syn, RS2_MAC)],
+         drops={"ha_backup": 2}),
 ]

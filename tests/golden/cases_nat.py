@@ -10,8 +10,8 @@ sport = vport, TTL-1, eth to the client. Checksums valid throughout.
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
-from golden import (CLIENT, GW_MAC, RS1, VIP_NAT, Case, client_tcp, client_udp, drop_errors,
-                    nat_inbound, nat_reply, payload, rs_tcp, rs_udp)
+from golden import (CLIENT, GW_MAC, RS1, VIP_DR, VIP_NAT, Case, client_tcp, client_udp,
+                    drop_errors, nat_inbound, nat_reply, payload, rs_tcp, rs_udp)
 
 syn = client_tcp(VIP_NAT, 80, sport=40001, flags="S", seq=1000, tos=0x10, ip_id=0x1234)
 ack = client_tcp(VIP_NAT, 80, sport=40001, flags="A", seq=1001, ack=5001, ip_id=0x1235)
@@ -93,6 +93,13 @@ def sent_by_worker_1(stats):
     errs = [f"{k}: {got}, want {n}" for k, (got, n) in want.items() if got != n]
     return errs + drop_errors(stats, {})
 
+
+# HA (Case.standby): the box becomes VRRP BACKUP for the VIP after the SYN
+# went through; the connection stays in the table, but its later packets,
+# both ways, are the master's to forward (dispatch and ConnTracker::reply
+# drop them as ha_backup). BACKUP for another VIP changes nothing here.
+data_ha = client_tcp(VIP_NAT, 80, sport=40001, flags="PA", seq=1001, ack=5001, ip_id=0x1238,
+                     data=b"to the backup")
 
 def without_nat_tcp(text: str) -> str:
     assert NAT_TCP_LINE in text
@@ -238,6 +245,24 @@ CASES = [
          expect=[nat_inbound(syn_w1, RS1, 8080), nat_reply(synack_w1, VIP_NAT, 80),
                  nat_inbound(ack_w1, RS1, 8080), nat_reply(resp_w1, VIP_NAT, 80)],
          stats_check=sent_by_worker_1),
+
+    Case("HA: BACKUP for the VIP after the SYN: the client's next segments dropped (ha_backup)",
+         inputs=[syn, ack, data_ha],
+         burst_at=[2], standby=[VIP_NAT], standby_at=1,
+         expect=[nat_inbound(syn, RS1, 8080)],
+         drops={"ha_backup": 2}),
+
+    Case("HA: BACKUP for the VIP after the SYN: the server's replies dropped (ha_backup)",
+         inputs=[syn, synack, resp],
+         burst_at=[2], standby=[VIP_NAT], standby_at=1,
+         expect=[nat_inbound(syn, RS1, 8080)],
+         drops={"ha_backup": 2}),
+
+    Case("HA: BACKUP for another VIP only: the connection goes on both ways in later bursts",
+         inputs=[syn, synack, ack, resp],
+         burst_at=[2, 3], standby=[VIP_DR], standby_at=1,
+         expect=[nat_inbound(syn, RS1, 8080), nat_reply(synack, VIP_NAT, 80),
+                 nat_inbound(ack, RS1, 8080), nat_reply(resp, VIP_NAT, 80)]),
 
     Case("max_half_open 2: the third SYN of one burst is refused (half_open_limit)",
          inputs=bounded,

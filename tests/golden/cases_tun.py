@@ -166,4 +166,12 @@ CASES = [
          mtu=2040,
          inputs=[no_df_2040],
          expect=outer_fragments(no_df_2040, RS3, RS3_MAC, 2034)),
+
+    # HA (Case.standby): VRRP BACKUP for the VIP once the connection exists;
+    # its later segments are the master's (dispatch drops them, ha_backup).
+    Case("HA: BACKUP for the VIP after the SYN: the client's next segments dropped (ha_backup)",
+         inputs=[syn, ack, data],
+         burst_at=[2], standby=[VIP_TUN], standby_at=1,
+         expect=[tun(syn, RS3)],
+         drops={"ha_backup": 2}),
 ]
