@@ -4,6 +4,7 @@
 //   engine_runner --config dvs.yaml --in in.pcap --out out.pcap
 //                 --stats stats.json [--settle SECONDS]
 //                 [--burst-at N]... [--reload dvs2.yaml --reload-at N]
+//                 [--standby ADDR]... [--standby-at N]
 //
 // The engine (dataplane/engine/engine.hpp) is built from the case's YAML as
 // dvsd builds its workers (config -> Snapshot -> publisher -> WorkerEnv),
@@ -23,6 +24,13 @@
 // starts a burst), as dvsd's reload would: ids stay stable (IdRegistry),
 // the Snapshot is swapped, and the stats are the second config's.
 //
+// --standby ADDR (IPv4, repeatable) is what HaManager::apply gives the
+// Snapshot when this box is BACKUP of a VRRP instance holding ADDR
+// (HaView::standby): from the start, or with --standby-at N from frame N
+// on (it starts a burst), where the Snapshot of the config in force is
+// rebuilt with that HA view and published, as dvsd republishes on a
+// VRRP transition to BACKUP. Connections made before stay in the tables.
+//
 // With dataplane.workers > 1 every engine gets its handoff rings and its own
 // TX queue; the frames arrive on worker 0's RX queue (one port, one queue),
 // and after each burst every ring is drained, engine by engine, until no
@@ -36,6 +44,7 @@
 // EAL (for mbufs and the connection table's memory) starts with the
 // config's dataplane.eal, which for golden.yaml.in needs no privilege.
 
+#include <arpa/inet.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -55,6 +64,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/id_registry.hpp"
 #include "control/snapshot_builder.hpp"
@@ -79,6 +89,8 @@ struct Options {
     std::vector<size_t> burst_at;  // frames that start a burst
     std::string reload;            // a second config, in force from frame reload_at on
     size_t reload_at = 0;
+    std::vector<uint32_t> standby;  // HaView::standby (network order)
+    size_t standby_at = 0;          // 0: from the start
 };
 
 using Frame = std::vector<uint8_t>;
@@ -156,6 +168,13 @@ Options parse_args(int argc, char** argv) {
             o.reload = value();
         } else if (a == "--reload-at") {
             o.reload_at = std::stoul(value());
+        } else if (a == "--standby") {
+            const std::string text = value();
+            const auto ip = text::parse_ipv4(text);
+            if (!ip) throw std::runtime_error("--standby " + text + ": not an IPv4 address");
+            o.standby.push_back(htonl(*ip));
+        } else if (a == "--standby-at") {
+            o.standby_at = std::stoul(value());
         } else {
             throw std::runtime_error("unknown argument " + a);
         }
@@ -163,10 +182,13 @@ Options parse_args(int argc, char** argv) {
     if (o.config.empty() || o.in.empty() || o.out.empty() || o.stats.empty()) {
         throw std::runtime_error(
             "usage: engine_runner --config F --in F --out F --stats F [--settle S] "
-            "[--burst-at N]... [--reload F --reload-at N]");
+            "[--burst-at N]... [--reload F --reload-at N] [--standby ADDR]... [--standby-at N]");
     }
     if (o.reload.empty() != (o.reload_at == 0)) {
         throw std::runtime_error("--reload and --reload-at N (N > 0) go together");
+    }
+    if (o.standby_at != 0 && o.standby.empty()) {
+        throw std::runtime_error("--standby-at needs --standby");
     }
     return o;
 }
@@ -274,14 +296,21 @@ int run(const Options& o, const char* prog) {
     const auto never_idle = [](uint32_t) { return false; };
     control::IdAssignment ids;
     std::vector<size_t> burst_at = o.burst_at;
-    if (o.reload.empty()) {
-        publisher.publish(control::build_snapshot(cfg, workers, 1));
+    // The HA view of the Snapshot built for frame i on (HaManager::apply's).
+    const auto with_ha = [&](std::unique_ptr<dataplane::Snapshot> s, size_t i) {
+        if (i >= o.standby_at) s->ha.standby = o.standby;
+        return s;
+    };
+    if (o.reload.empty() && o.standby_at == 0) {
+        publisher.publish(with_ha(control::build_snapshot(cfg, workers, 1), 0));
     } else {
         ids = registry.assign(cfg, never_idle);
-        publisher.publish(control::build_snapshot(cfg, workers, 1, &ids));
-        burst_at.push_back(o.reload_at);
+        publisher.publish(with_ha(control::build_snapshot(cfg, workers, 1, &ids), 0));
+        if (!o.reload.empty()) burst_at.push_back(o.reload_at);
+        if (o.standby_at != 0) burst_at.push_back(o.standby_at);
     }
     control::Config cfg2;  // the reload's
+    uint64_t version = 1;
     const dataplane::Snapshot* snapshot = publisher.current();
     dataplane::HandoffRings rings;  // none for one worker
     if (workers > 1) rings = dataplane::create_handoff_rings(workers, 4096);
@@ -315,7 +344,14 @@ int run(const Options& o, const char* prog) {
         if (!o.reload.empty() && i == o.reload_at) {
             cfg2 = control::load_config_text(read_file(o.reload), o.reload);
             ids = registry.assign(cfg2, never_idle);
-            publisher.publish(control::build_snapshot(cfg2, workers, 2, &ids, snapshot));
+            publisher.publish(
+                with_ha(control::build_snapshot(cfg2, workers, ++version, &ids, snapshot), i));
+            snapshot = publisher.current();
+        }
+        if (o.standby_at != 0 && i == o.standby_at) {  // VRRP went BACKUP: republished
+            const control::Config& in_force = o.reload.empty() || i < o.reload_at ? cfg : cfg2;
+            publisher.publish(
+                with_ha(control::build_snapshot(in_force, workers, ++version, &ids, snapshot), i));
             snapshot = publisher.current();
         }
         const dataplane::Snapshot& snap = *snapshot;
