@@ -7,23 +7,6 @@
 
 namespace dvs::dataplane {
 
-void tun_write_outer(Ipv4Hdr& outer, const Ipv4Hdr& inner, uint16_t inner_len, uint32_t src,
-                     uint32_t dst, uint16_t id) {
-    outer.version_ihl = 0x45;
-    outer.tos = inner.tos;
-    outer.total_length = be16(static_cast<uint16_t>(inner_len + sizeof(Ipv4Hdr)));
-    outer.id = be16(id);
-    // DF travels with the inner packet so path MTU discovery keeps working
-    // end to end (RFC 2003, 5.1).
-    outer.frag_off = be16(be16(inner.frag_off) & kIpFlagDontFragment);
-    outer.ttl = kTunTtl;
-    outer.protocol = kIpProtoIpip;
-    outer.src = src;
-    outer.dst = dst;
-    outer.checksum = 0;
-    outer.checksum = csum_compute(&outer, sizeof(Ipv4Hdr));
-}
-
 void tun6_write_outer(Ipv6Hdr& outer, const Ipv6Hdr& inner, uint16_t inner_len, const Ip6& src,
                       const Ip6& dst) {
     outer.vtc_flow = be32((6u << 28) | (be32(inner.vtc_flow) & 0x0fffffffu));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "packet/checksum.hpp"
 #include "packet/flow_key.hpp"
 #include "packet/wire.hpp"
 
@@ -16,8 +17,25 @@ inline constexpr uint8_t kTunTtl = 64;
 
 // Writes the outer header for `inner` (inner_len bytes of IP packet): TOS and
 // DF copied from the inner header, TTL 64, protocol 4, checksum computed.
-void tun_write_outer(Ipv4Hdr& outer, const Ipv4Hdr& inner, uint16_t inner_len, uint32_t src,
-                     uint32_t dst, uint16_t id);
+// Inline, with the fixed 20-byte sum: every TUN packet writes one, and the
+// generic byte-pair loop it replaced cost about 50 instructions a packet.
+[[gnu::always_inline]] inline void tun_write_outer(Ipv4Hdr& outer, const Ipv4Hdr& inner,
+                                                   uint16_t inner_len, uint32_t src, uint32_t dst,
+                                                   uint16_t id) {
+    outer.version_ihl = 0x45;
+    outer.tos = inner.tos;
+    outer.total_length = be16(static_cast<uint16_t>(inner_len + sizeof(Ipv4Hdr)));
+    outer.id = be16(id);
+    // DF travels with the inner packet so path MTU discovery keeps working
+    // end to end (RFC 2003, 5.1).
+    outer.frag_off = be16(be16(inner.frag_off) & kIpFlagDontFragment);
+    outer.ttl = kTunTtl;
+    outer.protocol = kIpProtoIpip;
+    outer.src = src;
+    outer.dst = dst;
+    outer.checksum = 0;
+    outer.checksum = static_cast<uint16_t>(~ipv4_header_sum20(&outer));
+}
 
 // IPv6-in-IPv6 (RFC 2473): the outer header for `inner` (inner_len bytes
 // of IPv6 packet): traffic class and flow label copied from the inner

@@ -110,8 +110,17 @@ check "web answers again within 20 s of the flood's end" test -n "$recovered"
 # A 5 s timeout lets the client's kernel retransmit a SYN twice (1 s, 3 s),
 # as a real client would while the flood's last entries leave: on a slow
 # machine the worker is still draining flood SYNs from its rings then.
+snap() { # what the 20 requests below had to get through, for a failure's reader
+    dvsd_stats "$P" "$E2E_DIR/stats.json" >/dev/null 2>&1 || return 0
+    cp "$E2E_DIR/stats.json" "$E2E_DIR/stats-$1.json"
+    echo "   $1: half_open_limit=$(dvs_py show_stats.py "$E2E_DIR/stats-$1.json" get totals.drops.half_open_limit 0)" \
+        "conns_active=$(dvs_py show_stats.py "$E2E_DIR/stats-$1.json" get totals.conns_active 0)" \
+        "no_route=$(dvs_py show_stats.py "$E2E_DIR/stats-$1.json" get totals.drops.no_route 0)"
+}
+snap before-20
 res=$(requests 80 20 5)
 echo "   web after recovery: $res"
+snap after-20
 check "then 20/20 to web" test "$(json_field "$res" ok)" -eq 20
 
 e2e_stats "$E2E_DIR/stats.json" >/dev/null

@@ -10,8 +10,10 @@ sport = vport, TTL-1, eth to the client. Checksums valid throughout.
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
-from golden import (CLIENT, GW_MAC, RS1, VIP_NAT, Case, client_tcp, client_udp, nat_inbound,
-                    nat_reply, payload, rs_tcp, rs_udp)
+from scapy.layers.l2 import ARP
+
+from golden import (CLIENT, GW_MAC, OUR_MAC, RS1, VIP_DR, VIP_NAT, Case, client_tcp, client_udp,
+                    drop_errors, match_outputs, nat_inbound, nat_reply, payload, rs_tcp, rs_udp)
 
 syn = client_tcp(VIP_NAT, 80, sport=40001, flags="S", seq=1000, tos=0x10, ip_id=0x1234)
 ack = client_tcp(VIP_NAT, 80, sport=40001, flags="A", seq=1001, ack=5001, ip_id=0x1235)
@@ -69,6 +71,75 @@ def reply_via_gateway(inp):
     e = nat_reply(inp, VIP_NAT, 80)
     e.pkt[Ether].dst = GW_MAC
     return e
+
+
+# Two workers (frames arrive on worker 0): a client port whose flow worker 1
+# owns (sent_by_worker_1 checks it), so its connection is in worker 1's
+# table. Worker 0's burst lookup of each later packet misses, so the general
+# path hands it over and worker 1 sends it. (Each core's table holds only
+# the flows it owns, so the ownership test of established.ipp never decides
+# on its own: dropping it leaves this case passing.)
+W1_PORT = 40050
+syn_w1 = client_tcp(VIP_NAT, 80, sport=W1_PORT, flags="S", seq=3000, ip_id=0x1501)
+synack_w1 = rs_tcp(RS1, 8080, W1_PORT, flags="SA", seq=8000, ack=3001)
+ack_w1 = client_tcp(VIP_NAT, 80, sport=W1_PORT, flags="A", seq=3001, ack=8001, ip_id=0x1502)
+resp_w1 = rs_tcp(RS1, 8080, W1_PORT, flags="PA", seq=8001, ack=3001, data=b"owned by worker 1")
+
+
+def sent_by_worker_1(stats):
+    """Worker 1 made the connection and sent all four; worker 0 handed all four over."""
+    w0, w1 = stats["workers"][0], stats["workers"][1]
+    want = {"w0.handoff_out": (w0["handoff_out"], 4), "w0.tx": (w0["tx"], 0),
+            "w1.handoff_in": (w1["handoff_in"], 4), "w1.tx": (w1["tx"], 4),
+            "w1.conns_created": (w1["conns_created"], 1)}
+    errs = [f"{k}: {got}, want {n}" for k, (got, n) in want.items() if got != n]
+    return errs + drop_errors(stats, {})
+
+
+# HA (Case.standby): the box becomes VRRP BACKUP for the VIP after the SYN
+# went through; the connection stays in the table, but its later packets,
+# both ways, are the master's to forward (dispatch and ConnTracker::reply
+# drop them as ha_backup). BACKUP for another VIP changes nothing here.
+data_ha = client_tcp(VIP_NAT, 80, sport=40001, flags="PA", seq=1001, ack=5001, ip_id=0x1238,
+                     data=b"to the backup")
+
+# A client behind a gateway that is no static neighbour (172.17.0.0/16 via
+# 10.8.0.254, on 10.8.0.0/21 where ARP resolves): the first reply waits for
+# the gateway's ARP reply; replies then go to the learned MAC.
+LEARNED_CLIENT = "172.17.3.3"
+LEARNED_GW = "10.8.0.254"
+LEARNED_GW_MAC = "02:00:00:00:08:fe"
+syn_learned = client_tcp(VIP_NAT, 80, sport=40061, flags="S", seq=4000, src=LEARNED_CLIENT,
+                         mac=LEARNED_GW_MAC)
+synack_learned = rs_tcp(RS1, 8080, 40061, flags="SA", seq=9000, ack=4001, client=LEARNED_CLIENT)
+resp_learned = rs_tcp(RS1, 8080, 40061, flags="PA", seq=9001, ack=4001, data=b"via a learned hop",
+                      client=LEARNED_CLIENT)
+gw_arp_reply = Ether(dst=OUR_MAC, src=LEARNED_GW_MAC) / ARP(
+    op=2, hwsrc=LEARNED_GW_MAC, psrc=LEARNED_GW, hwdst=OUR_MAC, pdst="10.8.0.1")
+
+
+def reply_via(inp, mac):
+    e = nat_reply(inp, VIP_NAT, 80)
+    e.pkt[Ether].dst = mac
+    return e
+
+
+def via_learned_gateway(outputs: list, _inputs: list) -> list:
+    """The SYN to RS1, one ARP request for the gateway, then both replies to its MAC."""
+    arps = [o for o in outputs if ARP in o]
+    ips = [o for o in outputs if ARP not in o]
+    errs = []
+    if len(arps) != 1:
+        errs.append(f"{len(arps)} ARP frames out, want 1 (who-has {LEARNED_GW})")
+    else:
+        a = arps[0]
+        if (a[Ether].dst, a[Ether].src, a[ARP].op, a[ARP].hwsrc, a[ARP].psrc, a[ARP].pdst) != \
+                ("ff:ff:ff:ff:ff:ff", OUR_MAC, 1, OUR_MAC, "10.8.0.1", LEARNED_GW):
+            errs.append(f"ARP out: {a.summary()}, want a broadcast who-has {LEARNED_GW} "
+                        "tell 10.8.0.1 from our MAC")
+    return errs + match_outputs(ips, [nat_inbound(syn_learned, RS1, 8080),
+                                      reply_via(synack_learned, LEARNED_GW_MAC),
+                                      reply_via(resp_learned, LEARNED_GW_MAC)], True)
 
 
 def without_nat_tcp(text: str) -> str:
@@ -208,6 +279,41 @@ CASES = [
          reload=nat_tcp_resets_on_other_server, reload_at=1,
          expect=resets_both_ways,
          counters={"removed_rs_resets": 1}),
+
+    Case("two workers, worker 1 owns the flow: replies in later bursts are handed over to it",
+         inputs=[syn_w1, synack_w1, ack_w1, resp_w1],
+         burst_at=[1, 2, 3], workers=2,
+         expect=[nat_inbound(syn_w1, RS1, 8080), nat_reply(synack_w1, VIP_NAT, 80),
+                 nat_inbound(ack_w1, RS1, 8080), nat_reply(resp_w1, VIP_NAT, 80)],
+         stats_check=sent_by_worker_1),
+
+    Case("HA: BACKUP for the VIP after the SYN: the client's next segments dropped (ha_backup)",
+         inputs=[syn, ack, data_ha],
+         burst_at=[2], standby=[VIP_NAT], standby_at=1,
+         expect=[nat_inbound(syn, RS1, 8080)],
+         drops={"ha_backup": 2}),
+
+    Case("HA: BACKUP for the VIP after the SYN: the server's replies dropped (ha_backup)",
+         inputs=[syn, synack, resp],
+         burst_at=[2], standby=[VIP_NAT], standby_at=1,
+         expect=[nat_inbound(syn, RS1, 8080)],
+         drops={"ha_backup": 2}),
+
+    Case("HA: BACKUP for another VIP only: the connection goes on both ways in later bursts",
+         inputs=[syn, synack, ack, resp],
+         burst_at=[2, 3], standby=[VIP_DR], standby_at=1,
+         expect=[nat_inbound(syn, RS1, 8080), nat_reply(synack, VIP_NAT, 80),
+                 nat_inbound(ack, RS1, 8080), nat_reply(resp, VIP_NAT, 80)]),
+
+    Case("reply via a learned gateway: held for its ARP reply, the next reply to the learned MAC",
+         inputs=[syn_learned, synack_learned, gw_arp_reply, resp_learned],
+         burst_at=[1, 2, 3],
+         expect=via_learned_gateway),
+
+    Case("reply via a gateway still resolving, in a later burst: held behind the first, in order",
+         inputs=[syn_learned, synack_learned, resp_learned, gw_arp_reply],
+         burst_at=[1, 2, 3],
+         expect=via_learned_gateway),
 
     Case("max_half_open 2: the third SYN of one burst is refused (half_open_limit)",
          inputs=bounded,

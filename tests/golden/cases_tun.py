@@ -26,6 +26,16 @@ stray_ack = client_tcp(VIP_TUN, 80, sport=46009, flags="A", seq=1, ack=1)
 dgram = client_udp(VIP_TUN, 53, sport=47001, data=b"tun-query", tos=0x28, ip_id=0x5101)
 routed_syn = client_tcp(VIP_TUN_ROUTED, 80, sport=46101, flags="S", ip_id=0x5201)
 
+# Segments in later bursts than their connection's SYN (the established
+# path, engine/established.ipp): the inner packet keeps its TTL, 1 too; a
+# FIN or RST closes the connection, so the client's next SYN on the same
+# tuple is a new connection (conns_created 2).
+data_ttl1 = client_tcp(VIP_TUN, 80, sport=46001, flags="PA", seq=301, ack=7001, ttl=1,
+                       ip_id=0x5004, data=b"last hop")
+fin = client_tcp(VIP_TUN, 80, sport=46001, flags="FA", seq=309, ack=7001, ip_id=0x5005)
+rst = client_tcp(VIP_TUN, 80, sport=46001, flags="R", seq=301, ip_id=0x5006)
+syn_again = client_tcp(VIP_TUN, 80, sport=46001, flags="S", seq=6000, ip_id=0x5007)
+
 
 def tcp_len(sport: int, ip_len: int, df: bool = True, seq: int = 301):
     """An established-connection TCP segment whose IP packet is ip_len bytes (no options)."""
@@ -166,4 +176,29 @@ CASES = [
          mtu=2040,
          inputs=[no_df_2040],
          expect=outer_fragments(no_df_2040, RS3, RS3_MAC, 2034)),
+
+    Case("later bursts: ACK, a TTL 1 segment and a FIN, each tunnelled (inner TTL kept)",
+         inputs=[syn, ack, data_ttl1, fin],
+         burst_at=[1, 2, 3],
+         expect=[tun(p, RS3) for p in (syn, ack, data_ttl1, fin)]),
+
+    Case("FIN in a later burst: the client's next SYN on the tuple is a new connection",
+         inputs=[syn, ack, fin, syn_again],
+         burst_at=[1, 2, 3],
+         expect=[tun(p, RS3) for p in (syn, ack, fin, syn_again)],
+         counters={"conns_created": 2}),
+
+    Case("RST in a later burst: the client's next SYN on the tuple is a new connection",
+         inputs=[syn, rst, syn_again],
+         burst_at=[1, 2],
+         expect=[tun(p, RS3) for p in (syn, rst, syn_again)],
+         counters={"conns_created": 2}),
+
+    # HA (Case.standby): VRRP BACKUP for the VIP once the connection exists;
+    # its later segments are the master's (dispatch drops them, ha_backup).
+    Case("HA: BACKUP for the VIP after the SYN: the client's next segments dropped (ha_backup)",
+         inputs=[syn, ack, data],
+         burst_at=[2], standby=[VIP_TUN], standby_at=1,
+         expect=[tun(syn, RS3)],
+         drops={"ha_backup": 2}),
 ]

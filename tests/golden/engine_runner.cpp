@@ -4,7 +4,7 @@
 //   engine_runner --config dvs.yaml --in in.pcap --out out.pcap
 //                 --stats stats.json [--settle SECONDS]
 //                 [--burst-at N]... [--reload dvs2.yaml --reload-at N]
-//                 [--hash-seed N]
+//                 [--standby ADDR]... [--standby-at N] [--hash-seed N]
 //
 // The engine (dataplane/engine/engine.hpp) is built from the case's YAML as
 // dvsd builds its workers (config -> Snapshot -> publisher -> WorkerEnv),
@@ -24,6 +24,13 @@
 // starts a burst), as dvsd's reload would: ids stay stable (IdRegistry),
 // the Snapshot is swapped, and the stats are the second config's.
 //
+// --standby ADDR (IPv4, repeatable) is what HaManager::apply gives the
+// Snapshot when this box is BACKUP of a VRRP instance holding ADDR
+// (HaView::standby): from the start, or with --standby-at N from frame N
+// on (it starts a burst), where the Snapshot of the config in force is
+// rebuilt with that HA view and published, as dvsd republishes on a
+// VRRP transition to BACKUP. Connections made before stay in the tables.
+//
 // The connection tables' hash seed is fixed (Options::hash_seed), not dvsd's
 // random one, so a case places its connections the same way every run;
 // --hash-seed N sets another (what a case sends or counts must not
@@ -42,6 +49,7 @@
 // EAL (for mbufs and the connection table's memory) starts with the
 // config's dataplane.eal, which for golden.yaml.in needs no privilege.
 
+#include <arpa/inet.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -61,6 +69,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text_codec.hpp"
 #include "control/config/config.hpp"
 #include "control/id_registry.hpp"
 #include "control/snapshot_builder.hpp"
@@ -86,6 +95,8 @@ struct Options {
     std::string reload;            // a second config, in force from frame reload_at on
     size_t reload_at = 0;
     uint64_t hash_seed = 0x5eed5eed5eed5eedull;
+    std::vector<uint32_t> standby;  // HaView::standby (network order)
+    size_t standby_at = 0;          // 0: from the start
 };
 
 using Frame = std::vector<uint8_t>;
@@ -165,6 +176,13 @@ Options parse_args(int argc, char** argv) {
             o.reload_at = std::stoul(value());
         } else if (a == "--hash-seed") {
             o.hash_seed = std::stoull(value(), nullptr, 0);
+        } else if (a == "--standby") {
+            const std::string text = value();
+            const auto ip = text::parse_ipv4(text);
+            if (!ip) throw std::runtime_error("--standby " + text + ": not an IPv4 address");
+            o.standby.push_back(htonl(*ip));
+        } else if (a == "--standby-at") {
+            o.standby_at = std::stoul(value());
         } else {
             throw std::runtime_error("unknown argument " + a);
         }
@@ -172,10 +190,14 @@ Options parse_args(int argc, char** argv) {
     if (o.config.empty() || o.in.empty() || o.out.empty() || o.stats.empty()) {
         throw std::runtime_error(
             "usage: engine_runner --config F --in F --out F --stats F [--settle S] "
-            "[--burst-at N]... [--reload F --reload-at N] [--hash-seed N]");
+            "[--burst-at N]... [--reload F --reload-at N] [--standby ADDR]... [--standby-at N] "
+            "[--hash-seed N]");
     }
     if (o.reload.empty() != (o.reload_at == 0)) {
         throw std::runtime_error("--reload and --reload-at N (N > 0) go together");
+    }
+    if (o.standby_at != 0 && o.standby.empty()) {
+        throw std::runtime_error("--standby-at needs --standby");
     }
     return o;
 }
@@ -283,14 +305,21 @@ int run(const Options& o, const char* prog) {
     const auto never_idle = [](uint32_t) { return false; };
     control::IdAssignment ids;
     std::vector<size_t> burst_at = o.burst_at;
-    if (o.reload.empty()) {
-        publisher.publish(control::build_snapshot(cfg, workers, 1));
+    // The HA view of the Snapshot built for frame i on (HaManager::apply's).
+    const auto with_ha = [&](std::unique_ptr<dataplane::Snapshot> s, size_t i) {
+        if (i >= o.standby_at) s->ha.standby = o.standby;
+        return s;
+    };
+    if (o.reload.empty() && o.standby_at == 0) {
+        publisher.publish(with_ha(control::build_snapshot(cfg, workers, 1), 0));
     } else {
         ids = registry.assign(cfg, never_idle);
-        publisher.publish(control::build_snapshot(cfg, workers, 1, &ids));
-        burst_at.push_back(o.reload_at);
+        publisher.publish(with_ha(control::build_snapshot(cfg, workers, 1, &ids), 0));
+        if (!o.reload.empty()) burst_at.push_back(o.reload_at);
+        if (o.standby_at != 0) burst_at.push_back(o.standby_at);
     }
     control::Config cfg2;  // the reload's
+    uint64_t version = 1;
     const dataplane::Snapshot* snapshot = publisher.current();
     dataplane::HandoffRings rings;  // none for one worker
     if (workers > 1) rings = dataplane::create_handoff_rings(workers, 4096);
@@ -325,7 +354,14 @@ int run(const Options& o, const char* prog) {
         if (!o.reload.empty() && i == o.reload_at) {
             cfg2 = control::load_config_text(read_file(o.reload), o.reload);
             ids = registry.assign(cfg2, never_idle);
-            publisher.publish(control::build_snapshot(cfg2, workers, 2, &ids, snapshot));
+            publisher.publish(
+                with_ha(control::build_snapshot(cfg2, workers, ++version, &ids, snapshot), i));
+            snapshot = publisher.current();
+        }
+        if (o.standby_at != 0 && i == o.standby_at) {  // VRRP went BACKUP: republished
+            const control::Config& in_force = o.reload.empty() || i < o.reload_at ? cfg : cfg2;
+            publisher.publish(
+                with_ha(control::build_snapshot(in_force, workers, ++version, &ids, snapshot), i));
             snapshot = publisher.current();
         }
         const dataplane::Snapshot& snap = *snapshot;

@@ -325,6 +325,11 @@ class Case:
     # text through this function is the new config (ids stay stable).
     reload: Callable[[str], str] | None = None
     reload_at: int = 0
+    # HA: the box is BACKUP for these IPv4 addresses (HaView::standby, as
+    # HaManager::apply sets it), from the start or, with standby_at, from
+    # input `standby_at` on (a new burst; the connections made before stay).
+    standby: list = field(default_factory=list)
+    standby_at: int = 0
 
 
 # --------------------------------------------------------------------------
@@ -579,7 +584,8 @@ def _log_tail(path: str, n: int = 12) -> str:
 
 
 def run_engine(inputs: list, mtu: int, settle: float, workdir: str, workers: int = 1,
-               burst_at: list = (), reload=None, reload_at: int = 0):
+               burst_at: list = (), reload=None, reload_at: int = 0, standby: list = (),
+               standby_at: int = 0):
     """Feed inputs through one engine_runner run. Returns (outputs, final stats)."""
     cfg = os.path.join(workdir, "dvs.yaml")
     in_pcap = os.path.join(workdir, "in.pcap")
@@ -596,6 +602,10 @@ def run_engine(inputs: list, mtu: int, settle: float, workdir: str, workers: int
         with open(cfg) as f, open(cfg2, "w") as g:
             g.write(reload(f.read()))
         extra += ["--reload", cfg2, "--reload-at", str(reload_at)]
+    for a in standby:
+        extra += ["--standby", a]
+    if standby_at:
+        extra += ["--standby-at", str(standby_at)]
 
     with open(log_path, "wb") as log:
         try:
@@ -659,7 +669,8 @@ def run_case(case: Case, workdir: str) -> list:
     d = tempfile.mkdtemp(prefix="case-", dir=workdir)
     try:
         outputs, stats = run_engine(case.inputs, case.mtu, case.settle, d, case.workers,
-                                    case.burst_at, case.reload, case.reload_at)
+                                    case.burst_at, case.reload, case.reload_at, case.standby,
+                                    case.standby_at)
     except RunError as e:
         return [str(e)]
     errs = judge(case, outputs, stats)

@@ -28,10 +28,10 @@ public:
     Forwarder& operator=(const Forwarder&) = delete;
 
     // By the connection's method (copied from its real server): one switch,
-    // and each arm (NAT and DR whole, TUN up to its own function) runs
-    // straight from the rewrite to the TX buffer with no call between, as
-    // VPP's lb_node_fn specialises by method. Inline: the established paths
-    // run it for every packet.
+    // and each arm (NAT, DR, TUN but for its too-big case) runs straight
+    // from the rewrite to the TX buffer with no call between, as VPP's
+    // lb_node_fn specialises by method. Inline: the established paths run
+    // it for every packet.
     [[gnu::always_inline]] void forward(rte_mbuf* m, PacketView& v, const Snapshot& snap,
                                         const Conn& c);
     // An ICMP "destination unreachable" with `code` to the packet's source,
@@ -44,7 +44,10 @@ private:
     [[gnu::always_inline]] void forward_nat(rte_mbuf* m, PacketView& v, const Snapshot& snap,
                                             const Conn& c);
     [[gnu::always_inline]] void forward_dr(rte_mbuf* m, const Snapshot& snap, const Conn& c);
-    void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c);
+    [[gnu::always_inline]] void forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                            const Conn& c);
+    void tun_too_big(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c,
+                     const ServerHop& hop);
     void tun_fragment(rte_mbuf* m, const Ipv4Hdr& outer, const PacketView& v, const Snapshot& snap,
                       const ServerHop& hop);
 

@@ -7,36 +7,47 @@
 namespace dvs::dataplane {
 
 // TUN: the unchanged IP packet inside an outer IPv4 header to the real
-// server, routed like anything else. It must fit the egress MTU: with DF the
-// client is told the size that fits, without DF the outer packet is split.
+// server, routed like anything else. It must fit the egress MTU; a packet
+// that does not leaves for tun_too_big, out of line, so that the common case
+// runs inline from the established path like NAT and DR.
 template <class Io>
-void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c) {
+inline void Forwarder<Io>::forward_tun(rte_mbuf* m, PacketView& v, const Snapshot& snap,
+                                       const Conn& c) {
     const ServerHop hop = snap.hop_to(c.rs_id, c.rs_ip, c.method);
     if (!hop.routed) return out_.drop(m, DropReason::kNoRoute);
-    const uint16_t mtu = ctx_.env.ports->ports[hop.port].mtu;
     const uint16_t inner_len = v.l3_len;
-    if (inner_len + sizeof(Ipv4Hdr) > mtu) {
-        if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
-            send_unreachable(v, snap, kIcmpCodeFragNeeded, 0,
-                             static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
-            return out_.drop(m, DropReason::kFragNeeded);
-        }
-        Ipv4Hdr outer;
-        tun_write_outer(outer, *v.ip, inner_len, hop.src, c.rs_ip, ctx_.next_ip_id++);
-        return tun_fragment(m, outer, v, snap, hop);
+    if (inner_len + sizeof(Ipv4Hdr) > ctx_.env.ports->ports[hop.port].mtu) {
+        return tun_too_big(m, v, snap, c, hop);
     }
     // Ethernet padding must not become part of the tunnelled packet.
     const uint32_t frame_len = sizeof(EthHdr) + inner_len;
     if (rte_pktmbuf_data_len(m) > frame_len) {
         rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - frame_len));
     }
-    const Ipv4Hdr inner_copy = *v.ip;
     auto* front = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, sizeof(Ipv4Hdr)));
     if (front == nullptr) return out_.drop(m, DropReason::kMbufAllocFailed);  // no headroom
+    // The outer header goes where the Ethernet header was; the inner IP
+    // header behind it (v.ip) stays where it is.
     std::memmove(front, front + sizeof(Ipv4Hdr), sizeof(EthHdr));
     auto* outer = reinterpret_cast<Ipv4Hdr*>(front + sizeof(EthHdr));
-    tun_write_outer(*outer, inner_copy, inner_len, hop.src, c.rs_ip, ctx_.next_ip_id++);
+    tun_write_outer(*outer, *v.ip, inner_len, hop.src, c.rs_ip, ctx_.next_ip_id++);
     nbr_.send_hop(m, snap, hop);
+}
+
+// Too big for the egress MTU once encapsulated: with DF the client is told
+// the size that fits, without DF the outer packet is split.
+template <class Io>
+void Forwarder<Io>::tun_too_big(rte_mbuf* m, PacketView& v, const Snapshot& snap, const Conn& c,
+                                const ServerHop& hop) {
+    const uint16_t mtu = ctx_.env.ports->ports[hop.port].mtu;
+    if (be16(v.ip->frag_off) & kIpFlagDontFragment) {
+        send_unreachable(v, snap, kIcmpCodeFragNeeded, 0,
+                         static_cast<uint16_t>(mtu - sizeof(Ipv4Hdr)));
+        return out_.drop(m, DropReason::kFragNeeded);
+    }
+    Ipv4Hdr outer;
+    tun_write_outer(outer, *v.ip, v.l3_len, hop.src, c.rs_ip, ctx_.next_ip_id++);
+    tun_fragment(m, outer, v, snap, hop);
 }
 
 // Splits an encapsulated packet that does not fit the MTU into fragments,
