@@ -2,7 +2,8 @@
 # e2e_two_workers: two workers, each polling one of the two ports, so NAT
 # replies arrive on a worker that does not own the flow and must be handed
 # over. 300 HTTP requests all succeed over all real servers, a 50 MiB blob
-# arrives intact, and the stats show handoffs in both directions.
+# arrives intact, the stats show handoffs in both directions, and the
+# start-up log says the connection tables' hash is keyed.
 set -euo pipefail
 DVS_SRC=${DVS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=../lib/topology.sh
@@ -28,6 +29,10 @@ echo "   handoff_out=$hout handoff_in=$hin workers=$nworkers"
 check "stats report 2 workers (got $nworkers)" test "$nworkers" -eq 2
 check "totals.handoff_out > 0 ($hout)" test "$hout" -gt 0
 check "totals.handoff_in > 0 ($hin)" test "$hin" -gt 0
+# The tables' hash seed is random at every start (flow_hash.hpp); the log
+# says so, without the value.
+check "the start-up log says the connection table's hash is keyed" \
+    grep -q "keyed hash" "$DVSD_LOG"
 
 e2e_stop_checked
 e2e_finish
