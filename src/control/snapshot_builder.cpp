@@ -86,8 +86,12 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             const Ipv4Prefix a = ip.to_v4();
             snap->local_addresses.push_back({net32(a.address), static_cast<uint16_t>(p)});
             // Connected subnet of this address.
-            snap->routes.push_back({net32(a.address & a.mask()), net32(a.mask()), a.length,
-                                    static_cast<uint16_t>(p), 0});
+            dataplane::Route connected;
+            connected.prefix = net32(a.address & a.mask());
+            connected.mask = net32(a.mask());
+            connected.length = a.length;
+            connected.port = static_cast<uint16_t>(p);
+            snap->routes.push_back(connected);
         }
     }
     for (const RouteConfig& route : config.routes) {
@@ -100,9 +104,14 @@ std::unique_ptr<dataplane::Snapshot> build_snapshot(const Config& config, uint32
             snap->routes6.push_back(r);
             continue;
         }
-        const Ipv4Prefix r = route.prefix.to_v4();
-        snap->routes.push_back({net32(r.address & r.mask()), net32(r.mask()), r.length,
-                                port_index(config, route.port), net32(route.via.to_v4())});
+        const Ipv4Prefix p4 = route.prefix.to_v4();
+        dataplane::Route r;
+        r.prefix = net32(p4.address & p4.mask());
+        r.mask = net32(p4.mask());
+        r.length = p4.length;
+        r.port = port_index(config, route.port);
+        r.via = net32(route.via.to_v4());
+        snap->routes.push_back(r);
     }
     for (const NeighborConfig& n : config.neighbors) {
         if (n.address.is_v6()) {

@@ -133,7 +133,7 @@ struct StateTimeouts {
 // of IPVS's tcp_states table. RST closes, FIN moves to the fin-wait family,
 // the client's first ACK after its SYN establishes. Inline: every TCP
 // packet of an established connection runs it.
-inline ConnState tcp_next_state(ConnState s, Direction dir, uint8_t flags) {
+[[gnu::always_inline]] inline ConnState tcp_next_state(ConnState s, Direction dir, uint8_t flags) {
     if (flags & kTcpRst) return ConnState::kTcpClose;
     if (flags & kTcpFin) return s == ConnState::kTcpClose ? s : ConnState::kTcpFinWait;
     if (s == ConnState::kTcpSynRecv && dir == Direction::kInbound && (flags & kTcpAck) &&

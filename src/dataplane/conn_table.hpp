@@ -131,7 +131,7 @@ public:
     bool add_reply_key(Entry* e, uint64_t reply_hash);
 
     // Records activity: the entry now expires at now + timeout.
-    inline void touch(Entry* c, uint32_t now, uint32_t timeout);
+    [[gnu::always_inline]] inline void touch(Entry* c, uint32_t now, uint32_t timeout);
 
     // Removes the entry at once (its keys and its timer).
     void erase(Entry* c);

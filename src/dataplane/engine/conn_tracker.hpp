@@ -141,7 +141,7 @@ private:
     // half-open, whatever the per-service bounds, so established
     // connections keep room. One compare per packet.
     static constexpr uint32_t kSynPressureTimeout = 10;  // IPVS secure_tcp's SYN_RECV
-    uint32_t timeout_of(const Snapshot& snap, ConnState s) {
+    [[gnu::always_inline]] uint32_t timeout_of(const Snapshot& snap, ConnState s) {
         const uint32_t t = snap.timeouts.of(s);
         if (s != ConnState::kTcpSynRecv || half_open_total_ < ctx_.conns.capacity() / 16) return t;
         ctx_.counters->syn_pressure.add();
