@@ -159,11 +159,6 @@ bool Snapshot::is_vip(uint32_t ip) const {
     return std::find(vips.begin(), vips.end(), ip) != vips.end();
 }
 
-bool Snapshot::is_local(uint32_t ip) const {
-    return std::any_of(local_addresses.begin(), local_addresses.end(),
-                       [ip](const LocalAddress& a) { return a.ip == ip; });
-}
-
 bool Snapshot::is_local6(const uint8_t* ip, uint16_t port) const {
     return std::any_of(local_addresses6.begin(), local_addresses6.end(),
                        [ip, port](const LocalAddress6& a) {

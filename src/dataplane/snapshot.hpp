@@ -223,7 +223,13 @@ struct Snapshot {
         }
     }
     bool is_vip(uint32_t ip) const;
-    bool is_local(uint32_t ip) const;
+    // Inline: every NAT reply asks (a short scan: a box has a few addresses).
+    [[gnu::always_inline]] bool is_local(uint32_t ip) const {
+        for (const LocalAddress& a : local_addresses) {
+            if (a.ip == ip) return true;
+        }
+        return false;
+    }
     // One of our IPv6 addresses on `port` (ND answers only on the port
     // that owns the address); is_local6 on any port.
     bool is_local6(const uint8_t* ip, uint16_t port) const;

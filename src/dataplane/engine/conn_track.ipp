@@ -335,7 +335,8 @@ void ConnTracker<Io>::reply(rte_mbuf* m, PacketView& v, const Snapshot& snap, co
 }
 
 template <class Io>
-bool ConnTracker<Io>::reply_resets(const PacketView& v, const Snapshot& snap, const Conn& c) const {
+inline bool ConnTracker<Io>::reply_resets(const PacketView& v, const Snapshot& snap,
+                                          const Conn& c) const {
     return v.proto == kIpProtoTcp && !engine_detail::rs_present(snap, c.rs_id) &&
            c.service_id < snap.services.size() && snap.services[c.service_id].reset_on_remove;
 }

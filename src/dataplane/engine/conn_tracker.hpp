@@ -57,7 +57,8 @@ public:
     // Whether a reply (whole, with ports) of connection c ends it with
     // resets: TCP, and its server left a service that resets on removal.
     // Reads only.
-    bool reply_resets(const PacketView& v, const Snapshot& snap, const Conn& c) const;
+    [[gnu::always_inline]] bool reply_resets(const PacketView& v, const Snapshot& snap,
+                                             const Conn& c) const;
     // A reply of connection c that goes on (not in HA standby, not
     // reply_resets), on the client's owner core: state, timer, rewrite,
     // counters, out. Inline: the established path (established.ipp) runs

@@ -122,7 +122,7 @@ void Neighbors<Io>::learn6(const Snapshot& snap, uint16_t port_index, const Ip6&
 }
 
 template <class Io>
-void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
+inline void Neighbors<Io>::route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip) {
     const Route* r = snap.route_to(dst_ip);
     if (r == nullptr) return out_.drop(m, DropReason::kNoRoute);
     // Through a gateway: the hop finalize worked out (no static-neighbour search).

@@ -42,7 +42,7 @@ public:
     void arp(rte_mbuf* m, PacketView& v, const Snapshot& snap, bool learn_only);
 
     // Sends an IPv4 packet towards `dst_ip` via the route table.
-    void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
+    [[gnu::always_inline]] void route_and_send(rte_mbuf* m, const Snapshot& snap, uint32_t dst_ip);
     // Sends to the next hop nh_ip on the port (held while it is resolved).
     void send(rte_mbuf* m, const Snapshot& snap, uint16_t port_index, uint32_t nh_ip) {
         send_in(*table_, m, snap, port_index, nh_ip);
