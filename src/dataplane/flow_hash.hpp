@@ -51,15 +51,19 @@ FlowHashSeed random_flow_hash_seed();
 inline uint64_t hash_flow(const FlowKey& k, FlowHashSeed seed) {
     return mix64(k.addresses() ^ mix64(((uint64_t{k.ports()} << 8) | k.proto) ^ seed.value));
 }
-// IPv6: the same, innermost (the ports word), so that the branch over the
-// destination and the ports is keyed; a source address alone meets it as
-// the IPv4 addresses do (test_conn_table.cpp, "IPv6 keys crafted").
+// IPv6: the seed goes in twice, innermost on each side. The ports word
+// keys the branch over the destination and the ports. The source address
+// is folded to 64 bits before it meets that branch, so its low half is
+// keyed too: unkeyed, a client could choose any low half w1 and the high
+// half K ^ mix64(w1), and every such address would fold to K under any
+// seed (test_conn_table.cpp, "IPv6 sources folded").
 inline uint64_t hash_flow(const FlowKey6& k, FlowHashSeed seed) {
     uint64_t w[4];
     std::memcpy(w, k.src_ip.b, 16);
     std::memcpy(w + 2, k.dst_ip.b, 16);
     const uint64_t b = (uint64_t{k.src_port} << 24) | (uint64_t{k.dst_port} << 8) | k.proto;
-    return mix64(mix64(w[0] ^ mix64(w[1])) ^ mix64(w[2] ^ mix64(w[3] ^ mix64(b ^ seed.value))));
+    return mix64(mix64(w[0] ^ mix64(w[1] ^ seed.value)) ^
+                 mix64(w[2] ^ mix64(w[3] ^ mix64(b ^ seed.value))));
 }
 
 // ip and port in network byte order; result in [0, n_workers).

@@ -4,7 +4,9 @@
 # once lost every download of e2e_ecmp_box_join: on a busy VM the router's
 # BFD missed 300 ms of packets, dropped all four sessions at once, and BGP's
 # default error wait (60 s) kept every box's path out for a minute.
-#  - BFD drops the sessions (the router's log says so: the stall was real);
+#  - BFD drops the sessions: the boxes' BFD sees 300 ms of silence from the
+#    router, or the router's own timers fire when it runs again (its log
+#    shows the sessions stop either way: the stall was real);
 #  - the example BIRD configurations restart a failed session after 1 s
 #    (error wait time 1, 60), so the paths come back within seconds;
 #  - every download arrives whole (TCP retransmits across the gap).
@@ -29,7 +31,7 @@ kill -STOP "${FLEET_BIRD_PID[0]}"
 sleep "$STALL_S"
 kill -CONT "${FLEET_BIRD_PID[0]}"
 t0=$(date +%s.%N)
-# The sessions drop once BIRD runs again and sees its BFD timers expired.
+# The sessions drop (the boxes' BFD, or the router's once it runs again).
 _wait_until 5 fleet_paths_are 0 || true
 drops=$(($(grep -c "State changed to stop" "$E2E_DIR/bird0.log" || true) - drops_before))
 check "BFD dropped the router's sessions ($drops)" test "$drops" -gt 0

@@ -601,9 +601,8 @@ TEST_CASE(
     CHECK(homes.size() >= 32);  // 64 keys in 96 buckets: about 47 expected
 }
 
-// IPv6: the client chooses the low 64 bits of its address freely (they do
-// not go through the seeded part of the hash: see flow_hash.hpp), so the
-// family varies only those, port fixed.
+// IPv6: the client chooses the low 64 bits of its address freely; the
+// family varies only those, port fixed, and is found by search.
 TEST_CASE("keyed hash: IPv6 keys crafted to share a home bucket spread under another seed",
           "[conn][hostile][ipv6]") {
     constexpr uint32_t kCapacity = 4096;  // 1536 buckets
@@ -626,6 +625,33 @@ TEST_CASE("keyed hash: IPv6 keys crafted to share a home bucket spread under ano
     for (const FlowKey6& k : family) homes.insert(buckets_of(b.hash_key(k), kCapacity).home);
     INFO("distinct home buckets under the other seed: " << homes.size());
     CHECK(homes.size() >= 56);  // 64 keys in 1536 buckets: about 63 expected
+}
+
+// IPv6 sources folded to one value: the hash folds a source address to
+// mix64(w0 ^ mix64(w1 ...)) before it meets the rest; were w1 unkeyed, any
+// low half w1 with the high half K ^ mix64(w1) would fold to K, and all
+// such keys would share one hash under every seed (no search needed). A
+// client choosing its whole address (a spoofer) could build that family.
+TEST_CASE("keyed hash: IPv6 sources folded to one value by construction spread",
+          "[conn][hostile][ipv6]") {
+    constexpr uint32_t kCapacity = 4096;  // 1536 buckets
+    const ConnTable6 a(kCapacity, kSeed);
+    const ConnTable6 b(kCapacity, kOtherSeed);
+    constexpr uint64_t kFold = 0x2001'0db8'0099'0000ull;
+    std::set<uint64_t> hashes_a;
+    std::set<uint32_t> homes_b;
+    for (uint64_t w1 = 1; w1 <= 64; ++w1) {
+        FlowKey6 k{addr6(0x99, 1), addr6(0x80), 40000, 80, 6};
+        const uint64_t w0 = kFold ^ mix64(w1);
+        std::memcpy(k.src_ip.b, &w0, 8);
+        std::memcpy(k.src_ip.b + 8, &w1, 8);
+        hashes_a.insert(a.hash_key(k));
+        homes_b.insert(buckets_of(b.hash_key(k), kCapacity).home);
+    }
+    INFO("distinct hashes under one seed: " << hashes_a.size()
+                                            << ", home buckets under another: " << homes_b.size());
+    CHECK(hashes_a.size() == 64);
+    CHECK(homes_b.size() >= 56);  // 64 keys in 1536 buckets: about 63 expected
 }
 
 // Tests, the golden runner and the benches fix the seed to replay a run:
